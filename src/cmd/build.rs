@@ -1,0 +1,40 @@
+//! `loam build`: the garden to a static site in a folder.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::cmd::{plural, report};
+use crate::garden::Layout;
+use crate::output;
+use crate::pipeline;
+use crate::render::RenderOptions;
+
+pub fn run(path: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+    let layout = Layout::discover(path, out)?;
+    let config = layout.config()?;
+    let built = pipeline::build(
+        &layout,
+        &config,
+        RenderOptions::default(),
+        std::io::stderr().is_terminal(),
+    )?;
+    let stats = output::write(&layout.out, &built.files)
+        .with_context(|| format!("cannot write the site to `{}`", layout.out.display()))?;
+    let (errors, warnings) = report(&built.diagnostics);
+    eprintln!(
+        "built {} ({} published) into {}: {} ({} written, {} unchanged, {} removed), {}, {} in {:.2}s",
+        plural(built.notes, "note"),
+        built.published,
+        layout.out.display(),
+        plural(built.pages, "page"),
+        stats.written,
+        stats.unchanged,
+        stats.removed,
+        plural(warnings, "warning"),
+        plural(errors, "error"),
+        built.started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! Where a garden's parts are on disk, and reading them. This module and `output.rs` are the only ones that
+//! touch the file system during a build.
+//!
+//! A garden is either a root with `loam.toml` (notes in `content/`, overrides in `templates/` and `static/`),
+//! or a plain folder of notes such as an Obsidian vault, which is then the content folder itself.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{bail, Context};
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Kind, Severity};
+
+/// The folders of one garden.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub root: PathBuf,
+    pub content: PathBuf,
+    /// `templates/` and `static/` of a garden root; a plain vault has none (its `templates/` folder, if any,
+    /// holds Obsidian's note templates, not ours).
+    pub templates: Option<PathBuf>,
+    pub static_dir: Option<PathBuf>,
+    pub out: PathBuf,
+    pub config_file: Option<PathBuf>,
+}
+
+impl Layout {
+    /// Finds the garden at `path`; `out` defaults to `path/public`.
+    pub fn discover(path: &Path, out: Option<&Path>) -> anyhow::Result<Layout> {
+        if !path.is_dir() {
+            bail!("`{}` is not a folder; give the garden's folder (the one with loam.toml, or a folder of notes)", path.display());
+        }
+        let root = path.to_path_buf();
+        let config_file = root.join("loam.toml");
+        let has_config = config_file.is_file();
+        let out = out
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| root.join("public"));
+        let layout = if has_config {
+            Layout {
+                content: root.join("content"),
+                templates: Some(root.join("templates")),
+                static_dir: Some(root.join("static")),
+                config_file: Some(config_file),
+                root,
+                out,
+            }
+        } else {
+            Layout {
+                content: root.clone(),
+                templates: None,
+                static_dir: None,
+                config_file: None,
+                root,
+                out,
+            }
+        };
+        layout.check_out_folder()?;
+        Ok(layout)
+    }
+
+    /// Building into the content folder, or a folder that holds it, would mix pages with notes.
+    fn check_out_folder(&self) -> anyhow::Result<()> {
+        let content = self
+            .content
+            .canonicalize()
+            .unwrap_or_else(|_| self.content.clone());
+        if let Ok(out) = self.out.canonicalize() {
+            if content.starts_with(&out) {
+                bail!(
+                    "the output folder `{}` contains the notes; choose another folder with -o",
+                    self.out.display()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub fn config(&self) -> anyhow::Result<Config> {
+        match &self.config_file {
+            Some(file) => Ok(Config::load(file)?),
+            None => Ok(Config::default()),
+        }
+    }
+
+    /// Reads every note and lists every attachment. Unreadable entries become diagnostics.
+    pub fn scan(&self) -> anyhow::Result<Scan> {
+        if !self.content.is_dir() {
+            bail!(
+                "the content folder `{}` does not exist; create it and put notes in it",
+                self.content.display()
+            );
+        }
+        let out = self.out.canonicalize().ok();
+        let mut diagnostics = Vec::new();
+        let mut notes = Vec::new();
+        let mut attachments = Vec::new();
+        let walker = WalkDir::new(&self.content)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter();
+        let walker = walker.filter_entry(|entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
+            let name = entry.file_name().to_string_lossy();
+            if is_ignored(&name) {
+                return false;
+            }
+            // The output folder may sit inside a vault (`vault/public`): never read our own pages as notes.
+            !(entry.file_type().is_dir()
+                && out
+                    .as_deref()
+                    .is_some_and(|o| entry.path().canonicalize().ok().as_deref() == Some(o)))
+        });
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path = error.path().map(|p| self.relative(p)).unwrap_or_default();
+                    let message = if error.loop_ancestor().is_some() {
+                        "symbolic link loop; the folder is skipped".to_string()
+                    } else {
+                        format!(
+                            "cannot read: {}",
+                            error
+                                .io_error()
+                                .map_or(error.to_string(), ToString::to_string)
+                        )
+                    };
+                    diagnostics.push(
+                        Diagnostic::new(&path, 0, Severity::Warning, Kind::Read, message)
+                            .hint("remove or fix the link, or check the file's permissions"),
+                    );
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path().to_path_buf();
+            let relative = self.relative(&path);
+            if is_note(&relative) {
+                notes.push((relative, path));
+            } else {
+                attachments.push(Attachment {
+                    path: relative,
+                    file: path,
+                });
+            }
+        }
+        let read: Vec<Result<SourceFile, Diagnostic>> = notes
+            .into_par_iter()
+            .map(|(relative, path)| {
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    Diagnostic::new(
+                        &relative,
+                        0,
+                        Severity::Error,
+                        Kind::Read,
+                        format!("cannot read the note: {e}"),
+                    )
+                    .hint("check the file's permissions")
+                })?;
+                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+                Ok(SourceFile {
+                    path: relative,
+                    bytes,
+                    modified,
+                })
+            })
+            .collect();
+        let mut sources = Vec::with_capacity(read.len());
+        for item in read {
+            match item {
+                Ok(source) => sources.push(source),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+        Ok(Scan {
+            notes: sources,
+            attachments,
+            diagnostics,
+        })
+    }
+
+    /// `/`-separated path relative to the content folder.
+    fn relative(&self, path: &Path) -> String {
+        let relative = path.strip_prefix(&self.content).unwrap_or(path);
+        relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// Reads the bytes of a garden's own templates, by name relative to `templates/`.
+    pub fn template_overrides(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let Some(dir) = self.templates.as_ref().filter(|d| d.is_dir()) else {
+            return Ok(Vec::new());
+        };
+        let mut templates = Vec::new();
+        for entry in WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
+            if entry.file_type().is_file() {
+                let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                let name = name
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let text = std::fs::read_to_string(entry.path()).with_context(|| {
+                    format!("cannot read the template `{}`", entry.path().display())
+                })?;
+                templates.push((name, text));
+            }
+        }
+        Ok(templates)
+    }
+
+    /// Files of the garden's `static/`, as (path relative to it, file).
+    pub fn static_files(&self) -> Vec<(String, PathBuf)> {
+        let Some(dir) = self.static_dir.as_ref().filter(|d| d.is_dir()) else {
+            return Vec::new();
+        };
+        WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let name = e.path().strip_prefix(dir).unwrap_or(e.path());
+                let name = name
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                (name, e.path().to_path_buf())
+            })
+            .collect()
+    }
+}
+
+/// Tool folders and editor droppings are never notes: `.obsidian/`, `.git/`, `.loam/`, `.trash/`, swap and
+/// backup files.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".tmp")
+        || name.ends_with(".swp")
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name == "node_modules"
+}
+
+pub fn is_note(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".md") || lower.ends_with(".markdown")
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub modified: Option<SystemTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub path: String,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub notes: Vec<SourceFile>,
+    pub attachments: Vec<Attachment>,
+    pub diagnostics: Vec<Diagnostic>,
+}

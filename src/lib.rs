@@ -1,0 +1,46 @@
+//! Loam: a local-first publisher for knowledge gardens.
+//!
+//! # Bird's-eye view
+//!
+//! A garden is a folder of Markdown notes. `loam build` runs one pipeline, in one direction:
+//!
+//! ```text
+//! scan (garden.rs) -> parse (note.rs, markdown.rs) -> resolve links (resolve.rs) -> site model (site.rs)
+//!     -> render pages (render.rs, Tera) -> write (output.rs)
+//! ```
+//!
+//! # Code map
+//!
+//! - `config.rs`: `loam.toml`.
+//! - `garden.rs`: where a garden's folders are and which files are notes; the only module that reads them.
+//! - `note.rs`, `note/frontmatter.rs`: one note's bytes to frontmatter plus first-stage HTML.
+//! - `markdown.rs`, `markdown/inline.rs`: pulldown-cmark plus Obsidian syntax, writing HTML with markers where
+//!   links, embeds, headings and blocks are, so the result depends on the note alone.
+//! - `resolve.rs`: `LinkIndex`, which turns a link target into a file, in Obsidian's order.
+//! - `site.rs`: `Site`, the whole garden after publishing rules: URLs, backlinks, tags, folders, aliases.
+//! - `page.rs`: the second stage: markers to final HTML (links, transclusions, images).
+//! - `render.rs`: Tera templates and the values each page's template sees.
+//! - `output.rs`: writing the site to a folder, touching only what changed.
+//! - `cmd/`: one file per subcommand.
+//!
+//! # Invariants
+//!
+//! - An unpublished note leaves no trace in the output: pages, links, tags, feeds and file names come only from
+//!   published notes, and a link to an unpublished note shows neither its name nor its title.
+//! - One bad note never stops a build: every problem is a [`diagnostic::Diagnostic`] and the note is still built.
+//! - Nothing outside the output folder is ever written, and in it only files Loam wrote before are removed.
+//! - Everything but `garden.rs`, `output.rs` and `cmd/` is pure: values in, values out.
+
+pub mod cmd;
+pub mod config;
+pub mod diagnostic;
+pub mod garden;
+pub mod markdown;
+pub mod note;
+pub mod output;
+pub mod page;
+pub mod pipeline;
+pub mod render;
+pub mod resolve;
+pub mod site;
+pub mod slug;

@@ -1,0 +1,836 @@
+//! Markdown with Obsidian's syntax to HTML, before links are resolved. Pure: text in, [`Rendered`] out.
+//!
+//! Rendering happens in two stages so that the expensive one can be cached by the note's content alone. This
+//! module is the first stage: it runs pulldown-cmark once and writes HTML in which every internal link, embed,
+//! heading and block carries a marker (`\0S3\0` … `\0E3\0` around link 3, `\0M4\0` for embed 4, `\0H1\0` before
+//! heading 1, `\0B0\0` … `\0b0\0` around block 0). The second stage (`page.rs`) replaces the markers once the
+//! whole garden is known. NUL never occurs in pulldown-cmark's output (CommonMark turns it into U+FFFD), so a
+//! marker cannot be forged by a note's text.
+
+mod inline;
+
+use std::collections::HashMap;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark_escape::{escape_href, escape_html};
+
+use crate::slug;
+
+/// How an internal link was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[[target]]` or `[label](target.md)`.
+    Link,
+    /// `![[target]]` or `![alt](target.png)`: an image, a file, or a transcluded note.
+    Embed,
+}
+
+/// A piece of the sentence around a link, kept apart from the text so that the second stage can hide what
+/// must not be shown (the name of an unpublished note).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Text(String),
+    /// Another internal link of the same note, by index.
+    Link(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLink {
+    pub kind: LinkKind,
+    /// The target's path, percent-decoded; empty for a link to a heading of the same note.
+    pub target: String,
+    /// What followed `#`, if anything: a heading or `^block-id`.
+    pub fragment: Option<String>,
+    /// The visible text (or the alt text of an embed), as plain text.
+    pub label: String,
+    /// Whether the author wrote the label (`[[a|label]]`, `[label](a.md)`) or it is the target itself.
+    pub explicit_label: bool,
+    /// Line in the note's body (1-based; the caller adds the frontmatter's lines).
+    pub line: usize,
+    /// `![[image.png|300x200]]`.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The sentence the link stands in, for backlinks.
+    pub context: Vec<Segment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// The first stage's result: HTML with markers and what the second stage needs to replace them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub links: Vec<RawLink>,
+    pub headings: Vec<Heading>,
+    /// Block ids (`^id`) in the order of their `\0B{n}\0` markers.
+    pub blocks: Vec<String>,
+    /// Inline tags without `#`, in order of appearance.
+    pub tags: Vec<String>,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_MATH
+        | Options::ENABLE_WIKILINKS
+}
+
+const IMAGE_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "webp", "svg", "avif", "bmp", "ico", "tif", "tiff",
+];
+
+/// Whether a file name is an image a browser can show.
+pub fn is_image(name: &str) -> bool {
+    extension(name).is_some_and(|ext| IMAGE_EXTENSIONS.contains(&ext.as_str()))
+}
+
+/// Lower-case extension of a file name, if any.
+pub fn extension(name: &str) -> Option<String> {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let dot = file.rfind('.')?;
+    (dot > 0).then(|| file[dot + 1..].to_ascii_lowercase())
+}
+
+/// The id a heading gets, and the id a link `#fragment` is looked up by.
+pub fn heading_id(text: &str) -> String {
+    slug::slugify(text)
+}
+
+/// Renders a note's body (without frontmatter). `base_path` prefixes the URLs of inline tags.
+pub fn render(body: &str, base_path: &str) -> Rendered {
+    let stripped;
+    let source = if body.contains("%%") {
+        let code: Vec<_> = Parser::new_ext(body, options())
+            .into_offset_iter()
+            .filter(|(e, _)| matches!(e, Event::Code(_) | Event::Start(Tag::CodeBlock(_))))
+            .map(|(_, range)| range)
+            .collect();
+        stripped = inline::strip_comments(body, &code);
+        stripped.as_str()
+    } else {
+        body
+    };
+    Renderer::new(source, base_path).run()
+}
+
+/// Per-block state for the sentence around links.
+#[derive(Default)]
+struct Frame {
+    segments: Vec<Segment>,
+    links: Vec<usize>,
+}
+
+enum CalloutEnd {
+    Div,
+    Details,
+}
+
+struct Renderer<'a> {
+    source: &'a str,
+    base_path: &'a str,
+    /// Events with the byte offset where each starts, text runs merged.
+    events: Vec<(Event<'a>, usize)>,
+    /// Block id by the index of the event that starts the block.
+    block_at: HashMap<usize, String>,
+    /// Indices of events to drop (the paragraph of a stand-alone `^id`).
+    skip: Vec<bool>,
+    out: Vec<Event<'a>>,
+    result: Rendered,
+    frames: Vec<Frame>,
+    heading_ids: HashMap<String, usize>,
+    /// Open block quotes: `Some` for callouts.
+    quotes: Vec<Option<CalloutEnd>>,
+    /// The closing tag of a callout title still open (`</div>` or `</summary>`).
+    callout_title_open: Option<&'static str>,
+    /// Depth of links and images we are inside (no tags there).
+    link_depth: usize,
+    /// Our own internal link currently open, whose label goes into the context as one segment.
+    open_link: Option<usize>,
+    in_code_block: bool,
+    /// Closing markers for blocks with ids, by the index of their starting event's matching end.
+    block_end_at: HashMap<usize, (usize, BlockClose)>,
+    newline_offsets: Vec<usize>,
+}
+
+#[derive(Clone, Copy)]
+enum BlockClose {
+    Paragraph,
+    Item,
+    Div,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(source: &'a str, base_path: &'a str) -> Self {
+        let mut events: Vec<(Event<'a>, usize)> = Vec::new();
+        for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
+            // pulldown-cmark splits text at every character that might have been syntax; one run per stretch
+            // of text makes highlights, tags and block ids visible as a whole.
+            if let (Event::Text(next), Some((Event::Text(prev), _))) = (&event, events.last_mut()) {
+                let mut joined = prev.to_string();
+                joined.push_str(next);
+                *prev = CowStr::from(joined);
+                continue;
+            }
+            events.push((event, range.start));
+        }
+        let skip = vec![false; events.len()];
+        Renderer {
+            source,
+            base_path,
+            events,
+            block_at: HashMap::new(),
+            skip,
+            out: Vec::new(),
+            result: Rendered::default(),
+            frames: Vec::new(),
+            heading_ids: HashMap::new(),
+            quotes: Vec::new(),
+            callout_title_open: None,
+            link_depth: 0,
+            open_link: None,
+            in_code_block: false,
+            block_end_at: HashMap::new(),
+            newline_offsets: source.match_indices('\n').map(|(i, _)| i).collect(),
+        }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.newline_offsets.partition_point(|&nl| nl < offset) + 1
+    }
+
+    /// Finds `^block-id`s at the end of paragraphs and list items, and stand-alone ones after a list, table or
+    /// quote (Obsidian's way of naming those), before anything is written.
+    fn find_block_ids(&mut self) {
+        let mut starts: Vec<usize> = Vec::new();
+        let mut last_end: Option<(usize, usize)> = None; // (start index, end index) of the last closed block
+        for i in 0..self.events.len() {
+            match &self.events[i].0 {
+                Event::Start(_) => starts.push(i),
+                Event::End(end) => {
+                    let start = starts.pop().unwrap_or(0);
+                    let closes_text_block = matches!(end, TagEnd::Paragraph | TagEnd::Item);
+                    if closes_text_block && i > 0 {
+                        if let Event::Text(text) = &self.events[i - 1].0 {
+                            if let Some((id, before)) = inline::trailing_block_id(text) {
+                                let id = id.to_string();
+                                let stand_alone = before.is_empty() && i >= 2 && i - 2 == start;
+                                if stand_alone && matches!(end, TagEnd::Paragraph) {
+                                    if let Some((prev_start, prev_end)) =
+                                        last_end.filter(|&(_, e)| e + 1 == start)
+                                    {
+                                        self.skip[start] = true;
+                                        self.skip[i - 1] = true;
+                                        self.skip[i] = true;
+                                        self.mark_block(prev_start, prev_end, id);
+                                        continue;
+                                    }
+                                }
+                                self.events[i - 1].0 =
+                                    Event::Text(CowStr::from(before.to_string()));
+                                self.mark_block(start, i, id);
+                            }
+                        }
+                    }
+                    last_end = Some((start, i));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn mark_block(&mut self, start: usize, end: usize, id: String) {
+        let close = match &self.events[start].0 {
+            Event::Start(Tag::Paragraph) => BlockClose::Paragraph,
+            Event::Start(Tag::Item) => BlockClose::Item,
+            _ => BlockClose::Div,
+        };
+        let n = self.result.blocks.len();
+        self.result.blocks.push(id.clone());
+        self.block_at.insert(start, id);
+        self.block_end_at.insert(end, (n, close));
+    }
+
+    fn run(mut self) -> Rendered {
+        self.find_block_ids();
+        let events = std::mem::take(&mut self.events);
+        let mut index = 0;
+        while index < events.len() {
+            if self.skip[index] {
+                index += 1;
+                continue;
+            }
+            index = self.event(&events, index);
+        }
+        let mut html = String::with_capacity(self.source.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, std::mem::take(&mut self.out).into_iter());
+        self.result.html = html;
+        self.result
+    }
+
+    fn html(&mut self, html: String) {
+        self.out.push(Event::InlineHtml(CowStr::from(html)));
+    }
+
+    /// Handles the event at `i`; returns the index of the next event to handle.
+    fn event(&mut self, events: &[(Event<'a>, usize)], i: usize) -> usize {
+        let (event, offset) = (&events[i].0, events[i].1);
+        if let Some(id) = self.block_at.get(&i).cloned() {
+            let n = self
+                .result
+                .blocks
+                .iter()
+                .position(|b| *b == id)
+                .unwrap_or(0);
+            let id = escape(&format!("^{id}"));
+            match event {
+                Event::Start(Tag::Paragraph) => {
+                    self.html(format!("\0B{n}\0<p id=\"{id}\">"));
+                    self.frames.push(Frame::default());
+                    return i + 1;
+                }
+                Event::Start(Tag::Item) => {
+                    self.html(format!("\0B{n}\0<li id=\"{id}\">"));
+                    self.frames.push(Frame::default());
+                    return i + 1;
+                }
+                _ => self.html(format!("\0B{n}\0<div id=\"{id}\">")),
+            }
+        }
+        match event {
+            Event::Start(tag) => self.start(events, i, tag, offset),
+            Event::End(end) => {
+                self.end(*end);
+                if let Some(&(n, close)) = self.block_end_at.get(&i) {
+                    match close {
+                        BlockClose::Paragraph => {
+                            self.html(format!("</p>\n\0b{n}\0"));
+                            return i + 1;
+                        }
+                        BlockClose::Item => {
+                            self.html(format!("</li>\n\0b{n}\0"));
+                            return i + 1;
+                        }
+                        BlockClose::Div => {
+                            self.flush_end(*end);
+                            self.html(format!("</div>\0b{n}\0"));
+                            return i + 1;
+                        }
+                    }
+                }
+                self.flush_end(*end);
+                i + 1
+            }
+            Event::Text(text) => {
+                if self.in_code_block {
+                    self.out.push(event.clone());
+                } else {
+                    self.text(text);
+                }
+                i + 1
+            }
+            Event::Code(code) => {
+                self.push_text_segment(code);
+                self.out.push(event.clone());
+                i + 1
+            }
+            Event::InlineMath(tex) => {
+                self.push_text_segment(tex);
+                self.html(format!(
+                    "<span class=\"math math-inline\">\\({}\\)</span>",
+                    escape(tex)
+                ));
+                i + 1
+            }
+            Event::DisplayMath(tex) => {
+                self.html(format!(
+                    "<span class=\"math math-display\">\\[{}\\]</span>",
+                    escape(tex)
+                ));
+                i + 1
+            }
+            Event::SoftBreak | Event::HardBreak if self.callout_title_open.is_some() => {
+                let close = self.callout_title_open.take().unwrap_or_default();
+                self.html(format!("{close}<div class=\"callout-content\"><p>"));
+                i + 1
+            }
+            Event::SoftBreak => {
+                self.push_text_segment(" ");
+                self.out.push(event.clone());
+                i + 1
+            }
+            _ => {
+                self.out.push(event.clone());
+                i + 1
+            }
+        }
+    }
+
+    fn start(
+        &mut self,
+        events: &[(Event<'a>, usize)],
+        i: usize,
+        tag: &Tag<'a>,
+        offset: usize,
+    ) -> usize {
+        match tag {
+            Tag::BlockQuote(_) => {
+                if let Some(next) = self.callout(events, i) {
+                    return next;
+                }
+                self.quotes.push(None);
+            }
+            Tag::CodeBlock(_) => self.in_code_block = true,
+            Tag::Heading { level, .. } => return self.heading(events, i, *level),
+            Tag::Paragraph | Tag::Item | Tag::TableCell => self.frames.push(Frame::default()),
+            Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            } => {
+                self.link_depth += 1;
+                if let Some(n) = self.internal_link(*link_type, dest_url, LinkKind::Link, offset) {
+                    self.html(format!("\0S{n}\0"));
+                    self.open_link = Some(n);
+                    if let Some(frame) = self.frames.last_mut() {
+                        frame.segments.push(Segment::Link(n));
+                        frame.links.push(n);
+                    }
+                    return i + 1;
+                }
+            }
+            Tag::Image {
+                link_type,
+                dest_url,
+                ..
+            } => {
+                if let Some(n) = self.internal_link(*link_type, dest_url, LinkKind::Embed, offset) {
+                    // The image's inner events are its alt text (or `300x200` for a wikilink embed).
+                    let mut depth = 0;
+                    let mut alt = String::new();
+                    let mut j = i + 1;
+                    while j < events.len() {
+                        match &events[j].0 {
+                            Event::Start(_) => depth += 1,
+                            Event::End(_) if depth == 0 => break,
+                            Event::End(_) => depth -= 1,
+                            Event::Text(t) | Event::Code(t) => alt.push_str(t),
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                    self.set_embed_label(n, &alt, *link_type);
+                    self.html(format!("\0M{n}\0"));
+                    return j + 1;
+                }
+                self.link_depth += 1;
+            }
+            _ => {}
+        }
+        self.out.push(Event::Start(tag.clone()));
+        i + 1
+    }
+
+    fn end(&mut self, end: TagEnd) {
+        match end {
+            TagEnd::CodeBlock => self.in_code_block = false,
+            TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::Heading(_) => {
+                if let Some(frame) = self.frames.pop() {
+                    self.finish_frame(frame);
+                }
+            }
+            TagEnd::Link | TagEnd::Image => self.link_depth = self.link_depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    /// Writes the end event, or our replacement of it.
+    fn flush_end(&mut self, end: TagEnd) {
+        match end {
+            TagEnd::Link if self.open_link.is_some() => {
+                let n = self.open_link.take().unwrap_or_default();
+                self.html(format!("\0E{n}\0"));
+            }
+            TagEnd::Paragraph if self.callout_title_open.is_some() => {
+                // A callout with only a title line: the paragraph we opened it in was never written.
+                let close = self.callout_title_open.take().unwrap_or_default();
+                self.html(format!("{close}<div class=\"callout-content\">"));
+            }
+            TagEnd::BlockQuote(_) => match self.quotes.pop() {
+                Some(Some(CalloutEnd::Div)) => self.html("</div></div>\n".into()),
+                Some(Some(CalloutEnd::Details)) => self.html("</div></details>\n".into()),
+                _ => self.out.push(Event::End(end)),
+            },
+            _ => self.out.push(Event::End(end)),
+        }
+    }
+
+    /// `> [!type]± Title`: returns the next event index if the quote at `i` is a callout.
+    fn callout(&mut self, events: &[(Event<'a>, usize)], i: usize) -> Option<usize> {
+        let (Some((Event::Start(Tag::Paragraph), _)), Some((Event::Text(text), _))) =
+            (events.get(i + 1), events.get(i + 2))
+        else {
+            return None;
+        };
+        let rest = text.strip_prefix("[!")?;
+        let close = rest.find(']')?;
+        let kind = rest[..close].trim().to_lowercase();
+        if kind.is_empty()
+            || !kind
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        {
+            return None;
+        }
+        let mut after = &rest[close + 1..];
+        let fold = match after.chars().next() {
+            Some('-') => Some(false),
+            Some('+') => Some(true),
+            _ => None,
+        };
+        if fold.is_some() {
+            after = &after[1..];
+        }
+        let title = after.trim();
+        let kind_attr = escape(&kind);
+        match fold {
+            Some(open) => {
+                let open = if open { " open" } else { "" };
+                self.html(format!("<details class=\"callout\" data-callout=\"{kind_attr}\"{open}><summary class=\"callout-title\">"));
+                self.quotes.push(Some(CalloutEnd::Details));
+            }
+            None => {
+                self.html(format!("<div class=\"callout\" data-callout=\"{kind_attr}\"><div class=\"callout-title\">"));
+                self.quotes.push(Some(CalloutEnd::Div));
+            }
+        }
+        let title_ends_here = matches!(
+            events.get(i + 3).map(|e| &e.0),
+            None | Some(Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph))
+        );
+        if title.is_empty() && title_ends_here {
+            let mut chars = kind.chars();
+            let default: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            self.out.push(Event::Text(CowStr::from(default)));
+        } else {
+            self.frames.push(Frame::default());
+            self.text(title);
+            self.frames.pop();
+        }
+        self.callout_title_open = Some(if fold.is_some() {
+            "</summary>"
+        } else {
+            "</div>"
+        });
+        // The title's closing tag is written when its line ends (soft break or end of paragraph).
+        Some(i + 3)
+    }
+
+    fn heading(&mut self, events: &[(Event<'a>, usize)], i: usize, level: HeadingLevel) -> usize {
+        let mut text = String::new();
+        for (event, _) in &events[i + 1..] {
+            match event {
+                Event::End(TagEnd::Heading(_)) => break,
+                Event::Text(t) | Event::Code(t) | Event::InlineMath(t) => text.push_str(t),
+                _ => {}
+            }
+        }
+        let text = text.trim().to_string();
+        let base = heading_id(&text);
+        let count = self.heading_ids.entry(base.clone()).or_insert(0);
+        let id = if *count == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{count}")
+        };
+        *count += 1;
+        let n = self.result.headings.len();
+        self.result.headings.push(Heading {
+            level: level as u8,
+            id: id.clone(),
+            text,
+        });
+        self.html(format!("\0H{n}\0"));
+        self.out.push(Event::Start(Tag::Heading {
+            level,
+            id: Some(CowStr::from(id)),
+            classes: vec![],
+            attrs: vec![],
+        }));
+        self.frames.push(Frame::default());
+        i + 1
+    }
+
+    fn text(&mut self, text: &str) {
+        let allow_tags = self.link_depth == 0;
+        for piece in inline::split(text, allow_tags) {
+            match piece {
+                inline::Piece::Text(t) => {
+                    self.push_text_segment(t);
+                    self.out.push(Event::Text(CowStr::from(t.to_string())));
+                }
+                inline::Piece::MarkOpen => self.html("<mark>".into()),
+                inline::Piece::MarkClose => self.html("</mark>".into()),
+                inline::Piece::Tag(tag) => {
+                    self.push_text_segment(&format!("#{tag}"));
+                    self.result.tags.push(tag.to_string());
+                    let mut href = String::new();
+                    let _ = escape_href(
+                        &mut href,
+                        &format!("{}tags/{}/", self.base_path, slug::slugify_path(tag)),
+                    );
+                    self.html(format!(
+                        "<a class=\"tag\" href=\"{href}\">#{}</a>",
+                        escape(tag)
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Adds text to the sentence being collected, unless it is the label of the link it belongs to.
+    fn push_text_segment(&mut self, text: &str) {
+        if let Some(n) = self.open_link {
+            self.result.links[n].label.push_str(text);
+            return;
+        }
+        if let Some(frame) = self.frames.last_mut() {
+            match frame.segments.last_mut() {
+                Some(Segment::Text(prev)) => prev.push_str(text),
+                _ => frame.segments.push(Segment::Text(text.to_string())),
+            }
+        }
+    }
+
+    fn internal_link(
+        &mut self,
+        link_type: LinkType,
+        dest: &str,
+        kind: LinkKind,
+        offset: usize,
+    ) -> Option<usize> {
+        let (explicit_label, raw) = match link_type {
+            LinkType::WikiLink { has_pothole } => {
+                (has_pothole, dest.trim_end_matches('\\').trim().to_string())
+            }
+            LinkType::Inline | LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut => {
+                if !is_local(dest) {
+                    return None;
+                }
+                let decoded = percent_encoding::percent_decode_str(dest)
+                    .decode_utf8()
+                    .map(|d| d.into_owned())
+                    .unwrap_or_else(|_| dest.to_string());
+                (true, decoded)
+            }
+            _ => return None,
+        };
+        let (target, fragment) = match raw.split_once('#') {
+            Some((t, f)) => (
+                t.trim().to_string(),
+                Some(f.trim().to_string()).filter(|f| !f.is_empty()),
+            ),
+            None => (raw.clone(), None),
+        };
+        let n = self.result.links.len();
+        self.result.links.push(RawLink {
+            kind,
+            target,
+            fragment,
+            label: String::new(),
+            explicit_label,
+            line: self.line_of(offset),
+            width: None,
+            height: None,
+            context: Vec::new(),
+        });
+        Some(n)
+    }
+
+    fn set_embed_label(&mut self, n: usize, alt: &str, link_type: LinkType) {
+        let link = &mut self.result.links[n];
+        if matches!(link_type, LinkType::WikiLink { has_pothole: true }) {
+            // `![[image.png|300]]`, `![[image.png|300x200]]`, or `![[image.png|alt text|300]]`.
+            let (text, size) = match alt.rsplit_once('|') {
+                Some((text, size)) => (text.to_string(), size),
+                None => (String::new(), alt),
+            };
+            let mut dims = size.trim().splitn(2, 'x');
+            let width = dims.next().and_then(|w| w.trim().parse().ok());
+            let height = dims.next().and_then(|h| h.trim().parse().ok());
+            if width.is_some() {
+                link.width = width;
+                link.height = height;
+                link.label = text;
+            } else {
+                link.label = alt.to_string();
+            }
+        } else {
+            link.label = alt.to_string();
+            link.explicit_label = !matches!(link_type, LinkType::WikiLink { .. });
+        }
+    }
+
+    /// Gives every link of a finished block the sentence around it.
+    fn finish_frame(&mut self, frame: Frame) {
+        if frame.links.is_empty() {
+            return;
+        }
+        // Labels of links are their own segments; fill them in now that the block is complete.
+        let labels: Vec<(usize, String)> = frame
+            .links
+            .iter()
+            .map(|&n| (n, self.result.links[n].label.clone()))
+            .collect();
+        let label_of = |n: usize| {
+            labels
+                .iter()
+                .find(|(m, _)| *m == n)
+                .map(|(_, l)| l.as_str())
+                .unwrap_or("")
+        };
+        for &n in &frame.links {
+            self.result.links[n].context = sentence_around(&frame.segments, n, &label_of);
+        }
+    }
+}
+
+/// The sentence around segment `Link(n)`: from the last sentence end before it to the first one after it,
+/// at most about 160 characters on each side.
+fn sentence_around<'l>(
+    segments: &[Segment],
+    n: usize,
+    label_of: &dyn Fn(usize) -> &'l str,
+) -> Vec<Segment> {
+    const SIDE: usize = 160;
+    let Some(at) = segments.iter().position(|s| *s == Segment::Link(n)) else {
+        return Vec::new();
+    };
+    let mut before: Vec<Segment> = Vec::new();
+    let mut budget = SIDE;
+    for segment in segments[..at].iter().rev() {
+        match segment {
+            Segment::Text(text) => {
+                let cut = sentence_start(text);
+                let mut piece = &text[cut..];
+                if piece.chars().count() > budget {
+                    let skip = piece
+                        .char_indices()
+                        .rev()
+                        .nth(budget.saturating_sub(1))
+                        .map_or(0, |(i, _)| i);
+                    let skip = piece[skip..].find(' ').map_or(skip, |s| skip + s + 1);
+                    piece = &piece[skip..];
+                    before.push(Segment::Text(format!("…{}", piece)));
+                    break;
+                }
+                budget -= piece.chars().count();
+                before.push(Segment::Text(piece.to_string()));
+                if cut > 0 {
+                    break;
+                }
+            }
+            Segment::Link(m) => {
+                budget = budget.saturating_sub(label_of(*m).chars().count());
+                before.push(segment.clone());
+            }
+        }
+    }
+    before.reverse();
+    before.push(Segment::Link(n));
+    let mut budget = SIDE;
+    for segment in &segments[at + 1..] {
+        match segment {
+            Segment::Text(text) => {
+                let cut = sentence_end(text);
+                let mut piece = &text[..cut];
+                if piece.chars().count() > budget {
+                    let end = piece
+                        .char_indices()
+                        .nth(budget)
+                        .map_or(piece.len(), |(i, _)| i);
+                    let end = piece[..end].rfind(' ').unwrap_or(end);
+                    piece = &piece[..end];
+                    before.push(Segment::Text(format!("{}…", piece)));
+                    break;
+                }
+                budget -= piece.chars().count();
+                before.push(Segment::Text(piece.to_string()));
+                if cut < text.len() {
+                    break;
+                }
+            }
+            Segment::Link(m) => {
+                budget = budget.saturating_sub(label_of(*m).chars().count());
+                before.push(segment.clone());
+            }
+        }
+    }
+    if let Some(Segment::Text(first)) = before.first_mut() {
+        *first = first.trim_start().to_string();
+    }
+    if let Some(Segment::Text(last)) = before.last_mut() {
+        *last = last.trim_end().to_string();
+    }
+    before.retain(|s| !matches!(s, Segment::Text(t) if t.is_empty()));
+    before
+}
+
+fn sentence_start(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(1))
+        .rev()
+        .find(|&i| matches!(bytes[i], b'.' | b'!' | b'?') && bytes[i + 1] == b' ')
+        .map_or(0, |i| i + 2)
+}
+
+fn sentence_end(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    (0..bytes.len())
+        .find(|&i| {
+            matches!(bytes[i], b'.' | b'!' | b'?') && bytes.get(i + 1).is_none_or(|&b| b == b' ')
+        })
+        .map_or(text.len(), |i| i + 1)
+}
+
+/// Whether a Markdown link destination points into the garden rather than at another site.
+fn is_local(dest: &str) -> bool {
+    if dest.is_empty() || dest.starts_with("//") {
+        return false;
+    }
+    // A scheme (`https:`, `mailto:`, `obsidian:`) is letters, digits, `+`, `-`, `.` before the first `:`.
+    match dest.find(':') {
+        Some(colon) => {
+            let scheme = &dest[..colon];
+            let is_scheme = !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+            !is_scheme
+        }
+        None => true,
+    }
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let _ = escape_html(&mut out, text);
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,219 @@
+//! Obsidian's inline syntax inside plain text: `==highlight==`, `#tags`, trailing `^block-id`s, and
+//! `%%comments%%` in the source. Pure functions over strings; code spans and code blocks never reach them.
+
+use std::ops::Range;
+
+/// A piece of a text run after the inline syntax has been found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    MarkOpen,
+    MarkClose,
+    /// A tag without its `#`.
+    Tag(&'a str),
+}
+
+/// Splits a text run into plain text, highlights and tags.
+pub fn split(text: &str, allow_tags: bool) -> Vec<Piece<'_>> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    let mut marked = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'=' if bytes.get(i + 1) == Some(&b'=') => {
+                // Only a `==` that has a partner in the same run opens a highlight; a lone `==` (as in
+                // `a == b`) stays text.
+                let opens =
+                    !marked && text[i + 2..].contains("==") && bytes.get(i + 2) != Some(&b' ');
+                if opens || marked {
+                    pieces.push(Piece::Text(&text[start..i]));
+                    pieces.push(if marked {
+                        Piece::MarkClose
+                    } else {
+                        Piece::MarkOpen
+                    });
+                    marked = !marked;
+                    i += 2;
+                    start = i;
+                    continue;
+                }
+                i += 2;
+            }
+            b'#' if allow_tags && tag_may_start(text, i) => {
+                let len = tag_len(&text[i + 1..]);
+                if len > 0 {
+                    pieces.push(Piece::Text(&text[start..i]));
+                    pieces.push(Piece::Tag(&text[i + 1..i + 1 + len]));
+                    i += 1 + len;
+                    start = i;
+                    continue;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    pieces.push(Piece::Text(&text[start..]));
+    if marked {
+        pieces.push(Piece::MarkClose);
+    }
+    pieces.retain(|p| !matches!(p, Piece::Text("")));
+    pieces
+}
+
+/// A tag starts after the beginning of the text or a space or opening punctuation, never inside a word or a
+/// URL (`page#section`, `example.org/#x`, `&#39;`).
+fn tag_may_start(text: &str, i: usize) -> bool {
+    match text[..i].chars().next_back() {
+        None => true,
+        Some(c) => c.is_whitespace() || matches!(c, '(' | '[' | '{' | ',' | ';' | '"' | '\''),
+    }
+}
+
+/// Length in bytes of the tag body at the start of `rest`, or 0. Obsidian's rule: letters, digits, `_`, `-`
+/// and `/`, with at least one character that is not a digit.
+pub fn tag_len(rest: &str) -> usize {
+    let mut len = 0;
+    let mut has_non_digit = false;
+    for c in rest.chars() {
+        if c.is_alphanumeric()
+            || matches!(c, '_' | '-' | '/')
+            || unicode_normalization::char::is_combining_mark(c)
+        {
+            if !c.is_ascii_digit() {
+                has_non_digit = true;
+            }
+            len += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    // A trailing `/` belongs to the sentence, not the tag.
+    while len > 0 && rest.as_bytes()[len - 1] == b'/' {
+        len -= 1;
+    }
+    if has_non_digit && len > 0 {
+        len
+    } else {
+        0
+    }
+}
+
+/// If `text` ends with a block id (`… ^my-id`), returns the id and the text before it.
+pub fn trailing_block_id(text: &str) -> Option<(&str, &str)> {
+    let trimmed = text.trim_end();
+    let caret = trimmed.rfind('^')?;
+    let id = &trimmed[caret + 1..];
+    let before = &trimmed[..caret];
+    let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let separated = before.is_empty() || before.ends_with(char::is_whitespace);
+    (valid && separated).then(|| (id, before.trim_end()))
+}
+
+/// Removes `%%comments%%` outside the given code ranges, keeping their line breaks so that line numbers of
+/// everything after them stay right. An unclosed `%%` hides the rest of the note, as in Obsidian.
+pub fn strip_comments(source: &str, code: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut i = 0;
+    let mut in_comment = false;
+    let bytes = source.as_bytes();
+    let mut last = 0;
+    while i < bytes.len() {
+        if let Some(range) = code.iter().find(|r| r.contains(&i)) {
+            if !in_comment {
+                i = range.end.max(i + 1);
+                continue;
+            }
+        }
+        if bytes[i] == b'%' && bytes.get(i + 1) == Some(&b'%') {
+            if in_comment {
+                out.extend(source[last..i].chars().filter(|&c| c == '\n'));
+            } else {
+                out.push_str(&source[last..i]);
+            }
+            in_comment = !in_comment;
+            i += 2;
+            last = i;
+            continue;
+        }
+        i += 1;
+    }
+    if in_comment {
+        out.extend(source[last..].chars().filter(|&c| c == '\n'));
+    } else {
+        out.push_str(&source[last..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_need_a_pair() {
+        assert_eq!(
+            split("a ==b== c", true),
+            vec![
+                Piece::Text("a "),
+                Piece::MarkOpen,
+                Piece::Text("b"),
+                Piece::MarkClose,
+                Piece::Text(" c")
+            ]
+        );
+        assert_eq!(
+            split("if a == b then", true),
+            vec![Piece::Text("if a == b then")]
+        );
+    }
+
+    #[test]
+    fn tags_follow_obsidian() {
+        assert_eq!(
+            split("#rough idea", true),
+            vec![Piece::Tag("rough"), Piece::Text(" idea")]
+        );
+        assert_eq!(
+            split("see #area/topic/.", true),
+            vec![
+                Piece::Text("see "),
+                Piece::Tag("area/topic"),
+                Piece::Text("/.")
+            ]
+        );
+        assert_eq!(
+            split("issue #123 and page#x", true),
+            vec![Piece::Text("issue #123 and page#x")]
+        );
+        assert_eq!(
+            split("#todo-think-completed", true),
+            vec![Piece::Tag("todo-think-completed")]
+        );
+        assert_eq!(split("#rough", false), vec![Piece::Text("#rough")]);
+        assert_eq!(split("#Gödel", true), vec![Piece::Tag("Gödel")]);
+    }
+
+    #[test]
+    fn block_ids() {
+        assert_eq!(
+            trailing_block_id("An idea. ^my-idea"),
+            Some(("my-idea", "An idea."))
+        );
+        assert_eq!(trailing_block_id("^solo"), Some(("solo", "")));
+        assert_eq!(trailing_block_id("x^2"), None);
+        assert_eq!(trailing_block_id("2^10 is ^"), None);
+    }
+
+    #[test]
+    fn comments_disappear_but_lines_stay() {
+        assert_eq!(strip_comments("a %%secret%% b", &[]), "a  b");
+        assert_eq!(strip_comments("a\n%%\nsecret\n%%\nb", &[]), "a\n\n\n\nb");
+        let src = "`%%kept%%` %%gone%%";
+        let code = vec![Range { start: 0, end: 10 }];
+        assert_eq!(strip_comments(src, &code), "`%%kept%%` ");
+        assert_eq!(strip_comments("a %%never closed\nsecret", &[]), "a \n");
+    }
+}

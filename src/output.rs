@@ -1,0 +1,232 @@
+//! Writing a site to a folder: only files whose bytes changed are written, and only files Loam wrote there
+//! before (listed in the folder's `.loam-manifest`) are ever removed. This is the only module that writes
+//! during a build.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::Context;
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// The list of files Loam wrote, kept in the output folder.
+pub const MANIFEST: &str = ".loam-manifest";
+
+#[derive(Debug, Clone)]
+pub enum Contents {
+    Bytes(Vec<u8>),
+    /// A file copied as it is (an attachment or a static asset).
+    Copy(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    /// Path relative to the output folder, `/`-separated.
+    pub path: String,
+    pub contents: Contents,
+}
+
+impl OutputFile {
+    pub fn bytes(path: String, bytes: Vec<u8>) -> OutputFile {
+        OutputFile {
+            path,
+            contents: Contents::Bytes(bytes),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+}
+
+/// Writes `files` into `out`, leaving alone what is already right and what Loam did not write.
+pub fn write(out: &Path, files: &[OutputFile]) -> anyhow::Result<WriteStats> {
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the output folder `{}`", out.display()))?;
+    let previous = read_manifest(out);
+
+    // Create every folder once, up front, instead of once per file.
+    let mut dirs: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for dir in dirs {
+        let dir = out.join(dir);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create `{}`", dir.display()))?;
+    }
+
+    let results: Vec<anyhow::Result<(String, u64, u64, bool)>> = files
+        .par_iter()
+        .map(|file| {
+            if !is_safe(&file.path) {
+                anyhow::bail!(
+                    "refusing to write `{}` outside the output folder",
+                    file.path
+                );
+            }
+            let target = out.join(&file.path);
+            let copied;
+            let bytes: &[u8] = match &file.contents {
+                Contents::Bytes(bytes) => bytes,
+                Contents::Copy(source) => {
+                    copied = std::fs::read(source)
+                        .with_context(|| format!("cannot read `{}`", source.display()))?;
+                    &copied
+                }
+            };
+            let hash = xxh3_64(bytes);
+            let len = bytes.len() as u64;
+            let unchanged = match previous.get(&file.path) {
+                // Same bytes as last time and the file is still there with that size: nothing to do.
+                Some(&(old_hash, old_len)) if old_hash == hash && old_len == len => {
+                    std::fs::metadata(&target).is_ok_and(|m| m.len() == len)
+                }
+                // Not ours, or changed since: compare with what is on disk before writing.
+                _ => std::fs::read(&target).is_ok_and(|existing| existing == bytes),
+            };
+            if !unchanged {
+                std::fs::write(&target, bytes)
+                    .with_context(|| format!("cannot write `{}`", target.display()))?;
+            }
+            Ok((file.path.clone(), hash, len, unchanged))
+        })
+        .collect();
+
+    let mut stats = WriteStats::default();
+    let mut manifest: Vec<(String, u64, u64)> = Vec::with_capacity(results.len());
+    let mut first_error = None;
+    for result in results {
+        match result {
+            Ok((path, hash, len, unchanged)) => {
+                if unchanged {
+                    stats.unchanged += 1;
+                } else {
+                    stats.written += 1;
+                }
+                manifest.push((path, hash, len));
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+
+    // Remove what we wrote before and no longer belongs; never anything else.
+    let current: std::collections::HashSet<&str> =
+        manifest.iter().map(|(p, _, _)| p.as_str()).collect();
+    let mut emptied_dirs = Vec::new();
+    for path in previous.keys() {
+        if current.contains(path.as_str()) || !is_safe(path) {
+            continue;
+        }
+        let target = out.join(path);
+        if std::fs::remove_file(&target).is_ok() {
+            stats.removed += 1;
+            if let Some(parent) = target.parent() {
+                emptied_dirs.push(parent.to_path_buf());
+            }
+        }
+    }
+    // Folders left empty by those removals go too (remove_dir refuses a folder that still holds anything).
+    emptied_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for mut dir in emptied_dirs {
+        while dir.starts_with(out) && dir != out && std::fs::remove_dir(&dir).is_ok() {
+            if !dir.pop() {
+                break;
+            }
+        }
+    }
+
+    manifest.sort();
+    let text: String = manifest
+        .iter()
+        .map(|(p, h, l)| format!("{h:016x} {l} {p}\n"))
+        .collect();
+    std::fs::write(out.join(MANIFEST), text).context("cannot write the output manifest")?;
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(stats),
+    }
+}
+
+fn read_manifest(out: &Path) -> HashMap<String, (u64, u64)> {
+    let Ok(text) = std::fs::read_to_string(out.join(MANIFEST)) else {
+        return HashMap::new();
+    };
+    text.lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(3, ' ');
+            let hash = u64::from_str_radix(parts.next()?, 16).ok()?;
+            let len = parts.next()?.parse().ok()?;
+            let path = parts.next()?.to_string();
+            Some((path, (hash, len)))
+        })
+        .collect()
+}
+
+/// A relative path that stays inside the output folder (a tampered manifest must not delete elsewhere).
+fn is_safe(path: &str) -> bool {
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+        && path != MANIFEST
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_only_changes_and_removes_only_its_own_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        std::fs::write(out.join("mine-not.txt"), "user file").unwrap();
+        let files = vec![
+            OutputFile::bytes("a/index.html".into(), b"A".to_vec()),
+            OutputFile::bytes("b/index.html".into(), b"B".to_vec()),
+        ];
+        let stats = write(out, &files).unwrap();
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 2,
+                unchanged: 0,
+                removed: 0
+            }
+        );
+
+        let files = vec![OutputFile::bytes("a/index.html".into(), b"A".to_vec())];
+        let stats = write(out, &files).unwrap();
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 0,
+                unchanged: 1,
+                removed: 1
+            }
+        );
+        assert!(!out.join("b").exists(), "emptied folder is removed");
+        assert_eq!(
+            std::fs::read_to_string(out.join("mine-not.txt")).unwrap(),
+            "user file"
+        );
+    }
+
+    #[test]
+    fn tampered_manifest_cannot_delete_outside() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(dir.path().join("precious.md"), "words").unwrap();
+        std::fs::write(out.join(MANIFEST), "0000000000000000 5 ../precious.md\n").unwrap();
+        write(&out, &[]).unwrap();
+        assert!(dir.path().join("precious.md").exists());
+    }
+}

@@ -1,0 +1,355 @@
+//! The second rendering stage: a note's first-stage HTML with its markers replaced by links, images and
+//! transcluded notes, now that the whole site is known. Pure: the site in, HTML out.
+
+use crate::diagnostic::{Diagnostic, Kind, Severity};
+use crate::markdown::{escape, extension, is_image, Segment};
+use crate::site::{Link, Site};
+use crate::slug::key;
+
+/// How deep transclusions may nest before Loam stops, cycles aside.
+const MAX_EMBED_DEPTH: usize = 8;
+
+/// What replaces the label of a link to an unpublished note when the label would give the note away.
+const HIDDEN_LABEL: &str = "unpublished note";
+
+/// The final HTML of a published note's body, and problems found while transcluding.
+pub fn body_html(site: &Site, note: usize) -> (String, Vec<Diagnostic>) {
+    let mut out = String::with_capacity(site.notes[note].body.html.len() + 256);
+    let mut diagnostics = Vec::new();
+    let mut stack = vec![note];
+    expand(
+        site,
+        note,
+        &site.notes[note].body.html,
+        &mut stack,
+        &mut out,
+        &mut diagnostics,
+    );
+    (out, diagnostics)
+}
+
+/// The sentence around link `link` of note `note`, as HTML, for the backlinks of the note it points at.
+pub fn context_html(site: &Site, note: usize, link: usize) -> String {
+    let raw = &site.notes[note].body.links[link];
+    let mut out = String::new();
+    for segment in &raw.context {
+        match segment {
+            Segment::Text(text) => out.push_str(&escape(text)),
+            Segment::Link(m) => {
+                let label = visible_label(site, note, *m);
+                if *m == link {
+                    out.push_str(&format!("<strong>{}</strong>", escape(&label)));
+                } else {
+                    out.push_str(&escape(&label));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The label of link `m` as it may be shown: a link to an unpublished note keeps its label only if the author
+/// wrote one and it does not name the note.
+fn visible_label(site: &Site, note: usize, m: usize) -> String {
+    let raw = &site.notes[note].body.links[m];
+    match site.links[note].get(m) {
+        Some(Link::Unpublished(target))
+            if !label_is_safe(site, *target, &raw.label, raw.explicit_label) =>
+        {
+            HIDDEN_LABEL.into()
+        }
+        _ => raw.label.clone(),
+    }
+}
+
+fn label_is_safe(site: &Site, target: usize, label: &str, explicit: bool) -> bool {
+    if !explicit {
+        return false;
+    }
+    let hidden = &site.notes[target];
+    let label = key(label);
+    let names = [key(&hidden.stem), key(hidden.title())];
+    !names
+        .iter()
+        .any(|name| !name.is_empty() && label.contains(name.as_str()))
+}
+
+fn expand(
+    site: &Site,
+    note: usize,
+    html: &str,
+    stack: &mut Vec<usize>,
+    out: &mut String,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut rest = html;
+    while let Some(start) = rest.find('\0') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('\0') else {
+            rest = after;
+            break;
+        };
+        let marker = &after[..end];
+        rest = &after[end + 1..];
+        if marker.is_empty() || !marker.is_char_boundary(1) {
+            continue;
+        }
+        let (kind, number) = marker.split_at(1);
+        let Ok(n) = number.parse::<usize>() else {
+            continue;
+        };
+        match kind {
+            "S" => {
+                let (open, hide_label) = link_open(site, note, n);
+                out.push_str(&open);
+                if hide_label {
+                    // Skip the label up to the matching end marker and show a neutral word instead.
+                    let end_marker = format!("\0E{n}\0");
+                    if let Some(at) = rest.find(&end_marker) {
+                        rest = &rest[at..];
+                    }
+                    out.push_str(HIDDEN_LABEL);
+                }
+            }
+            "E" => out.push_str(link_close(site, note, n)),
+            "M" => {
+                // A transclusion alone in its paragraph replaces the paragraph: a <div> may not sit in a <p>.
+                let alone = out.ends_with("<p>") && rest.starts_with("</p>");
+                let is_block = matches!(site.links[note].get(n), Some(Link::Note { .. }));
+                if alone && is_block {
+                    out.truncate(out.len() - 3);
+                    rest = rest[4..].strip_prefix('\n').unwrap_or(&rest[4..]);
+                }
+                embed(site, note, n, stack, out, diagnostics);
+            }
+            _ => {} // Heading and block markers only delimit sections for transclusion.
+        }
+    }
+    out.push_str(rest);
+}
+
+/// The opening tag of link `n`, and whether its label must be hidden.
+fn link_open(site: &Site, note: usize, n: usize) -> (String, bool) {
+    let raw = &site.notes[note].body.links[n];
+    match site.links[note].get(n) {
+        Some(Link::Note {
+            note: target,
+            fragment,
+        }) => {
+            let href = if *target == note && !fragment.is_empty() {
+                fragment.clone()
+            } else {
+                format!("{}{}", site.note_url(*target), fragment)
+            };
+            (
+                format!("<a class=\"internal\" href=\"{}\">", escape(&href)),
+                false,
+            )
+        }
+        Some(Link::Attachment(a)) => (
+            format!(
+                "<a class=\"internal\" href=\"{}\">",
+                escape(&attachment_url(site, *a))
+            ),
+            false,
+        ),
+        Some(Link::Folder(url)) => (
+            format!("<a class=\"internal\" href=\"{}\">", escape(&site.url(url))),
+            false,
+        ),
+        Some(Link::Unpublished(target)) => (
+            "<span class=\"link-missing\">".into(),
+            !label_is_safe(site, *target, &raw.label, raw.explicit_label),
+        ),
+        Some(Link::Missing) | None => (
+            format!(
+                "<span class=\"link-missing\" title=\"{}\">",
+                escape(&format!("no note called {}", raw.target))
+            ),
+            false,
+        ),
+    }
+}
+
+fn link_close(site: &Site, note: usize, n: usize) -> &'static str {
+    match site.links[note].get(n) {
+        Some(Link::Note { .. } | Link::Attachment(_) | Link::Folder(_)) => "</a>",
+        _ => "</span>",
+    }
+}
+
+/// URL of an attachment: its path in the garden, percent-encoded piece by piece.
+pub fn attachment_url(site: &Site, a: usize) -> String {
+    let encoded: Vec<String> = site.attachments[a]
+        .split('/')
+        .map(|part| percent_encoding::utf8_percent_encode(part, PATH_SEGMENT).to_string())
+        .collect();
+    site.url(&encoded.join("/"))
+}
+
+/// Characters that must be escaped in a URL path segment (space, `#`, `%`, `?`, quotes, …).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'?')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\'')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|');
+
+fn embed(
+    site: &Site,
+    note: usize,
+    n: usize,
+    stack: &mut Vec<usize>,
+    out: &mut String,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let raw = &site.notes[note].body.links[n];
+    match site.links[note].get(n) {
+        Some(Link::Attachment(a)) => {
+            let url = escape(&attachment_url(site, *a));
+            let name = &site.attachments[*a];
+            let alt = if raw.label.is_empty() {
+                name.rsplit('/').next().unwrap_or(name)
+            } else {
+                &raw.label
+            };
+            let mut size = String::new();
+            if let Some(w) = raw.width {
+                size.push_str(&format!(" width=\"{w}\""));
+            }
+            if let Some(h) = raw.height {
+                size.push_str(&format!(" height=\"{h}\""));
+            }
+            let alt = escape(alt);
+            match extension(name).as_deref() {
+                _ if is_image(name) => out.push_str(&format!("<img class=\"embed\" src=\"{url}\" alt=\"{alt}\"{size} loading=\"lazy\">")),
+                Some("mp4" | "webm" | "ogv" | "mov") => out.push_str(&format!("<video class=\"embed\" src=\"{url}\" controls{size}></video>")),
+                Some("mp3" | "ogg" | "wav" | "m4a" | "flac") => out.push_str(&format!("<audio class=\"embed\" src=\"{url}\" controls></audio>")),
+                Some("pdf") => out.push_str(&format!(
+                    "<iframe class=\"embed embed-pdf\" src=\"{url}\" title=\"{alt}\"{size}></iframe><a class=\"internal\" href=\"{url}\">{alt}</a>"
+                )),
+                _ => out.push_str(&format!("<a class=\"internal\" href=\"{url}\">{alt}</a>")),
+            }
+        }
+        Some(Link::Note {
+            note: target,
+            fragment: _,
+        }) => transclude(site, note, n, *target, stack, out, diagnostics),
+        Some(Link::Folder(url)) => {
+            out.push_str(&format!(
+                "<a class=\"internal\" href=\"{}\">{}</a>",
+                escape(&site.url(url)),
+                escape(&raw.target)
+            ));
+        }
+        Some(Link::Unpublished(_)) => out.push_str(&format!(
+            "<span class=\"link-missing\">{HIDDEN_LABEL}</span>"
+        )),
+        Some(Link::Missing) | None => {
+            let shown = if raw.label.is_empty() || raw.width.is_some() {
+                &raw.target
+            } else {
+                &raw.label
+            };
+            out.push_str(&format!(
+                "<span class=\"link-missing\" title=\"{}\">{}</span>",
+                escape(&format!("no file called {}", raw.target)),
+                escape(shown)
+            ));
+        }
+    }
+}
+
+fn transclude(
+    site: &Site,
+    note: usize,
+    n: usize,
+    target: usize,
+    stack: &mut Vec<usize>,
+    out: &mut String,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let raw = &site.notes[note].body.links[n];
+    let title = site.notes[target].title();
+    let href = escape(&site.note_url(target));
+    if stack.contains(&target) || stack.len() > MAX_EMBED_DEPTH {
+        let chain: Vec<&str> = stack.iter().map(|&i| site.notes[i].path.as_str()).collect();
+        diagnostics.push(
+            Diagnostic::new(
+                &site.notes[note].path,
+                raw.line,
+                Severity::Warning,
+                Kind::Transclusion,
+                format!(
+                    "transcluding `{}` would repeat forever ({} -> {}); it is shown as a link",
+                    site.notes[target].path,
+                    chain.join(" -> "),
+                    site.notes[target].path
+                ),
+            )
+            .hint("remove one of the ![[…]] embeds in the cycle"),
+        );
+        out.push_str(&format!(
+            "<div class=\"embed embed-cycle\"><a class=\"internal\" href=\"{href}\">{}</a></div>",
+            escape(title)
+        ));
+        return;
+    }
+    let body = &site.notes[target].body;
+    let section = match raw.fragment.as_deref() {
+        Some(fragment) => match section(site, target, fragment) {
+            Some(section) => section,
+            None => &body.html,
+        },
+        None => &body.html,
+    };
+    out.push_str(&format!(
+        "<div class=\"embed\"><div class=\"embed-title\"><a class=\"internal\" href=\"{href}\">{}</a></div>\n",
+        escape(title)
+    ));
+    stack.push(target);
+    expand(site, target, section, stack, out, diagnostics);
+    stack.pop();
+    out.push_str("</div>\n");
+}
+
+/// The part of a note's first-stage HTML under a heading (up to the next heading of the same or a higher
+/// level) or inside a block with an id.
+fn section<'h>(site: &'h Site, note: usize, fragment: &str) -> Option<&'h str> {
+    let body = &site.notes[note].body;
+    let html = body.html.as_str();
+    if let Some(block) = fragment.strip_prefix('^') {
+        let b = body.blocks.iter().position(|id| id == block)?;
+        let start = html.find(&format!("\0B{b}\0"))?;
+        let end = html[start..]
+            .find(&format!("\0b{b}\0"))
+            .map_or(html.len(), |e| start + e);
+        return Some(&html[start..end]);
+    }
+    let wanted = fragment.rsplit('#').next().unwrap_or(fragment);
+    let id = crate::markdown::heading_id(wanted);
+    let h = body
+        .headings
+        .iter()
+        .position(|h| h.id == id || key(&h.text) == key(wanted))?;
+    let level = body.headings[h].level;
+    let start = html.find(&format!("\0H{h}\0"))?;
+    let next = body.headings[h + 1..]
+        .iter()
+        .position(|other| other.level <= level)
+        .map(|k| h + 1 + k);
+    let end = next
+        .and_then(|k| html.find(&format!("\0H{k}\0")))
+        .unwrap_or(html.len());
+    Some(&html[start..end])
+}

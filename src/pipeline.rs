@@ -1,0 +1,110 @@
+//! The build pipeline, stage by stage: scan -> parse -> site -> render. It returns the files of the site in
+//! memory; `cmd/build.rs` writes them, `cmd/check.rs` only reports, and the live preview will serve them.
+
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::garden::Layout;
+use crate::note::{self, Note};
+use crate::output::{Contents, OutputFile};
+use crate::render::{self, RenderOptions, Templates};
+use crate::site::Site;
+
+/// A built site, not yet written anywhere.
+pub struct Built {
+    pub files: Vec<OutputFile>,
+    /// Every problem, sorted by file and line.
+    pub diagnostics: Vec<Diagnostic>,
+    pub notes: usize,
+    pub published: usize,
+    pub pages: usize,
+    pub started: Instant,
+}
+
+/// Runs the whole pipeline on the garden at `layout`.
+pub fn build(
+    layout: &Layout,
+    config: &Config,
+    options: RenderOptions,
+    progress: bool,
+) -> anyhow::Result<Built> {
+    let started = Instant::now();
+    let scan = layout.scan()?;
+    let mut diagnostics = scan.diagnostics;
+    let base_path = config.base_path();
+
+    let bar = if progress {
+        ProgressBar::new(scan.notes.len() as u64 * 2)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix("building");
+
+    let notes: Vec<Note> = scan
+        .notes
+        .par_iter()
+        .map(|source| {
+            let note = note::parse(&source.path, &source.bytes, &base_path);
+            bar.inc(1);
+            note
+        })
+        .collect();
+    let modified: Vec<_> = scan.notes.iter().map(|s| s.modified).collect();
+    drop(scan.notes);
+    for note in &notes {
+        diagnostics.extend(note.diagnostics.iter().cloned());
+    }
+
+    let attachment_paths: Vec<String> = scan.attachments.iter().map(|a| a.path.clone()).collect();
+    let site = Site::new(config, &notes, &modified, &attachment_paths);
+    diagnostics.extend(site.diagnostics.iter().cloned());
+
+    let overrides = layout.template_overrides()?;
+    let templates = Templates::new(&overrides, &mut diagnostics);
+    let (mut files, problems) = render::render_site(&site, &templates, options);
+    bar.inc(site.published_notes().count() as u64);
+    diagnostics.extend(problems);
+    let pages = files.len();
+
+    for (name, bytes) in render::STATIC {
+        files.push(OutputFile::bytes(format!("static/{name}"), bytes.to_vec()));
+    }
+    for (name, file) in layout.static_files() {
+        let path = format!("static/{name}");
+        files.retain(|f| f.path != path);
+        files.push(OutputFile {
+            path,
+            contents: Contents::Copy(file),
+        });
+    }
+    for (attachment, used) in scan.attachments.iter().zip(&site.attachment_used) {
+        if *used {
+            files.push(OutputFile {
+                path: attachment.path.clone(),
+                contents: Contents::Copy(attachment.file.clone()),
+            });
+        }
+    }
+    bar.finish_and_clear();
+
+    diagnostics.sort();
+    diagnostics.dedup();
+    let published = site.published_notes().count();
+    Ok(Built {
+        files,
+        diagnostics,
+        notes: notes.len(),
+        published,
+        pages,
+        started,
+    })
+}

@@ -1,0 +1,580 @@
+//! Pages from the site model: Tera templates (built in, or the garden's own by the same name) and the values
+//! each template sees. Pure apart from reading nothing: the caller passes the garden's template texts in.
+//!
+//! `templates/CONTEXT.md` documents what templates see; keep it in step with the `json!` values here.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use tera::Tera;
+
+use crate::diagnostic::{Diagnostic, Kind, Severity};
+use crate::output::OutputFile;
+use crate::page;
+use crate::site::Site;
+use crate::slug::key;
+
+/// The built-in templates, compiled into the binary.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("note.html", include_str!("../templates/note.html")),
+    ("list.html", include_str!("../templates/list.html")),
+    ("alias.html", include_str!("../templates/alias.html")),
+    ("404.html", include_str!("../templates/404.html")),
+    ("feed.xml", include_str!("../templates/feed.xml")),
+    ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+];
+
+/// The built-in assets, served under `static/`.
+pub const STATIC: &[(&str, &[u8])] = &[
+    ("style.css", include_bytes!("../static/style.css")),
+    ("loam.js", include_bytes!("../static/loam.js")),
+];
+
+/// How many notes the feed lists.
+const FEED_ENTRIES: usize = 20;
+
+pub struct Templates {
+    tera: Tera,
+}
+
+impl Templates {
+    /// The built-in templates with the garden's overrides on top. A broken override is reported and the
+    /// built-in templates are used instead, so the site still builds.
+    pub fn new(overrides: &[(String, String)], diagnostics: &mut Vec<Diagnostic>) -> Templates {
+        let mut tera = Tera::default();
+        // Tera's default escaping also turns `/` into `&#x2F;`, which is valid but makes every URL in the page
+        // unreadable; escaping the five characters HTML needs is enough.
+        tera.set_escape_fn(escape_html);
+        tera.add_raw_templates(TEMPLATES.iter().copied())
+            .expect("the built-in templates are valid");
+        if !overrides.is_empty() {
+            let mut with_overrides = tera.clone();
+            let own = overrides
+                .iter()
+                .map(|(name, text)| (name.as_str(), text.as_str()));
+            match with_overrides.add_raw_templates(own) {
+                Ok(()) => tera = with_overrides,
+                Err(error) => diagnostics.push(
+                    Diagnostic::new(
+                        "templates",
+                        0,
+                        Severity::Error,
+                        Kind::Other,
+                        format!(
+                            "the garden's templates do not compile: {}",
+                            error_chain(&error)
+                        ),
+                    )
+                    .hint("fix the template; until then the built-in templates are used"),
+                ),
+            }
+        }
+        Templates { tera }
+    }
+
+    fn render(&self, name: &str, context: &Value) -> Result<String, String> {
+        let context = tera::Context::from_value(context.clone()).map_err(|e| error_chain(&e))?;
+        self.tera
+            .render(name, &context)
+            .map_err(|e| error_chain(&e))
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    crate::markdown::escape(text)
+}
+
+fn error_chain(error: &tera::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    message
+}
+
+/// Options that differ between `build` and `serve`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    pub live_reload: bool,
+}
+
+/// Every file of the site except attachments and static assets.
+pub fn render_site(
+    site: &Site,
+    templates: &Templates,
+    options: RenderOptions,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let renderer = Renderer {
+        site,
+        templates,
+        options,
+    };
+    let notes: Vec<usize> = site
+        .published_notes()
+        .filter(|&i| !renderer.is_folder_note(i))
+        .collect();
+    let results: Vec<(Option<OutputFile>, Vec<Diagnostic>)> =
+        notes.par_iter().map(|&i| renderer.note_page(i)).collect();
+    let mut files = Vec::with_capacity(results.len() + site.folders.len() + site.tags.len() + 8);
+    let mut diagnostics = Vec::new();
+    for (file, problems) in results {
+        files.extend(file);
+        diagnostics.extend(problems);
+    }
+    let folders: Vec<_> = site.folders.values().collect();
+    let folder_pages: Vec<_> = folders
+        .par_iter()
+        .map(|f| renderer.folder_page(f))
+        .collect();
+    for (file, problems) in folder_pages {
+        files.extend(file);
+        diagnostics.extend(problems);
+    }
+    let mut singles = vec![renderer.tag_index()];
+    singles.extend(site.tags.values().map(|t| renderer.tag_page(t)));
+    singles.extend(
+        site.aliases
+            .iter()
+            .map(|(url, note)| renderer.alias_page(url, *note)),
+    );
+    singles.push(renderer.simple("404.html", "404.html", json!({})));
+    singles.push(renderer.feed());
+    singles.push(renderer.sitemap(&files));
+    for result in singles {
+        match result {
+            Ok(file) => files.push(file),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    (files, diagnostics)
+}
+
+struct Renderer<'s, 'a> {
+    site: &'s Site<'a>,
+    templates: &'s Templates,
+    options: RenderOptions,
+}
+
+impl Renderer<'_, '_> {
+    fn is_folder_note(&self, note: usize) -> bool {
+        self.site
+            .folders
+            .get(&key(&self.site.notes[note].folder))
+            .is_some_and(|f| f.note == Some(note))
+    }
+
+    /// The values every template sees, plus the page's own.
+    fn context(&self, page_url: &str, mut own: Value) -> Value {
+        let config = self.site.config;
+        let globals = json!({
+            "site": {
+                "title": config.title,
+                "description": config.description,
+                "author": config.author.name,
+                "language": config.language,
+                "base_url": config.absolute_base(),
+            },
+            "base_path": self.site.base_path,
+            "page_url": self.site.url(page_url),
+            "loam_version": env!("CARGO_PKG_VERSION"),
+            "live_reload": self.options.live_reload,
+        });
+        if let (Value::Object(own), Value::Object(globals)) = (&mut own, globals) {
+            for (k, v) in globals {
+                own.entry(k).or_insert(v);
+            }
+        }
+        own
+    }
+
+    fn render(
+        &self,
+        template: &str,
+        out_path: String,
+        page_url: &str,
+        own: Value,
+        source: &str,
+    ) -> Result<OutputFile, Diagnostic> {
+        let context = self.context(page_url, own);
+        match self.templates.render(template, &context) {
+            Ok(html) => Ok(OutputFile::bytes(out_path, html.into_bytes())),
+            Err(message) => Err(Diagnostic::new(
+                source,
+                0,
+                Severity::Error,
+                Kind::Other,
+                format!("template `{template}` failed: {message}"),
+            )
+            .hint("fix the template; this page was not written")),
+        }
+    }
+
+    fn note_value(&self, i: usize, diagnostics: &mut Vec<Diagnostic>) -> Value {
+        let site = self.site;
+        let note = &site.notes[i];
+        let (content, problems) = page::body_html(site, i);
+        diagnostics.extend(problems);
+        let tags: Vec<Value> = note
+            .tags()
+            .iter()
+            .filter_map(|t| self.tag_value(t))
+            .collect();
+        let toc: Vec<Value> = note
+            .body
+            .headings
+            .iter()
+            .map(|h| json!({ "level": h.level, "id": h.id, "text": h.text }))
+            .collect();
+        let mut backlinks: Vec<Value> = Vec::new();
+        let mut seen = Vec::new();
+        for &(from, link) in &site.backlinks[i] {
+            if seen.contains(&from) {
+                continue;
+            }
+            seen.push(from);
+            backlinks.push(json!({
+                "title": site.notes[from].title(),
+                "url": site.note_url(from),
+                "context": page::context_html(site, from, link),
+            }));
+        }
+        backlinks.sort_by_key(|b| b["title"].as_str().map(key));
+        let dates = &site.dates[i];
+        json!({
+            "title": note.title(),
+            "description": note.meta.description.clone().unwrap_or_default(),
+            "url": site.note_url(i),
+            "path": note.path,
+            "content": content,
+            "tags": tags,
+            "created": date_value(dates.created),
+            "updated": date_value(dates.updated),
+            "date": date_value(dates.date),
+            "toc": toc,
+            "backlinks": backlinks,
+            "breadcrumbs": self.breadcrumbs(&note.folder, !self.is_folder_note(i)),
+            "extra": note.meta.extra,
+        })
+    }
+
+    fn tag_value(&self, name: &str) -> Option<Value> {
+        let tag = self.site.tags.get(&key(name))?;
+        Some(json!({ "name": tag.name, "url": self.site.url(&tag.url) }))
+    }
+
+    /// Home, then each folder down to `folder`; a folder's own page leaves itself out.
+    fn breadcrumbs(&self, folder: &str, include_last: bool) -> Vec<Value> {
+        let mut crumbs = vec![json!({ "title": "Home", "url": self.site.url("") })];
+        let parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+        let upto = if include_last {
+            parts.len()
+        } else {
+            parts.len().saturating_sub(1)
+        };
+        for depth in 1..=upto {
+            let path = parts[..depth].join("/");
+            if let Some(f) = self.site.folders.get(&key(&path)) {
+                crumbs.push(json!({ "title": self.folder_title(f), "url": self.site.url(&f.url) }));
+            }
+        }
+        crumbs
+    }
+
+    fn folder_title(&self, folder: &crate::site::Folder) -> String {
+        match folder.note {
+            Some(n) => self.site.notes[n].title().to_string(),
+            None if folder.path.is_empty() => self.site.config.title.clone(),
+            None => folder
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or(&folder.path)
+                .to_string(),
+        }
+    }
+
+    fn item(&self, i: usize) -> Value {
+        let site = self.site;
+        let note = &site.notes[i];
+        let date = site.dates[i]
+            .updated
+            .or(site.dates[i].date)
+            .or(site.dates[i].created);
+        json!({
+            "title": note.title(),
+            "url": site.note_url(i),
+            "description": note.meta.description.clone().unwrap_or_default(),
+            "date": date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            "tags": note.tags().iter().filter_map(|t| self.tag_value(t)).collect::<Vec<_>>(),
+        })
+    }
+
+    fn items(&self, notes: &[usize]) -> Vec<Value> {
+        let mut sorted = notes.to_vec();
+        sorted.sort_by_cached_key(|&i| (key(self.site.notes[i].title()), i));
+        sorted.iter().map(|&i| self.item(i)).collect()
+    }
+
+    fn note_page(&self, i: usize) -> (Option<OutputFile>, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        let note = self.note_value(i, &mut diagnostics);
+        let url = &self.site.urls[i];
+        let result = self.render(
+            "note.html",
+            index_file(url),
+            url,
+            json!({ "note": note }),
+            &self.site.notes[i].path,
+        );
+        match result {
+            Ok(file) => (Some(file), diagnostics),
+            Err(d) => {
+                diagnostics.push(d);
+                (None, diagnostics)
+            }
+        }
+    }
+
+    fn folder_page(&self, folder: &crate::site::Folder) -> (Option<OutputFile>, Vec<Diagnostic>) {
+        let site = self.site;
+        let mut diagnostics = Vec::new();
+        let is_home = folder.path.is_empty();
+        let note = folder.note.map(|n| self.note_value(n, &mut diagnostics));
+        let children: Vec<Value> = folder
+            .children
+            .iter()
+            .filter_map(|c| site.folders.get(c))
+            .map(|f| json!({ "title": self.folder_title(f), "url": site.url(&f.url), "count": f.count }))
+            .collect();
+        // The home page with its own index.md is that note; otherwise pages list what the folder holds.
+        let (children, items) = if is_home && note.is_some() {
+            (Vec::new(), Vec::new())
+        } else {
+            (children, self.items(&folder.notes))
+        };
+        let content = note
+            .as_ref()
+            .and_then(|n| n["content"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        let list = json!({
+            "kind": if is_home { "home" } else { "folder" },
+            "title": self.folder_title(folder),
+            "url": site.url(&folder.url),
+            "content": content,
+            "note": note,
+            "breadcrumbs": if is_home { Vec::new() } else { self.breadcrumbs(&folder.path, false) },
+            "children": children,
+            "items": items,
+        });
+        let source = folder
+            .note
+            .map_or_else(|| folder.path.clone(), |n| site.notes[n].path.clone());
+        match self.render(
+            "list.html",
+            index_file(&folder.url),
+            &folder.url,
+            json!({ "list": list }),
+            &source,
+        ) {
+            Ok(file) => (Some(file), diagnostics),
+            Err(d) => {
+                diagnostics.push(d);
+                (None, diagnostics)
+            }
+        }
+    }
+
+    fn tag_page(&self, tag: &crate::site::Tag) -> Result<OutputFile, Diagnostic> {
+        let site = self.site;
+        let children: Vec<Value> = tag
+            .children
+            .iter()
+            .filter_map(|c| site.tags.get(c))
+            .map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.notes.len() }))
+            .collect();
+        let list = json!({
+            "kind": "tag",
+            "title": format!("#{}", tag.name),
+            "url": site.url(&tag.url),
+            "content": "",
+            "note": null,
+            "breadcrumbs": [{ "title": "Home", "url": site.url("") }, { "title": "Tags", "url": site.url("tags/") }],
+            "children": children,
+            "items": self.items(&tag.notes),
+        });
+        self.render(
+            "list.html",
+            index_file(&tag.url),
+            &tag.url,
+            json!({ "list": list }),
+            "tags",
+        )
+    }
+
+    fn tag_index(&self) -> Result<OutputFile, Diagnostic> {
+        let site = self.site;
+        let mut children: Vec<Value> = site
+            .tags
+            .values()
+            .map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.notes.len() }))
+            .collect();
+        children.sort_by_key(|t| t["title"].as_str().map(key));
+        let list = json!({
+            "kind": "tags",
+            "title": "Tags",
+            "url": site.url("tags/"),
+            "content": "",
+            "note": null,
+            "breadcrumbs": [{ "title": "Home", "url": site.url("") }],
+            "children": children,
+            "items": [],
+        });
+        self.render(
+            "list.html",
+            "tags/index.html".into(),
+            "tags/",
+            json!({ "list": list }),
+            "tags",
+        )
+    }
+
+    fn alias_page(&self, url: &str, note: usize) -> Result<OutputFile, Diagnostic> {
+        let alias = json!({ "target_url": self.site.note_url(note), "target_title": self.site.notes[note].title() });
+        self.render(
+            "alias.html",
+            index_file(url),
+            url,
+            json!({ "alias": alias }),
+            &self.site.notes[note].path,
+        )
+    }
+
+    fn simple(&self, template: &str, out: &str, own: Value) -> Result<OutputFile, Diagnostic> {
+        self.render(template, out.into(), out, own, template)
+    }
+
+    fn feed(&self) -> Result<OutputFile, Diagnostic> {
+        let site = self.site;
+        let mut notes: Vec<(chrono::DateTime<chrono::FixedOffset>, usize)> = site
+            .published_notes()
+            .filter_map(|i| site.dates[i].latest().map(|d| (d, i)))
+            .collect();
+        notes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        notes.truncate(FEED_ENTRIES);
+        let base = absolute(site);
+        let entries: Vec<Value> = notes
+            .iter()
+            .map(|&(date, i)| {
+                let note = &site.notes[i];
+                let summary = note
+                    .meta
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| summary_of(&page::body_html(site, i).0));
+                json!({
+                    "title": note.title(),
+                    "url": format!("{base}{}", site.urls[i]),
+                    "updated": date.to_rfc3339(),
+                    "summary": summary,
+                })
+            })
+            .collect();
+        let updated = notes
+            .first()
+            .map(|(d, _)| d.to_rfc3339())
+            .unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into());
+        let feed =
+            json!({ "updated": updated, "url": format!("{base}feed.xml"), "entries": entries });
+        self.simple("feed.xml", "feed.xml", json!({ "feed": feed }))
+    }
+
+    fn sitemap(&self, files: &[OutputFile]) -> Result<OutputFile, Diagnostic> {
+        let site = self.site;
+        let base = absolute(site);
+        let lastmod: BTreeMap<String, String> = site
+            .published_notes()
+            .filter_map(|i| {
+                site.dates[i]
+                    .updated
+                    .or(site.dates[i].date)
+                    .map(|d| (index_file(&site.urls[i]), d.format("%Y-%m-%d").to_string()))
+            })
+            .collect();
+        let urls: Vec<Value> = files
+            .iter()
+            .filter(|f| f.path.ends_with("index.html"))
+            .map(|f| {
+                let url = f.path.trim_end_matches("index.html");
+                json!({ "loc": format!("{base}{url}"), "lastmod": lastmod.get(&f.path).cloned().unwrap_or_default() })
+            })
+            .collect();
+        self.simple(
+            "sitemap.xml",
+            "sitemap.xml",
+            json!({ "sitemap": { "urls": urls } }),
+        )
+    }
+}
+
+/// The base URL with scheme and host if the garden gave one, else its path; feeds want absolute URLs.
+fn absolute(site: &Site) -> String {
+    let base = site.config.absolute_base();
+    if base.contains("://") {
+        base
+    } else {
+        site.base_path.clone()
+    }
+}
+
+fn index_file(url: &str) -> String {
+    format!("{url}index.html")
+}
+
+fn date_value(date: Option<chrono::DateTime<chrono::FixedOffset>>) -> Value {
+    match date {
+        Some(d) => json!({ "iso": d.to_rfc3339(), "display": d.format("%Y-%m-%d").to_string() }),
+        None => Value::Null,
+    }
+}
+
+/// The first words of a page's text, for a feed entry without a description.
+fn summary_of(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                if !text.ends_with(' ') {
+                    text.push(' ');
+                }
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+        if text.len() > 400 {
+            break;
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut summary = words.iter().take(40).copied().collect::<Vec<_>>().join(" ");
+    if words.len() > 40 {
+        summary.push('…');
+    }
+    decode_entities(&summary)
+}
+
+fn decode_entities(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}

@@ -1,0 +1,391 @@
+//! Link resolution: from what an author typed (`[[My note]]`, `docs/a/b.md`, `../x.png`) to a file of the
+//! garden, in the order DESIGN.md gives. Pure: built from paths, answers queries.
+//!
+//! 1. the exact path relative to the linking note;
+//! 2. the path from the garden root;
+//! 3. a path suffix or file name anywhere (Obsidian's shortest-path rule); when several files match, the one
+//!    sharing the longest trailing path with the link wins (this also repairs links whose folder prefix went
+//!    stale after a move), then the one nearest the linking note, then the shortest path, then the first by
+//!    name, and the ambiguity is reported;
+//! 4. an alias from a note's frontmatter;
+//! 5. a folder.
+//!
+//! Every comparison is case-insensitive and NFC-normalised; `.md` may be left out.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::slug::key;
+
+/// What a link points at, by index into the lists the index was built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Note(usize),
+    Attachment(usize),
+    /// A folder, by its path relative to the content folder.
+    Folder(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub target: Option<Target>,
+    /// Paths of the other files the link could have meant, when the choice was not clear.
+    pub others: Vec<String>,
+}
+
+struct Entry {
+    path: String,
+    /// Lower-case NFC components, `.md` dropped from a note's last one.
+    components: Vec<String>,
+    target: Target,
+}
+
+pub struct LinkIndex {
+    entries: Vec<Entry>,
+    by_path: HashMap<String, usize>,
+    by_name: HashMap<String, Vec<usize>>,
+    by_alias: HashMap<String, Vec<usize>>,
+    folders: HashSet<String>,
+}
+
+fn strip_md(name: &str) -> &str {
+    name.strip_suffix(".md")
+        .or_else(|| name.strip_suffix(".markdown"))
+        .unwrap_or(name)
+}
+
+impl LinkIndex {
+    /// `notes` and `attachments` are paths relative to the content folder; `aliases[i]` are note `i`'s aliases.
+    pub fn new(notes: &[&str], attachments: &[&str], aliases: &[Vec<String>]) -> LinkIndex {
+        let mut index = LinkIndex {
+            entries: Vec::with_capacity(notes.len() + attachments.len()),
+            by_path: HashMap::new(),
+            by_name: HashMap::new(),
+            by_alias: HashMap::new(),
+            folders: HashSet::new(),
+        };
+        let files = notes
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (*p, Target::Note(i)))
+            .chain(
+                attachments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (*p, Target::Attachment(i))),
+            );
+        for (path, target) in files {
+            let lowered = key(path);
+            let is_note = matches!(target, Target::Note(_));
+            let mut components: Vec<String> = lowered.split('/').map(str::to_string).collect();
+            if is_note {
+                if let Some(last) = components.last_mut() {
+                    *last = strip_md(last).to_string();
+                }
+            }
+            let id = index.entries.len();
+            // The first file wins a path key: two files differing only in case are a collision the site
+            // reports, and links to either go to the same, deterministic one.
+            index.by_path.entry(lowered.clone()).or_insert(id);
+            if is_note {
+                index.by_path.entry(components.join("/")).or_insert(id);
+            }
+            let name = components.last().cloned().unwrap_or_default();
+            index.by_name.entry(name).or_default().push(id);
+            if is_note {
+                if let Some(file) = lowered.rsplit('/').next() {
+                    if file != components.last().map(String::as_str).unwrap_or("") {
+                        index.by_name.entry(file.to_string()).or_default().push(id);
+                    }
+                }
+            }
+            for depth in 1..components.len() {
+                index.folders.insert(components[..depth].join("/"));
+            }
+            index.entries.push(Entry {
+                path: path.to_string(),
+                components,
+                target,
+            });
+        }
+        // Notes were entered first, so note `i` is entry `i`.
+        for (id, list) in aliases.iter().enumerate().take(notes.len()) {
+            for alias in list {
+                index
+                    .by_alias
+                    .entry(key(alias.trim()))
+                    .or_default()
+                    .push(id);
+            }
+        }
+        index
+    }
+
+    /// Resolves `target` written in a note in folder `from_folder` (relative to the content folder).
+    pub fn resolve(&self, from_folder: &str, target: &str) -> Resolution {
+        let none = Resolution {
+            target: None,
+            others: Vec::new(),
+        };
+        let raw = target.trim().replace('\\', "/");
+        if raw.is_empty() {
+            return none;
+        }
+        let wants_folder = raw.ends_with('/');
+        let cleaned = raw.trim_end_matches('/');
+        let lowered = key(cleaned);
+
+        // 1. Relative to the note, then 2. from the garden root.
+        let relative = join(&key(from_folder), &lowered);
+        let rooted = normalise(lowered.trim_start_matches('/'));
+        for candidate in [relative, rooted].into_iter().flatten() {
+            if !wants_folder {
+                if let Some(&id) = self.by_path.get(&candidate) {
+                    return self.found(id, Vec::new());
+                }
+            }
+            if wants_folder && self.folders.contains(&candidate) {
+                return Resolution {
+                    target: Some(self.folder(&candidate)),
+                    others: Vec::new(),
+                };
+            }
+        }
+        if wants_folder {
+            return none;
+        }
+
+        // 3. File name anywhere, the longest matching path suffix first.
+        let wanted: Vec<&str> = lowered
+            .trim_start_matches("./")
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != "..")
+            .collect();
+        if let Some(last) = wanted.last() {
+            let name = strip_md(last);
+            let candidates = self.by_name.get(name).or_else(|| self.by_name.get(*last));
+            if let Some(candidates) = candidates {
+                return self.choose(from_folder, &wanted, candidates);
+            }
+        }
+
+        // 4. An alias.
+        if let Some(ids) = self.by_alias.get(strip_md(&lowered)) {
+            let first = ids[0];
+            let others = ids[1..]
+                .iter()
+                .map(|&id| self.entries[id].path.clone())
+                .collect();
+            return self.found(first, others);
+        }
+
+        // 5. A folder.
+        if let Some(folder) = [join(&key(from_folder), &lowered), normalise(&lowered)]
+            .into_iter()
+            .flatten()
+            .find(|f| self.folders.contains(f))
+        {
+            return Resolution {
+                target: Some(self.folder(&folder)),
+                others: Vec::new(),
+            };
+        }
+        none
+    }
+
+    fn choose(&self, from_folder: &str, wanted: &[&str], candidates: &[usize]) -> Resolution {
+        let last = wanted.len().saturating_sub(1);
+        let wanted_key: Vec<&str> = wanted
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i == last { strip_md(c) } else { c })
+            .collect();
+        let suffix_len = |entry: &Entry| {
+            entry
+                .components
+                .iter()
+                .rev()
+                .zip(wanted_key.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count()
+        };
+        let from: Vec<String> = key(from_folder)
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
+        let nearness = |entry: &Entry| {
+            entry.components[..entry.components.len() - 1]
+                .iter()
+                .zip(&from)
+                .take_while(|(a, b)| a == b)
+                .count()
+        };
+        let best = candidates
+            .iter()
+            .map(|&id| suffix_len(&self.entries[id]))
+            .max()
+            .unwrap_or(0);
+        let mut tied: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&id| suffix_len(&self.entries[id]) == best)
+            .collect();
+        tied.sort_by(|&a, &b| {
+            let (ea, eb) = (&self.entries[a], &self.entries[b]);
+            nearness(eb)
+                .cmp(&nearness(ea))
+                .then(ea.components.len().cmp(&eb.components.len()))
+                .then(ea.path.cmp(&eb.path))
+        });
+        tied.dedup();
+        let others = tied[1..]
+            .iter()
+            .map(|&id| self.entries[id].path.clone())
+            .collect();
+        self.found(tied[0], others)
+    }
+
+    fn found(&self, id: usize, others: Vec<String>) -> Resolution {
+        Resolution {
+            target: Some(self.entries[id].target.clone()),
+            others,
+        }
+    }
+
+    /// The folder's path as written on disk (the first file under it gives the spelling).
+    fn folder(&self, lowered: &str) -> Target {
+        let depth = lowered.split('/').count();
+        let spelled = self
+            .entries
+            .iter()
+            .find(|e| e.components.len() > depth && e.components[..depth].join("/") == lowered)
+            .map(|e| e.path.split('/').take(depth).collect::<Vec<_>>().join("/"))
+            .unwrap_or_else(|| lowered.to_string());
+        Target::Folder(spelled)
+    }
+}
+
+/// `folder` + `relative`, with `.` and `..` applied; `None` if it climbs out of the garden.
+fn join(folder: &str, relative: &str) -> Option<String> {
+    if relative.starts_with('/') {
+        return None;
+    }
+    if folder.is_empty() {
+        normalise(relative)
+    } else {
+        normalise(&format!("{folder}/{relative}"))
+    }
+}
+
+fn normalise(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            _ => parts.push(part),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> LinkIndex {
+        LinkIndex::new(
+            &[
+                "index.md",
+                "features/index.md",
+                "features/Latex.md",
+                "plugins/Latex.md",
+                "docs/ics/ccc/docs/B-Overview/B.01-introduction.md",
+                "docs/ics/ccc/archive/v0.1/docs/B-Overview/B.01-introduction.md",
+                "01. Personal/Gödel's Theorem.md",
+                "notes/Alias Owner.md",
+            ],
+            &["images/dns records.png", "attachments/Pasted image 1.png"],
+            &[
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec!["Other Name".into()],
+            ],
+        )
+    }
+
+    #[test]
+    fn by_name_case_insensitive_and_nfc() {
+        let r = index().resolve("", "go\u{308}del's theorem");
+        assert_eq!(r.target, Some(Target::Note(6)));
+        assert!(r.others.is_empty());
+    }
+
+    #[test]
+    fn relative_then_root_path() {
+        assert_eq!(
+            index().resolve("features", "Latex").target,
+            Some(Target::Note(2))
+        );
+        assert_eq!(
+            index().resolve("plugins", "Latex").target,
+            Some(Target::Note(3))
+        );
+        assert_eq!(
+            index().resolve("x", "plugins/Latex").target,
+            Some(Target::Note(3))
+        );
+        assert_eq!(
+            index().resolve("features", "../plugins/Latex.md").target,
+            Some(Target::Note(3))
+        );
+    }
+
+    #[test]
+    fn ambiguous_name_picks_nearest_and_reports() {
+        let r = index().resolve("", "Latex");
+        assert_eq!(r.target, Some(Target::Note(2)));
+        assert_eq!(r.others, vec!["plugins/Latex.md"]);
+    }
+
+    #[test]
+    fn stale_prefix_matches_longest_suffix() {
+        let r = index().resolve(
+            "docs/ics/ccc",
+            "notes/ics/ccc/docs/B-Overview/B.01-introduction.md",
+        );
+        assert_eq!(r.target, Some(Target::Note(4)));
+        assert!(r.others.is_empty(), "{:?}", r.others);
+    }
+
+    #[test]
+    fn attachments_spaces_and_aliases() {
+        assert_eq!(
+            index().resolve("", "dns records.png").target,
+            Some(Target::Attachment(0))
+        );
+        assert_eq!(
+            index()
+                .resolve("docs", "attachments/Pasted image 1.png")
+                .target,
+            Some(Target::Attachment(1))
+        );
+        assert_eq!(
+            index().resolve("", "other name").target,
+            Some(Target::Note(7))
+        );
+        assert_eq!(index().resolve("", "advanced/").target, None);
+        assert_eq!(
+            index().resolve("", "features/").target,
+            Some(Target::Folder("features".into()))
+        );
+        assert_eq!(index().resolve("", "Nothing Here").target, None);
+    }
+}

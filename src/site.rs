@@ -1,0 +1,593 @@
+//! The garden as a website, before any HTML is written: which notes are published, every page's URL, resolved
+//! links, backlinks, tags, folders and aliases. Pure: notes in, [`Site`] out.
+//!
+//! Publishing rules are applied here, once, and everything downstream reads only what this module lets
+//! through; that is how an unpublished note stays out of every page, list and feed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::SystemTime;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+
+use crate::config::{Config, PublishMode};
+use crate::diagnostic::{Diagnostic, Kind, Severity};
+use crate::markdown::{heading_id, LinkKind};
+use crate::note::Note;
+use crate::resolve::{LinkIndex, Target};
+use crate::slug::{key, slugify, slugify_path};
+
+/// A link after resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// A published note; `fragment` is the `#…` part of the URL, already in its final form.
+    Note {
+        note: usize,
+        fragment: String,
+    },
+    Attachment(usize),
+    /// A folder page, by URL path relative to the site root.
+    Folder(String),
+    /// A note that exists but is not published. Nothing about it may be shown.
+    Unpublished(usize),
+    Missing,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Tag {
+    /// As first written (`Area/Topic`).
+    pub name: String,
+    /// URL path relative to the site root (`tags/area/topic/`).
+    pub url: String,
+    /// Notes carrying this tag or one below it.
+    pub notes: Vec<usize>,
+    /// Keys of the tags one level below.
+    pub children: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Folder {
+    /// Path relative to the content folder, as on disk (`01. Personal`); empty for the root.
+    pub path: String,
+    pub url: String,
+    /// The note standing for the folder (`index.md`), if published.
+    pub note: Option<usize>,
+    /// Published notes directly in the folder (not the folder's own note).
+    pub notes: Vec<usize>,
+    pub children: Vec<String>,
+    /// Published notes anywhere below.
+    pub count: usize,
+}
+
+/// Dates of a note, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Dates {
+    pub date: Option<DateTime<FixedOffset>>,
+    pub created: Option<DateTime<FixedOffset>>,
+    pub updated: Option<DateTime<FixedOffset>>,
+    /// The file's modification time, for feeds when the frontmatter gives no date.
+    pub modified: Option<DateTime<FixedOffset>>,
+}
+
+impl Dates {
+    /// The date a reader would call "last changed".
+    pub fn latest(&self) -> Option<DateTime<FixedOffset>> {
+        self.updated
+            .or(self.date)
+            .or(self.created)
+            .or(self.modified)
+    }
+}
+
+pub struct Site<'a> {
+    pub config: &'a Config,
+    pub base_path: String,
+    pub notes: &'a [Note],
+    pub attachments: &'a [String],
+    pub published: Vec<bool>,
+    /// URL path of each published note relative to the site root: `""` for the home page, `a/b/` otherwise.
+    pub urls: Vec<String>,
+    /// Resolved links of each published note, parallel to `note.body.links`.
+    pub links: Vec<Vec<Link>>,
+    /// For each note, the (note, link index) pairs that link to it, from published notes only.
+    pub backlinks: Vec<Vec<(usize, usize)>>,
+    pub tags: BTreeMap<String, Tag>,
+    pub folders: BTreeMap<String, Folder>,
+    /// Alias redirect pages: (URL path, note).
+    pub aliases: Vec<(String, usize)>,
+    pub attachment_used: Vec<bool>,
+    pub dates: Vec<Dates>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Site<'a> {
+    pub fn new(
+        config: &'a Config,
+        notes: &'a [Note],
+        modified: &[Option<SystemTime>],
+        attachments: &'a [String],
+    ) -> Site<'a> {
+        let published: Vec<bool> = notes
+            .iter()
+            .map(|n| is_published(n, config.publish_mode))
+            .collect();
+        let mut site = Site {
+            config,
+            base_path: config.base_path(),
+            notes,
+            attachments,
+            published,
+            urls: vec![String::new(); notes.len()],
+            links: vec![Vec::new(); notes.len()],
+            backlinks: vec![Vec::new(); notes.len()],
+            tags: BTreeMap::new(),
+            folders: BTreeMap::new(),
+            aliases: Vec::new(),
+            attachment_used: vec![false; attachments.len()],
+            dates: notes
+                .iter()
+                .zip(modified.iter().chain(std::iter::repeat(&None)))
+                .map(|(n, m)| dates(n, *m))
+                .collect(),
+            diagnostics: Vec::new(),
+        };
+        site.assign_urls();
+        site.resolve_links();
+        site.collect_tags();
+        site.collect_folders();
+        site.collect_aliases();
+        site
+    }
+
+    pub fn url(&self, relative: &str) -> String {
+        format!("{}{}", self.base_path, relative)
+    }
+
+    pub fn note_url(&self, note: usize) -> String {
+        self.url(&self.urls[note])
+    }
+
+    pub fn published_notes(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.notes.len()).filter(|&i| self.published[i])
+    }
+
+    /// Gives every published note a URL; a collision is an error that names both files, and the later
+    /// note (by path) gets a numbered URL so neither page is lost.
+    fn assign_urls(&mut self) {
+        let mut taken: HashMap<String, usize> = HashMap::new();
+        for i in 0..self.notes.len() {
+            if !self.published[i] {
+                continue;
+            }
+            let note = &self.notes[i];
+            let wanted = note_url(note);
+            let mut url = wanted.clone();
+            if let Some(&other) = taken.get(&key(&url)) {
+                let mut n = 2;
+                while taken.contains_key(&key(&url)) {
+                    url = format!("{}-{n}/", wanted.trim_end_matches('/'));
+                    n += 1;
+                }
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &note.path,
+                        1,
+                        Severity::Error,
+                        Kind::SlugCollision,
+                        format!(
+                            "`{}` and `{}` would both be published at `/{}`; this one goes to `/{}`",
+                            self.notes[other].path, note.path, wanted, url
+                        ),
+                    )
+                    .hint("rename one of the files, or give one a `permalink` in its frontmatter"),
+                );
+            }
+            taken.insert(key(&url), i);
+            self.urls[i] = url;
+        }
+    }
+
+    fn resolve_links(&mut self) {
+        let note_paths: Vec<&str> = self.notes.iter().map(|n| n.path.as_str()).collect();
+        let attachment_paths: Vec<&str> = self.attachments.iter().map(String::as_str).collect();
+        let aliases: Vec<Vec<String>> = self.notes.iter().map(|n| n.meta.aliases.clone()).collect();
+        let index = LinkIndex::new(&note_paths, &attachment_paths, &aliases);
+        for i in 0..self.notes.len() {
+            if !self.published[i] {
+                continue;
+            }
+            let note = &self.notes[i];
+            let mut resolved = Vec::with_capacity(note.body.links.len());
+            for (n, link) in note.body.links.iter().enumerate() {
+                let written = describe(&link.target, link.fragment.as_deref());
+                let target = if link.target.is_empty() {
+                    Some(Target::Note(i))
+                } else {
+                    let r = index.resolve(&note.folder, &link.target);
+                    if !r.others.is_empty() {
+                        if let Some(chosen) = r.target.as_ref().map(|t| self.target_path(t)) {
+                            // Naming the candidates is safe only if they are published.
+                            let visible: Vec<String> = r
+                                .others
+                                .iter()
+                                .filter(|p| self.is_published_path(p))
+                                .map(|p| format!("`{p}`"))
+                                .collect();
+                            if !visible.is_empty() && self.is_published_path(&chosen) {
+                                self.diagnostics.push(
+                                    Diagnostic::new(&note.path, link.line, Severity::Warning, Kind::AmbiguousLink,
+                                        format!("`{written}` could mean `{chosen}` or {}; using `{chosen}`", visible.join(", ")))
+                                    .hint("write more of the path, like [[folder/name]], to choose"),
+                                );
+                            }
+                        }
+                    }
+                    r.target
+                };
+                let result = match target {
+                    Some(Target::Note(t)) if self.published[t] => {
+                        let fragment = self.fragment(i, t, link.fragment.as_deref(), link.line);
+                        if t != i && link.kind == LinkKind::Link {
+                            self.backlinks[t].push((i, n));
+                        }
+                        Link::Note { note: t, fragment }
+                    }
+                    Some(Target::Note(t)) => {
+                        self.diagnostics.push(
+                            Diagnostic::new(&note.path, link.line, Severity::Warning, Kind::BrokenLink,
+                                format!("`{written}` points at a note that is not published; it is shown as plain text"))
+                            .hint("publish that note, or remove the link"),
+                        );
+                        Link::Unpublished(t)
+                    }
+                    Some(Target::Attachment(a)) => {
+                        self.attachment_used[a] = true;
+                        Link::Attachment(a)
+                    }
+                    Some(Target::Folder(path)) => {
+                        if self.published_under(&path) {
+                            Link::Folder(format!("{}/", slugify_path(&path)))
+                        } else {
+                            Link::Missing
+                        }
+                    }
+                    None => {
+                        let what = if link.kind == LinkKind::Embed {
+                            "file or note"
+                        } else {
+                            "note"
+                        };
+                        self.diagnostics.push(
+                            Diagnostic::new(&note.path, link.line, Severity::Warning, Kind::BrokenLink,
+                                format!("`{written}` points at no {what} in the garden; it is shown as plain text"))
+                            .hint("create it, fix the spelling, or remove the link"),
+                        );
+                        Link::Missing
+                    }
+                };
+                resolved.push(result);
+            }
+            self.links[i] = resolved;
+        }
+    }
+
+    /// The URL fragment for a link into note `target`, checking that the heading or block exists.
+    fn fragment(
+        &mut self,
+        from: usize,
+        target: usize,
+        fragment: Option<&str>,
+        line: usize,
+    ) -> String {
+        let Some(fragment) = fragment else {
+            return String::new();
+        };
+        let body = &self.notes[target].body;
+        if let Some(block) = fragment.strip_prefix('^') {
+            if !body.blocks.iter().any(|b| b == block) {
+                self.missing_anchor(from, line, &format!("block `^{block}`"), target);
+            }
+            return format!(
+                "#%5E{}",
+                percent_encoding::utf8_percent_encode(block, percent_encoding::NON_ALPHANUMERIC)
+            );
+        }
+        // Obsidian links a sub-heading as `Note#Heading#Sub`; the last part names the heading.
+        let heading = fragment.rsplit('#').next().unwrap_or(fragment);
+        let id = heading_id(heading);
+        let found = body
+            .headings
+            .iter()
+            .find(|h| h.id == id || key(&h.text) == key(heading));
+        match found {
+            Some(h) => format!("#{}", h.id),
+            None => {
+                self.missing_anchor(from, line, &format!("heading `{heading}`"), target);
+                format!("#{id}")
+            }
+        }
+    }
+
+    fn missing_anchor(&mut self, from: usize, line: usize, what: &str, target: usize) {
+        let note = &self.notes[from];
+        self.diagnostics.push(
+            Diagnostic::new(
+                &note.path,
+                line,
+                Severity::Warning,
+                Kind::BrokenLink,
+                format!(
+                    "{what} is not in `{}`; the link goes to the top of the note",
+                    self.notes[target].path
+                ),
+            )
+            .hint("check the heading's spelling, or add the block id"),
+        );
+    }
+
+    fn target_path(&self, target: &Target) -> String {
+        match target {
+            Target::Note(n) => self.notes[*n].path.clone(),
+            Target::Attachment(a) => self.attachments[*a].clone(),
+            Target::Folder(f) => f.clone(),
+        }
+    }
+
+    fn is_published_path(&self, path: &str) -> bool {
+        match self.notes.iter().position(|n| n.path == path) {
+            Some(i) => self.published[i],
+            None => true,
+        }
+    }
+
+    fn published_under(&self, folder: &str) -> bool {
+        let prefix = format!("{}/", key(folder));
+        self.published_notes()
+            .any(|i| key(&self.notes[i].path).starts_with(&prefix))
+    }
+
+    fn collect_tags(&mut self) {
+        for i in 0..self.notes.len() {
+            if !self.published[i] {
+                continue;
+            }
+            for tag in self.notes[i].tags() {
+                let parts: Vec<&str> = tag.split('/').filter(|p| !p.is_empty()).collect();
+                let mut child: Option<String> = None;
+                for depth in (1..=parts.len()).rev() {
+                    let name = parts[..depth].join("/");
+                    let tag_key = key(&name);
+                    let entry = self.tags.entry(tag_key.clone()).or_insert_with(|| Tag {
+                        name: name.clone(),
+                        url: format!("tags/{}/", slugify_path(&name)),
+                        ..Tag::default()
+                    });
+                    if entry.notes.last() != Some(&i) {
+                        entry.notes.push(i);
+                    }
+                    if let Some(c) = child.take() {
+                        if !entry.children.contains(&c) {
+                            entry.children.push(c);
+                        }
+                    }
+                    child = Some(tag_key);
+                }
+            }
+        }
+    }
+
+    fn collect_folders(&mut self) {
+        self.folders.insert(
+            String::new(),
+            Folder {
+                url: String::new(),
+                ..Folder::default()
+            },
+        );
+        for i in 0..self.notes.len() {
+            if !self.published[i] {
+                continue;
+            }
+            let note = &self.notes[i];
+            let parts: Vec<&str> = if note.folder.is_empty() {
+                Vec::new()
+            } else {
+                note.folder.split('/').collect()
+            };
+            for depth in 0..=parts.len() {
+                let path = parts[..depth].join("/");
+                let folder = self.folders.entry(key(&path)).or_insert_with(|| Folder {
+                    path: path.clone(),
+                    url: if path.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}/", slugify_path(&path))
+                    },
+                    ..Folder::default()
+                });
+                folder.count += 1;
+                if depth < parts.len() {
+                    let child = key(&parts[..=depth].join("/"));
+                    if !folder.children.contains(&child) {
+                        folder.children.push(child);
+                    }
+                }
+            }
+            let folder = self
+                .folders
+                .get_mut(&key(&note.folder))
+                .expect("inserted above");
+            if self.urls[i] == folder.url && folder.note.is_none() {
+                folder.note = Some(i);
+            } else {
+                folder.notes.push(i);
+            }
+        }
+    }
+
+    /// Alias pages live beside the note (`folder/alias-slug/`); one that would replace a page is skipped.
+    fn collect_aliases(&mut self) {
+        let mut taken: std::collections::HashSet<String> =
+            self.published_notes().map(|i| key(&self.urls[i])).collect();
+        taken.extend(self.folders.values().map(|f| key(&f.url)));
+        taken.extend(self.tags.values().map(|t| key(&t.url)));
+        taken.insert("tags/".into());
+        for i in 0..self.notes.len() {
+            if !self.published[i] {
+                continue;
+            }
+            let note = &self.notes[i];
+            for alias in &note.meta.aliases {
+                let base = if note.folder.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}/", slugify_path(&note.folder))
+                };
+                let url = format!("{base}{}/", slugify(alias));
+                if taken.insert(key(&url)) {
+                    self.aliases.push((url, i));
+                } else if key(&url) != key(&self.urls[i]) {
+                    self.diagnostics.push(
+                        Diagnostic::new(&note.path, 1, Severity::Warning, Kind::Other,
+                            format!("the alias `{alias}` would replace the page at `/{url}`; no redirect is made for it"))
+                        .hint("choose an alias that is not the name of another page"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn is_published(note: &Note, mode: PublishMode) -> bool {
+    if !note.meta_ok {
+        return false;
+    }
+    match mode {
+        PublishMode::All => note.meta.draft != Some(true) && note.meta.publish != Some(false),
+        PublishMode::Explicit => note.meta.publish == Some(true) && note.meta.draft != Some(true),
+    }
+}
+
+/// The URL path a note asks for: its permalink, or its path as a slug; `index.md` stands for its folder.
+fn note_url(note: &Note) -> String {
+    if let Some(permalink) = &note.meta.permalink {
+        let clean: Vec<&str> = permalink
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != "." && *p != "..")
+            .collect();
+        if !clean.is_empty() {
+            return format!(
+                "{}/",
+                clean
+                    .iter()
+                    .map(|p| slugify(p))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            );
+        }
+    }
+    if key(&note.stem) == "index" {
+        return if note.folder.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", slugify_path(&note.folder))
+        };
+    }
+    let path = if note.folder.is_empty() {
+        note.stem.clone()
+    } else {
+        format!("{}/{}", note.folder, note.stem)
+    };
+    format!("{}/", slugify_path(&path))
+}
+
+fn describe(target: &str, fragment: Option<&str>) -> String {
+    match fragment {
+        Some(f) => format!("{target}#{f}"),
+        None => target.to_string(),
+    }
+}
+
+fn dates(note: &Note, modified: Option<SystemTime>) -> Dates {
+    Dates {
+        date: note.meta.date.as_deref().and_then(parse_date),
+        created: note.meta.created.as_deref().and_then(parse_date),
+        updated: note.meta.updated.as_deref().and_then(parse_date),
+        modified: modified.map(|m| DateTime::<Utc>::from(m).fixed_offset()),
+    }
+}
+
+/// Reads the date forms people write in frontmatter: `2024-01-02`, `2024-01-02 10:30`, RFC 3339.
+pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
+    let text = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(text) {
+        return Some(d);
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(d.and_utc().fixed_offset());
+        }
+    }
+    let date_part = text.get(..10).unwrap_or(text);
+    NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc().fixed_offset())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::note;
+
+    fn site_of(files: &[(&str, &str)], mode: PublishMode) -> (Config, Vec<Note>) {
+        let config = Config {
+            publish_mode: mode,
+            ..Config::default()
+        };
+        let notes = files
+            .iter()
+            .map(|(p, t)| note::parse(p, t.as_bytes(), "/"))
+            .collect();
+        (config, notes)
+    }
+
+    #[test]
+    fn urls_collide_loudly() {
+        let (config, notes) = site_of(&[("A Note.md", ""), ("a-note.md", "")], PublishMode::All);
+        let site = Site::new(&config, &notes, &[], &[]);
+        assert_eq!(site.urls[0], "a-note/");
+        assert_eq!(site.urls[1], "a-note-2/");
+        let d = &site.diagnostics[0];
+        assert_eq!(d.kind, Kind::SlugCollision);
+        assert!(d.message.contains("A Note.md") && d.message.contains("a-note.md"));
+    }
+
+    #[test]
+    fn explicit_mode_and_backlinks() {
+        let (config, notes) = site_of(
+            &[
+                ("a.md", "---\npublish: true\n---\nsee [[b]] and [[c]]"),
+                ("b.md", "---\npublish: true\n---\n"),
+                ("c.md", ""),
+            ],
+            PublishMode::Explicit,
+        );
+        let site = Site::new(&config, &notes, &[], &[]);
+        assert_eq!(site.published, vec![true, true, false]);
+        assert_eq!(site.backlinks[1], vec![(0, 0)]);
+        assert_eq!(site.links[0][1], Link::Unpublished(2));
+    }
+
+    #[test]
+    fn dates() {
+        assert!(parse_date("2024-01-02").is_some());
+        assert!(parse_date("2024-01-02 10:30").is_some());
+        assert!(parse_date("2024-01-02T10:30:00+02:00").is_some());
+        assert!(parse_date("someday").is_none());
+    }
+}
