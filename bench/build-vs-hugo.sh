@@ -11,8 +11,9 @@
 #
 # Each tool and size gets one warm-up run, then RUNS measured runs, each into a fresh output folder (outputs are
 # not deleted between runs, because deleting tens of thousands of files would slow the next run; they all go at
-# the end). It prints the median wall time, the median peak RSS and every run's time, the speed-up
-# (hugo/loam), and how many pages each tool wrote, so that a broken build cannot look fast.
+# the end). It prints the median wall time, the median peak RSS, the median CPU time (user + system: steadier than
+# wall time when other work shares the machine), every run's wall time, the speed-up (hugo/loam), and how many
+# pages each tool wrote, so that a broken build cannot look fast.
 #
 # Run from the repository root (it works from anywhere):
 #   bench/build-vs-hugo.sh
@@ -188,25 +189,25 @@ EOF
 }
 
 # ---- one timed build -------------------------------------------------------------------------------------------
-# run_build TOOL N OUT: builds size N's garden with TOOL into OUT (which must not exist yet) and appends
-# "seconds max_rss_kib" to $WORK/N/TOOL.runs unless OUT ends in "warmup". The tool's own output goes to a log,
-# shown only if the build fails.
+# run_build TOOL N OUT: builds size N's garden with TOOL into OUT (which must not exist yet) and, unless OUT
+# ends in "warmup", appends "wall_microseconds max_rss_kib user_s system_s" to $WORK/N/TOOL.runs. The tool's own
+# output goes to a log, shown only if the build fails.
 run_build() {
     local tool=$1 n=$2 out=$3
-    local log=$out.log cmd t0 t1 rss
+    local log=$out.log cmd t0 t1 rss_cpu
     case $tool in
         loam) cmd=("$LOAM" build "$WORK/$n/garden" -o "$out") ;;
         hugo) cmd=(hugo --quiet --source "$WORK/$n/hugo-site" --destination "$out") ;;
     esac
     t0=$(date +%s%N)
-    if ! /usr/bin/time -f %M -o "$WORK/rss" "${cmd[@]}" >"$log" 2>&1; then
+    if ! /usr/bin/time -f "%M %U %S" -o "$WORK/rss" "${cmd[@]}" >"$log" 2>&1; then
         echo "error: $tool failed on the $n-note garden: ${cmd[*]}" >&2
         tail -n 30 "$log" >&2
         exit 1
     fi
     t1=$(date +%s%N)
-    rss=$(tail -n 1 "$WORK/rss")
-    [[ $out == *warmup ]] || echo "$(((t1 - t0) / 1000)) $rss" >>"$WORK/$n/$tool.runs"
+    rss_cpu=$(tail -n 1 "$WORK/rss")
+    [[ $out == *warmup ]] || echo "$(((t1 - t0) / 1000)) $rss_cpu" >>"$WORK/$n/$tool.runs"
 }
 
 count_pages() { # count_pages DIR: index.html files under DIR (0 if DIR is missing)
@@ -250,16 +251,17 @@ echo
 python3 - "$WORK" "$TOOLS" "$SIZES" <<'PY'
 import os, statistics, sys
 work, tools, sizes = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
-print("%-6s %-5s %9s %9s %6s  %s" % ("notes", "tool", "median_s", "peak_MiB", "pages", "runs (s)"))
+print("%-6s %-5s %9s %9s %7s %6s  %s" % ("notes", "tool", "median_s", "peak_MiB", "cpu_s", "pages", "runs (s)"))
 med = {}
 for n in sizes:
     for t in tools:
         rows = [l.split() for l in open(os.path.join(work, n, t + ".runs"))]
-        secs = [int(us) / 1e6 for us, _ in rows]
-        mib = statistics.median(int(kib) for _, kib in rows) / 1024
+        secs = [int(r[0]) / 1e6 for r in rows]
+        mib = statistics.median(int(r[1]) for r in rows) / 1024
+        cpu = statistics.median(float(r[2]) + float(r[3]) for r in rows)
         pages = open(os.path.join(work, n, t + ".pages")).read().strip()
         med[n, t] = (statistics.median(secs), mib)
-        print("%-6s %-5s %9.3f %9.0f %6s  %s" % (n, t, med[n, t][0], mib, pages, " ".join("%.3f" % s for s in secs)))
+        print("%-6s %-5s %9.3f %9.0f %7.2f %6s  %s" % (n, t, med[n, t][0], mib, cpu, pages, " ".join("%.3f" % s for s in secs)))
 for n in sizes:
     if (n, "loam") in med and (n, "hugo") in med:
         print("speed-up (hugo/loam) at %s notes: %.1fx" % (n, med[n, "hugo"][0] / med[n, "loam"][0]))

@@ -31,6 +31,8 @@ pub struct Config {
     pub base_url: String,
     pub language: String,
     pub publish_mode: PublishMode,
+    /// The notes folder, relative to `loam.toml`; `"."` makes an Obsidian vault with a `loam.toml` its own content.
+    pub content: String,
     pub author: Author,
 }
 
@@ -42,6 +44,7 @@ impl Default for Config {
             base_url: "/".into(),
             language: "en".into(),
             publish_mode: PublishMode::All,
+            content: "content".into(),
             author: Author::default(),
         }
     }
@@ -50,27 +53,16 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read `{path}`: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("{path}:{line}:{column}: {message}")]
-    Parse {
-        path: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Parse { path: String, line: usize, column: usize, message: String },
 }
 
 impl Config {
     /// Parses the text of a `loam.toml`. `path` is only used in messages.
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|span| line_col(text, span.start))
-                .unwrap_or((1, 1));
+            let (line, column) = e.span().map(|span| line_col(text, span.start)).unwrap_or((1, 1));
             ConfigError::Parse {
                 path: path.to_string(),
                 line,
@@ -89,10 +81,7 @@ impl Config {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&text, &path.display().to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read {
-                path: path.display().to_string(),
-                source,
-            }),
+            Err(source) => Err(ConfigError::Read { path: path.display().to_string(), source }),
         }
     }
 

@@ -36,15 +36,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(path: &str, line: usize, severity: Severity, kind: Kind, message: String) -> Self {
-        Diagnostic {
-            path: path.to_string(),
-            line,
-            column: 0,
-            severity,
-            kind,
-            message,
-            hint: String::new(),
-        }
+        Diagnostic { path: path.to_string(), line, column: 0, severity, kind, message, hint: String::new() }
     }
 
     pub fn column(mut self, column: usize) -> Self {

@@ -31,17 +31,19 @@ impl Layout {
     /// Finds the garden at `path`; `out` defaults to `path/public`.
     pub fn discover(path: &Path, out: Option<&Path>) -> anyhow::Result<Layout> {
         if !path.is_dir() {
-            bail!("`{}` is not a folder; give the garden's folder (the one with loam.toml, or a folder of notes)", path.display());
+            bail!(
+                "`{}` is not a folder; give the garden's folder (the one with loam.toml, or a folder of notes)",
+                path.display()
+            );
         }
         let root = path.to_path_buf();
         let config_file = root.join("loam.toml");
         let has_config = config_file.is_file();
-        let out = out
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| root.join("public"));
+        let out = out.map(Path::to_path_buf).unwrap_or_else(|| root.join("public"));
         let layout = if has_config {
+            let config = Config::load(&config_file)?;
             Layout {
-                content: root.join("content"),
+                content: root.join(&config.content),
                 templates: Some(root.join("templates")),
                 static_dir: Some(root.join("static")),
                 config_file: Some(config_file),
@@ -49,14 +51,7 @@ impl Layout {
                 out,
             }
         } else {
-            Layout {
-                content: root.clone(),
-                templates: None,
-                static_dir: None,
-                config_file: None,
-                root,
-                out,
-            }
+            Layout { content: root.clone(), templates: None, static_dir: None, config_file: None, root, out }
         };
         layout.check_out_folder()?;
         Ok(layout)
@@ -64,16 +59,10 @@ impl Layout {
 
     /// Building into the content folder, or a folder that holds it, would mix pages with notes.
     fn check_out_folder(&self) -> anyhow::Result<()> {
-        let content = self
-            .content
-            .canonicalize()
-            .unwrap_or_else(|_| self.content.clone());
+        let content = self.content.canonicalize().unwrap_or_else(|_| self.content.clone());
         if let Ok(out) = self.out.canonicalize() {
             if content.starts_with(&out) {
-                bail!(
-                    "the output folder `{}` contains the notes; choose another folder with -o",
-                    self.out.display()
-                );
+                bail!("the output folder `{}` contains the notes; choose another folder with -o", self.out.display());
             }
         }
         Ok(())
@@ -89,19 +78,13 @@ impl Layout {
     /// Reads every note and lists every attachment. Unreadable entries become diagnostics.
     pub fn scan(&self) -> anyhow::Result<Scan> {
         if !self.content.is_dir() {
-            bail!(
-                "the content folder `{}` does not exist; create it and put notes in it",
-                self.content.display()
-            );
+            bail!("the content folder `{}` does not exist; create it and put notes in it", self.content.display());
         }
         let out = self.out.canonicalize().ok();
         let mut diagnostics = Vec::new();
         let mut notes = Vec::new();
         let mut attachments = Vec::new();
-        let walker = WalkDir::new(&self.content)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter();
+        let walker = WalkDir::new(&self.content).follow_links(true).sort_by_file_name().into_iter();
         let walker = walker.filter_entry(|entry| {
             if entry.depth() == 0 {
                 return true;
@@ -112,9 +95,7 @@ impl Layout {
             }
             // The output folder may sit inside a vault (`vault/public`): never read our own pages as notes.
             !(entry.file_type().is_dir()
-                && out
-                    .as_deref()
-                    .is_some_and(|o| entry.path().canonicalize().ok().as_deref() == Some(o)))
+                && out.as_deref().is_some_and(|o| entry.path().canonicalize().ok().as_deref() == Some(o)))
         });
         for entry in walker {
             let entry = match entry {
@@ -124,12 +105,7 @@ impl Layout {
                     let message = if error.loop_ancestor().is_some() {
                         "symbolic link loop; the folder is skipped".to_string()
                     } else {
-                        format!(
-                            "cannot read: {}",
-                            error
-                                .io_error()
-                                .map_or(error.to_string(), ToString::to_string)
-                        )
+                        format!("cannot read: {}", error.io_error().map_or(error.to_string(), ToString::to_string))
                     };
                     diagnostics.push(
                         Diagnostic::new(&path, 0, Severity::Warning, Kind::Read, message)
@@ -146,31 +122,18 @@ impl Layout {
             if is_note(&relative) {
                 notes.push((relative, path));
             } else {
-                attachments.push(Attachment {
-                    path: relative,
-                    file: path,
-                });
+                attachments.push(Attachment { path: relative, file: path });
             }
         }
         let read: Vec<Result<SourceFile, Diagnostic>> = notes
             .into_par_iter()
             .map(|(relative, path)| {
                 let bytes = std::fs::read(&path).map_err(|e| {
-                    Diagnostic::new(
-                        &relative,
-                        0,
-                        Severity::Error,
-                        Kind::Read,
-                        format!("cannot read the note: {e}"),
-                    )
-                    .hint("check the file's permissions")
+                    Diagnostic::new(&relative, 0, Severity::Error, Kind::Read, format!("cannot read the note: {e}"))
+                        .hint("check the file's permissions")
                 })?;
                 let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-                Ok(SourceFile {
-                    path: relative,
-                    bytes,
-                    modified,
-                })
+                Ok(SourceFile { path: relative, bytes, modified })
             })
             .collect();
         let mut sources = Vec::with_capacity(read.len());
@@ -180,21 +143,13 @@ impl Layout {
                 Err(diagnostic) => diagnostics.push(diagnostic),
             }
         }
-        Ok(Scan {
-            notes: sources,
-            attachments,
-            diagnostics,
-        })
+        Ok(Scan { notes: sources, attachments, diagnostics })
     }
 
     /// `/`-separated path relative to the content folder.
     fn relative(&self, path: &Path) -> String {
         let relative = path.strip_prefix(&self.content).unwrap_or(path);
-        relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
+        relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
     }
 
     /// Reads the bytes of a garden's own templates, by name relative to `templates/`.
@@ -207,14 +162,9 @@ impl Layout {
             let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
             if entry.file_type().is_file() {
                 let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-                let name = name
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                let text = std::fs::read_to_string(entry.path()).with_context(|| {
-                    format!("cannot read the template `{}`", entry.path().display())
-                })?;
+                let name = name.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                let text = std::fs::read_to_string(entry.path())
+                    .with_context(|| format!("cannot read the template `{}`", entry.path().display()))?;
                 templates.push((name, text));
             }
         }
@@ -234,11 +184,7 @@ impl Layout {
             .filter(|e| e.file_type().is_file())
             .map(|e| {
                 let name = e.path().strip_prefix(dir).unwrap_or(e.path());
-                let name = name
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
+                let name = name.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
                 (name, e.path().to_path_buf())
             })
             .collect()

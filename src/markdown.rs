@@ -82,9 +82,7 @@ fn options() -> Options {
         | Options::ENABLE_WIKILINKS
 }
 
-const IMAGE_EXTENSIONS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "webp", "svg", "avif", "bmp", "ico", "tif", "tiff",
-];
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "svg", "avif", "bmp", "ico", "tif", "tiff"];
 
 /// Whether a file name is an image a browser can show.
 pub fn is_image(name: &str) -> bool {
@@ -222,9 +220,7 @@ impl<'a> Renderer<'a> {
                                 let id = id.to_string();
                                 let stand_alone = before.is_empty() && i >= 2 && i - 2 == start;
                                 if stand_alone && matches!(end, TagEnd::Paragraph) {
-                                    if let Some((prev_start, prev_end)) =
-                                        last_end.filter(|&(_, e)| e + 1 == start)
-                                    {
+                                    if let Some((prev_start, prev_end)) = last_end.filter(|&(_, e)| e + 1 == start) {
                                         self.skip[start] = true;
                                         self.skip[i - 1] = true;
                                         self.skip[i] = true;
@@ -232,8 +228,7 @@ impl<'a> Renderer<'a> {
                                         continue;
                                     }
                                 }
-                                self.events[i - 1].0 =
-                                    Event::Text(CowStr::from(before.to_string()));
+                                self.events[i - 1].0 = Event::Text(CowStr::from(before.to_string()));
                                 self.mark_block(start, i, id);
                             }
                         }
@@ -282,12 +277,7 @@ impl<'a> Renderer<'a> {
     fn event(&mut self, events: &[(Event<'a>, usize)], i: usize) -> usize {
         let (event, offset) = (&events[i].0, events[i].1);
         if let Some(id) = self.block_at.get(&i).cloned() {
-            let n = self
-                .result
-                .blocks
-                .iter()
-                .position(|b| *b == id)
-                .unwrap_or(0);
+            let n = self.result.blocks.iter().position(|b| *b == id).unwrap_or(0);
             let id = escape(&format!("^{id}"));
             match event {
                 Event::Start(Tag::Paragraph) => {
@@ -342,17 +332,11 @@ impl<'a> Renderer<'a> {
             }
             Event::InlineMath(tex) => {
                 self.push_text_segment(tex);
-                self.html(format!(
-                    "<span class=\"math math-inline\">\\({}\\)</span>",
-                    escape(tex)
-                ));
+                self.html(format!("<span class=\"math math-inline\">\\({}\\)</span>", escape(tex)));
                 i + 1
             }
             Event::DisplayMath(tex) => {
-                self.html(format!(
-                    "<span class=\"math math-display\">\\[{}\\]</span>",
-                    escape(tex)
-                ));
+                self.html(format!("<span class=\"math math-display\">\\[{}\\]</span>", escape(tex)));
                 i + 1
             }
             Event::SoftBreak | Event::HardBreak if self.callout_title_open.is_some() => {
@@ -372,13 +356,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn start(
-        &mut self,
-        events: &[(Event<'a>, usize)],
-        i: usize,
-        tag: &Tag<'a>,
-        offset: usize,
-    ) -> usize {
+    fn start(&mut self, events: &[(Event<'a>, usize)], i: usize, tag: &Tag<'a>, offset: usize) -> usize {
         match tag {
             Tag::BlockQuote(_) => {
                 if let Some(next) = self.callout(events, i) {
@@ -389,11 +367,7 @@ impl<'a> Renderer<'a> {
             Tag::CodeBlock(_) => self.in_code_block = true,
             Tag::Heading { level, .. } => return self.heading(events, i, *level),
             Tag::Paragraph | Tag::Item | Tag::TableCell => self.frames.push(Frame::default()),
-            Tag::Link {
-                link_type,
-                dest_url,
-                ..
-            } => {
+            Tag::Link { link_type, dest_url, .. } => {
                 self.link_depth += 1;
                 if let Some(n) = self.internal_link(*link_type, dest_url, LinkKind::Link, offset) {
                     self.html(format!("\0S{n}\0"));
@@ -405,11 +379,7 @@ impl<'a> Renderer<'a> {
                     return i + 1;
                 }
             }
-            Tag::Image {
-                link_type,
-                dest_url,
-                ..
-            } => {
+            Tag::Image { link_type, dest_url, .. } => {
                 if let Some(n) = self.internal_link(*link_type, dest_url, LinkKind::Embed, offset) {
                     // The image's inner events are its alt text (or `300x200` for a wikilink embed).
                     let mut depth = 0;
@@ -481,11 +451,7 @@ impl<'a> Renderer<'a> {
         let rest = text.strip_prefix("[!")?;
         let close = rest.find(']')?;
         let kind = rest[..close].trim().to_lowercase();
-        if kind.is_empty()
-            || !kind
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-        {
+        if kind.is_empty() || !kind.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
             return None;
         }
         let mut after = &rest[close + 1..];
@@ -502,7 +468,9 @@ impl<'a> Renderer<'a> {
         match fold {
             Some(open) => {
                 let open = if open { " open" } else { "" };
-                self.html(format!("<details class=\"callout\" data-callout=\"{kind_attr}\"{open}><summary class=\"callout-title\">"));
+                self.html(format!(
+                    "<details class=\"callout\" data-callout=\"{kind_attr}\"{open}><summary class=\"callout-title\">"
+                ));
                 self.quotes.push(Some(CalloutEnd::Details));
             }
             None => {
@@ -516,21 +484,14 @@ impl<'a> Renderer<'a> {
         );
         if title.is_empty() && title_ends_here {
             let mut chars = kind.chars();
-            let default: String = chars
-                .next()
-                .map(|c| c.to_uppercase().chain(chars).collect())
-                .unwrap_or_default();
+            let default: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
             self.out.push(Event::Text(CowStr::from(default)));
         } else {
             self.frames.push(Frame::default());
             self.text(title);
             self.frames.pop();
         }
-        self.callout_title_open = Some(if fold.is_some() {
-            "</summary>"
-        } else {
-            "</div>"
-        });
+        self.callout_title_open = Some(if fold.is_some() { "</summary>" } else { "</div>" });
         // The title's closing tag is written when its line ends (soft break or end of paragraph).
         Some(i + 3)
     }
@@ -547,25 +508,12 @@ impl<'a> Renderer<'a> {
         let text = text.trim().to_string();
         let base = heading_id(&text);
         let count = self.heading_ids.entry(base.clone()).or_insert(0);
-        let id = if *count == 0 {
-            base.clone()
-        } else {
-            format!("{base}-{count}")
-        };
+        let id = if *count == 0 { base.clone() } else { format!("{base}-{count}") };
         *count += 1;
         let n = self.result.headings.len();
-        self.result.headings.push(Heading {
-            level: level as u8,
-            id: id.clone(),
-            text,
-        });
+        self.result.headings.push(Heading { level: level as u8, id: id.clone(), text });
         self.html(format!("\0H{n}\0"));
-        self.out.push(Event::Start(Tag::Heading {
-            level,
-            id: Some(CowStr::from(id)),
-            classes: vec![],
-            attrs: vec![],
-        }));
+        self.out.push(Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes: vec![], attrs: vec![] }));
         self.frames.push(Frame::default());
         i + 1
     }
@@ -584,14 +532,8 @@ impl<'a> Renderer<'a> {
                     self.push_text_segment(&format!("#{tag}"));
                     self.result.tags.push(tag.to_string());
                     let mut href = String::new();
-                    let _ = escape_href(
-                        &mut href,
-                        &format!("{}tags/{}/", self.base_path, slug::slugify_path(tag)),
-                    );
-                    self.html(format!(
-                        "<a class=\"tag\" href=\"{href}\">#{}</a>",
-                        escape(tag)
-                    ));
+                    let _ = escape_href(&mut href, &format!("{}tags/{}/", self.base_path, slug::slugify_path(tag)));
+                    self.html(format!("<a class=\"tag\" href=\"{href}\">#{}</a>", escape(tag)));
                 }
             }
         }
@@ -611,17 +553,9 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn internal_link(
-        &mut self,
-        link_type: LinkType,
-        dest: &str,
-        kind: LinkKind,
-        offset: usize,
-    ) -> Option<usize> {
+    fn internal_link(&mut self, link_type: LinkType, dest: &str, kind: LinkKind, offset: usize) -> Option<usize> {
         let (explicit_label, raw) = match link_type {
-            LinkType::WikiLink { has_pothole } => {
-                (has_pothole, dest.trim_end_matches('\\').trim().to_string())
-            }
+            LinkType::WikiLink { has_pothole } => (has_pothole, dest.trim_end_matches('\\').trim().to_string()),
             LinkType::Inline | LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut => {
                 if !is_local(dest) {
                     return None;
@@ -635,10 +569,7 @@ impl<'a> Renderer<'a> {
             _ => return None,
         };
         let (target, fragment) = match raw.split_once('#') {
-            Some((t, f)) => (
-                t.trim().to_string(),
-                Some(f.trim().to_string()).filter(|f| !f.is_empty()),
-            ),
+            Some((t, f)) => (t.trim().to_string(), Some(f.trim().to_string()).filter(|f| !f.is_empty())),
             None => (raw.clone(), None),
         };
         let n = self.result.links.len();
@@ -686,18 +617,9 @@ impl<'a> Renderer<'a> {
             return;
         }
         // Labels of links are their own segments; fill them in now that the block is complete.
-        let labels: Vec<(usize, String)> = frame
-            .links
-            .iter()
-            .map(|&n| (n, self.result.links[n].label.clone()))
-            .collect();
-        let label_of = |n: usize| {
-            labels
-                .iter()
-                .find(|(m, _)| *m == n)
-                .map(|(_, l)| l.as_str())
-                .unwrap_or("")
-        };
+        let labels: Vec<(usize, String)> =
+            frame.links.iter().map(|&n| (n, self.result.links[n].label.clone())).collect();
+        let label_of = |n: usize| labels.iter().find(|(m, _)| *m == n).map(|(_, l)| l.as_str()).unwrap_or("");
         for &n in &frame.links {
             self.result.links[n].context = sentence_around(&frame.segments, n, &label_of);
         }
@@ -706,11 +628,7 @@ impl<'a> Renderer<'a> {
 
 /// The sentence around segment `Link(n)`: from the last sentence end before it to the first one after it,
 /// at most about 160 characters on each side.
-fn sentence_around<'l>(
-    segments: &[Segment],
-    n: usize,
-    label_of: &dyn Fn(usize) -> &'l str,
-) -> Vec<Segment> {
+fn sentence_around<'l>(segments: &[Segment], n: usize, label_of: &dyn Fn(usize) -> &'l str) -> Vec<Segment> {
     const SIDE: usize = 160;
     let Some(at) = segments.iter().position(|s| *s == Segment::Link(n)) else {
         return Vec::new();
@@ -723,11 +641,7 @@ fn sentence_around<'l>(
                 let cut = sentence_start(text);
                 let mut piece = &text[cut..];
                 if piece.chars().count() > budget {
-                    let skip = piece
-                        .char_indices()
-                        .rev()
-                        .nth(budget.saturating_sub(1))
-                        .map_or(0, |(i, _)| i);
+                    let skip = piece.char_indices().rev().nth(budget.saturating_sub(1)).map_or(0, |(i, _)| i);
                     let skip = piece[skip..].find(' ').map_or(skip, |s| skip + s + 1);
                     piece = &piece[skip..];
                     before.push(Segment::Text(format!("…{}", piece)));
@@ -754,10 +668,7 @@ fn sentence_around<'l>(
                 let cut = sentence_end(text);
                 let mut piece = &text[..cut];
                 if piece.chars().count() > budget {
-                    let end = piece
-                        .char_indices()
-                        .nth(budget)
-                        .map_or(piece.len(), |(i, _)| i);
+                    let end = piece.char_indices().nth(budget).map_or(piece.len(), |(i, _)| i);
                     let end = piece[..end].rfind(' ').unwrap_or(end);
                     piece = &piece[..end];
                     before.push(Segment::Text(format!("{}…", piece)));
@@ -796,9 +707,7 @@ fn sentence_start(text: &str) -> usize {
 fn sentence_end(text: &str) -> usize {
     let bytes = text.as_bytes();
     (0..bytes.len())
-        .find(|&i| {
-            matches!(bytes[i], b'.' | b'!' | b'?') && bytes.get(i + 1).is_none_or(|&b| b == b' ')
-        })
+        .find(|&i| matches!(bytes[i], b'.' | b'!' | b'?') && bytes.get(i + 1).is_none_or(|&b| b == b' '))
         .map_or(text.len(), |i| i + 1)
 }
 
@@ -812,13 +721,8 @@ fn is_local(dest: &str) -> bool {
         Some(colon) => {
             let scheme = &dest[..colon];
             let is_scheme = !scheme.is_empty()
-                && scheme
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+                && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
             !is_scheme
         }
         None => true,

@@ -31,11 +31,7 @@ pub struct Note {
 impl Note {
     /// Obsidian's rule: the frontmatter's `title`, else the file name.
     pub fn title(&self) -> &str {
-        self.meta
-            .title
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or(&self.stem)
+        self.meta.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(&self.stem)
     }
 
     /// Every tag of the note, frontmatter first, without `#`, de-duplicated case-insensitively.
@@ -45,12 +41,7 @@ impl Note {
             .tags
             .iter()
             .chain(self.body.tags.iter())
-            .map(|t| {
-                t.trim()
-                    .trim_start_matches('#')
-                    .trim_matches('/')
-                    .to_string()
-            })
+            .map(|t| t.trim().trim_start_matches('#').trim_matches('/').to_string())
             .filter(|t| !t.is_empty() && seen.insert(crate::slug::key(t)))
             .collect()
     }
@@ -68,24 +59,15 @@ pub fn parse(path: &str, bytes: &[u8], base_path: &str) -> Note {
             Ok((meta, warnings)) => {
                 for (line, message) in warnings {
                     diagnostics.push(
-                        Diagnostic::new(
-                            path,
-                            line + 1,
-                            Severity::Warning,
-                            Kind::Frontmatter,
-                            message,
-                        )
-                        .hint("see the frontmatter keys in the documentation"),
+                        Diagnostic::new(path, line + 1, Severity::Warning, Kind::Frontmatter, message)
+                            .hint("see the frontmatter keys in the documentation"),
                     );
                 }
                 (meta, true)
             }
             Err(error) => {
                 let (line, column) = error.location().map_or((0, 0), |l| (l.line(), l.column()));
-                let message = format!(
-                    "cannot read the frontmatter: {}",
-                    strip_location(&error.to_string())
-                );
+                let message = format!("cannot read the frontmatter: {}", strip_location(&error.to_string()));
                 diagnostics.push(
                     Diagnostic::new(path, line + 1, Severity::Error, Kind::Frontmatter, message)
                         .column(column)
@@ -101,16 +83,7 @@ pub fn parse(path: &str, bytes: &[u8], base_path: &str) -> Note {
     for link in &mut body.links {
         link.line += body_line - 1;
     }
-    Note {
-        path: path.to_string(),
-        stem,
-        folder,
-        meta,
-        meta_ok,
-        body,
-        body_line,
-        diagnostics,
-    }
+    Note { path: path.to_string(), stem, folder, meta, meta_ok, body, body_line, diagnostics }
 }
 
 /// Bytes to text: a BOM is dropped, CRLF becomes LF, invalid UTF-8 is replaced and reported.
@@ -122,14 +95,8 @@ fn decode(path: &str, bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> String
             let valid = &bytes[..error.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
             diagnostics.push(
-                Diagnostic::new(
-                    path,
-                    line,
-                    Severity::Warning,
-                    Kind::Encoding,
-                    "the file is not valid UTF-8".into(),
-                )
-                .hint("save the file as UTF-8; invalid bytes are shown as �"),
+                Diagnostic::new(path, line, Severity::Warning, Kind::Encoding, "the file is not valid UTF-8".into())
+                    .hint("save the file as UTF-8; invalid bytes are shown as �"),
             );
             String::from_utf8_lossy(bytes).into_owned()
         }
@@ -149,20 +116,14 @@ fn split_path(path: &str) -> (String, String) {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => ("", path),
     };
-    let stem = file
-        .strip_suffix(".md")
-        .or_else(|| file.strip_suffix(".markdown"))
-        .unwrap_or(file);
+    let stem = file.strip_suffix(".md").or_else(|| file.strip_suffix(".markdown")).unwrap_or(file);
     (stem.to_string(), folder.to_string())
 }
 
 /// Splits `---\nyaml\n---\nbody` into the YAML, the body and the body's first line number. A `---` that is
 /// never closed is a thematic break, not frontmatter.
 fn split_frontmatter(text: &str) -> (Option<&str>, &str, usize) {
-    let Some(rest) = text
-        .strip_prefix("---\n")
-        .or_else(|| (text.trim_end() == "---").then_some(""))
-    else {
+    let Some(rest) = text.strip_prefix("---\n").or_else(|| (text.trim_end() == "---").then_some("")) else {
         return (None, text, 1);
     };
     let mut offset = 0;
@@ -202,11 +163,7 @@ mod tests {
 
     #[test]
     fn broken_yaml_names_the_line_and_keeps_the_body() {
-        let note = parse(
-            "n.md",
-            b"---\ntitle: ok\ntags: [a, b\n---\nHello *world*",
-            "/",
-        );
+        let note = parse("n.md", b"---\ntitle: ok\ntags: [a, b\n---\nHello *world*", "/");
         assert!(!note.meta_ok);
         let d = &note.diagnostics[0];
         assert_eq!(d.kind, Kind::Frontmatter);
@@ -216,11 +173,7 @@ mod tests {
 
     #[test]
     fn bom_and_crlf() {
-        let note = parse(
-            "n.md",
-            b"\xEF\xBB\xBF---\r\ntitle: T\r\n---\r\n# Head\r\n\r\ntext\r\n",
-            "/",
-        );
+        let note = parse("n.md", b"\xEF\xBB\xBF---\r\ntitle: T\r\n---\r\n# Head\r\n\r\ntext\r\n", "/");
         assert_eq!(note.title(), "T");
         assert!(note.body.html.contains("<h1"));
         assert!(!note.body.html.contains('\r'));

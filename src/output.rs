@@ -28,10 +28,7 @@ pub struct OutputFile {
 
 impl OutputFile {
     pub fn bytes(path: String, bytes: Vec<u8>) -> OutputFile {
-        OutputFile {
-            path,
-            contents: Contents::Bytes(bytes),
-        }
+        OutputFile { path, contents: Contents::Bytes(bytes) }
     }
 }
 
@@ -44,39 +41,30 @@ pub struct WriteStats {
 
 /// Writes `files` into `out`, leaving alone what is already right and what Loam did not write.
 pub fn write(out: &Path, files: &[OutputFile]) -> anyhow::Result<WriteStats> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create the output folder `{}`", out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create the output folder `{}`", out.display()))?;
     let previous = read_manifest(out);
 
     // Create every folder once, up front, instead of once per file.
-    let mut dirs: Vec<&str> = files
-        .iter()
-        .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
-        .collect();
+    let mut dirs: Vec<&str> = files.iter().filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d)).collect();
     dirs.sort_unstable();
     dirs.dedup();
     for dir in dirs {
         let dir = out.join(dir);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     }
 
     let results: Vec<anyhow::Result<(String, u64, u64, bool)>> = files
         .par_iter()
         .map(|file| {
             if !is_safe(&file.path) {
-                anyhow::bail!(
-                    "refusing to write `{}` outside the output folder",
-                    file.path
-                );
+                anyhow::bail!("refusing to write `{}` outside the output folder", file.path);
             }
             let target = out.join(&file.path);
             let copied;
             let bytes: &[u8] = match &file.contents {
                 Contents::Bytes(bytes) => bytes,
                 Contents::Copy(source) => {
-                    copied = std::fs::read(source)
-                        .with_context(|| format!("cannot read `{}`", source.display()))?;
+                    copied = std::fs::read(source).with_context(|| format!("cannot read `{}`", source.display()))?;
                     &copied
                 }
             };
@@ -91,8 +79,7 @@ pub fn write(out: &Path, files: &[OutputFile]) -> anyhow::Result<WriteStats> {
                 _ => std::fs::read(&target).is_ok_and(|existing| existing == bytes),
             };
             if !unchanged {
-                std::fs::write(&target, bytes)
-                    .with_context(|| format!("cannot write `{}`", target.display()))?;
+                std::fs::write(&target, bytes).with_context(|| format!("cannot write `{}`", target.display()))?;
             }
             Ok((file.path.clone(), hash, len, unchanged))
         })
@@ -118,8 +105,7 @@ pub fn write(out: &Path, files: &[OutputFile]) -> anyhow::Result<WriteStats> {
     }
 
     // Remove what we wrote before and no longer belongs; never anything else.
-    let current: std::collections::HashSet<&str> =
-        manifest.iter().map(|(p, _, _)| p.as_str()).collect();
+    let current: std::collections::HashSet<&str> = manifest.iter().map(|(p, _, _)| p.as_str()).collect();
     let mut emptied_dirs = Vec::new();
     for path in previous.keys() {
         if current.contains(path.as_str()) || !is_safe(path) {
@@ -144,10 +130,7 @@ pub fn write(out: &Path, files: &[OutputFile]) -> anyhow::Result<WriteStats> {
     }
 
     manifest.sort();
-    let text: String = manifest
-        .iter()
-        .map(|(p, h, l)| format!("{h:016x} {l} {p}\n"))
-        .collect();
+    let text: String = manifest.iter().map(|(p, h, l)| format!("{h:016x} {l} {p}\n")).collect();
     std::fs::write(out.join(MANIFEST), text).context("cannot write the output manifest")?;
     match first_error {
         Some(e) => Err(e),
@@ -172,11 +155,7 @@ fn read_manifest(out: &Path) -> HashMap<String, (u64, u64)> {
 
 /// A relative path that stays inside the output folder (a tampered manifest must not delete elsewhere).
 fn is_safe(path: &str) -> bool {
-    !path.is_empty()
-        && Path::new(path)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-        && path != MANIFEST
+    !path.is_empty() && Path::new(path).components().all(|c| matches!(c, Component::Normal(_))) && path != MANIFEST
 }
 
 #[cfg(test)]
@@ -193,30 +172,13 @@ mod tests {
             OutputFile::bytes("b/index.html".into(), b"B".to_vec()),
         ];
         let stats = write(out, &files).unwrap();
-        assert_eq!(
-            stats,
-            WriteStats {
-                written: 2,
-                unchanged: 0,
-                removed: 0
-            }
-        );
+        assert_eq!(stats, WriteStats { written: 2, unchanged: 0, removed: 0 });
 
         let files = vec![OutputFile::bytes("a/index.html".into(), b"A".to_vec())];
         let stats = write(out, &files).unwrap();
-        assert_eq!(
-            stats,
-            WriteStats {
-                written: 0,
-                unchanged: 1,
-                removed: 1
-            }
-        );
+        assert_eq!(stats, WriteStats { written: 0, unchanged: 1, removed: 1 });
         assert!(!out.join("b").exists(), "emptied folder is removed");
-        assert_eq!(
-            std::fs::read_to_string(out.join("mine-not.txt")).unwrap(),
-            "user file"
-        );
+        assert_eq!(std::fs::read_to_string(out.join("mine-not.txt")).unwrap(), "user file");
     }
 
     #[test]

@@ -17,14 +17,7 @@ pub fn body_html(site: &Site, note: usize) -> (String, Vec<Diagnostic>) {
     let mut out = String::with_capacity(site.notes[note].body.html.len() + 256);
     let mut diagnostics = Vec::new();
     let mut stack = vec![note];
-    expand(
-        site,
-        note,
-        &site.notes[note].body.html,
-        &mut stack,
-        &mut out,
-        &mut diagnostics,
-    );
+    expand(site, note, &site.notes[note].body.html, &mut stack, &mut out, &mut diagnostics);
     (out, diagnostics)
 }
 
@@ -53,9 +46,7 @@ pub fn context_html(site: &Site, note: usize, link: usize) -> String {
 fn visible_label(site: &Site, note: usize, m: usize) -> String {
     let raw = &site.notes[note].body.links[m];
     match site.links[note].get(m) {
-        Some(Link::Unpublished(target))
-            if !label_is_safe(site, *target, &raw.label, raw.explicit_label) =>
-        {
+        Some(Link::Unpublished(target)) if !label_is_safe(site, *target, &raw.label, raw.explicit_label) => {
             HIDDEN_LABEL.into()
         }
         _ => raw.label.clone(),
@@ -69,9 +60,7 @@ fn label_is_safe(site: &Site, target: usize, label: &str, explicit: bool) -> boo
     let hidden = &site.notes[target];
     let label = key(label);
     let names = [key(&hidden.stem), key(hidden.title())];
-    !names
-        .iter()
-        .any(|name| !name.is_empty() && label.contains(name.as_str()))
+    !names.iter().any(|name| !name.is_empty() && label.contains(name.as_str()))
 }
 
 fn expand(
@@ -133,40 +122,23 @@ fn expand(
 fn link_open(site: &Site, note: usize, n: usize) -> (String, bool) {
     let raw = &site.notes[note].body.links[n];
     match site.links[note].get(n) {
-        Some(Link::Note {
-            note: target,
-            fragment,
-        }) => {
+        Some(Link::Note { note: target, fragment }) => {
             let href = if *target == note && !fragment.is_empty() {
                 fragment.clone()
             } else {
                 format!("{}{}", site.note_url(*target), fragment)
             };
-            (
-                format!("<a class=\"internal\" href=\"{}\">", escape(&href)),
-                false,
-            )
+            (format!("<a class=\"internal\" href=\"{}\">", escape(&href)), false)
         }
-        Some(Link::Attachment(a)) => (
-            format!(
-                "<a class=\"internal\" href=\"{}\">",
-                escape(&attachment_url(site, *a))
-            ),
-            false,
-        ),
-        Some(Link::Folder(url)) => (
-            format!("<a class=\"internal\" href=\"{}\">", escape(&site.url(url))),
-            false,
-        ),
-        Some(Link::Unpublished(target)) => (
-            "<span class=\"link-missing\">".into(),
-            !label_is_safe(site, *target, &raw.label, raw.explicit_label),
-        ),
+        Some(Link::Attachment(a)) => {
+            (format!("<a class=\"internal\" href=\"{}\">", escape(&attachment_url(site, *a))), false)
+        }
+        Some(Link::Folder(url)) => (format!("<a class=\"internal\" href=\"{}\">", escape(&site.url(url))), false),
+        Some(Link::Unpublished(target)) => {
+            ("<span class=\"link-missing\">".into(), !label_is_safe(site, *target, &raw.label, raw.explicit_label))
+        }
         Some(Link::Missing) | None => (
-            format!(
-                "<span class=\"link-missing\" title=\"{}\">",
-                escape(&format!("no note called {}", raw.target))
-            ),
+            format!("<span class=\"link-missing\" title=\"{}\">", escape(&format!("no note called {}", raw.target))),
             false,
         ),
     }
@@ -218,11 +190,7 @@ fn embed(
         Some(Link::Attachment(a)) => {
             let url = escape(&attachment_url(site, *a));
             let name = &site.attachments[*a];
-            let alt = if raw.label.is_empty() {
-                name.rsplit('/').next().unwrap_or(name)
-            } else {
-                &raw.label
-            };
+            let alt = if raw.label.is_empty() { name.rsplit('/').next().unwrap_or(name) } else { &raw.label };
             let mut size = String::new();
             if let Some(w) = raw.width {
                 size.push_str(&format!(" width=\"{w}\""));
@@ -241,10 +209,7 @@ fn embed(
                 _ => out.push_str(&format!("<a class=\"internal\" href=\"{url}\">{alt}</a>")),
             }
         }
-        Some(Link::Note {
-            note: target,
-            fragment: _,
-        }) => transclude(site, note, n, *target, stack, out, diagnostics),
+        Some(Link::Note { note: target, fragment: _ }) => transclude(site, note, n, *target, stack, out, diagnostics),
         Some(Link::Folder(url)) => {
             out.push_str(&format!(
                 "<a class=\"internal\" href=\"{}\">{}</a>",
@@ -252,15 +217,9 @@ fn embed(
                 escape(&raw.target)
             ));
         }
-        Some(Link::Unpublished(_)) => out.push_str(&format!(
-            "<span class=\"link-missing\">{HIDDEN_LABEL}</span>"
-        )),
+        Some(Link::Unpublished(_)) => out.push_str(&format!("<span class=\"link-missing\">{HIDDEN_LABEL}</span>")),
         Some(Link::Missing) | None => {
-            let shown = if raw.label.is_empty() || raw.width.is_some() {
-                &raw.target
-            } else {
-                &raw.label
-            };
+            let shown = if raw.label.is_empty() || raw.width.is_some() { &raw.target } else { &raw.label };
             out.push_str(&format!(
                 "<span class=\"link-missing\" title=\"{}\">{}</span>",
                 escape(&format!("no file called {}", raw.target)),
@@ -331,25 +290,15 @@ fn section<'h>(site: &'h Site, note: usize, fragment: &str) -> Option<&'h str> {
     if let Some(block) = fragment.strip_prefix('^') {
         let b = body.blocks.iter().position(|id| id == block)?;
         let start = html.find(&format!("\0B{b}\0"))?;
-        let end = html[start..]
-            .find(&format!("\0b{b}\0"))
-            .map_or(html.len(), |e| start + e);
+        let end = html[start..].find(&format!("\0b{b}\0")).map_or(html.len(), |e| start + e);
         return Some(&html[start..end]);
     }
     let wanted = fragment.rsplit('#').next().unwrap_or(fragment);
     let id = crate::markdown::heading_id(wanted);
-    let h = body
-        .headings
-        .iter()
-        .position(|h| h.id == id || key(&h.text) == key(wanted))?;
+    let h = body.headings.iter().position(|h| h.id == id || key(&h.text) == key(wanted))?;
     let level = body.headings[h].level;
     let start = html.find(&format!("\0H{h}\0"))?;
-    let next = body.headings[h + 1..]
-        .iter()
-        .position(|other| other.level <= level)
-        .map(|k| h + 1 + k);
-    let end = next
-        .and_then(|k| html.find(&format!("\0H{k}\0")))
-        .unwrap_or(html.len());
+    let next = body.headings[h + 1..].iter().position(|other| other.level <= level).map(|k| h + 1 + k);
+    let end = next.and_then(|k| html.find(&format!("\0H{k}\0"))).unwrap_or(html.len());
     Some(&html[start..end])
 }

@@ -26,22 +26,14 @@ pub struct Built {
 }
 
 /// Runs the whole pipeline on the garden at `layout`.
-pub fn build(
-    layout: &Layout,
-    config: &Config,
-    options: RenderOptions,
-    progress: bool,
-) -> anyhow::Result<Built> {
+pub fn build(layout: &Layout, config: &Config, options: RenderOptions, progress: bool) -> anyhow::Result<Built> {
     let started = Instant::now();
+    let mut timings = Timings::new(started);
     let scan = layout.scan()?;
     let mut diagnostics = scan.diagnostics;
     let base_path = config.base_path();
 
-    let bar = if progress {
-        ProgressBar::new(scan.notes.len() as u64 * 2)
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = if progress { ProgressBar::new(scan.notes.len() as u64 * 2) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -58,6 +50,7 @@ pub fn build(
             note
         })
         .collect();
+    timings.lap("scan and parse");
     let modified: Vec<_> = scan.notes.iter().map(|s| s.modified).collect();
     drop(scan.notes);
     for note in &notes {
@@ -68,10 +61,12 @@ pub fn build(
     let site = Site::new(config, &notes, &modified, &attachment_paths);
     diagnostics.extend(site.diagnostics.iter().cloned());
 
+    timings.lap("resolve links and make the site model");
     let overrides = layout.template_overrides()?;
     let templates = Templates::new(&overrides, &mut diagnostics);
     let (mut files, problems) = render::render_site(&site, &templates, options);
     bar.inc(site.published_notes().count() as u64);
+    timings.lap("render pages");
     diagnostics.extend(problems);
     let pages = files.len();
 
@@ -81,17 +76,11 @@ pub fn build(
     for (name, file) in layout.static_files() {
         let path = format!("static/{name}");
         files.retain(|f| f.path != path);
-        files.push(OutputFile {
-            path,
-            contents: Contents::Copy(file),
-        });
+        files.push(OutputFile { path, contents: Contents::Copy(file) });
     }
     for (attachment, used) in scan.attachments.iter().zip(&site.attachment_used) {
         if *used {
-            files.push(OutputFile {
-                path: attachment.path.clone(),
-                contents: Contents::Copy(attachment.file.clone()),
-            });
+            files.push(OutputFile { path: attachment.path.clone(), contents: Contents::Copy(attachment.file.clone()) });
         }
     }
     bar.finish_and_clear();
@@ -99,12 +88,25 @@ pub fn build(
     diagnostics.sort();
     diagnostics.dedup();
     let published = site.published_notes().count();
-    Ok(Built {
-        files,
-        diagnostics,
-        notes: notes.len(),
-        published,
-        pages,
-        started,
-    })
+    Ok(Built { files, diagnostics, notes: notes.len(), published, pages, started })
+}
+
+/// Phase durations on stderr when `LOAM_TIMINGS` is set, for finding where a slow build spends its time.
+pub struct Timings {
+    enabled: bool,
+    last: Instant,
+}
+
+impl Timings {
+    pub fn new(started: Instant) -> Timings {
+        Timings { enabled: std::env::var_os("LOAM_TIMINGS").is_some(), last: started }
+    }
+
+    pub fn lap(&mut self, phase: &str) {
+        if self.enabled {
+            let now = Instant::now();
+            eprintln!("{:>8.1} ms  {phase}", (now - self.last).as_secs_f64() * 1000.0);
+            self.last = now;
+        }
+    }
 }

@@ -27,10 +27,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The built-in assets, served under `static/`.
-pub const STATIC: &[(&str, &[u8])] = &[
-    ("style.css", include_bytes!("../static/style.css")),
-    ("loam.js", include_bytes!("../static/loam.js")),
-];
+pub const STATIC: &[(&str, &[u8])] =
+    &[("style.css", include_bytes!("../static/style.css")), ("loam.js", include_bytes!("../static/loam.js"))];
 
 /// How many notes the feed lists.
 const FEED_ENTRIES: usize = 20;
@@ -47,13 +45,10 @@ impl Templates {
         // Tera's default escaping also turns `/` into `&#x2F;`, which is valid but makes every URL in the page
         // unreadable; escaping the five characters HTML needs is enough.
         tera.set_escape_fn(escape_html);
-        tera.add_raw_templates(TEMPLATES.iter().copied())
-            .expect("the built-in templates are valid");
+        tera.add_raw_templates(TEMPLATES.iter().copied()).expect("the built-in templates are valid");
         if !overrides.is_empty() {
             let mut with_overrides = tera.clone();
-            let own = overrides
-                .iter()
-                .map(|(name, text)| (name.as_str(), text.as_str()));
+            let own = overrides.iter().map(|(name, text)| (name.as_str(), text.as_str()));
             match with_overrides.add_raw_templates(own) {
                 Ok(()) => tera = with_overrides,
                 Err(error) => diagnostics.push(
@@ -62,10 +57,7 @@ impl Templates {
                         0,
                         Severity::Error,
                         Kind::Other,
-                        format!(
-                            "the garden's templates do not compile: {}",
-                            error_chain(&error)
-                        ),
+                        format!("the garden's templates do not compile: {}", error_chain(&error)),
                     )
                     .hint("fix the template; until then the built-in templates are used"),
                 ),
@@ -74,11 +66,9 @@ impl Templates {
         Templates { tera }
     }
 
-    fn render(&self, name: &str, context: &Value) -> Result<String, String> {
-        let context = tera::Context::from_value(context.clone()).map_err(|e| error_chain(&e))?;
-        self.tera
-            .render(name, &context)
-            .map_err(|e| error_chain(&e))
+    fn render(&self, name: &str, context: Value) -> Result<String, String> {
+        let context = tera::Context::from_value(context).map_err(|e| error_chain(&e))?;
+        self.tera.render(name, &context).map_err(|e| error_chain(&e))
     }
 }
 
@@ -104,20 +94,15 @@ pub struct RenderOptions {
 }
 
 /// Every file of the site except attachments and static assets.
-pub fn render_site(
-    site: &Site,
-    templates: &Templates,
-    options: RenderOptions,
-) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-    let renderer = Renderer {
-        site,
-        templates,
-        options,
-    };
-    let notes: Vec<usize> = site
-        .published_notes()
-        .filter(|&i| !renderer.is_folder_note(i))
+pub fn render_site(site: &Site, templates: &Templates, options: RenderOptions) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    // Each note's summary (title, URL, tags, date) appears on many list pages; make it once per note.
+    let items: Vec<Value> = (0..site.notes.len())
+        .into_par_iter()
+        .map(|i| if site.published[i] { item(site, i) } else { Value::Null })
         .collect();
+    let sort_keys: Vec<String> = site.notes.par_iter().map(|n| key(n.title())).collect();
+    let renderer = Renderer { site, templates, options, items, sort_keys };
+    let notes: Vec<usize> = site.published_notes().filter(|&i| !renderer.is_folder_note(i)).collect();
     let results: Vec<(Option<OutputFile>, Vec<Diagnostic>)> =
         notes.par_iter().map(|&i| renderer.note_page(i)).collect();
     let mut files = Vec::with_capacity(results.len() + site.folders.len() + site.tags.len() + 8);
@@ -127,21 +112,15 @@ pub fn render_site(
         diagnostics.extend(problems);
     }
     let folders: Vec<_> = site.folders.values().collect();
-    let folder_pages: Vec<_> = folders
-        .par_iter()
-        .map(|f| renderer.folder_page(f))
-        .collect();
+    let folder_pages: Vec<_> = folders.par_iter().map(|f| renderer.folder_page(f)).collect();
     for (file, problems) in folder_pages {
         files.extend(file);
         diagnostics.extend(problems);
     }
-    let mut singles = vec![renderer.tag_index()];
-    singles.extend(site.tags.values().map(|t| renderer.tag_page(t)));
-    singles.extend(
-        site.aliases
-            .iter()
-            .map(|(url, note)| renderer.alias_page(url, *note)),
-    );
+    let tags: Vec<_> = site.tags.values().collect();
+    let mut singles: Vec<Result<OutputFile, Diagnostic>> = tags.par_iter().map(|t| renderer.tag_page(t)).collect();
+    singles.par_extend(site.aliases.par_iter().map(|(url, note)| renderer.alias_page(url, *note)));
+    singles.push(renderer.tag_index());
     singles.push(renderer.simple("404.html", "404.html", json!({})));
     singles.push(renderer.feed());
     singles.push(renderer.sitemap(&files));
@@ -158,14 +137,15 @@ struct Renderer<'s, 'a> {
     site: &'s Site<'a>,
     templates: &'s Templates,
     options: RenderOptions,
+    /// `item(site, i)` for each published note, `null` for the others.
+    items: Vec<Value>,
+    /// What lists sort notes by: the title, case-insensitively.
+    sort_keys: Vec<String>,
 }
 
 impl Renderer<'_, '_> {
     fn is_folder_note(&self, note: usize) -> bool {
-        self.site
-            .folders
-            .get(&key(&self.site.notes[note].folder))
-            .is_some_and(|f| f.note == Some(note))
+        self.site.folders.get(&key(&self.site.notes[note].folder)).is_some_and(|f| f.note == Some(note))
     }
 
     /// The values every template sees, plus the page's own.
@@ -201,7 +181,7 @@ impl Renderer<'_, '_> {
         source: &str,
     ) -> Result<OutputFile, Diagnostic> {
         let context = self.context(page_url, own);
-        match self.templates.render(template, &context) {
+        match self.templates.render(template, context) {
             Ok(html) => Ok(OutputFile::bytes(out_path, html.into_bytes())),
             Err(message) => Err(Diagnostic::new(
                 source,
@@ -219,17 +199,9 @@ impl Renderer<'_, '_> {
         let note = &site.notes[i];
         let (content, problems) = page::body_html(site, i);
         diagnostics.extend(problems);
-        let tags: Vec<Value> = note
-            .tags()
-            .iter()
-            .filter_map(|t| self.tag_value(t))
-            .collect();
-        let toc: Vec<Value> = note
-            .body
-            .headings
-            .iter()
-            .map(|h| json!({ "level": h.level, "id": h.id, "text": h.text }))
-            .collect();
+        let tags = self.items[i]["tags"].clone();
+        let toc: Vec<Value> =
+            note.body.headings.iter().map(|h| json!({ "level": h.level, "id": h.id, "text": h.text })).collect();
         let mut backlinks: Vec<Value> = Vec::new();
         let mut seen = Vec::new();
         for &(from, link) in &site.backlinks[i] {
@@ -243,7 +215,7 @@ impl Renderer<'_, '_> {
                 "context": page::context_html(site, from, link),
             }));
         }
-        backlinks.sort_by_key(|b| b["title"].as_str().map(key));
+        backlinks.sort_by_cached_key(|b| b["title"].as_str().map(key));
         let dates = &site.dates[i];
         json!({
             "title": note.title(),
@@ -262,20 +234,10 @@ impl Renderer<'_, '_> {
         })
     }
 
-    fn tag_value(&self, name: &str) -> Option<Value> {
-        let tag = self.site.tags.get(&key(name))?;
-        Some(json!({ "name": tag.name, "url": self.site.url(&tag.url) }))
-    }
-
-    /// Home, then each folder down to `folder`; a folder's own page leaves itself out.
     fn breadcrumbs(&self, folder: &str, include_last: bool) -> Vec<Value> {
         let mut crumbs = vec![json!({ "title": "Home", "url": self.site.url("") })];
         let parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-        let upto = if include_last {
-            parts.len()
-        } else {
-            parts.len().saturating_sub(1)
-        };
+        let upto = if include_last { parts.len() } else { parts.len().saturating_sub(1) };
         for depth in 1..=upto {
             let path = parts[..depth].join("/");
             if let Some(f) = self.site.folders.get(&key(&path)) {
@@ -289,48 +251,35 @@ impl Renderer<'_, '_> {
         match folder.note {
             Some(n) => self.site.notes[n].title().to_string(),
             None if folder.path.is_empty() => self.site.config.title.clone(),
-            None => folder
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or(&folder.path)
-                .to_string(),
+            None => folder.path.rsplit('/').next().unwrap_or(&folder.path).to_string(),
         }
-    }
-
-    fn item(&self, i: usize) -> Value {
-        let site = self.site;
-        let note = &site.notes[i];
-        let date = site.dates[i]
-            .updated
-            .or(site.dates[i].date)
-            .or(site.dates[i].created);
-        json!({
-            "title": note.title(),
-            "url": site.note_url(i),
-            "description": note.meta.description.clone().unwrap_or_default(),
-            "date": date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-            "tags": note.tags().iter().filter_map(|t| self.tag_value(t)).collect::<Vec<_>>(),
-        })
     }
 
     fn items(&self, notes: &[usize]) -> Vec<Value> {
         let mut sorted = notes.to_vec();
-        sorted.sort_by_cached_key(|&i| (key(self.site.notes[i].title()), i));
-        sorted.iter().map(|&i| self.item(i)).collect()
+        sorted.sort_by(|&a, &b| self.sort_keys[a].cmp(&self.sort_keys[b]).then(a.cmp(&b)));
+        sorted.iter().map(|&i| self.items[i].clone()).collect()
+    }
+
+    /// Items without their tags, for tag pages: on the page of one tag, every note's other tags are noise
+    /// that multiplies the page's size by the number of tags per note.
+    fn brief_items(&self, notes: &[usize]) -> Vec<Value> {
+        let mut sorted = notes.to_vec();
+        sorted.sort_by(|&a, &b| self.sort_keys[a].cmp(&self.sort_keys[b]).then(a.cmp(&b)));
+        sorted
+            .iter()
+            .map(|&i| {
+                let item = &self.items[i];
+                json!({ "title": item["title"], "url": item["url"], "description": item["description"], "date": item["date"], "tags": [] })
+            })
+            .collect()
     }
 
     fn note_page(&self, i: usize) -> (Option<OutputFile>, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let note = self.note_value(i, &mut diagnostics);
         let url = &self.site.urls[i];
-        let result = self.render(
-            "note.html",
-            index_file(url),
-            url,
-            json!({ "note": note }),
-            &self.site.notes[i].path,
-        );
+        let result = self.render("note.html", index_file(url), url, json!({ "note": note }), &self.site.notes[i].path);
         match result {
             Ok(file) => (Some(file), diagnostics),
             Err(d) => {
@@ -352,16 +301,9 @@ impl Renderer<'_, '_> {
             .map(|f| json!({ "title": self.folder_title(f), "url": site.url(&f.url), "count": f.count }))
             .collect();
         // The home page with its own index.md is that note; otherwise pages list what the folder holds.
-        let (children, items) = if is_home && note.is_some() {
-            (Vec::new(), Vec::new())
-        } else {
-            (children, self.items(&folder.notes))
-        };
-        let content = note
-            .as_ref()
-            .and_then(|n| n["content"].as_str())
-            .unwrap_or_default()
-            .to_string();
+        let (children, items) =
+            if is_home && note.is_some() { (Vec::new(), Vec::new()) } else { (children, self.items(&folder.notes)) };
+        let content = note.as_ref().and_then(|n| n["content"].as_str()).unwrap_or_default().to_string();
         let list = json!({
             "kind": if is_home { "home" } else { "folder" },
             "title": self.folder_title(folder),
@@ -372,16 +314,8 @@ impl Renderer<'_, '_> {
             "children": children,
             "items": items,
         });
-        let source = folder
-            .note
-            .map_or_else(|| folder.path.clone(), |n| site.notes[n].path.clone());
-        match self.render(
-            "list.html",
-            index_file(&folder.url),
-            &folder.url,
-            json!({ "list": list }),
-            &source,
-        ) {
+        let source = folder.note.map_or_else(|| folder.path.clone(), |n| site.notes[n].path.clone());
+        match self.render("list.html", index_file(&folder.url), &folder.url, json!({ "list": list }), &source) {
             Ok(file) => (Some(file), diagnostics),
             Err(d) => {
                 diagnostics.push(d);
@@ -396,7 +330,7 @@ impl Renderer<'_, '_> {
             .children
             .iter()
             .filter_map(|c| site.tags.get(c))
-            .map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.notes.len() }))
+            .map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.count }))
             .collect();
         let list = json!({
             "kind": "tag",
@@ -406,25 +340,16 @@ impl Renderer<'_, '_> {
             "note": null,
             "breadcrumbs": [{ "title": "Home", "url": site.url("") }, { "title": "Tags", "url": site.url("tags/") }],
             "children": children,
-            "items": self.items(&tag.notes),
+            "items": self.brief_items(&tag.notes),
         });
-        self.render(
-            "list.html",
-            index_file(&tag.url),
-            &tag.url,
-            json!({ "list": list }),
-            "tags",
-        )
+        self.render("list.html", index_file(&tag.url), &tag.url, json!({ "list": list }), "tags")
     }
 
     fn tag_index(&self) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
-        let mut children: Vec<Value> = site
-            .tags
-            .values()
-            .map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.notes.len() }))
-            .collect();
-        children.sort_by_key(|t| t["title"].as_str().map(key));
+        let mut children: Vec<Value> =
+            site.tags.values().map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.count })).collect();
+        children.sort_by_cached_key(|t| t["title"].as_str().map(key));
         let list = json!({
             "kind": "tags",
             "title": "Tags",
@@ -435,24 +360,12 @@ impl Renderer<'_, '_> {
             "children": children,
             "items": [],
         });
-        self.render(
-            "list.html",
-            "tags/index.html".into(),
-            "tags/",
-            json!({ "list": list }),
-            "tags",
-        )
+        self.render("list.html", "tags/index.html".into(), "tags/", json!({ "list": list }), "tags")
     }
 
     fn alias_page(&self, url: &str, note: usize) -> Result<OutputFile, Diagnostic> {
         let alias = json!({ "target_url": self.site.note_url(note), "target_title": self.site.notes[note].title() });
-        self.render(
-            "alias.html",
-            index_file(url),
-            url,
-            json!({ "alias": alias }),
-            &self.site.notes[note].path,
-        )
+        self.render("alias.html", index_file(url), url, json!({ "alias": alias }), &self.site.notes[note].path)
     }
 
     fn simple(&self, template: &str, out: &str, own: Value) -> Result<OutputFile, Diagnostic> {
@@ -461,10 +374,8 @@ impl Renderer<'_, '_> {
 
     fn feed(&self) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
-        let mut notes: Vec<(chrono::DateTime<chrono::FixedOffset>, usize)> = site
-            .published_notes()
-            .filter_map(|i| site.dates[i].latest().map(|d| (d, i)))
-            .collect();
+        let mut notes: Vec<(chrono::DateTime<chrono::FixedOffset>, usize)> =
+            site.published_notes().filter_map(|i| site.dates[i].latest().map(|d| (d, i))).collect();
         notes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         notes.truncate(FEED_ENTRIES);
         let base = absolute(site);
@@ -472,11 +383,7 @@ impl Renderer<'_, '_> {
             .iter()
             .map(|&(date, i)| {
                 let note = &site.notes[i];
-                let summary = note
-                    .meta
-                    .description
-                    .clone()
-                    .unwrap_or_else(|| summary_of(&page::body_html(site, i).0));
+                let summary = note.meta.description.clone().unwrap_or_else(|| summary_of(&page::body_html(site, i).0));
                 json!({
                     "title": note.title(),
                     "url": format!("{base}{}", site.urls[i]),
@@ -485,12 +392,8 @@ impl Renderer<'_, '_> {
                 })
             })
             .collect();
-        let updated = notes
-            .first()
-            .map(|(d, _)| d.to_rfc3339())
-            .unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into());
-        let feed =
-            json!({ "updated": updated, "url": format!("{base}feed.xml"), "entries": entries });
+        let updated = notes.first().map(|(d, _)| d.to_rfc3339()).unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into());
+        let feed = json!({ "updated": updated, "url": format!("{base}feed.xml"), "entries": entries });
         self.simple("feed.xml", "feed.xml", json!({ "feed": feed }))
     }
 
@@ -514,12 +417,28 @@ impl Renderer<'_, '_> {
                 json!({ "loc": format!("{base}{url}"), "lastmod": lastmod.get(&f.path).cloned().unwrap_or_default() })
             })
             .collect();
-        self.simple(
-            "sitemap.xml",
-            "sitemap.xml",
-            json!({ "sitemap": { "urls": urls } }),
-        )
+        self.simple("sitemap.xml", "sitemap.xml", json!({ "sitemap": { "urls": urls } }))
     }
+}
+
+/// A note as list pages show it.
+fn item(site: &Site, i: usize) -> Value {
+    let note = &site.notes[i];
+    let dates = &site.dates[i];
+    let date = dates.updated.or(dates.date).or(dates.created);
+    let tags: Vec<Value> = note
+        .tags()
+        .iter()
+        .filter_map(|t| site.tags.get(&key(t)))
+        .map(|tag| json!({ "name": tag.name, "url": site.url(&tag.url) }))
+        .collect();
+    json!({
+        "title": note.title(),
+        "url": site.note_url(i),
+        "description": note.meta.description.clone().unwrap_or_default(),
+        "date": date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        "tags": tags,
+    })
 }
 
 /// The base URL with scheme and host if the garden gave one, else its path; feeds want absolute URLs.
@@ -572,9 +491,5 @@ fn summary_of(html: &str) -> String {
 }
 
 fn decode_entities(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
 }

@@ -48,9 +48,7 @@ pub struct LinkIndex {
 }
 
 fn strip_md(name: &str) -> &str {
-    name.strip_suffix(".md")
-        .or_else(|| name.strip_suffix(".markdown"))
-        .unwrap_or(name)
+    name.strip_suffix(".md").or_else(|| name.strip_suffix(".markdown")).unwrap_or(name)
 }
 
 impl LinkIndex {
@@ -67,12 +65,7 @@ impl LinkIndex {
             .iter()
             .enumerate()
             .map(|(i, p)| (*p, Target::Note(i)))
-            .chain(
-                attachments
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (*p, Target::Attachment(i))),
-            );
+            .chain(attachments.iter().enumerate().map(|(i, p)| (*p, Target::Attachment(i))));
         for (path, target) in files {
             let lowered = key(path);
             let is_note = matches!(target, Target::Note(_));
@@ -101,20 +94,12 @@ impl LinkIndex {
             for depth in 1..components.len() {
                 index.folders.insert(components[..depth].join("/"));
             }
-            index.entries.push(Entry {
-                path: path.to_string(),
-                components,
-                target,
-            });
+            index.entries.push(Entry { path: path.to_string(), components, target });
         }
         // Notes were entered first, so note `i` is entry `i`.
         for (id, list) in aliases.iter().enumerate().take(notes.len()) {
             for alias in list {
-                index
-                    .by_alias
-                    .entry(key(alias.trim()))
-                    .or_default()
-                    .push(id);
+                index.by_alias.entry(key(alias.trim())).or_default().push(id);
             }
         }
         index
@@ -122,10 +107,7 @@ impl LinkIndex {
 
     /// Resolves `target` written in a note in folder `from_folder` (relative to the content folder).
     pub fn resolve(&self, from_folder: &str, target: &str) -> Resolution {
-        let none = Resolution {
-            target: None,
-            others: Vec::new(),
-        };
+        let none = Resolution { target: None, others: Vec::new() };
         let raw = target.trim().replace('\\', "/");
         if raw.is_empty() {
             return none;
@@ -144,10 +126,7 @@ impl LinkIndex {
                 }
             }
             if wants_folder && self.folders.contains(&candidate) {
-                return Resolution {
-                    target: Some(self.folder(&candidate)),
-                    others: Vec::new(),
-                };
+                return Resolution { target: Some(self.folder(&candidate)), others: Vec::new() };
             }
         }
         if wants_folder {
@@ -155,11 +134,8 @@ impl LinkIndex {
         }
 
         // 3. File name anywhere, the longest matching path suffix first.
-        let wanted: Vec<&str> = lowered
-            .trim_start_matches("./")
-            .split('/')
-            .filter(|c| !c.is_empty() && *c != "..")
-            .collect();
+        let wanted: Vec<&str> =
+            lowered.trim_start_matches("./").split('/').filter(|c| !c.is_empty() && *c != "..").collect();
         if let Some(last) = wanted.last() {
             let name = strip_md(last);
             let candidates = self.by_name.get(name).or_else(|| self.by_name.get(*last));
@@ -171,10 +147,7 @@ impl LinkIndex {
         // 4. An alias.
         if let Some(ids) = self.by_alias.get(strip_md(&lowered)) {
             let first = ids[0];
-            let others = ids[1..]
-                .iter()
-                .map(|&id| self.entries[id].path.clone())
-                .collect();
+            let others = ids[1..].iter().map(|&id| self.entries[id].path.clone()).collect();
             return self.found(first, others);
         }
 
@@ -184,52 +157,25 @@ impl LinkIndex {
             .flatten()
             .find(|f| self.folders.contains(f))
         {
-            return Resolution {
-                target: Some(self.folder(&folder)),
-                others: Vec::new(),
-            };
+            return Resolution { target: Some(self.folder(&folder)), others: Vec::new() };
         }
         none
     }
 
     fn choose(&self, from_folder: &str, wanted: &[&str], candidates: &[usize]) -> Resolution {
         let last = wanted.len().saturating_sub(1);
-        let wanted_key: Vec<&str> = wanted
-            .iter()
-            .enumerate()
-            .map(|(i, c)| if i == last { strip_md(c) } else { c })
-            .collect();
+        let wanted_key: Vec<&str> =
+            wanted.iter().enumerate().map(|(i, c)| if i == last { strip_md(c) } else { c }).collect();
         let suffix_len = |entry: &Entry| {
-            entry
-                .components
-                .iter()
-                .rev()
-                .zip(wanted_key.iter().rev())
-                .take_while(|(a, b)| a == b)
-                .count()
+            entry.components.iter().rev().zip(wanted_key.iter().rev()).take_while(|(a, b)| a == b).count()
         };
-        let from: Vec<String> = key(from_folder)
-            .split('/')
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect();
+        let from: Vec<String> = key(from_folder).split('/').filter(|c| !c.is_empty()).map(str::to_string).collect();
         let nearness = |entry: &Entry| {
-            entry.components[..entry.components.len() - 1]
-                .iter()
-                .zip(&from)
-                .take_while(|(a, b)| a == b)
-                .count()
+            entry.components[..entry.components.len() - 1].iter().zip(&from).take_while(|(a, b)| a == b).count()
         };
-        let best = candidates
-            .iter()
-            .map(|&id| suffix_len(&self.entries[id]))
-            .max()
-            .unwrap_or(0);
-        let mut tied: Vec<usize> = candidates
-            .iter()
-            .copied()
-            .filter(|&id| suffix_len(&self.entries[id]) == best)
-            .collect();
+        let best = candidates.iter().map(|&id| suffix_len(&self.entries[id])).max().unwrap_or(0);
+        let mut tied: Vec<usize> =
+            candidates.iter().copied().filter(|&id| suffix_len(&self.entries[id]) == best).collect();
         tied.sort_by(|&a, &b| {
             let (ea, eb) = (&self.entries[a], &self.entries[b]);
             nearness(eb)
@@ -238,18 +184,12 @@ impl LinkIndex {
                 .then(ea.path.cmp(&eb.path))
         });
         tied.dedup();
-        let others = tied[1..]
-            .iter()
-            .map(|&id| self.entries[id].path.clone())
-            .collect();
+        let others = tied[1..].iter().map(|&id| self.entries[id].path.clone()).collect();
         self.found(tied[0], others)
     }
 
     fn found(&self, id: usize, others: Vec<String>) -> Resolution {
-        Resolution {
-            target: Some(self.entries[id].target.clone()),
-            others,
-        }
+        Resolution { target: Some(self.entries[id].target.clone()), others }
     }
 
     /// The folder's path as written on disk (the first file under it gives the spelling).
@@ -308,16 +248,7 @@ mod tests {
                 "notes/Alias Owner.md",
             ],
             &["images/dns records.png", "attachments/Pasted image 1.png"],
-            &[
-                vec![],
-                vec![],
-                vec![],
-                vec![],
-                vec![],
-                vec![],
-                vec![],
-                vec!["Other Name".into()],
-            ],
+            &[vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec!["Other Name".into()]],
         )
     }
 
@@ -330,22 +261,10 @@ mod tests {
 
     #[test]
     fn relative_then_root_path() {
-        assert_eq!(
-            index().resolve("features", "Latex").target,
-            Some(Target::Note(2))
-        );
-        assert_eq!(
-            index().resolve("plugins", "Latex").target,
-            Some(Target::Note(3))
-        );
-        assert_eq!(
-            index().resolve("x", "plugins/Latex").target,
-            Some(Target::Note(3))
-        );
-        assert_eq!(
-            index().resolve("features", "../plugins/Latex.md").target,
-            Some(Target::Note(3))
-        );
+        assert_eq!(index().resolve("features", "Latex").target, Some(Target::Note(2)));
+        assert_eq!(index().resolve("plugins", "Latex").target, Some(Target::Note(3)));
+        assert_eq!(index().resolve("x", "plugins/Latex").target, Some(Target::Note(3)));
+        assert_eq!(index().resolve("features", "../plugins/Latex.md").target, Some(Target::Note(3)));
     }
 
     #[test]
@@ -357,35 +276,18 @@ mod tests {
 
     #[test]
     fn stale_prefix_matches_longest_suffix() {
-        let r = index().resolve(
-            "docs/ics/ccc",
-            "notes/ics/ccc/docs/B-Overview/B.01-introduction.md",
-        );
+        let r = index().resolve("docs/ics/ccc", "notes/ics/ccc/docs/B-Overview/B.01-introduction.md");
         assert_eq!(r.target, Some(Target::Note(4)));
         assert!(r.others.is_empty(), "{:?}", r.others);
     }
 
     #[test]
     fn attachments_spaces_and_aliases() {
-        assert_eq!(
-            index().resolve("", "dns records.png").target,
-            Some(Target::Attachment(0))
-        );
-        assert_eq!(
-            index()
-                .resolve("docs", "attachments/Pasted image 1.png")
-                .target,
-            Some(Target::Attachment(1))
-        );
-        assert_eq!(
-            index().resolve("", "other name").target,
-            Some(Target::Note(7))
-        );
+        assert_eq!(index().resolve("", "dns records.png").target, Some(Target::Attachment(0)));
+        assert_eq!(index().resolve("docs", "attachments/Pasted image 1.png").target, Some(Target::Attachment(1)));
+        assert_eq!(index().resolve("", "other name").target, Some(Target::Note(7)));
         assert_eq!(index().resolve("", "advanced/").target, None);
-        assert_eq!(
-            index().resolve("", "features/").target,
-            Some(Target::Folder("features".into()))
-        );
+        assert_eq!(index().resolve("", "features/").target, Some(Target::Folder("features".into())));
         assert_eq!(index().resolve("", "Nothing Here").target, None);
     }
 }

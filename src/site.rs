@@ -38,10 +38,14 @@ pub struct Tag {
     pub name: String,
     /// URL path relative to the site root (`tags/area/topic/`).
     pub url: String,
-    /// Notes carrying this tag or one below it.
+    /// Notes carrying exactly this tag. A parent tag's page lists its child tags instead of repeating their
+    /// notes, which keeps the page of a broad tag (`project/…`) readable and small.
     pub notes: Vec<usize>,
+    /// Notes carrying this tag or one below it.
+    pub count: usize,
     /// Keys of the tags one level below.
     pub children: Vec<String>,
+    last_counted: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -71,10 +75,7 @@ pub struct Dates {
 impl Dates {
     /// The date a reader would call "last changed".
     pub fn latest(&self) -> Option<DateTime<FixedOffset>> {
-        self.updated
-            .or(self.date)
-            .or(self.created)
-            .or(self.modified)
+        self.updated.or(self.date).or(self.created).or(self.modified)
     }
 }
 
@@ -97,6 +98,7 @@ pub struct Site<'a> {
     pub attachment_used: Vec<bool>,
     pub dates: Vec<Dates>,
     pub diagnostics: Vec<Diagnostic>,
+    by_path: HashMap<&'a str, usize>,
 }
 
 impl<'a> Site<'a> {
@@ -106,10 +108,7 @@ impl<'a> Site<'a> {
         modified: &[Option<SystemTime>],
         attachments: &'a [String],
     ) -> Site<'a> {
-        let published: Vec<bool> = notes
-            .iter()
-            .map(|n| is_published(n, config.publish_mode))
-            .collect();
+        let published: Vec<bool> = notes.iter().map(|n| is_published(n, config.publish_mode)).collect();
         let mut site = Site {
             config,
             base_path: config.base_path(),
@@ -129,6 +128,7 @@ impl<'a> Site<'a> {
                 .map(|(n, m)| dates(n, *m))
                 .collect(),
             diagnostics: Vec::new(),
+            by_path: notes.iter().enumerate().map(|(i, n)| (n.path.as_str(), i)).collect(),
         };
         site.assign_urls();
         site.resolve_links();
@@ -214,8 +214,16 @@ impl<'a> Site<'a> {
                                 .collect();
                             if !visible.is_empty() && self.is_published_path(&chosen) {
                                 self.diagnostics.push(
-                                    Diagnostic::new(&note.path, link.line, Severity::Warning, Kind::AmbiguousLink,
-                                        format!("`{written}` could mean `{chosen}` or {}; using `{chosen}`", visible.join(", ")))
+                                    Diagnostic::new(
+                                        &note.path,
+                                        link.line,
+                                        Severity::Warning,
+                                        Kind::AmbiguousLink,
+                                        format!(
+                                            "`{written}` could mean `{chosen}` or {}; using `{chosen}`",
+                                            visible.join(", ")
+                                        ),
+                                    )
                                     .hint("write more of the path, like [[folder/name]], to choose"),
                                 );
                             }
@@ -233,8 +241,15 @@ impl<'a> Site<'a> {
                     }
                     Some(Target::Note(t)) => {
                         self.diagnostics.push(
-                            Diagnostic::new(&note.path, link.line, Severity::Warning, Kind::BrokenLink,
-                                format!("`{written}` points at a note that is not published; it is shown as plain text"))
+                            Diagnostic::new(
+                                &note.path,
+                                link.line,
+                                Severity::Warning,
+                                Kind::BrokenLink,
+                                format!(
+                                    "`{written}` points at a note that is not published; it is shown as plain text"
+                                ),
+                            )
                             .hint("publish that note, or remove the link"),
                         );
                         Link::Unpublished(t)
@@ -251,14 +266,15 @@ impl<'a> Site<'a> {
                         }
                     }
                     None => {
-                        let what = if link.kind == LinkKind::Embed {
-                            "file or note"
-                        } else {
-                            "note"
-                        };
+                        let what = if link.kind == LinkKind::Embed { "file or note" } else { "note" };
                         self.diagnostics.push(
-                            Diagnostic::new(&note.path, link.line, Severity::Warning, Kind::BrokenLink,
-                                format!("`{written}` points at no {what} in the garden; it is shown as plain text"))
+                            Diagnostic::new(
+                                &note.path,
+                                link.line,
+                                Severity::Warning,
+                                Kind::BrokenLink,
+                                format!("`{written}` points at no {what} in the garden; it is shown as plain text"),
+                            )
                             .hint("create it, fix the spelling, or remove the link"),
                         );
                         Link::Missing
@@ -271,13 +287,7 @@ impl<'a> Site<'a> {
     }
 
     /// The URL fragment for a link into note `target`, checking that the heading or block exists.
-    fn fragment(
-        &mut self,
-        from: usize,
-        target: usize,
-        fragment: Option<&str>,
-        line: usize,
-    ) -> String {
+    fn fragment(&mut self, from: usize, target: usize, fragment: Option<&str>, line: usize) -> String {
         let Some(fragment) = fragment else {
             return String::new();
         };
@@ -286,18 +296,13 @@ impl<'a> Site<'a> {
             if !body.blocks.iter().any(|b| b == block) {
                 self.missing_anchor(from, line, &format!("block `^{block}`"), target);
             }
-            return format!(
-                "#%5E{}",
-                percent_encoding::utf8_percent_encode(block, percent_encoding::NON_ALPHANUMERIC)
-            );
+            return format!("#%5E{}", percent_encoding::utf8_percent_encode(block, percent_encoding::NON_ALPHANUMERIC));
         }
         // Obsidian links a sub-heading as `Note#Heading#Sub`; the last part names the heading.
         let heading = fragment.rsplit('#').next().unwrap_or(fragment);
         let id = heading_id(heading);
-        let found = body
-            .headings
-            .iter()
-            .find(|h| h.id == id || key(&h.text) == key(heading));
+        let heading_key = key(heading);
+        let found = body.headings.iter().find(|h| h.id == id || key(&h.text) == heading_key);
         match found {
             Some(h) => format!("#{}", h.id),
             None => {
@@ -315,10 +320,7 @@ impl<'a> Site<'a> {
                 line,
                 Severity::Warning,
                 Kind::BrokenLink,
-                format!(
-                    "{what} is not in `{}`; the link goes to the top of the note",
-                    self.notes[target].path
-                ),
+                format!("{what} is not in `{}`; the link goes to the top of the note", self.notes[target].path),
             )
             .hint("check the heading's spelling, or add the block id"),
         );
@@ -333,16 +335,15 @@ impl<'a> Site<'a> {
     }
 
     fn is_published_path(&self, path: &str) -> bool {
-        match self.notes.iter().position(|n| n.path == path) {
-            Some(i) => self.published[i],
+        match self.by_path.get(path) {
+            Some(&i) => self.published[i],
             None => true,
         }
     }
 
     fn published_under(&self, folder: &str) -> bool {
         let prefix = format!("{}/", key(folder));
-        self.published_notes()
-            .any(|i| key(&self.notes[i].path).starts_with(&prefix))
+        self.published_notes().any(|i| key(&self.notes[i].path).starts_with(&prefix))
     }
 
     fn collect_tags(&mut self) {
@@ -361,8 +362,12 @@ impl<'a> Site<'a> {
                         url: format!("tags/{}/", slugify_path(&name)),
                         ..Tag::default()
                     });
-                    if entry.notes.last() != Some(&i) {
+                    if depth == parts.len() && entry.notes.last() != Some(&i) {
                         entry.notes.push(i);
+                    }
+                    if entry.last_counted != Some(i) {
+                        entry.last_counted = Some(i);
+                        entry.count += 1;
                     }
                     if let Some(c) = child.take() {
                         if !entry.children.contains(&c) {
@@ -376,32 +381,18 @@ impl<'a> Site<'a> {
     }
 
     fn collect_folders(&mut self) {
-        self.folders.insert(
-            String::new(),
-            Folder {
-                url: String::new(),
-                ..Folder::default()
-            },
-        );
+        self.folders.insert(String::new(), Folder { url: String::new(), ..Folder::default() });
         for i in 0..self.notes.len() {
             if !self.published[i] {
                 continue;
             }
             let note = &self.notes[i];
-            let parts: Vec<&str> = if note.folder.is_empty() {
-                Vec::new()
-            } else {
-                note.folder.split('/').collect()
-            };
+            let parts: Vec<&str> = if note.folder.is_empty() { Vec::new() } else { note.folder.split('/').collect() };
             for depth in 0..=parts.len() {
                 let path = parts[..depth].join("/");
                 let folder = self.folders.entry(key(&path)).or_insert_with(|| Folder {
                     path: path.clone(),
-                    url: if path.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{}/", slugify_path(&path))
-                    },
+                    url: if path.is_empty() { String::new() } else { format!("{}/", slugify_path(&path)) },
                     ..Folder::default()
                 });
                 folder.count += 1;
@@ -412,10 +403,7 @@ impl<'a> Site<'a> {
                     }
                 }
             }
-            let folder = self
-                .folders
-                .get_mut(&key(&note.folder))
-                .expect("inserted above");
+            let folder = self.folders.get_mut(&key(&note.folder)).expect("inserted above");
             if self.urls[i] == folder.url && folder.note.is_none() {
                 folder.note = Some(i);
             } else {
@@ -426,8 +414,7 @@ impl<'a> Site<'a> {
 
     /// Alias pages live beside the note (`folder/alias-slug/`); one that would replace a page is skipped.
     fn collect_aliases(&mut self) {
-        let mut taken: std::collections::HashSet<String> =
-            self.published_notes().map(|i| key(&self.urls[i])).collect();
+        let mut taken: std::collections::HashSet<String> = self.published_notes().map(|i| key(&self.urls[i])).collect();
         taken.extend(self.folders.values().map(|f| key(&f.url)));
         taken.extend(self.tags.values().map(|t| key(&t.url)));
         taken.insert("tags/".into());
@@ -437,18 +424,22 @@ impl<'a> Site<'a> {
             }
             let note = &self.notes[i];
             for alias in &note.meta.aliases {
-                let base = if note.folder.is_empty() {
-                    String::new()
-                } else {
-                    format!("{}/", slugify_path(&note.folder))
-                };
+                let base =
+                    if note.folder.is_empty() { String::new() } else { format!("{}/", slugify_path(&note.folder)) };
                 let url = format!("{base}{}/", slugify(alias));
                 if taken.insert(key(&url)) {
                     self.aliases.push((url, i));
                 } else if key(&url) != key(&self.urls[i]) {
                     self.diagnostics.push(
-                        Diagnostic::new(&note.path, 1, Severity::Warning, Kind::Other,
-                            format!("the alias `{alias}` would replace the page at `/{url}`; no redirect is made for it"))
+                        Diagnostic::new(
+                            &note.path,
+                            1,
+                            Severity::Warning,
+                            Kind::Other,
+                            format!(
+                                "the alias `{alias}` would replace the page at `/{url}`; no redirect is made for it"
+                            ),
+                        )
                         .hint("choose an alias that is not the name of another page"),
                     );
                 }
@@ -470,33 +461,15 @@ fn is_published(note: &Note, mode: PublishMode) -> bool {
 /// The URL path a note asks for: its permalink, or its path as a slug; `index.md` stands for its folder.
 fn note_url(note: &Note) -> String {
     if let Some(permalink) = &note.meta.permalink {
-        let clean: Vec<&str> = permalink
-            .split('/')
-            .filter(|p| !p.is_empty() && *p != "." && *p != "..")
-            .collect();
+        let clean: Vec<&str> = permalink.split('/').filter(|p| !p.is_empty() && *p != "." && *p != "..").collect();
         if !clean.is_empty() {
-            return format!(
-                "{}/",
-                clean
-                    .iter()
-                    .map(|p| slugify(p))
-                    .collect::<Vec<_>>()
-                    .join("/")
-            );
+            return format!("{}/", clean.iter().map(|p| slugify(p)).collect::<Vec<_>>().join("/"));
         }
     }
     if key(&note.stem) == "index" {
-        return if note.folder.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", slugify_path(&note.folder))
-        };
+        return if note.folder.is_empty() { String::new() } else { format!("{}/", slugify_path(&note.folder)) };
     }
-    let path = if note.folder.is_empty() {
-        note.stem.clone()
-    } else {
-        format!("{}/{}", note.folder, note.stem)
-    };
+    let path = if note.folder.is_empty() { note.stem.clone() } else { format!("{}/{}", note.folder, note.stem) };
     format!("{}/", slugify_path(&path))
 }
 
@@ -522,12 +495,7 @@ pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(text) {
         return Some(d);
     }
-    for format in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ] {
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
         if let Ok(d) = NaiveDateTime::parse_from_str(text, format) {
             return Some(d.and_utc().fixed_offset());
         }
@@ -545,14 +513,8 @@ mod tests {
     use crate::note;
 
     fn site_of(files: &[(&str, &str)], mode: PublishMode) -> (Config, Vec<Note>) {
-        let config = Config {
-            publish_mode: mode,
-            ..Config::default()
-        };
-        let notes = files
-            .iter()
-            .map(|(p, t)| note::parse(p, t.as_bytes(), "/"))
-            .collect();
+        let config = Config { publish_mode: mode, ..Config::default() };
+        let notes = files.iter().map(|(p, t)| note::parse(p, t.as_bytes(), "/")).collect();
         (config, notes)
     }
 

@@ -14,12 +14,7 @@ use crate::render::RenderOptions;
 pub fn run(path: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     let layout = Layout::discover(path, out)?;
     let config = layout.config()?;
-    let built = pipeline::build(
-        &layout,
-        &config,
-        RenderOptions::default(),
-        std::io::stderr().is_terminal(),
-    )?;
+    let built = pipeline::build(&layout, &config, RenderOptions::default(), std::io::stderr().is_terminal())?;
     let stats = output::write(&layout.out, &built.files)
         .with_context(|| format!("cannot write the site to `{}`", layout.out.display()))?;
     let (errors, warnings) = report(&built.diagnostics);

@@ -13,11 +13,7 @@ pub fn run(path: &Path) -> anyhow::Result<bool> {
     let config = layout.config()?;
     let built = pipeline::build(&layout, &config, RenderOptions::default(), false)?;
     let (errors, warnings) = report(&built.diagnostics);
-    let broken = built
-        .diagnostics
-        .iter()
-        .filter(|d| d.kind == crate::diagnostic::Kind::BrokenLink)
-        .count();
+    let broken = built.diagnostics.iter().filter(|d| d.kind == crate::diagnostic::Kind::BrokenLink).count();
     let failed = built.diagnostics.iter().any(|d| d.fails_check());
     eprintln!(
         "checked {} ({} published): {}, {} ({} broken links)",

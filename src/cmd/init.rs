@@ -35,20 +35,13 @@ const SAMPLES: &[(&str, &str)] = &[
 pub fn run(dir: &Path) -> anyhow::Result<()> {
     let config = dir.join("loam.toml");
     if config.exists() {
-        bail!(
-            "`{}` already exists; `loam init` never overwrites a garden",
-            config.display()
-        );
+        bail!("`{}` already exists; `loam init` never overwrites a garden", config.display());
     }
     let content = dir.join("content");
     if content.is_dir() && std::fs::read_dir(&content)?.next().is_some() {
-        bail!(
-            "`{}` already has files; `loam init` never overwrites notes",
-            content.display()
-        );
+        bail!("`{}` already has files; `loam init` never overwrites notes", content.display());
     }
-    std::fs::create_dir_all(&content)
-        .with_context(|| format!("cannot create `{}`", content.display()))?;
+    std::fs::create_dir_all(&content).with_context(|| format!("cannot create `{}`", content.display()))?;
     write_new(&config, LOAM_TOML)?;
     for (name, text) in SAMPLES {
         let path = content.join(name);
@@ -57,11 +50,7 @@ pub fn run(dir: &Path) -> anyhow::Result<()> {
         }
         write_new(&path, text)?;
     }
-    eprintln!(
-        "created a garden in {}: loam.toml and {} sample notes in content/",
-        dir.display(),
-        SAMPLES.len()
-    );
+    eprintln!("created a garden in {}: loam.toml and {} sample notes in content/", dir.display(), SAMPLES.len());
     eprintln!("next: loam build {}", dir.display());
     Ok(())
 }
@@ -74,6 +63,5 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
         .create_new(true)
         .open(path)
         .with_context(|| format!("cannot create `{}`", path.display()))?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write `{}`", path.display()))
+    file.write_all(text.as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))
 }

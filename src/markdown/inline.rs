@@ -25,15 +25,10 @@ pub fn split(text: &str, allow_tags: bool) -> Vec<Piece<'_>> {
             b'=' if bytes.get(i + 1) == Some(&b'=') => {
                 // Only a `==` that has a partner in the same run opens a highlight; a lone `==` (as in
                 // `a == b`) stays text.
-                let opens =
-                    !marked && text[i + 2..].contains("==") && bytes.get(i + 2) != Some(&b' ');
+                let opens = !marked && text[i + 2..].contains("==") && bytes.get(i + 2) != Some(&b' ');
                 if opens || marked {
                     pieces.push(Piece::Text(&text[start..i]));
-                    pieces.push(if marked {
-                        Piece::MarkClose
-                    } else {
-                        Piece::MarkOpen
-                    });
+                    pieces.push(if marked { Piece::MarkClose } else { Piece::MarkOpen });
                     marked = !marked;
                     i += 2;
                     start = i;
@@ -78,10 +73,7 @@ pub fn tag_len(rest: &str) -> usize {
     let mut len = 0;
     let mut has_non_digit = false;
     for c in rest.chars() {
-        if c.is_alphanumeric()
-            || matches!(c, '_' | '-' | '/')
-            || unicode_normalization::char::is_combining_mark(c)
-        {
+        if c.is_alphanumeric() || matches!(c, '_' | '-' | '/') || unicode_normalization::char::is_combining_mark(c) {
             if !c.is_ascii_digit() {
                 has_non_digit = true;
             }
@@ -156,52 +148,27 @@ mod tests {
     fn highlights_need_a_pair() {
         assert_eq!(
             split("a ==b== c", true),
-            vec![
-                Piece::Text("a "),
-                Piece::MarkOpen,
-                Piece::Text("b"),
-                Piece::MarkClose,
-                Piece::Text(" c")
-            ]
+            vec![Piece::Text("a "), Piece::MarkOpen, Piece::Text("b"), Piece::MarkClose, Piece::Text(" c")]
         );
-        assert_eq!(
-            split("if a == b then", true),
-            vec![Piece::Text("if a == b then")]
-        );
+        assert_eq!(split("if a == b then", true), vec![Piece::Text("if a == b then")]);
     }
 
     #[test]
     fn tags_follow_obsidian() {
-        assert_eq!(
-            split("#rough idea", true),
-            vec![Piece::Tag("rough"), Piece::Text(" idea")]
-        );
+        assert_eq!(split("#rough idea", true), vec![Piece::Tag("rough"), Piece::Text(" idea")]);
         assert_eq!(
             split("see #area/topic/.", true),
-            vec![
-                Piece::Text("see "),
-                Piece::Tag("area/topic"),
-                Piece::Text("/.")
-            ]
+            vec![Piece::Text("see "), Piece::Tag("area/topic"), Piece::Text("/.")]
         );
-        assert_eq!(
-            split("issue #123 and page#x", true),
-            vec![Piece::Text("issue #123 and page#x")]
-        );
-        assert_eq!(
-            split("#todo-think-completed", true),
-            vec![Piece::Tag("todo-think-completed")]
-        );
+        assert_eq!(split("issue #123 and page#x", true), vec![Piece::Text("issue #123 and page#x")]);
+        assert_eq!(split("#todo-think-completed", true), vec![Piece::Tag("todo-think-completed")]);
         assert_eq!(split("#rough", false), vec![Piece::Text("#rough")]);
         assert_eq!(split("#Gödel", true), vec![Piece::Tag("Gödel")]);
     }
 
     #[test]
     fn block_ids() {
-        assert_eq!(
-            trailing_block_id("An idea. ^my-idea"),
-            Some(("my-idea", "An idea."))
-        );
+        assert_eq!(trailing_block_id("An idea. ^my-idea"), Some(("my-idea", "An idea.")));
         assert_eq!(trailing_block_id("^solo"), Some(("solo", "")));
         assert_eq!(trailing_block_id("x^2"), None);
         assert_eq!(trailing_block_id("2^10 is ^"), None);

@@ -34,18 +34,12 @@ impl Frontmatter {
             Value::Mapping(map) => map,
             Value::Null => Mapping::new(),
             _ => {
-                warnings.push((
-                    0,
-                    "the frontmatter is not a set of `key: value` lines; it is ignored".into(),
-                ));
+                warnings.push((0, "the frontmatter is not a set of `key: value` lines; it is ignored".into()));
                 return Ok((meta, warnings));
             }
         };
-        let line_of = |key: &str| {
-            yaml.lines()
-                .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-                .unwrap_or(0)
-        };
+        let line_of =
+            |key: &str| yaml.lines().position(|l| l.trim_start().starts_with(&format!("{key}:"))).unwrap_or(0);
         for (key, value) in map {
             let Some(key) = key.as_str().map(str::to_string) else {
                 continue;
@@ -53,9 +47,7 @@ impl Frontmatter {
             let mut warn = |what: &str| warnings.push((line_of(&key), format!("`{key}` {what}")));
             match key.as_str() {
                 "title" => meta.title = scalar(&value),
-                "description" | "summary" if meta.description.is_none() => {
-                    meta.description = scalar(&value)
-                }
+                "description" | "summary" if meta.description.is_none() => meta.description = scalar(&value),
                 "tags" | "tag" => meta.tags.extend(list(&value)),
                 "aliases" | "alias" => meta.aliases.extend(list_keep_spaces(&value)),
                 "date" => meta.date = scalar(&value),
@@ -107,11 +99,7 @@ fn list(value: &Value) -> Vec<String> {
 /// Aliases are names with spaces: a single string is one alias, or several separated by commas.
 fn list_keep_spaces(value: &Value) -> Vec<String> {
     match value {
-        Value::String(s) => s
-            .split(',')
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect(),
+        Value::String(s) => s.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
         other => list(other),
     }
 }
@@ -134,10 +122,8 @@ mod tests {
 
     #[test]
     fn lenient_shapes() {
-        let (m, w) = Frontmatter::parse(
-            "tags: component\naliases:\n  - A b\n  - B\npublish: false\ncustom: 3\n",
-        )
-        .unwrap();
+        let (m, w) =
+            Frontmatter::parse("tags: component\naliases:\n  - A b\n  - B\npublish: false\ncustom: 3\n").unwrap();
         assert_eq!(m.tags, vec!["component"]);
         assert_eq!(m.aliases, vec!["A b", "B"]);
         assert_eq!(m.publish, Some(false));
