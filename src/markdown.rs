@@ -554,24 +554,29 @@ impl<'a> Renderer<'a> {
     }
 
     fn internal_link(&mut self, link_type: LinkType, dest: &str, kind: LinkKind, offset: usize) -> Option<usize> {
-        let (explicit_label, raw) = match link_type {
-            LinkType::WikiLink { has_pothole } => (has_pothole, dest.trim_end_matches('\\').trim().to_string()),
+        let (explicit_label, raw, encoded) = match link_type {
+            LinkType::WikiLink { has_pothole } => (has_pothole, dest.trim_end_matches('\\').trim().to_string(), false),
             LinkType::Inline | LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut => {
                 if !is_local(dest) {
                     return None;
                 }
-                let decoded = percent_encoding::percent_decode_str(dest)
-                    .decode_utf8()
-                    .map(|d| d.into_owned())
-                    .unwrap_or_else(|_| dest.to_string());
-                (true, decoded)
+                (true, dest.to_string(), true)
             }
             _ => return None,
         };
+        // The fragment is split off before percent-decoding, so that a `%23` in a file name stays part of it.
         let (target, fragment) = match raw.split_once('#') {
             Some((t, f)) => (t.trim().to_string(), Some(f.trim().to_string()).filter(|f| !f.is_empty())),
             None => (raw.clone(), None),
         };
+        let decode = |text: String| {
+            if encoded {
+                percent_encoding::percent_decode_str(&text).decode_utf8().map(|d| d.into_owned()).unwrap_or(text)
+            } else {
+                text
+            }
+        };
+        let (target, fragment) = (decode(target), fragment.map(decode));
         let n = self.result.links.len();
         self.result.links.push(RawLink {
             kind,

@@ -23,7 +23,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "first-note.md",
-        "---\ntitle: My first note\ncreated: 2026-01-01\ntags: [start, writing]\n---\n\nA note can link to [[Welcome|the home page]] by its file name or title alias, and carry #ideas/seedling tags.\n\n==Highlights==, %%hidden comments%% and footnotes[^1] work too.\n\n[^1]: Like this one.\n",
+        "---\ntitle: My first note\ncreated: 2026-01-01\ntags: [start, writing]\n---\n\nA note can link to [[index|the home page]] by its file name or title alias, and carry #ideas/seedling tags.\n\n==Highlights==, %%hidden comments%% and footnotes[^1] work too.\n\n[^1]: Like this one.\n",
     ),
     (
         "ideas/linking.md",

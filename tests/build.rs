@@ -1,0 +1,555 @@
+//! `loam build`, `check` and `init` run as a user runs them: the real binary on real gardens (the corpora in
+//! `../shared/corpora`, copied or built with `-o` into a temporary folder, never written to) and on small
+//! gardens made here for one case each. Assertions read the files of the output folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use regex::Regex;
+
+const LOAM: &str = env!("CARGO_BIN_EXE_loam");
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora").join(name)
+}
+
+/// A garden in a temporary folder, and an output folder beside it.
+struct Garden {
+    dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Garden {
+    fn new() -> Garden {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("garden");
+        std::fs::create_dir_all(&root).unwrap();
+        Garden { dir, root }
+    }
+
+    /// A copy of a corpus, for tests that add a `loam.toml` or change files.
+    fn copy_of(name: &str) -> Garden {
+        let garden = Garden::new();
+        copy_dir(&corpus(name), &garden.root);
+        garden
+    }
+
+    fn file(&self, path: &str, text: impl AsRef<[u8]>) -> &Self {
+        let path = self.root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    fn build(&self) -> Run {
+        Run::of(&["build", self.root.to_str().unwrap(), "-o", self.out().to_str().unwrap()], self.out())
+    }
+
+    fn check(&self) -> Run {
+        Run::of(&["check", self.root.to_str().unwrap()], self.out())
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+struct Run {
+    output: Output,
+    out: PathBuf,
+}
+
+impl Run {
+    fn of(args: &[&str], out: PathBuf) -> Run {
+        let output = Command::new(LOAM).args(args).output().expect("loam runs");
+        Run { output, out }
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    fn ok(self) -> Run {
+        assert!(self.output.status.success(), "loam failed:\n{}", self.stderr());
+        self
+    }
+
+    fn page(&self, path: &str) -> String {
+        let file = self.out.join(path);
+        std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{} should exist ({e}); stderr:\n{}", file.display(), self.stderr()))
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.out.join(path).exists()
+    }
+
+    fn files(&self) -> Vec<PathBuf> {
+        walkdir::WalkDir::new(&self.out)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect()
+    }
+
+    /// Every `href`/`src` in the site's HTML that stays inside the site but names no file of it.
+    fn dangling_links(&self, base_path: &str) -> Vec<String> {
+        // Inside a tag only: code blocks show `href="…"` as text, with `<` escaped.
+        let attribute = Regex::new(r#"<[a-zA-Z][^<>]*?\s(?:href|src)="([^"]*)""#).unwrap();
+        let mut dangling = Vec::new();
+        for file in self.files() {
+            if file.extension().is_none_or(|e| e != "html") {
+                continue;
+            }
+            let html = std::fs::read_to_string(&file).unwrap();
+            for capture in attribute.captures_iter(&html) {
+                let raw = capture[1].replace("&amp;", "&").replace("&#39;", "'").replace("&quot;", "\"");
+                if raw.contains("://") || raw.starts_with("mailto:") || raw.starts_with('#') || raw.starts_with("data:")
+                {
+                    continue;
+                }
+                let path = raw.split(['#', '?']).next().unwrap_or("");
+                let decoded = percent_decode(path);
+                let target = if let Some(inside) = decoded.strip_prefix(base_path) {
+                    self.out.join(inside)
+                } else if decoded.starts_with('/') {
+                    dangling.push(format!("{}: {raw} (outside base path {base_path})", file.display()));
+                    continue;
+                } else {
+                    file.parent().unwrap().join(&decoded)
+                };
+                let target =
+                    if decoded.is_empty() || decoded.ends_with('/') { target.join("index.html") } else { target };
+                if !target.is_file() {
+                    dangling.push(format!("{}: {raw}", file.strip_prefix(&self.out).unwrap().display()));
+                }
+            }
+        }
+        dangling
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn build_corpus(name: &str) -> (tempfile::TempDir, Run) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = Run::of(&["build", corpus(name).to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone()).ok();
+    (dir, run)
+}
+
+fn all_text(run: &Run) -> String {
+    run.files()
+        .iter()
+        .map(|f| String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The corpora
+
+#[test]
+fn quartz_docs_pages_links_images_and_the_draft() {
+    let (_dir, run) = build_corpus("quartz-docs");
+    assert!(run.exists("index.html"));
+    assert!(run.exists("features/callouts/index.html"));
+    assert!(run.exists("advanced/creating-components/index.html"));
+    assert!(run.exists("images/quartz transform pipeline.png"), "embedded images are copied");
+    // The draft note is absent: no page, no title anywhere.
+    assert!(!run.exists("features/upcoming-features/index.html"));
+    let everything = all_text(&run);
+    assert!(!everything.contains("upcoming-features"), "the draft's slug leaked");
+    // Wikilinks with labels and headings resolve to the right page.
+    let wikilinks = run.page("features/wikilinks/index.html");
+    assert!(wikilinks.contains(r#"href="/"#));
+    let callouts = run.page("features/callouts/index.html");
+    assert!(callouts.contains(r#"data-callout="warning""#), "callouts render");
+    assert!(callouts.contains("<details class=\"callout\""), "foldable callouts render as details");
+    // Literal examples in code are not interpreted.
+    let compat = run.page("features/obsidian-compatibility/index.html");
+    assert!(!compat.contains("\0"));
+    let dangling = run.dangling_links("/");
+    assert!(dangling.is_empty(), "dangling internal links:\n{}", dangling.join("\n"));
+}
+
+#[test]
+fn superbenefit_vault_root_and_stale_links_resolve() {
+    let (_dir, run) = build_corpus("superbenefit-ccc");
+    // A vault-root `.md` link, written in a note of another folder.
+    let index = run.page("docs/ics/ccc/archive/v0-19/g-future/index.html");
+    assert!(
+        index.contains(r#"href="/docs/ics/ccc/archive/v0-19/g-future/g-01-scaling-strategy/""#),
+        "vault-root link should point at its page"
+    );
+    // A link whose folder prefix went stale (`notes/ics/ccc/v0.2/…`) finds the file sharing the longest suffix.
+    let readme = run.page("docs/ics/ccc/archive/v0-19/b-overview/readme/index.html");
+    assert!(
+        readme.contains(r#"href="/docs/ics/ccc/archive/v0-2/b-overview/b-01-introduction/""#)
+            || readme.contains("link-missing"),
+        "stale link resolves by suffix"
+    );
+    let dangling = run.dangling_links("/");
+    assert!(dangling.is_empty(), "dangling internal links:\n{}", dangling.join("\n"));
+}
+
+#[test]
+fn superbenefit_in_explicit_mode_publishes_nothing_and_leaks_nothing() {
+    let garden = Garden::copy_of("superbenefit-ccc");
+    garden.file("loam.toml", "title = \"Commons\"\npublish_mode = \"explicit\"\ncontent = \".\"\n");
+    let run = garden.build().ok();
+    let everything = all_text(&run);
+    for entry in walkdir::WalkDir::new(&garden.root) {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(stem) = name.strip_suffix(".md") else { continue };
+        if stem.len() >= 8 {
+            assert!(!everything.contains(stem), "the name `{stem}` leaked");
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        if let Some(title) = text.lines().find_map(|l| l.strip_prefix("title: ")) {
+            let title = title.trim_matches('"');
+            if title.len() >= 8 {
+                assert!(!everything.contains(title), "the title `{title}` leaked");
+            }
+        }
+    }
+    assert!(!run.files().iter().any(|f| f.extension().is_some_and(|e| e == "png")), "no attachment is copied");
+    let pages = run.files().iter().filter(|f| f.ends_with("index.html")).count();
+    assert_eq!(pages, 2, "only the home page and the tag index: {:?}", run.files());
+}
+
+#[test]
+fn vault_of_knowledge_crlf_empty_and_other_scripts() {
+    let (_dir, run) = build_corpus("vault-of-knowledge");
+    let stderr = run.stderr();
+    assert!(stderr.contains("built 2721 notes"), "{}", stderr.lines().last().unwrap_or(""));
+    // Non-ASCII and emoji paths get readable slugs.
+    let godel = walkdir::WalkDir::new(&run.out)
+        .into_iter()
+        .map(Result::unwrap)
+        .find(|e| e.file_name().to_string_lossy().starts_with("gödel"))
+        .expect("a page for Gödel's Incompleteness Theorem");
+    assert!(godel.path().join("index.html").is_file());
+    // Empty notes render as pages with their file name as title.
+    let dangling = run.dangling_links("/");
+    assert!(
+        dangling.is_empty(),
+        "{} dangling internal links, first:\n{}",
+        dangling.len(),
+        dangling.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+    );
+    // CRLF notes: no stray carriage returns in pages.
+    let crlf_page = run
+        .files()
+        .into_iter()
+        .filter(|f| f.ends_with("index.html"))
+        .find(|f| std::fs::read_to_string(f).unwrap().contains('\r'));
+    assert!(crlf_page.is_none(), "carriage return in {:?}", crlf_page);
+    // Missing targets are reported and shown as text, never as links.
+    assert!(stderr.contains("points at no note"), "broken links are reported");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Privacy
+
+#[test]
+fn an_unpublished_note_leaves_no_trace() {
+    let garden = Garden::new();
+    garden
+        .file("loam.toml", "title = \"Commons Garden\"\n")
+        .file(
+            "content/Secret Plan.md",
+            "---\ntitle: Operation Nightjar\npublish: false\ntags: [covert-ops]\naliases: [Hidden Agenda]\n---\nThe code word is XYZZY-7781.\n\nIt links to [[Public]] too.\n",
+        )
+        .file(
+            "content/Public.md",
+            "---\ntags: [open]\n---\nSee [[Secret Plan]] and [[Secret Plan|the nightjar plan]] and [[Hidden Agenda]] and [[Secret Plan|details]] and [x](Secret%20Plan.md).\n\n![[Secret Plan]]\n\n#open\n",
+        )
+        .file("content/Other.md", "Links to [[Public]].\n");
+    let run = garden.build().ok();
+    let everything = all_text(&run).to_lowercase();
+    for secret in ["xyzzy-7781", "secret plan", "secret-plan", "nightjar", "covert", "hidden agenda", "hidden-agenda"] {
+        assert!(!everything.contains(secret), "`{secret}` leaked into the site");
+    }
+    let names: Vec<String> = run.files().iter().map(|f| f.to_string_lossy().to_lowercase()).collect();
+    assert!(names.iter().all(|n| !n.contains("secret") && !n.contains("covert") && !n.contains("hidden")), "{names:?}");
+    // The public note still renders; every link to the private note is neutral plain text.
+    let public = run.page("public/index.html");
+    assert!(public.contains("<span class=\"link-missing\">unpublished note</span>"));
+    assert!(run.stderr().contains("not published"), "the link to the private note is reported");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bad input: a clear message, and the build goes on
+
+#[test]
+fn broken_yaml_names_file_line_and_column_and_the_rest_builds() {
+    let garden = Garden::new();
+    garden
+        .file("bad.md", "---\ntitle: Fine\ntags: [one, two\nmore: x\n---\nBody text\n")
+        .file("good.md", "Hello [[bad]]\n");
+    let run = garden.build().ok();
+    let stderr = run.stderr();
+    assert!(Regex::new(r"bad\.md:\d+:\d+: error: cannot read the frontmatter").unwrap().is_match(&stderr), "{stderr}");
+    assert!(run.exists("good/index.html"));
+    assert!(!run.exists("bad/index.html"), "a note whose frontmatter cannot be read is not published");
+    let check = garden.check();
+    assert!(!check.output.status.success(), "check fails on broken YAML");
+}
+
+#[test]
+fn encodings_line_endings_and_empty_files() {
+    let garden = Garden::new();
+    garden
+        .file("latin1.md", b"caf\xe9 au lait\n".as_slice())
+        .file("bom.md", "\u{feff}---\ntitle: With BOM\n---\n# Heading\n")
+        .file("crlf.md", "---\r\ntitle: Windows\r\n---\r\nLine one\r\nline two [[bom]]\r\n")
+        .file("empty.md", "")
+        .file("blank.md", "\n\n   \n");
+    let run = garden.build().ok();
+    assert!(run.stderr().contains("latin1.md:1: warning: the file is not valid UTF-8"), "{}", run.stderr());
+    assert!(run.page("latin1/index.html").contains("caf\u{fffd} au lait"));
+    assert!(run.page("bom/index.html").contains("<h1 class=\"page-title\">With BOM</h1>"));
+    let crlf = run.page("crlf/index.html");
+    assert!(crlf.contains("Windows") && !crlf.contains('\r'));
+    assert!(crlf.contains("href=\"/bom/\""));
+    assert!(run.page("empty/index.html").contains(">empty</h1>"));
+    assert!(run.exists("blank/index.html"));
+}
+
+#[test]
+fn huge_and_deeply_nested_notes() {
+    let garden = Garden::new();
+    let paragraph = "Some words in a paragraph with a [[link]] and `code` and *emphasis*.\n\n";
+    let big = paragraph.repeat(100 * 1024 * 1024 / paragraph.len());
+    garden.file("huge.md", &big).file("link.md", "small");
+    let mut nested = String::new();
+    for depth in 0..10_000 {
+        nested.push_str(&"  ".repeat(depth));
+        nested.push_str("- item\n");
+    }
+    garden.file("nested.md", &nested).file("quotes.md", ">".repeat(10_000) + " deep");
+    let run = garden.build().ok();
+    assert!(run.page("huge/index.html").len() > 100 * 1024 * 1024);
+    assert!(run.page("nested/index.html").contains("<li>item"));
+    assert!(run.exists("quotes/index.html"));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_reported_and_skipped() {
+    let garden = Garden::new();
+    garden.file("notes/a.md", "A");
+    std::os::unix::fs::symlink(garden.root.join("notes"), garden.root.join("notes/loop")).unwrap();
+    let run = garden.build().ok();
+    assert!(run.stderr().contains("symbolic link loop"), "{}", run.stderr());
+    assert!(run.exists("notes/a/index.html"));
+}
+
+#[test]
+fn odd_file_names_and_slug_collisions() {
+    let garden = Garden::new();
+    garden
+        .file(
+            "with spaces.md",
+            "x [[it's \"quoted\"]] [c](C%23%20%26%20100%25.md) [[🌱 Seedling]] [[Ωmega Ψ]] [[with spaces]]",
+        )
+        .file("it's \"quoted\".md", "q")
+        .file("C# & 100%.md", "c")
+        .file("🌱 Seedling.md", "s")
+        .file("Ωmega Ψ.md", "o")
+        .file("Note.md", "one")
+        .file("sub/../note.md", "")
+        .file("NOTE.markdown", "two");
+    let run = garden.build().ok();
+    let page = run.page("with-spaces/index.html");
+    for href in ["/its-quoted/", "/c-100/", "/seedling/", "/ωmega-ψ/", "/with-spaces/"] {
+        assert!(page.contains(&format!("href=\"{href}\"")), "missing {href} in {page}");
+    }
+    let stderr = run.stderr();
+    assert!(stderr.contains("error") && stderr.contains("would both be published"), "{stderr}");
+    assert!(stderr.contains("NOTE.markdown") && stderr.contains("Note.md"), "the collision names both files: {stderr}");
+    assert!(run.exists("note/index.html") && run.exists("note-2/index.html"), "neither page is lost");
+    assert!(run.dangling_links("/").is_empty());
+}
+
+#[test]
+fn self_links_and_transclusion_cycles() {
+    let garden = Garden::new();
+    garden
+        .file("a.md", "# Top\n\nSee [[a]] and [[#Top]].\n\n![[b]]\n")
+        .file("b.md", "## Part\n\nFrom b. ![[a]]\n")
+        .file("c.md", "![[c]]\n");
+    let run = garden.build().ok();
+    assert!(run.stderr().contains("would repeat forever"), "{}", run.stderr());
+    let a = run.page("a/index.html");
+    assert!(a.contains("From b."), "b is transcluded into a");
+    assert!(a.contains("embed-cycle"));
+    assert!(run.page("c/index.html").contains("embed-cycle"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Markdown and Obsidian syntax, end to end
+
+#[test]
+fn obsidian_syntax_renders_and_code_stays_literal() {
+    let garden = Garden::new();
+    garden
+        .file(
+            "n.md",
+            "---\ntitle: Syntax\ntags: [area/topic]\n---\n# Title\n\n> [!warning]- Careful\n> folded body\n\n> [!NOTE]\n> plain\n\n\
+             Text ==marked== and #inline-tag and %%hidden%% words. ^para-id\n\n\
+             `[[not a link]] #nottag ==no==` and\n\n```\n[[also not]] %%kept%% #nope\n```\n\n\
+             ![[img.png|300]] ![[other#Section]] [[other#^blk|block]] $e^x$\n\n[^1]\n\n[^1]: foot\n",
+        )
+        .file("other.md", "## Section\n\nSection text.\n\n## Next\n\nnot included\n\nA block. ^blk\n")
+        .file("img.png", b"\x89PNG fake".as_slice());
+    let run = garden.build().ok();
+    let page = run.page("n/index.html");
+    assert!(page.contains(
+        "<details class=\"callout\" data-callout=\"warning\"><summary class=\"callout-title\">Careful</summary>"
+    ));
+    assert!(page.contains("data-callout=\"note\""));
+    assert!(page.contains("<mark>marked</mark>"));
+    assert!(page.contains("href=\"/tags/inline-tag/\""));
+    assert!(!page.contains("hidden"), "comments never reach the output");
+    assert!(page.contains("id=\"^para-id\""));
+    assert!(page.contains("<code>[[not a link]] #nottag ==no==</code>"));
+    assert!(page.contains("[[also not]] %%kept%% #nope"));
+    assert!(page.contains("<img class=\"embed\" src=\"/img.png\" alt=\"img.png\" width=\"300\""));
+    assert!(page.contains("Section text.") && !page.contains("not included"), "a heading's section is transcluded");
+    assert!(page.contains("href=\"/other/#%5Eblk\""));
+    assert!(page.contains("math-inline"));
+    assert!(run.exists("img.png"));
+    assert!(run.exists("tags/area/topic/index.html") && run.exists("tags/area/index.html"));
+    // Backlinks carry the sentence around the link.
+    let other = run.page("other/index.html");
+    assert!(other.contains("href=\"/n/\""), "backlink to n");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The output folder
+
+#[test]
+fn rebuilds_touch_only_what_changed_and_never_foreign_files() {
+    let garden = Garden::new();
+    garden.file("a.md", "A [[b]]").file("b.md", "B").file("c.md", "C");
+    let out = garden.out();
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("CNAME"), "example.org").unwrap();
+    std::fs::create_dir_all(out.join("c")).unwrap();
+    std::fs::write(out.join("c/keep.txt"), "mine").unwrap();
+    garden.build().ok();
+    let before = std::fs::metadata(out.join("a/index.html")).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let run = garden.build().ok();
+    assert!(run.stderr().contains("0 written"), "{}", run.stderr());
+    assert_eq!(std::fs::metadata(out.join("a/index.html")).unwrap().modified().unwrap(), before);
+    std::fs::remove_file(garden.root.join("c.md")).unwrap();
+    let run = garden.build().ok();
+    assert!(!run.exists("c/index.html"), "the deleted note's page is removed");
+    assert!(run.exists("c/keep.txt") && run.exists("CNAME"), "files Loam did not write stay");
+}
+
+#[test]
+fn base_url_with_a_sub_path() {
+    let garden = Garden::new();
+    garden
+        .file("loam.toml", "title = \"G\"\nbase_url = \"https://example.org/garden/\"\n")
+        .file("content/index.md", "Home [[a]] #t")
+        .file("content/folder/a.md", "---\naliases: [Alpha]\ntags: [x/y]\n---\nA ![[pic.png]] [[index]]")
+        .file("content/folder/pic.png", "png");
+    let run = garden.build().ok();
+    let dangling = run.dangling_links("/garden/");
+    assert!(dangling.is_empty(), "{}", dangling.join("\n"));
+    assert!(run.page("index.html").contains("href=\"/garden/folder/a/\""));
+    assert!(run.page("feed.xml").contains("https://example.org/garden/"));
+    assert!(run.page("sitemap.xml").contains("<loc>https://example.org/garden/folder/a/</loc>"));
+    assert!(run.page("folder/alpha/index.html").contains("/garden/folder/a/"), "alias redirect");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// check, init, configuration, templates
+
+#[test]
+fn check_fails_on_broken_links_and_passes_on_our_docs() {
+    let garden = Garden::new();
+    garden.file("a.md", "[[nowhere]]");
+    let run = garden.check();
+    assert!(!run.output.status.success());
+    assert!(run.stderr().contains("a.md:1: warning: `nowhere` points at no note"), "{}", run.stderr());
+    assert!(!garden.out().exists(), "check writes nothing");
+
+    let docs = Run::of(&["check", env!("CARGO_MANIFEST_DIR")], PathBuf::new());
+    assert!(docs.output.status.success(), "the repository's own garden has problems:\n{}", docs.stderr());
+}
+
+#[test]
+fn init_makes_a_garden_that_builds_cleanly_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let garden = dir.path().join("my garden");
+    Run::of(&["init", garden.to_str().unwrap()], PathBuf::new()).ok();
+    assert!(garden.join("loam.toml").is_file() && garden.join("content/index.md").is_file());
+    let out = dir.path().join("out");
+    let run = Run::of(&["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone()).ok();
+    assert!(run.stderr().contains("0 warnings, 0 errors"), "{}", run.stderr());
+    assert!(!run.exists("ideas/draft/index.html"), "the sample draft stays unpublished");
+    std::fs::write(garden.join("content/index.md"), "my words").unwrap();
+    let again = Run::of(&["init", garden.to_str().unwrap()], PathBuf::new());
+    assert!(!again.output.status.success());
+    assert_eq!(std::fs::read_to_string(garden.join("content/index.md")).unwrap(), "my words");
+}
+
+#[test]
+fn unknown_config_key_is_an_error_naming_it() {
+    let garden = Garden::new();
+    garden.file("loam.toml", "title = \"x\"\npublsh_mode = \"all\"\n").file("content/a.md", "a");
+    let run = garden.build();
+    assert!(!run.output.status.success());
+    assert!(run.stderr().contains("publsh_mode") && run.stderr().contains("loam.toml:2"), "{}", run.stderr());
+}
+
+#[test]
+fn a_gardens_templates_and_static_files_override_the_built_in_ones() {
+    let garden = Garden::new();
+    garden
+        .file("loam.toml", "title = \"Own\"\n")
+        .file("content/a.md", "---\nmood: sunny\n---\nText")
+        .file("templates/note.html", "<h1>{{ note.title }}</h1><p>{{ note.extra.mood }}</p>{{ note.content | safe }}")
+        .file("static/style.css", "body { color: green }")
+        .file("static/extra.js", "1");
+    let run = garden.build().ok();
+    assert_eq!(run.page("a/index.html"), "<h1>a</h1><p>sunny</p><p>Text</p>\n");
+    assert_eq!(run.page("static/style.css"), "body { color: green }");
+    assert!(run.exists("static/extra.js") && run.exists("static/loam.js"));
+}
