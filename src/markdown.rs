@@ -84,6 +84,10 @@ fn options() -> Options {
 
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "svg", "avif", "bmp", "ico", "tif", "tiff"];
 
+/// Ids the built-in templates use for their own landmarks; a heading never takes one of them.
+const RESERVED_IDS: &[&str] =
+    &["main", "content", "loam-toc-title", "loam-backlinks-title", "loam-children-title", "loam-items-title"];
+
 /// Whether a file name is an image a browser can show.
 pub fn is_image(name: &str) -> bool {
     extension(name).is_some_and(|ext| IMAGE_EXTENSIONS.contains(&ext.as_str()))
@@ -142,7 +146,7 @@ struct Renderer<'a> {
     out: Vec<Event<'a>>,
     result: Rendered,
     frames: Vec<Frame>,
-    heading_ids: HashMap<String, usize>,
+    heading_ids: std::collections::HashSet<String>,
     /// Open block quotes: `Some` for callouts.
     quotes: Vec<Option<CalloutEnd>>,
     /// The closing tag of a callout title still open (`</div>` or `</summary>`).
@@ -188,7 +192,7 @@ impl<'a> Renderer<'a> {
             out: Vec::new(),
             result: Rendered::default(),
             frames: Vec::new(),
-            heading_ids: HashMap::new(),
+            heading_ids: std::collections::HashSet::new(),
             quotes: Vec::new(),
             callout_title_open: None,
             link_depth: 0,
@@ -276,7 +280,9 @@ impl<'a> Renderer<'a> {
     /// Handles the event at `i`; returns the index of the next event to handle.
     fn event(&mut self, events: &[(Event<'a>, usize)], i: usize) -> usize {
         let (event, offset) = (&events[i].0, events[i].1);
-        if let Some(id) = self.block_at.get(&i).cloned() {
+        // Most notes have no block ids; skip the lookups for them.
+        let block_id = if self.block_at.is_empty() { None } else { self.block_at.get(&i).cloned() };
+        if let Some(id) = block_id {
             let n = self.result.blocks.iter().position(|b| *b == id).unwrap_or(0);
             let id = escape(&format!("^{id}"));
             match event {
@@ -297,7 +303,7 @@ impl<'a> Renderer<'a> {
             Event::Start(tag) => self.start(events, i, tag, offset),
             Event::End(end) => {
                 self.end(*end);
-                if let Some(&(n, close)) = self.block_end_at.get(&i) {
+                if let Some(&(n, close)) = self.block_end_at.get(&i).filter(|_| !self.block_end_at.is_empty()) {
                     match close {
                         BlockClose::Paragraph => {
                             self.html(format!("</p>\n\0b{n}\0"));
@@ -321,7 +327,7 @@ impl<'a> Renderer<'a> {
                 if self.in_code_block {
                     self.out.push(event.clone());
                 } else {
-                    self.text(text);
+                    self.text_run(text);
                 }
                 i + 1
             }
@@ -463,7 +469,6 @@ impl<'a> Renderer<'a> {
         if fold.is_some() {
             after = &after[1..];
         }
-        let title = after.trim();
         let kind_attr = escape(&kind);
         match fold {
             Some(open) => {
@@ -482,6 +487,8 @@ impl<'a> Renderer<'a> {
             events.get(i + 3).map(|e| &e.0),
             None | Some(Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph))
         );
+        // Keep the space before inline formatting that continues the title (`Title **bold**`).
+        let title = if title_ends_here { after.trim() } else { after.trim_start() };
         if title.is_empty() && title_ends_here {
             let mut chars = kind.chars();
             let default: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
@@ -507,15 +514,31 @@ impl<'a> Renderer<'a> {
         }
         let text = text.trim().to_string();
         let base = heading_id(&text);
-        let count = self.heading_ids.entry(base.clone()).or_insert(0);
-        let id = if *count == 0 { base.clone() } else { format!("{base}-{count}") };
-        *count += 1;
+        // Repeated headings get `-1`, `-2`, … until the id is free: "Reference 1-2" and a third
+        // "Reference 1" must not both become `reference-1-2`.
+        let mut id = base.clone();
+        let mut count = 0;
+        while self.heading_ids.contains(&id) || RESERVED_IDS.contains(&id.as_str()) {
+            count += 1;
+            id = format!("{base}-{count}");
+        }
+        self.heading_ids.insert(id.clone());
         let n = self.result.headings.len();
         self.result.headings.push(Heading { level: level as u8, id: id.clone(), text });
         self.html(format!("\0H{n}\0"));
         self.out.push(Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes: vec![], attrs: vec![] }));
         self.frames.push(Frame::default());
         i + 1
+    }
+
+    /// A run of text from the document: most runs hold no Obsidian syntax and pass through without copying.
+    fn text_run(&mut self, text: &CowStr<'a>) {
+        if !text.contains(['=', '#']) {
+            self.push_text_segment(text);
+            self.out.push(Event::Text(text.clone()));
+            return;
+        }
+        self.text(text);
     }
 
     fn text(&mut self, text: &str) {

@@ -200,8 +200,14 @@ impl Renderer<'_, '_> {
         let (content, problems) = page::body_html(site, i);
         diagnostics.extend(problems);
         let tags = self.items[i]["tags"].clone();
-        let toc: Vec<Value> =
-            note.body.headings.iter().map(|h| json!({ "level": h.level, "id": h.id, "text": h.text })).collect();
+        // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
+        let top = note.body.headings.iter().map(|h| h.level).min().unwrap_or(1);
+        let toc: Vec<Value> = note
+            .body
+            .headings
+            .iter()
+            .map(|h| json!({ "level": h.level, "depth": h.level - top, "id": h.id, "text": h.text }))
+            .collect();
         let mut backlinks: Vec<Value> = Vec::new();
         let mut seen = Vec::new();
         for &(from, link) in &site.backlinks[i] {

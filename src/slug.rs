@@ -13,6 +13,9 @@ pub fn key(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
+    if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+        return text.to_lowercase();
+    }
     text.nfc().flat_map(char::to_lowercase).collect()
 }
 
