@@ -8,10 +8,13 @@ use crate::diagnostic::{Diagnostic, Severity};
 
 /// Prints every diagnostic to stderr, then returns (errors, warnings).
 pub fn report(diagnostics: &[Diagnostic]) -> (usize, usize) {
+    use std::io::Write;
     let mut errors = 0;
     let mut warnings = 0;
+    // A garden can have thousands of warnings; one write per line would cost more than the build.
+    let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
     for d in diagnostics {
-        eprintln!("{d}");
+        let _ = writeln!(stderr, "{d}");
         match d.severity {
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,

@@ -392,7 +392,7 @@ impl Renderer<'_, '_> {
                 let summary = note.meta.description.clone().unwrap_or_else(|| summary_of(&page::body_html(site, i).0));
                 json!({
                     "title": note.title(),
-                    "url": format!("{base}{}", site.urls[i]),
+                    "url": format!("{base}{}", encode_path(&site.urls[i])),
                     "updated": date.to_rfc3339(),
                     "summary": summary,
                 })
@@ -420,7 +420,7 @@ impl Renderer<'_, '_> {
             .filter(|f| f.path.ends_with("index.html"))
             .map(|f| {
                 let url = f.path.trim_end_matches("index.html");
-                json!({ "loc": format!("{base}{url}"), "lastmod": lastmod.get(&f.path).cloned().unwrap_or_default() })
+                json!({ "loc": format!("{base}{}", encode_path(url)), "lastmod": lastmod.get(&f.path).cloned().unwrap_or_default() })
             })
             .collect();
         self.simple("sitemap.xml", "sitemap.xml", json!({ "sitemap": { "urls": urls } }))
@@ -455,6 +455,11 @@ fn absolute(site: &Site) -> String {
     } else {
         site.base_path.clone()
     }
+}
+
+/// Feeds and sitemaps want URLs in ASCII: non-ASCII letters of slugs are percent-encoded there.
+fn encode_path(path: &str) -> String {
+    percent_encoding::utf8_percent_encode(path, percent_encoding::CONTROLS).to_string()
 }
 
 fn index_file(url: &str) -> String {

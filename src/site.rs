@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use rayon::prelude::*;
 
 use crate::config::{Config, PublishMode};
 use crate::diagnostic::{Diagnostic, Kind, Severity};
@@ -15,6 +16,16 @@ use crate::markdown::{heading_id, LinkKind};
 use crate::note::Note;
 use crate::resolve::{LinkIndex, Target};
 use crate::slug::{key, slugify, slugify_path};
+
+/// One note's links after resolution, before they are merged into the site.
+#[derive(Default)]
+struct Resolved {
+    links: Vec<Link>,
+    diagnostics: Vec<Diagnostic>,
+    /// (target note, link index) for the target's backlinks.
+    backlinks: Vec<(usize, usize)>,
+    attachments: Vec<usize>,
+}
 
 /// A link after resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,139 +202,126 @@ impl<'a> Site<'a> {
         let attachment_paths: Vec<&str> = self.attachments.iter().map(String::as_str).collect();
         let aliases: Vec<Vec<String>> = self.notes.iter().map(|n| n.meta.aliases.clone()).collect();
         let index = LinkIndex::new(&note_paths, &attachment_paths, &aliases);
-        for i in 0..self.notes.len() {
-            if !self.published[i] {
-                continue;
+        // Each note's links resolve independently; only the merge below touches shared state.
+        let resolved: Vec<Option<Resolved>> = (0..self.notes.len())
+            .into_par_iter()
+            .map(|i| self.published[i].then(|| self.resolve_note(&index, i)))
+            .collect();
+        for (i, note) in resolved.into_iter().enumerate() {
+            let Some(note) = note else { continue };
+            for (target, n) in note.backlinks {
+                self.backlinks[target].push((i, n));
             }
-            let note = &self.notes[i];
-            let mut resolved = Vec::with_capacity(note.body.links.len());
-            for (n, link) in note.body.links.iter().enumerate() {
-                let written = describe(&link.target, link.fragment.as_deref());
-                let target = if link.target.is_empty() {
-                    Some(Target::Note(i))
-                } else {
-                    let r = index.resolve(&note.folder, &link.target);
-                    if !r.others.is_empty() {
-                        if let Some(chosen) = r.target.as_ref().map(|t| self.target_path(t)) {
-                            // Naming the candidates is safe only if they are published.
-                            let visible: Vec<String> = r
-                                .others
-                                .iter()
-                                .filter(|p| self.is_published_path(p))
-                                .map(|p| format!("`{p}`"))
-                                .collect();
-                            if !visible.is_empty() && self.is_published_path(&chosen) {
-                                self.diagnostics.push(
-                                    Diagnostic::new(
-                                        &note.path,
-                                        link.line,
-                                        Severity::Warning,
-                                        Kind::AmbiguousLink,
-                                        format!(
-                                            "`{written}` could mean `{chosen}` or {}; using `{chosen}`",
-                                            visible.join(", ")
-                                        ),
-                                    )
-                                    .hint("write more of the path, like [[folder/name]], to choose"),
-                                );
-                            }
-                        }
-                    }
-                    r.target
-                };
-                let result = match target {
-                    Some(Target::Note(t)) if self.published[t] => {
-                        let fragment = self.fragment(i, t, link.fragment.as_deref(), link.line);
-                        if t != i && link.kind == LinkKind::Link {
-                            self.backlinks[t].push((i, n));
-                        }
-                        Link::Note { note: t, fragment }
-                    }
-                    Some(Target::Note(t)) => {
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                &note.path,
-                                link.line,
-                                Severity::Warning,
-                                Kind::BrokenLink,
-                                format!(
-                                    "`{written}` points at a note that is not published; it is shown as plain text"
-                                ),
-                            )
-                            .hint("publish that note, or remove the link"),
-                        );
-                        Link::Unpublished(t)
-                    }
-                    Some(Target::Attachment(a)) => {
-                        self.attachment_used[a] = true;
-                        Link::Attachment(a)
-                    }
-                    Some(Target::Folder(path)) => {
-                        if self.published_under(&path) {
-                            Link::Folder(format!("{}/", slugify_path(&path)))
-                        } else {
-                            Link::Missing
-                        }
-                    }
-                    None => {
-                        let what = if link.kind == LinkKind::Embed { "file or note" } else { "note" };
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                &note.path,
-                                link.line,
-                                Severity::Warning,
-                                Kind::BrokenLink,
-                                format!("`{written}` points at no {what} in the garden; it is shown as plain text"),
-                            )
-                            .hint("create it, fix the spelling, or remove the link"),
-                        );
-                        Link::Missing
-                    }
-                };
-                resolved.push(result);
+            for a in note.attachments {
+                self.attachment_used[a] = true;
             }
-            self.links[i] = resolved;
+            self.diagnostics.extend(note.diagnostics);
+            self.links[i] = note.links;
         }
     }
 
-    /// The URL fragment for a link into note `target`, checking that the heading or block exists.
-    fn fragment(&mut self, from: usize, target: usize, fragment: Option<&str>, line: usize) -> String {
+    fn resolve_note(&self, index: &LinkIndex, i: usize) -> Resolved {
+        let note = &self.notes[i];
+        let mut out = Resolved::default();
+        for (n, link) in note.body.links.iter().enumerate() {
+            let written = describe(&link.target, link.fragment.as_deref());
+            let warn = |kind: Kind, message: String, hint: &str| {
+                Diagnostic::new(&note.path, link.line, Severity::Warning, kind, message).hint(hint)
+            };
+            let target = if link.target.is_empty() {
+                Some(Target::Note(i))
+            } else {
+                let r = index.resolve(&note.folder, &link.target);
+                if let (false, Some(chosen)) = (r.others.is_empty(), r.target.as_ref().map(|t| self.target_path(t))) {
+                    // Naming the candidates is safe only if they are published.
+                    let visible: Vec<String> =
+                        r.others.iter().filter(|p| self.is_published_path(p)).map(|p| format!("`{p}`")).collect();
+                    if !visible.is_empty() && self.is_published_path(&chosen) {
+                        out.diagnostics.push(warn(
+                            Kind::AmbiguousLink,
+                            format!("`{written}` could mean `{chosen}` or {}; using `{chosen}`", visible.join(", ")),
+                            "write more of the path, like [[folder/name]], to choose",
+                        ));
+                    }
+                }
+                r.target
+            };
+            let result = match target {
+                Some(Target::Note(t)) if self.published[t] => {
+                    let fragment = match self.fragment(t, link.fragment.as_deref()) {
+                        Ok(fragment) => fragment,
+                        Err((fragment, what)) => {
+                            out.diagnostics.push(warn(
+                                Kind::BrokenLink,
+                                format!(
+                                    "{what} is not in `{}`; the link goes to the top of the note",
+                                    self.notes[t].path
+                                ),
+                                "check the heading's spelling, or add the block id",
+                            ));
+                            fragment
+                        }
+                    };
+                    if t != i && link.kind == LinkKind::Link {
+                        out.backlinks.push((t, n));
+                    }
+                    Link::Note { note: t, fragment }
+                }
+                Some(Target::Note(t)) => {
+                    out.diagnostics.push(warn(
+                        Kind::BrokenLink,
+                        format!("`{written}` points at a note that is not published; it is shown as plain text"),
+                        "publish that note, or remove the link",
+                    ));
+                    Link::Unpublished(t)
+                }
+                Some(Target::Attachment(a)) => {
+                    out.attachments.push(a);
+                    Link::Attachment(a)
+                }
+                Some(Target::Folder(path)) if self.published_under(&path) => {
+                    Link::Folder(format!("{}/", slugify_path(&path)))
+                }
+                Some(Target::Folder(_)) => Link::Missing,
+                None => {
+                    let what = if link.kind == LinkKind::Embed { "file or note" } else { "note" };
+                    out.diagnostics.push(warn(
+                        Kind::BrokenLink,
+                        format!("`{written}` points at no {what} in the garden; it is shown as plain text"),
+                        "create it, fix the spelling, or remove the link",
+                    ));
+                    Link::Missing
+                }
+            };
+            out.links.push(result);
+        }
+        out
+    }
+
+    /// The URL fragment for a link into note `target`; `Err` (with the fragment to use anyway and what is
+    /// missing) when the heading or block does not exist.
+    fn fragment(&self, target: usize, fragment: Option<&str>) -> Result<String, (String, String)> {
         let Some(fragment) = fragment else {
-            return String::new();
+            return Ok(String::new());
         };
         let body = &self.notes[target].body;
         if let Some(block) = fragment.strip_prefix('^') {
-            if !body.blocks.iter().any(|b| b == block) {
-                self.missing_anchor(from, line, &format!("block `^{block}`"), target);
-            }
-            return format!("#%5E{}", percent_encoding::utf8_percent_encode(block, percent_encoding::NON_ALPHANUMERIC));
+            let url =
+                format!("#%5E{}", percent_encoding::utf8_percent_encode(block, percent_encoding::NON_ALPHANUMERIC));
+            return if body.blocks.iter().any(|b| b == block) {
+                Ok(url)
+            } else {
+                Err((url, format!("block `^{block}`")))
+            };
         }
         // Obsidian links a sub-heading as `Note#Heading#Sub`; the last part names the heading.
         let heading = fragment.rsplit('#').next().unwrap_or(fragment);
         let id = heading_id(heading);
         let heading_key = key(heading);
-        let found = body.headings.iter().find(|h| h.id == id || key(&h.text) == heading_key);
-        match found {
-            Some(h) => format!("#{}", h.id),
-            None => {
-                self.missing_anchor(from, line, &format!("heading `{heading}`"), target);
-                format!("#{id}")
-            }
+        match body.headings.iter().find(|h| h.id == id || key(&h.text) == heading_key) {
+            Some(h) => Ok(format!("#{}", h.id)),
+            None => Err((format!("#{id}"), format!("heading `{heading}`"))),
         }
-    }
-
-    fn missing_anchor(&mut self, from: usize, line: usize, what: &str, target: usize) {
-        let note = &self.notes[from];
-        self.diagnostics.push(
-            Diagnostic::new(
-                &note.path,
-                line,
-                Severity::Warning,
-                Kind::BrokenLink,
-                format!("{what} is not in `{}`; the link goes to the top of the note", self.notes[target].path),
-            )
-            .hint("check the heading's spelling, or add the block id"),
-        );
     }
 
     fn target_path(&self, target: &Target) -> String {
