@@ -5,6 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// A build allocates and frees millions of small strings across threads (events, JSON values, paths); glibc's
+/// allocator spent a third of all instructions there, mimalloc a fraction of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Loam: a local-first publisher for knowledge gardens.
 #[derive(Parser)]
 #[command(version, about)]

@@ -2,8 +2,9 @@
 //! before (listed in the folder's `.loam-manifest`) are ever removed. This is the only module that writes
 //! during a build.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::Context;
 use rayon::prelude::*;
@@ -41,100 +42,133 @@ pub struct WriteStats {
 
 /// Writes `files` into `out`, leaving alone what is already right and what Loam did not write.
 pub fn write(out: &Path, files: &[OutputFile]) -> anyhow::Result<WriteStats> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create the output folder `{}`", out.display()))?;
-    let previous = read_manifest(out);
+    let writer = Writer::open(out)?;
+    files.par_iter().for_each(|file| writer.put(file.clone()));
+    writer.finish()
+}
 
-    // Create every folder once, up front, instead of once per file.
-    let mut dirs: Vec<&str> = files.iter().filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d)).collect();
-    dirs.sort_unstable();
-    dirs.dedup();
-    for dir in dirs {
-        let dir = out.join(dir);
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    }
+/// Writes a site into a folder file by file, from many threads, as the files are made; `finish` then removes
+/// what Loam wrote there before and no longer belongs, and records what it wrote.
+pub struct Writer {
+    out: PathBuf,
+    previous: HashMap<String, (u64, u64)>,
+    /// Folders known to exist, so that each is created once rather than once per file.
+    dirs: Mutex<HashSet<String>>,
+    state: Mutex<WriterState>,
+}
 
-    let results: Vec<anyhow::Result<(String, u64, u64, bool)>> = files
-        .par_iter()
-        .map(|file| {
-            if !is_safe(&file.path) {
-                anyhow::bail!("refusing to write `{}` outside the output folder", file.path);
-            }
-            let target = out.join(&file.path);
-            let copied;
-            let bytes: &[u8] = match &file.contents {
-                Contents::Bytes(bytes) => bytes,
-                Contents::Copy(source) => {
-                    copied = std::fs::read(source).with_context(|| format!("cannot read `{}`", source.display()))?;
-                    &copied
-                }
-            };
-            let hash = xxh3_64(bytes);
-            let len = bytes.len() as u64;
-            let unchanged = match previous.get(&file.path) {
-                // Same bytes as last time and the file is still there with that size: nothing to do.
-                Some(&(old_hash, old_len)) if old_hash == hash && old_len == len => {
-                    std::fs::metadata(&target).is_ok_and(|m| m.len() == len)
-                }
-                // Not ours, or changed since: compare with what is on disk before writing.
-                _ => std::fs::read(&target).is_ok_and(|existing| existing == bytes),
-            };
-            if !unchanged {
-                std::fs::write(&target, bytes).with_context(|| format!("cannot write `{}`", target.display()))?;
-            }
-            Ok((file.path.clone(), hash, len, unchanged))
+#[derive(Default)]
+struct WriterState {
+    manifest: Vec<(String, u64, u64)>,
+    stats: WriteStats,
+    first_error: Option<anyhow::Error>,
+}
+
+impl Writer {
+    pub fn open(out: &Path) -> anyhow::Result<Writer> {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create the output folder `{}`", out.display()))?;
+        Ok(Writer {
+            out: out.to_path_buf(),
+            previous: read_manifest(out),
+            dirs: Mutex::new(HashSet::new()),
+            state: Mutex::new(WriterState::default()),
         })
-        .collect();
+    }
 
-    let mut stats = WriteStats::default();
-    let mut manifest: Vec<(String, u64, u64)> = Vec::with_capacity(results.len());
-    let mut first_error = None;
-    for result in results {
+    /// Writes one file unless it already holds these bytes. Errors are kept for `finish`.
+    pub fn put(&self, file: OutputFile) {
+        let result = self.put_inner(&file);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         match result {
-            Ok((path, hash, len, unchanged)) => {
+            Ok((hash, len, unchanged)) => {
                 if unchanged {
-                    stats.unchanged += 1;
+                    state.stats.unchanged += 1;
                 } else {
-                    stats.written += 1;
+                    state.stats.written += 1;
                 }
-                manifest.push((path, hash, len));
+                state.manifest.push((file.path, hash, len));
             }
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-
-    // Remove what we wrote before and no longer belongs; never anything else.
-    let current: std::collections::HashSet<&str> = manifest.iter().map(|(p, _, _)| p.as_str()).collect();
-    let mut emptied_dirs = Vec::new();
-    for path in previous.keys() {
-        if current.contains(path.as_str()) || !is_safe(path) {
-            continue;
-        }
-        let target = out.join(path);
-        if std::fs::remove_file(&target).is_ok() {
-            stats.removed += 1;
-            if let Some(parent) = target.parent() {
-                emptied_dirs.push(parent.to_path_buf());
-            }
-        }
-    }
-    // Folders left empty by those removals go too (remove_dir refuses a folder that still holds anything).
-    emptied_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-    for mut dir in emptied_dirs {
-        while dir.starts_with(out) && dir != out && std::fs::remove_dir(&dir).is_ok() {
-            if !dir.pop() {
-                break;
+            Err(error) => {
+                state.first_error.get_or_insert(error);
             }
         }
     }
 
-    manifest.sort();
-    let text: String = manifest.iter().map(|(p, h, l)| format!("{h:016x} {l} {p}\n")).collect();
-    std::fs::write(out.join(MANIFEST), text).context("cannot write the output manifest")?;
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(stats),
+    fn put_inner(&self, file: &OutputFile) -> anyhow::Result<(u64, u64, bool)> {
+        if !is_safe(&file.path) {
+            anyhow::bail!("refusing to write `{}` outside the output folder", file.path);
+        }
+        if let Some((dir, _)) = file.path.rsplit_once('/') {
+            let known = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).contains(dir);
+            if !known {
+                let path = self.out.join(dir);
+                std::fs::create_dir_all(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
+                self.dirs.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_string());
+            }
+        }
+        let target = self.out.join(&file.path);
+        let copied;
+        let bytes: &[u8] = match &file.contents {
+            Contents::Bytes(bytes) => bytes,
+            Contents::Copy(source) => {
+                copied = std::fs::read(source).with_context(|| format!("cannot read `{}`", source.display()))?;
+                &copied
+            }
+        };
+        let hash = xxh3_64(bytes);
+        let len = bytes.len() as u64;
+        let unchanged = match self.previous.get(&file.path) {
+            // Same bytes as last time and the file is still there with that size: nothing to do.
+            Some(&(old_hash, old_len)) if old_hash == hash && old_len == len => {
+                std::fs::metadata(&target).is_ok_and(|m| m.len() == len)
+            }
+            // Not ours, or changed since: compare with what is on disk before writing.
+            _ => {
+                std::fs::metadata(&target).is_ok_and(|m| m.len() == len)
+                    && std::fs::read(&target).is_ok_and(|existing| existing == bytes)
+            }
+        };
+        if !unchanged {
+            std::fs::write(&target, bytes).with_context(|| format!("cannot write `{}`", target.display()))?;
+        }
+        Ok((hash, len, unchanged))
+    }
+
+    /// Removes the files of the previous build that were not written this time, and records this build's.
+    pub fn finish(self) -> anyhow::Result<WriteStats> {
+        let state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        let WriterState { mut manifest, mut stats, first_error } = state;
+        let out = self.out.as_path();
+        let current: HashSet<&str> = manifest.iter().map(|(p, _, _)| p.as_str()).collect();
+        let mut emptied_dirs = Vec::new();
+        for path in self.previous.keys() {
+            if current.contains(path.as_str()) || !is_safe(path) {
+                continue;
+            }
+            let target = out.join(path);
+            if std::fs::remove_file(&target).is_ok() {
+                stats.removed += 1;
+                if let Some(parent) = target.parent() {
+                    emptied_dirs.push(parent.to_path_buf());
+                }
+            }
+        }
+        // Folders left empty by those removals go too (remove_dir refuses a folder that still holds anything).
+        emptied_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for mut dir in emptied_dirs {
+            while dir.starts_with(out) && dir != out && std::fs::remove_dir(&dir).is_ok() {
+                if !dir.pop() {
+                    break;
+                }
+            }
+        }
+        manifest.sort();
+        let text: String = manifest.iter().map(|(p, h, l)| format!("{h:016x} {l} {p}\n")).collect();
+        std::fs::write(out.join(MANIFEST), text).context("cannot write the output manifest")?;
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(stats),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
-//! The build pipeline, stage by stage: scan -> parse -> site -> render. It returns the files of the site in
-//! memory; `cmd/build.rs` writes them, `cmd/check.rs` only reports, and the live preview will serve them.
+//! The build pipeline, stage by stage: scan -> parse -> site -> render. Each file of the site goes to an `emit`
+//! callback as soon as it is made: `cmd/build.rs` writes it, `cmd/check.rs` drops it, and the live preview will
+//! keep it in memory.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -14,9 +16,8 @@ use crate::output::{Contents, OutputFile};
 use crate::render::{self, RenderOptions, Templates};
 use crate::site::Site;
 
-/// A built site, not yet written anywhere.
+/// What a build found and made (the files themselves went to `emit`).
 pub struct Built {
-    pub files: Vec<OutputFile>,
     /// Every problem, sorted by file and line.
     pub diagnostics: Vec<Diagnostic>,
     pub notes: usize,
@@ -26,7 +27,13 @@ pub struct Built {
 }
 
 /// Runs the whole pipeline on the garden at `layout`.
-pub fn build(layout: &Layout, config: &Config, options: RenderOptions, progress: bool) -> anyhow::Result<Built> {
+pub fn build(
+    layout: &Layout,
+    config: &Config,
+    options: RenderOptions,
+    progress: bool,
+    emit: &(dyn Fn(OutputFile) + Sync),
+) -> anyhow::Result<Built> {
     let started = Instant::now();
     let mut timings = Timings::new(started);
     let scan = layout.scan()?;
@@ -64,31 +71,37 @@ pub fn build(layout: &Layout, config: &Config, options: RenderOptions, progress:
     timings.lap("resolve links and make the site model");
     let overrides = layout.template_overrides()?;
     let templates = Templates::new(&overrides, &mut diagnostics);
-    let (mut files, problems) = render::render_site(&site, &templates, options);
+    let pages = AtomicUsize::new(0);
+    let count_page = |file: OutputFile| {
+        pages.fetch_add(1, Ordering::Relaxed);
+        emit(file);
+    };
+    diagnostics.extend(render::render_site(&site, &templates, options, &count_page));
     bar.inc(site.published_notes().count() as u64);
-    timings.lap("render pages");
-    diagnostics.extend(problems);
-    let pages = files.len();
+    timings.lap("render and write pages");
 
+    // The garden's own static files replace built-in ones of the same name.
+    let own_static = layout.static_files();
     for (name, bytes) in render::STATIC {
-        files.push(OutputFile::bytes(format!("static/{name}"), bytes.to_vec()));
+        if !own_static.iter().any(|(own, _)| own == name) {
+            emit(OutputFile::bytes(format!("static/{name}"), bytes.to_vec()));
+        }
     }
-    for (name, file) in layout.static_files() {
-        let path = format!("static/{name}");
-        files.retain(|f| f.path != path);
-        files.push(OutputFile { path, contents: Contents::Copy(file) });
+    for (name, file) in own_static {
+        emit(OutputFile { path: format!("static/{name}"), contents: Contents::Copy(file) });
     }
     for (attachment, used) in scan.attachments.iter().zip(&site.attachment_used) {
         if *used {
-            files.push(OutputFile { path: attachment.path.clone(), contents: Contents::Copy(attachment.file.clone()) });
+            emit(OutputFile { path: attachment.path.clone(), contents: Contents::Copy(attachment.file.clone()) });
         }
     }
     bar.finish_and_clear();
+    let pages = pages.into_inner();
 
     diagnostics.sort();
     diagnostics.dedup();
     let published = site.published_notes().count();
-    Ok(Built { files, diagnostics, notes: notes.len(), published, pages, started })
+    Ok(Built { diagnostics, notes: notes.len(), published, pages, started })
 }
 
 /// Phase durations on stderr when `LOAM_TIMINGS` is set, for finding where a slow build spends its time.

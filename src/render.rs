@@ -3,8 +3,6 @@
 //!
 //! `templates/CONTEXT.md` documents what templates see; keep it in step with the `json!` values here.
 
-use std::collections::BTreeMap;
-
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use tera::Tera;
@@ -93,8 +91,14 @@ pub struct RenderOptions {
     pub live_reload: bool,
 }
 
-/// Every file of the site except attachments and static assets.
-pub fn render_site(site: &Site, templates: &Templates, options: RenderOptions) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+/// Renders every file of the site except attachments and static assets, handing each to `emit` as soon as it
+/// is made (`build` writes it at once, so the whole site never sits in memory), and returns the problems found.
+pub fn render_site(
+    site: &Site,
+    templates: &Templates,
+    options: RenderOptions,
+    emit: &(dyn Fn(OutputFile) + Sync),
+) -> Vec<Diagnostic> {
     // Each note's summary (title, URL, tags, date) appears on many list pages; make it once per note.
     let items: Vec<Value> = (0..site.notes.len())
         .into_par_iter()
@@ -102,35 +106,28 @@ pub fn render_site(site: &Site, templates: &Templates, options: RenderOptions) -
         .collect();
     let sort_keys: Vec<String> = site.notes.par_iter().map(|n| key(n.title())).collect();
     let renderer = Renderer { site, templates, options, items, sort_keys };
-    let notes: Vec<usize> = site.published_notes().filter(|&i| !renderer.is_folder_note(i)).collect();
-    let results: Vec<(Option<OutputFile>, Vec<Diagnostic>)> =
-        notes.par_iter().map(|&i| renderer.note_page(i)).collect();
-    let mut files = Vec::with_capacity(results.len() + site.folders.len() + site.tags.len() + 8);
-    let mut diagnostics = Vec::new();
-    for (file, problems) in results {
-        files.extend(file);
-        diagnostics.extend(problems);
-    }
-    let folders: Vec<_> = site.folders.values().collect();
-    let folder_pages: Vec<_> = folders.par_iter().map(|f| renderer.folder_page(f)).collect();
-    for (file, problems) in folder_pages {
-        files.extend(file);
-        diagnostics.extend(problems);
-    }
-    let tags: Vec<_> = site.tags.values().collect();
-    let mut singles: Vec<Result<OutputFile, Diagnostic>> = tags.par_iter().map(|t| renderer.tag_page(t)).collect();
-    singles.par_extend(site.aliases.par_iter().map(|(url, note)| renderer.alias_page(url, *note)));
-    singles.push(renderer.tag_index());
-    singles.push(renderer.simple("404.html", "404.html", json!({})));
-    singles.push(renderer.feed());
-    singles.push(renderer.sitemap(&files));
-    for result in singles {
-        match result {
-            Ok(file) => files.push(file),
-            Err(diagnostic) => diagnostics.push(diagnostic),
+    let keep = |(file, problems): (Option<OutputFile>, Vec<Diagnostic>)| {
+        if let Some(file) = file {
+            emit(file);
         }
-    }
-    (files, diagnostics)
+        problems
+    };
+    let single =
+        |result: Result<OutputFile, Diagnostic>| keep(result.map_or_else(|d| (None, vec![d]), |f| (Some(f), vec![])));
+
+    let notes: Vec<usize> = site.published_notes().filter(|&i| !renderer.is_folder_note(i)).collect();
+    let mut diagnostics: Vec<Diagnostic> = notes.par_iter().flat_map_iter(|&i| keep(renderer.note_page(i))).collect();
+    let folders: Vec<_> = site.folders.values().collect();
+    diagnostics.par_extend(folders.par_iter().flat_map_iter(|f| keep(renderer.folder_page(f))));
+    let tags: Vec<_> = site.tags.values().collect();
+    diagnostics.par_extend(tags.par_iter().flat_map_iter(|t| single(renderer.tag_page(t))));
+    diagnostics
+        .par_extend(site.aliases.par_iter().flat_map_iter(|(url, note)| single(renderer.alias_page(url, *note))));
+    diagnostics.extend(single(renderer.tag_index()));
+    diagnostics.extend(single(renderer.simple("404.html", "404.html", json!({}))));
+    diagnostics.extend(single(renderer.feed()));
+    diagnostics.extend(single(renderer.sitemap(&notes)));
+    diagnostics
 }
 
 struct Renderer<'s, 'a> {
@@ -223,21 +220,21 @@ impl Renderer<'_, '_> {
         }
         backlinks.sort_by_cached_key(|b| b["title"].as_str().map(key));
         let dates = &site.dates[i];
-        json!({
-            "title": note.title(),
-            "description": note.meta.description.clone().unwrap_or_default(),
-            "url": site.note_url(i),
-            "path": note.path,
-            "content": content,
-            "tags": tags,
-            "created": date_value(dates.created),
-            "updated": date_value(dates.updated),
-            "date": date_value(dates.date),
-            "toc": toc,
-            "backlinks": backlinks,
-            "breadcrumbs": self.breadcrumbs(&note.folder, !self.is_folder_note(i)),
-            "extra": note.meta.extra,
-        })
+        object([
+            ("title", note.title().into()),
+            ("description", note.meta.description.clone().unwrap_or_default().into()),
+            ("url", site.note_url(i).into()),
+            ("path", note.path.as_str().into()),
+            ("content", content.into()),
+            ("tags", tags),
+            ("created", date_value(dates.created)),
+            ("updated", date_value(dates.updated)),
+            ("date", date_value(dates.date)),
+            ("toc", toc.into()),
+            ("backlinks", backlinks.into()),
+            ("breadcrumbs", self.breadcrumbs(&note.folder, !self.is_folder_note(i)).into()),
+            ("extra", Value::Object(note.meta.extra.clone())),
+        ])
     }
 
     fn breadcrumbs(&self, folder: &str, include_last: bool) -> Vec<Value> {
@@ -285,7 +282,7 @@ impl Renderer<'_, '_> {
         let mut diagnostics = Vec::new();
         let note = self.note_value(i, &mut diagnostics);
         let url = &self.site.urls[i];
-        let result = self.render("note.html", index_file(url), url, json!({ "note": note }), &self.site.notes[i].path);
+        let result = self.render("note.html", index_file(url), url, object([("note", note)]), &self.site.notes[i].path);
         match result {
             Ok(file) => (Some(file), diagnostics),
             Err(d) => {
@@ -310,18 +307,18 @@ impl Renderer<'_, '_> {
         let (children, items) =
             if is_home && note.is_some() { (Vec::new(), Vec::new()) } else { (children, self.items(&folder.notes)) };
         let content = note.as_ref().and_then(|n| n["content"].as_str()).unwrap_or_default().to_string();
-        let list = json!({
-            "kind": if is_home { "home" } else { "folder" },
-            "title": self.folder_title(folder),
-            "url": site.url(&folder.url),
-            "content": content,
-            "note": note,
-            "breadcrumbs": if is_home { Vec::new() } else { self.breadcrumbs(&folder.path, false) },
-            "children": children,
-            "items": items,
-        });
+        let list = object([
+            ("kind", (if is_home { "home" } else { "folder" }).into()),
+            ("title", self.folder_title(folder).into()),
+            ("url", site.url(&folder.url).into()),
+            ("content", content.into()),
+            ("note", note.unwrap_or(Value::Null)),
+            ("breadcrumbs", (if is_home { Vec::new() } else { self.breadcrumbs(&folder.path, false) }).into()),
+            ("children", children.into()),
+            ("items", items.into()),
+        ]);
         let source = folder.note.map_or_else(|| folder.path.clone(), |n| site.notes[n].path.clone());
-        match self.render("list.html", index_file(&folder.url), &folder.url, json!({ "list": list }), &source) {
+        match self.render("list.html", index_file(&folder.url), &folder.url, object([("list", list)]), &source) {
             Ok(file) => (Some(file), diagnostics),
             Err(d) => {
                 diagnostics.push(d);
@@ -338,17 +335,20 @@ impl Renderer<'_, '_> {
             .filter_map(|c| site.tags.get(c))
             .map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.count }))
             .collect();
-        let list = json!({
-            "kind": "tag",
-            "title": format!("#{}", tag.name),
-            "url": site.url(&tag.url),
-            "content": "",
-            "note": null,
-            "breadcrumbs": [{ "title": "Home", "url": site.url("") }, { "title": "Tags", "url": site.url("tags/") }],
-            "children": children,
-            "items": self.brief_items(&tag.notes),
-        });
-        self.render("list.html", index_file(&tag.url), &tag.url, json!({ "list": list }), "tags")
+        let list = object([
+            ("kind", "tag".into()),
+            ("title", format!("#{}", tag.name).into()),
+            ("url", site.url(&tag.url).into()),
+            ("content", "".into()),
+            ("note", Value::Null),
+            (
+                "breadcrumbs",
+                json!([{ "title": "Home", "url": site.url("") }, { "title": "Tags", "url": site.url("tags/") }]),
+            ),
+            ("children", children.into()),
+            ("items", self.brief_items(&tag.notes).into()),
+        ]);
+        self.render("list.html", index_file(&tag.url), &tag.url, object([("list", list)]), "tags")
     }
 
     fn tag_index(&self) -> Result<OutputFile, Diagnostic> {
@@ -356,22 +356,22 @@ impl Renderer<'_, '_> {
         let mut children: Vec<Value> =
             site.tags.values().map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.count })).collect();
         children.sort_by_cached_key(|t| t["title"].as_str().map(key));
-        let list = json!({
-            "kind": "tags",
-            "title": "Tags",
-            "url": site.url("tags/"),
-            "content": "",
-            "note": null,
-            "breadcrumbs": [{ "title": "Home", "url": site.url("") }],
-            "children": children,
-            "items": [],
-        });
-        self.render("list.html", "tags/index.html".into(), "tags/", json!({ "list": list }), "tags")
+        let list = object([
+            ("kind", "tags".into()),
+            ("title", "Tags".into()),
+            ("url", site.url("tags/").into()),
+            ("content", "".into()),
+            ("note", Value::Null),
+            ("breadcrumbs", json!([{ "title": "Home", "url": site.url("") }])),
+            ("children", children.into()),
+            ("items", Value::Array(Vec::new())),
+        ]);
+        self.render("list.html", "tags/index.html".into(), "tags/", object([("list", list)]), "tags")
     }
 
     fn alias_page(&self, url: &str, note: usize) -> Result<OutputFile, Diagnostic> {
         let alias = json!({ "target_url": self.site.note_url(note), "target_title": self.site.notes[note].title() });
-        self.render("alias.html", index_file(url), url, json!({ "alias": alias }), &self.site.notes[note].path)
+        self.render("alias.html", index_file(url), url, object([("alias", alias)]), &self.site.notes[note].path)
     }
 
     fn simple(&self, template: &str, out: &str, own: Value) -> Result<OutputFile, Diagnostic> {
@@ -399,31 +399,32 @@ impl Renderer<'_, '_> {
             })
             .collect();
         let updated = notes.first().map(|(d, _)| d.to_rfc3339()).unwrap_or_else(|| "1970-01-01T00:00:00+00:00".into());
-        let feed = json!({ "updated": updated, "url": format!("{base}feed.xml"), "entries": entries });
-        self.simple("feed.xml", "feed.xml", json!({ "feed": feed }))
+        let feed = object([
+            ("updated", updated.into()),
+            ("url", format!("{base}feed.xml").into()),
+            ("entries", entries.into()),
+        ]);
+        self.simple("feed.xml", "feed.xml", object([("feed", feed)]))
     }
 
-    fn sitemap(&self, files: &[OutputFile]) -> Result<OutputFile, Diagnostic> {
+    /// Every page a search engine should know: notes, folders, tags (not alias redirects or the 404 page).
+    fn sitemap(&self, notes: &[usize]) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
         let base = absolute(site);
-        let lastmod: BTreeMap<String, String> = site
-            .published_notes()
-            .filter_map(|i| {
-                site.dates[i]
-                    .updated
-                    .or(site.dates[i].date)
-                    .map(|d| (index_file(&site.urls[i]), d.format("%Y-%m-%d").to_string()))
-            })
-            .collect();
-        let urls: Vec<Value> = files
-            .iter()
-            .filter(|f| f.path.ends_with("index.html"))
-            .map(|f| {
-                let url = f.path.trim_end_matches("index.html");
-                json!({ "loc": format!("{base}{}", encode_path(url)), "lastmod": lastmod.get(&f.path).cloned().unwrap_or_default() })
-            })
-            .collect();
-        self.simple("sitemap.xml", "sitemap.xml", json!({ "sitemap": { "urls": urls } }))
+        let entry = |url: &str, lastmod: String| {
+            object([("loc", format!("{base}{}", encode_path(url)).into()), ("lastmod", lastmod.into())])
+        };
+        let mut urls: Vec<Value> = Vec::with_capacity(notes.len() + site.folders.len() + site.tags.len() + 1);
+        for folder in site.folders.values() {
+            urls.push(entry(&folder.url, String::new()));
+        }
+        for &i in notes {
+            let lastmod = site.dates[i].updated.or(site.dates[i].date).map(|d| d.format("%Y-%m-%d").to_string());
+            urls.push(entry(&site.urls[i], lastmod.unwrap_or_default()));
+        }
+        urls.push(entry("tags/", String::new()));
+        urls.extend(site.tags.values().map(|t| entry(&t.url, String::new())));
+        self.simple("sitemap.xml", "sitemap.xml", object([("sitemap", object([("urls", urls.into())]))]))
     }
 }
 
@@ -445,6 +446,12 @@ fn item(site: &Site, i: usize) -> Value {
         "date": date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
         "tags": tags,
     })
+}
+
+/// A JSON object from its fields, moving them: `json!` would copy every value through serde, and a page's
+/// values hold its whole HTML and long lists.
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// The base URL with scheme and host if the garden gave one, else its path; feeds want absolute URLs.

@@ -14,9 +14,13 @@ use crate::render::RenderOptions;
 pub fn run(path: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     let layout = Layout::discover(path, out)?;
     let config = layout.config()?;
-    let built = pipeline::build(&layout, &config, RenderOptions::default(), std::io::stderr().is_terminal())?;
-    let stats = output::write(&layout.out, &built.files)
-        .with_context(|| format!("cannot write the site to `{}`", layout.out.display()))?;
+    // Pages are written as they are rendered, from the rendering threads, so the site never sits in memory whole.
+    let writer = output::Writer::open(&layout.out)?;
+    let built =
+        pipeline::build(&layout, &config, RenderOptions::default(), std::io::stderr().is_terminal(), &|file| {
+            writer.put(file)
+        })?;
+    let stats = writer.finish().with_context(|| format!("cannot write the site to `{}`", layout.out.display()))?;
     let (errors, warnings) = report(&built.diagnostics);
     eprintln!(
         "built {} ({} published) into {}: {} ({} written, {} unchanged, {} removed), {}, {} in {:.2}s",
