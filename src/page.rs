@@ -9,6 +9,16 @@ use crate::slug::key;
 /// How deep transclusions may nest before Loam stops, cycles aside.
 const MAX_EMBED_DEPTH: usize = 8;
 
+/// How many transclusions one page may hold in all: notes that each embed several others, a few levels deep,
+/// would otherwise multiply into a page of gigabytes.
+const MAX_EMBEDS_PER_PAGE: usize = 200;
+
+/// The notes being transcluded, outermost first, and how many embeds the page holds so far.
+struct Expansion {
+    notes: Vec<usize>,
+    embeds: usize,
+}
+
 /// What replaces the label of a link to an unpublished note when the label would give the note away.
 const HIDDEN_LABEL: &str = "unpublished note";
 
@@ -16,7 +26,7 @@ const HIDDEN_LABEL: &str = "unpublished note";
 pub fn body_html(site: &Site, note: usize) -> (String, Vec<Diagnostic>) {
     let mut out = String::with_capacity(site.notes[note].body.html.len() + 256);
     let mut diagnostics = Vec::new();
-    let mut stack = vec![note];
+    let mut stack = Expansion { notes: vec![note], embeds: 0 };
     expand(site, note, &site.notes[note].body.html, &mut stack, &mut out, &mut diagnostics);
     (out, diagnostics)
 }
@@ -54,7 +64,7 @@ fn expand(
     site: &Site,
     note: usize,
     html: &str,
-    stack: &mut Vec<usize>,
+    stack: &mut Expansion,
     out: &mut String,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -166,7 +176,7 @@ fn embed(
     site: &Site,
     note: usize,
     n: usize,
-    stack: &mut Vec<usize>,
+    stack: &mut Expansion,
     out: &mut String,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -219,29 +229,30 @@ fn transclude(
     note: usize,
     n: usize,
     target: usize,
-    stack: &mut Vec<usize>,
+    stack: &mut Expansion,
     out: &mut String,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let raw = &site.notes[note].body.links[n];
     let title = site.notes[target].title();
     let href = escape(&site.note_url(target));
-    if stack.contains(&target) || stack.len() > MAX_EMBED_DEPTH {
-        let chain: Vec<&str> = stack.iter().map(|&i| site.notes[i].path.as_str()).collect();
+    let cycle = stack.notes.contains(&target);
+    if cycle || stack.notes.len() > MAX_EMBED_DEPTH || stack.embeds >= MAX_EMBEDS_PER_PAGE {
+        let chain: Vec<&str> = stack.notes.iter().map(|&i| site.notes[i].path.as_str()).collect();
+        let why = if cycle {
+            format!("would repeat forever ({} -> {})", chain.join(" -> "), site.notes[target].path)
+        } else {
+            format!("would nest deeper than {MAX_EMBED_DEPTH} levels or pass {MAX_EMBEDS_PER_PAGE} embeds in one page")
+        };
         diagnostics.push(
             Diagnostic::new(
                 &site.notes[note].path,
                 raw.line,
                 Severity::Warning,
                 Kind::Transclusion,
-                format!(
-                    "transcluding `{}` would repeat forever ({} -> {}); it is shown as a link",
-                    site.notes[target].path,
-                    chain.join(" -> "),
-                    site.notes[target].path
-                ),
+                format!("transcluding `{}` {why}; it is shown as a link", site.notes[target].path),
             )
-            .hint("remove one of the ![[…]] embeds in the cycle"),
+            .hint("remove one of the ![[…]] embeds in the chain"),
         );
         out.push_str(&format!(
             "<div class=\"embed embed-cycle\"><a class=\"internal\" href=\"{href}\">{}</a></div>",
@@ -261,9 +272,10 @@ fn transclude(
         "<div class=\"embed\"><div class=\"embed-title\"><a class=\"internal\" href=\"{href}\">{}</a></div>\n",
         escape(title)
     ));
-    stack.push(target);
+    stack.notes.push(target);
+    stack.embeds += 1;
     expand(site, target, section, stack, out, diagnostics);
-    stack.pop();
+    stack.notes.pop();
     out.push_str("</div>\n");
 }
 

@@ -418,6 +418,20 @@ fn self_links_and_transclusion_cycles() {
     assert!(run.page("c/index.html").contains("embed-cycle"));
 }
 
+#[test]
+fn transclusion_fan_out_cannot_blow_up_a_page() {
+    // Ten notes that each embed the next one ten times: unchecked, the first page would hold 10^9 copies.
+    let garden = Garden::new();
+    for level in 0..10 {
+        let embeds = format!("![[n{}]]\n\n", level + 1).repeat(10);
+        garden.file(&format!("n{level}.md"), format!("Level {level}\n\n{embeds}"));
+    }
+    garden.file("n10.md", "bottom");
+    let run = garden.build().ok();
+    assert!(run.page("n0/index.html").len() < 5_000_000);
+    assert!(run.stderr().contains("embeds in one page"), "{}", run.stderr());
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Markdown and Obsidian syntax, end to end
 
