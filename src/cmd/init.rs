@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-const LOAM_TOML: &str = r#"# Settings of this garden. See https://github.com/ for all keys (unknown keys are an error).
+const LOAM_TOML: &str = r#"# Settings of this garden. Every key is optional; an unknown key is an error, so typos are caught.
 title = "My Garden"
 description = "Notes, growing."
 # Where the site will be published; a sub-path such as https://example.org/garden/ works.
