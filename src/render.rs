@@ -157,6 +157,7 @@ impl Renderer<'_, '_> {
                 "base_url": config.absolute_base(),
             },
             "base_path": self.site.base_path,
+            "tags_url": self.site.url("tags/"),
             "page_url": self.site.url(page_url),
             "loam_version": env!("CARGO_PKG_VERSION"),
             "live_reload": self.options.live_reload,
@@ -370,7 +371,11 @@ impl Renderer<'_, '_> {
     }
 
     fn alias_page(&self, url: &str, note: usize) -> Result<OutputFile, Diagnostic> {
-        let alias = json!({ "target_url": self.site.note_url(note), "target_title": self.site.notes[note].title() });
+        let target_url = self.site.note_url(note);
+        // The canonical link is absolute when the garden says where it lives.
+        let canonical = format!("{}{}", absolute(self.site), encode_path(&self.site.urls[note]));
+        let alias =
+            json!({ "target_url": target_url, "target_title": self.site.notes[note].title(), "canonical": canonical });
         self.render("alias.html", index_file(url), url, object([("alias", alias)]), &self.site.notes[note].path)
     }
 
