@@ -9,6 +9,7 @@
 
 mod context;
 mod inline;
+mod math;
 
 use std::collections::HashMap;
 
@@ -339,11 +340,11 @@ impl<'a> Renderer<'a> {
             }
             Event::InlineMath(tex) => {
                 self.push_text_segment(tex);
-                self.html(format!("<span class=\"math math-inline\">\\({}\\)</span>", escape(tex)));
+                self.html(math::render(tex, false));
                 i + 1
             }
             Event::DisplayMath(tex) => {
-                self.html(format!("<span class=\"math math-display\">\\[{}\\]</span>", escape(tex)));
+                self.html(math::render(tex, true));
                 i + 1
             }
             Event::SoftBreak | Event::HardBreak if self.callout_title_open.is_some() => {

@@ -492,6 +492,19 @@ describe('Loam browser tests', SUITE_TIMEOUT, () => {
         assert.ok((await source.getAttribute('href')).startsWith(PREFIX), `${pageUrl}: the embed's source link does not start with ${PREFIX}`);
       });
 
+      test('math renders as MathML laid out by the browser, inline and as a block', async () => {
+        const inline = page.locator('.content span.math-inline:not(.math-source) math').first();
+        assert.equal(await inline.count(), 1, `${pageUrl}: no inline <math> element`);
+        const fraction = page.locator('.content span.math-display math mfrac').first();
+        assert.equal(await fraction.count(), 1, `${pageUrl}: the display formula has no <mfrac>`);
+        // A browser that understands MathML stacks a fraction: it is taller than one line of the inline formula.
+        const [inlineBox, fractionBox] = [await inline.boundingBox(), await fraction.boundingBox()];
+        assert.ok(inlineBox && inlineBox.width > 20, `${pageUrl}: the inline formula has no width: ${JSON.stringify(inlineBox)}`);
+        assert.ok(fractionBox && fractionBox.height > inlineBox.height, `${pageUrl}: the fraction is not stacked: ${JSON.stringify({ inlineBox, fractionBox })}`);
+        const source = await page.locator('.content .math').allInnerTexts();
+        assert.ok(!source.some((t) => t.includes('\\frac')), `${pageUrl}: TeX source is visible: ${JSON.stringify(source)}`);
+      });
+
       test('the backlinks section lists the notes that link here', async () => {
         const section = page.locator('section.backlinks');
         assert.ok(await section.isVisible(), `${pageUrl}: section.backlinks is not visible`);
