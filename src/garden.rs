@@ -128,11 +128,19 @@ impl Layout {
         let read: Vec<Result<SourceFile, Diagnostic>> = notes
             .into_par_iter()
             .map(|(relative, path)| {
-                let bytes = std::fs::read(&path).map_err(|e| {
+                // One open and one fstat give both the bytes and the modification time.
+                let read = || -> std::io::Result<(Vec<u8>, Option<SystemTime>)> {
+                    use std::io::Read;
+                    let mut file = std::fs::File::open(&path)?;
+                    let metadata = file.metadata()?;
+                    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
+                    file.read_to_end(&mut bytes)?;
+                    Ok((bytes, metadata.modified().ok()))
+                };
+                let (bytes, modified) = read().map_err(|e| {
                     Diagnostic::new(&relative, 0, Severity::Error, Kind::Read, format!("cannot read the note: {e}"))
                         .hint("check the file's permissions")
                 })?;
-                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
                 Ok(SourceFile { path: relative, bytes, modified })
             })
             .collect();

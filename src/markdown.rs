@@ -305,7 +305,8 @@ impl<'a> Renderer<'a> {
             Event::Start(tag) => self.start(events, i, tag, offset),
             Event::End(end) => {
                 self.end(*end);
-                if let Some(&(n, close)) = self.block_end_at.get(&i).filter(|_| !self.block_end_at.is_empty()) {
+                if let Some(&(n, close)) = (!self.block_end_at.is_empty()).then(|| self.block_end_at.get(&i)).flatten()
+                {
                     match close {
                         BlockClose::Paragraph => {
                             self.html(format!("</p>\n\0b{n}\0"));

@@ -52,6 +52,9 @@ pub fn write(out: &Path, files: &[OutputFile]) -> anyhow::Result<WriteStats> {
 pub struct Writer {
     out: PathBuf,
     previous: HashMap<String, (u64, u64)>,
+    /// The folder was empty when the build began: there is nothing on disk to compare with, so each file is
+    /// written without first asking whether it exists (a system call saved per page).
+    fresh: bool,
     /// Folders known to exist, so that each is created once rather than once per file.
     dirs: Mutex<HashSet<String>>,
     state: Mutex<WriterState>,
@@ -67,8 +70,10 @@ struct WriterState {
 impl Writer {
     pub fn open(out: &Path) -> anyhow::Result<Writer> {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create the output folder `{}`", out.display()))?;
+        let fresh = std::fs::read_dir(out).map(|mut entries| entries.next().is_none()).unwrap_or(false);
         Ok(Writer {
             out: out.to_path_buf(),
+            fresh,
             previous: read_manifest(out),
             dirs: Mutex::new(HashSet::new()),
             state: Mutex::new(WriterState::default()),
@@ -117,17 +122,18 @@ impl Writer {
         };
         let hash = xxh3_64(bytes);
         let len = bytes.len() as u64;
-        let unchanged = match self.previous.get(&file.path) {
-            // Same bytes as last time and the file is still there with that size: nothing to do.
-            Some(&(old_hash, old_len)) if old_hash == hash && old_len == len => {
-                std::fs::metadata(&target).is_ok_and(|m| m.len() == len)
-            }
-            // Not ours, or changed since: compare with what is on disk before writing.
-            _ => {
-                std::fs::metadata(&target).is_ok_and(|m| m.len() == len)
-                    && std::fs::read(&target).is_ok_and(|existing| existing == bytes)
-            }
-        };
+        let unchanged = !self.fresh
+            && match self.previous.get(&file.path) {
+                // Same bytes as last time and the file is still there with that size: nothing to do.
+                Some(&(old_hash, old_len)) if old_hash == hash && old_len == len => {
+                    std::fs::metadata(&target).is_ok_and(|m| m.len() == len)
+                }
+                // Not ours, or changed since: compare with what is on disk before writing.
+                _ => {
+                    std::fs::metadata(&target).is_ok_and(|m| m.len() == len)
+                        && std::fs::read(&target).is_ok_and(|existing| existing == bytes)
+                }
+            };
         if !unchanged {
             std::fs::write(&target, bytes).with_context(|| format!("cannot write `{}`", target.display()))?;
         }

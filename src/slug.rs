@@ -23,7 +23,13 @@ pub fn key(text: &str) -> String {
 pub fn slugify(component: &str) -> String {
     let mut slug = String::with_capacity(component.len());
     let mut dash = false;
-    for c in component.nfc().flat_map(char::to_lowercase) {
+    // ASCII needs no normalisation; the normaliser would cost more than everything else here.
+    let chars: Box<dyn Iterator<Item = char>> = if component.is_ascii() {
+        Box::new(component.chars().map(|c| c.to_ascii_lowercase()))
+    } else {
+        Box::new(component.nfc().flat_map(char::to_lowercase))
+    };
+    for c in chars {
         if c.is_alphanumeric() || (is_combining_mark(c) && !slug.is_empty()) {
             if dash && !slug.is_empty() {
                 slug.push('-');
