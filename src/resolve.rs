@@ -108,7 +108,8 @@ impl LinkIndex {
     /// Resolves `target` written in a note in folder `from_folder` (relative to the content folder).
     pub fn resolve(&self, from_folder: &str, target: &str) -> Resolution {
         let none = Resolution { target: None, others: Vec::new() };
-        let raw = target.trim().replace('\\', "/");
+        let raw: std::borrow::Cow<str> =
+            if target.contains('\\') { target.trim().replace('\\', "/").into() } else { target.trim().into() };
         if raw.is_empty() {
             return none;
         }
@@ -117,7 +118,8 @@ impl LinkIndex {
         let lowered = key(cleaned);
 
         // 1. Relative to the note, then 2. from the garden root.
-        let relative = join(&key(from_folder), &lowered);
+        let folder_key = key(from_folder);
+        let relative = join(&folder_key, &lowered);
         let rooted = normalise(lowered.trim_start_matches('/'));
         for candidate in [relative, rooted].into_iter().flatten() {
             if !wants_folder {
@@ -140,7 +142,10 @@ impl LinkIndex {
             let name = strip_md(last);
             let candidates = self.by_name.get(name).or_else(|| self.by_name.get(*last));
             if let Some(candidates) = candidates {
-                return self.choose(from_folder, &wanted, candidates);
+                if let [only] = candidates.as_slice() {
+                    return self.found(*only, Vec::new());
+                }
+                return self.choose(&folder_key, &wanted, candidates);
             }
         }
 
@@ -152,24 +157,23 @@ impl LinkIndex {
         }
 
         // 5. A folder.
-        if let Some(folder) = [join(&key(from_folder), &lowered), normalise(&lowered)]
-            .into_iter()
-            .flatten()
-            .find(|f| self.folders.contains(f))
+        if let Some(folder) =
+            [join(&folder_key, &lowered), normalise(&lowered)].into_iter().flatten().find(|f| self.folders.contains(f))
         {
             return Resolution { target: Some(self.folder(&folder)), others: Vec::new() };
         }
         none
     }
 
-    fn choose(&self, from_folder: &str, wanted: &[&str], candidates: &[usize]) -> Resolution {
+    /// `folder_key` is the linking note's folder, already through [`key`].
+    fn choose(&self, folder_key: &str, wanted: &[&str], candidates: &[usize]) -> Resolution {
         let last = wanted.len().saturating_sub(1);
         let wanted_key: Vec<&str> =
             wanted.iter().enumerate().map(|(i, c)| if i == last { strip_md(c) } else { c }).collect();
         let suffix_len = |entry: &Entry| {
             entry.components.iter().rev().zip(wanted_key.iter().rev()).take_while(|(a, b)| a == b).count()
         };
-        let from: Vec<String> = key(from_folder).split('/').filter(|c| !c.is_empty()).map(str::to_string).collect();
+        let from: Vec<&str> = folder_key.split('/').filter(|c| !c.is_empty()).collect();
         let nearness = |entry: &Entry| {
             entry.components[..entry.components.len() - 1].iter().zip(&from).take_while(|(a, b)| a == b).count()
         };
@@ -218,6 +222,10 @@ fn join(folder: &str, relative: &str) -> Option<String> {
 }
 
 fn normalise(path: &str) -> Option<String> {
+    // Most paths have nothing to normalise; spare them the split and join.
+    if !path.is_empty() && !path.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        return Some(path.to_string());
+    }
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
