@@ -220,6 +220,7 @@ impl Renderer<'_, '_> {
             }));
         }
         backlinks.sort_by_cached_key(|b| b["title"].as_str().map(key));
+        let (toc_html, backlinks_html) = (toc_html(&toc), backlinks_html(&backlinks));
         let dates = &site.dates[i];
         object([
             ("title", note.title().into()),
@@ -232,7 +233,9 @@ impl Renderer<'_, '_> {
             ("updated", date_value(dates.updated)),
             ("date", date_value(dates.date)),
             ("toc", toc.into()),
+            ("toc_html", toc_html.into()),
             ("backlinks", backlinks.into()),
+            ("backlinks_html", backlinks_html.into()),
             ("breadcrumbs", self.breadcrumbs(&note.folder, !self.is_folder_note(i)).into()),
             ("extra", Value::Object(note.meta.extra.clone())),
         ])
@@ -316,6 +319,7 @@ impl Renderer<'_, '_> {
             ("note", note.unwrap_or(Value::Null)),
             ("breadcrumbs", (if is_home { Vec::new() } else { self.breadcrumbs(&folder.path, false) }).into()),
             ("children", children.into()),
+            ("items_html", items_html(&items).into()),
             ("items", items.into()),
         ]);
         let source = folder.note.map_or_else(|| folder.path.clone(), |n| site.notes[n].path.clone());
@@ -336,6 +340,7 @@ impl Renderer<'_, '_> {
             .filter_map(|c| site.tags.get(c))
             .map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.count }))
             .collect();
+        let items = self.brief_items(&tag.notes);
         let list = object([
             ("kind", "tag".into()),
             ("title", format!("#{}", tag.name).into()),
@@ -347,7 +352,8 @@ impl Renderer<'_, '_> {
                 json!([{ "title": "Home", "url": site.url("") }, { "title": "Tags", "url": site.url("tags/") }]),
             ),
             ("children", children.into()),
-            ("items", self.brief_items(&tag.notes).into()),
+            ("items_html", items_html(&items).into()),
+            ("items", items.into()),
         ]);
         self.render("list.html", index_file(&tag.url), &tag.url, object([("list", list)]), "tags")
     }
@@ -365,6 +371,7 @@ impl Renderer<'_, '_> {
             ("note", Value::Null),
             ("breadcrumbs", json!([{ "title": "Home", "url": site.url("") }])),
             ("children", children.into()),
+            ("items_html", "".into()),
             ("items", Value::Array(Vec::new())),
         ]);
         self.render("list.html", "tags/index.html".into(), "tags/", object([("list", list)]), "tags")
@@ -451,6 +458,78 @@ fn item(site: &Site, i: usize) -> Value {
         "date": date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
         "tags": tags,
     })
+}
+
+/// The entries of the table of contents as `<li>` elements, ready for an `<ol>`. Like Hugo's
+/// `.TableOfContents`, it saves templates a loop: Tera's lookups inside loops cost more than the rest of a page.
+fn toc_html(toc: &[Value]) -> String {
+    let mut html = String::new();
+    for entry in toc {
+        let field = |name: &str| entry[name].as_str().map(escape_html).unwrap_or_default();
+        html.push_str(&format!(
+            "\n        <li class=\"toc-depth-{}\"><a href=\"#{}\">{}</a></li>",
+            entry["depth"],
+            field("id"),
+            field("text")
+        ));
+    }
+    html
+}
+
+/// The backlinks as `<li>` elements, ready for a `<ul>`; empty when there are none. See [`toc_html`].
+fn backlinks_html(backlinks: &[Value]) -> String {
+    let mut html = String::new();
+    for link in backlinks {
+        let field = |name: &str| link[name].as_str().unwrap_or_default();
+        html.push_str(&format!(
+            "\n      <li>\n        <a class=\"internal\" href=\"{}\">{}</a>",
+            escape_html(field("url")),
+            escape_html(field("title"))
+        ));
+        if !field("context").is_empty() {
+            // The context is HTML already (page::context_html escapes the note's text).
+            html.push_str(&format!("\n        <div class=\"backlink-context\">{}</div>", field("context")));
+        }
+        html.push_str("\n      </li>");
+    }
+    html
+}
+
+/// The notes of a list page as `<li>` elements, ready for a `<ul>`. See [`toc_html`].
+fn items_html(items: &[Value]) -> String {
+    let mut html = String::new();
+    for item in items {
+        let field = |name: &str| item[name].as_str().map(escape_html).unwrap_or_default();
+        html.push_str(&format!(
+            "\n      <li class=\"note-item\">\n        <div class=\"note-item-head\">\n          <a class=\"internal note-item-title\" href=\"{}\">{}</a>",
+            field("url"),
+            field("title")
+        ));
+        let date = field("date");
+        if !date.is_empty() {
+            html.push_str(&format!("\n          <span class=\"note-item-date\">{date}</span>"));
+        }
+        html.push_str("\n        </div>");
+        let description = field("description");
+        if !description.is_empty() {
+            html.push_str(&format!("\n        <p class=\"note-item-description\">{description}</p>"));
+        }
+        let tags = item["tags"].as_array().map(Vec::as_slice).unwrap_or_default();
+        if !tags.is_empty() {
+            html.push_str("\n        <ul class=\"tags\">");
+            for tag in tags {
+                let tag_field = |name: &str| tag[name].as_str().map(escape_html).unwrap_or_default();
+                html.push_str(&format!(
+                    "\n          <li><a class=\"tag\" href=\"{}\">#{}</a></li>",
+                    tag_field("url"),
+                    tag_field("name")
+                ));
+            }
+            html.push_str("\n        </ul>");
+        }
+        html.push_str("\n      </li>");
+    }
+    html
 }
 
 /// A JSON object from its fields, moving them: `json!` would copy every value through serde, and a page's
