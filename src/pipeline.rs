@@ -48,15 +48,23 @@ pub fn build(
     );
     bar.set_prefix("building");
 
-    let notes: Vec<Note> = scan
-        .notes
-        .par_iter()
-        .map(|source| {
-            let note = note::parse(&source.path, &source.bytes, &base_path);
-            bar.inc(1);
-            note
-        })
-        .collect();
+    // Compiling the templates is serial work; do it while the notes are parsed.
+    let overrides = layout.template_overrides()?;
+    let mut template_problems = Vec::new();
+    let (notes, templates): (Vec<Note>, Templates) = rayon::join(
+        || {
+            scan.notes
+                .par_iter()
+                .map(|source| {
+                    let note = note::parse(&source.path, &source.bytes, &base_path);
+                    bar.inc(1);
+                    note
+                })
+                .collect()
+        },
+        || Templates::new(&overrides, &mut template_problems),
+    );
+    diagnostics.extend(template_problems);
     timings.lap("scan and parse");
     let modified: Vec<_> = scan.notes.iter().map(|s| s.modified).collect();
     drop(scan.notes);
@@ -69,8 +77,6 @@ pub fn build(
     diagnostics.extend(site.diagnostics.iter().cloned());
 
     timings.lap("resolve links and make the site model");
-    let overrides = layout.template_overrides()?;
-    let templates = Templates::new(&overrides, &mut diagnostics);
     let pages = AtomicUsize::new(0);
     let count_page = |file: OutputFile| {
         pages.fetch_add(1, Ordering::Relaxed);
