@@ -274,9 +274,55 @@ fn transclude(
     ));
     stack.notes.push(target);
     stack.embeds += 1;
-    expand(site, target, section, stack, out, diagnostics);
+    let mut embedded = String::with_capacity(section.len());
+    expand(site, target, section, stack, &mut embedded, diagnostics);
     stack.notes.pop();
+    out.push_str(&without_heading_ids(&embedded));
     out.push_str("</div>\n");
+}
+
+/// Transcluded headings lose their ids: the host page has its own headings, often with the same names, and an
+/// id may appear only once in a page (the table of contents and `#links` point at the host's).
+fn without_heading_ids(html: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::new();
+    let mut rest = html;
+    let mut changed = false;
+    while let Some(at) = rest.find("<h") {
+        let tag = &rest[at..];
+        let bytes = tag.as_bytes();
+        let is_heading = bytes.len() > 8 && (b'1'..=b'6').contains(&bytes[2]) && tag[3..].starts_with(" id=\"");
+        let end = is_heading.then(|| tag[8..].find('"')).flatten();
+        match end {
+            Some(end) => {
+                out.push_str(&rest[..at + 3]);
+                rest = &tag[8 + end + 1..];
+                changed = true;
+            }
+            None => {
+                out.push_str(&rest[..at + 2]);
+                rest = &rest[at + 2..];
+            }
+        }
+    }
+    if !changed {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_heading_ids;
+
+    #[test]
+    fn transcluded_headings_lose_their_ids() {
+        assert_eq!(
+            without_heading_ids("<h2 id=\"part\">Part</h2>\n<p>x <hr> <h3 id=\"sub\">S</h3><html>"),
+            "<h2>Part</h2>\n<p>x <hr> <h3>S</h3><html>"
+        );
+        assert_eq!(without_heading_ids("<p>no headings</p>"), "<p>no headings</p>");
+    }
 }
 
 /// The part of a note's first-stage HTML under a heading (up to the next heading of the same or a higher
