@@ -311,20 +311,6 @@ fn without_heading_ids(html: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::without_heading_ids;
-
-    #[test]
-    fn transcluded_headings_lose_their_ids() {
-        assert_eq!(
-            without_heading_ids("<h2 id=\"part\">Part</h2>\n<p>x <hr> <h3 id=\"sub\">S</h3><html>"),
-            "<h2>Part</h2>\n<p>x <hr> <h3>S</h3><html>"
-        );
-        assert_eq!(without_heading_ids("<p>no headings</p>"), "<p>no headings</p>");
-    }
-}
-
 /// The part of a note's first-stage HTML under a heading (up to the next heading of the same or a higher
 /// level) or inside a block with an id.
 fn section<'h>(site: &'h Site, note: usize, fragment: &str) -> Option<&'h str> {
@@ -344,4 +330,18 @@ fn section<'h>(site: &'h Site, note: usize, fragment: &str) -> Option<&'h str> {
     let next = body.headings[h + 1..].iter().position(|other| other.level <= level).map(|k| h + 1 + k);
     let end = next.and_then(|k| html.find(&format!("\0H{k}\0"))).unwrap_or(html.len());
     Some(&html[start..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_heading_ids;
+
+    #[test]
+    fn transcluded_headings_lose_their_ids() {
+        assert_eq!(
+            without_heading_ids("<h2 id=\"part\">Part</h2>\n<p>x <hr> <h3 id=\"sub\">S</h3><html>"),
+            "<h2>Part</h2>\n<p>x <hr> <h3>S</h3><html>"
+        );
+        assert_eq!(without_heading_ids("<p>no headings</p>"), "<p>no headings</p>");
+    }
 }
