@@ -133,8 +133,17 @@ impl Layout {
                     use std::io::Read;
                     let mut file = std::fs::File::open(&path)?;
                     let metadata = file.metadata()?;
-                    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
-                    file.read_to_end(&mut bytes)?;
+                    // Read exactly the size fstat gave (std's read_to_end would ask the size again and probe
+                    // for more); a file that grows meanwhile is read in full on the next build.
+                    let mut bytes = vec![0; metadata.len() as usize];
+                    let mut filled = 0;
+                    while filled < bytes.len() {
+                        match file.read(&mut bytes[filled..])? {
+                            0 => break,
+                            n => filled += n,
+                        }
+                    }
+                    bytes.truncate(filled);
                     Ok((bytes, metadata.modified().ok()))
                 };
                 let (bytes, modified) = read().map_err(|e| {
