@@ -213,11 +213,11 @@ impl Renderer<'_, '_> {
                 continue;
             }
             seen.push(from);
-            backlinks.push(json!({
-                "title": site.notes[from].title(),
-                "url": site.note_url(from),
-                "context": page::context_html(site, from, link),
-            }));
+            backlinks.push(object([
+                ("title", site.notes[from].title().into()),
+                ("url", site.note_url(from).into()),
+                ("context", page::context_html(site, from, link).into()),
+            ]));
         }
         backlinks.sort_by_cached_key(|b| b["title"].as_str().map(key));
         let (toc_html, backlinks_html) = (toc_html(&toc), backlinks_html(&backlinks));
@@ -248,7 +248,7 @@ impl Renderer<'_, '_> {
         for depth in 1..=upto {
             let path = parts[..depth].join("/");
             if let Some(f) = self.site.folders.get(&key(&path)) {
-                crumbs.push(json!({ "title": self.folder_title(f), "url": self.site.url(&f.url) }));
+                crumbs.push(object([("title", self.folder_title(f).into()), ("url", self.site.url(&f.url).into())]));
             }
         }
         crumbs
@@ -277,7 +277,13 @@ impl Renderer<'_, '_> {
             .iter()
             .map(|&i| {
                 let item = &self.items[i];
-                json!({ "title": item["title"], "url": item["url"], "description": item["description"], "date": item["date"], "tags": [] })
+                object([
+                    ("title", item["title"].clone()),
+                    ("url", item["url"].clone()),
+                    ("description", item["description"].clone()),
+                    ("date", item["date"].clone()),
+                    ("tags", Value::Array(Vec::new())),
+                ])
             })
             .collect()
     }
@@ -449,15 +455,15 @@ fn item(site: &Site, i: usize) -> Value {
         .tags()
         .iter()
         .filter_map(|t| site.tags.get(&key(t)))
-        .map(|tag| json!({ "name": tag.name, "url": site.url(&tag.url) }))
+        .map(|tag| object([("name", tag.name.as_str().into()), ("url", site.url(&tag.url).into())]))
         .collect();
-    json!({
-        "title": note.title(),
-        "url": site.note_url(i),
-        "description": note.meta.description.clone().unwrap_or_default(),
-        "date": date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-        "tags": tags,
-    })
+    object([
+        ("title", note.title().into()),
+        ("url", site.note_url(i).into()),
+        ("description", note.meta.description.clone().unwrap_or_default().into()),
+        ("date", date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default().into()),
+        ("tags", tags.into()),
+    ])
 }
 
 /// The entries of the table of contents as `<li>` elements, ready for an `<ol>`. Like Hugo's
