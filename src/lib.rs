@@ -14,13 +14,16 @@
 //! - `config.rs`: `loam.toml`.
 //! - `garden.rs`: where a garden's folders are and which files are notes; the only module that reads them.
 //! - `note.rs`, `note/frontmatter.rs`: one note's bytes to frontmatter plus first-stage HTML.
-//! - `markdown.rs`, `markdown/inline.rs`: pulldown-cmark plus Obsidian syntax, writing HTML with markers where
-//!   links, embeds, headings and blocks are, so the result depends on the note alone.
+//! - `markdown.rs`: pulldown-cmark plus Obsidian syntax, writing HTML with markers where links, embeds, headings
+//!   and blocks are, so the result depends on the note alone; `markdown/inline.rs` (highlights, tags, block ids,
+//!   comments), `markdown/context.rs` (the sentence around a link), `markdown/math.rs` (TeX to MathML).
 //! - `resolve.rs`: `LinkIndex`, which turns a link target into a file, in Obsidian's order.
 //! - `site.rs`: `Site`, the whole garden after publishing rules: URLs, backlinks, tags, folders, aliases.
 //! - `page.rs`: the second stage: markers to final HTML (links, transclusions, images).
 //! - `render.rs`: Tera templates and the values each page's template sees.
-//! - `output.rs`: writing the site to a folder, touching only what changed.
+//! - `output.rs`: writing the site to a folder as pages come, touching only what changed.
+//! - `pipeline.rs`: the stages in order, shared by `build` and `check` (and the live preview to come); each
+//!   file goes to a callback as soon as it is made.
 //! - `cmd/`: one file per subcommand.
 //!
 //! # Invariants
@@ -29,7 +32,8 @@
 //!   published notes, and a link to an unpublished note shows neither its name nor its title.
 //! - One bad note never stops a build: every problem is a [`diagnostic::Diagnostic`] and the note is still built.
 //! - Nothing outside the output folder is ever written, and in it only files Loam wrote before are removed.
-//! - Everything but `garden.rs`, `output.rs` and `cmd/` is pure: values in, values out.
+//! - Everything but `garden.rs`, `output.rs`, `pipeline.rs` and `cmd/` is pure: values in, values out.
+//! - A note's first-stage rendering depends on its bytes and the base path only, so it can be cached by hash.
 
 pub mod cmd;
 pub mod config;
