@@ -97,11 +97,6 @@ impl Config {
             None => "/".into(),
         }
     }
-
-    /// The base URL with a scheme and host when one was given, for feeds and sitemaps.
-    pub fn absolute_base(&self) -> String {
-        self.base_url.clone()
-    }
 }
 
 fn normalise_path(path: &str) -> String {

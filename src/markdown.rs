@@ -75,6 +75,17 @@ pub struct Rendered {
     pub tags: Vec<String>,
 }
 
+impl Rendered {
+    /// The heading a link's `#fragment` names: by id (`#my-heading`) or by text, case-insensitively
+    /// (`#My Heading`). Obsidian writes a sub-heading as `Heading#Sub`; the last part names it.
+    pub fn heading_for(&self, fragment: &str) -> Option<usize> {
+        let wanted = fragment.rsplit('#').next().unwrap_or(fragment);
+        let id = heading_id(wanted);
+        let wanted_key = slug::key(wanted);
+        self.headings.iter().position(|h| h.id == id || slug::key(&h.text) == wanted_key)
+    }
+}
+
 fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES

@@ -4,7 +4,6 @@
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::markdown::{escape, extension, is_image, Segment};
 use crate::site::{Link, Site};
-use crate::slug::key;
 
 /// How deep transclusions may nest before Loam stops, cycles aside.
 const MAX_EMBED_DEPTH: usize = 8;
@@ -322,9 +321,7 @@ fn section<'h>(site: &'h Site, note: usize, fragment: &str) -> Option<&'h str> {
         let end = html[start..].find(&format!("\0b{b}\0")).map_or(html.len(), |e| start + e);
         return Some(&html[start..end]);
     }
-    let wanted = fragment.rsplit('#').next().unwrap_or(fragment);
-    let id = crate::markdown::heading_id(wanted);
-    let h = body.headings.iter().position(|h| h.id == id || key(&h.text) == key(wanted))?;
+    let h = body.heading_for(fragment)?;
     let level = body.headings[h].level;
     let start = html.find(&format!("\0H{h}\0"))?;
     let next = body.headings[h + 1..].iter().position(|other| other.level <= level).map(|k| h + 1 + k);

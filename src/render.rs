@@ -154,7 +154,7 @@ impl Renderer<'_, '_> {
                 "description": config.description,
                 "author": config.author.name,
                 "language": config.language,
-                "base_url": config.absolute_base(),
+                "base_url": config.base_url,
             },
             "base_path": self.site.base_path,
             "tags_url": self.site.url("tags/"),
@@ -546,7 +546,7 @@ fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
 
 /// The base URL with scheme and host if the garden gave one, else its path; feeds want absolute URLs.
 fn absolute(site: &Site) -> String {
-    let base = site.config.absolute_base();
+    let base = site.config.base_url.clone();
     if base.contains("://") {
         base
     } else {

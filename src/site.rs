@@ -314,13 +314,12 @@ impl<'a> Site<'a> {
                 Err((url, format!("block `^{block}`")))
             };
         }
-        // Obsidian links a sub-heading as `Note#Heading#Sub`; the last part names the heading.
-        let heading = fragment.rsplit('#').next().unwrap_or(fragment);
-        let id = heading_id(heading);
-        let heading_key = key(heading);
-        match body.headings.iter().find(|h| h.id == id || key(&h.text) == heading_key) {
-            Some(h) => Ok(format!("#{}", h.id)),
-            None => Err((format!("#{id}"), format!("heading `{heading}`"))),
+        match body.heading_for(fragment) {
+            Some(h) => Ok(format!("#{}", body.headings[h].id)),
+            None => {
+                let heading = fragment.rsplit('#').next().unwrap_or(fragment);
+                Err((format!("#{}", heading_id(heading)), format!("heading `{heading}`")))
+            }
         }
     }
 
