@@ -23,6 +23,8 @@ pub struct Note {
     /// published by accident.
     pub meta_ok: bool,
     pub body: Rendered,
+    /// Every tag of the note, frontmatter first, without `#`, de-duplicated case-insensitively.
+    pub tags: Vec<String>,
     /// Line of the body's first line in the file, to turn body lines into file lines.
     pub body_line: usize,
     pub diagnostics: Vec<Diagnostic>,
@@ -33,18 +35,17 @@ impl Note {
     pub fn title(&self) -> &str {
         self.meta.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(&self.stem)
     }
+}
 
-    /// Every tag of the note, frontmatter first, without `#`, de-duplicated case-insensitively.
-    pub fn tags(&self) -> Vec<String> {
-        let mut seen = std::collections::HashSet::new();
-        self.meta
-            .tags
-            .iter()
-            .chain(self.body.tags.iter())
-            .map(|t| t.trim().trim_start_matches('#').trim_matches('/').to_string())
-            .filter(|t| !t.is_empty() && seen.insert(crate::slug::key(t)))
-            .collect()
-    }
+/// Every tag of a note, frontmatter first, without `#`, de-duplicated case-insensitively.
+fn all_tags(meta: &Frontmatter, body: &Rendered) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    meta.tags
+        .iter()
+        .chain(body.tags.iter())
+        .map(|t| t.trim().trim_start_matches('#').trim_matches('/').to_string())
+        .filter(|t| !t.is_empty() && seen.insert(crate::slug::key(t)))
+        .collect()
 }
 
 /// Reads a note from its bytes. Never fails: every problem becomes a diagnostic and the note is still made.
@@ -83,7 +84,8 @@ pub fn parse(path: &str, bytes: &[u8], base_path: &str) -> Note {
     for link in &mut body.links {
         link.line += body_line - 1;
     }
-    Note { path: path.to_string(), stem, folder, meta, meta_ok, body, body_line, diagnostics }
+    let tags = all_tags(&meta, &body);
+    Note { path: path.to_string(), stem, folder, meta, meta_ok, body, tags, body_line, diagnostics }
 }
 
 /// Bytes to text: a BOM is dropped, CRLF becomes LF, invalid UTF-8 is replaced and reported.

@@ -2,6 +2,8 @@
 //! transcluded notes, now that the whole site is known. Pure: the site in, HTML out.
 
 use crate::diagnostic::{Diagnostic, Kind, Severity};
+use pulldown_cmark_escape::escape_html;
+
 use crate::markdown::{escape, extension, is_image, Segment};
 use crate::site::{Link, Site};
 
@@ -36,14 +38,16 @@ pub fn context_html(site: &Site, note: usize, link: usize) -> String {
     let mut out = String::new();
     for segment in &raw.context {
         match segment {
-            Segment::Text(text) => out.push_str(&escape(text)),
+            Segment::Text(text) => {
+                let _ = escape_html(&mut out, text);
+            }
+            Segment::Link(m) if *m == link => {
+                out.push_str("<strong>");
+                let _ = escape_html(&mut out, visible_label(site, note, *m));
+                out.push_str("</strong>");
+            }
             Segment::Link(m) => {
-                let label = visible_label(site, note, *m);
-                if *m == link {
-                    out.push_str(&format!("<strong>{}</strong>", escape(&label)));
-                } else {
-                    out.push_str(&escape(&label));
-                }
+                let _ = escape_html(&mut out, visible_label(site, note, *m));
             }
         }
     }
@@ -52,10 +56,10 @@ pub fn context_html(site: &Site, note: usize, link: usize) -> String {
 
 /// The label of link `m` as it may be shown. A link to an unpublished note never shows its label: the label
 /// is usually the note's name, or words about it, and guessing which labels are harmless is how leaks happen.
-fn visible_label(site: &Site, note: usize, m: usize) -> String {
+fn visible_label<'s>(site: &'s Site, note: usize, m: usize) -> &'s str {
     match site.links[note].get(m) {
-        Some(Link::Unpublished(_)) => HIDDEN_LABEL.into(),
-        _ => site.notes[note].body.links[m].label.clone(),
+        Some(Link::Unpublished(_)) => HIDDEN_LABEL,
+        _ => &site.notes[note].body.links[m].label,
     }
 }
 
@@ -86,8 +90,7 @@ fn expand(
         };
         match kind {
             "S" => {
-                let (open, hide_label) = link_open(site, note, n);
-                out.push_str(&open);
+                let hide_label = link_open(site, note, n, out);
                 if hide_label {
                     // Skip the label up to the matching end marker and show a neutral word instead.
                     let end_marker = format!("\0E{n}\0");
@@ -114,28 +117,34 @@ fn expand(
     out.push_str(rest);
 }
 
-/// The opening tag of link `n`, and whether its label must be hidden.
-fn link_open(site: &Site, note: usize, n: usize) -> (String, bool) {
-    let raw = &site.notes[note].body.links[n];
+/// Writes the opening tag of link `n`; returns whether its label must be hidden.
+fn link_open(site: &Site, note: usize, n: usize, out: &mut String) -> bool {
+    let internal = |out: &mut String, parts: &[&str]| {
+        out.push_str("<a class=\"internal\" href=\"");
+        for part in parts {
+            let _ = escape_html(&mut *out, part);
+        }
+        out.push_str("\">");
+    };
     match site.links[note].get(n) {
-        Some(Link::Note { note: target, fragment }) => {
-            let href = if *target == note && !fragment.is_empty() {
-                fragment.clone()
-            } else {
-                format!("{}{}", site.note_url(*target), fragment)
-            };
-            (format!("<a class=\"internal\" href=\"{}\">", escape(&href)), false)
+        Some(Link::Note { note: target, fragment }) if *target == note && !fragment.is_empty() => {
+            internal(out, &[fragment]);
         }
-        Some(Link::Attachment(a)) => {
-            (format!("<a class=\"internal\" href=\"{}\">", escape(&attachment_url(site, *a))), false)
+        Some(Link::Note { note: target, fragment }) => internal(out, &[site.note_url(*target), fragment]),
+        Some(Link::Attachment(a)) => internal(out, &[&attachment_url(site, *a)]),
+        Some(Link::Folder(url)) => internal(out, &[&site.url(url)]),
+        Some(Link::Unpublished(_)) => {
+            out.push_str("<span class=\"link-missing\">");
+            return true;
         }
-        Some(Link::Folder(url)) => (format!("<a class=\"internal\" href=\"{}\">", escape(&site.url(url))), false),
-        Some(Link::Unpublished(_)) => ("<span class=\"link-missing\">".into(), true),
-        Some(Link::Missing) | None => (
-            format!("<span class=\"link-missing\" title=\"{}\">", escape(&format!("no note called {}", raw.target))),
-            false,
-        ),
+        Some(Link::Missing) | None => {
+            let target = &site.notes[note].body.links[n].target;
+            out.push_str("<span class=\"link-missing\" title=\"no note called ");
+            let _ = escape_html(&mut *out, target);
+            out.push_str("\">");
+        }
     }
+    false
 }
 
 fn link_close(site: &Site, note: usize, n: usize) -> &'static str {
@@ -234,7 +243,7 @@ fn transclude(
 ) {
     let raw = &site.notes[note].body.links[n];
     let title = site.notes[target].title();
-    let href = escape(&site.note_url(target));
+    let href = escape(site.note_url(target));
     let cycle = stack.notes.contains(&target);
     if cycle || stack.notes.len() > MAX_EMBED_DEPTH || stack.embeds >= MAX_EMBEDS_PER_PAGE {
         let chain: Vec<&str> = stack.notes.iter().map(|&i| site.notes[i].path.as_str()).collect();

@@ -116,17 +116,28 @@ pub fn render_site(
         |result: Result<OutputFile, Diagnostic>| keep(result.map_or_else(|d| (None, vec![d]), |f| (Some(f), vec![])));
 
     let notes: Vec<usize> = site.published_notes().filter(|&i| !renderer.is_folder_note(i)).collect();
-    let mut diagnostics: Vec<Diagnostic> = notes.par_iter().flat_map_iter(|&i| keep(renderer.note_page(i))).collect();
-    let folders: Vec<_> = site.folders.values().collect();
+    // The single pages (sitemap, feed, tag index) are serial work: one thread makes them while the others
+    // render notes.
+    let (mut diagnostics, singles) = rayon::join(
+        || notes.par_iter().flat_map_iter(|&i| keep(renderer.note_page(i))).collect::<Vec<_>>(),
+        || {
+            let mut diagnostics = single(renderer.tag_index());
+            diagnostics.extend(single(renderer.simple("404.html", "404.html", json!({}))));
+            diagnostics.extend(single(renderer.feed()));
+            diagnostics.extend(single(renderer.sitemap(&notes)));
+            diagnostics
+        },
+    );
+    diagnostics.extend(singles);
+    // A folder called `tags` would be published where the tag index is; the tag index keeps that place.
+    let folders: Vec<_> = site.folders.values().filter(|f| key(&f.url) != "tags/").collect();
     diagnostics.par_extend(folders.par_iter().flat_map_iter(|f| keep(renderer.folder_page(f))));
     let tags: Vec<_> = site.tags.values().collect();
     diagnostics.par_extend(tags.par_iter().flat_map_iter(|t| single(renderer.tag_page(t))));
     diagnostics
         .par_extend(site.aliases.par_iter().flat_map_iter(|(url, note)| single(renderer.alias_page(url, *note))));
-    diagnostics.extend(single(renderer.tag_index()));
-    diagnostics.extend(single(renderer.simple("404.html", "404.html", json!({}))));
-    diagnostics.extend(single(renderer.feed()));
-    diagnostics.extend(single(renderer.sitemap(&notes)));
+    // Dropping the summaries is serial work too.
+    rayon::spawn(move || drop(renderer.items));
     diagnostics
 }
 
@@ -452,7 +463,7 @@ fn item(site: &Site, i: usize) -> Value {
     let dates = &site.dates[i];
     let date = dates.updated.or(dates.date).or(dates.created);
     let tags: Vec<Value> = note
-        .tags()
+        .tags
         .iter()
         .filter_map(|t| site.tags.get(&key(t)))
         .map(|tag| object([("name", tag.name.as_str().into()), ("url", site.url(&tag.url).into())]))

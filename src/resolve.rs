@@ -12,7 +12,7 @@
 //!
 //! Every comparison is case-insensitive and NFC-normalised; `.md` may be left out.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::slug::key;
 
@@ -53,13 +53,13 @@ fn strip_md(name: &str) -> &str {
 
 impl LinkIndex {
     /// `notes` and `attachments` are paths relative to the content folder; `aliases[i]` are note `i`'s aliases.
-    pub fn new(notes: &[&str], attachments: &[&str], aliases: &[Vec<String>]) -> LinkIndex {
+    pub fn new(notes: &[&str], attachments: &[&str], aliases: &[&[String]]) -> LinkIndex {
         let mut index = LinkIndex {
             entries: Vec::with_capacity(notes.len() + attachments.len()),
-            by_path: HashMap::new(),
-            by_name: HashMap::new(),
-            by_alias: HashMap::new(),
-            folders: HashSet::new(),
+            by_path: HashMap::with_capacity_and_hasher(2 * (notes.len() + attachments.len()), Default::default()),
+            by_name: HashMap::with_capacity_and_hasher(notes.len() + attachments.len(), Default::default()),
+            by_alias: HashMap::default(),
+            folders: HashSet::default(),
         };
         let files = notes
             .iter()
@@ -98,7 +98,7 @@ impl LinkIndex {
         }
         // Notes were entered first, so note `i` is entry `i`.
         for (id, list) in aliases.iter().enumerate().take(notes.len()) {
-            for alias in list {
+            for alias in list.iter() {
                 index.by_alias.entry(key(alias.trim())).or_default().push(id);
             }
         }
@@ -256,7 +256,7 @@ mod tests {
                 "notes/Alias Owner.md",
             ],
             &["images/dns records.png", "attachments/Pasted image 1.png"],
-            &[vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec!["Other Name".into()]],
+            &[&[], &[], &[], &[], &[], &[], &[], &["Other Name".to_string()]],
         )
     }
 

@@ -4,7 +4,9 @@
 //! Publishing rules are applied here, once, and everything downstream reads only what this module lets
 //! through; that is how an unpublished note stays out of every page, list and feed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::SystemTime;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
@@ -98,6 +100,8 @@ pub struct Site<'a> {
     pub published: Vec<bool>,
     /// URL path of each published note relative to the site root: `""` for the home page, `a/b/` otherwise.
     pub urls: Vec<String>,
+    /// `base_path` + `urls[i]`: what a link to the note points at.
+    full_urls: Vec<String>,
     /// Resolved links of each published note, parallel to `note.body.links`.
     pub links: Vec<Vec<Link>>,
     /// For each note, the (note, link index) pairs that link to it, from published notes only.
@@ -120,6 +124,8 @@ impl<'a> Site<'a> {
         attachments: &'a [String],
     ) -> Site<'a> {
         let published: Vec<bool> = notes.iter().map(|n| is_published(n, config.publish_mode)).collect();
+        let dates =
+            (0..notes.len()).into_par_iter().map(|i| dates(&notes[i], modified.get(i).copied().flatten())).collect();
         let mut site = Site {
             config,
             base_path: config.base_path(),
@@ -127,24 +133,24 @@ impl<'a> Site<'a> {
             attachments,
             published,
             urls: vec![String::new(); notes.len()],
+            full_urls: Vec::new(),
             links: vec![Vec::new(); notes.len()],
             backlinks: vec![Vec::new(); notes.len()],
             tags: BTreeMap::new(),
             folders: BTreeMap::new(),
             aliases: Vec::new(),
             attachment_used: vec![false; attachments.len()],
-            dates: notes
-                .iter()
-                .zip(modified.iter().chain(std::iter::repeat(&None)))
-                .map(|(n, m)| dates(n, *m))
-                .collect(),
+            dates,
             diagnostics: Vec::new(),
             by_path: notes.iter().enumerate().map(|(i, n)| (n.path.as_str(), i)).collect(),
         };
         site.assign_urls();
-        site.resolve_links();
-        site.collect_tags();
+        site.full_urls = site.urls.iter().map(|u| site.url(u)).collect();
         site.collect_folders();
+        // Tags need nothing from links: gather them while the links resolve.
+        let (resolved, tags) = rayon::join(|| site.resolve_all(), || collect_tags(notes, &site.published));
+        site.add_links(resolved);
+        site.tags = tags;
         site.collect_aliases();
         site
     }
@@ -153,8 +159,8 @@ impl<'a> Site<'a> {
         format!("{}{}", self.base_path, relative)
     }
 
-    pub fn note_url(&self, note: usize) -> String {
-        self.url(&self.urls[note])
+    pub fn note_url(&self, note: usize) -> &str {
+        &self.full_urls[note]
     }
 
     pub fn published_notes(&self) -> impl Iterator<Item = usize> + '_ {
@@ -164,7 +170,7 @@ impl<'a> Site<'a> {
     /// Gives every published note a URL; a collision is an error that names both files, and the later
     /// note (by path) gets a numbered URL so neither page is lost.
     fn assign_urls(&mut self) {
-        let mut taken: HashMap<String, usize> = HashMap::new();
+        let mut taken: HashMap<String, usize> = HashMap::default();
         for i in 0..self.notes.len() {
             if !self.published[i] {
                 continue;
@@ -197,16 +203,16 @@ impl<'a> Site<'a> {
         }
     }
 
-    fn resolve_links(&mut self) {
+    fn resolve_all(&self) -> Vec<Option<Resolved>> {
         let note_paths: Vec<&str> = self.notes.iter().map(|n| n.path.as_str()).collect();
         let attachment_paths: Vec<&str> = self.attachments.iter().map(String::as_str).collect();
-        let aliases: Vec<Vec<String>> = self.notes.iter().map(|n| n.meta.aliases.clone()).collect();
+        let aliases: Vec<&[String]> = self.notes.iter().map(|n| n.meta.aliases.as_slice()).collect();
         let index = LinkIndex::new(&note_paths, &attachment_paths, &aliases);
-        // Each note's links resolve independently; only the merge below touches shared state.
-        let resolved: Vec<Option<Resolved>> = (0..self.notes.len())
-            .into_par_iter()
-            .map(|i| self.published[i].then(|| self.resolve_note(&index, i)))
-            .collect();
+        // Each note's links resolve independently; only `add_links` touches shared state.
+        (0..self.notes.len()).into_par_iter().map(|i| self.published[i].then(|| self.resolve_note(&index, i))).collect()
+    }
+
+    fn add_links(&mut self, resolved: Vec<Option<Resolved>>) {
         for (i, note) in resolved.into_iter().enumerate() {
             let Some(note) = note else { continue };
             for (target, n) in note.backlinks {
@@ -338,43 +344,9 @@ impl<'a> Site<'a> {
         }
     }
 
+    /// Whether a published note lives in `folder` or below it (`collect_folders` must have run).
     fn published_under(&self, folder: &str) -> bool {
-        let prefix = format!("{}/", key(folder));
-        self.published_notes().any(|i| key(&self.notes[i].path).starts_with(&prefix))
-    }
-
-    fn collect_tags(&mut self) {
-        for i in 0..self.notes.len() {
-            if !self.published[i] {
-                continue;
-            }
-            for tag in self.notes[i].tags() {
-                let parts: Vec<&str> = tag.split('/').filter(|p| !p.is_empty()).collect();
-                let mut child: Option<String> = None;
-                for depth in (1..=parts.len()).rev() {
-                    let name = parts[..depth].join("/");
-                    let tag_key = key(&name);
-                    let entry = self.tags.entry(tag_key.clone()).or_insert_with(|| Tag {
-                        name: name.clone(),
-                        url: format!("tags/{}/", slugify_path(&name)),
-                        ..Tag::default()
-                    });
-                    if depth == parts.len() && entry.notes.last() != Some(&i) {
-                        entry.notes.push(i);
-                    }
-                    if entry.last_counted != Some(i) {
-                        entry.last_counted = Some(i);
-                        entry.count += 1;
-                    }
-                    if let Some(c) = child.take() {
-                        if !entry.children.contains(&c) {
-                            entry.children.push(c);
-                        }
-                    }
-                    child = Some(tag_key);
-                }
-            }
-        }
+        !folder.is_empty() && self.folders.get(&key(folder)).is_some_and(|f| f.count > 0)
     }
 
     fn collect_folders(&mut self) {
@@ -411,7 +383,7 @@ impl<'a> Site<'a> {
 
     /// Alias pages live beside the note (`folder/alias-slug/`); one that would replace a page is skipped.
     fn collect_aliases(&mut self) {
-        let mut taken: std::collections::HashSet<String> = self.published_notes().map(|i| key(&self.urls[i])).collect();
+        let mut taken: HashSet<String> = self.published_notes().map(|i| key(&self.urls[i])).collect();
         taken.extend(self.folders.values().map(|f| key(&f.url)));
         taken.extend(self.tags.values().map(|t| key(&t.url)));
         taken.insert("tags/".into());
@@ -443,6 +415,43 @@ impl<'a> Site<'a> {
             }
         }
     }
+}
+
+/// The tags of published notes, by [`key`]; a parent tag (`a` of `a/b`) exists whenever a child does.
+fn collect_tags(notes: &[Note], published: &[bool]) -> BTreeMap<String, Tag> {
+    let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
+    for (i, note) in notes.iter().enumerate() {
+        if !published[i] {
+            continue;
+        }
+        for tag in &note.tags {
+            let parts: Vec<&str> = tag.split('/').filter(|p| !p.is_empty()).collect();
+            let mut child: Option<String> = None;
+            for depth in (1..=parts.len()).rev() {
+                let name = parts[..depth].join("/");
+                let tag_key = key(&name);
+                let entry = tags.entry(tag_key.clone()).or_insert_with(|| Tag {
+                    name: name.clone(),
+                    url: format!("tags/{}/", slugify_path(&name)),
+                    ..Tag::default()
+                });
+                if depth == parts.len() && entry.notes.last() != Some(&i) {
+                    entry.notes.push(i);
+                }
+                if entry.last_counted != Some(i) {
+                    entry.last_counted = Some(i);
+                    entry.count += 1;
+                }
+                if let Some(c) = child.take() {
+                    if !entry.children.contains(&c) {
+                        entry.children.push(c);
+                    }
+                }
+                child = Some(tag_key);
+            }
+        }
+    }
+    tags
 }
 
 fn is_published(note: &Note, mode: PublishMode) -> bool {
