@@ -140,6 +140,14 @@ pub fn render(body: &str, base_path: &str) -> Rendered {
 struct Frame {
     segments: Vec<Segment>,
     links: Vec<usize>,
+    /// Whether the block holds a link, so that its text is worth collecting.
+    collect: bool,
+}
+
+impl Frame {
+    fn new(collect: bool) -> Frame {
+        Frame { collect, ..Frame::default() }
+    }
 }
 
 enum CalloutEnd {
@@ -156,6 +164,8 @@ struct Renderer<'a> {
     block_at: HashMap<usize, String>,
     /// Indices of events to drop (the paragraph of a stand-alone `^id`).
     skip: Vec<bool>,
+    /// Whether the block started by each event holds a link or an image.
+    has_links: Vec<bool>,
     out: Vec<Event<'a>>,
     result: Rendered,
     frames: Vec<Frame>,
@@ -183,26 +193,34 @@ enum BlockClose {
 
 impl<'a> Renderer<'a> {
     fn new(source: &'a str, base_path: &'a str) -> Self {
-        let mut events: Vec<(Event<'a>, usize)> = Vec::new();
+        // About one event per twenty bytes of Markdown; growing the vector costs more than a guess.
+        let mut events: Vec<(Event<'a>, usize)> = Vec::with_capacity(source.len() / 20 + 16);
         for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
             // pulldown-cmark splits text at every character that might have been syntax; one run per stretch
             // of text makes highlights, tags and block ids visible as a whole.
             if let (Event::Text(next), Some((Event::Text(prev), _))) = (&event, events.last_mut()) {
-                let mut joined = prev.to_string();
-                joined.push_str(next);
-                *prev = CowStr::from(joined);
+                *prev = match (span_in(source, prev), span_in(source, next)) {
+                    // Both are slices of the source, one after the other: the run is a slice too.
+                    (Some((start, middle)), Some((next_start, end))) if middle == next_start => {
+                        CowStr::Borrowed(&source[start..end])
+                    }
+                    _ => CowStr::from(format!("{prev}{next}")),
+                };
                 continue;
             }
             events.push((event, range.start));
         }
         let skip = vec![false; events.len()];
+        let has_links = vec![false; events.len()];
+        let events_len = events.len();
         Renderer {
             source,
             base_path,
             events,
             block_at: HashMap::new(),
             skip,
-            out: Vec::new(),
+            has_links,
+            out: Vec::with_capacity(events_len + 16),
             result: Rendered::default(),
             frames: Vec::new(),
             heading_ids: std::collections::HashSet::new(),
@@ -227,6 +245,15 @@ impl<'a> Renderer<'a> {
         let mut last_end: Option<(usize, usize)> = None; // (start index, end index) of the last closed block
         for i in 0..self.events.len() {
             match &self.events[i].0 {
+                Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+                    // Every block around it holds a link; the outer ones are marked already if this one is.
+                    for &start in starts.iter().rev() {
+                        if std::mem::replace(&mut self.has_links[start], true) {
+                            break;
+                        }
+                    }
+                    starts.push(i);
+                }
                 Event::Start(_) => starts.push(i),
                 Event::End(end) => {
                     let start = starts.pop().unwrap_or(0);
@@ -301,12 +328,12 @@ impl<'a> Renderer<'a> {
             match event {
                 Event::Start(Tag::Paragraph) => {
                     self.html(format!("\0B{n}\0<p id=\"{id}\">"));
-                    self.frames.push(Frame::default());
+                    self.frames.push(Frame::new(self.has_links[i]));
                     return i + 1;
                 }
                 Event::Start(Tag::Item) => {
                     self.html(format!("\0B{n}\0<li id=\"{id}\">"));
-                    self.frames.push(Frame::default());
+                    self.frames.push(Frame::new(self.has_links[i]));
                     return i + 1;
                 }
                 _ => self.html(format!("\0B{n}\0<div id=\"{id}\">")),
@@ -386,7 +413,7 @@ impl<'a> Renderer<'a> {
             }
             Tag::CodeBlock(_) => self.in_code_block = true,
             Tag::Heading { level, .. } => return self.heading(events, i, *level),
-            Tag::Paragraph | Tag::Item | Tag::TableCell => self.frames.push(Frame::default()),
+            Tag::Paragraph | Tag::Item | Tag::TableCell => self.frames.push(Frame::new(self.has_links[i])),
             Tag::Link { link_type, dest_url, .. } => {
                 self.link_depth += 1;
                 if let Some(n) = self.internal_link(*link_type, dest_url, LinkKind::Link, offset) {
@@ -541,7 +568,7 @@ impl<'a> Renderer<'a> {
         self.result.headings.push(Heading { level: level as u8, id: id.clone(), text });
         self.html(format!("\0H{n}\0"));
         self.out.push(Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes: vec![], attrs: vec![] }));
-        self.frames.push(Frame::default());
+        self.frames.push(Frame::new(self.has_links[i]));
         i + 1
     }
 
@@ -582,7 +609,7 @@ impl<'a> Renderer<'a> {
             self.result.links[n].label.push_str(text);
             return;
         }
-        if let Some(frame) = self.frames.last_mut() {
+        if let Some(frame) = self.frames.last_mut().filter(|f| f.collect) {
             match frame.segments.last_mut() {
                 Some(Segment::Text(prev)) => prev.push_str(text),
                 _ => frame.segments.push(Segment::Text(text.to_string())),
@@ -666,6 +693,15 @@ impl<'a> Renderer<'a> {
             self.result.links[n].context = context::sentence_around(&frame.segments, n, &label_of);
         }
     }
+}
+
+/// Where `text` lies in `source`, if it is a slice of it.
+fn span_in(source: &str, text: &CowStr) -> Option<(usize, usize)> {
+    let CowStr::Borrowed(text) = text else {
+        return None;
+    };
+    let start = (text.as_ptr() as usize).checked_sub(source.as_ptr() as usize)?;
+    (start + text.len() <= source.len()).then_some((start, start + text.len()))
 }
 
 /// Whether a Markdown link destination points into the garden rather than at another site.

@@ -3,6 +3,7 @@
 //!
 //! `templates/CONTEXT.md` documents what templates see; keep it in step with the `json!` values here.
 
+use pulldown_cmark_escape::escape_html as escape_html_into;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use tera::Tera;
@@ -209,29 +210,48 @@ impl Renderer<'_, '_> {
         let (content, problems) = page::body_html(site, i);
         diagnostics.extend(problems);
         let tags = self.items[i]["tags"].clone();
+        let tags_html = tags_html(&tags, "\n        ").into();
+        let breadcrumbs = self.breadcrumbs(&note.folder, !self.is_folder_note(i));
+        let headings = &note.body.headings;
         // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
-        let top = note.body.headings.iter().map(|h| h.level).min().unwrap_or(1);
-        let toc: Vec<Value> = note
-            .body
-            .headings
+        let top = headings.iter().map(|h| h.level).min().unwrap_or(1);
+        let toc: Vec<Value> = headings
             .iter()
-            .map(|h| json!({ "level": h.level, "depth": h.level - top, "id": h.id, "text": h.text }))
+            .map(|h| {
+                object([
+                    ("level", h.level.into()),
+                    ("depth", (h.level - top).into()),
+                    ("id", h.id.as_str().into()),
+                    ("text", h.text.as_str().into()),
+                ])
+            })
             .collect();
-        let mut backlinks: Vec<Value> = Vec::new();
+        let toc_html = toc_html(headings.iter().map(|h| (h.level - top, h.id.as_str(), h.text.as_str())));
+        // One entry per linking note, with the sentence of its first link here, sorted by title.
         let mut seen = Vec::new();
+        let mut linking: Vec<(String, usize, String)> = Vec::new();
         for &(from, link) in &site.backlinks[i] {
-            if seen.contains(&from) {
-                continue;
+            if !seen.contains(&from) {
+                seen.push(from);
+                linking.push((key(site.notes[from].title()), from, page::context_html(site, from, link)));
             }
-            seen.push(from);
-            backlinks.push(object([
-                ("title", site.notes[from].title().into()),
-                ("url", site.note_url(from).into()),
-                ("context", page::context_html(site, from, link).into()),
-            ]));
         }
-        backlinks.sort_by_cached_key(|b| b["title"].as_str().map(key));
-        let (toc_html, backlinks_html) = (toc_html(&toc), backlinks_html(&backlinks));
+        linking.sort_by(|a, b| a.0.cmp(&b.0));
+        let backlinks_html = backlinks_html(
+            linking
+                .iter()
+                .map(|(_, from, context)| (site.notes[*from].title(), site.note_url(*from), context.as_str())),
+        );
+        let backlinks: Vec<Value> = linking
+            .into_iter()
+            .map(|(_, from, context)| {
+                object([
+                    ("title", site.notes[from].title().into()),
+                    ("url", site.note_url(from).into()),
+                    ("context", context.into()),
+                ])
+            })
+            .collect();
         let dates = &site.dates[i];
         object([
             ("title", note.title().into()),
@@ -247,7 +267,9 @@ impl Renderer<'_, '_> {
             ("toc_html", toc_html.into()),
             ("backlinks", backlinks.into()),
             ("backlinks_html", backlinks_html.into()),
-            ("breadcrumbs", self.breadcrumbs(&note.folder, !self.is_folder_note(i)).into()),
+            ("tags_html", tags_html),
+            ("breadcrumbs_html", breadcrumbs_html(&breadcrumbs).into()),
+            ("breadcrumbs", breadcrumbs.into()),
             ("extra", Value::Object(note.meta.extra.clone())),
         ])
     }
@@ -340,7 +362,13 @@ impl Renderer<'_, '_> {
             ("items", items.into()),
         ]);
         let source = folder.note.map_or_else(|| folder.path.clone(), |n| site.notes[n].path.clone());
-        match self.render("list.html", index_file(&folder.url), &folder.url, object([("list", list)]), &source) {
+        match self.render(
+            "list.html",
+            index_file(&folder.url),
+            &folder.url,
+            object([("list", with_breadcrumbs_html(list))]),
+            &source,
+        ) {
             Ok(file) => (Some(file), diagnostics),
             Err(d) => {
                 diagnostics.push(d);
@@ -372,7 +400,13 @@ impl Renderer<'_, '_> {
             ("items_html", items_html(&items).into()),
             ("items", items.into()),
         ]);
-        self.render("list.html", index_file(&tag.url), &tag.url, object([("list", list)]), "tags")
+        self.render(
+            "list.html",
+            index_file(&tag.url),
+            &tag.url,
+            object([("list", with_breadcrumbs_html(list))]),
+            "tags",
+        )
     }
 
     fn tag_index(&self) -> Result<OutputFile, Diagnostic> {
@@ -391,7 +425,13 @@ impl Renderer<'_, '_> {
             ("items_html", "".into()),
             ("items", Value::Array(Vec::new())),
         ]);
-        self.render("list.html", "tags/index.html".into(), "tags/", object([("list", list)]), "tags")
+        self.render(
+            "list.html",
+            "tags/index.html".into(),
+            "tags/",
+            object([("list", with_breadcrumbs_html(list))]),
+            "tags",
+        )
     }
 
     fn alias_page(&self, url: &str, note: usize) -> Result<OutputFile, Diagnostic> {
@@ -477,37 +517,76 @@ fn item(site: &Site, i: usize) -> Value {
     ])
 }
 
-/// The entries of the table of contents as `<li>` elements, ready for an `<ol>`. Like Hugo's
-/// `.TableOfContents`, it saves templates a loop: Tera's lookups inside loops cost more than the rest of a page.
-fn toc_html(toc: &[Value]) -> String {
+/// The entries of the table of contents, as (depth, id, text), as `<li>` elements ready for an `<ol>`. Like
+/// Hugo's `.TableOfContents`, it saves templates a loop: Tera's lookups inside loops cost more than the rest of a
+/// page.
+fn toc_html<'t>(entries: impl Iterator<Item = (u8, &'t str, &'t str)>) -> String {
     let mut html = String::new();
-    for entry in toc {
-        let field = |name: &str| entry[name].as_str().map(escape_html).unwrap_or_default();
-        html.push_str(&format!(
-            "\n        <li class=\"toc-depth-{}\"><a href=\"#{}\">{}</a></li>",
-            entry["depth"],
-            field("id"),
-            field("text")
-        ));
+    for (depth, id, text) in entries {
+        html.push_str("\n        <li class=\"toc-depth-");
+        html.push_str(&depth.to_string());
+        html.push_str("\"><a href=\"#");
+        let _ = escape_html_into(&mut html, id);
+        html.push_str("\">");
+        let _ = escape_html_into(&mut html, text);
+        html.push_str("</a></li>");
     }
     html
 }
 
-/// The backlinks as `<li>` elements, ready for a `<ul>`; empty when there are none. See [`toc_html`].
-fn backlinks_html(backlinks: &[Value]) -> String {
+/// The backlinks, as (title, url, context HTML), as `<li>` elements ready for a `<ul>`; empty when there are
+/// none. See [`toc_html`].
+fn backlinks_html<'b>(links: impl Iterator<Item = (&'b str, &'b str, &'b str)>) -> String {
     let mut html = String::new();
-    for link in backlinks {
-        let field = |name: &str| link[name].as_str().unwrap_or_default();
-        html.push_str(&format!(
-            "\n      <li>\n        <a class=\"internal\" href=\"{}\">{}</a>",
-            escape_html(field("url")),
-            escape_html(field("title"))
-        ));
-        if !field("context").is_empty() {
+    for (title, url, context) in links {
+        html.push_str("\n      <li>\n        <a class=\"internal\" href=\"");
+        let _ = escape_html_into(&mut html, url);
+        html.push_str("\">");
+        let _ = escape_html_into(&mut html, title);
+        html.push_str("</a>");
+        if !context.is_empty() {
             // The context is HTML already (page::context_html escapes the note's text).
-            html.push_str(&format!("\n        <div class=\"backlink-context\">{}</div>", field("context")));
+            html.push_str("\n        <div class=\"backlink-context\">");
+            html.push_str(context);
+            html.push_str("</div>");
         }
         html.push_str("\n      </li>");
+    }
+    html
+}
+
+/// Adds `breadcrumbs_html` beside a list page's `breadcrumbs`. See [`toc_html`].
+fn with_breadcrumbs_html(mut list: Value) -> Value {
+    let html = list["breadcrumbs"].as_array().map(|crumbs| breadcrumbs_html(crumbs)).unwrap_or_default();
+    if let Value::Object(map) = &mut list {
+        map.insert("breadcrumbs_html".into(), html.into());
+    }
+    list
+}
+
+/// The breadcrumbs (`{ title, url }`) as `<li>` elements ready for an `<ol>`. See [`toc_html`].
+fn breadcrumbs_html(crumbs: &[Value]) -> String {
+    let mut html = String::new();
+    for crumb in crumbs {
+        html.push_str("\n        <li><a href=\"");
+        let _ = escape_html_into(&mut html, crumb["url"].as_str().unwrap_or_default());
+        html.push_str("\">");
+        let _ = escape_html_into(&mut html, crumb["title"].as_str().unwrap_or_default());
+        html.push_str("</a></li>");
+    }
+    html
+}
+
+/// Tags (`{ name, url }`) as `<li>` elements, each on a new line starting with `indent`. See [`toc_html`].
+fn tags_html(tags: &Value, indent: &str) -> String {
+    let mut html = String::new();
+    for tag in tags.as_array().map(Vec::as_slice).unwrap_or_default() {
+        html.push_str(indent);
+        html.push_str("<li><a class=\"tag\" href=\"");
+        let _ = escape_html_into(&mut html, tag["url"].as_str().unwrap_or_default());
+        html.push_str("\">#");
+        let _ = escape_html_into(&mut html, tag["name"].as_str().unwrap_or_default());
+        html.push_str("</a></li>");
     }
     html
 }
@@ -531,17 +610,10 @@ fn items_html(items: &[Value]) -> String {
         if !description.is_empty() {
             html.push_str(&format!("\n        <p class=\"note-item-description\">{description}</p>"));
         }
-        let tags = item["tags"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let tags = tags_html(&item["tags"], "\n          ");
         if !tags.is_empty() {
             html.push_str("\n        <ul class=\"tags\">");
-            for tag in tags {
-                let tag_field = |name: &str| tag[name].as_str().map(escape_html).unwrap_or_default();
-                html.push_str(&format!(
-                    "\n          <li><a class=\"tag\" href=\"{}\">#{}</a></li>",
-                    tag_field("url"),
-                    tag_field("name")
-                ));
-            }
+            html.push_str(&tags);
             html.push_str("\n        </ul>");
         }
         html.push_str("\n      </li>");
