@@ -193,8 +193,8 @@ enum BlockClose {
 
 impl<'a> Renderer<'a> {
     fn new(source: &'a str, base_path: &'a str) -> Self {
-        // About one event per twenty bytes of Markdown; growing the vector costs more than a guess.
-        let mut events: Vec<(Event<'a>, usize)> = Vec::with_capacity(source.len() / 20 + 16);
+        // Up to one event per eight bytes of Markdown; growing the vector costs more than a guess.
+        let mut events: Vec<(Event<'a>, usize)> = Vec::with_capacity(source.len() / 8 + 16);
         for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
             // pulldown-cmark splits text at every character that might have been syntax; one run per stretch
             // of text makes highlights, tags and block ids visible as a whole.
@@ -220,7 +220,7 @@ impl<'a> Renderer<'a> {
             block_at: HashMap::new(),
             skip,
             has_links,
-            out: Vec::with_capacity(events_len + 16),
+            out: Vec::with_capacity(events_len + events_len / 4 + 16),
             result: Rendered::default(),
             frames: Vec::new(),
             heading_ids: std::collections::HashSet::new(),

@@ -168,8 +168,12 @@ impl Writer {
                 }
             }
         }
-        manifest.sort();
-        let text: String = manifest.iter().map(|(p, h, l)| format!("{h:016x} {l} {p}\n")).collect();
+        manifest.par_sort_unstable();
+        let mut text = String::with_capacity(manifest.iter().map(|(p, _, _)| p.len() + 30).sum());
+        for (path, hash, len) in &manifest {
+            use std::fmt::Write;
+            let _ = writeln!(text, "{hash:016x} {len} {path}");
+        }
         std::fs::write(out.join(MANIFEST), text).context("cannot write the output manifest")?;
         match first_error {
             Some(e) => Err(e),

@@ -65,9 +65,12 @@ impl Templates {
         Templates { tera }
     }
 
-    fn render(&self, name: &str, context: Value) -> Result<String, String> {
+    /// The page's bytes. Rendering into bytes spares Tera's final check that its output is UTF-8.
+    fn render(&self, name: &str, context: Value) -> Result<Vec<u8>, String> {
         let context = tera::Context::from_value(context).map_err(|e| error_chain(&e))?;
-        self.tera.render(name, &context).map_err(|e| error_chain(&e))
+        let mut bytes = Vec::with_capacity(16 * 1024);
+        self.tera.render_to(name, &context, &mut bytes).map_err(|e| error_chain(&e))?;
+        Ok(bytes)
     }
 }
 
@@ -106,7 +109,25 @@ pub fn render_site(
         .map(|i| if site.published[i] { item(site, i) } else { Value::Null })
         .collect();
     let sort_keys: Vec<String> = site.notes.par_iter().map(|n| key(n.title())).collect();
-    let renderer = Renderer { site, templates, options, items, sort_keys };
+    let config = site.config;
+    let site_value = json!({
+        "title": config.title,
+        "description": config.description,
+        "author": config.author.name,
+        "language": config.language,
+        "base_url": config.base_url,
+    });
+    let globals = [
+        ("site", site_value),
+        ("base_path", site.base_path.as_str().into()),
+        ("tags_url", site.url("tags/").into()),
+        ("loam_version", env!("CARGO_PKG_VERSION").into()),
+        ("live_reload", options.live_reload.into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let renderer = Renderer { site, templates, items, sort_keys, globals };
     let keep = |(file, problems): (Option<OutputFile>, Vec<Diagnostic>)| {
         if let Some(file) = file {
             emit(file);
@@ -145,11 +166,12 @@ pub fn render_site(
 struct Renderer<'s, 'a> {
     site: &'s Site<'a>,
     templates: &'s Templates,
-    options: RenderOptions,
     /// `item(site, i)` for each published note, `null` for the others.
     items: Vec<Value>,
     /// What lists sort notes by: the title, case-insensitively.
     sort_keys: Vec<String>,
+    /// The values every template sees, but `page_url`.
+    globals: serde_json::Map<String, Value>,
 }
 
 impl Renderer<'_, '_> {
@@ -159,29 +181,16 @@ impl Renderer<'_, '_> {
 
     /// The values every template sees, plus the page's own.
     fn context(&self, page_url: &str, mut own: Value) -> Value {
-        let config = self.site.config;
-        let globals = json!({
-            "site": {
-                "title": config.title,
-                "description": config.description,
-                "author": config.author.name,
-                "language": config.language,
-                "base_url": config.base_url,
-            },
-            "base_path": self.site.base_path,
-            "tags_url": self.site.url("tags/"),
-            "page_url": self.site.url(page_url),
-            "loam_version": env!("CARGO_PKG_VERSION"),
-            "live_reload": self.options.live_reload,
-        });
-        if let (Value::Object(own), Value::Object(globals)) = (&mut own, globals) {
-            for (k, v) in globals {
-                own.entry(k).or_insert(v);
+        if let Value::Object(own) = &mut own {
+            for (k, v) in &self.globals {
+                if !own.contains_key(k) {
+                    own.insert(k.clone(), v.clone());
+                }
             }
+            own.insert("page_url".into(), self.site.url(page_url).into());
         }
         own
     }
-
     fn render(
         &self,
         template: &str,
@@ -192,7 +201,7 @@ impl Renderer<'_, '_> {
     ) -> Result<OutputFile, Diagnostic> {
         let context = self.context(page_url, own);
         match self.templates.render(template, context) {
-            Ok(html) => Ok(OutputFile::bytes(out_path, html.into_bytes())),
+            Ok(bytes) => Ok(OutputFile::bytes(out_path, bytes)),
             Err(message) => Err(Diagnostic::new(
                 source,
                 0,
