@@ -74,8 +74,8 @@ pub fn build(
     }
 
     let attachment_paths: Vec<String> = scan.attachments.iter().map(|a| a.path.clone()).collect();
-    let site = Site::new(config, &notes, &modified, &attachment_paths);
-    diagnostics.extend(site.diagnostics.iter().cloned());
+    let mut site = Site::new(config, &notes, &modified, &attachment_paths);
+    diagnostics.append(&mut site.diagnostics);
 
     timings.lap("resolve links and make the site model");
     let pages = AtomicUsize::new(0);
@@ -105,7 +105,7 @@ pub fn build(
     bar.finish_and_clear();
     let pages = pages.into_inner();
 
-    diagnostics.sort();
+    diagnostics.par_sort();
     diagnostics.dedup();
     let published = site.published_notes().count();
     let note_count = notes.len();

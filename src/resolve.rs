@@ -12,6 +12,7 @@
 //!
 //! Every comparison is case-insensitive and NFC-normalised; `.md` may be left out.
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::slug::key;
@@ -66,15 +67,23 @@ impl LinkIndex {
             .enumerate()
             .map(|(i, p)| (*p, Target::Note(i)))
             .chain(attachments.iter().enumerate().map(|(i, p)| (*p, Target::Attachment(i))));
-        for (path, target) in files {
-            let lowered = key(path);
-            let is_note = matches!(target, Target::Note(_));
-            let mut components: Vec<String> = lowered.split('/').map(str::to_string).collect();
-            if is_note {
-                if let Some(last) = components.last_mut() {
-                    *last = strip_md(last).to_string();
+        // Keys are the costly part and independent of each other; the maps are filled in order below.
+        let files: Vec<(&str, Target)> = files.collect();
+        let keyed: Vec<(String, Vec<String>)> = files
+            .par_iter()
+            .map(|(path, target)| {
+                let lowered = key(path);
+                let mut components: Vec<String> = lowered.split('/').map(str::to_string).collect();
+                if matches!(target, Target::Note(_)) {
+                    if let Some(last) = components.last_mut() {
+                        *last = strip_md(last).to_string();
+                    }
                 }
-            }
+                (lowered, components)
+            })
+            .collect();
+        for ((path, target), (lowered, components)) in files.into_iter().zip(keyed) {
+            let is_note = matches!(target, Target::Note(_));
             let id = index.entries.len();
             // The first file wins a path key: two files differing only in case are a collision the site
             // reports, and links to either go to the same, deterministic one.
@@ -91,8 +100,11 @@ impl LinkIndex {
                     }
                 }
             }
-            for depth in 1..components.len() {
-                index.folders.insert(components[..depth].join("/"));
+            // Once a folder is in, so are its parents; most files share their folder with the previous one.
+            for depth in (1..components.len()).rev() {
+                if !index.folders.insert(components[..depth].join("/")) {
+                    break;
+                }
             }
             index.entries.push(Entry { path: path.to_string(), components, target });
         }
@@ -217,14 +229,19 @@ fn join(folder: &str, relative: &str) -> Option<String> {
     if folder.is_empty() {
         normalise(relative)
     } else {
-        normalise(&format!("{folder}/{relative}"))
+        normalise_owned(format!("{folder}/{relative}"))
     }
 }
 
 fn normalise(path: &str) -> Option<String> {
-    // Most paths have nothing to normalise; spare them the split and join.
+    normalise_owned(path.to_string())
+}
+
+/// [`normalise`] for a path the caller owns already: most paths have nothing to normalise and are returned as
+/// they are.
+fn normalise_owned(path: String) -> Option<String> {
     if !path.is_empty() && !path.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
-        return Some(path.to_string());
+        return Some(path);
     }
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {

@@ -170,15 +170,17 @@ impl<'a> Site<'a> {
     /// Gives every published note a URL; a collision is an error that names both files, and the later
     /// note (by path) gets a numbered URL so neither page is lost.
     fn assign_urls(&mut self) {
-        let mut taken: HashMap<String, usize> = HashMap::default();
-        for i in 0..self.notes.len() {
-            if !self.published[i] {
-                continue;
-            }
+        // Slugs are the costly part and independent of each other; only the collision check is serial.
+        let wanted: Vec<Option<(String, String)>> = (0..self.notes.len())
+            .into_par_iter()
+            .map(|i| self.published[i].then(|| note_url(&self.notes[i])).map(|url| (key(&url), url)))
+            .collect();
+        let mut taken: HashMap<String, usize> = HashMap::with_capacity_and_hasher(wanted.len(), Default::default());
+        for (i, wanted) in wanted.into_iter().enumerate() {
+            let Some((wanted_key, wanted)) = wanted else { continue };
             let note = &self.notes[i];
-            let wanted = note_url(note);
             let mut url = wanted.clone();
-            if let Some(&other) = taken.get(&key(&url)) {
+            if let Some(&other) = taken.get(&wanted_key) {
                 let mut n = 2;
                 while taken.contains_key(&key(&url)) {
                     url = format!("{}-{n}/", wanted.trim_end_matches('/'));
@@ -198,7 +200,7 @@ impl<'a> Site<'a> {
                     .hint("rename one of the files, or give one a `permalink` in its frontmatter"),
                 );
             }
-            taken.insert(key(&url), i);
+            taken.insert(if url == wanted { wanted_key } else { key(&url) }, i);
             self.urls[i] = url;
         }
     }
@@ -230,7 +232,7 @@ impl<'a> Site<'a> {
         let note = &self.notes[i];
         let mut out = Resolved::default();
         for (n, link) in note.body.links.iter().enumerate() {
-            let written = describe(&link.target, link.fragment.as_deref());
+            let written = || describe(&link.target, link.fragment.as_deref());
             let warn = |kind: Kind, message: String, hint: &str| {
                 Diagnostic::new(&note.path, link.line, Severity::Warning, kind, message).hint(hint)
             };
@@ -245,7 +247,11 @@ impl<'a> Site<'a> {
                     if !visible.is_empty() && self.is_published_path(&chosen) {
                         out.diagnostics.push(warn(
                             Kind::AmbiguousLink,
-                            format!("`{written}` could mean `{chosen}` or {}; using `{chosen}`", visible.join(", ")),
+                            format!(
+                                "`{}` could mean `{chosen}` or {}; using `{chosen}`",
+                                written(),
+                                visible.join(", ")
+                            ),
                             "write more of the path, like [[folder/name]], to choose",
                         ));
                     }
@@ -276,7 +282,7 @@ impl<'a> Site<'a> {
                 Some(Target::Note(t)) => {
                     out.diagnostics.push(warn(
                         Kind::BrokenLink,
-                        format!("`{written}` points at a note that is not published; it is shown as plain text"),
+                        format!("`{}` points at a note that is not published; it is shown as plain text", written()),
                         "publish that note, or remove the link",
                     ));
                     Link::Unpublished(t)
@@ -293,7 +299,7 @@ impl<'a> Site<'a> {
                     let what = if link.kind == LinkKind::Embed { "file or note" } else { "note" };
                     out.diagnostics.push(warn(
                         Kind::BrokenLink,
-                        format!("`{written}` points at no {what} in the garden; it is shown as plain text"),
+                        format!("`{}` points at no {what} in the garden; it is shown as plain text", written()),
                         "create it, fix the spelling, or remove the link",
                     ));
                     Link::Missing
@@ -351,28 +357,42 @@ impl<'a> Site<'a> {
 
     fn collect_folders(&mut self) {
         self.folders.insert(String::new(), Folder { url: String::new(), ..Folder::default() });
+        // The keys of each folder and its ancestors, made once per folder rather than once per note.
+        let mut chains: HashMap<&str, Vec<String>> = HashMap::default();
         for i in 0..self.notes.len() {
             if !self.published[i] {
                 continue;
             }
             let note = &self.notes[i];
-            let parts: Vec<&str> = if note.folder.is_empty() { Vec::new() } else { note.folder.split('/').collect() };
-            for depth in 0..=parts.len() {
-                let path = parts[..depth].join("/");
-                let folder = self.folders.entry(key(&path)).or_insert_with(|| Folder {
-                    path: path.clone(),
-                    url: if path.is_empty() { String::new() } else { format!("{}/", slugify_path(&path)) },
-                    ..Folder::default()
-                });
-                folder.count += 1;
-                if depth < parts.len() {
-                    let child = key(&parts[..=depth].join("/"));
-                    if !folder.children.contains(&child) {
-                        folder.children.push(child);
+            let chain = chains.entry(note.folder.as_str()).or_insert_with(|| {
+                let parts: Vec<&str> =
+                    if note.folder.is_empty() { Vec::new() } else { note.folder.split('/').collect() };
+                let mut chain = Vec::with_capacity(parts.len() + 1);
+                for depth in 0..=parts.len() {
+                    let path = parts[..depth].join("/");
+                    let folder_key = key(&path);
+                    let folder = self.folders.entry(folder_key.clone()).or_insert_with(|| Folder {
+                        url: if path.is_empty() { String::new() } else { format!("{}/", slugify_path(&path)) },
+                        path,
+                        ..Folder::default()
+                    });
+                    if depth < parts.len() {
+                        let child = key(&parts[..=depth].join("/"));
+                        if !folder.children.contains(&child) {
+                            folder.children.push(child);
+                        }
                     }
+                    chain.push(folder_key);
+                }
+                chain
+            });
+            for folder_key in chain.iter() {
+                if let Some(folder) = self.folders.get_mut(folder_key) {
+                    folder.count += 1;
                 }
             }
-            let folder = self.folders.get_mut(&key(&note.folder)).expect("inserted above");
+            let folder =
+                self.folders.get_mut(chain.last().expect("a chain holds at least the root")).expect("inserted above");
             if self.urls[i] == folder.url && folder.note.is_none() {
                 folder.note = Some(i);
             } else {
@@ -387,21 +407,26 @@ impl<'a> Site<'a> {
         taken.extend(self.folders.values().map(|f| key(&f.url)));
         taken.extend(self.tags.values().map(|t| key(&t.url)));
         taken.insert("tags/".into());
-        for i in 0..self.notes.len() {
-            if !self.published[i] {
-                continue;
-            }
-            let note = &self.notes[i];
-            for alias in &note.meta.aliases {
+        // (note, alias, URL, its key) in note order; making the slugs is the costly part.
+        let candidates: Vec<(usize, &str, String, String)> = (0..self.notes.len())
+            .into_par_iter()
+            .filter(|&i| self.published[i])
+            .flat_map_iter(|i| {
+                let note = &self.notes[i];
                 let base =
                     if note.folder.is_empty() { String::new() } else { format!("{}/", slugify_path(&note.folder)) };
-                let url = format!("{base}{}/", slugify(alias));
-                if taken.insert(key(&url)) {
-                    self.aliases.push((url, i));
-                } else if key(&url) != key(&self.urls[i]) {
+                note.meta.aliases.iter().map(move |alias| {
+                    let url = format!("{base}{}/", slugify(alias));
+                    (i, alias.as_str(), key(&url), url)
+                })
+            })
+            .collect();
+        for (i, alias, url_key, url) in candidates {
+            if taken.contains(&url_key) {
+                if url_key != key(&self.urls[i]) {
                     self.diagnostics.push(
                         Diagnostic::new(
-                            &note.path,
+                            &self.notes[i].path,
                             1,
                             Severity::Warning,
                             Kind::Other,
@@ -412,6 +437,9 @@ impl<'a> Site<'a> {
                         .hint("choose an alias that is not the name of another page"),
                     );
                 }
+            } else {
+                taken.insert(url_key);
+                self.aliases.push((url, i));
             }
         }
     }
