@@ -34,6 +34,64 @@ const FEED_ENTRIES: usize = 20;
 
 pub struct Templates {
     tera: Tera,
+    /// Which of the costlier lists in a note's values the templates name (see [`Named`]).
+    named: Named,
+}
+
+/// Lists in `note` that templates may use or not: building them for ten thousand pages that never show them
+/// costs more than rendering some of those pages. A list is built when any template in effect names it
+/// (`note.backlinks`, `x.backlinks`, `note["backlinks"]`, or anything that dumps a whole value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Named {
+    backlinks: bool,
+    breadcrumbs: bool,
+    tags: bool,
+}
+
+impl Named {
+    fn in_sources<'t>(sources: impl Iterator<Item = &'t str> + Clone) -> Named {
+        let code: Vec<&str> = sources.flat_map(tera_code).collect();
+        let dumps = code.iter().any(|c| c.contains("json_encode") || c.contains("__tera_context"));
+        let names = |field: &str| dumps || code.iter().any(|c| names_field(c, field));
+        Named { backlinks: names("backlinks"), breadcrumbs: names("breadcrumbs"), tags: names("tags") }
+    }
+}
+
+/// The parts of a template inside `{{ }}` and `{% %}` (comments and text left out).
+fn tera_code(source: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find(['{']) {
+        let after = &rest[start + 1..];
+        let close = match after.as_bytes().first() {
+            Some(b'{') => "}}",
+            Some(b'%') => "%}",
+            Some(b'#') => "#}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let end = after[1..].find(close).map_or(after.len(), |e| e + 1);
+        if close != "#}" {
+            parts.push(&after[1..end]);
+        }
+        rest = &after[(end + close.len()).min(after.len())..];
+    }
+    parts
+}
+
+/// Whether template code reads `field` of a value: `.field` or `["field"]`, not `.field_html`.
+fn names_field(code: &str, field: &str) -> bool {
+    code.match_indices(field).any(|(at, _)| {
+        let before = &code[..at];
+        let after = &code[at + field.len()..];
+        let by_dot = before.ends_with('.');
+        let by_key =
+            (before.ends_with("[\"") && after.starts_with('"')) || (before.ends_with("['") && after.starts_with('\''));
+        let whole = !after.starts_with(|c: char| c.is_alphanumeric() || c == '_');
+        (by_dot || by_key) && whole
+    })
 }
 
 impl Templates {
@@ -45,11 +103,17 @@ impl Templates {
         // unreadable; escaping the five characters HTML needs is enough.
         tera.set_escape_fn(escape_html);
         tera.add_raw_templates(TEMPLATES.iter().copied()).expect("the built-in templates are valid");
+        let mut named = Named::in_sources(TEMPLATES.iter().map(|(_, text)| *text));
         if !overrides.is_empty() {
             let mut with_overrides = tera.clone();
             let own = overrides.iter().map(|(name, text)| (name.as_str(), text.as_str()));
             match with_overrides.add_raw_templates(own) {
-                Ok(()) => tera = with_overrides,
+                Ok(()) => {
+                    tera = with_overrides;
+                    let own = overrides.iter().map(|(_, text)| text.as_str());
+                    let built_in = TEMPLATES.iter().filter(|(name, _)| !overrides.iter().any(|(own, _)| own == name));
+                    named = Named::in_sources(built_in.map(|(_, text)| *text).chain(own));
+                }
                 Err(error) => diagnostics.push(
                     Diagnostic::new(
                         "templates",
@@ -62,7 +126,7 @@ impl Templates {
                 ),
             }
         }
-        Templates { tera }
+        Templates { tera, named }
     }
 
     /// The page's bytes. Rendering into bytes spares Tera's final check that its output is UTF-8.
@@ -218,9 +282,11 @@ impl Renderer<'_, '_> {
         let note = &site.notes[i];
         let (content, problems) = page::body_html(site, i);
         diagnostics.extend(problems);
-        let tags = self.items[i]["tags"].clone();
-        let tags_html = tags_html(&tags, "\n        ").into();
+        let named = self.templates.named;
+        let tags_html = tags_html(&self.items[i]["tags"], "\n        ").into();
+        let tags = if named.tags { self.items[i]["tags"].clone() } else { Value::Array(Vec::new()) };
         let breadcrumbs = self.breadcrumbs(&note.folder, !self.is_folder_note(i));
+        let breadcrumbs_html = breadcrumbs_html(&breadcrumbs).into();
         let headings = &note.body.headings;
         // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
         let top = headings.iter().map(|h| h.level).min().unwrap_or(1);
@@ -253,6 +319,7 @@ impl Renderer<'_, '_> {
         );
         let backlinks: Vec<Value> = linking
             .into_iter()
+            .filter(|_| named.backlinks)
             .map(|(_, from, context)| {
                 object([
                     ("title", site.notes[from].title().into()),
@@ -277,8 +344,8 @@ impl Renderer<'_, '_> {
             ("backlinks", backlinks.into()),
             ("backlinks_html", backlinks_html.into()),
             ("tags_html", tags_html),
-            ("breadcrumbs_html", breadcrumbs_html(&breadcrumbs).into()),
-            ("breadcrumbs", breadcrumbs.into()),
+            ("breadcrumbs_html", breadcrumbs_html),
+            ("breadcrumbs", if named.breadcrumbs { breadcrumbs } else { Vec::new() }.into()),
             ("extra", Value::Object(note.meta.extra.clone())),
         ])
     }
@@ -692,4 +759,27 @@ fn summary_of(html: &str) -> String {
 
 fn decode_entities(text: &str) -> String {
     text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_templates_name_no_costly_list() {
+        let named = Named::in_sources(TEMPLATES.iter().map(|(_, text)| *text));
+        assert_eq!(named, Named { backlinks: false, breadcrumbs: false, tags: false });
+    }
+
+    #[test]
+    fn a_list_is_named_by_a_path_or_a_key_in_template_code_only() {
+        let named = |text: &str| Named::in_sources([text].into_iter());
+        assert!(named("{% for b in note.backlinks %}{% endfor %}").backlinks);
+        assert!(named("{{ n.breadcrumbs | length }}").breadcrumbs);
+        assert!(named("{% for t in note[\"tags\"] %}{% endfor %}").tags);
+        assert!(named("{{ note | json_encode }}").backlinks);
+        let none = Named { backlinks: false, breadcrumbs: false, tags: false };
+        assert_eq!(named("{{ note.backlinks_html | safe }} <p class=\"tags\">.backlinks</p>"), none);
+        assert_eq!(named("{# note.backlinks #}{{ list.kind == \"tags\" }}"), none);
+    }
 }

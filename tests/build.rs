@@ -567,3 +567,20 @@ fn a_gardens_templates_and_static_files_override_the_built_in_ones() {
     assert_eq!(run.page("static/style.css"), "body { color: green }");
     assert!(run.exists("static/extra.js") && run.exists("static/loam.js"));
 }
+
+#[test]
+fn a_template_that_loops_over_backlinks_tags_and_breadcrumbs_gets_them() {
+    let garden = Garden::new();
+    garden
+        .file("loam.toml", "")
+        .file("content/f/a.md", "---\ntags: [x, y]\n---\nText")
+        .file("content/b.md", "See [[a]] here.")
+        .file(
+            "templates/note.html",
+            "{% for b in note.backlinks %}[{{ b.title }}: {{ b.context | safe }}]{% endfor %}\
+             {% for t in note[\"tags\"] %}#{{ t.name }}{% endfor %}\
+             {% for c in note.breadcrumbs %}/{{ c.title }}{% endfor %}",
+        );
+    let run = garden.build().ok();
+    assert_eq!(run.page("f/a/index.html"), "[b: See <strong>a</strong> here.]#x#y/Home/f");
+}
