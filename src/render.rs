@@ -46,6 +46,8 @@ struct Named {
     backlinks: bool,
     breadcrumbs: bool,
     tags: bool,
+    /// `list.items`.
+    items: bool,
 }
 
 impl Named {
@@ -53,7 +55,12 @@ impl Named {
         let code: Vec<&str> = sources.flat_map(tera_code).collect();
         let dumps = code.iter().any(|c| c.contains("json_encode") || c.contains("__tera_context"));
         let names = |field: &str| dumps || code.iter().any(|c| names_field(c, field));
-        Named { backlinks: names("backlinks"), breadcrumbs: names("breadcrumbs"), tags: names("tags") }
+        Named {
+            backlinks: names("backlinks"),
+            breadcrumbs: names("breadcrumbs"),
+            tags: names("tags"),
+            items: names("items"),
+        }
     }
 }
 
@@ -172,6 +179,11 @@ pub fn render_site(
         .into_par_iter()
         .map(|i| if site.published[i] { item(site, i) } else { Value::Null })
         .collect();
+    // ... and its `<li>` for `items_html`: with its tags on folder pages, without on tag pages.
+    let item_html: Vec<[String; 2]> = items
+        .par_iter()
+        .map(|item| if item.is_null() { Default::default() } else { [item_html(item, true), item_html(item, false)] })
+        .collect();
     let sort_keys: Vec<String> = site.notes.par_iter().map(|n| key(n.title())).collect();
     let config = site.config;
     let site_value = json!({
@@ -191,7 +203,7 @@ pub fn render_site(
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let renderer = Renderer { site, templates, items, sort_keys, globals };
+    let renderer = Renderer { site, templates, items, item_html, sort_keys, globals };
     let keep = |(file, problems): (Option<OutputFile>, Vec<Diagnostic>)| {
         if let Some(file) = file {
             emit(file);
@@ -232,6 +244,8 @@ struct Renderer<'s, 'a> {
     templates: &'s Templates,
     /// `item(site, i)` for each published note, `null` for the others.
     items: Vec<Value>,
+    /// `[with tags, without]` `<li>` of each published note for list pages.
+    item_html: Vec<[String; 2]>,
     /// What lists sort notes by: the title, case-insensitively.
     sort_keys: Vec<String>,
     /// The values every template sees, but `page_url`.
@@ -371,30 +385,32 @@ impl Renderer<'_, '_> {
         }
     }
 
-    fn items(&self, notes: &[usize]) -> Vec<Value> {
+    /// `list.items` and `list.items_html` for these notes, sorted by title; on tag pages (`with_tags` false)
+    /// every note's other tags are noise that multiplies the page's size by the number of tags per note.
+    fn items(&self, notes: &[usize], with_tags: bool) -> (Value, Value) {
         let mut sorted = notes.to_vec();
         sorted.sort_by(|&a, &b| self.sort_keys[a].cmp(&self.sort_keys[b]).then(a.cmp(&b)));
-        sorted.iter().map(|&i| self.items[i].clone()).collect()
-    }
-
-    /// Items without their tags, for tag pages: on the page of one tag, every note's other tags are noise
-    /// that multiplies the page's size by the number of tags per note.
-    fn brief_items(&self, notes: &[usize]) -> Vec<Value> {
-        let mut sorted = notes.to_vec();
-        sorted.sort_by(|&a, &b| self.sort_keys[a].cmp(&self.sort_keys[b]).then(a.cmp(&b)));
-        sorted
-            .iter()
-            .map(|&i| {
-                let item = &self.items[i];
-                object([
-                    ("title", item["title"].clone()),
-                    ("url", item["url"].clone()),
-                    ("description", item["description"].clone()),
-                    ("date", item["date"].clone()),
-                    ("tags", Value::Array(Vec::new())),
-                ])
-            })
-            .collect()
+        let html: String = sorted.iter().map(|&i| self.item_html[i][usize::from(!with_tags)].as_str()).collect();
+        let values: Vec<Value> = if !self.templates.named.items {
+            Vec::new()
+        } else if with_tags {
+            sorted.iter().map(|&i| self.items[i].clone()).collect()
+        } else {
+            sorted
+                .iter()
+                .map(|&i| {
+                    let item = &self.items[i];
+                    object([
+                        ("title", item["title"].clone()),
+                        ("url", item["url"].clone()),
+                        ("description", item["description"].clone()),
+                        ("date", item["date"].clone()),
+                        ("tags", Value::Array(Vec::new())),
+                    ])
+                })
+                .collect()
+        };
+        (values.into(), html.into())
     }
 
     fn note_page(&self, i: usize) -> (Option<OutputFile>, Vec<Diagnostic>) {
@@ -423,8 +439,11 @@ impl Renderer<'_, '_> {
             .map(|f| json!({ "title": self.folder_title(f), "url": site.url(&f.url), "count": f.count }))
             .collect();
         // The home page with its own index.md is that note; otherwise pages list what the folder holds.
-        let (children, items) =
-            if is_home && note.is_some() { (Vec::new(), Vec::new()) } else { (children, self.items(&folder.notes)) };
+        let (children, (items, items_html)) = if is_home && note.is_some() {
+            (Vec::new(), (Value::Array(Vec::new()), "".into()))
+        } else {
+            (children, self.items(&folder.notes, true))
+        };
         let content = note.as_ref().and_then(|n| n["content"].as_str()).unwrap_or_default().to_string();
         let list = object([
             ("kind", (if is_home { "home" } else { "folder" }).into()),
@@ -434,8 +453,8 @@ impl Renderer<'_, '_> {
             ("note", note.unwrap_or(Value::Null)),
             ("breadcrumbs", (if is_home { Vec::new() } else { self.breadcrumbs(&folder.path, false) }).into()),
             ("children", children.into()),
-            ("items_html", items_html(&items).into()),
-            ("items", items.into()),
+            ("items_html", items_html),
+            ("items", items),
         ]);
         let source = folder.note.map_or_else(|| folder.path.clone(), |n| site.notes[n].path.clone());
         match self.render(
@@ -461,7 +480,7 @@ impl Renderer<'_, '_> {
             .filter_map(|c| site.tags.get(c))
             .map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.count }))
             .collect();
-        let items = self.brief_items(&tag.notes);
+        let (items, items_html) = self.items(&tag.notes, false);
         let list = object([
             ("kind", "tag".into()),
             ("title", format!("#{}", tag.name).into()),
@@ -473,8 +492,8 @@ impl Renderer<'_, '_> {
                 json!([{ "title": "Home", "url": site.url("") }, { "title": "Tags", "url": site.url("tags/") }]),
             ),
             ("children", children.into()),
-            ("items_html", items_html(&items).into()),
-            ("items", items.into()),
+            ("items_html", items_html),
+            ("items", items),
         ]);
         self.render(
             "list.html",
@@ -667,33 +686,33 @@ fn tags_html(tags: &Value, indent: &str) -> String {
     html
 }
 
-/// The notes of a list page as `<li>` elements, ready for a `<ul>`. See [`toc_html`].
-fn items_html(items: &[Value]) -> String {
+/// A note of a list page as a `<li>` element for a `<ul>` (see [`toc_html`]), with its tags or without.
+fn item_html(item: &Value, with_tags: bool) -> String {
+    let field = |name: &str| item[name].as_str().unwrap_or_default();
     let mut html = String::new();
-    for item in items {
-        let field = |name: &str| item[name].as_str().map(escape_html).unwrap_or_default();
-        html.push_str(&format!(
-            "\n      <li class=\"note-item\">\n        <div class=\"note-item-head\">\n          <a class=\"internal note-item-title\" href=\"{}\">{}</a>",
-            field("url"),
-            field("title")
-        ));
-        let date = field("date");
-        if !date.is_empty() {
-            html.push_str(&format!("\n          <span class=\"note-item-date\">{date}</span>"));
-        }
-        html.push_str("\n        </div>");
-        let description = field("description");
-        if !description.is_empty() {
-            html.push_str(&format!("\n        <p class=\"note-item-description\">{description}</p>"));
-        }
-        let tags = tags_html(&item["tags"], "\n          ");
-        if !tags.is_empty() {
-            html.push_str("\n        <ul class=\"tags\">");
-            html.push_str(&tags);
-            html.push_str("\n        </ul>");
-        }
-        html.push_str("\n      </li>");
+    html.push_str("\n      <li class=\"note-item\">\n        <div class=\"note-item-head\">\n          <a class=\"internal note-item-title\" href=\"");
+    let _ = escape_html_into(&mut html, field("url"));
+    html.push_str("\">");
+    let _ = escape_html_into(&mut html, field("title"));
+    html.push_str("</a>");
+    if !field("date").is_empty() {
+        html.push_str("\n          <span class=\"note-item-date\">");
+        let _ = escape_html_into(&mut html, field("date"));
+        html.push_str("</span>");
     }
+    html.push_str("\n        </div>");
+    if !field("description").is_empty() {
+        html.push_str("\n        <p class=\"note-item-description\">");
+        let _ = escape_html_into(&mut html, field("description"));
+        html.push_str("</p>");
+    }
+    let tags = if with_tags { tags_html(&item["tags"], "\n          ") } else { String::new() };
+    if !tags.is_empty() {
+        html.push_str("\n        <ul class=\"tags\">");
+        html.push_str(&tags);
+        html.push_str("\n        </ul>");
+    }
+    html.push_str("\n      </li>");
     html
 }
 
@@ -768,7 +787,7 @@ mod tests {
     #[test]
     fn the_built_in_templates_name_no_costly_list() {
         let named = Named::in_sources(TEMPLATES.iter().map(|(_, text)| *text));
-        assert_eq!(named, Named { backlinks: false, breadcrumbs: false, tags: false });
+        assert_eq!(named, Named { backlinks: false, breadcrumbs: false, tags: false, items: false });
     }
 
     #[test]
@@ -778,7 +797,8 @@ mod tests {
         assert!(named("{{ n.breadcrumbs | length }}").breadcrumbs);
         assert!(named("{% for t in note[\"tags\"] %}{% endfor %}").tags);
         assert!(named("{{ note | json_encode }}").backlinks);
-        let none = Named { backlinks: false, breadcrumbs: false, tags: false };
+        assert!(named("{% if list.items | length > 0 %}{% endif %}").items);
+        let none = Named { backlinks: false, breadcrumbs: false, tags: false, items: false };
         assert_eq!(named("{{ note.backlinks_html | safe }} <p class=\"tags\">.backlinks</p>"), none);
         assert_eq!(named("{# note.backlinks #}{{ list.kind == \"tags\" }}"), none);
     }

@@ -580,7 +580,13 @@ fn a_template_that_loops_over_backlinks_tags_and_breadcrumbs_gets_them() {
             "{% for b in note.backlinks %}[{{ b.title }}: {{ b.context | safe }}]{% endfor %}\
              {% for t in note[\"tags\"] %}#{{ t.name }}{% endfor %}\
              {% for c in note.breadcrumbs %}/{{ c.title }}{% endfor %}",
+        )
+        .file(
+            "templates/list.html",
+            "{% for i in list.items %}{{ i.title }}{% for t in i.tags %}#{{ t.name }}{% endfor %},{% endfor %}",
         );
     let run = garden.build().ok();
     assert_eq!(run.page("f/a/index.html"), "[b: See <strong>a</strong> here.]#x#y/Home/f");
+    assert_eq!(run.page("f/index.html"), "a#x#y,");
+    assert_eq!(run.page("tags/x/index.html"), "a,");
 }
