@@ -7,6 +7,7 @@ mod frontmatter;
 
 pub use frontmatter::Frontmatter;
 
+use crate::config::PublishMode;
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::markdown::{self, Rendered};
 
@@ -48,8 +49,20 @@ fn all_tags(meta: &Frontmatter, body: &Rendered) -> Vec<String> {
         .collect()
 }
 
+/// Whether a note with this frontmatter goes on the site under `mode`. A note whose frontmatter cannot be read
+/// never does: its `publish: false` might be in the part we cannot read.
+pub fn is_published(meta: &Frontmatter, meta_ok: bool, mode: PublishMode) -> bool {
+    meta_ok
+        && match mode {
+            PublishMode::All => meta.draft != Some(true) && meta.publish != Some(false),
+            PublishMode::Explicit => meta.publish == Some(true) && meta.draft != Some(true),
+        }
+}
+
 /// Reads a note from its bytes. Never fails: every problem becomes a diagnostic and the note is still made.
-pub fn parse(path: &str, bytes: &[u8], base_path: &str) -> Note {
+/// The body of a note that `mode` does not publish is not rendered: nothing of it reaches the site, and in a
+/// garden that publishes a few notes of many, rendering the rest would be most of the work.
+pub fn parse(path: &str, bytes: &[u8], base_path: &str, mode: PublishMode) -> Note {
     let mut diagnostics = Vec::new();
     let text = decode(path, bytes, &mut diagnostics);
     let (stem, folder) = split_path(path);
@@ -80,7 +93,8 @@ pub fn parse(path: &str, bytes: &[u8], base_path: &str) -> Note {
         None => (Frontmatter::default(), true),
     };
 
-    let mut body = markdown::render(body, base_path);
+    let mut body =
+        if is_published(&meta, meta_ok, mode) { markdown::render(body, base_path) } else { Rendered::default() };
     for link in &mut body.links {
         link.line += body_line - 1;
     }
@@ -156,26 +170,36 @@ mod tests {
 
     #[test]
     fn title_from_frontmatter_else_file_name() {
-        let note = parse("a/My Note.md", b"---\ntitle: Hello\n---\nbody", "/");
+        let note = parse("a/My Note.md", b"---\ntitle: Hello\n---\nbody", "/", PublishMode::All);
         assert_eq!(note.title(), "Hello");
-        let note = parse("a/My Note.md", b"body", "/");
+        let note = parse("a/My Note.md", b"body", "/", PublishMode::All);
         assert_eq!(note.title(), "My Note");
         assert_eq!(note.folder, "a");
     }
 
     #[test]
-    fn broken_yaml_names_the_line_and_keeps_the_body() {
-        let note = parse("n.md", b"---\ntitle: ok\ntags: [a, b\n---\nHello *world*", "/");
+    fn broken_yaml_names_the_line_and_the_note_is_not_rendered() {
+        let note = parse("n.md", b"---\ntitle: ok\ntags: [a, b\n---\nHello *world*", "/", PublishMode::All);
         assert!(!note.meta_ok);
         let d = &note.diagnostics[0];
         assert_eq!(d.kind, Kind::Frontmatter);
         assert!(d.line >= 3, "{d}");
-        assert!(note.body.html.contains("<em>world</em>"));
+        assert_eq!(note.body, Rendered::default());
+    }
+
+    #[test]
+    fn only_published_notes_are_rendered() {
+        let text = b"---\npublish: true\n---\nHello *world*";
+        assert!(parse("n.md", text, "/", PublishMode::Explicit).body.html.contains("<em>world</em>"));
+        let draft = parse("n.md", b"---\ndraft: true\ntitle: T\n---\nHello", "/", PublishMode::All);
+        assert_eq!((draft.title(), draft.body.html.as_str()), ("T", ""));
+        assert_eq!(parse("n.md", b"Hello", "/", PublishMode::Explicit).body, Rendered::default());
     }
 
     #[test]
     fn bom_and_crlf() {
-        let note = parse("n.md", b"\xEF\xBB\xBF---\r\ntitle: T\r\n---\r\n# Head\r\n\r\ntext\r\n", "/");
+        let note =
+            parse("n.md", b"\xEF\xBB\xBF---\r\ntitle: T\r\n---\r\n# Head\r\n\r\ntext\r\n", "/", PublishMode::All);
         assert_eq!(note.title(), "T");
         assert!(note.body.html.contains("<h1"));
         assert!(!note.body.html.contains('\r'));
@@ -183,7 +207,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_reported_and_rendered() {
-        let note = parse("n.md", b"line one\nbad \xFF byte", "/");
+        let note = parse("n.md", b"line one\nbad \xFF byte", "/", PublishMode::All);
         assert_eq!(note.diagnostics[0].kind, Kind::Encoding);
         assert_eq!(note.diagnostics[0].line, 2);
         assert!(note.body.html.contains("bad \u{FFFD} byte"));
@@ -191,16 +215,16 @@ mod tests {
 
     #[test]
     fn empty_file() {
-        let note = parse("empty.md", b"", "/");
+        let note = parse("empty.md", b"", "/", PublishMode::All);
         assert!(note.diagnostics.is_empty());
         assert_eq!(note.body.html, "");
-        let note = parse("dashes.md", b"---\n", "/");
+        let note = parse("dashes.md", b"---\n", "/", PublishMode::All);
         assert_eq!(note.title(), "dashes");
     }
 
     #[test]
     fn link_lines_count_the_frontmatter() {
-        let note = parse("n.md", b"---\ntitle: T\n---\n\nsee [[Other]]\n", "/");
+        let note = parse("n.md", b"---\ntitle: T\n---\n\nsee [[Other]]\n", "/", PublishMode::All);
         assert_eq!(note.body.links[0].line, 5);
     }
 }

@@ -57,7 +57,7 @@ pub fn build(
             scan.notes
                 .par_iter()
                 .map(|source| {
-                    let note = note::parse(&source.path, &source.bytes, &base_path);
+                    let note = note::parse(&source.path, &source.bytes, &base_path, config.publish_mode);
                     bar.inc(1);
                     note
                 })

@@ -12,10 +12,10 @@ use std::time::SystemTime;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use rayon::prelude::*;
 
-use crate::config::{Config, PublishMode};
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::markdown::{heading_id, LinkKind};
-use crate::note::Note;
+use crate::note::{self, Note};
 use crate::resolve::{LinkIndex, Target};
 use crate::slug::{key, slugify, slugify_path};
 
@@ -123,7 +123,8 @@ impl<'a> Site<'a> {
         modified: &[Option<SystemTime>],
         attachments: &'a [String],
     ) -> Site<'a> {
-        let published: Vec<bool> = notes.iter().map(|n| is_published(n, config.publish_mode)).collect();
+        let published: Vec<bool> =
+            notes.iter().map(|n| note::is_published(&n.meta, n.meta_ok, config.publish_mode)).collect();
         let dates =
             (0..notes.len()).into_par_iter().map(|i| dates(&notes[i], modified.get(i).copied().flatten())).collect();
         let mut site = Site {
@@ -482,16 +483,6 @@ fn collect_tags(notes: &[Note], published: &[bool]) -> BTreeMap<String, Tag> {
     tags
 }
 
-fn is_published(note: &Note, mode: PublishMode) -> bool {
-    if !note.meta_ok {
-        return false;
-    }
-    match mode {
-        PublishMode::All => note.meta.draft != Some(true) && note.meta.publish != Some(false),
-        PublishMode::Explicit => note.meta.publish == Some(true) && note.meta.draft != Some(true),
-    }
-}
-
 /// The URL path a note asks for: its permalink, or its path as a slug; `index.md` stands for its folder.
 fn note_url(note: &Note) -> String {
     if let Some(permalink) = &note.meta.permalink {
@@ -544,11 +535,11 @@ pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::note;
+    use crate::config::PublishMode;
 
     fn site_of(files: &[(&str, &str)], mode: PublishMode) -> (Config, Vec<Note>) {
         let config = Config { publish_mode: mode, ..Config::default() };
-        let notes = files.iter().map(|(p, t)| note::parse(p, t.as_bytes(), "/")).collect();
+        let notes = files.iter().map(|(p, t)| note::parse(p, t.as_bytes(), "/", mode)).collect();
         (config, notes)
     }
 
