@@ -5,10 +5,10 @@
 //! or a plain folder of notes such as an Obsidian vault, which is then the content folder itself.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use anyhow::{bail, Context};
-use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::Config;
@@ -76,13 +76,16 @@ impl Layout {
     }
 
     /// Reads every note and lists every attachment. Unreadable entries become diagnostics.
-    pub fn scan(&self) -> anyhow::Result<Scan> {
+    /// Finds the notes and attachments, and hands each note to `each` (on any thread) as soon as it is read,
+    /// so that the walk through the folders and the work on the notes overlap. Notes come back in path order.
+    pub fn scan<T: Send>(&self, each: impl Fn(SourceFile) -> T + Sync) -> anyhow::Result<Scan<T>> {
         if !self.content.is_dir() {
             bail!("the content folder `{}` does not exist; create it and put notes in it", self.content.display());
         }
         let out = self.out.canonicalize().ok();
         let mut diagnostics = Vec::new();
-        let mut notes = Vec::new();
+        let found: Mutex<Vec<(usize, Result<T, Diagnostic>)>> = Mutex::new(Vec::new());
+        let each = &each;
         let mut attachments = Vec::new();
         let walker = WalkDir::new(&self.content).follow_links(true).sort_by_file_name().into_iter();
         let walker = walker.filter_entry(|entry| {
@@ -97,70 +100,52 @@ impl Layout {
             !(entry.file_type().is_dir()
                 && out.as_deref().is_some_and(|o| entry.path().canonicalize().ok().as_deref() == Some(o)))
         });
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
-                    let path = error.path().map(|p| self.relative(p)).unwrap_or_default();
-                    let message = if error.loop_ancestor().is_some() {
-                        "symbolic link loop; the folder is skipped".to_string()
-                    } else {
-                        format!("cannot read: {}", error.io_error().map_or(error.to_string(), ToString::to_string))
-                    };
-                    diagnostics.push(
-                        Diagnostic::new(&path, 0, Severity::Warning, Kind::Read, message)
-                            .hint("remove or fix the link, or check the file's permissions"),
-                    );
+        rayon::scope(|scope| {
+            let mut count = 0;
+            for entry in walker {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(error) => {
+                        let path = error.path().map(|p| self.relative(p)).unwrap_or_default();
+                        let message = if error.loop_ancestor().is_some() {
+                            "symbolic link loop; the folder is skipped".to_string()
+                        } else {
+                            format!("cannot read: {}", error.io_error().map_or(error.to_string(), ToString::to_string))
+                        };
+                        diagnostics.push(
+                            Diagnostic::new(&path, 0, Severity::Warning, Kind::Read, message)
+                                .hint("remove or fix the link, or check the file's permissions"),
+                        );
+                        continue;
+                    }
+                };
+                if !entry.file_type().is_file() {
                     continue;
                 }
-            };
-            if !entry.file_type().is_file() {
-                continue;
+                let path = entry.path().to_path_buf();
+                let relative = self.relative(&path);
+                if is_note(&relative) {
+                    let (index, found) = (count, &found);
+                    count += 1;
+                    scope.spawn(move |_| {
+                        let result = read_note(relative, &path).map(each);
+                        found.lock().unwrap_or_else(|e| e.into_inner()).push((index, result));
+                    });
+                } else {
+                    attachments.push(Attachment { path: relative, file: path });
+                }
             }
-            let path = entry.path().to_path_buf();
-            let relative = self.relative(&path);
-            if is_note(&relative) {
-                notes.push((relative, path));
-            } else {
-                attachments.push(Attachment { path: relative, file: path });
-            }
-        }
-        let read: Vec<Result<SourceFile, Diagnostic>> = notes
-            .into_par_iter()
-            .map(|(relative, path)| {
-                // One open and one fstat give both the bytes and the modification time.
-                let read = || -> std::io::Result<(Vec<u8>, Option<SystemTime>)> {
-                    use std::io::Read;
-                    let mut file = std::fs::File::open(&path)?;
-                    let metadata = file.metadata()?;
-                    // Read exactly the size fstat gave (std's read_to_end would ask the size again and probe
-                    // for more); a file that grows meanwhile is read in full on the next build.
-                    let mut bytes = vec![0; metadata.len() as usize];
-                    let mut filled = 0;
-                    while filled < bytes.len() {
-                        match file.read(&mut bytes[filled..])? {
-                            0 => break,
-                            n => filled += n,
-                        }
-                    }
-                    bytes.truncate(filled);
-                    Ok((bytes, metadata.modified().ok()))
-                };
-                let (bytes, modified) = read().map_err(|e| {
-                    Diagnostic::new(&relative, 0, Severity::Error, Kind::Read, format!("cannot read the note: {e}"))
-                        .hint("check the file's permissions")
-                })?;
-                Ok(SourceFile { path: relative, bytes, modified })
-            })
-            .collect();
-        let mut sources = Vec::with_capacity(read.len());
-        for item in read {
+        });
+        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        found.sort_unstable_by_key(|(index, _)| *index);
+        let mut notes = Vec::with_capacity(found.len());
+        for (_, item) in found {
             match item {
-                Ok(source) => sources.push(source),
+                Ok(note) => notes.push(note),
                 Err(diagnostic) => diagnostics.push(diagnostic),
             }
         }
-        Ok(Scan { notes: sources, attachments, diagnostics })
+        Ok(Scan { notes, attachments, diagnostics })
     }
 
     /// `/`-separated path relative to the content folder.
@@ -238,8 +223,34 @@ pub struct Attachment {
 }
 
 #[derive(Debug, Default)]
-pub struct Scan {
-    pub notes: Vec<SourceFile>,
+pub struct Scan<T> {
+    pub notes: Vec<T>,
     pub attachments: Vec<Attachment>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One note's bytes and modification time, from one open, one fstat and reads of the size fstat gave (std's
+/// `read_to_end` would ask the size again and probe for more); a file that grows meanwhile is read in full on the
+/// next build.
+fn read_note(relative: String, path: &Path) -> Result<SourceFile, Diagnostic> {
+    let read = || -> std::io::Result<(Vec<u8>, Option<SystemTime>)> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let metadata = file.metadata()?;
+        let mut bytes = vec![0; metadata.len() as usize];
+        let mut filled = 0;
+        while filled < bytes.len() {
+            match file.read(&mut bytes[filled..])? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        bytes.truncate(filled);
+        Ok((bytes, metadata.modified().ok()))
+    };
+    match read() {
+        Ok((bytes, modified)) => Ok(SourceFile { path: relative, bytes, modified }),
+        Err(e) => Err(Diagnostic::new(&relative, 0, Severity::Error, Kind::Read, format!("cannot read the note: {e}"))
+            .hint("check the file's permissions")),
+    }
 }

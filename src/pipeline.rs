@@ -36,12 +36,9 @@ pub fn build(
 ) -> anyhow::Result<Built> {
     let started = Instant::now();
     let mut timings = Timings::new(started);
-    let scan = layout.scan()?;
-    timings.lap("scan");
-    let mut diagnostics = scan.diagnostics;
     let base_path = config.base_path();
-
-    let bar = if progress { ProgressBar::new(scan.notes.len() as u64 * 2) } else { ProgressBar::hidden() };
+    // The count of notes is known only once the walk ends: the bar grows as notes are found.
+    let bar = if progress { ProgressBar::new(0) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -49,26 +46,26 @@ pub fn build(
     );
     bar.set_prefix("building");
 
-    // Compiling the templates is serial work; do it while the notes are parsed.
+    // Each note is parsed as soon as it is read, while the walk goes on; compiling the templates is serial
+    // work done meanwhile.
     let overrides = layout.template_overrides()?;
     let mut template_problems = Vec::new();
-    let (notes, templates): (Vec<Note>, Templates) = rayon::join(
+    let (scan, templates) = rayon::join(
         || {
-            scan.notes
-                .par_iter()
-                .map(|source| {
-                    let note = note::parse(&source.path, &source.bytes, &base_path, config.publish_mode);
-                    bar.inc(1);
-                    note
-                })
-                .collect()
+            layout.scan(|source| {
+                bar.inc_length(2);
+                let note = note::parse(&source.path, &source.bytes, &base_path, config.publish_mode);
+                bar.inc(1);
+                (note, source.modified)
+            })
         },
         || Templates::new(&overrides, &mut template_problems),
     );
+    let scan = scan?;
+    let mut diagnostics = scan.diagnostics;
     diagnostics.extend(template_problems);
-    timings.lap("parse");
-    let modified: Vec<_> = scan.notes.iter().map(|s| s.modified).collect();
-    drop(scan.notes);
+    timings.lap("scan and parse");
+    let (notes, modified): (Vec<Note>, Vec<_>) = scan.notes.into_iter().unzip();
     for note in &notes {
         diagnostics.extend(note.diagnostics.iter().cloned());
     }
