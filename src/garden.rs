@@ -162,7 +162,9 @@ impl Layout {
         let mut templates = Vec::new();
         for entry in WalkDir::new(dir).sort_by_file_name() {
             let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
-            if entry.file_type().is_file() {
+            let file_name = entry.file_name().to_string_lossy();
+            // Notes about the templates (a README, `CONTEXT.md`), dot files and editor leftovers are not templates.
+            if entry.file_type().is_file() && !is_note(&file_name) && !is_ignored(&file_name) {
                 let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
                 let name = name.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
                 let text = std::fs::read_to_string(entry.path())
