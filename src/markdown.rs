@@ -181,7 +181,8 @@ struct Renderer<'a> {
     in_code_block: bool,
     /// Closing markers for blocks with ids, by the index of their starting event's matching end.
     block_end_at: HashMap<usize, (usize, BlockClose)>,
-    newline_offsets: Vec<usize>,
+    /// The last (byte offset, line) asked for: links come in document order, so lines are counted onwards.
+    line_cursor: (usize, usize),
 }
 
 #[derive(Clone, Copy)]
@@ -230,12 +231,16 @@ impl<'a> Renderer<'a> {
             open_link: None,
             in_code_block: false,
             block_end_at: HashMap::new(),
-            newline_offsets: source.match_indices('\n').map(|(i, _)| i).collect(),
+            line_cursor: (0, 1),
         }
     }
 
-    fn line_of(&self, offset: usize) -> usize {
-        self.newline_offsets.partition_point(|&nl| nl < offset) + 1
+    fn line_of(&mut self, offset: usize) -> usize {
+        let (from, line) = if offset >= self.line_cursor.0 { self.line_cursor } else { (0, 1) };
+        let offset = offset.min(self.source.len());
+        let line = line + self.source.as_bytes()[from..offset].iter().filter(|&&b| b == b'\n').count();
+        self.line_cursor = (offset, line);
+        line
     }
 
     /// Finds `^block-id`s at the end of paragraphs and list items, and stand-alone ones after a list, table or
@@ -642,13 +647,14 @@ impl<'a> Renderer<'a> {
         };
         let (target, fragment) = (decode(target), fragment.map(decode));
         let n = self.result.links.len();
+        let line = self.line_of(offset);
         self.result.links.push(RawLink {
             kind,
             target,
             fragment,
             label: String::new(),
             explicit_label,
-            line: self.line_of(offset),
+            line,
             width: None,
             height: None,
             context: Vec::new(),

@@ -20,8 +20,9 @@ pub fn run(path: &Path, out: Option<&Path>) -> anyhow::Result<()> {
         pipeline::build(&layout, &config, RenderOptions::default(), std::io::stderr().is_terminal(), &|file| {
             writer.put(file)
         })?;
-    let stats = writer.finish().with_context(|| format!("cannot write the site to `{}`", layout.out.display()))?;
-    let (errors, warnings) = report(&built.diagnostics);
+    // Printing thousands of warnings and recording what was written are independent; do both at once.
+    let (stats, (errors, warnings)) = rayon::join(|| writer.finish(), || report(&built.diagnostics));
+    let stats = stats.with_context(|| format!("cannot write the site to `{}`", layout.out.display()))?;
     eprintln!(
         "built {} ({} published) into {}: {} ({} written, {} unchanged, {} removed), {}, {} in {:.2}s",
         plural(built.notes, "note"),
