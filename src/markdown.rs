@@ -238,7 +238,7 @@ impl<'a> Renderer<'a> {
     fn line_of(&mut self, offset: usize) -> usize {
         let (from, line) = if offset >= self.line_cursor.0 { self.line_cursor } else { (0, 1) };
         let offset = offset.min(self.source.len());
-        let line = line + self.source.as_bytes()[from..offset].iter().filter(|&&b| b == b'\n').count();
+        let line = line + memchr::memchr_iter(b'\n', &self.source.as_bytes()[from..offset]).count();
         self.line_cursor = (offset, line);
         line
     }
