@@ -353,6 +353,7 @@ impl Renderer<'_, '_> {
             ("created", date_value(dates.created)),
             ("updated", date_value(dates.updated)),
             ("date", date_value(dates.date)),
+            ("dates_html", dates_html(dates).into()),
             ("toc", toc.into()),
             ("toc_html", toc_html.into()),
             ("backlinks", backlinks.into()),
@@ -739,6 +740,21 @@ fn encode_path(path: &str) -> String {
 
 fn index_file(url: &str) -> String {
     format!("{url}index.html")
+}
+
+/// The note's dates as `<li>` elements ready for a `<ul>`; empty when it has none. See [`toc_html`].
+fn dates_html(dates: &crate::site::Dates) -> String {
+    let mut html = String::new();
+    for (label, date) in [("Published", dates.date), ("Created", dates.created), ("Updated", dates.updated)] {
+        if let Some(d) = date {
+            html.push_str(&format!(
+                "\n        <li>{label} <time datetime=\"{}\">{}</time></li>",
+                d.to_rfc3339(),
+                d.format("%Y-%m-%d")
+            ));
+        }
+    }
+    html
 }
 
 fn date_value(date: Option<chrono::DateTime<chrono::FixedOffset>>) -> Value {

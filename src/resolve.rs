@@ -221,6 +221,11 @@ impl LinkIndex {
     }
 }
 
+/// Whether a path has an empty, `.` or `..` part (one pass over its bytes: this runs twice per link).
+fn needs_normalising(path: &str) -> bool {
+    path.as_bytes().split(|&b| b == b'/').any(|part| matches!(part, b"" | b"." | b".."))
+}
+
 /// `folder` + `relative`, with `.` and `..` applied; `None` if it climbs out of the garden.
 fn join(folder: &str, relative: &str) -> Option<String> {
     if relative.starts_with('/') {
@@ -240,7 +245,7 @@ fn normalise(path: &str) -> Option<String> {
 /// [`normalise`] for a path the caller owns already: most paths have nothing to normalise and are returned as
 /// they are.
 fn normalise_owned(path: String) -> Option<String> {
-    if !path.is_empty() && !path.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+    if !needs_normalising(&path) {
         return Some(path);
     }
     let mut parts: Vec<&str> = Vec::new();
