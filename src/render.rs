@@ -203,7 +203,20 @@ pub fn render_site(
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let renderer = Renderer { site, templates, items, item_html, sort_keys, globals };
+    // Every note of a folder has the same breadcrumbs.
+    let crumbs = site
+        .folders
+        .par_iter()
+        .map(|(folder_key, folder)| {
+            let both = [true, false].map(|include_last| {
+                let crumbs = breadcrumbs(site, &folder.path, include_last);
+                let html = breadcrumbs_html(&crumbs);
+                (crumbs, html)
+            });
+            (folder_key.clone(), both)
+        })
+        .collect();
+    let renderer = Renderer { site, templates, items, item_html, sort_keys, globals, crumbs };
     let keep = |(file, problems): (Option<OutputFile>, Vec<Diagnostic>)| {
         if let Some(file) = file {
             emit(file);
@@ -248,6 +261,8 @@ struct Renderer<'s, 'a> {
     item_html: Vec<[String; 2]>,
     /// What lists sort notes by: the title, case-insensitively.
     sort_keys: Vec<String>,
+    /// By folder key: its breadcrumbs with the folder itself and without, and their HTML.
+    crumbs: rustc_hash::FxHashMap<String, [(Vec<Value>, String); 2]>,
     /// The values every template sees, but `page_url`.
     globals: serde_json::Map<String, Value>,
 }
@@ -299,8 +314,7 @@ impl Renderer<'_, '_> {
         let named = self.templates.named;
         let tags_html = tags_html(&self.items[i]["tags"], "\n        ").into();
         let tags = if named.tags { self.items[i]["tags"].clone() } else { Value::Array(Vec::new()) };
-        let breadcrumbs = self.breadcrumbs(&note.folder, !self.is_folder_note(i));
-        let breadcrumbs_html = breadcrumbs_html(&breadcrumbs).into();
+        let (breadcrumbs, breadcrumbs_html) = self.breadcrumbs(&key(&note.folder), !self.is_folder_note(i));
         let headings = &note.body.headings;
         // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
         let top = headings.iter().map(|h| h.level).min().unwrap_or(1);
@@ -318,14 +332,14 @@ impl Renderer<'_, '_> {
         let toc_html = toc_html(headings.iter().map(|h| (h.level - top, h.id.as_str(), h.text.as_str())));
         // One entry per linking note, with the sentence of its first link here, sorted by title.
         let mut seen = Vec::new();
-        let mut linking: Vec<(String, usize, String)> = Vec::new();
+        let mut linking: Vec<(&str, usize, String)> = Vec::new();
         for &(from, link) in &site.backlinks[i] {
             if !seen.contains(&from) {
                 seen.push(from);
-                linking.push((key(site.notes[from].title()), from, page::context_html(site, from, link)));
+                linking.push((&self.sort_keys[from], from, page::context_html(site, from, link)));
             }
         }
-        linking.sort_by(|a, b| a.0.cmp(&b.0));
+        linking.sort_by(|a, b| a.0.cmp(b.0));
         let backlinks_html = backlinks_html(
             linking
                 .iter()
@@ -359,31 +373,22 @@ impl Renderer<'_, '_> {
             ("backlinks", backlinks.into()),
             ("backlinks_html", backlinks_html.into()),
             ("tags_html", tags_html),
-            ("breadcrumbs_html", breadcrumbs_html),
-            ("breadcrumbs", if named.breadcrumbs { breadcrumbs } else { Vec::new() }.into()),
+            ("breadcrumbs_html", breadcrumbs_html.into()),
+            ("breadcrumbs", if named.breadcrumbs { breadcrumbs.to_vec() } else { Vec::new() }.into()),
             ("extra", Value::Object(note.meta.extra.clone())),
         ])
     }
 
-    fn breadcrumbs(&self, folder: &str, include_last: bool) -> Vec<Value> {
-        let mut crumbs = vec![json!({ "title": "Home", "url": self.site.url("") })];
-        let parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-        let upto = if include_last { parts.len() } else { parts.len().saturating_sub(1) };
-        for depth in 1..=upto {
-            let path = parts[..depth].join("/");
-            if let Some(f) = self.site.folders.get(&key(&path)) {
-                crumbs.push(object([("title", self.folder_title(f).into()), ("url", self.site.url(&f.url).into())]));
-            }
-        }
-        crumbs
+    fn folder_title(&self, folder: &crate::site::Folder) -> String {
+        folder_title(self.site, folder)
     }
 
-    fn folder_title(&self, folder: &crate::site::Folder) -> String {
-        match folder.note {
-            Some(n) => self.site.notes[n].title().to_string(),
-            None if folder.path.is_empty() => self.site.config.title.clone(),
-            None => folder.path.rsplit('/').next().unwrap_or(&folder.path).to_string(),
-        }
+    /// The breadcrumbs down to `folder` (its key), with the folder itself or without, and their HTML.
+    fn breadcrumbs(&self, folder: &str, include_last: bool) -> (&[Value], &str) {
+        self.crumbs.get(folder).map_or((&[], ""), |both| {
+            let (crumbs, html) = &both[usize::from(!include_last)];
+            (crumbs.as_slice(), html.as_str())
+        })
     }
 
     /// `list.items` and `list.items_html` for these notes, sorted by title; on tag pages (`with_tags` false)
@@ -452,7 +457,7 @@ impl Renderer<'_, '_> {
             ("url", site.url(&folder.url).into()),
             ("content", content.into()),
             ("note", note.unwrap_or(Value::Null)),
-            ("breadcrumbs", (if is_home { Vec::new() } else { self.breadcrumbs(&folder.path, false) }).into()),
+            ("breadcrumbs", (if is_home { Vec::new() } else { breadcrumbs(site, &folder.path, false) }).into()),
             ("children", children.into()),
             ("items_html", items_html),
             ("items", items),
@@ -591,6 +596,28 @@ impl Renderer<'_, '_> {
         urls.extend(site.tags.values().map(|t| entry(&t.url, String::new())));
         self.simple("sitemap.xml", "sitemap.xml", object([("sitemap", object([("urls", urls.into())]))]))
     }
+}
+
+fn folder_title(site: &Site, folder: &crate::site::Folder) -> String {
+    match folder.note {
+        Some(n) => site.notes[n].title().to_string(),
+        None if folder.path.is_empty() => site.config.title.clone(),
+        None => folder.path.rsplit('/').next().unwrap_or(&folder.path).to_string(),
+    }
+}
+
+/// The breadcrumbs from the home page down to `folder` (with it, or down to its parent).
+fn breadcrumbs(site: &Site, folder: &str, include_last: bool) -> Vec<Value> {
+    let mut crumbs = vec![json!({ "title": "Home", "url": site.url("") })];
+    let parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+    let upto = if include_last { parts.len() } else { parts.len().saturating_sub(1) };
+    for depth in 1..=upto {
+        let path = parts[..depth].join("/");
+        if let Some(f) = site.folders.get(&key(&path)) {
+            crumbs.push(object([("title", folder_title(site, f).into()), ("url", site.url(&f.url).into())]));
+        }
+    }
+    crumbs
 }
 
 /// A note as list pages show it.
