@@ -119,6 +119,11 @@ impl LinkIndex {
 
     /// Resolves `target` written in a note in folder `from_folder` (relative to the content folder).
     pub fn resolve(&self, from_folder: &str, target: &str) -> Resolution {
+        self.resolve_from_key(&key(from_folder), target)
+    }
+
+    /// [`LinkIndex::resolve`] with the linking note's folder already through [`key`], for many links of one note.
+    pub fn resolve_from_key(&self, folder_key: &str, target: &str) -> Resolution {
         let none = Resolution { target: None, others: Vec::new() };
         let raw: std::borrow::Cow<str> =
             if target.contains('\\') { target.trim().replace('\\', "/").into() } else { target.trim().into() };
@@ -130,8 +135,7 @@ impl LinkIndex {
         let lowered = key(cleaned);
 
         // 1. Relative to the note, then 2. from the garden root.
-        let folder_key = key(from_folder);
-        let relative = join(&folder_key, &lowered);
+        let relative = join(folder_key, &lowered);
         let rooted = normalise(lowered.trim_start_matches('/'));
         for candidate in [relative, rooted].into_iter().flatten() {
             if !wants_folder {
@@ -157,7 +161,7 @@ impl LinkIndex {
                 if let [only] = candidates.as_slice() {
                     return self.found(*only, Vec::new());
                 }
-                return self.choose(&folder_key, &wanted, candidates);
+                return self.choose(folder_key, &wanted, candidates);
             }
         }
 
@@ -170,7 +174,7 @@ impl LinkIndex {
 
         // 5. A folder.
         if let Some(folder) =
-            [join(&folder_key, &lowered), normalise(&lowered)].into_iter().flatten().find(|f| self.folders.contains(f))
+            [join(folder_key, &lowered), normalise(&lowered)].into_iter().flatten().find(|f| self.folders.contains(f))
         {
             return Resolution { target: Some(self.folder(&folder)), others: Vec::new() };
         }

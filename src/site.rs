@@ -232,6 +232,7 @@ impl<'a> Site<'a> {
     fn resolve_note(&self, index: &LinkIndex, i: usize) -> Resolved {
         let note = &self.notes[i];
         let mut out = Resolved::default();
+        let folder_key = key(&note.folder);
         for (n, link) in note.body.links.iter().enumerate() {
             let written = || describe(&link.target, link.fragment.as_deref());
             let warn = |kind: Kind, message: String, hint: &str| {
@@ -240,7 +241,7 @@ impl<'a> Site<'a> {
             let target = if link.target.is_empty() {
                 Some(Target::Note(i))
             } else {
-                let r = index.resolve(&note.folder, &link.target);
+                let r = index.resolve_from_key(&folder_key, &link.target);
                 if let (false, Some(chosen)) = (r.others.is_empty(), r.target.as_ref().map(|t| self.target_path(t))) {
                     // Naming the candidates is safe only if they are published.
                     let visible: Vec<String> =
