@@ -10,6 +10,19 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in the `mi_option_t` enum of the mimalloc that `libmimalloc-sys` bundles (its Rust
+/// bindings lack the name); the test below checks that this index still holds that option.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// For a one-shot command: keep freed memory for reuse instead of handing it back to the system. A build frees
+/// and reallocates hundreds of megabytes; returned memory comes back as fresh pages the kernel must zero, which
+/// took a tenth of a 10,000-note build's CPU time. The process ends soon anyway.
+fn keep_freed_memory() {
+    // SAFETY: mi_option_set only stores a number in mimalloc's option table (atomically); any value is valid for
+    // this option, and -1 means "never purge".
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
 /// Loam: a local-first publisher for knowledge gardens.
 #[derive(Parser)]
 #[command(version, about)]
@@ -44,6 +57,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Build { .. } | Command::Check { .. }) {
+        keep_freed_memory();
+    }
     let result = match cli.command {
         Command::Init { dir } => loam::cmd::init::run(&dir).map(|()| true),
         Command::Build { path, out } => loam::cmd::build::run(&path, out.as_deref()).map(|()| true),
@@ -56,5 +72,17 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_delay_option_is_where_we_think() {
+        // The bundled mimalloc's default purge delay is 1000 ms; no neighbouring option has that default.
+        // SAFETY: mi_option_get only reads mimalloc's option table.
+        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) }, 1000);
     }
 }
