@@ -11,7 +11,7 @@ mod context;
 mod inline;
 mod math;
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
@@ -169,7 +169,7 @@ struct Renderer<'a> {
     out: Vec<Event<'a>>,
     result: Rendered,
     frames: Vec<Frame>,
-    heading_ids: std::collections::HashSet<String>,
+    heading_ids: HashSet<String>,
     /// Open block quotes: `Some` for callouts.
     quotes: Vec<Option<CalloutEnd>>,
     /// The closing tag of a callout title still open (`</div>` or `</summary>`).
@@ -218,19 +218,19 @@ impl<'a> Renderer<'a> {
             source,
             base_path,
             events,
-            block_at: HashMap::new(),
+            block_at: HashMap::default(),
             skip,
             has_links,
             out: Vec::with_capacity(events_len + events_len / 4 + 16),
             result: Rendered::default(),
             frames: Vec::new(),
-            heading_ids: std::collections::HashSet::new(),
+            heading_ids: HashSet::default(),
             quotes: Vec::new(),
             callout_title_open: None,
             link_depth: 0,
             open_link: None,
             in_code_block: false,
-            block_end_at: HashMap::new(),
+            block_end_at: HashMap::default(),
             line_cursor: (0, 1),
         }
     }
@@ -579,7 +579,7 @@ impl<'a> Renderer<'a> {
 
     /// A run of text from the document: most runs hold no Obsidian syntax and pass through without copying.
     fn text_run(&mut self, text: &CowStr<'a>) {
-        if !text.contains(['=', '#']) {
+        if memchr::memchr2(b'=', b'#', text.as_bytes()).is_none() {
             self.push_text_segment(text);
             self.out.push(Event::Text(text.clone()));
             return;

@@ -117,12 +117,15 @@ fn decode(path: &str, bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> String
             String::from_utf8_lossy(bytes).into_owned()
         }
     };
-    // NUL starts the markers of the first rendering stage (markdown.rs); CommonMark replaces it anyway.
-    if text.contains('\0') {
-        text = text.replace('\0', "\u{FFFD}");
-    }
-    if text.contains('\r') {
-        text = text.replace("\r\n", "\n").replace('\r', "\n");
+    // One pass finds whether there is anything to replace; most notes have neither.
+    if memchr::memchr2(b'\0', b'\r', text.as_bytes()).is_some() {
+        // NUL starts the markers of the first rendering stage (markdown.rs); CommonMark replaces it anyway.
+        if text.contains('\0') {
+            text = text.replace('\0', "\u{FFFD}");
+        }
+        if text.contains('\r') {
+            text = text.replace("\r\n", "\n").replace('\r', "\n");
+        }
     }
     text
 }
