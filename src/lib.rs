@@ -33,7 +33,8 @@
 //! - One bad note never stops a build: every problem is a [`diagnostic::Diagnostic`] and the note is still built.
 //! - Nothing outside the output folder is ever written, and in it only files Loam wrote before are removed.
 //! - Everything but `garden.rs`, `output.rs`, `pipeline.rs` and `cmd/` is pure: values in, values out.
-//! - A note's first-stage rendering depends on its bytes and the base path only, so it can be cached by hash.
+//! - A note's first-stage rendering depends on its bytes, the base path and the publish mode only, so it can be
+//!   cached by its hash (a change of `publish_mode` or `base_url` in loam.toml invalidates every entry).
 
 pub mod cmd;
 pub mod config;

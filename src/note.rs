@@ -1,7 +1,7 @@
 //! One note: its source text read into frontmatter and a first-stage rendering. Pure: bytes in, [`Note`] out.
 //!
-//! Everything here depends on the note's own bytes (and the site's base path) only, which is what lets a
-//! later stage cache a parsed note by the hash of its content.
+//! Everything here depends on the note's own bytes (and the site's base path and publish mode) only, which is
+//! what lets a later stage cache a parsed note by the hash of its content.
 
 mod frontmatter;
 
