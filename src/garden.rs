@@ -75,9 +75,9 @@ impl Layout {
         }
     }
 
-    /// Reads every note and lists every attachment. Unreadable entries become diagnostics.
-    /// Finds the notes and attachments, and hands each note to `each` (on any thread) as soon as it is read,
-    /// so that the walk through the folders and the work on the notes overlap. Notes come back in path order.
+    /// Reads every note and lists every attachment; unreadable entries become diagnostics. Each note goes to
+    /// `each` (on any thread) as soon as it is read, so that the walk through the folders and the work on the
+    /// notes overlap. Notes come back in path order.
     pub fn scan<T: Send>(&self, each: impl Fn(SourceFile) -> T + Sync) -> anyhow::Result<Scan<T>> {
         if !self.content.is_dir() {
             bail!("the content folder `{}` does not exist; create it and put notes in it", self.content.display());
