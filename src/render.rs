@@ -226,13 +226,33 @@ pub fn render_site(
     let single =
         |result: Result<OutputFile, Diagnostic>| keep(result.map_or_else(|d| (None, vec![d]), |f| (Some(f), vec![])));
 
-    let notes: Vec<usize> = site.published_notes().filter(|&i| !renderer.is_folder_note(i)).collect();
+    let notes: Vec<usize> = site.published_notes().filter(|&i| site.own_page[i]).collect();
+    // Every page is one job in one parallel loop, so that no core waits at the end of one kind of page for the
+    // slowest page of that kind; the biggest (tag and folder lists) go first.
+    // A folder called `tags` would be published where the tag index is; the tag index keeps that place.
+    let jobs: Vec<Page> = site
+        .tags
+        .values()
+        .map(Page::Tag)
+        .chain(site.folders.values().filter(|f| key(&f.url) != "tags/").map(Page::Folder))
+        .chain(notes.iter().map(|&i| Page::Note(i)))
+        .chain(site.aliases.iter().map(|(url, note)| Page::Alias(url, *note)))
+        .collect();
     // The single pages (sitemap, feed, tag index) are serial work: one thread makes them while the others
-    // render notes.
+    // render the rest.
     let (mut diagnostics, singles) = rayon::join(
-        || notes.par_iter().flat_map_iter(|&i| keep(renderer.note_page(i))).collect::<Vec<_>>(),
         || {
-            let mut diagnostics = single(renderer.tag_index());
+            jobs.par_iter()
+                .flat_map_iter(|job| match *job {
+                    Page::Tag(tag) => keep(renderer.tag_page(tag)),
+                    Page::Folder(folder) => keep(renderer.folder_page(folder)),
+                    Page::Note(i) => keep(renderer.note_page(i)),
+                    Page::Alias(url, note) => single(renderer.alias_page(url, note)),
+                })
+                .collect::<Vec<_>>()
+        },
+        || {
+            let mut diagnostics = keep(renderer.tag_index());
             diagnostics.extend(single(renderer.simple("404.html", "404.html", json!({}))));
             diagnostics.extend(single(renderer.feed()));
             diagnostics.extend(single(renderer.sitemap(&notes)));
@@ -240,16 +260,32 @@ pub fn render_site(
         },
     );
     diagnostics.extend(singles);
-    // A folder called `tags` would be published where the tag index is; the tag index keeps that place.
-    let folders: Vec<_> = site.folders.values().filter(|f| key(&f.url) != "tags/").collect();
-    diagnostics.par_extend(folders.par_iter().flat_map_iter(|f| keep(renderer.folder_page(f))));
-    let tags: Vec<_> = site.tags.values().collect();
-    diagnostics.par_extend(tags.par_iter().flat_map_iter(|t| single(renderer.tag_page(t))));
-    diagnostics
-        .par_extend(site.aliases.par_iter().flat_map_iter(|(url, note)| single(renderer.alias_page(url, *note))));
     // Dropping the summaries is serial work too.
     rayon::spawn(move || drop(renderer.items));
     diagnostics
+}
+
+/// A rendered page and the problems found on the way; a page whose template failed is one more problem.
+fn with_problems(
+    page: Result<OutputFile, Diagnostic>,
+    mut diagnostics: Vec<Diagnostic>,
+) -> (Option<OutputFile>, Vec<Diagnostic>) {
+    match page {
+        Ok(file) => (Some(file), diagnostics),
+        Err(d) => {
+            diagnostics.push(d);
+            (None, diagnostics)
+        }
+    }
+}
+
+/// One page to render.
+enum Page<'s> {
+    Tag(&'s crate::site::Tag),
+    Folder(&'s crate::site::Folder),
+    Note(usize),
+    /// (URL of the redirect page, the note it points at)
+    Alias(&'s str, usize),
 }
 
 struct Renderer<'s, 'a> {
@@ -423,21 +459,15 @@ impl Renderer<'_, '_> {
         let mut diagnostics = Vec::new();
         let note = self.note_value(i, &mut diagnostics);
         let url = &self.site.urls[i];
-        let result = self.render("note.html", index_file(url), url, object([("note", note)]), &self.site.notes[i].path);
-        match result {
-            Ok(file) => (Some(file), diagnostics),
-            Err(d) => {
-                diagnostics.push(d);
-                (None, diagnostics)
-            }
-        }
+        let page = self.render("note.html", index_file(url), url, object([("note", note)]), &self.site.notes[i].path);
+        with_problems(page, diagnostics)
     }
 
     fn folder_page(&self, folder: &crate::site::Folder) -> (Option<OutputFile>, Vec<Diagnostic>) {
         let site = self.site;
         let mut diagnostics = Vec::new();
         let is_home = folder.path.is_empty();
-        let note = folder.note.map(|n| self.note_value(n, &mut diagnostics));
+        let (note, content) = self.page_note(folder.note, &mut diagnostics);
         let children: Vec<Value> = folder
             .children
             .iter()
@@ -445,41 +475,31 @@ impl Renderer<'_, '_> {
             .map(|f| json!({ "title": self.folder_title(f), "url": site.url(&f.url), "count": f.count }))
             .collect();
         // The home page with its own index.md is that note; otherwise pages list what the folder holds.
-        let (children, (items, items_html)) = if is_home && note.is_some() {
+        let (children, (items, items_html)) = if is_home && folder.note.is_some() {
             (Vec::new(), (Value::Array(Vec::new()), "".into()))
         } else {
             (children, self.items(&folder.notes, true))
         };
-        let content = note.as_ref().and_then(|n| n["content"].as_str()).unwrap_or_default().to_string();
         let list = object([
             ("kind", (if is_home { "home" } else { "folder" }).into()),
             ("title", self.folder_title(folder).into()),
             ("url", site.url(&folder.url).into()),
-            ("content", content.into()),
-            ("note", note.unwrap_or(Value::Null)),
+            ("content", content),
+            ("note", note),
             ("breadcrumbs", (if is_home { Vec::new() } else { breadcrumbs(site, &folder.path, false) }).into()),
             ("children", children.into()),
             ("items_html", items_html),
             ("items", items),
         ]);
         let source = folder.note.map_or_else(|| folder.path.clone(), |n| site.notes[n].path.clone());
-        match self.render(
-            "list.html",
-            index_file(&folder.url),
-            &folder.url,
-            object([("list", with_breadcrumbs_html(list))]),
-            &source,
-        ) {
-            Ok(file) => (Some(file), diagnostics),
-            Err(d) => {
-                diagnostics.push(d);
-                (None, diagnostics)
-            }
-        }
+        let list = object([("list", with_breadcrumbs_html(list))]);
+        with_problems(self.render("list.html", index_file(&folder.url), &folder.url, list, &source), diagnostics)
     }
 
-    fn tag_page(&self, tag: &crate::site::Tag) -> Result<OutputFile, Diagnostic> {
+    fn tag_page(&self, tag: &crate::site::Tag) -> (Option<OutputFile>, Vec<Diagnostic>) {
         let site = self.site;
+        let mut diagnostics = Vec::new();
+        let (note, content) = self.page_note(tag.note, &mut diagnostics);
         let children: Vec<Value> = tag
             .children
             .iter()
@@ -491,8 +511,8 @@ impl Renderer<'_, '_> {
             ("kind", "tag".into()),
             ("title", format!("#{}", tag.name).into()),
             ("url", site.url(&tag.url).into()),
-            ("content", "".into()),
-            ("note", Value::Null),
+            ("content", content),
+            ("note", note),
             (
                 "breadcrumbs",
                 json!([{ "title": "Home", "url": site.url("") }, { "title": "Tags", "url": site.url("tags/") }]),
@@ -501,17 +521,28 @@ impl Renderer<'_, '_> {
             ("items_html", items_html),
             ("items", items),
         ]);
-        self.render(
+        let source = tag.note.map_or("tags", |n| site.notes[n].path.as_str());
+        let page = self.render(
             "list.html",
             index_file(&tag.url),
             &tag.url,
             object([("list", with_breadcrumbs_html(list))]),
-            "tags",
-        )
+            source,
+        );
+        with_problems(page, diagnostics)
     }
 
-    fn tag_index(&self) -> Result<OutputFile, Diagnostic> {
+    /// `list.note` and `list.content` of a list page that stands for a note (a folder's `index.md`, a tag's note).
+    fn page_note(&self, note: Option<usize>, diagnostics: &mut Vec<Diagnostic>) -> (Value, Value) {
+        let note = note.map(|n| self.note_value(n, diagnostics));
+        let content = note.as_ref().and_then(|n| n["content"].as_str()).unwrap_or_default().to_string();
+        (note.unwrap_or(Value::Null), content.into())
+    }
+
+    fn tag_index(&self) -> (Option<OutputFile>, Vec<Diagnostic>) {
         let site = self.site;
+        let mut diagnostics = Vec::new();
+        let (note, content) = self.page_note(site.tag_index_note, &mut diagnostics);
         let mut children: Vec<Value> =
             site.tags.values().map(|t| json!({ "title": t.name, "url": site.url(&t.url), "count": t.count })).collect();
         children.sort_by_cached_key(|t| t["title"].as_str().map(key));
@@ -519,20 +550,22 @@ impl Renderer<'_, '_> {
             ("kind", "tags".into()),
             ("title", "Tags".into()),
             ("url", site.url("tags/").into()),
-            ("content", "".into()),
-            ("note", Value::Null),
+            ("content", content),
+            ("note", note),
             ("breadcrumbs", json!([{ "title": "Home", "url": site.url("") }])),
             ("children", children.into()),
             ("items_html", "".into()),
             ("items", Value::Array(Vec::new())),
         ]);
-        self.render(
+        let source = site.tag_index_note.map_or("tags", |n| site.notes[n].path.as_str());
+        let page = self.render(
             "list.html",
             "tags/index.html".into(),
             "tags/",
             object([("list", with_breadcrumbs_html(list))]),
-            "tags",
-        )
+            source,
+        );
+        with_problems(page, diagnostics)
     }
 
     fn alias_page(&self, url: &str, note: usize) -> Result<OutputFile, Diagnostic> {

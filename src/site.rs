@@ -58,6 +58,9 @@ pub struct Tag {
     pub count: usize,
     /// Keys of the tags one level below.
     pub children: Vec<String>,
+    /// A published note whose own URL is this tag's page (`tags/plugin.md` for `#plugin`, as in Quartz): its
+    /// text heads the tag page, which then stands for the note.
+    pub note: Option<usize>,
     last_counted: Option<usize>,
 }
 
@@ -111,6 +114,11 @@ pub struct Site<'a> {
     /// Alias redirect pages: (URL path, note).
     pub aliases: Vec<(String, usize)>,
     pub attachment_used: Vec<bool>,
+    /// Whether a published note gets a page of its own, rather than being the text of a folder's, a tag's or
+    /// the tag index's page that has its URL.
+    pub own_page: Vec<bool>,
+    /// A published note at `tags/` (its text heads the tag index).
+    pub tag_index_note: Option<usize>,
     pub dates: Vec<Dates>,
     pub diagnostics: Vec<Diagnostic>,
     by_path: HashMap<&'a str, usize>,
@@ -141,6 +149,8 @@ impl<'a> Site<'a> {
             folders: BTreeMap::new(),
             aliases: Vec::new(),
             attachment_used: vec![false; attachments.len()],
+            own_page: Vec::new(),
+            tag_index_note: None,
             dates,
             diagnostics: Vec::new(),
             by_path: notes.iter().enumerate().map(|(i, n)| (n.path.as_str(), i)).collect(),
@@ -152,6 +162,7 @@ impl<'a> Site<'a> {
         let (resolved, tags) = rayon::join(|| site.resolve_all(), || collect_tags(notes, &site.published));
         site.add_links(resolved);
         site.tags = tags;
+        site.claim_shared_urls();
         site.collect_aliases();
         site
     }
@@ -399,6 +410,35 @@ impl<'a> Site<'a> {
                 folder.note = Some(i);
             } else {
                 folder.notes.push(i);
+            }
+        }
+    }
+
+    /// A note whose URL is also the page of a folder (`a.md` beside `a/`), a tag (`tags/plugin.md`) or the tag
+    /// index becomes the text of that page, the way `index.md` is its folder's: no page is written twice and no
+    /// note is lost. `own_page` records which notes still get a page of their own.
+    fn claim_shared_urls(&mut self) {
+        self.own_page = self.published.clone();
+        let folder_by_url: HashMap<String, String> =
+            self.folders.iter().map(|(k, f)| (key(&f.url), k.clone())).collect();
+        let tag_by_url: HashMap<String, String> = self.tags.iter().map(|(k, t)| (key(&t.url), k.clone())).collect();
+        for i in 0..self.notes.len() {
+            if !self.published[i] {
+                continue;
+            }
+            let url = key(&self.urls[i]);
+            if url == "tags/" {
+                if self.tag_index_note.is_none() {
+                    self.tag_index_note = Some(i);
+                }
+                self.own_page[i] = false;
+            } else if let Some(tag) = tag_by_url.get(&url).and_then(|k| self.tags.get_mut(k)) {
+                tag.note.get_or_insert(i);
+                self.own_page[i] = false;
+            } else if let Some(folder) = folder_by_url.get(&url).and_then(|k| self.folders.get_mut(k)) {
+                // `index.md` claimed its folder already in `collect_folders`.
+                folder.note.get_or_insert(i);
+                self.own_page[i] = folder.note != Some(i);
             }
         }
     }

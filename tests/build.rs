@@ -590,3 +590,26 @@ fn a_template_that_loops_over_backlinks_tags_and_breadcrumbs_gets_them() {
     assert_eq!(run.page("f/index.html"), "a#x#y,");
     assert_eq!(run.page("tags/x/index.html"), "a,");
 }
+
+#[test]
+fn a_note_whose_url_is_a_folder_or_tag_page_becomes_its_text_and_nothing_is_written_twice() {
+    let garden = Garden::new();
+    garden
+        .file("loam.toml", "")
+        .file("content/Area.md", "All about the area.")
+        .file("content/Area/inside.md", "Inside #plugin")
+        .file("content/tags/plugin.md", "What plugins are.")
+        .file("content/tags.md", "Every tag we use.");
+    let run = garden.build().ok();
+    let area = run.page("area/index.html");
+    assert!(area.contains("All about the area.") && area.contains("inside/"), "{area}");
+    let tag = run.page("tags/plugin/index.html");
+    assert!(tag.contains("What plugins are.") && tag.contains("/area/inside/"), "{tag}");
+    assert!(run.page("tags/index.html").contains("Every tag we use."));
+    let manifest = run.page(".loam-manifest");
+    let mut paths: Vec<&str> = manifest.lines().filter_map(|l| l.splitn(3, ' ').nth(2)).collect();
+    let count = paths.len();
+    paths.dedup();
+    assert_eq!(paths.len(), count, "a file was written twice:\n{manifest}");
+    assert_eq!(run.dangling_links("/"), Vec::<String>::new());
+}
