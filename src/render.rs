@@ -618,7 +618,8 @@ impl Renderer<'_, '_> {
             object([("loc", format!("{base}{}", encode_path(url)).into()), ("lastmod", lastmod.into())])
         };
         let mut urls: Vec<Value> = Vec::with_capacity(notes.len() + site.folders.len() + site.tags.len() + 1);
-        for folder in site.folders.values() {
+        // A folder called `tags` is listed once, as the tag index below.
+        for folder in site.folders.values().filter(|f| key(&f.url) != "tags/") {
             urls.push(entry(&folder.url, String::new()));
         }
         for &i in notes {
