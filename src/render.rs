@@ -36,6 +36,8 @@ pub struct Templates {
     tera: Tera,
     /// Which of the costlier lists in a note's values the templates name (see [`Named`]).
     named: Named,
+    /// Whether `alias.html` is the built-in one (see [`AliasPattern`]).
+    built_in_alias: bool,
 }
 
 /// Lists in `note` that templates may use or not: building them for ten thousand pages that never show them
@@ -111,11 +113,13 @@ impl Templates {
         tera.set_escape_fn(escape_html);
         tera.add_raw_templates(TEMPLATES.iter().copied()).expect("the built-in templates are valid");
         let mut named = Named::in_sources(TEMPLATES.iter().map(|(_, text)| *text));
+        let mut built_in_alias = true;
         if !overrides.is_empty() {
             let mut with_overrides = tera.clone();
             let own = overrides.iter().map(|(name, text)| (name.as_str(), text.as_str()));
             match with_overrides.add_raw_templates(own) {
                 Ok(()) => {
+                    built_in_alias = !overrides.iter().any(|(name, _)| name == "alias.html");
                     tera = with_overrides;
                     let own = overrides.iter().map(|(_, text)| text.as_str());
                     let built_in = TEMPLATES.iter().filter(|(name, _)| !overrides.iter().any(|(own, _)| own == name));
@@ -133,7 +137,7 @@ impl Templates {
                 ),
             }
         }
-        Templates { tera, named }
+        Templates { tera, named, built_in_alias }
     }
 
     /// The page's bytes. Rendering into bytes spares Tera's final check that its output is UTF-8.
@@ -216,7 +220,10 @@ pub fn render_site(
             (folder_key.clone(), both)
         })
         .collect();
-    let renderer = Renderer { site, templates, items, item_html, sort_keys, globals, crumbs };
+    let mut renderer = Renderer { site, templates, items, item_html, sort_keys, globals, crumbs, alias_pattern: None };
+    if templates.built_in_alias {
+        renderer.alias_pattern = AliasPattern::new(&renderer);
+    }
     let keep = |(file, problems): (Option<OutputFile>, Vec<Diagnostic>)| {
         if let Some(file) = file {
             emit(file);
@@ -279,6 +286,43 @@ fn with_problems(
     }
 }
 
+/// The built-in alias page with markers where its three values go. Alias pages differ only in those values,
+/// which the built-in template prints and nothing else; rendering ten thousand of them through Tera cost more
+/// than everything else about them. A garden's own `alias.html` always goes through Tera, and a test checks
+/// that both ways give the same bytes.
+struct AliasPattern {
+    /// Text and markers in turn: `text \0U\0 text \0T\0 …` (U: target URL, T: title, C: canonical URL).
+    rendered: String,
+}
+
+impl AliasPattern {
+    fn new(renderer: &Renderer) -> Option<AliasPattern> {
+        let alias = json!({ "target_url": "\0U\0", "target_title": "\0T\0", "canonical": "\0C\0" });
+        let context = renderer.context("", object([("alias", alias)]));
+        let rendered = String::from_utf8(renderer.templates.render("alias.html", context).ok()?).ok()?;
+        // Every other piece must be one of our markers; a NUL from elsewhere (a title in loam.toml) means Tera.
+        let well_formed = rendered.split('\0').skip(1).step_by(2).all(|m| matches!(m, "U" | "T" | "C"))
+            && rendered.matches('\0').count() % 2 == 0;
+        well_formed.then_some(AliasPattern { rendered })
+    }
+
+    fn fill(&self, target_url: &str, title: &str, canonical: &str) -> Vec<u8> {
+        let mut out = String::with_capacity(self.rendered.len() + 3 * title.len());
+        let mut parts = self.rendered.split('\0');
+        out.push_str(parts.next().unwrap_or_default());
+        while let Some(marker) = parts.next() {
+            let value = match marker {
+                "U" => target_url,
+                "T" => title,
+                _ => canonical,
+            };
+            let _ = escape_html_into(&mut out, value);
+            out.push_str(parts.next().unwrap_or_default());
+        }
+        out.into_bytes()
+    }
+}
+
 /// One page to render.
 enum Page<'s> {
     Tag(&'s crate::site::Tag),
@@ -297,6 +341,8 @@ struct Renderer<'s, 'a> {
     item_html: Vec<[String; 2]>,
     /// What lists sort notes by: the title, case-insensitively.
     sort_keys: Vec<String>,
+    /// The built-in alias page, rendered once (see [`AliasPattern`]).
+    alias_pattern: Option<AliasPattern>,
     /// By folder key: its breadcrumbs with the folder itself and without, and their HTML.
     crumbs: rustc_hash::FxHashMap<String, [(Vec<Value>, String); 2]>,
     /// The values every template sees, but `page_url`.
@@ -570,10 +616,13 @@ impl Renderer<'_, '_> {
 
     fn alias_page(&self, url: &str, note: usize) -> Result<OutputFile, Diagnostic> {
         let target_url = self.site.note_url(note);
+        let title = self.site.notes[note].title();
         // The canonical link is absolute when the garden says where it lives.
         let canonical = format!("{}{}", absolute(self.site), encode_path(&self.site.urls[note]));
-        let alias =
-            json!({ "target_url": target_url, "target_title": self.site.notes[note].title(), "canonical": canonical });
+        if let Some(pattern) = &self.alias_pattern {
+            return Ok(OutputFile::bytes(index_file(url), pattern.fill(target_url, title, &canonical)));
+        }
+        let alias = json!({ "target_url": target_url, "target_title": title, "canonical": canonical });
         self.render("alias.html", index_file(url), url, object([("alias", alias)]), &self.site.notes[note].path)
     }
 

@@ -613,3 +613,28 @@ fn a_note_whose_url_is_a_folder_or_tag_page_becomes_its_text_and_nothing_is_writ
     assert_eq!(paths.len(), count, "a file was written twice:\n{manifest}");
     assert_eq!(run.dangling_links("/"), Vec::<String>::new());
 }
+
+#[test]
+fn alias_pages_are_the_same_bytes_whether_made_from_the_built_in_pattern_or_by_tera() {
+    let notes = [
+        ("content/Tom & Jerry.md", "---\naliases: [\"<Cat> & 'Mouse'\", Tom \"T\" J, Über Ärger]\n---\nText"),
+        ("content/f/Plain.md", "---\naliases: plain alias\n---\nText"),
+    ];
+    let config = "title = \"A <b> & 'c'\"\nbase_url = \"https://example.org/g a/\"\n";
+    let fast = Garden::new();
+    let slow = Garden::new();
+    for garden in [&fast, &slow] {
+        garden.file("loam.toml", config);
+        for (path, text) in notes {
+            garden.file(path, text);
+        }
+    }
+    // The same template as a garden's own goes through Tera every time.
+    slow.file("templates/alias.html", include_str!("../templates/alias.html"));
+    let (fast, slow) = (fast.build().ok(), slow.build().ok());
+    let aliases = ["cat-mouse/index.html", "tom-t-j/index.html", "über-ärger/index.html", "f/plain-alias/index.html"];
+    for alias in aliases {
+        assert_eq!(fast.page(alias), slow.page(alias), "{alias}");
+    }
+    assert!(fast.page("cat-mouse/index.html").contains("Tom &amp; Jerry"));
+}
