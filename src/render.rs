@@ -14,6 +14,10 @@ use crate::page;
 use crate::site::Site;
 use crate::slug::key;
 
+mod pattern;
+
+use pattern::{marker, Pattern, POISON};
+
 /// The built-in templates, compiled into the binary.
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
@@ -36,8 +40,10 @@ pub struct Templates {
     tera: Tera,
     /// Which of the costlier lists in a note's values the templates name (see [`Named`]).
     named: Named,
-    /// Whether `alias.html` is the built-in one (see [`AliasPattern`]).
+    /// Whether `alias.html` is the built-in one, and `note.html` and the `base.html` it extends (see
+    /// [`pattern`]).
     built_in_alias: bool,
+    built_in_note: bool,
 }
 
 /// Lists in `note` that templates may use or not: building them for ten thousand pages that never show them
@@ -113,13 +119,15 @@ impl Templates {
         tera.set_escape_fn(escape_html);
         tera.add_raw_templates(TEMPLATES.iter().copied()).expect("the built-in templates are valid");
         let mut named = Named::in_sources(TEMPLATES.iter().map(|(_, text)| *text));
-        let mut built_in_alias = true;
+        let (mut built_in_alias, mut built_in_note) = (true, true);
         if !overrides.is_empty() {
             let mut with_overrides = tera.clone();
             let own = overrides.iter().map(|(name, text)| (name.as_str(), text.as_str()));
             match with_overrides.add_raw_templates(own) {
                 Ok(()) => {
-                    built_in_alias = !overrides.iter().any(|(name, _)| name == "alias.html");
+                    let own = |name: &str| overrides.iter().any(|(own, _)| own == name);
+                    built_in_alias = !own("alias.html");
+                    built_in_note = !own("note.html") && !own("base.html");
                     tera = with_overrides;
                     let own = overrides.iter().map(|(_, text)| text.as_str());
                     let built_in = TEMPLATES.iter().filter(|(name, _)| !overrides.iter().any(|(own, _)| own == name));
@@ -137,7 +145,7 @@ impl Templates {
                 ),
             }
         }
-        Templates { tera, named, built_in_alias }
+        Templates { tera, named, built_in_alias, built_in_note }
     }
 
     /// The page's bytes. Rendering into bytes spares Tera's final check that its output is UTF-8.
@@ -220,9 +228,22 @@ pub fn render_site(
             (folder_key.clone(), both)
         })
         .collect();
-    let mut renderer = Renderer { site, templates, items, item_html, sort_keys, globals, crumbs, alias_pattern: None };
+    let mut renderer = Renderer {
+        site,
+        templates,
+        items,
+        item_html,
+        sort_keys,
+        globals,
+        crumbs,
+        alias_pattern: None,
+        note_patterns: None,
+    };
     if templates.built_in_alias {
-        renderer.alias_pattern = AliasPattern::new(&renderer);
+        renderer.alias_pattern = alias_pattern(&renderer);
+    }
+    if templates.built_in_note {
+        renderer.note_patterns = note_patterns(&renderer);
     }
     let keep = |(file, problems): (Option<OutputFile>, Vec<Diagnostic>)| {
         if let Some(file) = file {
@@ -286,41 +307,66 @@ fn with_problems(
     }
 }
 
-/// The built-in alias page with markers where its three values go. Alias pages differ only in those values,
-/// which the built-in template prints and nothing else; rendering ten thousand of them through Tera cost more
-/// than everything else about them. A garden's own `alias.html` always goes through Tera, and a test checks
-/// that both ways give the same bytes.
-struct AliasPattern {
-    /// Text and markers in turn: `text \0U\0 text \0T\0 …` (U: target URL, T: title, C: canonical URL).
-    rendered: String,
+/// The built-in alias page with markers for its three values (target URL, title, canonical URL): alias pages
+/// differ only in those, and rendering ten thousand of them through Tera cost more than everything else about
+/// them.
+fn alias_pattern(renderer: &Renderer) -> Option<Pattern> {
+    let alias = json!({ "target_url": marker(0), "target_title": marker(1), "canonical": marker(2) });
+    let context = renderer.context(POISON, object([("alias", alias)]));
+    Pattern::parse(std::str::from_utf8(&renderer.templates.render("alias.html", context).ok()?).ok()?, 3)
 }
 
-impl AliasPattern {
-    fn new(renderer: &Renderer) -> Option<AliasPattern> {
-        let alias = json!({ "target_url": "\0U\0", "target_title": "\0T\0", "canonical": "\0C\0" });
-        let context = renderer.context("", object([("alias", alias)]));
-        let rendered = String::from_utf8(renderer.templates.render("alias.html", context).ok()?).ok()?;
-        // Every other piece must be one of our markers; a NUL from elsewhere (a title in loam.toml) means Tera.
-        let well_formed = rendered.split('\0').skip(1).step_by(2).all(|m| matches!(m, "U" | "T" | "C"))
-            && rendered.matches('\0').count() % 2 == 0;
-        well_formed.then_some(AliasPattern { rendered })
-    }
+/// What a note's page shows (see [`Renderer::note_parts`]).
+struct NoteParts<'r> {
+    content: String,
+    tags_html: String,
+    breadcrumbs: &'r [Value],
+    breadcrumbs_html: &'r str,
+    /// The level of the shallowest heading.
+    top: u8,
+    toc_html: String,
+    /// (sort key, linking note, sentence HTML), sorted.
+    linking: Vec<(&'r str, usize, String)>,
+    backlinks_html: String,
+    dates_html: String,
+}
 
-    fn fill(&self, target_url: &str, title: &str, canonical: &str) -> Vec<u8> {
-        let mut out = String::with_capacity(self.rendered.len() + 3 * title.len());
-        let mut parts = self.rendered.split('\0');
-        out.push_str(parts.next().unwrap_or_default());
-        while let Some(marker) = parts.next() {
-            let value = match marker {
-                "U" => target_url,
-                "T" => title,
-                _ => canonical,
-            };
-            let _ = escape_html_into(&mut out, value);
-            out.push_str(parts.next().unwrap_or_default());
-        }
-        out.into_bytes()
-    }
+/// The values of the built-in note page, in the order of their markers.
+const NOTE_VALUES: usize = 9;
+
+/// The built-in note page for each combination of what its conditions test (see [`NoteParts::variant`]), with
+/// markers for its values: a note page then costs a copy of its parts instead of a Tera render.
+fn note_patterns(renderer: &Renderer) -> Option<Vec<Pattern>> {
+    (0..32u8)
+        .map(|variant| {
+            let has = |bit: u8| variant & (1 << bit) != 0;
+            let value = |bit: u8, index: usize| if has(bit) { marker(index) } else { String::new() };
+            let note = object([
+                ("title", marker(0).into()),
+                ("description", value(0, 1).into()),
+                ("url", marker(2).into()),
+                ("breadcrumbs_html", marker(3).into()),
+                ("dates_html", value(1, 4).into()),
+                ("tags_html", value(2, 5).into()),
+                ("toc", Value::Array(if has(3) { vec![Value::Null; 2] } else { Vec::new() })),
+                ("toc_html", marker(6).into()),
+                ("content", marker(7).into()),
+                ("backlinks_html", value(4, 8).into()),
+                // Values the built-in templates do not use: if one is printed, the pattern is refused.
+                ("path", POISON.into()),
+                ("tags", Value::Array(Vec::new())),
+                ("created", Value::Null),
+                ("updated", Value::Null),
+                ("date", Value::Null),
+                ("backlinks", Value::Array(Vec::new())),
+                ("breadcrumbs", Value::Array(Vec::new())),
+                ("extra", Value::Object(serde_json::Map::new())),
+            ]);
+            let context = renderer.context(POISON, object([("note", note)]));
+            let rendered = renderer.templates.render("note.html", context).ok()?;
+            Pattern::parse(std::str::from_utf8(&rendered).ok()?, NOTE_VALUES)
+        })
+        .collect()
 }
 
 /// One page to render.
@@ -341,8 +387,9 @@ struct Renderer<'s, 'a> {
     item_html: Vec<[String; 2]>,
     /// What lists sort notes by: the title, case-insensitively.
     sort_keys: Vec<String>,
-    /// The built-in alias page, rendered once (see [`AliasPattern`]).
-    alias_pattern: Option<AliasPattern>,
+    /// The built-in alias and note pages, rendered once with markers (see [`pattern`]).
+    alias_pattern: Option<Pattern>,
+    note_patterns: Option<Vec<Pattern>>,
     /// By folder key: its breadcrumbs with the folder itself and without, and their HTML.
     crumbs: rustc_hash::FxHashMap<String, [(Vec<Value>, String); 2]>,
     /// The values every template sees, but `page_url`.
@@ -388,29 +435,16 @@ impl Renderer<'_, '_> {
         }
     }
 
-    fn note_value(&self, i: usize, diagnostics: &mut Vec<Diagnostic>) -> Value {
+    /// What a note's page shows, before it becomes Tera values or fills the note pattern.
+    fn note_parts(&self, i: usize, diagnostics: &mut Vec<Diagnostic>) -> NoteParts<'_> {
         let site = self.site;
         let note = &site.notes[i];
         let (content, problems) = page::body_html(site, i);
         diagnostics.extend(problems);
-        let named = self.templates.named;
-        let tags_html = tags_html(&self.items[i]["tags"], "\n        ").into();
-        let tags = if named.tags { self.items[i]["tags"].clone() } else { Value::Array(Vec::new()) };
         let (breadcrumbs, breadcrumbs_html) = self.breadcrumbs(&key(&note.folder), !self.is_folder_note(i));
         let headings = &note.body.headings;
         // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
         let top = headings.iter().map(|h| h.level).min().unwrap_or(1);
-        let toc: Vec<Value> = headings
-            .iter()
-            .map(|h| {
-                object([
-                    ("level", h.level.into()),
-                    ("depth", (h.level - top).into()),
-                    ("id", h.id.as_str().into()),
-                    ("text", h.text.as_str().into()),
-                ])
-            })
-            .collect();
         let toc_html = toc_html(headings.iter().map(|h| (h.level - top, h.id.as_str(), h.text.as_str())));
         // One entry per linking note, with the sentence of its first link here, sorted by title.
         let mut seen = Vec::new();
@@ -427,7 +461,40 @@ impl Renderer<'_, '_> {
                 .iter()
                 .map(|(_, from, context)| (site.notes[*from].title(), site.note_url(*from), context.as_str())),
         );
-        let backlinks: Vec<Value> = linking
+        NoteParts {
+            content,
+            tags_html: tags_html(&self.items[i]["tags"], "\n        "),
+            breadcrumbs,
+            breadcrumbs_html,
+            top,
+            toc_html,
+            linking,
+            backlinks_html,
+            dates_html: dates_html(&site.dates[i]),
+        }
+    }
+
+    fn note_value(&self, i: usize, diagnostics: &mut Vec<Diagnostic>) -> Value {
+        let site = self.site;
+        let note = &site.notes[i];
+        let parts = self.note_parts(i, diagnostics);
+        let named = self.templates.named;
+        let tags = if named.tags { self.items[i]["tags"].clone() } else { Value::Array(Vec::new()) };
+        let toc: Vec<Value> = note
+            .body
+            .headings
+            .iter()
+            .map(|h| {
+                object([
+                    ("level", h.level.into()),
+                    ("depth", (h.level - parts.top).into()),
+                    ("id", h.id.as_str().into()),
+                    ("text", h.text.as_str().into()),
+                ])
+            })
+            .collect();
+        let backlinks: Vec<Value> = parts
+            .linking
             .into_iter()
             .filter(|_| named.backlinks)
             .map(|(_, from, context)| {
@@ -444,19 +511,19 @@ impl Renderer<'_, '_> {
             ("description", note.meta.description.clone().unwrap_or_default().into()),
             ("url", site.note_url(i).into()),
             ("path", note.path.as_str().into()),
-            ("content", content.into()),
+            ("content", parts.content.into()),
             ("tags", tags),
             ("created", date_value(dates.created)),
             ("updated", date_value(dates.updated)),
             ("date", date_value(dates.date)),
-            ("dates_html", dates_html(dates).into()),
+            ("dates_html", parts.dates_html.into()),
             ("toc", toc.into()),
-            ("toc_html", toc_html.into()),
+            ("toc_html", parts.toc_html.into()),
             ("backlinks", backlinks.into()),
-            ("backlinks_html", backlinks_html.into()),
-            ("tags_html", tags_html),
-            ("breadcrumbs_html", breadcrumbs_html.into()),
-            ("breadcrumbs", if named.breadcrumbs { breadcrumbs.to_vec() } else { Vec::new() }.into()),
+            ("backlinks_html", parts.backlinks_html.into()),
+            ("tags_html", parts.tags_html.into()),
+            ("breadcrumbs_html", parts.breadcrumbs_html.into()),
+            ("breadcrumbs", if named.breadcrumbs { parts.breadcrumbs.to_vec() } else { Vec::new() }.into()),
             ("extra", Value::Object(note.meta.extra.clone())),
         ])
     }
@@ -503,8 +570,32 @@ impl Renderer<'_, '_> {
 
     fn note_page(&self, i: usize) -> (Option<OutputFile>, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
-        let note = self.note_value(i, &mut diagnostics);
         let url = &self.site.urls[i];
+        if let Some(patterns) = &self.note_patterns {
+            let note = &self.site.notes[i];
+            let parts = self.note_parts(i, &mut diagnostics);
+            let description = note.meta.description.as_deref().unwrap_or_default();
+            let bit = |set: bool, n: u8| u8::from(set) << n;
+            let variant = bit(!description.is_empty(), 0)
+                | bit(!parts.dates_html.is_empty(), 1)
+                | bit(!parts.tags_html.is_empty(), 2)
+                | bit(note.body.headings.len() >= 2, 3)
+                | bit(!parts.backlinks_html.is_empty(), 4);
+            let values: [&str; NOTE_VALUES] = [
+                note.title(),
+                description,
+                self.site.note_url(i),
+                parts.breadcrumbs_html,
+                &parts.dates_html,
+                &parts.tags_html,
+                &parts.toc_html,
+                &parts.content,
+                &parts.backlinks_html,
+            ];
+            let bytes = patterns[usize::from(variant)].fill(&values);
+            return (Some(OutputFile::bytes(index_file(url), bytes)), diagnostics);
+        }
+        let note = self.note_value(i, &mut diagnostics);
         let page = self.render("note.html", index_file(url), url, object([("note", note)]), &self.site.notes[i].path);
         with_problems(page, diagnostics)
     }
@@ -620,7 +711,7 @@ impl Renderer<'_, '_> {
         // The canonical link is absolute when the garden says where it lives.
         let canonical = format!("{}{}", absolute(self.site), encode_path(&self.site.urls[note]));
         if let Some(pattern) = &self.alias_pattern {
-            return Ok(OutputFile::bytes(index_file(url), pattern.fill(target_url, title, &canonical)));
+            return Ok(OutputFile::bytes(index_file(url), pattern.fill(&[target_url, title, &canonical])));
         }
         let alias = json!({ "target_url": target_url, "target_title": title, "canonical": canonical });
         self.render("alias.html", index_file(url), url, object([("alias", alias)]), &self.site.notes[note].path)

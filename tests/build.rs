@@ -638,3 +638,35 @@ fn alias_pages_are_the_same_bytes_whether_made_from_the_built_in_pattern_or_by_t
     }
     assert!(fast.page("cat-mouse/index.html").contains("Tom &amp; Jerry"));
 }
+
+/// The built-in note and alias pages are filled-in patterns (src/render/pattern.rs); the same templates given as
+/// a garden's own go through Tera for every page. Both must give the same site, byte for byte.
+#[test]
+fn pages_from_the_built_in_patterns_are_the_pages_tera_makes() {
+    for name in ["quartz-docs", "vault-of-knowledge"] {
+        let [fast, slow] = [Garden::new(), Garden::new()];
+        for garden in [&fast, &slow] {
+            copy_dir(&corpus(name), &garden.root.join("content"));
+            garden.file("loam.toml", "title = \"Q & <A>\"\nbase_url = \"https://example.org/sub dir/\"\n");
+        }
+        slow.file("templates/note.html", include_str!("../templates/note.html"));
+        slow.file("templates/alias.html", include_str!("../templates/alias.html"));
+        let (fast, slow) = (fast.build().ok(), slow.build().ok());
+        let relative = |run: &Run| -> Vec<PathBuf> {
+            let mut files: Vec<PathBuf> =
+                run.files().into_iter().map(|f| f.strip_prefix(&run.out).unwrap().to_path_buf()).collect();
+            files.sort();
+            files
+        };
+        let files = relative(&fast);
+        assert!(files.len() > 50, "{name}: {} files", files.len());
+        assert_eq!(files, relative(&slow), "{name}");
+        // The feed dates notes without dates by their files' times, which differ between the two copies.
+        let differ: Vec<_> = files
+            .iter()
+            .filter(|f| !matches!(f.to_str(), Some("feed.xml" | ".loam-manifest")))
+            .filter(|f| std::fs::read(fast.out.join(f)).unwrap() != std::fs::read(slow.out.join(f)).unwrap())
+            .collect();
+        assert!(differ.is_empty(), "{name}: {differ:?} differ");
+    }
+}

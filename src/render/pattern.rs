@@ -1,0 +1,77 @@
+//! A page rendered once by Tera with markers in place of its values, then filled in for each page that differs
+//! only in those values. Only for built-in templates, whose use of each value is known: a value is printed
+//! (escaped or `| safe`) or tested for being empty, never transformed. Tests render pages both ways and compare
+//! the bytes. Pure.
+
+use pulldown_cmark_escape::escape_html;
+
+/// The marker for value `index`. Its `&` tells, in the rendered text, whether Tera escaped the value there.
+pub fn marker(index: usize) -> String {
+    format!("\0{index}&\0")
+}
+
+/// A marker for values the built-in templates never print: if one shows up, the pattern is refused.
+pub const POISON: &str = "\0!\0";
+
+enum Piece {
+    Text(String),
+    Value { index: usize, escaped: bool },
+}
+
+pub struct Pattern {
+    pieces: Vec<Piece>,
+}
+
+impl Pattern {
+    /// Reads Tera's output; `None` if it holds anything but text and markers for values below `values`.
+    pub fn parse(rendered: &str, values: usize) -> Option<Pattern> {
+        let mut pieces = Vec::new();
+        for (n, part) in rendered.split('\0').enumerate() {
+            if n % 2 == 0 {
+                pieces.push(Piece::Text(part.to_string()));
+                continue;
+            }
+            let (index, escaped) = match (part.strip_suffix("&amp;"), part.strip_suffix('&')) {
+                (Some(index), _) => (index, true),
+                (None, Some(index)) => (index, false),
+                _ => return None,
+            };
+            let index: usize = index.parse().ok().filter(|&i| i < values)?;
+            pieces.push(Piece::Value { index, escaped });
+        }
+        // An odd number of NULs would leave a marker open.
+        (pieces.len() % 2 == 1).then_some(Pattern { pieces })
+    }
+
+    /// The page with `values[i]` in place of marker `i`, escaped where Tera would have escaped it.
+    pub fn fill(&self, values: &[&str]) -> Vec<u8> {
+        let size = self.pieces.iter().map(|p| if let Piece::Text(t) = p { t.len() } else { 0 }).sum::<usize>()
+            + values.iter().map(|v| v.len()).sum::<usize>();
+        let mut out = String::with_capacity(size + size / 8);
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Value { index, escaped: true } => {
+                    let _ = escape_html(&mut out, values[*index]);
+                }
+                Piece::Value { index, escaped: false } => out.push_str(values[*index]),
+            }
+        }
+        out.into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_escaped_or_not_are_filled_accordingly() {
+        let rendered = format!("<a href=\"{}\">{}</a>", marker(0).replace('&', "&amp;"), marker(1));
+        let pattern = Pattern::parse(&rendered, 2).unwrap();
+        assert_eq!(pattern.fill(&["a&b", "<i>x</i>"]), b"<a href=\"a&amp;b\"><i>x</i></a>");
+        assert!(Pattern::parse(&format!("x{POISON}y"), 2).is_none());
+        assert!(Pattern::parse(&marker(2), 2).is_none());
+        assert!(Pattern::parse("a\0b", 2).is_none());
+    }
+}
