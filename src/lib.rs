@@ -20,7 +20,9 @@
 //! - `resolve.rs`: `LinkIndex`, which turns a link target into a file, in Obsidian's order.
 //! - `site.rs`: `Site`, the whole garden after publishing rules: URLs, backlinks, tags, folders, aliases.
 //! - `page.rs`: the second stage: markers to final HTML (links, transclusions, images).
-//! - `render.rs`: Tera templates and the values each page's template sees.
+//! - `render.rs`: Tera templates and the values each page's template sees; `render/pattern.rs` renders the
+//!   built-in note and alias templates once with markers and fills them in per page (a garden's own templates
+//!   always go through Tera).
 //! - `output.rs`: writing the site to a folder as pages come, touching only what changed.
 //! - `pipeline.rs`: the stages in order, shared by `build` and `check` (and the live preview to come); each
 //!   file goes to a callback as soon as it is made.
