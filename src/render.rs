@@ -338,6 +338,7 @@ const NOTE_VALUES: usize = 9;
 /// markers for its values: a note page then costs a copy of its parts instead of a Tera render.
 fn note_patterns(renderer: &Renderer) -> Option<Vec<Pattern>> {
     (0..32u8)
+        .into_par_iter()
         .map(|variant| {
             let has = |bit: u8| variant & (1 << bit) != 0;
             let value = |bit: u8, index: usize| if has(bit) { marker(index) } else { String::new() };
