@@ -864,26 +864,24 @@ fn with_breadcrumbs_html(mut list: Value) -> Value {
 
 /// The breadcrumbs (`{ title, url }`) as `<li>` elements ready for an `<ol>`. See [`toc_html`].
 fn breadcrumbs_html(crumbs: &[Value]) -> String {
-    let mut html = String::new();
-    for crumb in crumbs {
-        html.push_str("\n        <li><a href=\"");
-        let _ = escape_html_into(&mut html, crumb["url"].as_str().unwrap_or_default());
-        html.push_str("\">");
-        let _ = escape_html_into(&mut html, crumb["title"].as_str().unwrap_or_default());
-        html.push_str("</a></li>");
-    }
-    html
+    link_items(crumbs, "\n        <li><a href=\"", "title", "")
 }
 
 /// Tags (`{ name, url }`) as `<li>` elements, each on a new line starting with `indent`. See [`toc_html`].
 fn tags_html(tags: &Value, indent: &str) -> String {
+    let tags = tags.as_array().map(Vec::as_slice).unwrap_or_default();
+    link_items(tags, &format!("{indent}<li><a class=\"tag\" href=\""), "name", "#")
+}
+
+/// `{before}URL">{mark}TEXT</a></li>` for each `{ url, <text> }` entry, both values escaped.
+fn link_items(entries: &[Value], before: &str, text: &str, mark: &str) -> String {
     let mut html = String::new();
-    for tag in tags.as_array().map(Vec::as_slice).unwrap_or_default() {
-        html.push_str(indent);
-        html.push_str("<li><a class=\"tag\" href=\"");
-        let _ = escape_html_into(&mut html, tag["url"].as_str().unwrap_or_default());
-        html.push_str("\">#");
-        let _ = escape_html_into(&mut html, tag["name"].as_str().unwrap_or_default());
+    for entry in entries {
+        html.push_str(before);
+        let _ = escape_html_into(&mut html, entry["url"].as_str().unwrap_or_default());
+        html.push_str("\">");
+        html.push_str(mark);
+        let _ = escape_html_into(&mut html, entry[text].as_str().unwrap_or_default());
         html.push_str("</a></li>");
     }
     html
