@@ -49,5 +49,6 @@ pub mod page;
 pub mod pipeline;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod site;
 pub mod slug;

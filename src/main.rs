@@ -47,6 +47,25 @@ enum Command {
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
+    /// Serve the garden with live reload: every save updates the open pages.
+    Serve {
+        /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Port to listen on (0: any free port).
+        #[arg(short, long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; the default is reachable from this machine only.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the preview in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Look at the files every 300 ms instead of relying on the system's change events (network drives,
+        /// some containers and virtual machines).
+        #[arg(long)]
+        poll: bool,
+    },
     /// Report every problem (broken links, bad frontmatter, slug collisions); exit non-zero if any.
     Check {
         /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
@@ -64,6 +83,9 @@ fn main() -> ExitCode {
         Command::Init { dir } => loam::cmd::init::run(&dir).map(|()| true),
         Command::Build { path, out } => loam::cmd::build::run(&path, out.as_deref()).map(|()| true),
         Command::Check { path } => loam::cmd::check::run(&path),
+        Command::Serve { path, port, bind, open, poll } => {
+            loam::cmd::serve::run(&path, loam::cmd::serve::Options { port, bind, open, poll }).map(|()| true)
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -2,13 +2,17 @@
 //! callback as soon as it is made: `cmd/build.rs` writes it, `cmd/check.rs` drops it, and the live preview will
 //! keep it in memory.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::config::Config;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::config::{Config, PublishMode};
 use crate::diagnostic::Diagnostic;
 use crate::garden::Layout;
 use crate::note::{self, Note};
@@ -26,12 +30,66 @@ pub struct Built {
     pub started: Instant,
 }
 
-/// Runs the whole pipeline on the garden at `layout`.
+/// Parsed notes kept between the builds of `loam serve`, by path and content hash. A note's parse depends on its
+/// bytes, the base path and the publish mode only (see the invariants in `lib.rs`), so an entry whose hash matches
+/// is the note a fresh parse would make: memoisation, with nothing to invalidate by hand.
+#[derive(Default)]
+pub struct NoteCache {
+    /// (base path, publish mode) the entries were parsed with; a change empties the cache.
+    settings: Mutex<Option<(String, PublishMode)>>,
+    notes: Mutex<HashMap<String, (u64, Note)>>,
+}
+
+impl NoteCache {
+    /// Starts a build with these settings: entries parsed under other ones are dropped.
+    fn begin(&self, base_path: &str, mode: PublishMode) {
+        let mut settings = lock(&self.settings);
+        if settings.as_ref() != Some(&(base_path.to_string(), mode)) {
+            lock(&self.notes).clear();
+            *settings = Some((base_path.to_string(), mode));
+        }
+    }
+
+    /// The note for these bytes: from the cache if they are the ones parsed last time, else parsed now.
+    fn parse(&self, path: &str, bytes: &[u8], base_path: &str, mode: PublishMode) -> Note {
+        let hash = xxh3_64(bytes);
+        if let Some((known, note)) = lock(&self.notes).get(path) {
+            if *known == hash {
+                return note.clone();
+            }
+        }
+        let note = note::parse(path, bytes, base_path, mode);
+        lock(&self.notes).insert(path.to_string(), (hash, note.clone()));
+        note
+    }
+
+    /// Forgets notes that are gone from the garden.
+    fn keep_only(&self, notes: &[Note]) {
+        let present: std::collections::HashSet<&str> = notes.iter().map(|n| n.path.as_str()).collect();
+        lock(&self.notes).retain(|path, _| present.contains(path.as_str()));
+    }
+
+    pub fn len(&self) -> usize {
+        lock(&self.notes).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs the whole pipeline on the garden at `layout`. With a `cache`, notes whose bytes did not change since the
+/// last build with that cache are not parsed again.
 pub fn build(
     layout: &Layout,
     config: &Config,
     options: RenderOptions,
     progress: bool,
+    cache: Option<&NoteCache>,
     emit: &(dyn Fn(OutputFile) + Sync),
 ) -> anyhow::Result<Built> {
     let started = Instant::now();
@@ -48,13 +106,19 @@ pub fn build(
 
     // Each note is parsed as soon as it is read, while the walk goes on; compiling the templates is serial
     // work done meanwhile.
+    if let Some(cache) = cache {
+        cache.begin(&base_path, config.publish_mode);
+    }
     let overrides = layout.template_overrides()?;
     let mut template_problems = Vec::new();
     let (scan, templates) = rayon::join(
         || {
             layout.scan(|source| {
                 bar.inc_length(2);
-                let note = note::parse(&source.path, &source.bytes, &base_path, config.publish_mode);
+                let note = match cache {
+                    Some(cache) => cache.parse(&source.path, &source.bytes, &base_path, config.publish_mode),
+                    None => note::parse(&source.path, &source.bytes, &base_path, config.publish_mode),
+                };
                 bar.inc(1);
                 (note, source.modified)
             })
@@ -66,6 +130,9 @@ pub fn build(
     diagnostics.extend(template_problems);
     timings.lap("scan and parse");
     let (notes, modified): (Vec<Note>, Vec<_>) = scan.notes.into_iter().unzip();
+    if let Some(cache) = cache {
+        cache.keep_only(&notes);
+    }
     for note in &notes {
         diagnostics.extend(note.diagnostics.iter().cloned());
     }

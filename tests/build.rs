@@ -2,16 +2,15 @@
 //! `../shared/corpora`, copied or built with `-o` into a temporary folder, never written to) and on small
 //! gardens made here for one case each. Assertions read the files of the output folder.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{copy_dir, corpus};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use regex::Regex;
 
 const LOAM: &str = env!("CARGO_BIN_EXE_loam");
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora").join(name)
-}
 
 /// A garden in a temporary folder, and an output folder beside it.
 struct Garden {
@@ -51,18 +50,6 @@ impl Garden {
 
     fn check(&self) -> Run {
         Run::of(&["check", self.root.to_str().unwrap()], self.out())
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 

@@ -1,0 +1,129 @@
+//! `loam serve`: the garden built in memory and served with live reload, rebuilt on every save.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::cmd::plural;
+use crate::garden::Layout;
+use crate::serve::http::{router, AppState};
+use crate::serve::watch::Watcher;
+use crate::serve::{own, Preview};
+
+pub struct Options {
+    pub port: u16,
+    pub bind: IpAddr,
+    pub open: bool,
+    pub poll: bool,
+}
+
+pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
+    let listener = std::net::TcpListener::bind(SocketAddr::new(options.bind, options.port)).with_context(|| {
+        format!(
+            "cannot listen on {}; is another server using the port? choose another with --port",
+            SocketAddr::new(options.bind, options.port)
+        )
+    })?;
+    listener.set_nonblocking(true)?;
+    let address = listener.local_addr()?;
+    if !options.bind.is_loopback() {
+        eprintln!("warning: listening on {address}: anyone who can reach this machine can read the preview");
+    }
+
+    // Watching starts before the first build, so that nothing saved while it runs goes unseen.
+    let layout = Layout::discover(path, None)?;
+    let (changes_tx, changes) = std::sync::mpsc::channel();
+    let mut watcher = Watcher::start(options.poll, Some(layout.out.clone()), changes_tx)
+        .context("cannot watch the garden's files (try --poll)")?;
+    watcher.sync(&layout);
+
+    let mut preview = Preview::new(path, address);
+    let first = preview.rebuild();
+    if preview.layout.is_none() {
+        let error = first.snapshot.errors.first().map(|d| d.to_string()).unwrap_or_default();
+        anyhow::bail!("{error}");
+    }
+    let snapshot = first.snapshot.clone();
+    for error in &snapshot.errors {
+        eprintln!("{error}");
+    }
+    eprintln!(
+        "built {} in {} ms: {}, {}{}",
+        plural(snapshot.notes, "note"),
+        first.took.as_millis(),
+        plural(snapshot.files.len(), "file"),
+        plural(snapshot.errors.len(), "error"),
+        match snapshot.warnings {
+            0 => String::new(),
+            n => format!(", {} (`loam check` lists them)", plural(n, "warning")),
+        }
+    );
+
+    let (publish, snapshots) = tokio::sync::watch::channel(Arc::clone(&snapshot));
+    std::thread::Builder::new()
+        .name("loam-garden".into())
+        .spawn(move || own(preview, watcher, changes, publish))
+        .context("cannot start the garden's thread")?;
+
+    let url = format!("http://{address}{}", snapshot.base_path);
+    println!("serving `{}` at {url} (Ctrl-C to stop)", layout.root.display());
+    if options.open {
+        open_browser(&url);
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the HTTP server's runtime")?;
+    runtime.block_on(async move {
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let app = router(AppState { snapshot: snapshots, stopping });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                eprintln!("stopping");
+                let _ = stop.send(true);
+            })
+            .await
+    })?;
+    Ok(())
+}
+
+/// Ctrl-C, or a polite `kill` (SIGTERM).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+fn open_browser(url: &str) {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(error) = std::process::Command::new(program).arg(url).spawn() {
+        eprintln!("warning: cannot open a browser ({program}: {error}); open {url} yourself");
+    }
+}

@@ -1,0 +1,320 @@
+//! The preview's HTTP side: files of the current [`Snapshot`], the live-reload script and its event stream, and
+//! the error overlay. [`router`] needs no socket, so tests call it directly.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use futures_util::stream::{self, Stream, StreamExt};
+use tokio::sync::watch;
+
+use super::{Served, Snapshot};
+use crate::diagnostic::Diagnostic;
+use crate::markdown::escape;
+
+/// The script every served HTML page gets: it listens for new versions and reloads, keeping the scroll position.
+const LIVE_JS: &str = include_str!("live.js");
+
+/// What the handlers share: the current snapshot, and a signal that the server is stopping (so that event
+/// streams end and a graceful shutdown does not wait for them forever).
+#[derive(Clone)]
+pub struct AppState {
+    pub snapshot: watch::Receiver<Arc<Snapshot>>,
+    pub stopping: watch::Receiver<bool>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
+    let snapshot = state.snapshot.borrow().clone();
+    let base = snapshot.base_path.as_str();
+    let raw = uri.path();
+    let Some(rest) = raw.strip_prefix(base).or_else(|| (raw.len() + 1 == base.len()).then_some("")) else {
+        // A site previewed under its sub-path: send the root there, and anything else is not ours.
+        return if raw == "/" { redirect(base) } else { not_found(&snapshot) };
+    };
+    match rest {
+        "_loam/live.js" => {
+            return ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], LIVE_JS).into_response();
+        }
+        "_loam/events" => return events(state).into_response(),
+        "_loam/status" => return status(&snapshot),
+        _ => {}
+    }
+    let Ok(path) = percent_encoding::percent_decode_str(rest).decode_utf8() else {
+        return not_found(&snapshot);
+    };
+    if path.split('/').any(|part| part == ".." || part == ".") || path.contains('\0') {
+        return not_found(&snapshot);
+    }
+    let path = path.into_owned();
+    if path.is_empty() || path.ends_with('/') {
+        return match snapshot.files.get(&format!("{path}index.html")) {
+            Some(file) => file_response(&snapshot, "index.html", file, StatusCode::OK).await,
+            None => not_found(&snapshot),
+        };
+    }
+    if let Some(file) = snapshot.files.get(&path) {
+        return file_response(&snapshot, &path, file, StatusCode::OK).await;
+    }
+    if snapshot.files.contains_key(&format!("{path}/index.html")) {
+        let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        return redirect(&format!("{raw}/{query}"));
+    }
+    not_found(&snapshot)
+}
+
+fn redirect(to: &str) -> Response {
+    let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
+    if let Ok(value) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn not_found(snapshot: &Snapshot) -> Response {
+    match snapshot.files.get("404.html") {
+        Some(Served::Bytes(bytes, _)) => html_response(snapshot, bytes, StatusCode::NOT_FOUND),
+        _ => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+async fn file_response(snapshot: &Snapshot, path: &str, file: &Served, status: StatusCode) -> Response {
+    let bytes = match file {
+        Served::Bytes(bytes, _) => bytes.clone(),
+        Served::File(on_disk) => match tokio::fs::read(on_disk).await {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(_) => return not_found(snapshot),
+        },
+    };
+    if path.ends_with(".html") {
+        return html_response(snapshot, &bytes, status);
+    }
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let content_type = match mime.type_() {
+        mime_guess::mime::TEXT => format!("{mime}; charset=utf-8"),
+        _ if mime.subtype() == "javascript" || mime.subtype() == "json" || mime.subtype() == "xml" => {
+            format!("{mime}; charset=utf-8")
+        }
+        _ => mime.to_string(),
+    };
+    let mut response = (status, Body::from(bytes)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// An HTML page with the live-reload script and, while the garden has errors, the overlay that lists them.
+fn html_response(snapshot: &Snapshot, page: &[u8], status: StatusCode) -> Response {
+    let page = inject(snapshot, page);
+    let mut response = (status, Body::from(page)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Adds the live-reload script (before `</head>`) and the error overlay (before `</body>`) to a page. A garden's
+/// own templates get them too, whatever they contain; `loam build` output never does.
+pub fn inject(snapshot: &Snapshot, page: &[u8]) -> Vec<u8> {
+    let script = format!(
+        "<script src=\"{}_loam/live.js\" data-loam-version=\"{}\" defer></script>\n",
+        snapshot.base_path, snapshot.version
+    );
+    let overlay = overlay(&snapshot.errors);
+    let mut out = Vec::with_capacity(page.len() + script.len() + overlay.len());
+    let head_end = memchr::memmem::find(page, b"</head>").unwrap_or(0);
+    out.extend_from_slice(&page[..head_end]);
+    out.extend_from_slice(script.as_bytes());
+    let rest = &page[head_end..];
+    match memchr::memmem::rfind(rest, b"</body>") {
+        Some(body_end) => {
+            out.extend_from_slice(&rest[..body_end]);
+            out.extend_from_slice(overlay.as_bytes());
+            out.extend_from_slice(&rest[body_end..]);
+        }
+        None => {
+            out.extend_from_slice(rest);
+            out.extend_from_slice(overlay.as_bytes());
+        }
+    }
+    out
+}
+
+/// The errors of the garden over the page: file, line and message of each, until they are fixed.
+fn overlay(errors: &[Diagnostic]) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from(
+        "<div id=\"loam-overlay\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;\
+         z-index:2147483647;margin:0;padding:1rem 1.25rem;background:#2b0b0b;color:#ffe9e9;\
+         font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;border-top:4px solid #e5484d;\
+         box-shadow:0 -4px 24px rgba(0,0,0,.4)\">\
+         <button type=\"button\" onclick=\"this.parentNode.remove()\" aria-label=\"Hide\" style=\"float:right;\
+         background:none;border:1px solid #ffe9e9;color:inherit;border-radius:4px;cursor:pointer\">Hide</button>",
+    );
+    let count = if errors.len() == 1 { "1 error".to_string() } else { format!("{} errors", errors.len()) };
+    html.push_str(&format!(
+        "<strong style=\"display:block;margin-bottom:.5rem\">Loam: {count} in the garden (the rest keeps \
+         serving; fix and save to clear this)</strong><ol style=\"margin:0;padding-left:1.5rem\">"
+    ));
+    for error in errors {
+        let mut place = error.path.clone();
+        if error.line > 0 {
+            place.push_str(&format!(":{}", error.line));
+            if error.column > 0 {
+                place.push_str(&format!(":{}", error.column));
+            }
+        }
+        html.push_str(&format!(
+            "<li class=\"loam-error\"><code class=\"loam-error-place\">{}</code>: <span class=\"loam-error-message\">{}</span>",
+            escape(&place),
+            escape(&error.message)
+        ));
+        if !error.hint.is_empty() {
+            html.push_str(&format!("<br><em>help: {}</em>", escape(&error.hint)));
+        }
+        html.push_str("</li>");
+    }
+    html.push_str("</ol></div>\n");
+    html
+}
+
+/// Server-sent events: the current version at once, then each new one; the stream ends when the server stops.
+fn events(state: AppState) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let mut snapshots = state.snapshot.clone();
+    let first = snapshots.borrow_and_update().version;
+    let later = stream::unfold(snapshots, |mut snapshots| async move {
+        snapshots.changed().await.ok()?;
+        let version = snapshots.borrow_and_update().version;
+        Some((version, snapshots))
+    });
+    let mut stopping = state.stopping.clone();
+    let stop = async move {
+        while !*stopping.borrow_and_update() {
+            if stopping.changed().await.is_err() {
+                break;
+            }
+        }
+    };
+    let versions = stream::once(async move { first })
+        .chain(later)
+        .map(|version| Ok(Event::default().event("version").data(version.to_string())))
+        .take_until(Box::pin(stop));
+    Sse::new(versions).keep_alive(KeepAlive::default())
+}
+
+/// The preview's state as JSON, for tools and tests: version, errors, counts.
+fn status(snapshot: &Snapshot) -> Response {
+    let errors: Vec<_> = snapshot
+        .errors
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "path": d.path, "line": d.line, "column": d.column, "message": d.message, "hint": d.hint
+            })
+        })
+        .collect();
+    let body = serde_json::json!({
+        "version": snapshot.version,
+        "notes": snapshot.notes,
+        "files": snapshot.files.len(),
+        "warnings": snapshot.warnings,
+        "errors": errors,
+    });
+    let mut response = (StatusCode::OK, body.to_string()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Kind, Severity};
+    use axum::body::to_bytes;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    fn snapshot(base_path: &str, errors: Vec<Diagnostic>) -> Snapshot {
+        let page = |text: &str| Served::Bytes(Bytes::from(format!("<html><head></head><body>{text}</body></html>")), 0);
+        let mut files = std::collections::HashMap::new();
+        files.insert("index.html".to_string(), page("home"));
+        files.insert("zürich notes/index.html".to_string(), page("grüezi"));
+        files.insert("404.html".to_string(), page("no such page"));
+        files.insert("static/style.css".to_string(), Served::Bytes(Bytes::from_static(b"body{}"), 0));
+        Snapshot { version: 7, base_path: base_path.into(), files, errors, warnings: 0, notes: 2 }
+    }
+
+    async fn get(snapshot: Snapshot, uri: &str) -> (StatusCode, Option<String>, String) {
+        let (_publish, snapshots) = watch::channel(Arc::new(snapshot));
+        let (_stop, stopping) = watch::channel(false);
+        let app = router(AppState { snapshot: snapshots, stopping });
+        let response = app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
+        let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());
+        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, location, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn pages_redirects_and_not_found() {
+        let (status, _, body) = get(snapshot("/", vec![]), "/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("home") && body.contains("_loam/live.js\" data-loam-version=\"7\""), "{body}");
+        assert!(!body.contains("loam-overlay"));
+
+        let (status, _, body) = get(snapshot("/", vec![]), "/z%C3%BCrich%20notes/").await;
+        assert_eq!((status, body.contains("grüezi")), (StatusCode::OK, true));
+        let (status, location, _) = get(snapshot("/", vec![]), "/z%C3%BCrich%20notes?x=1").await;
+        assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(location.as_deref(), Some("/z%C3%BCrich%20notes/?x=1"));
+
+        let (status, _, body) = get(snapshot("/", vec![]), "/missing/").await;
+        assert_eq!((status, body.contains("no such page")), (StatusCode::NOT_FOUND, true));
+        for sneaky in ["/../etc/passwd", "/static/../index.html", "/%2e%2e/index.html", "/a%00b"] {
+            let (status, _, _) = get(snapshot("/", vec![]), sneaky).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{sneaky}");
+        }
+        let (status, _, body) = get(snapshot("/", vec![]), "/static/style.css").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "body{}"), "assets are served as they are");
+    }
+
+    #[tokio::test]
+    async fn a_site_under_a_sub_path() {
+        let (status, location, _) = get(snapshot("/garden/", vec![]), "/").await;
+        assert_eq!((status, location.as_deref()), (StatusCode::PERMANENT_REDIRECT, Some("/garden/")));
+        let (status, _, body) = get(snapshot("/garden/", vec![]), "/garden/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("src=\"/garden/_loam/live.js\""));
+        let (status, _, _) = get(snapshot("/garden/", vec![]), "/garden/_loam/live.js").await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _, _) = get(snapshot("/garden/", vec![]), "/elsewhere/").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn errors_show_over_every_page_escaped() {
+        let error = Diagnostic::new("notes/<b>.md", 3, Severity::Error, Kind::Frontmatter, "bad `<yaml>`".into())
+            .column(9)
+            .hint("fix it");
+        let (_, _, body) = get(snapshot("/", vec![error.clone()]), "/").await;
+        assert!(body.contains("loam-overlay"));
+        assert!(body.contains("notes/&lt;b&gt;.md:3:9") && body.contains("bad `&lt;yaml&gt;`"), "{body}");
+        let (_, _, status) = get(snapshot("/", vec![error]), "/_loam/status").await;
+        let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+        assert_eq!(status["version"], 7);
+        assert_eq!(status["errors"][0]["line"], 3);
+    }
+}

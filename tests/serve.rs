@@ -1,0 +1,345 @@
+//! `loam serve` as a user runs it: the real binary on a copy of a real garden, on a free loopback port, with files
+//! changed the ways editors change them, and the answers read over HTTP. Also: an incremental rebuild gives the
+//! same site as a fresh one, after a random run of edits, renames and deletes.
+
+mod common;
+
+use common::{copy_dir, corpus};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const LOAM: &str = env!("CARGO_BIN_EXE_loam");
+
+/// A running `loam serve` on a port of its choosing; killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<String>>,
+    agent: ureq::Agent,
+}
+
+impl Server {
+    fn start(garden: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(LOAM)
+            .args(["serve", garden.to_str().unwrap(), "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("loam serve starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0; 4096];
+            while let Ok(n) = stderr.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no address in {line:?}; log: {}", log.lock().unwrap()))
+            .trim_end_matches('/')
+            .to_string();
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        Server { child, base, log, agent }
+    }
+
+    /// (status, body) of a GET.
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut response = self.agent.get(&format!("{}{path}", self.base)).call().expect("the server answers");
+        let status = response.status().as_u16();
+        (status, response.body_mut().read_to_string().unwrap_or_default())
+    }
+
+    /// Waits until the page at `path` satisfies `ok` (the server rebuilds in the background).
+    fn wait_for(&self, path: &str, what: &str, ok: impl Fn(u16, &str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (status, body) = self.get(path);
+            if ok(status, &body) {
+                return body;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{path}: still not {what} after 20 s (status {status}); server log:\n{}",
+                    self.log.lock().unwrap()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    fn wait_for_text(&self, path: &str, text: &str) -> String {
+        self.wait_for(path, &format!("showing {text:?}"), |status, body| status == 200 && body.contains(text))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes a file the way vim, VS Code and JetBrains editors save: a temporary file beside it, renamed over it.
+fn save_by_rename(path: &Path, text: &str) {
+    let temp = path.with_file_name(format!("{}___jb_tmp___", path.file_name().unwrap().to_string_lossy()));
+    std::fs::write(&temp, text).unwrap();
+    std::fs::rename(&temp, path).unwrap();
+}
+
+#[test]
+fn every_way_an_editor_saves_updates_the_served_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let garden = dir.path().join("garden with spaces");
+    copy_dir(&corpus("quartz-docs"), &garden);
+    let server = Server::start(&garden, &[]);
+
+    let (status, page) = server.get("/build/");
+    assert_eq!(status, 200);
+    assert!(page.contains("_loam/live.js"), "served pages get the live-reload script");
+    assert!(!page.contains("loam-overlay"), "no overlay while the garden has no errors");
+
+    // Written in place.
+    let build = garden.join("build.md");
+    let original = std::fs::read_to_string(&build).unwrap();
+    std::fs::write(&build, format!("{original}\n\nWritten in place: sentinel-in-place.\n")).unwrap();
+    server.wait_for_text("/build/", "sentinel-in-place");
+
+    // Saved to a temporary file renamed over the note.
+    save_by_rename(&build, &format!("{original}\n\nRenamed over: sentinel-rename-over.\n"));
+    let page = server.wait_for_text("/build/", "sentinel-rename-over");
+    assert!(!page.contains("sentinel-in-place"));
+
+    // Deleted, then created again.
+    std::fs::remove_file(&build).unwrap();
+    std::fs::write(&build, format!("{original}\n\nCreated again: sentinel-recreated.\n")).unwrap();
+    server.wait_for_text("/build/", "sentinel-recreated");
+
+    // A new note linking to it: the linked page's backlinks show it, with the sentence around the link.
+    std::fs::write(
+        garden.join("Serve probe.md"),
+        "---\ntags: [serve-probe-tag]\n---\nThe preview must show that [[build]] gets this backlink.\n",
+    )
+    .unwrap();
+    let page = server.wait_for_text("/build/", "Serve probe");
+    assert!(page.contains("gets this backlink"), "the backlink's sentence is shown");
+    // ... and its tag page lists it.
+    server.wait_for_text("/tags/serve-probe-tag/", "Serve probe");
+
+    // Renamed to a new name: the old page is gone, the new one is there, the backlink follows.
+    std::fs::rename(garden.join("Serve probe.md"), garden.join("Renamed probe.md")).unwrap();
+    server.wait_for_text("/renamed-probe/", "gets this backlink");
+    server.wait_for("/serve-probe/", "gone", |status, _| status == 404);
+    let page = server.wait_for_text("/build/", "Renamed probe");
+    assert!(!page.contains("Serve probe"));
+
+    // Deleted: a 404, and the backlink disappears.
+    std::fs::remove_file(garden.join("Renamed probe.md")).unwrap();
+    server.wait_for("/renamed-probe/", "gone", |status, _| status == 404);
+    server.wait_for("/build/", "without the backlink", |_, body| !body.contains("Renamed probe"));
+
+    // Broken YAML: an overlay with file, line and message on every page; the garden keeps serving.
+    std::fs::write(garden.join("Broken.md"), "---\ntitle: [unclosed\ntags: x\n---\nText.\n").unwrap();
+    let page = server.wait_for_text("/build/", "loam-overlay");
+    assert!(page.contains("Broken.md:3"), "the overlay names the file and line: {page}");
+    assert!(page.contains("sentinel-recreated"), "the rest of the garden still serves");
+    let (_, status) = server.get("/_loam/status");
+    assert!(status.contains("\"path\":\"Broken.md\""), "{status}");
+    // Fixed: the overlay goes.
+    std::fs::write(garden.join("Broken.md"), "---\ntitle: Mended\n---\nText.\n").unwrap();
+    server.wait_for("/build/", "without the overlay", |_, body| !body.contains("loam-overlay"));
+    server.wait_for_text("/broken/", "Mended");
+
+    // Scratch files of editors do not make rebuilds.
+    let before = server.get("/_loam/status").1;
+    std::fs::write(garden.join(".build.md.swp"), "vim swap").unwrap();
+    std::fs::write(garden.join("build.md~"), "backup").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.get("/_loam/status").1, before, "a swap or backup file changed nothing");
+}
+
+#[test]
+fn templates_static_files_and_loam_toml_apply_while_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let garden = dir.path().join("garden");
+    let status = Command::new(LOAM).args(["init", garden.to_str().unwrap()]).output().unwrap();
+    assert!(status.status.success());
+    std::fs::write(garden.join("content/plain.md"), "# Plain\n\nA plain note.\n").unwrap();
+    let server = Server::start(&garden, &[]);
+    server.wait_for_text("/plain/", "A plain note.");
+
+    // loam.toml: a new title, and a base_url with a path, which the preview then lives under.
+    let config = garden.join("loam.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let mut changed = String::new();
+    for line in text.lines() {
+        if line.starts_with("title") {
+            changed.push_str("title = \"Renamed Garden\"\n");
+        } else if line.starts_with("base_url") {
+            changed.push_str("base_url = \"https://example.org/sub/\"\n");
+        } else {
+            changed.push_str(line);
+            changed.push('\n');
+        }
+    }
+    std::fs::write(&config, changed).unwrap();
+    server.wait_for_text("/sub/plain/", "Renamed Garden");
+    let (status, _) = server.get("/");
+    assert_eq!(status, 200, "the root redirects to the sub-path");
+
+    // A broken loam.toml: the last good site goes on, with the error over it; fixing it clears it.
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{good}\nnot a key = = 3\n")).unwrap();
+    server.wait_for_text("/sub/plain/", "loam-overlay");
+    std::fs::write(&config, &good).unwrap();
+    server.wait_for("/sub/plain/", "without the overlay", |_, body| !body.contains("loam-overlay"));
+
+    // A template of the garden's own, made while serving (the folder did not exist).
+    std::fs::create_dir_all(garden.join("templates")).unwrap();
+    std::fs::write(
+        garden.join("templates/note.html"),
+        "<!doctype html><html><head><title>{{ note.title }}</title></head><body>\
+         <p class=\"own\">Own template for {{ note.title }}</p>{{ note.content | safe }}</body></html>",
+    )
+    .unwrap();
+    let page = server.wait_for_text("/sub/plain/", "Own template for plain");
+    assert!(page.contains("_loam/live.js"), "a garden's own template gets the live-reload script too");
+
+    // A template error shows in the overlay too.
+    std::fs::write(garden.join("templates/note.html"), "<html><body>{{ note.title </body></html>").unwrap();
+    server.wait_for_text("/sub/plain/", "loam-overlay");
+    std::fs::remove_file(garden.join("templates/note.html")).unwrap();
+    server.wait_for("/sub/plain/", "back on the built-in template", |_, body| {
+        !body.contains("loam-overlay") && !body.contains("Own template")
+    });
+
+    // A static file.
+    std::fs::create_dir_all(garden.join("static")).unwrap();
+    std::fs::write(garden.join("static/extra.css"), "body { color: rebeccapurple }").unwrap();
+    server.wait_for_text("/sub/static/extra.css", "rebeccapurple");
+}
+
+#[test]
+fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let garden = dir.path().join("garden");
+    std::fs::create_dir_all(&garden).unwrap();
+    std::fs::write(garden.join("start.md"), "Start.\n").unwrap();
+    let server = Server::start(&garden, &[]);
+    server.wait_for_text("/start/", "Start.");
+    // 500 files at once, like a `git checkout`.
+    for i in 0..500 {
+        std::fs::write(garden.join(format!("burst {i}.md")), format!("Burst note {i}.\n")).unwrap();
+    }
+    server.wait_for_text("/burst-499/", "Burst note 499.");
+    std::thread::sleep(Duration::from_millis(500));
+    let rebuilds = server.log.lock().unwrap().matches("rebuilt in").count();
+    assert!(rebuilds <= 4, "500 files made {rebuilds} rebuilds:\n{}", server.log.lock().unwrap());
+}
+
+#[test]
+fn polling_sees_changes_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let garden = dir.path().join("garden");
+    std::fs::create_dir_all(&garden).unwrap();
+    std::fs::write(garden.join("note.md"), "First text.\n").unwrap();
+    let server = Server::start(&garden, &["--poll"]);
+    server.wait_for_text("/note/", "First text.");
+    std::fs::write(garden.join("note.md"), "Second text, seen by polling.\n").unwrap();
+    server.wait_for_text("/note/", "Second text, seen by polling.");
+}
+
+/// A deterministic pseudo-random sequence (xorshift), so that a failure can be replayed.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+fn notes_in(dir: &Path) -> Vec<PathBuf> {
+    let mut notes: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    notes.sort();
+    notes
+}
+
+#[test]
+fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let garden = dir.path().join("garden");
+    copy_dir(&corpus("quartz-docs"), &garden);
+    let address = "127.0.0.1:1111".parse().unwrap();
+    let mut incremental = loam::serve::Preview::new(&garden, address);
+    incremental.rebuild();
+    let mut random = Random(0x5eed_1234_abcd_0042);
+    for step in 0..24 {
+        let notes = notes_in(&garden);
+        let note = &notes[random.below(notes.len())];
+        let other = &notes[random.below(notes.len())];
+        let other_name = other.file_stem().unwrap().to_string_lossy().to_string();
+        let what = match random.below(6) {
+            0 => {
+                let text = std::fs::read_to_string(note).unwrap();
+                std::fs::write(note, format!("{text}\nStep {step} links to [[{other_name}]] here.\n")).unwrap();
+                "edit: add a link"
+            }
+            1 => {
+                std::fs::write(note, format!("---\ntitle: Retitled {step}\ntags: [step-{step}]\n---\nNew body.\n"))
+                    .unwrap();
+                "edit: new title and tag"
+            }
+            2 => {
+                let to = note.with_file_name(format!("moved {step}.md"));
+                std::fs::rename(note, to).unwrap();
+                "rename"
+            }
+            3 => {
+                std::fs::remove_file(note).unwrap();
+                "delete"
+            }
+            4 => {
+                let new = garden.join(format!("new {step}.md"));
+                std::fs::write(new, format!("---\naliases: [Alias {step}]\n---\nSee [[{other_name}]].\n")).unwrap();
+                "create"
+            }
+            _ => {
+                std::fs::write(note, "---\ntitle: [broken\n---\nBody.\n").unwrap();
+                "break the frontmatter"
+            }
+        };
+        let rebuilt = incremental.rebuild();
+        let fresh = loam::serve::Preview::new(&garden, address).rebuild();
+        let (a, b) = (&rebuilt.snapshot, &fresh.snapshot);
+        let mut paths: Vec<&String> = a.files.keys().chain(b.files.keys()).collect();
+        paths.sort();
+        paths.dedup();
+        for path in paths {
+            assert!(
+                a.files.get(path) == b.files.get(path),
+                "step {step} ({what} {}): `{path}` differs between the incremental and the full rebuild",
+                note.display()
+            );
+        }
+        assert_eq!(a.errors, b.errors, "step {step} ({what})");
+    }
+}
