@@ -23,6 +23,10 @@
   let reloading = false;
   const connect = () => {
     const events = new EventSource(base + "_loam/events");
+    // Marks the page as listening, for tests and the curious.
+    events.onopen = () => {
+      document.documentElement.dataset.loamLive = "connected";
+    };
     events.addEventListener("version", (event) => {
       if (event.data !== shown && !reloading) {
         reloading = true;

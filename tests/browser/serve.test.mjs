@@ -1,0 +1,117 @@
+// Browser tests for `loam serve`: a page open in headless Chromium follows the note on disk, with no manual reload.
+//
+// Run from the repository root with `node --test tests/browser/` (scripts/test does this).
+// Needs: the loam binary (env LOAM_BIN, default <repo>/target/debug/loam), Debian's chromium
+// (env LOAM_CHROMIUM, default /usr/bin/chromium) and `npm ci` in tests/browser.
+//
+// The garden is a copy of Loam's own docs (content/ and loam.toml of this repository) in a temporary folder,
+// plus one long note to scroll in. `loam serve --port 0` picks a free loopback port and prints it.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const LOAM_BIN = path.resolve(REPO, process.env.LOAM_BIN || 'target/debug/loam');
+const CHROMIUM = process.env.LOAM_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
+const TIMEOUT = 15_000;
+
+let browser;
+let server;
+let serverLog = '';
+let base;
+let garden;
+
+/** A long note: enough paragraphs to scroll, and a last one that the tests change. */
+function longNote(last, frontmatter = '---\ntitle: Live note\ntags: [live]\n---\n') {
+  const paragraphs = Array.from({ length: 150 }, (_, i) => `Paragraph ${i} of a note long enough to scroll in.`);
+  return `${frontmatter}\n${paragraphs.join('\n\n')}\n\n${last}\n`;
+}
+
+describe('loam serve in a browser', { timeout: 120_000 }, () => {
+  before(async () => {
+    garden = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-serve-browser-'));
+    fs.cpSync(path.join(REPO, 'content'), path.join(garden, 'content'), { recursive: true });
+    fs.copyFileSync(path.join(REPO, 'loam.toml'), path.join(garden, 'loam.toml'));
+    fs.writeFileSync(path.join(garden, 'content', 'live.md'), longNote('The last paragraph says version one.'));
+
+    server = spawn(LOAM_BIN, ['serve', garden, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stderr.on('data', (chunk) => {
+      serverLog += chunk;
+    });
+    const lines = readline.createInterface({ input: server.stdout });
+    const line = await new Promise((resolve, reject) => {
+      lines.once('line', resolve);
+      server.once('exit', (code) => reject(new Error(`loam serve exited (${code}):\n${serverLog}`)));
+    });
+    base = line.match(/http:\/\/127\.0\.0\.1:\d+\/\S*/)?.[0];
+    assert.ok(base, `no address in ${JSON.stringify(line)}`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.kill('SIGTERM');
+    if (garden) fs.rmSync(garden, { recursive: true, force: true });
+  });
+
+  test('a saved note shows in the open page by itself, where the reader was', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    try {
+      await page.goto(`${base}live/`);
+      await page.getByText('version one').waitFor({ timeout: TIMEOUT });
+      // The event stream is open before the note changes (the script connects once the page has loaded).
+      await page.locator('html[data-loam-live="connected"]').waitFor({ state: 'attached', timeout: TIMEOUT });
+      await page.evaluate(() => window.scrollTo(0, 1500));
+      await page.waitForFunction(() => window.scrollY > 1400, null, { timeout: TIMEOUT });
+      const marker = await page.evaluate(() => {
+        window.__notReloaded = true;
+        return window.scrollY;
+      });
+
+      fs.writeFileSync(path.join(garden, 'content', 'live.md'), longNote('The last paragraph says version two.'));
+      await page.getByText('version two').waitFor({ timeout: TIMEOUT });
+      assert.equal(await page.evaluate(() => window.__notReloaded), undefined, 'the page was reloaded by the preview');
+      await page.waitForFunction((y) => Math.abs(window.scrollY - y) < 50, marker, { timeout: TIMEOUT });
+    } catch (error) {
+      error.message += `\nserver log:\n${serverLog}`;
+      throw error;
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('broken frontmatter shows an overlay in the browser until it is fixed', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${base}live/`);
+      await page.getByText('Paragraph 3 of').waitFor({ timeout: TIMEOUT });
+      fs.writeFileSync(path.join(garden, 'content', 'live.md'), longNote('Still here.', '---\ntitle: [oops\n---\n'));
+      const overlay = page.locator('#loam-overlay');
+      await overlay.waitFor({ timeout: TIMEOUT });
+      const text = await overlay.innerText();
+      assert.match(text, /live\.md:\d+:\d+: cannot read the frontmatter/, 'the overlay names the file and line');
+      // The rest of the garden keeps serving.
+      const other = await browser.newPage();
+      await other.goto(`${base}guides/getting-started/`);
+      assert.ok((await other.locator('h1').count()) > 0);
+      await other.close();
+
+      fs.writeFileSync(path.join(garden, 'content', 'live.md'), longNote('Mended.'));
+      await page.getByText('Mended.').waitFor({ timeout: TIMEOUT });
+      assert.equal(await page.locator('#loam-overlay').count(), 0, 'the overlay is gone once the note is fixed');
+    } catch (error) {
+      error.message += `\nserver log:\n${serverLog}`;
+      throw error;
+    } finally {
+      await page.close();
+    }
+  });
+});
