@@ -14,6 +14,9 @@ use walkdir::WalkDir;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 
+/// What a caller of [`Layout::scan_with`] already has for a note, by its path and file metadata.
+pub type Known<'a, T> = dyn Fn(&str, &std::fs::Metadata) -> Option<T> + Sync + 'a;
+
 /// The folders of one garden.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -79,6 +82,16 @@ impl Layout {
     /// `each` (on any thread) as soon as it is read, so that the walk through the folders and the work on the
     /// notes overlap. Notes come back in path order.
     pub fn scan<T: Send>(&self, each: impl Fn(SourceFile) -> T + Sync) -> anyhow::Result<Scan<T>> {
+        self.scan_with(each, None::<&Known<'_, T>>)
+    }
+
+    /// [`scan`](Layout::scan), but each note's metadata goes to `known` first: what it returns stands for the
+    /// note, which is then not read (the live preview knows the notes whose size and time did not change).
+    pub fn scan_with<T: Send>(
+        &self,
+        each: impl Fn(SourceFile) -> T + Sync,
+        known: Option<&Known<'_, T>>,
+    ) -> anyhow::Result<Scan<T>> {
         if !self.content.is_dir() {
             bail!("the content folder `{}` does not exist; create it and put notes in it", self.content.display());
         }
@@ -128,6 +141,12 @@ impl Layout {
                     let (index, found) = (count, &found);
                     count += 1;
                     scope.spawn(move |_| {
+                        if let Some(known) = known {
+                            if let Some(done) = entry_metadata(&path).and_then(|meta| known(&relative, &meta)) {
+                                found.lock().unwrap_or_else(|e| e.into_inner()).push((index, Ok(done)));
+                                return;
+                            }
+                        }
                         let result = read_note(relative, &path).map(each);
                         found.lock().unwrap_or_else(|e| e.into_inner()).push((index, result));
                     });
@@ -229,6 +248,10 @@ pub struct Scan<T> {
     pub notes: Vec<T>,
     pub attachments: Vec<Attachment>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+fn entry_metadata(path: &Path) -> Option<std::fs::Metadata> {
+    std::fs::metadata(path).ok()
 }
 
 /// One note's bytes and modification time, from one open, one fstat and reads of the size fstat gave (std's

@@ -3,18 +3,20 @@
 //! keep it in memory.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use std::time::SystemTime;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::config::{Config, PublishMode};
 use crate::diagnostic::Diagnostic;
-use crate::garden::Layout;
+use crate::garden::{Attachment, Layout, SourceFile};
 use crate::note::{self, Note};
 use crate::output::{Contents, OutputFile};
 use crate::render::{self, RenderOptions, Templates};
@@ -30,6 +32,13 @@ pub struct Built {
     pub started: Instant,
 }
 
+/// A parsed note, the hash of its bytes, and the size and time of its file when it was read.
+struct Cached {
+    hash: u64,
+    note: Arc<Note>,
+    stamp: Option<(u64, SystemTime)>,
+}
+
 /// Parsed notes kept between the builds of `loam serve`, by path and content hash. A note's parse depends on its
 /// bytes, the base path and the publish mode only (see the invariants in `lib.rs`), so an entry whose hash matches
 /// is the note a fresh parse would make: memoisation, with nothing to invalidate by hand.
@@ -37,7 +46,7 @@ pub struct Built {
 pub struct NoteCache {
     /// (base path, publish mode) the entries were parsed with; a change empties the cache.
     settings: Mutex<Option<(String, PublishMode)>>,
-    notes: Mutex<HashMap<String, (u64, Note)>>,
+    notes: Mutex<HashMap<String, Cached>>,
 }
 
 impl NoteCache {
@@ -51,20 +60,34 @@ impl NoteCache {
     }
 
     /// The note for these bytes: from the cache if they are the ones parsed last time, else parsed now.
-    fn parse(&self, path: &str, bytes: &[u8], base_path: &str, mode: PublishMode) -> Note {
-        let hash = xxh3_64(bytes);
-        if let Some((known, note)) = lock(&self.notes).get(path) {
-            if *known == hash {
-                return note.clone();
+    fn parse(&self, source: &SourceFile, base_path: &str, mode: PublishMode) -> (Arc<Note>, u64) {
+        let hash = xxh3_64(&source.bytes);
+        let stamp = source.modified.map(|time| (source.bytes.len() as u64, time));
+        if let Some(known) = lock(&self.notes).get_mut(&source.path) {
+            if known.hash == hash {
+                known.stamp = stamp;
+                return (known.note.clone(), hash);
             }
         }
-        let note = note::parse(path, bytes, base_path, mode);
-        lock(&self.notes).insert(path.to_string(), (hash, note.clone()));
-        note
+        let note = Arc::new(note::parse(&source.path, &source.bytes, base_path, mode));
+        lock(&self.notes).insert(source.path.clone(), Cached { hash, note: note.clone(), stamp });
+        (note, hash)
+    }
+
+    /// The note at `path` if its file has the size and time it had when it was read, without reading it. A
+    /// time within the last two seconds is not trusted: on a file system that keeps whole seconds, a second
+    /// save of the same size in the same second would look unchanged ("racy git").
+    fn unchanged(&self, path: &str, metadata: &std::fs::Metadata) -> Option<(Arc<Note>, Option<SystemTime>, u64)> {
+        let modified = metadata.modified().ok()?;
+        let settled = SystemTime::now().duration_since(modified).is_ok_and(|age| age.as_secs() >= 2);
+        let notes = lock(&self.notes);
+        let known = notes.get(path)?;
+        (settled && known.stamp == Some((metadata.len(), modified)))
+            .then(|| (known.note.clone(), Some(modified), known.hash))
     }
 
     /// Forgets notes that are gone from the garden.
-    fn keep_only(&self, notes: &[Note]) {
+    fn keep_only(&self, notes: &[Arc<Note>]) {
         let present: std::collections::HashSet<&str> = notes.iter().map(|n| n.path.as_str()).collect();
         lock(&self.notes).retain(|path, _| present.contains(path.as_str()));
     }
@@ -82,19 +105,127 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Runs the whole pipeline on the garden at `layout`. With a `cache`, notes whose bytes did not change since the
-/// last build with that cache are not parsed again.
+/// A garden read and parsed: everything its site is made from.
+pub struct Garden {
+    pub config: Config,
+    pub notes: Vec<Arc<Note>>,
+    /// Modification time of each note's file.
+    pub modified: Vec<Option<SystemTime>>,
+    /// Hash of each note's bytes (0 when parsed without a cache).
+    pub hashes: Vec<u64>,
+    pub attachments: Vec<Attachment>,
+    pub attachment_paths: Vec<String>,
+    pub templates: Templates,
+    /// The garden's own `static/` files, by name.
+    pub static_files: Vec<(String, PathBuf)>,
+    /// Problems of reading the files, of the notes and of the templates.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Hash of the garden's own templates, for telling whether anything changed.
+    pub templates_hash: u64,
+}
+
+impl Garden {
+    /// The static assets (built-in, replaced by the garden's own of the same name) and the attachments that
+    /// published notes use, as files of the site.
+    pub fn assets(&self, attachment_used: &[bool]) -> Vec<OutputFile> {
+        let mut files = Vec::new();
+        for (name, bytes) in render::STATIC {
+            if !self.static_files.iter().any(|(own, _)| own == name) {
+                files.push(OutputFile::bytes(format!("static/{name}"), bytes.to_vec()));
+            }
+        }
+        for (name, file) in &self.static_files {
+            files.push(OutputFile { path: format!("static/{name}"), contents: Contents::Copy(file.clone()) });
+        }
+        for (attachment, used) in self.attachments.iter().zip(attachment_used) {
+            if *used {
+                files.push(OutputFile {
+                    path: attachment.path.clone(),
+                    contents: Contents::Copy(attachment.file.clone()),
+                });
+            }
+        }
+        files
+    }
+}
+
+/// Reads and parses the garden at `layout`: the first stages of the pipeline, shared by `build` and `serve`. With
+/// a `cache`, notes whose bytes did not change since the last call with that cache are not parsed again.
+pub fn gather(layout: &Layout, config: Config, bar: &ProgressBar, cache: Option<&NoteCache>) -> anyhow::Result<Garden> {
+    let base_path = config.base_path();
+    if let Some(cache) = cache {
+        cache.begin(&base_path, config.publish_mode);
+    }
+    // Each note is parsed as soon as it is read, while the walk goes on; compiling the templates is serial
+    // work done meanwhile.
+    let overrides = layout.template_overrides()?;
+    let mut template_problems = Vec::new();
+    let known = |path: &str, metadata: &std::fs::Metadata| cache.and_then(|cache| cache.unchanged(path, metadata));
+    let (scan, templates) = rayon::join(
+        || {
+            let each = |source: SourceFile| {
+                bar.inc_length(2);
+                let (note, hash) = match cache {
+                    Some(cache) => cache.parse(&source, &base_path, config.publish_mode),
+                    None => (Arc::new(note::parse(&source.path, &source.bytes, &base_path, config.publish_mode)), 0),
+                };
+                bar.inc(1);
+                (note, source.modified, hash)
+            };
+            match cache {
+                Some(_) => layout.scan_with(each, Some(&known)),
+                None => layout.scan(each),
+            }
+        },
+        || Templates::new(&overrides, &mut template_problems),
+    );
+    let scan = scan?;
+    let mut diagnostics = scan.diagnostics;
+    diagnostics.extend(template_problems);
+    let mut notes = Vec::with_capacity(scan.notes.len());
+    let mut modified = Vec::with_capacity(scan.notes.len());
+    let mut hashes = Vec::with_capacity(scan.notes.len());
+    for (note, time, hash) in scan.notes {
+        diagnostics.extend(note.diagnostics.iter().cloned());
+        notes.push(note);
+        modified.push(time);
+        hashes.push(hash);
+    }
+    if let Some(cache) = cache {
+        cache.keep_only(&notes);
+    }
+    let attachment_paths = scan.attachments.iter().map(|a| a.path.clone()).collect();
+    let mut templates_hash = Xxh3::new();
+    for (name, text) in &overrides {
+        templates_hash.update(name.as_bytes());
+        templates_hash.update(&[0]);
+        templates_hash.update(text.as_bytes());
+        templates_hash.update(&[0]);
+    }
+    Ok(Garden {
+        config,
+        notes,
+        modified,
+        hashes,
+        attachments: scan.attachments,
+        attachment_paths,
+        templates,
+        static_files: layout.static_files(),
+        diagnostics,
+        templates_hash: templates_hash.digest(),
+    })
+}
+
+/// Runs the whole pipeline on the garden at `layout`.
 pub fn build(
     layout: &Layout,
     config: &Config,
     options: RenderOptions,
     progress: bool,
-    cache: Option<&NoteCache>,
     emit: &(dyn Fn(OutputFile) + Sync),
 ) -> anyhow::Result<Built> {
     let started = Instant::now();
     let mut timings = Timings::new(started);
-    let base_path = config.base_path();
     // The count of notes is known only once the walk ends: the bar grows as notes are found.
     let bar = if progress { ProgressBar::new(0) } else { ProgressBar::hidden() };
     bar.set_style(
@@ -104,67 +235,25 @@ pub fn build(
     );
     bar.set_prefix("building");
 
-    // Each note is parsed as soon as it is read, while the walk goes on; compiling the templates is serial
-    // work done meanwhile.
-    if let Some(cache) = cache {
-        cache.begin(&base_path, config.publish_mode);
-    }
-    let overrides = layout.template_overrides()?;
-    let mut template_problems = Vec::new();
-    let (scan, templates) = rayon::join(
-        || {
-            layout.scan(|source| {
-                bar.inc_length(2);
-                let note = match cache {
-                    Some(cache) => cache.parse(&source.path, &source.bytes, &base_path, config.publish_mode),
-                    None => note::parse(&source.path, &source.bytes, &base_path, config.publish_mode),
-                };
-                bar.inc(1);
-                (note, source.modified)
-            })
-        },
-        || Templates::new(&overrides, &mut template_problems),
-    );
-    let scan = scan?;
-    let mut diagnostics = scan.diagnostics;
-    diagnostics.extend(template_problems);
+    let mut garden = gather(layout, config.clone(), &bar, None)?;
+    let mut diagnostics = std::mem::take(&mut garden.diagnostics);
     timings.lap("scan and parse");
-    let (notes, modified): (Vec<Note>, Vec<_>) = scan.notes.into_iter().unzip();
-    if let Some(cache) = cache {
-        cache.keep_only(&notes);
-    }
-    for note in &notes {
-        diagnostics.extend(note.diagnostics.iter().cloned());
-    }
 
-    let attachment_paths: Vec<String> = scan.attachments.iter().map(|a| a.path.clone()).collect();
-    let mut site = Site::new(config, &notes, &modified, &attachment_paths);
+    let mut site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.attachment_paths);
     diagnostics.append(&mut site.diagnostics);
-
     timings.lap("resolve links and make the site model");
+
     let pages = AtomicUsize::new(0);
     let count_page = |file: OutputFile| {
         pages.fetch_add(1, Ordering::Relaxed);
         emit(file);
     };
-    diagnostics.extend(render::render_site(&site, &templates, options, &count_page));
+    diagnostics.extend(render::render_site(&site, &garden.templates, options, &count_page));
     bar.inc(site.published_notes().count() as u64);
     timings.lap("render and write pages");
 
-    // The garden's own static files replace built-in ones of the same name.
-    let own_static = layout.static_files();
-    for (name, bytes) in render::STATIC {
-        if !own_static.iter().any(|(own, _)| own == name) {
-            emit(OutputFile::bytes(format!("static/{name}"), bytes.to_vec()));
-        }
-    }
-    for (name, file) in own_static {
-        emit(OutputFile { path: format!("static/{name}"), contents: Contents::Copy(file) });
-    }
-    for (attachment, used) in scan.attachments.iter().zip(&site.attachment_used) {
-        if *used {
-            emit(OutputFile { path: attachment.path.clone(), contents: Contents::Copy(attachment.file.clone()) });
-        }
+    for file in garden.assets(&site.attachment_used) {
+        emit(file);
     }
     bar.finish_and_clear();
     let pages = pages.into_inner();
@@ -172,11 +261,11 @@ pub fn build(
     diagnostics.par_sort();
     diagnostics.dedup();
     let published = site.published_notes().count();
-    let note_count = notes.len();
+    let note_count = garden.notes.len();
     timings.lap("static files, attachments, sorting the diagnostics");
     // Freeing tens of thousands of parsed notes takes a while; let a worker do it while the caller goes on.
     drop(site);
-    rayon::spawn(move || drop(notes));
+    rayon::spawn(move || drop(garden));
     Ok(Built { diagnostics, notes: note_count, published, pages, started })
 }
 

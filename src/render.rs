@@ -6,6 +6,8 @@
 use pulldown_cmark_escape::escape_html as escape_html_into;
 use rayon::prelude::*;
 use serde_json::{json, Value};
+use std::borrow::Cow;
+use std::sync::OnceLock;
 use tera::Tera;
 
 use crate::diagnostic::{Diagnostic, Kind, Severity};
@@ -178,6 +180,178 @@ pub struct RenderOptions {
     pub live_reload: bool,
 }
 
+/// What the rendering of every page shares, made once per build of the site: each note's summary for lists,
+/// breadcrumbs per folder, the values every template sees, and the patterns of the built-in templates.
+pub struct Prepared {
+    /// What list pages show of each note; made when a list is first rendered (see [`Prepared::new`]).
+    lists: OnceLock<Lists>,
+    /// The built-in alias and note pages, rendered once with markers (see [`pattern`]).
+    alias_pattern: Option<Pattern>,
+    note_patterns: Option<Vec<Pattern>>,
+    /// By folder key: its breadcrumbs with the folder itself and without, and their HTML.
+    crumbs: rustc_hash::FxHashMap<String, [(Vec<Value>, String); 2]>,
+    /// The values every template sees, but `page_url`.
+    globals: serde_json::Map<String, Value>,
+}
+
+/// Each note's summary (title, URL, tags, date), which appears on many list pages, made once per note.
+struct Lists {
+    /// `item(site, i)` for each published note, `null` for the others.
+    items: Vec<Value>,
+    /// `[with tags, without]` `<li>` of each published note for list pages.
+    item_html: Vec<[String; 2]>,
+    /// What lists sort notes by: the title, case-insensitively.
+    sort_keys: Vec<String>,
+}
+
+impl Lists {
+    fn new(site: &Site) -> Lists {
+        let items: Vec<Value> = (0..site.notes.len())
+            .into_par_iter()
+            .map(|i| if site.published[i] { item(site, i) } else { Value::Null })
+            .collect();
+        // Its `<li>` for `items_html`: with its tags on folder pages, without on tag pages.
+        let item_html: Vec<[String; 2]> = items
+            .par_iter()
+            .map(
+                |item| {
+                    if item.is_null() {
+                        Default::default()
+                    } else {
+                        [item_html(item, true), item_html(item, false)]
+                    }
+                },
+            )
+            .collect();
+        let sort_keys: Vec<String> = site.notes.par_iter().map(|n| key(n.title())).collect();
+        Lists { items, item_html, sort_keys }
+    }
+}
+
+impl Prepared {
+    /// With `eager`, the summaries every list page needs are made at once (a build renders every page); without,
+    /// when a list is first rendered (the live preview renders the pages a reader asks for, and a note's page
+    /// needs only its own summary).
+    pub fn new(site: &Site, templates: &Templates, options: RenderOptions, eager: bool) -> Prepared {
+        let lists = OnceLock::new();
+        if eager {
+            let _ = lists.set(Lists::new(site));
+        }
+        let config = site.config;
+        let site_value = json!({
+            "title": config.title,
+            "description": config.description,
+            "author": config.author.name,
+            "language": config.language,
+            "base_url": config.base_url,
+        });
+        let globals = [
+            ("site", site_value),
+            ("base_path", site.base_path.as_str().into()),
+            ("tags_url", site.url("tags/").into()),
+            ("loam_version", env!("CARGO_PKG_VERSION").into()),
+            ("live_reload", options.live_reload.into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        // Every note of a folder has the same breadcrumbs.
+        let crumbs = site
+            .folders
+            .par_iter()
+            .map(|(folder_key, folder)| {
+                let both = [true, false].map(|include_last| {
+                    let crumbs = breadcrumbs(site, &folder.path, include_last);
+                    let html = breadcrumbs_html(&crumbs);
+                    (crumbs, html)
+                });
+                (folder_key.clone(), both)
+            })
+            .collect();
+        let mut prepared = Prepared { lists, globals, crumbs, alias_pattern: None, note_patterns: None };
+        let renderer = Renderer { site, templates, prep: &prepared };
+        let alias = if templates.built_in_alias { alias_pattern(&renderer) } else { None };
+        let notes = if templates.built_in_note { note_patterns(&renderer) } else { None };
+        (prepared.alias_pattern, prepared.note_patterns) = (alias, notes);
+        prepared
+    }
+}
+
+/// One page of the site, by what it shows; [`pages`] lists them with their paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageRef {
+    /// A tag's page, by the tag's key.
+    Tag(String),
+    /// A folder's page (the home page is the root folder's), by the folder's key.
+    Folder(String),
+    Note(usize),
+    /// An alias redirect, by its index in `site.aliases`.
+    Alias(usize),
+    TagIndex,
+    NotFound,
+    Feed,
+    Sitemap,
+}
+
+/// Every page of the site, with the path of the file it becomes: what [`render_site`] renders, for rendering one
+/// page at a time (`loam serve` renders a page when it is asked for).
+pub fn pages(site: &Site) -> Vec<(String, PageRef)> {
+    let mut pages: Vec<(String, PageRef)> = Vec::new();
+    pages.extend(site.tags.iter().map(|(k, tag)| (index_file(&tag.url), PageRef::Tag(k.clone()))));
+    // A folder called `tags` would be published where the tag index is; the tag index keeps that place.
+    pages.extend(
+        site.folders
+            .iter()
+            .filter(|(_, f)| key(&f.url) != "tags/")
+            .map(|(k, folder)| (index_file(&folder.url), PageRef::Folder(k.clone()))),
+    );
+    pages.extend(
+        site.published_notes().filter(|&i| site.own_page[i]).map(|i| (index_file(&site.urls[i]), PageRef::Note(i))),
+    );
+    pages.extend(site.aliases.iter().enumerate().map(|(n, (url, _))| (index_file(url), PageRef::Alias(n))));
+    pages.push(("tags/index.html".into(), PageRef::TagIndex));
+    pages.push(("404.html".into(), PageRef::NotFound));
+    pages.push(("feed.xml".into(), PageRef::Feed));
+    pages.push(("sitemap.xml".into(), PageRef::Sitemap));
+    pages
+}
+
+/// Renders one page; `None` when its template failed (the problem says why).
+pub fn render_page(
+    site: &Site,
+    templates: &Templates,
+    prepared: &Prepared,
+    page: &PageRef,
+) -> (Option<OutputFile>, Vec<Diagnostic>) {
+    let renderer = Renderer { site, templates, prep: prepared };
+    let single =
+        |result: Result<OutputFile, Diagnostic>| result.map_or_else(|d| (None, vec![d]), |f| (Some(f), vec![]));
+    match page {
+        PageRef::Tag(tag) => match site.tags.get(tag) {
+            Some(tag) => renderer.tag_page(tag),
+            None => (None, Vec::new()),
+        },
+        PageRef::Folder(folder) => match site.folders.get(folder) {
+            Some(folder) => renderer.folder_page(folder),
+            None => (None, Vec::new()),
+        },
+        PageRef::Note(i) => renderer.note_page(*i),
+        PageRef::Alias(n) => match site.aliases.get(*n) {
+            Some((url, note)) => single(renderer.alias_page(url, *note)),
+            None => (None, Vec::new()),
+        },
+        PageRef::TagIndex => renderer.tag_index(),
+        PageRef::NotFound => single(renderer.simple("404.html", "404.html", json!({}))),
+        PageRef::Feed => single(renderer.feed()),
+        PageRef::Sitemap => single(renderer.sitemap(&published_pages(site))),
+    }
+}
+
+/// Published notes with pages of their own, which the sitemap lists.
+fn published_pages(site: &Site) -> Vec<usize> {
+    site.published_notes().filter(|&i| site.own_page[i]).collect()
+}
+
 /// Renders every file of the site except attachments and static assets, handing each to `emit` as soon as it
 /// is made (`build` writes it at once, so the whole site never sits in memory), and returns the problems found.
 pub fn render_site(
@@ -186,65 +360,8 @@ pub fn render_site(
     options: RenderOptions,
     emit: &(dyn Fn(OutputFile) + Sync),
 ) -> Vec<Diagnostic> {
-    // Each note's summary (title, URL, tags, date) appears on many list pages; make it once per note.
-    let items: Vec<Value> = (0..site.notes.len())
-        .into_par_iter()
-        .map(|i| if site.published[i] { item(site, i) } else { Value::Null })
-        .collect();
-    // ... and its `<li>` for `items_html`: with its tags on folder pages, without on tag pages.
-    let item_html: Vec<[String; 2]> = items
-        .par_iter()
-        .map(|item| if item.is_null() { Default::default() } else { [item_html(item, true), item_html(item, false)] })
-        .collect();
-    let sort_keys: Vec<String> = site.notes.par_iter().map(|n| key(n.title())).collect();
-    let config = site.config;
-    let site_value = json!({
-        "title": config.title,
-        "description": config.description,
-        "author": config.author.name,
-        "language": config.language,
-        "base_url": config.base_url,
-    });
-    let globals = [
-        ("site", site_value),
-        ("base_path", site.base_path.as_str().into()),
-        ("tags_url", site.url("tags/").into()),
-        ("loam_version", env!("CARGO_PKG_VERSION").into()),
-        ("live_reload", options.live_reload.into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    // Every note of a folder has the same breadcrumbs.
-    let crumbs = site
-        .folders
-        .par_iter()
-        .map(|(folder_key, folder)| {
-            let both = [true, false].map(|include_last| {
-                let crumbs = breadcrumbs(site, &folder.path, include_last);
-                let html = breadcrumbs_html(&crumbs);
-                (crumbs, html)
-            });
-            (folder_key.clone(), both)
-        })
-        .collect();
-    let mut renderer = Renderer {
-        site,
-        templates,
-        items,
-        item_html,
-        sort_keys,
-        globals,
-        crumbs,
-        alias_pattern: None,
-        note_patterns: None,
-    };
-    if templates.built_in_alias {
-        renderer.alias_pattern = alias_pattern(&renderer);
-    }
-    if templates.built_in_note {
-        renderer.note_patterns = note_patterns(&renderer);
-    }
+    let prepared = Prepared::new(site, templates, options, true);
+    let renderer = Renderer { site, templates, prep: &prepared };
     let keep = |(file, problems): (Option<OutputFile>, Vec<Diagnostic>)| {
         if let Some(file) = file {
             emit(file);
@@ -254,7 +371,7 @@ pub fn render_site(
     let single =
         |result: Result<OutputFile, Diagnostic>| keep(result.map_or_else(|d| (None, vec![d]), |f| (Some(f), vec![])));
 
-    let notes: Vec<usize> = site.published_notes().filter(|&i| site.own_page[i]).collect();
+    let notes = published_pages(site);
     // Every page is one job in one parallel loop, so that no core waits at the end of one kind of page for the
     // slowest page of that kind; the biggest (tag and folder lists) go first.
     // A folder called `tags` would be published where the tag index is; the tag index keeps that place.
@@ -289,7 +406,7 @@ pub fn render_site(
     );
     diagnostics.extend(singles);
     // Dropping the summaries is serial work too.
-    rayon::spawn(move || drop(renderer.items));
+    rayon::spawn(move || drop(prepared));
     diagnostics
 }
 
@@ -326,7 +443,7 @@ struct NoteParts<'r> {
     top: u8,
     toc_html: String,
     /// (sort key, linking note, sentence HTML), sorted.
-    linking: Vec<(&'r str, usize, String)>,
+    linking: Vec<(Cow<'r, str>, usize, String)>,
     backlinks_html: String,
     dates_html: String,
 }
@@ -382,22 +499,30 @@ enum Page<'s> {
 struct Renderer<'s, 'a> {
     site: &'s Site<'a>,
     templates: &'s Templates,
-    /// `item(site, i)` for each published note, `null` for the others.
-    items: Vec<Value>,
-    /// `[with tags, without]` `<li>` of each published note for list pages.
-    item_html: Vec<[String; 2]>,
-    /// What lists sort notes by: the title, case-insensitively.
-    sort_keys: Vec<String>,
-    /// The built-in alias and note pages, rendered once with markers (see [`pattern`]).
-    alias_pattern: Option<Pattern>,
-    note_patterns: Option<Vec<Pattern>>,
-    /// By folder key: its breadcrumbs with the folder itself and without, and their HTML.
-    crumbs: rustc_hash::FxHashMap<String, [(Vec<Value>, String); 2]>,
-    /// The values every template sees, but `page_url`.
-    globals: serde_json::Map<String, Value>,
+    prep: &'s Prepared,
 }
 
 impl Renderer<'_, '_> {
+    fn lists(&self) -> &Lists {
+        self.prep.lists.get_or_init(|| Lists::new(self.site))
+    }
+
+    /// The summary of note `i` that lists show, made now if the lists are not.
+    fn item(&self, i: usize) -> Cow<'_, Value> {
+        match self.prep.lists.get() {
+            Some(lists) => Cow::Borrowed(&lists.items[i]),
+            None => Cow::Owned(if self.site.published[i] { item(self.site, i) } else { Value::Null }),
+        }
+    }
+
+    /// What lists sort note `i` by.
+    fn sort_key(&self, i: usize) -> Cow<'_, str> {
+        match self.prep.lists.get() {
+            Some(lists) => Cow::Borrowed(&lists.sort_keys[i]),
+            None => Cow::Owned(key(self.site.notes[i].title())),
+        }
+    }
+
     fn is_folder_note(&self, note: usize) -> bool {
         self.site.folders.get(&key(&self.site.notes[note].folder)).is_some_and(|f| f.note == Some(note))
     }
@@ -405,7 +530,7 @@ impl Renderer<'_, '_> {
     /// The values every template sees, plus the page's own.
     fn context(&self, page_url: &str, mut own: Value) -> Value {
         if let Value::Object(own) = &mut own {
-            for (k, v) in &self.globals {
+            for (k, v) in &self.prep.globals {
                 if !own.contains_key(k) {
                     own.insert(k.clone(), v.clone());
                 }
@@ -449,14 +574,14 @@ impl Renderer<'_, '_> {
         let toc_html = toc_html(headings.iter().map(|h| (h.level - top, h.id.as_str(), h.text.as_str())));
         // One entry per linking note, with the sentence of its first link here, sorted by title.
         let mut seen = Vec::new();
-        let mut linking: Vec<(&str, usize, String)> = Vec::new();
+        let mut linking: Vec<(Cow<str>, usize, String)> = Vec::new();
         for &(from, link) in &site.backlinks[i] {
             if !seen.contains(&from) {
                 seen.push(from);
-                linking.push((&self.sort_keys[from], from, page::context_html(site, from, link)));
+                linking.push((self.sort_key(from), from, page::context_html(site, from, link)));
             }
         }
-        linking.sort_by(|a, b| a.0.cmp(b.0));
+        linking.sort_by(|a, b| a.0.cmp(&b.0));
         let backlinks_html = backlinks_html(
             linking
                 .iter()
@@ -464,7 +589,7 @@ impl Renderer<'_, '_> {
         );
         NoteParts {
             content,
-            tags_html: tags_html(&self.items[i]["tags"], "\n        "),
+            tags_html: tags_html(&self.item(i)["tags"], "\n        "),
             breadcrumbs,
             breadcrumbs_html,
             top,
@@ -480,7 +605,7 @@ impl Renderer<'_, '_> {
         let note = &site.notes[i];
         let parts = self.note_parts(i, diagnostics);
         let named = self.templates.named;
-        let tags = if named.tags { self.items[i]["tags"].clone() } else { Value::Array(Vec::new()) };
+        let tags = if named.tags { self.item(i)["tags"].clone() } else { Value::Array(Vec::new()) };
         let toc: Vec<Value> = note
             .body
             .headings
@@ -535,7 +660,7 @@ impl Renderer<'_, '_> {
 
     /// The breadcrumbs down to `folder` (its key), with the folder itself or without, and their HTML.
     fn breadcrumbs(&self, folder: &str, include_last: bool) -> (&[Value], &str) {
-        self.crumbs.get(folder).map_or((&[], ""), |both| {
+        self.prep.crumbs.get(folder).map_or((&[], ""), |both| {
             let (crumbs, html) = &both[usize::from(!include_last)];
             (crumbs.as_slice(), html.as_str())
         })
@@ -544,18 +669,19 @@ impl Renderer<'_, '_> {
     /// `list.items` and `list.items_html` for these notes, sorted by title; on tag pages (`with_tags` false)
     /// every note's other tags are noise that multiplies the page's size by the number of tags per note.
     fn items(&self, notes: &[usize], with_tags: bool) -> (Value, Value) {
+        let lists = self.lists();
         let mut sorted = notes.to_vec();
-        sorted.sort_by(|&a, &b| self.sort_keys[a].cmp(&self.sort_keys[b]).then(a.cmp(&b)));
-        let html: String = sorted.iter().map(|&i| self.item_html[i][usize::from(!with_tags)].as_str()).collect();
+        sorted.sort_by(|&a, &b| lists.sort_keys[a].cmp(&lists.sort_keys[b]).then(a.cmp(&b)));
+        let html: String = sorted.iter().map(|&i| lists.item_html[i][usize::from(!with_tags)].as_str()).collect();
         let values: Vec<Value> = if !self.templates.named.items {
             Vec::new()
         } else if with_tags {
-            sorted.iter().map(|&i| self.items[i].clone()).collect()
+            sorted.iter().map(|&i| lists.items[i].clone()).collect()
         } else {
             sorted
                 .iter()
                 .map(|&i| {
-                    let item = &self.items[i];
+                    let item = &lists.items[i];
                     object([
                         ("title", item["title"].clone()),
                         ("url", item["url"].clone()),
@@ -572,7 +698,7 @@ impl Renderer<'_, '_> {
     fn note_page(&self, i: usize) -> (Option<OutputFile>, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let url = &self.site.urls[i];
-        if let Some(patterns) = &self.note_patterns {
+        if let Some(patterns) = &self.prep.note_patterns {
             let note = &self.site.notes[i];
             let parts = self.note_parts(i, &mut diagnostics);
             let description = note.meta.description.as_deref().unwrap_or_default();
@@ -711,7 +837,7 @@ impl Renderer<'_, '_> {
         let title = self.site.notes[note].title();
         // The canonical link is absolute when the garden says where it lives.
         let canonical = format!("{}{}", absolute(self.site), encode_path(&self.site.urls[note]));
-        if let Some(pattern) = &self.alias_pattern {
+        if let Some(pattern) = &self.prep.alias_pattern {
             return Ok(OutputFile::bytes(index_file(url), pattern.fill(&[target_url, title, &canonical])));
         }
         let alias = json!({ "target_url": target_url, "target_title": title, "canonical": canonical });

@@ -21,20 +21,23 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use xxhash_rust::xxh3::xxh3_64;
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, ConfigError};
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::garden::Layout;
 use crate::output::{Contents, OutputFile};
-use crate::pipeline::{self, NoteCache};
-use crate::render::RenderOptions;
+use crate::pipeline::{self, Garden, NoteCache};
+use crate::render::{self, PageRef, Prepared, RenderOptions};
+use crate::site::{ResolveMemo, Site};
 
 /// One file of the served site.
 #[derive(Debug, Clone)]
 pub enum Served {
-    /// A rendered page or built-in asset, with the hash of its bytes.
-    Bytes(Bytes, u64),
+    /// A rendered page or built-in asset.
+    Bytes(Bytes),
     /// An attachment or a garden's static file, read from disk when asked for.
     File(PathBuf),
 }
@@ -42,33 +45,135 @@ pub enum Served {
 impl PartialEq for Served {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Served::Bytes(a, hash_a), Served::Bytes(b, hash_b)) => hash_a == hash_b && a.len() == b.len() && a == b,
+            (Served::Bytes(a), Served::Bytes(b)) => a == b,
             (Served::File(a), Served::File(b)) => a == b,
             _ => false,
         }
     }
 }
 
-/// The whole site as one build made it. Immutable: a rebuild makes a new one.
-#[derive(Debug, Default)]
+/// The site model of one build, kept alive for rendering pages when they are asked for: the parsed garden, and
+/// the [`Site`] and render preparations that borrow from it.
+pub struct Live<'a> {
+    pub site: Site<'a>,
+    prepared: Prepared,
+    /// Every page by the path of its file.
+    pages: HashMap<String, PageRef>,
+}
+
+self_cell::self_cell!(
+    /// A garden and the site made of it, in one value that can be shared between threads.
+    pub struct LiveSite {
+        owner: Garden,
+        #[covariant]
+        dependent: Live,
+    }
+);
+
+/// What a rendered page came to: its bytes, or the problems that kept it from being made.
+type Rendered = Result<Bytes, Vec<Diagnostic>>;
+
+/// The whole site as one build made it. Immutable, but for the pages rendered so far: pages are rendered when
+/// first asked for (a 10,000-note garden has 20,000 pages, and a reader looks at a few), then kept.
+#[derive(Default)]
 pub struct Snapshot {
     /// Goes up by one each time what is served changes; browsers reload when it does.
     pub version: u64,
     /// The URL path the site lives under (`/`, or `/garden/` for a `base_url` with a path).
     pub base_path: String,
-    /// Files by their path relative to the site's root (`notes/a/index.html`).
+    /// Static assets and attachments by their path relative to the site's root.
     pub files: HashMap<String, Served>,
+    site: Option<Arc<LiveSite>>,
+    rendered: Mutex<HashMap<String, Rendered>>,
+    /// Hash of everything the site is made from, for telling whether a rebuild changed anything.
+    fingerprint: u64,
     /// Errors to show over every page until they are fixed (warnings are only printed).
     pub errors: Vec<Diagnostic>,
     pub warnings: usize,
     pub notes: usize,
 }
 
-impl Snapshot {
-    /// Whether a browser showing `self` would see anything different in `other`.
-    fn same_as(&self, other: &Snapshot) -> bool {
-        self.base_path == other.base_path && self.errors == other.errors && self.files == other.files
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot").field("version", &self.version).field("errors", &self.errors).finish()
     }
+}
+
+/// A file of the snapshot, as the HTTP side needs it.
+pub enum Found {
+    File(Served),
+    /// A page whose template failed: the problems, for an error page.
+    Failed(Vec<Diagnostic>),
+}
+
+impl Snapshot {
+    /// An empty snapshot that shows `errors` as `of` would show its own (for a page whose template failed).
+    pub fn with_errors(mut self, of: &Snapshot, errors: Vec<Diagnostic>) -> Snapshot {
+        self.base_path = of.base_path.clone();
+        self.errors = errors;
+        self
+    }
+
+    /// How many files the site has: pages, static assets and attachments.
+    pub fn file_count(&self) -> usize {
+        self.files.len() + self.site.as_ref().map_or(0, |s| s.borrow_dependent().pages.len())
+    }
+
+    /// Whether the site has a file at `path` (relative to the site's root), without rendering it.
+    pub fn contains(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+            || self.site.as_ref().is_some_and(|s| s.borrow_dependent().pages.contains_key(path))
+    }
+
+    /// The file at `path`, rendering it if it is a page not rendered yet.
+    pub fn get(&self, path: &str) -> Option<Found> {
+        if let Some(file) = self.files.get(path) {
+            return Some(Found::File(file.clone()));
+        }
+        let site = self.site.as_ref()?;
+        let page = site.borrow_dependent().pages.get(path)?;
+        if let Some(done) = lock(&self.rendered).get(path) {
+            return Some(found(done));
+        }
+        let done = render(site, page);
+        let answer = found(&done);
+        lock(&self.rendered).insert(path.to_string(), done);
+        Some(answer)
+    }
+
+    /// Every file of the site, every page rendered: what `loam build` would write (tests compare these).
+    pub fn all_files(&self) -> HashMap<String, Served> {
+        let mut all = self.files.clone();
+        if let Some(site) = &self.site {
+            let pages: Vec<(&String, &PageRef)> = site.borrow_dependent().pages.iter().collect();
+            let rendered: Vec<(String, Served)> = pages
+                .par_iter()
+                .filter_map(|(path, page)| render(site, page).ok().map(|b| ((*path).clone(), Served::Bytes(b))))
+                .collect();
+            all.extend(rendered);
+        }
+        all
+    }
+}
+
+fn found(done: &Rendered) -> Found {
+    match done {
+        Ok(bytes) => Found::File(Served::Bytes(bytes.clone())),
+        Err(problems) => Found::Failed(problems.clone()),
+    }
+}
+
+fn render(site: &LiveSite, page: &PageRef) -> Rendered {
+    let garden = site.borrow_owner();
+    let live = site.borrow_dependent();
+    match render::render_page(&live.site, &garden.templates, &live.prepared, page) {
+        (Some(OutputFile { contents: Contents::Bytes(bytes), .. }), _) => Ok(Bytes::from(bytes)),
+        (_, problems) => Err(problems.into_iter().filter(|d| d.severity == Severity::Error).collect()),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The state the owner thread keeps between rebuilds.
@@ -77,6 +182,7 @@ pub struct Preview {
     /// Where the preview is served, for the site's absolute URLs (feeds, sitemap, canonical links).
     address: SocketAddr,
     cache: NoteCache,
+    resolved: ResolveMemo,
     current: Arc<Snapshot>,
     /// The folders of the garden as last discovered (they move when `loam.toml` names another content folder).
     pub layout: Option<Layout>,
@@ -87,7 +193,6 @@ pub struct Rebuilt {
     pub snapshot: Arc<Snapshot>,
     /// Whether the served site changed (and browsers were told to reload).
     pub changed: bool,
-    pub pages_changed: usize,
     pub took: Duration,
 }
 
@@ -97,6 +202,7 @@ impl Preview {
             garden: garden.to_path_buf(),
             address,
             cache: NoteCache::default(),
+            resolved: ResolveMemo::default(),
             current: Arc::new(Snapshot::default()),
             layout: None,
         }
@@ -106,8 +212,9 @@ impl Preview {
         self.current.clone()
     }
 
-    /// Builds the garden again (only changed notes are parsed again). A garden that cannot be built at all (a
-    /// broken `loam.toml`) keeps the last good site, with the error shown over it.
+    /// Builds the site model again (only changed notes are parsed again; pages are rendered when asked for). A
+    /// garden that cannot be built at all (a broken `loam.toml`) keeps the last good site, with the error shown
+    /// over it.
     pub fn rebuild(&mut self) -> Rebuilt {
         let started = Instant::now();
         let mut next = match self.build() {
@@ -125,50 +232,104 @@ impl Preview {
                     version: 0,
                     base_path: self.current.base_path.clone(),
                     files: self.current.files.clone(),
+                    site: self.current.site.clone(),
+                    rendered: Mutex::new(lock(&self.current.rendered).clone()),
+                    fingerprint: self.current.fingerprint ^ 1,
                     errors: vec![diagnostic],
                     warnings: self.current.warnings,
                     notes: self.current.notes,
                 }
             }
         };
-        let pages_changed =
-            next.files.iter().filter(|(path, file)| self.current.files.get(*path) != Some(file)).count()
-                + self.current.files.keys().filter(|path| !next.files.contains_key(*path)).count();
-        let changed = self.current.version == 0 || !self.current.same_as(&next);
+        let changed = self.current.version == 0
+            || next.fingerprint != self.current.fingerprint
+            || next.errors != self.current.errors
+            || next.base_path != self.current.base_path;
         next.version = if changed { self.current.version + 1 } else { self.current.version };
+        if !changed {
+            // Nothing the pages are made from changed: keep the pages rendered so far.
+            next.rendered = Mutex::new(std::mem::take(&mut *lock(&self.current.rendered)));
+        }
         self.current = Arc::new(next);
-        Rebuilt { snapshot: self.current.clone(), changed, pages_changed, took: started.elapsed() }
+        Rebuilt { snapshot: self.current.clone(), changed, took: started.elapsed() }
     }
 
     fn build(&mut self) -> anyhow::Result<Snapshot> {
+        let mut timings = pipeline::Timings::new(Instant::now());
         let layout = Layout::discover(&self.garden, None)?;
         let mut config = layout.config()?;
         self.layout = Some(layout.clone());
         let base_path = preview_config(&mut config, self.address);
-        let files = Mutex::new(HashMap::new());
         let options = RenderOptions { live_reload: true };
-        let built = pipeline::build(&layout, &config, options, false, Some(&self.cache), &|file: OutputFile| {
-            let served = match file.contents {
-                Contents::Bytes(bytes) => {
-                    let hash = xxh3_64(&bytes);
-                    Served::Bytes(Bytes::from(bytes), hash)
-                }
-                Contents::Copy(path) => Served::File(path),
-            };
-            files.lock().unwrap_or_else(|e| e.into_inner()).insert(file.path, served);
-        })?;
-        let errors: Vec<Diagnostic> =
-            built.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
-        let warnings = built.diagnostics.len() - errors.len();
+        let mut garden = pipeline::gather(&layout, config, &ProgressBar::hidden(), Some(&self.cache))?;
+        timings.lap("scan and parse (changed notes only)");
+        let mut diagnostics = std::mem::take(&mut garden.diagnostics);
+        let fingerprint = fingerprint(&garden);
+        timings.lap("fingerprint");
+        let notes = garden.notes.len();
+        let memo = &self.resolved;
+        let live = LiveSite::new(garden, |garden| {
+            let site =
+                Site::with_memo(&garden.config, &garden.notes, &garden.modified, &garden.attachment_paths, Some(memo));
+            timings.lap("resolve links and make the site model");
+            let prepared = Prepared::new(&site, &garden.templates, options, false);
+            let pages = render::pages(&site).into_iter().collect();
+            timings.lap("prepare rendering");
+            Live { site, prepared, pages }
+        });
+        diagnostics.extend(live.borrow_dependent().site.diagnostics.iter().cloned());
+        let files = live
+            .borrow_owner()
+            .assets(&live.borrow_dependent().site.attachment_used)
+            .into_iter()
+            .map(|file| {
+                let served = match file.contents {
+                    Contents::Bytes(bytes) => Served::Bytes(Bytes::from(bytes)),
+                    Contents::Copy(path) => Served::File(path),
+                };
+                (file.path, served)
+            })
+            .collect();
+        diagnostics.sort();
+        diagnostics.dedup();
+        let errors: Vec<Diagnostic> = diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+        timings.lap("assets and diagnostics");
         Ok(Snapshot {
             version: 0,
             base_path,
-            files: files.into_inner().unwrap_or_else(|e| e.into_inner()),
+            files,
+            site: Some(Arc::new(live)),
+            rendered: Mutex::new(HashMap::new()),
+            fingerprint,
+            warnings: diagnostics.len() - errors.len(),
             errors,
-            warnings,
-            notes: built.notes,
+            notes,
         })
     }
+}
+
+/// A hash of everything a garden's pages are made from: settings, templates, each note's path, bytes and
+/// modification time, the attachments and static files (with their sizes and times, since they are served
+/// from disk).
+fn fingerprint(garden: &Garden) -> u64 {
+    let mut hash = Xxh3::new();
+    hash.update(serde_json::to_string(&garden.config).unwrap_or_default().as_bytes());
+    hash.update(&garden.templates_hash.to_le_bytes());
+    for ((note, content), modified) in garden.notes.iter().zip(&garden.hashes).zip(&garden.modified) {
+        hash.update(note.path.as_bytes());
+        hash.update(&content.to_le_bytes());
+        hash.update(format!("{modified:?}").as_bytes());
+    }
+    let files =
+        garden.attachments.iter().map(|a| (&a.path, &a.file)).chain(garden.static_files.iter().map(|(n, f)| (n, f)));
+    for (name, file) in files {
+        hash.update(name.as_bytes());
+        if let Ok(meta) = std::fs::metadata(file) {
+            hash.update(&meta.len().to_le_bytes());
+            hash.update(format!("{:?}", meta.modified().ok()).as_bytes());
+        }
+    }
+    hash.digest()
 }
 
 /// Points the site's absolute URLs at the preview, keeping the base URL's path so that a site meant for a
@@ -222,7 +383,6 @@ pub fn own(
             let again = preview.rebuild();
             rebuilt = Rebuilt {
                 changed: rebuilt.changed || again.changed,
-                pages_changed: rebuilt.pages_changed + again.pages_changed,
                 took: rebuilt.took + again.took,
                 snapshot: again.snapshot,
             };
@@ -254,9 +414,8 @@ fn log_rebuild(rebuilt: &Rebuilt, paths: &[PathBuf], layout: Option<&Layout>) {
     let snapshot = &rebuilt.snapshot;
     if rebuilt.changed {
         eprintln!(
-            "{what}: rebuilt in {} ms, {} changed{}",
+            "{what}: rebuilt in {} ms{}",
             rebuilt.took.as_millis(),
-            crate::cmd::plural(rebuilt.pages_changed, "file"),
             match snapshot.errors.len() {
                 0 => String::new(),
                 n => format!(", {} (shown in the browser)", crate::cmd::plural(n, "error")),

@@ -5,6 +5,9 @@
 //! through; that is how an unpublished note stays out of every page, list and feed.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use xxhash_rust::xxh3::Xxh3;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::SystemTime;
@@ -20,7 +23,7 @@ use crate::resolve::{LinkIndex, Target};
 use crate::slug::{key, slugify, slugify_path};
 
 /// One note's links after resolution, before they are merged into the site.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Resolved {
     links: Vec<Link>,
     diagnostics: Vec<Diagnostic>,
@@ -95,10 +98,23 @@ impl Dates {
     }
 }
 
+/// The resolved links of every note from the last build, kept by `loam serve` (memoisation, STYLE.md rule 4). A
+/// note's links resolve the same way as long as the note is the same (the same parsed note, kept by the parse
+/// cache) and so is everything resolution looks at in other notes: every note's path, aliases, publishing,
+/// headings and block ids, and every attachment's path. A hash of those is the key; when it changes, everything
+/// is resolved again.
+#[derive(Default)]
+pub struct ResolveMemo {
+    last: Mutex<Option<(u64, Vec<Memoised>)>>,
+}
+
+/// A note as it was resolved, and what came of it (`None` for an unpublished note).
+type Memoised = (Arc<Note>, Option<Resolved>);
+
 pub struct Site<'a> {
     pub config: &'a Config,
     pub base_path: String,
-    pub notes: &'a [Note],
+    pub notes: &'a [Arc<Note>],
     pub attachments: &'a [String],
     pub published: Vec<bool>,
     /// URL path of each published note relative to the site root: `""` for the home page, `a/b/` otherwise.
@@ -127,9 +143,21 @@ pub struct Site<'a> {
 impl<'a> Site<'a> {
     pub fn new(
         config: &'a Config,
-        notes: &'a [Note],
+        notes: &'a [Arc<Note>],
         modified: &[Option<SystemTime>],
         attachments: &'a [String],
+    ) -> Site<'a> {
+        Site::with_memo(config, notes, modified, attachments, None)
+    }
+
+    /// [`Site::new`], reusing the resolved links of the notes that did not change since the last build with the
+    /// same `memo`.
+    pub fn with_memo(
+        config: &'a Config,
+        notes: &'a [Arc<Note>],
+        modified: &[Option<SystemTime>],
+        attachments: &'a [String],
+        memo: Option<&ResolveMemo>,
     ) -> Site<'a> {
         let published: Vec<bool> =
             notes.iter().map(|n| note::is_published(&n.meta, n.meta_ok, config.publish_mode)).collect();
@@ -159,7 +187,7 @@ impl<'a> Site<'a> {
         site.full_urls = site.urls.iter().map(|u| site.url(u)).collect();
         site.collect_folders();
         // Tags need nothing from links: gather them while the links resolve.
-        let (resolved, tags) = rayon::join(|| site.resolve_all(), || collect_tags(notes, &site.published));
+        let (resolved, tags) = rayon::join(|| site.resolve_all(memo), || collect_tags(notes, &site.published));
         site.add_links(resolved);
         site.tags = tags;
         site.claim_shared_urls();
@@ -217,13 +245,63 @@ impl<'a> Site<'a> {
         }
     }
 
-    fn resolve_all(&self) -> Vec<Option<Resolved>> {
-        let note_paths: Vec<&str> = self.notes.iter().map(|n| n.path.as_str()).collect();
-        let attachment_paths: Vec<&str> = self.attachments.iter().map(String::as_str).collect();
-        let aliases: Vec<&[String]> = self.notes.iter().map(|n| n.meta.aliases.as_slice()).collect();
-        let index = LinkIndex::new(&note_paths, &attachment_paths, &aliases);
-        // Each note's links resolve independently; only `add_links` touches shared state.
-        (0..self.notes.len()).into_par_iter().map(|i| self.published[i].then(|| self.resolve_note(&index, i))).collect()
+    fn resolve_all(&self, memo: Option<&ResolveMemo>) -> Vec<Option<Resolved>> {
+        let index = OnceLock::new();
+        let index = || {
+            index.get_or_init(|| {
+                let note_paths: Vec<&str> = self.notes.iter().map(|n| n.path.as_str()).collect();
+                let attachment_paths: Vec<&str> = self.attachments.iter().map(String::as_str).collect();
+                let aliases: Vec<&[String]> = self.notes.iter().map(|n| n.meta.aliases.as_slice()).collect();
+                LinkIndex::new(&note_paths, &attachment_paths, &aliases)
+            })
+        };
+        let Some(memo) = memo else {
+            // Each note's links resolve independently; only `add_links` touches shared state.
+            return (0..self.notes.len())
+                .into_par_iter()
+                .map(|i| self.published[i].then(|| self.resolve_note(index(), i)))
+                .collect();
+        };
+        let key = self.resolution_key();
+        let mut last = memo.last.lock().unwrap_or_else(|e| e.into_inner());
+        let previous = last.take().filter(|(k, _)| *k == key).map(|(_, v)| v).unwrap_or_default();
+        let resolved: Vec<Option<Resolved>> = (0..self.notes.len())
+            .into_par_iter()
+            .map(|i| match previous.get(i) {
+                Some((note, done)) if Arc::ptr_eq(note, &self.notes[i]) => done.clone(),
+                _ => self.published[i].then(|| self.resolve_note(index(), i)),
+            })
+            .collect();
+        *last = Some((key, self.notes.iter().cloned().zip(resolved.iter().cloned()).collect()));
+        resolved
+    }
+
+    /// A hash of everything in the garden that the resolution of one note's links looks at, but that note.
+    fn resolution_key(&self) -> u64 {
+        let mut hash = Xxh3::new();
+        let mut text = |t: &str| {
+            hash.update(t.as_bytes());
+            hash.update(&[0]);
+        };
+        for (note, published) in self.notes.iter().zip(&self.published) {
+            text(&note.path);
+            text(if *published { "p" } else { "-" });
+            for alias in &note.meta.aliases {
+                text(alias);
+            }
+            for heading in &note.body.headings {
+                text(&heading.id);
+                text(&heading.text);
+            }
+            for block in &note.body.blocks {
+                text(block);
+            }
+            text("\u{1}");
+        }
+        for attachment in self.attachments {
+            text(attachment);
+        }
+        hash.digest()
     }
 
     fn add_links(&mut self, resolved: Vec<Option<Resolved>>) {
@@ -488,7 +566,7 @@ impl<'a> Site<'a> {
 }
 
 /// The tags of published notes, by [`key`]; a parent tag (`a` of `a/b`) exists whenever a child does.
-fn collect_tags(notes: &[Note], published: &[bool]) -> BTreeMap<String, Tag> {
+fn collect_tags(notes: &[Arc<Note>], published: &[bool]) -> BTreeMap<String, Tag> {
     let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
     for (i, note) in notes.iter().enumerate() {
         if !published[i] {
@@ -578,9 +656,9 @@ mod tests {
     use super::*;
     use crate::config::PublishMode;
 
-    fn site_of(files: &[(&str, &str)], mode: PublishMode) -> (Config, Vec<Note>) {
+    fn site_of(files: &[(&str, &str)], mode: PublishMode) -> (Config, Vec<Arc<Note>>) {
         let config = Config { publish_mode: mode, ..Config::default() };
-        let notes = files.iter().map(|(p, t)| note::parse(p, t.as_bytes(), "/", mode)).collect();
+        let notes = files.iter().map(|(p, t)| Arc::new(note::parse(p, t.as_bytes(), "/", mode))).collect();
         (config, notes)
     }
 

@@ -289,6 +289,17 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
     let garden = dir.path().join("garden");
     copy_dir(&corpus("quartz-docs"), &garden);
     let address = "127.0.0.1:1111".parse().unwrap();
+    // Files older than two seconds are known by size and time without being read: age them all, and give each
+    // file an edit touches a time of its own, in the past, so that this path is the one taken.
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(1000);
+    let settle = |path: &Path, step: u64| {
+        if let Ok(file) = std::fs::File::options().append(true).open(path) {
+            file.set_modified(long_ago + Duration::from_secs(step + 1)).unwrap();
+        }
+    };
+    for note in notes_in(&garden) {
+        settle(&note, 0);
+    }
     let mut incremental = loam::serve::Preview::new(&garden, address);
     incremental.rebuild();
     let mut random = Random(0x5eed_1234_abcd_0042);
@@ -297,45 +308,48 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
         let note = &notes[random.below(notes.len())];
         let other = &notes[random.below(notes.len())];
         let other_name = other.file_stem().unwrap().to_string_lossy().to_string();
-        let what = match random.below(6) {
+        let (what, touched) = match random.below(6) {
             0 => {
                 let text = std::fs::read_to_string(note).unwrap();
                 std::fs::write(note, format!("{text}\nStep {step} links to [[{other_name}]] here.\n")).unwrap();
-                "edit: add a link"
+                ("edit: add a link", note.clone())
             }
             1 => {
                 std::fs::write(note, format!("---\ntitle: Retitled {step}\ntags: [step-{step}]\n---\nNew body.\n"))
                     .unwrap();
-                "edit: new title and tag"
+                ("edit: new title and tag", note.clone())
             }
             2 => {
                 let to = note.with_file_name(format!("moved {step}.md"));
-                std::fs::rename(note, to).unwrap();
-                "rename"
+                std::fs::rename(note, &to).unwrap();
+                ("rename", to)
             }
             3 => {
                 std::fs::remove_file(note).unwrap();
-                "delete"
+                ("delete", note.clone())
             }
             4 => {
                 let new = garden.join(format!("new {step}.md"));
-                std::fs::write(new, format!("---\naliases: [Alias {step}]\n---\nSee [[{other_name}]].\n")).unwrap();
-                "create"
+                std::fs::write(&new, format!("---\naliases: [Alias {step}]\n---\nSee [[{other_name}]].\n")).unwrap();
+                ("create", new)
             }
             _ => {
                 std::fs::write(note, "---\ntitle: [broken\n---\nBody.\n").unwrap();
-                "break the frontmatter"
+                ("break the frontmatter", note.clone())
             }
         };
+        settle(&touched, step + 1);
         let rebuilt = incremental.rebuild();
         let fresh = loam::serve::Preview::new(&garden, address).rebuild();
         let (a, b) = (&rebuilt.snapshot, &fresh.snapshot);
-        let mut paths: Vec<&String> = a.files.keys().chain(b.files.keys()).collect();
+        let (a_files, b_files) = (a.all_files(), b.all_files());
+        let mut paths: Vec<&String> = a_files.keys().chain(b_files.keys()).collect();
         paths.sort();
         paths.dedup();
+        assert!(paths.len() > 50, "the site has its pages");
         for path in paths {
             assert!(
-                a.files.get(path) == b.files.get(path),
+                a_files.get(path) == b_files.get(path),
                 "step {step} ({what} {}): `{path}` differs between the incremental and the full rebuild",
                 note.display()
             );

@@ -17,7 +17,7 @@ pub fn run(path: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     // Pages are written as they are rendered, from the rendering threads, so the site never sits in memory whole.
     let writer = output::Writer::open(&layout.out)?;
     let built =
-        pipeline::build(&layout, &config, RenderOptions::default(), std::io::stderr().is_terminal(), None, &|file| {
+        pipeline::build(&layout, &config, RenderOptions::default(), std::io::stderr().is_terminal(), &|file| {
             writer.put(file)
         })?;
     // Printing thousands of warnings and recording what was written are independent; do both at once.

@@ -11,7 +11,7 @@ use crate::render::RenderOptions;
 pub fn run(path: &Path) -> anyhow::Result<bool> {
     let layout = Layout::discover(path, None)?;
     let config = layout.config()?;
-    let built = pipeline::build(&layout, &config, RenderOptions::default(), false, None, &drop)?;
+    let built = pipeline::build(&layout, &config, RenderOptions::default(), false, &drop)?;
     let (errors, warnings) = report(&built.diagnostics);
     let broken = built.diagnostics.iter().filter(|d| d.kind == crate::diagnostic::Kind::BrokenLink).count();
     let failed = built.diagnostics.iter().any(|d| d.fails_check());

@@ -53,7 +53,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         "built {} in {} ms: {}, {}{}",
         plural(snapshot.notes, "note"),
         first.took.as_millis(),
-        plural(snapshot.files.len(), "file"),
+        plural(snapshot.file_count(), "file"),
         plural(snapshot.errors.len(), "error"),
         match snapshot.warnings {
             0 => String::new(),

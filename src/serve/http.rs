@@ -13,7 +13,7 @@ use axum::Router;
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::watch;
 
-use super::{Served, Snapshot};
+use super::{Found, Served, Snapshot};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::escape;
 
@@ -38,7 +38,7 @@ async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
     let raw = uri.path();
     let Some(rest) = raw.strip_prefix(base).or_else(|| (raw.len() + 1 == base.len()).then_some("")) else {
         // A site previewed under its sub-path: send the root there, and anything else is not ours.
-        return if raw == "/" { redirect(base) } else { not_found(&snapshot) };
+        return if raw == "/" { redirect(base) } else { not_found(&snapshot).await };
     };
     match rest {
         "_loam/live.js" => {
@@ -49,26 +49,30 @@ async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
         _ => {}
     }
     let Ok(path) = percent_encoding::percent_decode_str(rest).decode_utf8() else {
-        return not_found(&snapshot);
+        return not_found(&snapshot).await;
     };
     if path.split('/').any(|part| part == ".." || part == ".") || path.contains('\0') {
-        return not_found(&snapshot);
+        return not_found(&snapshot).await;
     }
     let path = path.into_owned();
-    if path.is_empty() || path.ends_with('/') {
-        return match snapshot.files.get(&format!("{path}index.html")) {
-            Some(file) => file_response(&snapshot, "index.html", file, StatusCode::OK).await,
-            None => not_found(&snapshot),
-        };
+    let path = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path };
+    if let Some(found) = lookup(&snapshot, &path).await {
+        return file_response(&snapshot, &path, found, StatusCode::OK).await;
     }
-    if let Some(file) = snapshot.files.get(&path) {
-        return file_response(&snapshot, &path, file, StatusCode::OK).await;
-    }
-    if snapshot.files.contains_key(&format!("{path}/index.html")) {
+    if !path.ends_with("index.html") && snapshot.contains(&format!("{path}/index.html")) {
         let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
         return redirect(&format!("{raw}/{query}"));
     }
-    not_found(&snapshot)
+    not_found(&snapshot).await
+}
+
+/// The file at `path`, rendered on a blocking thread if it is a page not rendered yet.
+async fn lookup(snapshot: &Arc<Snapshot>, path: &str) -> Option<Found> {
+    if !snapshot.contains(path) {
+        return None;
+    }
+    let (snapshot, path) = (snapshot.clone(), path.to_string());
+    tokio::task::spawn_blocking(move || snapshot.get(&path)).await.ok().flatten()
 }
 
 fn redirect(to: &str) -> Response {
@@ -79,19 +83,29 @@ fn redirect(to: &str) -> Response {
     response
 }
 
-fn not_found(snapshot: &Snapshot) -> Response {
-    match snapshot.files.get("404.html") {
-        Some(Served::Bytes(bytes, _)) => html_response(snapshot, bytes, StatusCode::NOT_FOUND),
+async fn not_found(snapshot: &Arc<Snapshot>) -> Response {
+    match lookup(snapshot, "404.html").await {
+        Some(Found::File(Served::Bytes(bytes))) => html_response(snapshot, &bytes, StatusCode::NOT_FOUND),
         _ => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 
-async fn file_response(snapshot: &Snapshot, path: &str, file: &Served, status: StatusCode) -> Response {
+async fn file_response(snapshot: &Arc<Snapshot>, path: &str, found: Found, status: StatusCode) -> Response {
+    let file = match found {
+        Found::File(file) => file,
+        Found::Failed(problems) => {
+            // The page's template failed: say so over an empty page, with the problems in the overlay.
+            let mut shown = Snapshot::default().with_errors(snapshot, problems);
+            shown.version = snapshot.version;
+            let page = b"<!doctype html><html><head><title>Template error</title></head><body></body></html>";
+            return html_response(&shown, page, StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
     let bytes = match file {
-        Served::Bytes(bytes, _) => bytes.clone(),
-        Served::File(on_disk) => match tokio::fs::read(on_disk).await {
+        Served::Bytes(bytes) => bytes,
+        Served::File(on_disk) => match tokio::fs::read(&on_disk).await {
             Ok(bytes) => Bytes::from(bytes),
-            Err(_) => return not_found(snapshot),
+            Err(_) => return (StatusCode::NOT_FOUND, "not found").into_response(),
         },
     };
     if path.ends_with(".html") {
@@ -229,7 +243,7 @@ fn status(snapshot: &Snapshot) -> Response {
     let body = serde_json::json!({
         "version": snapshot.version,
         "notes": snapshot.notes,
-        "files": snapshot.files.len(),
+        "files": snapshot.file_count(),
         "warnings": snapshot.warnings,
         "errors": errors,
     });
@@ -248,13 +262,13 @@ mod tests {
     use tower::ServiceExt;
 
     fn snapshot(base_path: &str, errors: Vec<Diagnostic>) -> Snapshot {
-        let page = |text: &str| Served::Bytes(Bytes::from(format!("<html><head></head><body>{text}</body></html>")), 0);
+        let page = |text: &str| Served::Bytes(Bytes::from(format!("<html><head></head><body>{text}</body></html>")));
         let mut files = std::collections::HashMap::new();
         files.insert("index.html".to_string(), page("home"));
         files.insert("zürich notes/index.html".to_string(), page("grüezi"));
         files.insert("404.html".to_string(), page("no such page"));
-        files.insert("static/style.css".to_string(), Served::Bytes(Bytes::from_static(b"body{}"), 0));
-        Snapshot { version: 7, base_path: base_path.into(), files, errors, warnings: 0, notes: 2 }
+        files.insert("static/style.css".to_string(), Served::Bytes(Bytes::from_static(b"body{}")));
+        Snapshot { version: 7, base_path: base_path.into(), files, errors, notes: 2, ..Snapshot::default() }
     }
 
     async fn get(snapshot: Snapshot, uri: &str) -> (StatusCode, Option<String>, String) {
