@@ -9,6 +9,9 @@
 //!     -> render pages (render.rs, Tera) -> write (output.rs)
 //! ```
 //!
+//! `loam serve` runs the same stages on every change, memoised (parsed notes by content hash, resolved links by
+//! note and garden shape), keeps the site in memory and renders a page when a browser asks for it.
+//!
 //! # Code map
 //!
 //! - `config.rs`: `loam.toml`.
@@ -24,8 +27,14 @@
 //!   built-in note and alias templates once with markers and fills them in per page (a garden's own templates
 //!   always go through Tera).
 //! - `output.rs`: writing the site to a folder as pages come, touching only what changed.
-//! - `pipeline.rs`: the stages in order, shared by `build` and `check` (and the live preview to come); each
-//!   file goes to a callback as soon as it is made.
+//! - `pipeline.rs`: the stages in order. `gather` reads and parses a garden (with `NoteCache`, notes whose bytes
+//!   did not change are not parsed again); `build` runs every stage for `build` and `check`, each file going to
+//!   a callback as soon as it is made.
+//! - `serve.rs`: the live preview. One thread owns the garden (`Preview`): on each change it gathers the garden
+//!   again (memoised) and makes a `Snapshot` holding the site model, whose pages are rendered when first asked
+//!   for; `serve/http.rs` answers requests from the current snapshot (axum; the router needs no socket) and
+//!   streams live-reload events; `serve/watch.rs` watches the folders (notify, or polling) and filters out
+//!   editors' scratch files.
 //! - `cmd/`: one file per subcommand.
 //!
 //! # Invariants

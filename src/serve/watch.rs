@@ -23,7 +23,7 @@ use crate::garden::{is_ignored, Layout};
 
 /// How long a path must be quiet before its events are passed on: long enough to catch an editor's
 /// write-then-rename as one change, short enough not to be felt.
-pub const DEBOUNCE: Duration = Duration::from_millis(20);
+pub const DEBOUNCE: Duration = Duration::from_millis(10);
 
 /// How often `--poll` looks at every file.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(300);
