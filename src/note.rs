@@ -10,6 +10,7 @@ pub use frontmatter::Frontmatter;
 use crate::config::PublishMode;
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::markdown::{self, Rendered};
+use crate::slug::{key, slugify, slugify_path};
 
 #[derive(Debug, Clone)]
 pub struct Note {
@@ -29,6 +30,78 @@ pub struct Note {
     /// Line of the body's first line in the file, to turn body lines into file lines.
     pub body_line: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the site model needs of the note alone, made here so that a parsed note kept by the live preview
+    /// brings them along (slugs are costly at 10,000 notes).
+    pub keys: Keys,
+}
+
+/// Slugs and keys that depend on the note alone.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    /// The URL the note asks for (`permalink`, else its path as a slug), before collisions are settled.
+    pub url: String,
+    /// `slug::key` of `url`.
+    pub url_key: String,
+    /// `slug::key` of the title, which lists sort by.
+    pub title: String,
+    /// `slug::key` of the folder.
+    pub folder: String,
+    /// (URL, its key) of each alias's redirect page, in the note's folder.
+    pub aliases: Vec<(String, String)>,
+    /// A hash of what resolving other notes' links to this one looks at: its path, aliases, headings and block
+    /// ids (see `site::ResolveMemo`).
+    pub shape: u64,
+}
+
+impl Keys {
+    fn of(path: &str, stem: &str, folder: &str, meta: &Frontmatter, body: &Rendered) -> Keys {
+        let mut shape = xxhash_rust::xxh3::Xxh3::new();
+        let mut text = |t: &str| {
+            shape.update(t.as_bytes());
+            shape.update(&[0]);
+        };
+        text(path);
+        for alias in &meta.aliases {
+            text(alias);
+        }
+        text("\u{1}");
+        for heading in &body.headings {
+            text(&heading.id);
+            text(&heading.text);
+        }
+        text("\u{1}");
+        for block in &body.blocks {
+            text(block);
+        }
+        let url = wanted_url(stem, folder, meta.permalink.as_deref());
+        let title = meta.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(stem);
+        let base = if folder.is_empty() { String::new() } else { format!("{}/", slugify_path(folder)) };
+        let aliases = meta
+            .aliases
+            .iter()
+            .map(|alias| {
+                let url = format!("{base}{}/", slugify(alias));
+                let url_key = key(&url);
+                (url, url_key)
+            })
+            .collect();
+        Keys { url_key: key(&url), url, title: key(title), folder: key(folder), aliases, shape: shape.digest() }
+    }
+}
+
+/// The URL a note asks for: its `permalink`, else its path as a slug (`index.md` is its folder's page).
+fn wanted_url(stem: &str, folder: &str, permalink: Option<&str>) -> String {
+    if let Some(permalink) = permalink {
+        let clean: Vec<&str> = permalink.split('/').filter(|p| !p.is_empty() && *p != "." && *p != "..").collect();
+        if !clean.is_empty() {
+            return format!("{}/", clean.iter().map(|p| slugify(p)).collect::<Vec<_>>().join("/"));
+        }
+    }
+    if key(stem) == "index" {
+        return if folder.is_empty() { String::new() } else { format!("{}/", slugify_path(folder)) };
+    }
+    let path = if folder.is_empty() { stem.to_string() } else { format!("{folder}/{stem}") };
+    format!("{}/", slugify_path(&path))
 }
 
 impl Note {
@@ -99,7 +172,8 @@ pub fn parse(path: &str, bytes: &[u8], base_path: &str, mode: PublishMode) -> No
         link.line += body_line - 1;
     }
     let tags = all_tags(&meta, &body);
-    Note { path: path.to_string(), stem, folder, meta, meta_ok, body, tags, body_line, diagnostics }
+    let keys = Keys::of(path, &stem, &folder, &meta, &body);
+    Note { path: path.to_string(), stem, folder, meta, meta_ok, body, tags, body_line, diagnostics, keys }
 }
 
 /// Bytes to text: a BOM is dropped, CRLF becomes LF, invalid UTF-8 is replaced and reported.

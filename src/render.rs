@@ -223,7 +223,7 @@ impl Lists {
                 },
             )
             .collect();
-        let sort_keys: Vec<String> = site.notes.par_iter().map(|n| key(n.title())).collect();
+        let sort_keys: Vec<String> = site.notes.iter().map(|n| n.keys.title.clone()).collect();
         Lists { items, item_html, sort_keys }
     }
 }
@@ -519,12 +519,12 @@ impl Renderer<'_, '_> {
     fn sort_key(&self, i: usize) -> Cow<'_, str> {
         match self.prep.lists.get() {
             Some(lists) => Cow::Borrowed(&lists.sort_keys[i]),
-            None => Cow::Owned(key(self.site.notes[i].title())),
+            None => Cow::Borrowed(&self.site.notes[i].keys.title),
         }
     }
 
     fn is_folder_note(&self, note: usize) -> bool {
-        self.site.folders.get(&key(&self.site.notes[note].folder)).is_some_and(|f| f.note == Some(note))
+        self.site.folders.get(&self.site.notes[note].keys.folder).is_some_and(|f| f.note == Some(note))
     }
 
     /// The values every template sees, plus the page's own.
@@ -567,7 +567,7 @@ impl Renderer<'_, '_> {
         let note = &site.notes[i];
         let (content, problems) = page::body_html(site, i);
         diagnostics.extend(problems);
-        let (breadcrumbs, breadcrumbs_html) = self.breadcrumbs(&key(&note.folder), !self.is_folder_note(i));
+        let (breadcrumbs, breadcrumbs_html) = self.breadcrumbs(&note.keys.folder, !self.is_folder_note(i));
         let headings = &note.body.headings;
         // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
         let top = headings.iter().map(|h| h.level).min().unwrap_or(1);

@@ -20,7 +20,7 @@ use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::markdown::{heading_id, LinkKind};
 use crate::note::{self, Note};
 use crate::resolve::{LinkIndex, Target};
-use crate::slug::{key, slugify, slugify_path};
+use crate::slug::{key, slugify_path};
 
 /// One note's links after resolution, before they are merged into the site.
 #[derive(Default, Clone)]
@@ -105,11 +105,18 @@ impl Dates {
 /// is resolved again.
 #[derive(Default)]
 pub struct ResolveMemo {
-    last: Mutex<Option<(u64, Vec<Memoised>)>>,
+    last: Mutex<Option<Memo>>,
+}
+
+/// The last build's resolution: its key, each note's result, and the link index.
+struct Memo {
+    key: u64,
+    notes: Vec<Memoised>,
+    index: Option<Arc<LinkIndex>>,
 }
 
 /// A note as it was resolved, and what came of it (`None` for an unpublished note).
-type Memoised = (Arc<Note>, Option<Resolved>);
+type Memoised = (Arc<Note>, Option<Arc<Resolved>>);
 
 pub struct Site<'a> {
     pub config: &'a Config,
@@ -213,7 +220,7 @@ impl<'a> Site<'a> {
         // Slugs are the costly part and independent of each other; only the collision check is serial.
         let wanted: Vec<Option<(String, String)>> = (0..self.notes.len())
             .into_par_iter()
-            .map(|i| self.published[i].then(|| note_url(&self.notes[i])).map(|url| (key(&url), url)))
+            .map(|i| self.published[i].then(|| (self.notes[i].keys.url_key.clone(), self.notes[i].keys.url.clone())))
             .collect();
         let mut taken: HashMap<String, usize> = HashMap::with_capacity_and_hasher(wanted.len(), Default::default());
         for (i, wanted) in wanted.into_iter().enumerate() {
@@ -245,68 +252,66 @@ impl<'a> Site<'a> {
         }
     }
 
-    fn resolve_all(&self, memo: Option<&ResolveMemo>) -> Vec<Option<Resolved>> {
-        let index = OnceLock::new();
-        let index = || {
+    fn resolve_all(&self, memo: Option<&ResolveMemo>) -> Vec<Option<Arc<Resolved>>> {
+        let index: OnceLock<Arc<LinkIndex>> = OnceLock::new();
+        let index_of = || {
             index.get_or_init(|| {
                 let note_paths: Vec<&str> = self.notes.iter().map(|n| n.path.as_str()).collect();
                 let attachment_paths: Vec<&str> = self.attachments.iter().map(String::as_str).collect();
                 let aliases: Vec<&[String]> = self.notes.iter().map(|n| n.meta.aliases.as_slice()).collect();
-                LinkIndex::new(&note_paths, &attachment_paths, &aliases)
+                Arc::new(LinkIndex::new(&note_paths, &attachment_paths, &aliases))
             })
         };
         let Some(memo) = memo else {
             // Each note's links resolve independently; only `add_links` touches shared state.
             return (0..self.notes.len())
                 .into_par_iter()
-                .map(|i| self.published[i].then(|| self.resolve_note(index(), i)))
+                .map(|i| self.published[i].then(|| Arc::new(self.resolve_note(index_of(), i))))
                 .collect();
         };
         let key = self.resolution_key();
         let mut last = memo.last.lock().unwrap_or_else(|e| e.into_inner());
-        let previous = last.take().filter(|(k, _)| *k == key).map(|(_, v)| v).unwrap_or_default();
-        let resolved: Vec<Option<Resolved>> = (0..self.notes.len())
+        let previous = match last.take() {
+            Some(memo) if memo.key == key => {
+                if let Some(previous_index) = memo.index {
+                    let _ = index.set(previous_index);
+                }
+                memo.notes
+            }
+            _ => Vec::new(),
+        };
+        let resolved: Vec<Option<Arc<Resolved>>> = (0..self.notes.len())
             .into_par_iter()
             .map(|i| match previous.get(i) {
                 Some((note, done)) if Arc::ptr_eq(note, &self.notes[i]) => done.clone(),
-                _ => self.published[i].then(|| self.resolve_note(index(), i)),
+                _ => self.published[i].then(|| Arc::new(self.resolve_note(index_of(), i))),
             })
             .collect();
-        *last = Some((key, self.notes.iter().cloned().zip(resolved.iter().cloned()).collect()));
+        let memoised = self.notes.iter().cloned().zip(resolved.iter().cloned()).collect();
+        *last = Some(Memo { key, notes: memoised, index: index.into_inner() });
         resolved
     }
 
-    /// A hash of everything in the garden that the resolution of one note's links looks at, but that note.
+    /// A hash of everything in the garden that the resolution of one note's links looks at, but that note: each
+    /// note's shape (see [`crate::note::Keys::shape`]) and publishing, and the attachments' paths.
     fn resolution_key(&self) -> u64 {
         let mut hash = Xxh3::new();
-        let mut text = |t: &str| {
-            hash.update(t.as_bytes());
-            hash.update(&[0]);
-        };
         for (note, published) in self.notes.iter().zip(&self.published) {
-            text(&note.path);
-            text(if *published { "p" } else { "-" });
-            for alias in &note.meta.aliases {
-                text(alias);
-            }
-            for heading in &note.body.headings {
-                text(&heading.id);
-                text(&heading.text);
-            }
-            for block in &note.body.blocks {
-                text(block);
-            }
-            text("\u{1}");
+            hash.update(&note.keys.shape.to_le_bytes());
+            hash.update(&[u8::from(*published)]);
         }
         for attachment in self.attachments {
-            text(attachment);
+            hash.update(attachment.as_bytes());
+            hash.update(&[0]);
         }
         hash.digest()
     }
 
-    fn add_links(&mut self, resolved: Vec<Option<Resolved>>) {
+    fn add_links(&mut self, resolved: Vec<Option<Arc<Resolved>>>) {
         for (i, note) in resolved.into_iter().enumerate() {
             let Some(note) = note else { continue };
+            // Shared with the memo of `loam serve`, else ours alone.
+            let note = Arc::try_unwrap(note).unwrap_or_else(|shared| (*shared).clone());
             for (target, n) in note.backlinks {
                 self.backlinks[target].push((i, n));
             }
@@ -321,7 +326,7 @@ impl<'a> Site<'a> {
     fn resolve_note(&self, index: &LinkIndex, i: usize) -> Resolved {
         let note = &self.notes[i];
         let mut out = Resolved::default();
-        let folder_key = key(&note.folder);
+        let folder_key = &note.keys.folder;
         for (n, link) in note.body.links.iter().enumerate() {
             let written = || describe(&link.target, link.fragment.as_deref());
             let warn = |kind: Kind, message: String, hint: &str| {
@@ -330,7 +335,7 @@ impl<'a> Site<'a> {
             let target = if link.target.is_empty() {
                 Some(Target::Note(i))
             } else {
-                let r = index.resolve_from_key(&folder_key, &link.target);
+                let r = index.resolve_from_key(folder_key, &link.target);
                 if let (false, Some(chosen)) = (r.others.is_empty(), r.target.as_ref().map(|t| self.target_path(t))) {
                     // Naming the candidates is safe only if they are published.
                     let visible: Vec<String> =
@@ -523,27 +528,34 @@ impl<'a> Site<'a> {
 
     /// Alias pages live beside the note (`folder/alias-slug/`); one that would replace a page is skipped.
     fn collect_aliases(&mut self) {
-        let mut taken: HashSet<String> = self.published_notes().map(|i| key(&self.urls[i])).collect();
+        let mut taken: HashSet<String> = self
+            .published_notes()
+            .map(|i| {
+                if self.urls[i] == self.notes[i].keys.url {
+                    self.notes[i].keys.url_key.clone()
+                } else {
+                    key(&self.urls[i])
+                }
+            })
+            .collect();
         taken.extend(self.folders.values().map(|f| key(&f.url)));
         taken.extend(self.tags.values().map(|t| key(&t.url)));
         taken.insert("tags/".into());
-        // (note, alias, URL, its key) in note order; making the slugs is the costly part.
-        let candidates: Vec<(usize, &str, String, String)> = (0..self.notes.len())
-            .into_par_iter()
+        // (note, alias, URL, its key) in note order; the slugs were made when the note was parsed.
+        let candidates: Vec<(usize, &str, &String, &String)> = (0..self.notes.len())
             .filter(|&i| self.published[i])
-            .flat_map_iter(|i| {
+            .flat_map(|i| {
                 let note = &self.notes[i];
-                let base =
-                    if note.folder.is_empty() { String::new() } else { format!("{}/", slugify_path(&note.folder)) };
-                note.meta.aliases.iter().map(move |alias| {
-                    let url = format!("{base}{}/", slugify(alias));
-                    (i, alias.as_str(), key(&url), url)
-                })
+                note.meta
+                    .aliases
+                    .iter()
+                    .zip(&note.keys.aliases)
+                    .map(move |(alias, (url, url_key))| (i, alias.as_str(), url_key, url))
             })
             .collect();
         for (i, alias, url_key, url) in candidates {
-            if taken.contains(&url_key) {
-                if url_key != key(&self.urls[i]) {
+            if taken.contains(url_key) {
+                if *url_key != key(&self.urls[i]) {
                     self.diagnostics.push(
                         Diagnostic::new(
                             &self.notes[i].path,
@@ -558,8 +570,8 @@ impl<'a> Site<'a> {
                     );
                 }
             } else {
-                taken.insert(url_key);
-                self.aliases.push((url, i));
+                taken.insert(url_key.clone());
+                self.aliases.push((url.clone(), i));
             }
         }
     }
@@ -603,20 +615,6 @@ fn collect_tags(notes: &[Arc<Note>], published: &[bool]) -> BTreeMap<String, Tag
 }
 
 /// The URL path a note asks for: its permalink, or its path as a slug; `index.md` stands for its folder.
-fn note_url(note: &Note) -> String {
-    if let Some(permalink) = &note.meta.permalink {
-        let clean: Vec<&str> = permalink.split('/').filter(|p| !p.is_empty() && *p != "." && *p != "..").collect();
-        if !clean.is_empty() {
-            return format!("{}/", clean.iter().map(|p| slugify(p)).collect::<Vec<_>>().join("/"));
-        }
-    }
-    if key(&note.stem) == "index" {
-        return if note.folder.is_empty() { String::new() } else { format!("{}/", slugify_path(&note.folder)) };
-    }
-    let path = if note.folder.is_empty() { note.stem.clone() } else { format!("{}/{}", note.folder, note.stem) };
-    format!("{}/", slugify_path(&path))
-}
-
 fn describe(target: &str, fragment: Option<&str>) -> String {
     match fragment {
         Some(f) => format!("{target}#{f}"),
