@@ -170,6 +170,13 @@ impl Layout {
     /// `/`-separated path relative to the content folder.
     fn relative(&self, path: &Path) -> String {
         let relative = path.strip_prefix(&self.content).unwrap_or(path);
+        // The walk gives clean paths, already `/`-separated on Unix: no need to take them apart.
+        #[cfg(unix)]
+        if let Some(text) = relative.to_str() {
+            if !text.starts_with('/') && !text.contains("//") && !text.starts_with("./") && !text.contains("/./") {
+                return text.to_string();
+            }
+        }
         relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
     }
 

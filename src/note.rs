@@ -48,6 +48,8 @@ pub struct Keys {
     pub folder: String,
     /// (URL, its key) of each alias's redirect page, in the note's folder.
     pub aliases: Vec<(String, String)>,
+    /// The frontmatter's `date`, `created` and `updated`, read.
+    pub dates: [Option<chrono::DateTime<chrono::FixedOffset>>; 3],
     /// A hash of what resolving other notes' links to this one looks at: its path, aliases, headings and block
     /// ids (see `site::ResolveMemo`).
     pub shape: u64,
@@ -85,7 +87,9 @@ impl Keys {
                 (url, url_key)
             })
             .collect();
-        Keys { url_key: key(&url), url, title: key(title), folder: key(folder), aliases, shape: shape.digest() }
+        let date = |text: &Option<String>| text.as_deref().and_then(crate::site::parse_date);
+        let dates = [date(&meta.date), date(&meta.created), date(&meta.updated)];
+        Keys { url_key: key(&url), url, title: key(title), folder: key(folder), aliases, dates, shape: shape.digest() }
     }
 }
 

@@ -58,7 +58,7 @@ pub struct Live<'a> {
     pub site: Site<'a>,
     prepared: Prepared,
     /// Every page by the path of its file.
-    pages: HashMap<String, PageRef>,
+    pages: rustc_hash::FxHashMap<String, PageRef>,
 }
 
 self_cell::self_cell!(

@@ -623,12 +623,8 @@ fn describe(target: &str, fragment: Option<&str>) -> String {
 }
 
 fn dates(note: &Note, modified: Option<SystemTime>) -> Dates {
-    Dates {
-        date: note.meta.date.as_deref().and_then(parse_date),
-        created: note.meta.created.as_deref().and_then(parse_date),
-        updated: note.meta.updated.as_deref().and_then(parse_date),
-        modified: modified.map(|m| DateTime::<Utc>::from(m).fixed_offset()),
-    }
+    let [date, created, updated] = note.keys.dates;
+    Dates { date, created, updated, modified: modified.map(|m| DateTime::<Utc>::from(m).fixed_offset()) }
 }
 
 /// Reads the date forms people write in frontmatter: `2024-01-02`, `2024-01-02 10:30`, RFC 3339.
