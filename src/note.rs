@@ -48,6 +48,9 @@ pub struct Keys {
     pub folder: String,
     /// (URL, its key) of each alias's redirect page, in the note's folder.
     pub aliases: Vec<(String, String)>,
+    /// For each of the note's tags, the tag and the ones above it, deepest first, as (name, key):
+    /// `a/b` gives `[("a/b", "a/b"), ("a", "a")]`.
+    pub tags: Vec<Vec<(String, String)>>,
     /// The frontmatter's `date`, `created` and `updated`, read.
     pub dates: [Option<chrono::DateTime<chrono::FixedOffset>>; 3],
     /// A hash of what resolving other notes' links to this one looks at: its path, aliases, headings and block
@@ -56,7 +59,7 @@ pub struct Keys {
 }
 
 impl Keys {
-    fn of(path: &str, stem: &str, folder: &str, meta: &Frontmatter, body: &Rendered) -> Keys {
+    fn of(path: &str, stem: &str, folder: &str, meta: &Frontmatter, body: &Rendered, tags: &[String]) -> Keys {
         let mut shape = xxhash_rust::xxh3::Xxh3::new();
         let mut text = |t: &str| {
             shape.update(t.as_bytes());
@@ -89,7 +92,30 @@ impl Keys {
             .collect();
         let date = |text: &Option<String>| text.as_deref().and_then(crate::site::parse_date);
         let dates = [date(&meta.date), date(&meta.created), date(&meta.updated)];
-        Keys { url_key: key(&url), url, title: key(title), folder: key(folder), aliases, dates, shape: shape.digest() }
+        let tags = tags
+            .iter()
+            .map(|tag| {
+                let parts: Vec<&str> = tag.split('/').filter(|p| !p.is_empty()).collect();
+                (1..=parts.len())
+                    .rev()
+                    .map(|depth| {
+                        let name = parts[..depth].join("/");
+                        let tag_key = key(&name);
+                        (name, tag_key)
+                    })
+                    .collect()
+            })
+            .collect();
+        Keys {
+            url_key: key(&url),
+            url,
+            title: key(title),
+            folder: key(folder),
+            aliases,
+            tags,
+            dates,
+            shape: shape.digest(),
+        }
     }
 }
 
@@ -176,7 +202,7 @@ pub fn parse(path: &str, bytes: &[u8], base_path: &str, mode: PublishMode) -> No
         link.line += body_line - 1;
     }
     let tags = all_tags(&meta, &body);
-    let keys = Keys::of(path, &stem, &folder, &meta, &body);
+    let keys = Keys::of(path, &stem, &folder, &meta, &body, &tags);
     Note { path: path.to_string(), stem, folder, meta, meta_ok, body, tags, body_line, diagnostics, keys }
 }
 

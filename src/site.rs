@@ -4,6 +4,7 @@
 //! Publishing rules are applied here, once, and everything downstream reads only what this module lets
 //! through; that is how an unpublished note stays out of every page, list and feed.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -25,7 +26,7 @@ use crate::slug::{key, slugify_path};
 /// One note's links after resolution, before they are merged into the site.
 #[derive(Default, Clone)]
 struct Resolved {
-    links: Vec<Link>,
+    links: Arc<[Link]>,
     diagnostics: Vec<Diagnostic>,
     /// (target note, link index) for the target's backlinks.
     backlinks: Vec<(usize, usize)>,
@@ -54,6 +55,8 @@ pub struct Tag {
     pub name: String,
     /// URL path relative to the site root (`tags/area/topic/`).
     pub url: String,
+    /// `slug::key` of `url`.
+    pub url_key: String,
     /// Notes carrying exactly this tag. A parent tag's page lists its child tags instead of repeating their
     /// notes, which keeps the page of a broad tag (`project/…`) readable and small.
     pub notes: Vec<usize>,
@@ -129,7 +132,7 @@ pub struct Site<'a> {
     /// `base_path` + `urls[i]`: what a link to the note points at.
     full_urls: Vec<String>,
     /// Resolved links of each published note, parallel to `note.body.links`.
-    pub links: Vec<Vec<Link>>,
+    pub links: Vec<Arc<[Link]>>,
     /// For each note, the (note, link index) pairs that link to it, from published notes only.
     pub backlinks: Vec<Vec<(usize, usize)>>,
     pub tags: BTreeMap<String, Tag>,
@@ -178,7 +181,7 @@ impl<'a> Site<'a> {
             published,
             urls: vec![String::new(); notes.len()],
             full_urls: Vec::new(),
-            links: vec![Vec::new(); notes.len()],
+            links: vec![Arc::from([]); notes.len()],
             backlinks: vec![Vec::new(); notes.len()],
             tags: BTreeMap::new(),
             folders: BTreeMap::new(),
@@ -197,8 +200,16 @@ impl<'a> Site<'a> {
         let (resolved, tags) = rayon::join(|| site.resolve_all(memo), || collect_tags(notes, &site.published));
         site.add_links(resolved);
         site.tags = tags;
-        site.claim_shared_urls();
-        site.collect_aliases();
+        // Every page's URL key, made once for both: most notes kept the URL they asked for, whose key they have.
+        let url_keys: Vec<Cow<str>> = (0..notes.len())
+            .map(|i| match (site.published[i], site.urls[i] == notes[i].keys.url) {
+                (false, _) => Cow::Borrowed(""),
+                (true, true) => Cow::Borrowed(notes[i].keys.url_key.as_str()),
+                (true, false) => Cow::Owned(key(&site.urls[i])),
+            })
+            .collect();
+        site.claim_shared_urls(&url_keys);
+        site.collect_aliases(&url_keys);
         site
     }
 
@@ -310,22 +321,22 @@ impl<'a> Site<'a> {
     fn add_links(&mut self, resolved: Vec<Option<Arc<Resolved>>>) {
         for (i, note) in resolved.into_iter().enumerate() {
             let Some(note) = note else { continue };
-            // Shared with the memo of `loam serve`, else ours alone.
-            let note = Arc::try_unwrap(note).unwrap_or_else(|shared| (*shared).clone());
-            for (target, n) in note.backlinks {
+            for &(target, n) in &note.backlinks {
                 self.backlinks[target].push((i, n));
             }
-            for a in note.attachments {
+            for &a in &note.attachments {
                 self.attachment_used[a] = true;
             }
-            self.diagnostics.extend(note.diagnostics);
-            self.links[i] = note.links;
+            self.diagnostics.extend(note.diagnostics.iter().cloned());
+            // Shared with the memo of `loam serve`.
+            self.links[i] = note.links.clone();
         }
     }
 
     fn resolve_note(&self, index: &LinkIndex, i: usize) -> Resolved {
         let note = &self.notes[i];
         let mut out = Resolved::default();
+        let mut links = Vec::with_capacity(note.body.links.len());
         let folder_key = &note.keys.folder;
         for (n, link) in note.body.links.iter().enumerate() {
             let written = || describe(&link.target, link.fragment.as_deref());
@@ -401,8 +412,9 @@ impl<'a> Site<'a> {
                     Link::Missing
                 }
             };
-            out.links.push(result);
+            links.push(result);
         }
+        out.links = links.into();
         out
     }
 
@@ -500,25 +512,26 @@ impl<'a> Site<'a> {
     /// A note whose URL is also the page of a folder (`a.md` beside `a/`), a tag (`tags/plugin.md`) or the tag
     /// index becomes the text of that page, the way `index.md` is its folder's: no page is written twice and no
     /// note is lost. `own_page` records which notes still get a page of their own.
-    fn claim_shared_urls(&mut self) {
+    fn claim_shared_urls(&mut self, url_keys: &[Cow<str>]) {
         self.own_page = self.published.clone();
         let folder_by_url: HashMap<String, String> =
             self.folders.iter().map(|(k, f)| (key(&f.url), k.clone())).collect();
-        let tag_by_url: HashMap<String, String> = self.tags.iter().map(|(k, t)| (key(&t.url), k.clone())).collect();
-        for i in 0..self.notes.len() {
+        let tag_by_url: HashMap<String, String> =
+            self.tags.iter().map(|(k, t)| (t.url_key.clone(), k.clone())).collect();
+        for (i, url) in url_keys.iter().enumerate() {
             if !self.published[i] {
                 continue;
             }
-            let url = key(&self.urls[i]);
+            let url = url.as_ref();
             if url == "tags/" {
                 if self.tag_index_note.is_none() {
                     self.tag_index_note = Some(i);
                 }
                 self.own_page[i] = false;
-            } else if let Some(tag) = tag_by_url.get(&url).and_then(|k| self.tags.get_mut(k)) {
+            } else if let Some(tag) = tag_by_url.get(url).and_then(|k| self.tags.get_mut(k)) {
                 tag.note.get_or_insert(i);
                 self.own_page[i] = false;
-            } else if let Some(folder) = folder_by_url.get(&url).and_then(|k| self.folders.get_mut(k)) {
+            } else if let Some(folder) = folder_by_url.get(url).and_then(|k| self.folders.get_mut(k)) {
                 // `index.md` claimed its folder already in `collect_folders`.
                 folder.note.get_or_insert(i);
                 self.own_page[i] = folder.note != Some(i);
@@ -527,19 +540,10 @@ impl<'a> Site<'a> {
     }
 
     /// Alias pages live beside the note (`folder/alias-slug/`); one that would replace a page is skipped.
-    fn collect_aliases(&mut self) {
-        let mut taken: HashSet<String> = self
-            .published_notes()
-            .map(|i| {
-                if self.urls[i] == self.notes[i].keys.url {
-                    self.notes[i].keys.url_key.clone()
-                } else {
-                    key(&self.urls[i])
-                }
-            })
-            .collect();
+    fn collect_aliases(&mut self, url_keys: &[Cow<str>]) {
+        let mut taken: HashSet<String> = self.published_notes().map(|i| url_keys[i].to_string()).collect();
         taken.extend(self.folders.values().map(|f| key(&f.url)));
-        taken.extend(self.tags.values().map(|t| key(&t.url)));
+        taken.extend(self.tags.values().map(|t| t.url_key.clone()));
         taken.insert("tags/".into());
         // (note, alias, URL, its key) in note order; the slugs were made when the note was parsed.
         let candidates: Vec<(usize, &str, &String, &String)> = (0..self.notes.len())
@@ -555,7 +559,7 @@ impl<'a> Site<'a> {
             .collect();
         for (i, alias, url_key, url) in candidates {
             if taken.contains(url_key) {
-                if *url_key != key(&self.urls[i]) {
+                if **url_key != *url_keys[i] {
                     self.diagnostics.push(
                         Diagnostic::new(
                             &self.notes[i].path,
@@ -579,23 +583,23 @@ impl<'a> Site<'a> {
 
 /// The tags of published notes, by [`key`]; a parent tag (`a` of `a/b`) exists whenever a child does.
 fn collect_tags(notes: &[Arc<Note>], published: &[bool]) -> BTreeMap<String, Tag> {
-    let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
+    // Gathered in a hash map (a tag is looked up once per note that has it), sorted once at the end.
+    let mut tags: HashMap<String, Tag> = HashMap::default();
     for (i, note) in notes.iter().enumerate() {
         if !published[i] {
             continue;
         }
-        for tag in &note.tags {
-            let parts: Vec<&str> = tag.split('/').filter(|p| !p.is_empty()).collect();
-            let mut child: Option<String> = None;
-            for depth in (1..=parts.len()).rev() {
-                let name = parts[..depth].join("/");
-                let tag_key = key(&name);
-                let entry = tags.entry(tag_key.clone()).or_insert_with(|| Tag {
-                    name: name.clone(),
-                    url: format!("tags/{}/", slugify_path(&name)),
-                    ..Tag::default()
-                });
-                if depth == parts.len() && entry.notes.last() != Some(&i) {
+        // Names and keys were made when the note was parsed (`note::Keys::tags`), deepest first.
+        for chain in &note.keys.tags {
+            let mut child: Option<&String> = None;
+            for (depth, (name, tag_key)) in chain.iter().enumerate() {
+                if !tags.contains_key(tag_key) {
+                    let url = format!("tags/{}/", slugify_path(name));
+                    let tag = Tag { name: name.clone(), url_key: key(&url), url, ..Tag::default() };
+                    tags.insert(tag_key.clone(), tag);
+                }
+                let Some(entry) = tags.get_mut(tag_key) else { continue };
+                if depth == 0 && entry.notes.last() != Some(&i) {
                     entry.notes.push(i);
                 }
                 if entry.last_counted != Some(i) {
@@ -603,15 +607,15 @@ fn collect_tags(notes: &[Arc<Note>], published: &[bool]) -> BTreeMap<String, Tag
                     entry.count += 1;
                 }
                 if let Some(c) = child.take() {
-                    if !entry.children.contains(&c) {
-                        entry.children.push(c);
+                    if !entry.children.contains(c) {
+                        entry.children.push(c.clone());
                     }
                 }
                 child = Some(tag_key);
             }
         }
     }
-    tags
+    tags.into_iter().collect()
 }
 
 /// The URL path a note asks for: its permalink, or its path as a slug; `index.md` stands for its folder.
