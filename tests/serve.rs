@@ -357,3 +357,30 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
         assert_eq!(a.errors, b.errors, "step {step} ({what})");
     }
 }
+
+#[test]
+fn ctrl_c_stops_the_server_cleanly_even_with_a_tab_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let garden = dir.path().join("garden");
+    std::fs::create_dir_all(&garden).unwrap();
+    std::fs::write(garden.join("note.md"), "Text.\n").unwrap();
+    let mut server = Server::start(&garden, &[]);
+    server.wait_for_text("/note/", "Text.");
+    // An open live-reload stream, as an open tab has.
+    let mut events = server.agent.get(&format!("{}/_loam/events", server.base)).call().unwrap();
+    let mut first = [0u8; 14];
+    events.body_mut().as_reader().read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"event: version");
+
+    let interrupted = Command::new("kill").args(["-INT", &server.child.id().to_string()]).status().unwrap();
+    assert!(interrupted.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still running 10 s after Ctrl-C:\n{}", server.log.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {status:?}:\n{}", server.log.lock().unwrap());
+}
