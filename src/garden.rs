@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 use anyhow::{bail, Context};
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::config::Config;
@@ -97,6 +98,8 @@ impl Layout {
         }
         let out = self.out.canonicalize().ok();
         let mut diagnostics = Vec::new();
+        let mut listed = Vec::new();
+        let mut through_links = false;
         let found: Mutex<Vec<(usize, Result<T, Diagnostic>)>> = Mutex::new(Vec::new());
         let each = &each;
         let mut attachments = Vec::new();
@@ -132,6 +135,7 @@ impl Layout {
                         continue;
                     }
                 };
+                through_links |= entry.path_is_symlink();
                 if !entry.file_type().is_file() {
                     continue;
                 }
@@ -140,6 +144,7 @@ impl Layout {
                 if is_note(&relative) {
                     let (index, found) = (count, &found);
                     count += 1;
+                    listed.push((relative.clone(), path.clone()));
                     scope.spawn(move |_| {
                         if let Some(known) = known {
                             if let Some(done) = entry_metadata(&path).and_then(|meta| known(&relative, &meta)) {
@@ -155,6 +160,12 @@ impl Layout {
                 }
             }
         });
+        let listing = Listing {
+            notes: listed,
+            attachments: attachments.clone(),
+            diagnostics: diagnostics.clone(),
+            through_links,
+        };
         let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
         found.sort_unstable_by_key(|(index, _)| *index);
         let mut notes = Vec::with_capacity(found.len());
@@ -164,7 +175,90 @@ impl Layout {
                 Err(diagnostic) => diagnostics.push(diagnostic),
             }
         }
-        Ok(Scan { notes, attachments, diagnostics })
+        Ok(Scan { notes, attachments, diagnostics, listing })
+    }
+
+    /// Reads the notes of `listing`, in its order, as [`scan`](Layout::scan) would after a walk that found these
+    /// files: what `known` returns stands for a note, which is then not read.
+    pub fn read_listing<T: Send>(
+        &self,
+        listing: &Listing,
+        each: impl Fn(SourceFile) -> T + Sync,
+        known: &(dyn Fn(&str) -> Option<T> + Sync),
+    ) -> Scan<T> {
+        let read: Vec<Result<T, Diagnostic>> = listing
+            .notes
+            .par_iter()
+            .map(|(relative, path)| match known(relative) {
+                Some(done) => Ok(done),
+                None => read_note(relative.clone(), path).map(&each),
+            })
+            .collect();
+        let mut diagnostics = listing.diagnostics.clone();
+        let mut notes = Vec::with_capacity(read.len());
+        for item in read {
+            match item {
+                Ok(note) => notes.push(note),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+        Scan { notes, attachments: listing.attachments.clone(), diagnostics, listing: Listing::default() }
+    }
+
+    /// Updates `listing` for changes to the files at `paths` (created, written or deleted in the content
+    /// folder), as a new walk would find them. Returns the notes to read again (relative paths), or `None` when
+    /// only a new walk can tell: a folder or a symbolic link changed, a file outside the content folder did
+    /// (settings, templates), or the paths are many.
+    pub fn update_listing(
+        &self,
+        listing: &mut Listing,
+        paths: &[PathBuf],
+    ) -> Option<std::collections::HashSet<String>> {
+        if paths.len() > 1000 || listing.through_links {
+            return None;
+        }
+        let out = self.out.canonicalize().ok();
+        let mut changed = std::collections::HashSet::new();
+        for path in paths {
+            let inside = path.strip_prefix(&self.content).ok()?;
+            if inside.as_os_str().is_empty() {
+                return None;
+            }
+            let relative = self.relative(path);
+            if relative.split('/').any(is_ignored) || out.as_deref().is_some_and(|o| path.starts_with(o)) {
+                continue;
+            }
+            match std::fs::symlink_metadata(path) {
+                Ok(meta) if meta.file_type().is_file() => {
+                    if is_note(&relative) {
+                        let at = listing.notes.binary_search_by(|(p, _)| walk_order(p, &relative));
+                        if let Err(at) = at {
+                            listing.notes.insert(at, (relative.clone(), path.clone()));
+                        }
+                        changed.insert(relative);
+                    } else {
+                        let at = listing.attachments.binary_search_by(|a| walk_order(&a.path, &relative));
+                        if let Err(at) = at {
+                            listing.attachments.insert(at, Attachment { path: relative, file: path.clone() });
+                        }
+                    }
+                }
+                Ok(_) => return None,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    // A folder that went away takes files with it that no event named.
+                    let below = format!("{relative}/");
+                    if listing.notes.iter().any(|(p, _)| p.starts_with(&below))
+                        || listing.attachments.iter().any(|a| a.path.starts_with(&below))
+                    {
+                        return None;
+                    }
+                    listing.notes.retain(|(p, _)| *p != relative);
+                    listing.attachments.retain(|a| a.path != relative);
+                }
+                Err(_) => return None,
+            }
+        }
+        Some(changed)
     }
 
     /// `/`-separated path relative to the content folder.
@@ -255,6 +349,27 @@ pub struct Scan<T> {
     pub notes: Vec<T>,
     pub attachments: Vec<Attachment>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the walk found, for updating it later without walking again.
+    pub listing: Listing,
+}
+
+/// The files a walk of the content folder found, in the walk's order, kept by the live preview so that a save
+/// updates it instead of walking every folder again.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// (path relative to the content folder, path on disk) of each note.
+    pub notes: Vec<(String, PathBuf)>,
+    pub attachments: Vec<Attachment>,
+    /// Problems of the walk itself (symbolic link loops, unreadable folders).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether the walk followed a symbolic link: a file is then reachable under two paths, and only a new walk
+    /// keeps both right.
+    pub through_links: bool,
+}
+
+/// The order of a walk with sorted file names: folder by folder, each folder's entries by name.
+fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.split('/').cmp(b.split('/'))
 }
 
 fn entry_metadata(path: &Path) -> Option<std::fs::Metadata> {

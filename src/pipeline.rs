@@ -16,7 +16,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::config::{Config, PublishMode};
 use crate::diagnostic::Diagnostic;
-use crate::garden::{Attachment, Layout, SourceFile};
+use crate::garden::{Attachment, Layout, Listing, SourceFile};
 use crate::note::{self, Note};
 use crate::output::{Contents, OutputFile};
 use crate::render::{self, RenderOptions, Templates};
@@ -47,6 +47,8 @@ pub struct NoteCache {
     /// (base path, publish mode) the entries were parsed with; a change empties the cache.
     settings: Mutex<Option<(String, PublishMode)>>,
     notes: Mutex<HashMap<String, Cached>>,
+    /// The files the last build found, updated from the watcher's paths instead of walking again.
+    listing: Mutex<Option<Listing>>,
 }
 
 impl NoteCache {
@@ -55,6 +57,7 @@ impl NoteCache {
         let mut settings = lock(&self.settings);
         if settings.as_ref() != Some(&(base_path.to_string(), mode)) {
             lock(&self.notes).clear();
+            *lock(&self.listing) = None;
             *settings = Some((base_path.to_string(), mode));
         }
     }
@@ -72,6 +75,13 @@ impl NoteCache {
         let note = Arc::new(note::parse(&source.path, &source.bytes, base_path, mode));
         lock(&self.notes).insert(source.path.clone(), Cached { hash, note: note.clone(), stamp });
         (note, hash)
+    }
+
+    /// The note at `path` as it was last read, with its file's time and its hash: for a note no change was seen to.
+    fn cached(&self, path: &str) -> Option<(Arc<Note>, Option<SystemTime>, u64)> {
+        let notes = lock(&self.notes);
+        let known = notes.get(path)?;
+        Some((known.note.clone(), known.stamp.map(|(_, time)| time), known.hash))
     }
 
     /// The note at `path` if its file has the size and time it had when it was read, without reading it. A
@@ -151,7 +161,13 @@ impl Garden {
 
 /// Reads and parses the garden at `layout`: the first stages of the pipeline, shared by `build` and `serve`. With
 /// a `cache`, notes whose bytes did not change since the last call with that cache are not parsed again.
-pub fn gather(layout: &Layout, config: Config, bar: &ProgressBar, cache: Option<&NoteCache>) -> anyhow::Result<Garden> {
+pub fn gather(
+    layout: &Layout,
+    config: Config,
+    bar: &ProgressBar,
+    cache: Option<&NoteCache>,
+    changes: Option<&[PathBuf]>,
+) -> anyhow::Result<Garden> {
     let base_path = config.base_path();
     if let Some(cache) = cache {
         cache.begin(&base_path, config.publish_mode);
@@ -161,21 +177,40 @@ pub fn gather(layout: &Layout, config: Config, bar: &ProgressBar, cache: Option<
     let overrides = layout.template_overrides()?;
     let mut template_problems = Vec::new();
     let known = |path: &str, metadata: &std::fs::Metadata| cache.and_then(|cache| cache.unchanged(path, metadata));
+    let each = |source: SourceFile| {
+        bar.inc_length(2);
+        let (note, hash) = match cache {
+            Some(cache) => cache.parse(&source, &base_path, config.publish_mode),
+            None => (Arc::new(note::parse(&source.path, &source.bytes, &base_path, config.publish_mode)), 0),
+        };
+        bar.inc(1);
+        (note, source.modified, hash)
+    };
+    // With the watcher's paths, the last walk is updated instead of walking again, and only the notes at those
+    // paths are read.
+    let listed = match (cache, changes) {
+        (Some(cache), Some(paths)) => lock(&cache.listing).take().and_then(|mut listing| {
+            let changed = layout.update_listing(&mut listing, paths)?;
+            Some((listing, changed))
+        }),
+        _ => None,
+    };
     let (scan, templates) = rayon::join(
-        || {
-            let each = |source: SourceFile| {
-                bar.inc_length(2);
-                let (note, hash) = match cache {
-                    Some(cache) => cache.parse(&source, &base_path, config.publish_mode),
-                    None => (Arc::new(note::parse(&source.path, &source.bytes, &base_path, config.publish_mode)), 0),
-                };
-                bar.inc(1);
-                (note, source.modified, hash)
-            };
-            match cache {
-                Some(_) => layout.scan_with(each, Some(&known)),
-                None => layout.scan(each),
+        || match (cache, listed) {
+            (Some(cache), Some((listing, changed))) => {
+                let known = |path: &str| if changed.contains(path) { None } else { cache.cached(path) };
+                let scan = layout.read_listing(&listing, each, &known);
+                *lock(&cache.listing) = Some(listing);
+                Ok(scan)
             }
+            (Some(cache), None) => {
+                let scan = layout.scan_with(each, Some(&known));
+                if let Ok(scan) = &scan {
+                    *lock(&cache.listing) = Some(scan.listing.clone());
+                }
+                scan
+            }
+            (None, _) => layout.scan(each),
         },
         || Templates::new(&overrides, &mut template_problems),
     );
@@ -235,7 +270,7 @@ pub fn build(
     );
     bar.set_prefix("building");
 
-    let mut garden = gather(layout, config.clone(), &bar, None)?;
+    let mut garden = gather(layout, config.clone(), &bar, None, None)?;
     let mut diagnostics = std::mem::take(&mut garden.diagnostics);
     timings.lap("scan and parse");
 

@@ -216,8 +216,15 @@ impl Preview {
     /// garden that cannot be built at all (a broken `loam.toml`) keeps the last good site, with the error shown
     /// over it.
     pub fn rebuild(&mut self) -> Rebuilt {
+        self.rebuild_after(None)
+    }
+
+    /// [`rebuild`](Preview::rebuild) after changes to the files at `paths` (from the watcher): the garden's
+    /// folders are not walked again, and only those files are read, when they are notes or attachments of the
+    /// content folder. Anything else (a folder, settings, templates) means a full look.
+    pub fn rebuild_after(&mut self, paths: Option<&[PathBuf]>) -> Rebuilt {
         let started = Instant::now();
-        let mut next = match self.build() {
+        let mut next = match self.build(paths) {
             Ok(snapshot) => snapshot,
             Err(error) => {
                 let diagnostic = match error.downcast_ref::<ConfigError>() {
@@ -254,14 +261,14 @@ impl Preview {
         Rebuilt { snapshot: self.current.clone(), changed, took: started.elapsed() }
     }
 
-    fn build(&mut self) -> anyhow::Result<Snapshot> {
+    fn build(&mut self, paths: Option<&[PathBuf]>) -> anyhow::Result<Snapshot> {
         let mut timings = pipeline::Timings::new(Instant::now());
         let layout = Layout::discover(&self.garden, None)?;
         let mut config = layout.config()?;
         self.layout = Some(layout.clone());
         let base_path = preview_config(&mut config, self.address);
         let options = RenderOptions { live_reload: true };
-        let mut garden = pipeline::gather(&layout, config, &ProgressBar::hidden(), Some(&self.cache))?;
+        let mut garden = pipeline::gather(&layout, config, &ProgressBar::hidden(), Some(&self.cache), paths)?;
         timings.lap("scan and parse (changed notes only)");
         let mut diagnostics = std::mem::take(&mut garden.diagnostics);
         let fingerprint = fingerprint(&garden);
@@ -377,7 +384,9 @@ pub fn own(
         while let Ok(more) = changes.try_recv() {
             paths.extend(more);
         }
-        let mut rebuilt = preview.rebuild();
+        // The watcher's paths are what changed, unless one of them is the empty "look at everything" one.
+        let known = !paths.iter().any(|p| p.as_os_str().is_empty());
+        let mut rebuilt = preview.rebuild_after(known.then_some(paths.as_slice()));
         // A folder watched only now (`templates/` made while serving) may hold files written before its watch.
         while preview.layout.as_ref().is_some_and(|layout| watcher.sync(layout)) {
             let again = preview.rebuild();

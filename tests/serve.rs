@@ -308,38 +308,48 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
         let note = &notes[random.below(notes.len())];
         let other = &notes[random.below(notes.len())];
         let other_name = other.file_stem().unwrap().to_string_lossy().to_string();
-        let (what, touched) = match random.below(6) {
+        let (what, touched): (&str, Vec<PathBuf>) = match random.below(7) {
             0 => {
                 let text = std::fs::read_to_string(note).unwrap();
                 std::fs::write(note, format!("{text}\nStep {step} links to [[{other_name}]] here.\n")).unwrap();
-                ("edit: add a link", note.clone())
+                ("edit: add a link", vec![note.clone()])
             }
             1 => {
                 std::fs::write(note, format!("---\ntitle: Retitled {step}\ntags: [step-{step}]\n---\nNew body.\n"))
                     .unwrap();
-                ("edit: new title and tag", note.clone())
+                ("edit: new title and tag", vec![note.clone()])
             }
             2 => {
                 let to = note.with_file_name(format!("moved {step}.md"));
                 std::fs::rename(note, &to).unwrap();
-                ("rename", to)
+                ("rename", vec![note.clone(), to])
             }
             3 => {
                 std::fs::remove_file(note).unwrap();
-                ("delete", note.clone())
+                ("delete", vec![note.clone()])
             }
             4 => {
                 let new = garden.join(format!("new {step}.md"));
                 std::fs::write(&new, format!("---\naliases: [Alias {step}]\n---\nSee [[{other_name}]].\n")).unwrap();
-                ("create", new)
+                ("create", vec![new])
+            }
+            5 => {
+                let folder = garden.join(format!("folder {step}"));
+                std::fs::create_dir_all(&folder).unwrap();
+                let new = folder.join("inside.md");
+                std::fs::write(&new, format!("In a new folder, see [[{other_name}]].\n")).unwrap();
+                ("create in a new folder", vec![folder, new])
             }
             _ => {
                 std::fs::write(note, "---\ntitle: [broken\n---\nBody.\n").unwrap();
-                ("break the frontmatter", note.clone())
+                ("break the frontmatter", vec![note.clone()])
             }
         };
-        settle(&touched, step + 1);
-        let rebuilt = incremental.rebuild();
+        for path in &touched {
+            settle(path, step + 1);
+        }
+        // Mostly as the watcher reports changes (only the files it names are looked at); now and then a full look.
+        let rebuilt = if step % 3 == 2 { incremental.rebuild() } else { incremental.rebuild_after(Some(&touched)) };
         let fresh = loam::serve::Preview::new(&garden, address).rebuild();
         let (a, b) = (&rebuilt.snapshot, &fresh.snapshot);
         let (a_files, b_files) = (a.all_files(), b.all_files());
