@@ -53,6 +53,10 @@ pub struct Keys {
     pub tags: Vec<Vec<(String, String)>>,
     /// The frontmatter's `date`, `created` and `updated`, read.
     pub dates: [Option<chrono::DateTime<chrono::FixedOffset>>; 3],
+    /// A hash of the tag chains (names and keys), and one of the aliases (text, URL and key): what the site's
+    /// tag pages and alias pages are made from, for telling whether they can be kept.
+    pub tags_hash: u64,
+    pub aliases_hash: u64,
     /// A hash of what resolving other notes' links to this one looks at: its path, aliases, headings and block
     /// ids (see `site::ResolveMemo`).
     pub shape: u64,
@@ -92,7 +96,7 @@ impl Keys {
             .collect();
         let date = |text: &Option<String>| text.as_deref().and_then(crate::site::parse_date);
         let dates = [date(&meta.date), date(&meta.created), date(&meta.updated)];
-        let tags = tags
+        let tags: Vec<Vec<(String, String)>> = tags
             .iter()
             .map(|tag| {
                 let parts: Vec<&str> = tag.split('/').filter(|p| !p.is_empty()).collect();
@@ -106,7 +110,23 @@ impl Keys {
                     .collect()
             })
             .collect();
+        let hash_of = |parts: &mut dyn Iterator<Item = &str>| {
+            let mut hash = xxhash_rust::xxh3::Xxh3::new();
+            for part in parts {
+                hash.update(part.as_bytes());
+                hash.update(&[0]);
+            }
+            hash.digest()
+        };
+        let tags_hash = hash_of(&mut tags.iter().flat_map(|chain: &Vec<(String, String)>| {
+            chain.iter().flat_map(|(name, key)| [name.as_str(), key.as_str()]).chain(["\u{1}"])
+        }));
+        let aliases_hash = hash_of(&mut meta.aliases.iter().zip(&aliases).flat_map(
+            |(alias, (url, key)): (&String, &(String, String))| [alias.as_str(), url.as_str(), key.as_str()],
+        ));
         Keys {
+            tags_hash,
+            aliases_hash,
             url_key: key(&url),
             url,
             title: key(title),

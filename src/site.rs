@@ -109,7 +109,14 @@ impl Dates {
 #[derive(Default)]
 pub struct ResolveMemo {
     last: Mutex<Option<Memo>>,
+    /// The tags of the last build, by the hash of what they are made from (see [`tags_key`]).
+    tags: Mutex<Option<(u64, BTreeMap<String, Tag>)>>,
+    /// The alias pages of the last build and the warnings about them, by the hash of what they are made from.
+    aliases: Mutex<Option<(u64, KeptAliases)>>,
 }
+
+/// Alias pages (URL, note) and the warnings about the aliases that got none.
+type KeptAliases = (Vec<(String, usize)>, Vec<Diagnostic>);
 
 /// The last build's resolution: its key, each note's result, and the link index.
 struct Memo {
@@ -197,7 +204,19 @@ impl<'a> Site<'a> {
         site.full_urls = site.urls.iter().map(|u| site.url(u)).collect();
         site.collect_folders();
         // Tags need nothing from links: gather them while the links resolve.
-        let (resolved, tags) = rayon::join(|| site.resolve_all(memo), || collect_tags(notes, &site.published));
+        // Tag pages change only when some note's tags or publishing do: the live preview keeps the last ones.
+        let tags_input = memo.map(|_| tags_key(notes, &site.published));
+        let kept_tags = memo.and_then(|m| {
+            let last = m.tags.lock().unwrap_or_else(|e| e.into_inner());
+            last.as_ref().filter(|(k, _)| Some(*k) == tags_input).map(|(_, tags)| tags.clone())
+        });
+        let (resolved, tags) = rayon::join(
+            || site.resolve_all(memo),
+            || kept_tags.unwrap_or_else(|| collect_tags(notes, &site.published)),
+        );
+        if let (Some(memo), Some(input)) = (memo, tags_input) {
+            *memo.tags.lock().unwrap_or_else(|e| e.into_inner()) = Some((input, tags.clone()));
+        }
         site.add_links(resolved);
         site.tags = tags;
         // Every page's URL key, made once for both: most notes kept the URL they asked for, whose key they have.
@@ -209,7 +228,7 @@ impl<'a> Site<'a> {
             })
             .collect();
         site.claim_shared_urls(&url_keys);
-        site.collect_aliases(&url_keys);
+        site.collect_aliases(&url_keys, memo);
         site
     }
 
@@ -540,9 +559,37 @@ impl<'a> Site<'a> {
     }
 
     /// Alias pages live beside the note (`folder/alias-slug/`); one that would replace a page is skipped.
-    fn collect_aliases(&mut self, url_keys: &[Cow<str>]) {
+    fn collect_aliases(&mut self, url_keys: &[Cow<str>], memo: Option<&ResolveMemo>) {
+        let folder_keys: Vec<String> = self.folders.values().map(|f| key(&f.url)).collect();
+        // What the alias pages are made from: every page's URL, and each published note's path and aliases.
+        let input = memo.map(|_| {
+            let mut hash = Xxh3::new();
+            for (i, url) in url_keys.iter().enumerate() {
+                hash.update(&[u8::from(self.published[i])]);
+                hash.update(url.as_bytes());
+                hash.update(&[0]);
+                if self.published[i] {
+                    hash.update(self.notes[i].path.as_bytes());
+                    hash.update(&self.notes[i].keys.aliases_hash.to_le_bytes());
+                }
+            }
+            for url in folder_keys.iter().chain(self.tags.values().map(|t| &t.url_key)) {
+                hash.update(url.as_bytes());
+                hash.update(&[0]);
+            }
+            hash.digest()
+        });
+        if let (Some(memo), Some(input)) = (memo, input) {
+            let last = memo.aliases.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, (aliases, diagnostics))) = last.as_ref().filter(|(k, _)| *k == input) {
+                self.aliases = aliases.clone();
+                self.diagnostics.extend(diagnostics.iter().cloned());
+                return;
+            }
+        }
+        let warnings_before = self.diagnostics.len();
         let mut taken: HashSet<String> = self.published_notes().map(|i| url_keys[i].to_string()).collect();
-        taken.extend(self.folders.values().map(|f| key(&f.url)));
+        taken.extend(folder_keys);
         taken.extend(self.tags.values().map(|t| t.url_key.clone()));
         taken.insert("tags/".into());
         // (note, alias, URL, its key) in note order; the slugs were made when the note was parsed.
@@ -578,10 +625,24 @@ impl<'a> Site<'a> {
                 self.aliases.push((url.clone(), i));
             }
         }
+        if let (Some(memo), Some(input)) = (memo, input) {
+            let warnings = self.diagnostics[warnings_before..].to_vec();
+            *memo.aliases.lock().unwrap_or_else(|e| e.into_inner()) = Some((input, (self.aliases.clone(), warnings)));
+        }
     }
 }
 
 /// The tags of published notes, by [`key`]; a parent tag (`a` of `a/b`) exists whenever a child does.
+/// A hash of what [`collect_tags`] makes the tags from: each note's publishing and tags, in order.
+fn tags_key(notes: &[Arc<Note>], published: &[bool]) -> u64 {
+    let mut hash = Xxh3::new();
+    for (note, published) in notes.iter().zip(published) {
+        hash.update(&[u8::from(*published)]);
+        hash.update(&note.keys.tags_hash.to_le_bytes());
+    }
+    hash.digest()
+}
+
 fn collect_tags(notes: &[Arc<Note>], published: &[bool]) -> BTreeMap<String, Tag> {
     // Gathered in a hash map (a tag is looked up once per note that has it), sorted once at the end.
     let mut tags: HashMap<String, Tag> = HashMap::default();
