@@ -7,7 +7,7 @@ use pulldown_cmark_escape::escape_html as escape_html_into;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use tera::Tera;
 
 use crate::diagnostic::{Diagnostic, Kind, Severity};
@@ -186,8 +186,8 @@ pub struct Prepared {
     /// What list pages show of each note; made when a list is first rendered (see [`Prepared::new`]).
     lists: OnceLock<Lists>,
     /// The built-in alias and note pages, rendered once with markers (see [`pattern`]).
-    alias_pattern: Option<Pattern>,
-    note_patterns: Option<Vec<Pattern>>,
+    alias_pattern: Option<Arc<Pattern>>,
+    note_patterns: Option<Arc<Vec<Pattern>>>,
     /// By folder key: its breadcrumbs with the folder itself and without, and their HTML.
     crumbs: rustc_hash::FxHashMap<String, [(Vec<Value>, String); 2]>,
     /// The values every template sees, but `page_url`.
@@ -233,6 +233,18 @@ impl Prepared {
     /// when a list is first rendered (the live preview renders the pages a reader asks for, and a note's page
     /// needs only its own summary).
     pub fn new(site: &Site, templates: &Templates, options: RenderOptions, eager: bool) -> Prepared {
+        Prepared::with_patterns(site, templates, options, eager, None)
+    }
+
+    /// [`Prepared::new`], keeping the patterns in `kept` between builds: they depend only on the templates (whose
+    /// hash comes along) and the values every page sees.
+    pub fn with_patterns(
+        site: &Site,
+        templates: &Templates,
+        options: RenderOptions,
+        eager: bool,
+        kept: Option<(&KeptPatterns, u64)>,
+    ) -> Prepared {
         let lists = OnceLock::new();
         if eager {
             let _ = lists.set(Lists::new(site));
@@ -269,13 +281,35 @@ impl Prepared {
             })
             .collect();
         let mut prepared = Prepared { lists, globals, crumbs, alias_pattern: None, note_patterns: None };
+        let key = kept.map(|(_, templates_hash)| {
+            let globals = serde_json::to_string(&prepared.globals).unwrap_or_default();
+            format!("{templates_hash:016x} {} {} {globals}", templates.built_in_alias, templates.built_in_note)
+        });
+        if let (Some((kept, _)), Some(key)) = (kept, &key) {
+            let last = kept.0.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, alias, notes)) = last.as_ref().filter(|(k, _, _)| k == key) {
+                (prepared.alias_pattern, prepared.note_patterns) = (alias.clone(), notes.clone());
+                drop(last);
+                return prepared;
+            }
+        }
         let renderer = Renderer { site, templates, prep: &prepared };
-        let alias = if templates.built_in_alias { alias_pattern(&renderer) } else { None };
-        let notes = if templates.built_in_note { note_patterns(&renderer) } else { None };
+        let alias = if templates.built_in_alias { alias_pattern(&renderer).map(Arc::new) } else { None };
+        let notes = if templates.built_in_note { note_patterns(&renderer).map(Arc::new) } else { None };
+        if let (Some((kept, _)), Some(key)) = (kept, key) {
+            *kept.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, alias.clone(), notes.clone()));
+        }
         (prepared.alias_pattern, prepared.note_patterns) = (alias, notes);
         prepared
     }
 }
+
+/// The patterns of the last build, kept by the live preview (see [`Prepared::with_patterns`]).
+#[derive(Default)]
+pub struct KeptPatterns(Mutex<Option<PatternsByKey>>);
+
+/// (what they were made from, the alias pattern, the note patterns)
+type PatternsByKey = (String, Option<Arc<Pattern>>, Option<Arc<Vec<Pattern>>>);
 
 /// One page of the site, by what it shows; [`pages`] lists them with their paths.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,7 +30,7 @@ use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::garden::Layout;
 use crate::output::{Contents, OutputFile};
 use crate::pipeline::{self, Garden, NoteCache};
-use crate::render::{self, PageRef, Prepared, RenderOptions};
+use crate::render::{self, KeptPatterns, PageRef, Prepared, RenderOptions};
 use crate::site::{ResolveMemo, Site};
 
 /// One file of the served site.
@@ -183,6 +183,7 @@ pub struct Preview {
     address: SocketAddr,
     cache: NoteCache,
     resolved: ResolveMemo,
+    patterns: KeptPatterns,
     current: Arc<Snapshot>,
     /// The folders of the garden as last discovered (they move when `loam.toml` names another content folder).
     pub layout: Option<Layout>,
@@ -203,6 +204,7 @@ impl Preview {
             address,
             cache: NoteCache::default(),
             resolved: ResolveMemo::default(),
+            patterns: KeptPatterns::default(),
             current: Arc::new(Snapshot::default()),
             layout: None,
         }
@@ -275,11 +277,13 @@ impl Preview {
         timings.lap("fingerprint");
         let notes = garden.notes.len();
         let memo = &self.resolved;
+        let patterns = &self.patterns;
         let live = LiveSite::new(garden, |garden| {
             let site =
                 Site::with_memo(&garden.config, &garden.notes, &garden.modified, &garden.attachment_paths, Some(memo));
             timings.lap("resolve links and make the site model");
-            let prepared = Prepared::new(&site, &garden.templates, options, false);
+            let kept = Some((patterns, garden.templates_hash));
+            let prepared = Prepared::with_patterns(&site, &garden.templates, options, false, kept);
             let pages = render::pages(&site).into_iter().collect();
             timings.lap("prepare rendering");
             Live { site, prepared, pages }
@@ -325,7 +329,8 @@ fn fingerprint(garden: &Garden) -> u64 {
     for ((note, content), modified) in garden.notes.iter().zip(&garden.hashes).zip(&garden.modified) {
         hash.update(note.path.as_bytes());
         hash.update(&content.to_le_bytes());
-        hash.update(format!("{modified:?}").as_bytes());
+        let nanos = modified.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+        hash.update(&nanos.to_le_bytes());
     }
     let files =
         garden.attachments.iter().map(|a| (&a.path, &a.file)).chain(garden.static_files.iter().map(|(n, f)| (n, f)));
