@@ -168,13 +168,7 @@ impl Layout {
         };
         let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
         found.sort_unstable_by_key(|(index, _)| *index);
-        let mut notes = Vec::with_capacity(found.len());
-        for (_, item) in found {
-            match item {
-                Ok(note) => notes.push(note),
-                Err(diagnostic) => diagnostics.push(diagnostic),
-            }
-        }
+        let notes = read_or_report(found.into_iter().map(|(_, item)| item), &mut diagnostics);
         Ok(Scan { notes, attachments, diagnostics, listing })
     }
 
@@ -195,13 +189,7 @@ impl Layout {
             })
             .collect();
         let mut diagnostics = listing.diagnostics.clone();
-        let mut notes = Vec::with_capacity(read.len());
-        for item in read {
-            match item {
-                Ok(note) => notes.push(note),
-                Err(diagnostic) => diagnostics.push(diagnostic),
-            }
-        }
+        let notes = read_or_report(read, &mut diagnostics);
         Scan { notes, attachments: listing.attachments.clone(), diagnostics, listing: Listing::default() }
     }
 
@@ -370,6 +358,21 @@ pub struct Listing {
 /// The order of a walk with sorted file names: folder by folder, each folder's entries by name.
 fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.split('/').cmp(b.split('/'))
+}
+
+/// The notes that could be read; a problem for each one that could not.
+fn read_or_report<T>(
+    items: impl IntoIterator<Item = Result<T, Diagnostic>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<T> {
+    let mut notes = Vec::new();
+    for item in items {
+        match item {
+            Ok(note) => notes.push(note),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    notes
 }
 
 fn entry_metadata(path: &Path) -> Option<std::fs::Metadata> {
