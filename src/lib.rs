@@ -61,3 +61,9 @@ pub mod resolve;
 pub mod serve;
 pub mod site;
 pub mod slug;
+
+/// A mutex's guard, even if a thread panicked while holding it: the data behind Loam's locks (caches, lists of
+/// results) stays valid whatever a panicking thread did, so a panic elsewhere must not poison the rest.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

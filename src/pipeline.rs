@@ -17,6 +17,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 use crate::config::{Config, PublishMode};
 use crate::diagnostic::Diagnostic;
 use crate::garden::{Attachment, Layout, Listing, SourceFile};
+use crate::lock;
 use crate::note::{self, Note};
 use crate::output::{Contents, OutputFile};
 use crate::render::{self, RenderOptions, Templates};
@@ -109,10 +110,6 @@ impl NoteCache {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A garden read and parsed: everything its site is made from.

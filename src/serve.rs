@@ -28,28 +28,19 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::config::{Config, ConfigError};
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::garden::Layout;
+use crate::lock;
 use crate::output::{Contents, OutputFile};
 use crate::pipeline::{self, Garden, NoteCache};
 use crate::render::{self, KeptPatterns, PageRef, Prepared, RenderOptions};
 use crate::site::{ResolveMemo, Site};
 
 /// One file of the served site.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Served {
     /// A rendered page or built-in asset.
     Bytes(Bytes),
     /// An attachment or a garden's static file, read from disk when asked for.
     File(PathBuf),
-}
-
-impl PartialEq for Served {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Served::Bytes(a), Served::Bytes(b)) => a == b,
-            (Served::File(a), Served::File(b)) => a == b,
-            _ => false,
-        }
-    }
 }
 
 /// The site model of one build, kept alive for rendering pages when they are asked for: the parsed garden, and
@@ -107,13 +98,6 @@ pub enum Found {
 }
 
 impl Snapshot {
-    /// An empty snapshot that shows `errors` as `of` would show its own (for a page whose template failed).
-    pub fn with_errors(mut self, of: &Snapshot, errors: Vec<Diagnostic>) -> Snapshot {
-        self.base_path = of.base_path.clone();
-        self.errors = errors;
-        self
-    }
-
     /// How many files the site has: pages, static assets and attachments.
     pub fn file_count(&self) -> usize {
         self.files.len() + self.site.as_ref().map_or(0, |s| s.borrow_dependent().pages.len())
@@ -170,10 +154,6 @@ fn render(site: &LiveSite, page: &PageRef) -> Rendered {
         (Some(OutputFile { contents: Contents::Bytes(bytes), .. }), _) => Ok(Bytes::from(bytes)),
         (_, problems) => Err(problems.into_iter().filter(|d| d.severity == Severity::Error).collect()),
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The state the owner thread keeps between rebuilds.

@@ -85,7 +85,9 @@ fn redirect(to: &str) -> Response {
 
 async fn not_found(snapshot: &Arc<Snapshot>) -> Response {
     match lookup(snapshot, "404.html").await {
-        Some(Found::File(Served::Bytes(bytes))) => html_response(snapshot, &bytes, StatusCode::NOT_FOUND),
+        Some(Found::File(Served::Bytes(bytes))) => {
+            html_response(snapshot, &snapshot.errors, &bytes, StatusCode::NOT_FOUND)
+        }
         _ => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
@@ -95,10 +97,8 @@ async fn file_response(snapshot: &Arc<Snapshot>, path: &str, found: Found, statu
         Found::File(file) => file,
         Found::Failed(problems) => {
             // The page's template failed: say so over an empty page, with the problems in the overlay.
-            let mut shown = Snapshot::default().with_errors(snapshot, problems);
-            shown.version = snapshot.version;
             let page = b"<!doctype html><html><head><title>Template error</title></head><body></body></html>";
-            return html_response(&shown, page, StatusCode::INTERNAL_SERVER_ERROR);
+            return html_response(snapshot, &problems, page, StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
     let bytes = match file {
@@ -109,7 +109,7 @@ async fn file_response(snapshot: &Arc<Snapshot>, path: &str, found: Found, statu
         },
     };
     if path.ends_with(".html") {
-        return html_response(snapshot, &bytes, status);
+        return html_response(snapshot, &snapshot.errors, &bytes, status);
     }
     let mime = mime_guess::from_path(path).first_or_octet_stream();
     let content_type = match mime.type_() {
@@ -128,9 +128,9 @@ async fn file_response(snapshot: &Arc<Snapshot>, path: &str, found: Found, statu
     response
 }
 
-/// An HTML page with the live-reload script and, while the garden has errors, the overlay that lists them.
-fn html_response(snapshot: &Snapshot, page: &[u8], status: StatusCode) -> Response {
-    let page = inject(snapshot, page);
+/// An HTML page with the live-reload script and, while there are `errors`, the overlay that lists them.
+fn html_response(snapshot: &Snapshot, errors: &[Diagnostic], page: &[u8], status: StatusCode) -> Response {
+    let page = inject(snapshot, errors, page);
     let mut response = (status, Body::from(page)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -140,12 +140,12 @@ fn html_response(snapshot: &Snapshot, page: &[u8], status: StatusCode) -> Respon
 
 /// Adds the live-reload script (before `</head>`) and the error overlay (before `</body>`) to a page. A garden's
 /// own templates get them too, whatever they contain; `loam build` output never does.
-pub fn inject(snapshot: &Snapshot, page: &[u8]) -> Vec<u8> {
+pub fn inject(snapshot: &Snapshot, errors: &[Diagnostic], page: &[u8]) -> Vec<u8> {
     let script = format!(
         "<script src=\"{}_loam/live.js\" data-loam-version=\"{}\" defer></script>\n",
         snapshot.base_path, snapshot.version
     );
-    let overlay = overlay(&snapshot.errors);
+    let overlay = overlay(errors);
     let mut out = Vec::with_capacity(page.len() + script.len() + overlay.len());
     let head_end = memchr::memmem::find(page, b"</head>").unwrap_or(0);
     out.extend_from_slice(&page[..head_end]);

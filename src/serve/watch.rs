@@ -20,6 +20,7 @@ use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, R
 use walkdir::WalkDir;
 
 use crate::garden::{is_ignored, Layout};
+use crate::lock;
 
 /// How long a path must be quiet before its events are passed on: long enough to catch an editor's
 /// write-then-rename as one change, short enough not to be felt.
@@ -99,10 +100,6 @@ fn poll_loop(
 
 fn dirs(roots: &Mutex<Vec<(PathBuf, bool)>>) -> Vec<PathBuf> {
     lock(roots).iter().map(|(dir, _)| dir.clone()).collect()
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Watcher {
