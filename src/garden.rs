@@ -180,14 +180,26 @@ impl Layout {
         each: impl Fn(SourceFile) -> T + Sync,
         known: &(dyn Fn(&str) -> Option<T> + Sync),
     ) -> Scan<T> {
-        let read: Vec<Result<T, Diagnostic>> = listing
-            .notes
-            .par_iter()
-            .map(|(relative, path)| match known(relative) {
-                Some(done) => Ok(done),
-                None => read_note(relative.clone(), path).map(&each),
+        // Known notes are looked up in one pass (most of them, after a single save); only the others are read,
+        // on all cores.
+        let mut read: Vec<Option<Result<T, Diagnostic>>> =
+            listing.notes.iter().map(|(relative, _)| known(relative).map(Ok)).collect();
+        let fresh: Vec<(usize, Result<T, Diagnostic>)> = read
+            .iter()
+            .enumerate()
+            .filter(|(_, done)| done.is_none())
+            .map(|(i, _)| i)
+            .collect::<Vec<usize>>()
+            .into_par_iter()
+            .map(|i| {
+                let (relative, path) = &listing.notes[i];
+                (i, read_note(relative.clone(), path).map(&each))
             })
             .collect();
+        for (i, result) in fresh {
+            read[i] = Some(result);
+        }
+        let read = read.into_iter().flatten();
         let mut diagnostics = listing.diagnostics.clone();
         let notes = read_or_report(read, &mut diagnostics);
         Scan { notes, attachments: listing.attachments.clone(), diagnostics, listing: Listing::default() }

@@ -60,6 +60,8 @@ pub struct Keys {
     /// A hash of what resolving other notes' links to this one looks at: its path, aliases, headings and block
     /// ids (see `site::ResolveMemo`).
     pub shape: u64,
+    /// [`crate::site::model_input`]: what the site model reads of the note, hashed.
+    pub model: u64,
 }
 
 impl Keys {
@@ -135,6 +137,7 @@ impl Keys {
             tags,
             dates,
             shape: shape.digest(),
+            model: 0,
         }
     }
 }
@@ -223,7 +226,10 @@ pub fn parse(path: &str, bytes: &[u8], base_path: &str, mode: PublishMode) -> No
     }
     let tags = all_tags(&meta, &body);
     let keys = Keys::of(path, &stem, &folder, &meta, &body, &tags);
-    Note { path: path.to_string(), stem, folder, meta, meta_ok, body, tags, body_line, diagnostics, keys }
+    let mut note =
+        Note { path: path.to_string(), stem, folder, meta, meta_ok, body, tags, body_line, diagnostics, keys };
+    note.keys.model = crate::site::model_input(&note);
+    note
 }
 
 /// Bytes to text: a BOM is dropped, CRLF becomes LF, invalid UTF-8 is replaced and reported.

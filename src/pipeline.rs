@@ -2,7 +2,7 @@
 //! callback as soon as it is made: `cmd/build.rs` writes it, `cmd/check.rs` drops it, and the live preview will
 //! keep it in memory.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -50,7 +50,12 @@ pub struct NoteCache {
     notes: Mutex<HashMap<String, Cached>>,
     /// The files the last build found, updated from the watcher's paths instead of walking again.
     listing: Mutex<Option<Listing>>,
+    /// The compiled templates and their problems, by the hash of the garden's own templates.
+    templates: Mutex<Option<KeptTemplates>>,
 }
+
+/// (hash of the garden's own templates, the templates compiled, their problems)
+type KeptTemplates = (u64, Arc<Templates>, Vec<Diagnostic>);
 
 impl NoteCache {
     /// Starts a build with these settings: entries parsed under other ones are dropped.
@@ -99,6 +104,10 @@ impl NoteCache {
 
     /// Forgets notes that are gone from the garden.
     fn keep_only(&self, notes: &[Arc<Note>]) {
+        // Every note went through the cache on its way here, so when the counts agree nothing is gone.
+        if lock(&self.notes).len() == notes.len() {
+            return;
+        }
         let present: std::collections::HashSet<&str> = notes.iter().map(|n| n.path.as_str()).collect();
         lock(&self.notes).retain(|path, _| present.contains(path.as_str()));
     }
@@ -122,7 +131,7 @@ pub struct Garden {
     pub hashes: Vec<u64>,
     pub attachments: Vec<Attachment>,
     pub attachment_paths: Vec<String>,
-    pub templates: Templates,
+    pub templates: Arc<Templates>,
     /// The garden's own `static/` files, by name.
     pub static_files: Vec<(String, PathBuf)>,
     /// Problems of reading the files, of the notes and of the templates.
@@ -172,7 +181,21 @@ pub fn gather(
     // Each note is parsed as soon as it is read, while the walk goes on; compiling the templates is serial
     // work done meanwhile.
     let overrides = layout.template_overrides()?;
-    let mut template_problems = Vec::new();
+    let mut templates_hash = Xxh3::new();
+    for (name, text) in &overrides {
+        templates_hash.update(name.as_bytes());
+        templates_hash.update(&[0]);
+        templates_hash.update(text.as_bytes());
+        templates_hash.update(&[0]);
+    }
+    let templates_hash = templates_hash.digest();
+    // Compiled templates depend on their text alone: the live preview keeps them while it is the same.
+    let kept_templates = cache.and_then(|cache| {
+        lock(&cache.templates)
+            .as_ref()
+            .filter(|(hash, _, _)| *hash == templates_hash)
+            .map(|(_, t, p)| (t.clone(), p.clone()))
+    });
     let known = |path: &str, metadata: &std::fs::Metadata| cache.and_then(|cache| cache.unchanged(path, metadata));
     let each = |source: SourceFile| {
         bar.inc_length(2);
@@ -209,8 +232,18 @@ pub fn gather(
             }
             (None, _) => layout.scan(each),
         },
-        || Templates::new(&overrides, &mut template_problems),
+        || {
+            kept_templates.unwrap_or_else(|| {
+                let mut problems = Vec::new();
+                let templates = Arc::new(Templates::new(&overrides, &mut problems));
+                if let Some(cache) = cache {
+                    *lock(&cache.templates) = Some((templates_hash, templates.clone(), problems.clone()));
+                }
+                (templates, problems)
+            })
+        },
     );
+    let (templates, template_problems) = templates;
     let scan = scan?;
     let mut diagnostics = scan.diagnostics;
     diagnostics.extend(template_problems);
@@ -227,13 +260,6 @@ pub fn gather(
         cache.keep_only(&notes);
     }
     let attachment_paths = scan.attachments.iter().map(|a| a.path.clone()).collect();
-    let mut templates_hash = Xxh3::new();
-    for (name, text) in &overrides {
-        templates_hash.update(name.as_bytes());
-        templates_hash.update(&[0]);
-        templates_hash.update(text.as_bytes());
-        templates_hash.update(&[0]);
-    }
     Ok(Garden {
         config,
         notes,
@@ -244,7 +270,7 @@ pub fn gather(
         templates,
         static_files: layout.static_files(),
         diagnostics,
-        templates_hash: templates_hash.digest(),
+        templates_hash,
     })
 }
 

@@ -11,9 +11,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tera::Tera;
 
 use crate::diagnostic::{Diagnostic, Kind, Severity};
+use crate::lock;
 use crate::output::OutputFile;
 use crate::page;
-use crate::site::Site;
+use crate::site::{Model, Site};
 use crate::slug::key;
 
 mod pattern;
@@ -189,10 +190,13 @@ pub struct Prepared {
     alias_pattern: Option<Arc<Pattern>>,
     note_patterns: Option<Arc<Vec<Pattern>>>,
     /// By folder key: its breadcrumbs with the folder itself and without, and their HTML.
-    crumbs: rustc_hash::FxHashMap<String, [(Vec<Value>, String); 2]>,
+    crumbs: Arc<Crumbs>,
     /// The values every template sees, but `page_url`.
     globals: serde_json::Map<String, Value>,
 }
+
+/// By folder key: its breadcrumbs with the folder itself and without, and their HTML.
+type Crumbs = rustc_hash::FxHashMap<String, [(Vec<Value>, String); 2]>;
 
 /// Each note's summary (title, URL, tags, date), which appears on many list pages, made once per note.
 struct Lists {
@@ -267,26 +271,40 @@ impl Prepared {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        // Every note of a folder has the same breadcrumbs.
-        let crumbs = site
-            .folders
-            .par_iter()
-            .map(|(folder_key, folder)| {
-                let both = [true, false].map(|include_last| {
-                    let crumbs = breadcrumbs(site, &folder.path, include_last);
-                    let html = breadcrumbs_html(&crumbs);
-                    (crumbs, html)
-                });
-                (folder_key.clone(), both)
-            })
-            .collect();
+        // Every note of a folder has the same breadcrumbs. They are made of the folders, the titles of the notes
+        // standing for them (both in the site model) and the site's title: kept while those are the same.
+        let kept_crumbs = kept.and_then(|(kept, _)| {
+            lock(&kept.crumbs)
+                .as_ref()
+                .filter(|(model, title, _)| Arc::ptr_eq(model, site.model()) && *title == config.title)
+                .map(|(_, _, crumbs)| crumbs.clone())
+        });
+        let crumbs = kept_crumbs.unwrap_or_else(|| {
+            let crumbs: Arc<Crumbs> = Arc::new(
+                site.folders
+                    .par_iter()
+                    .map(|(folder_key, folder)| {
+                        let both = [true, false].map(|include_last| {
+                            let crumbs = breadcrumbs(site, &folder.path, include_last);
+                            let html = breadcrumbs_html(&crumbs);
+                            (crumbs, html)
+                        });
+                        (folder_key.clone(), both)
+                    })
+                    .collect(),
+            );
+            if let Some((kept, _)) = kept {
+                *lock(&kept.crumbs) = Some((site.model().clone(), config.title.clone(), crumbs.clone()));
+            }
+            crumbs
+        });
         let mut prepared = Prepared { lists, globals, crumbs, alias_pattern: None, note_patterns: None };
         let key = kept.map(|(_, templates_hash)| {
             let globals = serde_json::to_string(&prepared.globals).unwrap_or_default();
             format!("{templates_hash:016x} {} {} {globals}", templates.built_in_alias, templates.built_in_note)
         });
         if let (Some((kept, _)), Some(key)) = (kept, &key) {
-            let last = kept.0.lock().unwrap_or_else(|e| e.into_inner());
+            let last = lock(&kept.patterns);
             if let Some((_, alias, notes)) = last.as_ref().filter(|(k, _, _)| k == key) {
                 (prepared.alias_pattern, prepared.note_patterns) = (alias.clone(), notes.clone());
                 drop(last);
@@ -297,16 +315,23 @@ impl Prepared {
         let alias = if templates.built_in_alias { alias_pattern(&renderer).map(Arc::new) } else { None };
         let notes = if templates.built_in_note { note_patterns(&renderer).map(Arc::new) } else { None };
         if let (Some((kept, _)), Some(key)) = (kept, key) {
-            *kept.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, alias.clone(), notes.clone()));
+            *lock(&kept.patterns) = Some((key, alias.clone(), notes.clone()));
         }
         (prepared.alias_pattern, prepared.note_patterns) = (alias, notes);
         prepared
     }
 }
 
-/// The patterns of the last build, kept by the live preview (see [`Prepared::with_patterns`]).
+/// The patterns and breadcrumbs of the last build, kept by the live preview (see [`Prepared::with_patterns`]).
 #[derive(Default)]
-pub struct KeptPatterns(Mutex<Option<PatternsByKey>>);
+pub struct KeptPatterns {
+    patterns: Mutex<Option<PatternsByKey>>,
+    /// The breadcrumbs, with the site model and the site title they were made from.
+    crumbs: Mutex<Option<KeptCrumbs>>,
+}
+
+/// (the site model, the site's title, the breadcrumbs made of them)
+type KeptCrumbs = (Arc<Model>, String, Arc<Crumbs>);
 
 /// (what they were made from, the alias pattern, the note patterns)
 type PatternsByKey = (String, Option<Arc<Pattern>>, Option<Arc<Vec<Pattern>>>);

@@ -32,7 +32,7 @@ use crate::lock;
 use crate::output::{Contents, OutputFile};
 use crate::pipeline::{self, Garden, NoteCache};
 use crate::render::{self, KeptPatterns, PageRef, Prepared, RenderOptions};
-use crate::site::{ResolveMemo, Site};
+use crate::site::{Model, ResolveMemo, Site};
 
 /// One file of the served site.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,8 +49,11 @@ pub struct Live<'a> {
     pub site: Site<'a>,
     prepared: Prepared,
     /// Every page by the path of its file.
-    pages: rustc_hash::FxHashMap<String, PageRef>,
+    pages: Arc<Pages>,
 }
+
+/// Every page of a site by the path of its file.
+type Pages = rustc_hash::FxHashMap<String, PageRef>;
 
 self_cell::self_cell!(
     /// A garden and the site made of it, in one value that can be shared between threads.
@@ -164,6 +167,8 @@ pub struct Preview {
     cache: NoteCache,
     resolved: ResolveMemo,
     patterns: KeptPatterns,
+    /// The pages of the last build, with the site model they were listed from (they depend on nothing else).
+    pages: Mutex<Option<(Arc<Model>, Arc<Pages>)>>,
     current: Arc<Snapshot>,
     /// The folders of the garden as last discovered (they move when `loam.toml` names another content folder).
     pub layout: Option<Layout>,
@@ -185,6 +190,7 @@ impl Preview {
             cache: NoteCache::default(),
             resolved: ResolveMemo::default(),
             patterns: KeptPatterns::default(),
+            pages: Mutex::default(),
             current: Arc::new(Snapshot::default()),
             layout: None,
         }
@@ -258,13 +264,23 @@ impl Preview {
         let notes = garden.notes.len();
         let memo = &self.resolved;
         let patterns = &self.patterns;
+        let kept_pages = &self.pages;
         let live = LiveSite::new(garden, |garden| {
             let site =
                 Site::with_memo(&garden.config, &garden.notes, &garden.modified, &garden.attachment_paths, Some(memo));
             timings.lap("resolve links and make the site model");
             let kept = Some((patterns, garden.templates_hash));
             let prepared = Prepared::with_patterns(&site, &garden.templates, options, false, kept);
-            let pages = render::pages(&site).into_iter().collect();
+            let mut kept = lock(kept_pages);
+            let pages = match kept.as_ref().filter(|(model, _)| Arc::ptr_eq(model, site.model())) {
+                Some((_, pages)) => pages.clone(),
+                None => {
+                    let pages: Arc<Pages> = Arc::new(render::pages(&site).into_iter().collect());
+                    *kept = Some((site.model().clone(), pages.clone()));
+                    pages
+                }
+            };
+            drop(kept);
             timings.lap("prepare rendering");
             Live { site, prepared, pages }
         });

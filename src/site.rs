@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Kind, Severity};
+use crate::lock;
 use crate::markdown::{heading_id, LinkKind};
 use crate::note::{self, Note};
 use crate::resolve::{LinkIndex, Target};
@@ -113,6 +114,8 @@ pub struct ResolveMemo {
     tags: Mutex<Option<(u64, BTreeMap<String, Tag>)>>,
     /// The alias pages of the last build and the warnings about them, by the hash of what they are made from.
     aliases: Mutex<Option<(u64, KeptAliases)>>,
+    /// The whole model of the last build, by the hash of what it is made from (see [`Site::model_key`]).
+    model: Mutex<Option<(u64, Arc<Model>)>>,
 }
 
 /// Alias pages (URL, note) and the warnings about the aliases that got none.
@@ -128,11 +131,27 @@ struct Memo {
 /// A note as it was resolved, and what came of it (`None` for an unpublished note).
 type Memoised = (Arc<Note>, Option<Arc<Resolved>>);
 
+/// The garden as a website: the notes it is made of, and the [`Model`] made of them. Reading a field of the model
+/// goes through `Deref` (`site.urls`).
 pub struct Site<'a> {
     pub config: &'a Config,
     pub base_path: String,
     pub notes: &'a [Arc<Note>],
     pub attachments: &'a [String],
+    /// Each note's dates. Not part of the model: a note's file time changes with every save, and only pages
+    /// (feeds, lists) read it.
+    pub dates: Vec<Dates>,
+    model: Arc<Model>,
+    /// Notes by path, made when a link is ambiguous (to name only published candidates).
+    by_path: OnceLock<HashMap<String, usize>>,
+}
+
+/// What the site model is: everything about the site that is not a page's text. It depends only on what
+/// [`model_input`] hashes of each note, the publish mode, the base path and the attachments' paths, so `loam serve`
+/// keeps it between builds while that hash is the same (most saves change a note's text and nothing else), and
+/// shares it with every snapshot made meanwhile.
+#[derive(Clone, Default)]
+pub struct Model {
     pub published: Vec<bool>,
     /// URL path of each published note relative to the site root: `""` for the home page, `a/b/` otherwise.
     pub urls: Vec<String>,
@@ -152,9 +171,22 @@ pub struct Site<'a> {
     pub own_page: Vec<bool>,
     /// A published note at `tags/` (its text heads the tag index).
     pub tag_index_note: Option<usize>,
-    pub dates: Vec<Dates>,
+    /// Problems found making the model (URL collisions, broken and ambiguous links, aliases without a page).
     pub diagnostics: Vec<Diagnostic>,
-    by_path: HashMap<&'a str, usize>,
+}
+
+impl std::ops::Deref for Site<'_> {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        &self.model
+    }
+}
+
+impl std::ops::DerefMut for Site<'_> {
+    /// Copy on write: a model shared with an earlier snapshot is never changed under it.
+    fn deref_mut(&mut self) -> &mut Model {
+        Arc::make_mut(&mut self.model)
+    }
 }
 
 impl<'a> Site<'a> {
@@ -185,23 +217,29 @@ impl<'a> Site<'a> {
             base_path: config.base_path(),
             notes,
             attachments,
+            dates,
+            model: Arc::default(),
+            by_path: OnceLock::new(),
+        };
+        // The model of the last build, if nothing it is made from changed.
+        let model_key = memo.map(|_| site.model_key(&published));
+        if let (Some(memo), Some(model_key)) = (memo, model_key) {
+            if let Some((_, model)) = lock(&memo.model).as_ref().filter(|(k, _)| *k == model_key) {
+                site.model = model.clone();
+                return site;
+            }
+        }
+        *site = Model {
             published,
             urls: vec![String::new(); notes.len()],
-            full_urls: Vec::new(),
             links: vec![Arc::from([]); notes.len()],
             backlinks: vec![Vec::new(); notes.len()],
-            tags: BTreeMap::new(),
-            folders: BTreeMap::new(),
-            aliases: Vec::new(),
             attachment_used: vec![false; attachments.len()],
-            own_page: Vec::new(),
-            tag_index_note: None,
-            dates,
-            diagnostics: Vec::new(),
-            by_path: notes.iter().enumerate().map(|(i, n)| (n.path.as_str(), i)).collect(),
+            ..Model::default()
         };
         site.assign_urls();
-        site.full_urls = site.urls.iter().map(|u| site.url(u)).collect();
+        let full_urls = site.urls.iter().map(|u| site.url(u)).collect();
+        site.full_urls = full_urls;
         site.collect_folders();
         // Tags need nothing from links: gather them while the links resolve.
         // Tag pages change only when some note's tags or publishing do: the live preview keeps the last ones.
@@ -229,18 +267,48 @@ impl<'a> Site<'a> {
             .collect();
         site.claim_shared_urls(&url_keys);
         site.collect_aliases(&url_keys, memo);
+        if let (Some(memo), Some(model_key)) = (memo, model_key) {
+            *lock(&memo.model) = Some((model_key, site.model.clone()));
+        }
         site
+    }
+
+    /// A hash of everything the model is made from (see [`Model`]).
+    fn model_key(&self, published: &[bool]) -> u64 {
+        self.garden_key(published, self.base_path.as_bytes(), |note| note.keys.model)
+    }
+
+    /// A hash of `extra`, each note's `part` and publishing, and the attachments' paths.
+    fn garden_key(&self, published: &[bool], extra: &[u8], part: impl Fn(&Note) -> u64) -> u64 {
+        let mut hash = Xxh3::new();
+        hash.update(extra);
+        hash.update(&[0]);
+        hash.update(&(self.notes.len() as u64).to_le_bytes());
+        for (note, published) in self.notes.iter().zip(published) {
+            hash.update(&part(note).to_le_bytes());
+            hash.update(&[u8::from(*published)]);
+        }
+        for attachment in self.attachments {
+            hash.update(attachment.as_bytes());
+            hash.update(&[0]);
+        }
+        hash.digest()
     }
 
     pub fn url(&self, relative: &str) -> String {
         format!("{}{}", self.base_path, relative)
     }
 
+    /// The model, to tell whether two sites share it (`Arc::ptr_eq`): then everything made of it alone is the same.
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+
     pub fn note_url(&self, note: usize) -> &str {
         &self.full_urls[note]
     }
 
-    pub fn published_notes(&self) -> impl Iterator<Item = usize> + '_ {
+    pub fn published_notes(&self) -> impl Iterator<Item = usize> + use<'_, 'a> {
         (0..self.notes.len()).filter(|&i| self.published[i])
     }
 
@@ -255,7 +323,8 @@ impl<'a> Site<'a> {
         let mut taken: HashMap<String, usize> = HashMap::with_capacity_and_hasher(wanted.len(), Default::default());
         for (i, wanted) in wanted.into_iter().enumerate() {
             let Some((wanted_key, wanted)) = wanted else { continue };
-            let note = &self.notes[i];
+            let notes = self.notes;
+            let note = &notes[i];
             let mut url = wanted.clone();
             if let Some(&other) = taken.get(&wanted_key) {
                 let mut n = 2;
@@ -271,7 +340,7 @@ impl<'a> Site<'a> {
                         Kind::SlugCollision,
                         format!(
                             "`{}` and `{}` would both be published at `/{}`; this one goes to `/{}`",
-                            self.notes[other].path, note.path, wanted, url
+                            notes[other].path, note.path, wanted, url
                         ),
                     )
                     .hint("rename one of the files, or give one a `permalink` in its frontmatter"),
@@ -325,16 +394,7 @@ impl<'a> Site<'a> {
     /// A hash of everything in the garden that the resolution of one note's links looks at, but that note: each
     /// note's shape (see [`crate::note::Keys::shape`]) and publishing, and the attachments' paths.
     fn resolution_key(&self) -> u64 {
-        let mut hash = Xxh3::new();
-        for (note, published) in self.notes.iter().zip(&self.published) {
-            hash.update(&note.keys.shape.to_le_bytes());
-            hash.update(&[u8::from(*published)]);
-        }
-        for attachment in self.attachments {
-            hash.update(attachment.as_bytes());
-            hash.update(&[0]);
-        }
-        hash.digest()
+        self.garden_key(&self.published, &[], |note| note.keys.shape)
     }
 
     fn add_links(&mut self, resolved: Vec<Option<Arc<Resolved>>>) {
@@ -471,7 +531,9 @@ impl<'a> Site<'a> {
     }
 
     fn is_published_path(&self, path: &str) -> bool {
-        match self.by_path.get(path) {
+        let by_path =
+            self.by_path.get_or_init(|| self.notes.iter().enumerate().map(|(i, n)| (n.path.clone(), i)).collect());
+        match by_path.get(path) {
             Some(&i) => self.published[i],
             None => true,
         }
@@ -483,14 +545,15 @@ impl<'a> Site<'a> {
     }
 
     fn collect_folders(&mut self) {
-        self.folders.insert(String::new(), Folder { url: String::new(), ..Folder::default() });
+        let notes = self.notes;
+        let model: &mut Model = self;
+        model.folders.insert(String::new(), Folder { url: String::new(), ..Folder::default() });
         // The keys of each folder and its ancestors, made once per folder rather than once per note.
         let mut chains: HashMap<&str, Vec<String>> = HashMap::default();
-        for i in 0..self.notes.len() {
-            if !self.published[i] {
+        for (i, note) in notes.iter().enumerate() {
+            if !model.published[i] {
                 continue;
             }
-            let note = &self.notes[i];
             let chain = chains.entry(note.folder.as_str()).or_insert_with(|| {
                 let parts: Vec<&str> =
                     if note.folder.is_empty() { Vec::new() } else { note.folder.split('/').collect() };
@@ -498,7 +561,7 @@ impl<'a> Site<'a> {
                 for depth in 0..=parts.len() {
                     let path = parts[..depth].join("/");
                     let folder_key = key(&path);
-                    let folder = self.folders.entry(folder_key.clone()).or_insert_with(|| Folder {
+                    let folder = model.folders.entry(folder_key.clone()).or_insert_with(|| Folder {
                         url: if path.is_empty() { String::new() } else { format!("{}/", slugify_path(&path)) },
                         path,
                         ..Folder::default()
@@ -514,13 +577,13 @@ impl<'a> Site<'a> {
                 chain
             });
             for folder_key in chain.iter() {
-                if let Some(folder) = self.folders.get_mut(folder_key) {
+                if let Some(folder) = model.folders.get_mut(folder_key) {
                     folder.count += 1;
                 }
             }
             let folder =
-                self.folders.get_mut(chain.last().expect("a chain holds at least the root")).expect("inserted above");
-            if self.urls[i] == folder.url && folder.note.is_none() {
+                model.folders.get_mut(chain.last().expect("a chain holds at least the root")).expect("inserted above");
+            if model.urls[i] == folder.url && folder.note.is_none() {
                 folder.note = Some(i);
             } else {
                 folder.notes.push(i);
@@ -560,6 +623,7 @@ impl<'a> Site<'a> {
 
     /// Alias pages live beside the note (`folder/alias-slug/`); one that would replace a page is skipped.
     fn collect_aliases(&mut self, url_keys: &[Cow<str>], memo: Option<&ResolveMemo>) {
+        let notes = self.notes;
         let folder_keys: Vec<String> = self.folders.values().map(|f| key(&f.url)).collect();
         // What the alias pages are made from: every page's URL, and each published note's path and aliases.
         let input = memo.map(|_| {
@@ -609,7 +673,7 @@ impl<'a> Site<'a> {
                 if **url_key != *url_keys[i] {
                     self.diagnostics.push(
                         Diagnostic::new(
-                            &self.notes[i].path,
+                            &notes[i].path,
                             1,
                             Severity::Warning,
                             Kind::Other,
@@ -630,6 +694,48 @@ impl<'a> Site<'a> {
             *memo.aliases.lock().unwrap_or_else(|e| e.into_inner()) = Some((input, (self.aliases.clone(), warnings)));
         }
     }
+}
+
+/// A hash of everything the site model reads of one note, made when the note is parsed ([`crate::note::Keys`]):
+/// where it is and the URL it asks for, what decides whether it is published, its title (which names its folder
+/// in breadcrumbs), its shape (aliases, headings, block ids), its tags and aliases with their keys, and each link's
+/// kind, target, fragment and line. Not its text, nor the words around its links: editing those leaves the model
+/// as it was. Whatever `Site` comes to read of a note must be hashed here, or the live preview would keep a stale
+/// model (the random-edit test in `tests/serve.rs` compares it with a fresh build).
+pub fn model_input(note: &Note) -> u64 {
+    let mut hash = Xxh3::new();
+    let mut text = |t: &str| {
+        hash.update(t.as_bytes());
+        hash.update(&[0]);
+    };
+    text(&note.path);
+    text(&note.stem);
+    text(&note.folder);
+    text(note.title());
+    let keys = &note.keys;
+    text(&keys.url);
+    text(&keys.url_key);
+    text(&keys.title);
+    text(&keys.folder);
+    for link in &note.body.links {
+        text(&link.target);
+        text(link.fragment.as_deref().unwrap_or("\u{1}"));
+    }
+    let flags = [
+        note.meta_ok,
+        note.meta.publish == Some(true),
+        note.meta.publish == Some(false),
+        note.meta.draft == Some(true),
+    ];
+    hash.update(&flags.map(u8::from));
+    for number in [keys.shape, keys.tags_hash, keys.aliases_hash] {
+        hash.update(&number.to_le_bytes());
+    }
+    for link in &note.body.links {
+        hash.update(&[link.kind as u8]);
+        hash.update(&(link.line as u64).to_le_bytes());
+    }
+    hash.digest()
 }
 
 /// The tags of published notes, by [`key`]; a parent tag (`a` of `a/b`) exists whenever a child does.

@@ -303,12 +303,13 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
     let mut incremental = loam::serve::Preview::new(&garden, address);
     incremental.rebuild();
     let mut random = Random(0x5eed_1234_abcd_0042);
-    for step in 0..24 {
+    for step in 0..44 {
         let notes = notes_in(&garden);
         let note = &notes[random.below(notes.len())];
         let other = &notes[random.below(notes.len())];
         let other_name = other.file_stem().unwrap().to_string_lossy().to_string();
-        let (what, touched): (&str, Vec<PathBuf>) = match random.below(7) {
+        // Every kind of change in turn, on random notes.
+        let (what, touched): (&str, Vec<PathBuf>) = match step % 11 {
             0 => {
                 let text = std::fs::read_to_string(note).unwrap();
                 std::fs::write(note, format!("{text}\nStep {step} links to [[{other_name}]] here.\n")).unwrap();
@@ -318,6 +319,21 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
                 std::fs::write(note, format!("---\ntitle: Retitled {step}\ntags: [step-{step}]\n---\nNew body.\n"))
                     .unwrap();
                 ("edit: new title and tag", vec![note.clone()])
+            }
+            10 => {
+                // The title alone: it names the note in lists and backlinks, and its folder in breadcrumbs when
+                // the note stands for the folder. The frontmatter keeps its number of lines, so that every link
+                // stays on its line and only the title differs.
+                let folder_note = notes.iter().find(|n| n.ends_with("index.md") && n.parent() != Some(&garden));
+                let note = folder_note.unwrap_or(note);
+                let text = std::fs::read_to_string(note).unwrap();
+                let (lines, body) = match text.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")) {
+                    Some((yaml, body)) => (yaml.lines().count().max(1), body.to_string()),
+                    None => (1, text.clone()),
+                };
+                let padding: String = (1..lines).map(|n| format!("key{n}: {n}\n")).collect();
+                std::fs::write(note, format!("---\ntitle: Renamed {step}\n{padding}---\n{body}")).unwrap();
+                ("edit: title only", vec![note.clone()])
             }
             2 => {
                 let to = note.with_file_name(format!("moved {step}.md"));
@@ -340,9 +356,34 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
                 std::fs::write(&new, format!("In a new folder, see [[{other_name}]].\n")).unwrap();
                 ("create in a new folder", vec![folder, new])
             }
-            _ => {
+            6 => {
                 std::fs::write(note, "---\ntitle: [broken\n---\nBody.\n").unwrap();
                 ("break the frontmatter", vec![note.clone()])
+            }
+            // Edits that leave the site model as it was (text only), or change only what lists and feeds show,
+            // or only the lines the links are on: the live preview keeps its model for the first two.
+            7 => {
+                let text = std::fs::read_to_string(note).unwrap();
+                std::fs::write(note, format!("{text}\nStep {step} adds a plain sentence.\n")).unwrap();
+                ("edit: text only", vec![note.clone()])
+            }
+            8 => {
+                let text = std::fs::read_to_string(note).unwrap();
+                let text = match text.strip_prefix("---\n") {
+                    Some(rest) => format!("---\ndescription: Step {step} describes it\n{rest}"),
+                    None => format!("---\ndescription: Step {step} describes it\n---\n{text}"),
+                };
+                std::fs::write(note, text).unwrap();
+                ("edit: description", vec![note.clone()])
+            }
+            _ => {
+                let text = std::fs::read_to_string(note).unwrap();
+                let (head, body) = match text.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")) {
+                    Some((yaml, body)) => (format!("---\n{yaml}\n---\n"), body.to_string()),
+                    None => (String::new(), text.clone()),
+                };
+                std::fs::write(note, format!("{head}Step {step} pushes\n\nevery link down.\n\n{body}")).unwrap();
+                ("edit: lines inserted above the links", vec![note.clone()])
             }
         };
         for path in &touched {
@@ -361,10 +402,11 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
             assert!(
                 a_files.get(path) == b_files.get(path),
                 "step {step} ({what} {}): `{path}` differs between the incremental and the full rebuild",
-                note.display()
+                touched[0].display()
             );
         }
         assert_eq!(a.errors, b.errors, "step {step} ({what})");
+        assert_eq!(a.warnings, b.warnings, "step {step} ({what})");
     }
 }
 
