@@ -297,8 +297,8 @@ pub fn build(
     let mut diagnostics = std::mem::take(&mut garden.diagnostics);
     timings.lap("scan and parse");
 
-    let mut site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.attachment_paths);
-    diagnostics.append(&mut site.diagnostics);
+    let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.attachment_paths);
+    diagnostics.extend(site.diagnostics());
     timings.lap("resolve links and make the site model");
 
     let pages = AtomicUsize::new(0);

@@ -84,6 +84,8 @@ pub struct Snapshot {
     /// Errors to show over every page until they are fixed (warnings are only printed).
     pub errors: Vec<Diagnostic>,
     pub warnings: usize,
+    /// Every problem of the garden, errors and warnings, sorted.
+    pub diagnostics: Vec<Diagnostic>,
     pub notes: usize,
 }
 
@@ -223,6 +225,9 @@ impl Preview {
                     _ => Diagnostic::new("loam.toml", 0, Severity::Error, Kind::Other, format!("{error:#}")),
                 }
                 .hint("fix it and save; until then the last good site is served");
+                let mut diagnostics = self.current.diagnostics.clone();
+                diagnostics.push(diagnostic.clone());
+                diagnostics.sort();
                 Snapshot {
                     version: 0,
                     base_path: self.current.base_path.clone(),
@@ -232,6 +237,7 @@ impl Preview {
                     fingerprint: self.current.fingerprint ^ 1,
                     errors: vec![diagnostic],
                     warnings: self.current.warnings,
+                    diagnostics,
                     notes: self.current.notes,
                 }
             }
@@ -284,7 +290,7 @@ impl Preview {
             timings.lap("prepare rendering");
             Live { site, prepared, pages }
         });
-        diagnostics.extend(live.borrow_dependent().site.diagnostics.iter().cloned());
+        diagnostics.extend(live.borrow_dependent().site.diagnostics());
         let files = live
             .borrow_owner()
             .assets(&live.borrow_dependent().site.attachment_used)
@@ -310,6 +316,7 @@ impl Preview {
             fingerprint,
             warnings: diagnostics.len() - errors.len(),
             errors,
+            diagnostics,
             notes,
         })
     }

@@ -28,7 +28,8 @@ use crate::slug::{key, slugify_path};
 #[derive(Default, Clone)]
 struct Resolved {
     links: Arc<[Link]>,
-    diagnostics: Vec<Diagnostic>,
+    /// Problems with the note's links, each with the index of its link (see [`Model::link_diagnostics`]).
+    diagnostics: Vec<(usize, Diagnostic)>,
     /// (target note, link index) for the target's backlinks.
     backlinks: Vec<(usize, usize)>,
     attachments: Vec<usize>,
@@ -171,8 +172,13 @@ pub struct Model {
     pub own_page: Vec<bool>,
     /// A published note at `tags/` (its text heads the tag index).
     pub tag_index_note: Option<usize>,
-    /// Problems found making the model (URL collisions, broken and ambiguous links, aliases without a page).
-    pub diagnostics: Vec<Diagnostic>,
+    /// Problems found making the model but those of links: URL collisions, aliases without a page.
+    diagnostics: Vec<Diagnostic>,
+    /// Problems with links (broken, ambiguous, to an unpublished note), as (note, link index, problem). The line
+    /// of the problem is the link's line in the note the model was made from; [`Site::diagnostics`] reads the
+    /// current one, so that a model kept while lines moved (a line typed above a link) still reports the right
+    /// line. That is why link lines are not in [`model_input`].
+    link_diagnostics: Vec<(usize, usize, Diagnostic)>,
 }
 
 impl std::ops::Deref for Site<'_> {
@@ -299,6 +305,15 @@ impl<'a> Site<'a> {
         format!("{}{}", self.base_path, relative)
     }
 
+    /// Every problem found making the site, link problems at the lines their links are on now.
+    pub fn diagnostics(&self) -> impl Iterator<Item = Diagnostic> + use<'_, 'a> {
+        let links = self.link_diagnostics.iter().map(|(note, link, problem)| {
+            let line = self.notes[*note].body.links.get(*link).map_or(problem.line, |l| l.line);
+            Diagnostic { line, ..problem.clone() }
+        });
+        self.model.diagnostics.iter().cloned().chain(links)
+    }
+
     /// The model, to tell whether two sites share it (`Arc::ptr_eq`): then everything made of it alone is the same.
     pub fn model(&self) -> &Arc<Model> {
         &self.model
@@ -406,7 +421,7 @@ impl<'a> Site<'a> {
             for &a in &note.attachments {
                 self.attachment_used[a] = true;
             }
-            self.diagnostics.extend(note.diagnostics.iter().cloned());
+            self.link_diagnostics.extend(note.diagnostics.iter().map(|(n, d)| (i, *n, d.clone())));
             // Shared with the memo of `loam serve`.
             self.links[i] = note.links.clone();
         }
@@ -419,8 +434,8 @@ impl<'a> Site<'a> {
         let folder_key = &note.keys.folder;
         for (n, link) in note.body.links.iter().enumerate() {
             let written = || describe(&link.target, link.fragment.as_deref());
-            let warn = |kind: Kind, message: String, hint: &str| {
-                Diagnostic::new(&note.path, link.line, Severity::Warning, kind, message).hint(hint)
+            let warn = |n: usize, kind: Kind, message: String, hint: &str| {
+                (n, Diagnostic::new(&note.path, link.line, Severity::Warning, kind, message).hint(hint))
             };
             let target = if link.target.is_empty() {
                 Some(Target::Note(i))
@@ -432,6 +447,7 @@ impl<'a> Site<'a> {
                         r.others.iter().filter(|p| self.is_published_path(p)).map(|p| format!("`{p}`")).collect();
                     if !visible.is_empty() && self.is_published_path(&chosen) {
                         out.diagnostics.push(warn(
+                            n,
                             Kind::AmbiguousLink,
                             format!(
                                 "`{}` could mean `{chosen}` or {}; using `{chosen}`",
@@ -450,6 +466,7 @@ impl<'a> Site<'a> {
                         Ok(fragment) => fragment,
                         Err((fragment, what)) => {
                             out.diagnostics.push(warn(
+                                n,
                                 Kind::BrokenLink,
                                 format!(
                                     "{what} is not in `{}`; the link goes to the top of the note",
@@ -467,6 +484,7 @@ impl<'a> Site<'a> {
                 }
                 Some(Target::Note(t)) => {
                     out.diagnostics.push(warn(
+                        n,
                         Kind::BrokenLink,
                         format!("`{}` points at a note that is not published; it is shown as plain text", written()),
                         "publish that note, or remove the link",
@@ -484,6 +502,7 @@ impl<'a> Site<'a> {
                 None => {
                     let what = if link.kind == LinkKind::Embed { "file or note" } else { "note" };
                     out.diagnostics.push(warn(
+                        n,
                         Kind::BrokenLink,
                         format!("`{}` points at no {what} in the garden; it is shown as plain text", written()),
                         "create it, fix the spelling, or remove the link",
@@ -699,8 +718,8 @@ impl<'a> Site<'a> {
 /// A hash of everything the site model reads of one note, made when the note is parsed ([`crate::note::Keys`]):
 /// where it is and the URL it asks for, what decides whether it is published, its title (which names its folder
 /// in breadcrumbs), its shape (aliases, headings, block ids), its tags and aliases with their keys, and each link's
-/// kind, target, fragment and line. Not its text, nor the words around its links: editing those leaves the model
-/// as it was. Whatever `Site` comes to read of a note must be hashed here, or the live preview would keep a stale
+/// kind, target and fragment. Not its text, the words around its links or the lines they are on: editing those
+/// leaves the model as it was. Whatever `Site` comes to read of a note must be hashed here, or the live preview would keep a stale
 /// model (the random-edit test in `tests/serve.rs` compares it with a fresh build).
 pub fn model_input(note: &Note) -> u64 {
     let mut hash = Xxh3::new();
@@ -731,9 +750,9 @@ pub fn model_input(note: &Note) -> u64 {
     for number in [keys.shape, keys.tags_hash, keys.aliases_hash] {
         hash.update(&number.to_le_bytes());
     }
+    hash.update(&(note.body.links.len() as u64).to_le_bytes());
     for link in &note.body.links {
         hash.update(&[link.kind as u8]);
-        hash.update(&(link.line as u64).to_le_bytes());
     }
     hash.digest()
 }
