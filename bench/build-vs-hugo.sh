@@ -9,9 +9,9 @@
 # and raw HTML is allowed. Notes with `publish: false` become `draft: true` for Hugo, so both tools skip the same
 # notes. The machine's load average is printed first: on a shared machine, other work skews the numbers.
 #
-# Each tool and size gets one warm-up run, then RUNS measured runs, each into a fresh output folder (outputs are
-# not deleted between runs, because deleting tens of thousands of files would slow the next run; they all go at
-# the end). It prints the median wall time, the median peak RSS, the median CPU time (user + system: steadier than
+# Each tool and size gets one warm-up run, then RUNS measured runs, each into a fresh output folder (on tmpfs the
+# previous run's output is deleted first, outside the timing; on a disk outputs are kept until the end, because
+# deleting tens of thousands of files there would slow the next run: see WIPE below). It prints the median wall time, the median peak RSS, the median CPU time (user + system: steadier than
 # wall time when other work shares the machine), every run's wall time, the speed-up (hugo/loam), and how many
 # pages each tool wrote, so that a broken build cannot look fast.
 #
@@ -23,6 +23,7 @@
 #   LOAM_BIN=PATH        use this loam instead of `cargo build --release`
 #   GENVAULT=PATH        the garden generator (default: ../shared/bench/genvault.py beside the repository)
 #   BENCH_TMP=DIR        where the work folder goes (default: /dev/shm if present, else the system temp dir)
+#   WIPE=0|1             delete each run's output before the next (default: 1 on tmpfs, 0 on a disk; see below)
 # It installs what is missing from Debian's packages: hugo, time (GNU time, for peak memory), python3.
 set -euo pipefail
 
@@ -86,6 +87,14 @@ cleanup() {
     if [[ $KEEP == 1 ]]; then note "kept the work folder: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+# Whether each run's output is deleted before the next run (not timed). On tmpfs, yes: deleting frees the memory
+# the files held, and keeping every run's files makes each run write into memory the machine never touched
+# before, which in this VM is slow and makes every run slower than the one before (loam: 0.73, 0.76, 0.81, 0.89,
+# 0.99 s in one run of this script). On a disk, no: on this machine's ext4, deleting tens of thousands of files
+# makes the next file creations several times slower. WIPE=0 or WIPE=1 overrides.
+if [[ -z ${WIPE:-} ]]; then
+    if [[ $(stat -f -c %T "$WORK") == tmpfs ]]; then WIPE=1; else WIPE=0; fi
+fi
 
 # ---- one timed build -------------------------------------------------------------------------------------------
 # run_build TOOL N OUT: builds size N's garden with TOOL into OUT (which must not exist yet) and, unless OUT
@@ -116,7 +125,7 @@ count_pages() { # count_pages DIR: index.html files under DIR (0 if DIR is missi
 # ---- 3-6. gardens, timing, checks ------------------------------------------------------------------------------
 commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo "none yet")
 [[ -n $(git -C "$REPO" status --porcelain 2>/dev/null) ]] && commit="$commit (+ uncommitted changes)"
-echo "machine: $(nproc) cores, $(uname -m), load average $(cut -d' ' -f1-3 /proc/loadavg); work folder: $WORK"
+echo "machine: $(nproc) cores, $(uname -m), load average $(cut -d' ' -f1-3 /proc/loadavg); work folder: $WORK ($(stat -f -c %T "$WORK"), outputs deleted between runs: $([[ $WIPE == 1 ]] && echo yes || echo no))"
 has_tool loam && echo "loam: $LOAM, commit $commit"
 has_tool hugo && echo "hugo: $(hugo version)"
 
@@ -130,8 +139,11 @@ for n in $SIZES; do
     for tool in $TOOLS; do
         note "$tool, $n notes: 1 warm-up + $RUNS runs"
         run_build "$tool" "$n" "$WORK/$n/out-$tool-warmup"
+        previous=$WORK/$n/out-$tool-warmup
         for ((i = 1; i <= RUNS; i++)); do
+            [[ $WIPE == 1 ]] && rm -rf "$previous"
             run_build "$tool" "$n" "$WORK/$n/out-$tool-$i"
+            previous=$WORK/$n/out-$tool-$i
         done
         last=$WORK/$n/out-$tool-$RUNS
         pages=$(count_pages "$last")

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! `loam serve` runs the same stages on every change, memoised (parsed notes by content hash, resolved links by
-//! note and garden shape), keeps the site in memory and renders a page when a browser asks for it.
+//! note and garden shape, the whole site model by a hash of what it reads of each note, templates by their text),
+//! keeps the site in memory and renders a page when a browser asks for it.
 //!
 //! # Code map
 //!
@@ -21,7 +22,8 @@
 //!   and blocks are, so the result depends on the note alone; `markdown/inline.rs` (highlights, tags, block ids,
 //!   comments), `markdown/context.rs` (the sentence around a link), `markdown/math.rs` (TeX to MathML).
 //! - `resolve.rs`: `LinkIndex`, which turns a link target into a file, in Obsidian's order.
-//! - `site.rs`: `Site`, the whole garden after publishing rules: URLs, backlinks, tags, folders, aliases.
+//! - `site.rs`: `Site`, the whole garden after publishing rules: its `Model` (URLs, links, backlinks, tags,
+//!   folders, aliases), shared between the live preview's builds while no note's site-facing parts change.
 //! - `page.rs`: the second stage: markers to final HTML (links, transclusions, images).
 //! - `render.rs`: Tera templates and the values each page's template sees; `render/pattern.rs` renders the
 //!   built-in note and alias templates once with markers and fills them in per page (a garden's own templates
