@@ -1,0 +1,489 @@
+//! The history of a garden: every note is an Automerge document holding the whole file's text, and every save
+//! is one change by its author. Lives in the garden's `.loam/` folder; deleting that folder loses history, never
+//! words. This module reads notes only through what it is given and never writes a note file.
+//!
+//! ```text
+//! .loam/actor            this device's actor id (made once, never copied)
+//! .loam/index.am|.log    the index document: document id -> { path, deleted }
+//! .loam/docs/ID.am|.log  one document per note (see files.rs)
+//! .loam/local.json       this device's bookkeeping per path: document, hash of the bytes last recorded, the
+//!                        heads the file corresponds to, line endings and BOM (never synced)
+//! ```
+//!
+//! Edits are diffed against the text at the heads the file on disk corresponds to (`disk_heads`), inside a
+//! transaction at those heads, never against the document's current text: that would silently undo changes from
+//! elsewhere that were not written to the file yet (DESIGN.md).
+
+pub mod diff;
+pub mod files;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, ChangeHash, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64;
+
+use files::{write_atomic, DocFiles};
+
+/// How long an edit may spend looking for the smallest diff before it replaces what is left.
+const DIFF_BUDGET: Duration = Duration::from_millis(50);
+
+/// What this device knows of one note file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The note's document.
+    pub doc: String,
+    /// xxh3 of the file's bytes as last recorded: the same bytes again are not a change.
+    pub hash: u64,
+    /// The document's heads that the file's text corresponds to, as hex.
+    pub heads: Vec<String>,
+    /// The file's line endings were `\r\n` and it began with a byte-order mark: the document holds `\n` and no
+    /// mark, and a write of the file puts them back.
+    pub crlf: bool,
+    pub bom: bool,
+}
+
+/// What a device keeps for itself, by note path.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Local {
+    notes: BTreeMap<String, Entry>,
+}
+
+/// The text of a file as the store holds it, and how to give the file back its own form.
+struct Decoded {
+    text: String,
+    crlf: bool,
+    bom: bool,
+}
+
+fn decode(bytes: &[u8]) -> Decoded {
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let bytes = if bom { &bytes[3..] } else { bytes };
+    // Invalid UTF-8 is kept as the replacement character in the text; the file itself is never written here.
+    let text = String::from_utf8_lossy(bytes);
+    let crlf = text.contains("\r\n");
+    let text = if crlf { text.replace("\r\n", "\n") } else { text.into_owned() };
+    Decoded { text, crlf, bom }
+}
+
+/// Who made a change and why, as the change's message (JSON), so that `loam log` can say it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct About {
+    pub author: String,
+    /// `import`, `edit`, `move` or `delete`.
+    pub kind: String,
+}
+
+/// One version of a note, for `loam log`.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub hash: ChangeHash,
+    /// Seconds since the Unix epoch.
+    pub time: i64,
+    pub about: About,
+    /// The note's text after this change.
+    pub text: String,
+}
+
+/// What a catch-up with the files on disk recorded.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CaughtUp {
+    pub added: usize,
+    pub changed: usize,
+    pub moved: usize,
+    pub deleted: usize,
+}
+
+pub struct Store {
+    dir: PathBuf,
+    actor: ActorId,
+    author: String,
+    index: Automerge,
+    local: Local,
+}
+
+impl Store {
+    /// Opens the store of the garden at `root` (its `.loam/` folder), making it if there is none.
+    pub fn open(root: &Path, author: &str) -> anyhow::Result<Store> {
+        let dir = root.join(".loam");
+        std::fs::create_dir_all(dir.join("docs")).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        let actor_file = dir.join("actor");
+        let actor = match std::fs::read_to_string(&actor_file) {
+            Ok(hex) => ActorId::from(
+                hex::decode(hex.trim()).with_context(|| format!("`{}` is not an actor id", actor_file.display()))?,
+            ),
+            Err(_) => {
+                let actor = ActorId::random();
+                write_atomic(&actor_file, actor.to_hex_string().as_bytes())?;
+                actor
+            }
+        };
+        let index = DocFiles::new(&dir, "index").load()?.with_actor(actor.clone());
+        let local = match std::fs::read(dir.join("local.json")) {
+            Ok(bytes) => serde_json::from_slice(&bytes).context("`.loam/local.json` is damaged")?,
+            Err(_) => Local::default(),
+        };
+        Ok(Store { dir, actor, author: author.to_string(), index, local })
+    }
+
+    /// The author recorded with this device's changes.
+    pub fn author(&self) -> &str {
+        &self.author
+    }
+
+    /// What the store knows of the note at `path`.
+    pub fn entry(&self, path: &str) -> Option<&Entry> {
+        self.local.notes.get(path)
+    }
+
+    /// Paths of every note the store tracks.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.local.notes.keys().map(String::as_str)
+    }
+
+    /// Records what changed in the garden while nothing was watching: `notes` are every note file now, as
+    /// (path, bytes). New files become documents, changed ones get a change, missing ones are marked deleted,
+    /// and a missing file whose bytes turn up under a new path is a move (its history goes along). Work on
+    /// documents runs on all cores; only the documents of changed files are opened.
+    pub fn catch_up(&mut self, notes: Vec<(String, Vec<u8>)>) -> anyhow::Result<CaughtUp> {
+        let present: std::collections::HashSet<&str> = notes.iter().map(|(p, _)| p.as_str()).collect();
+        let gone: Vec<String> = self.local.notes.keys().filter(|p| !present.contains(p.as_str())).cloned().collect();
+        let mut gone_by_hash: std::collections::HashMap<u64, Vec<String>> = Default::default();
+        for path in &gone {
+            gone_by_hash.entry(self.local.notes[path].hash).or_default().push(path.clone());
+        }
+        let mut report = CaughtUp::default();
+        let mut new = Vec::new();
+        let mut changed = Vec::new();
+        for (path, bytes) in notes {
+            let hash = xxh3_64(&bytes);
+            match self.local.notes.get(&path) {
+                Some(entry) if entry.hash == hash => {}
+                Some(_) => changed.push((path, bytes)),
+                None => match gone_by_hash.get_mut(&hash).and_then(Vec::pop) {
+                    Some(from) => {
+                        self.rename(&from, &path)?;
+                        report.moved += 1;
+                    }
+                    None => new.push((path, bytes)),
+                },
+            }
+        }
+        let time = now();
+        let made: Vec<anyhow::Result<(String, Entry)>> = new
+            .par_iter()
+            .map(|(path, bytes)| self.create(path, bytes, time, "import").map(|entry| (path.clone(), entry)))
+            .collect();
+        let recorded: Vec<anyhow::Result<Option<(String, Entry)>>> = changed
+            .par_iter()
+            .map(|(path, bytes)| self.edit(path, bytes, time).map(|e| e.map(|entry| (path.clone(), entry))))
+            .collect();
+        let mut paths = Vec::new();
+        for result in made {
+            let (path, entry) = result?;
+            paths.push((entry.doc.clone(), path.clone()));
+            self.local.notes.insert(path, entry);
+            report.added += 1;
+        }
+        for result in recorded {
+            if let Some((path, entry)) = result? {
+                self.local.notes.insert(path, entry);
+                report.changed += 1;
+            }
+        }
+        self.set_paths(&paths, "import")?;
+        for path in gone {
+            if self.local.notes.contains_key(&path) {
+                self.remove(&path)?;
+                report.deleted += 1;
+            }
+        }
+        self.save_local()?;
+        Ok(report)
+    }
+
+    /// Records a save of the note at `path`: one change if its bytes differ from those last recorded. Returns
+    /// whether a change was made.
+    pub fn record(&mut self, path: &str, bytes: &[u8]) -> anyhow::Result<bool> {
+        let time = now();
+        let entry = if self.local.notes.contains_key(path) {
+            match self.edit(path, bytes, time)? {
+                Some(entry) => entry,
+                None => return Ok(false),
+            }
+        } else {
+            let entry = self.create(path, bytes, time, "edit")?;
+            self.set_paths(&[(entry.doc.clone(), path.to_string())], "edit")?;
+            entry
+        };
+        self.local.notes.insert(path.to_string(), entry);
+        self.save_local()?;
+        Ok(true)
+    }
+
+    /// The note at `from` is now at `to`: one change to the index, and the history goes along.
+    pub fn rename(&mut self, from: &str, to: &str) -> anyhow::Result<()> {
+        let Some(entry) = self.local.notes.remove(from) else { return Ok(()) };
+        self.set_paths(&[(entry.doc.clone(), to.to_string())], "move")?;
+        self.local.notes.insert(to.to_string(), entry);
+        self.save_local()
+    }
+
+    /// The note at `path` was deleted: a tombstone in the index. Its document and history stay.
+    pub fn remove(&mut self, path: &str) -> anyhow::Result<()> {
+        let Some(entry) = self.local.notes.remove(path) else { return Ok(()) };
+        let heads = self.index.get_heads();
+        let options = self.options("delete", now());
+        let mut tx = self.index.transaction();
+        let docs = docs_map(&mut tx)?;
+        let note = match tx.get(&docs, entry.doc.as_str())? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => tx.put_object(&docs, entry.doc.as_str(), ObjType::Map)?,
+        };
+        tx.put(&note, "deleted", true)?;
+        tx.commit_with(options);
+        DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&heads))?;
+        self.save_local()
+    }
+
+    /// Every version of the note at `path`, oldest first.
+    pub fn history(&self, path: &str) -> anyhow::Result<Vec<Version>> {
+        let Some(entry) = self.local.notes.get(path) else { return Ok(Vec::new()) };
+        let doc = DocFiles::new(&self.docs_dir(), &entry.doc).load()?;
+        let Some((_, text)) = doc.get(ROOT, "text")? else { return Ok(Vec::new()) };
+        let mut versions = Vec::new();
+        for change in doc.get_changes(&[]) {
+            let about = change
+                .message()
+                .and_then(|m| serde_json::from_str(m).ok())
+                .unwrap_or(About { author: String::new(), kind: String::new() });
+            let hash = change.hash();
+            versions.push(Version { hash, time: change.timestamp(), about, text: doc.text_at(&text, &[hash])? });
+        }
+        Ok(versions)
+    }
+
+    fn docs_dir(&self) -> PathBuf {
+        self.dir.join("docs")
+    }
+
+    fn options(&self, kind: &str, time: i64) -> CommitOptions {
+        let about = About { author: self.author.clone(), kind: kind.to_string() };
+        CommitOptions::default().with_message(serde_json::to_string(&about).unwrap_or_default()).with_time(time)
+    }
+
+    /// A new document for a note, written to disk; the caller records its path in the index.
+    fn create(&self, _path: &str, bytes: &[u8], time: i64, kind: &str) -> anyhow::Result<Entry> {
+        let decoded = decode(bytes);
+        let id = new_id();
+        let mut doc = Automerge::new().with_actor(self.actor.clone());
+        let mut tx = doc.transaction();
+        let text = tx.put_object(ROOT, "text", ObjType::Text)?;
+        tx.splice_text(&text, 0, 0, &decoded.text)?;
+        let (hash, _) = tx.commit_with(self.options(kind, time));
+        DocFiles::new(&self.docs_dir(), &id).save(&doc)?;
+        Ok(Entry {
+            doc: id,
+            hash: xxh3_64(bytes),
+            heads: hash.map(|h| vec![h.to_string()]).unwrap_or_default(),
+            crlf: decoded.crlf,
+            bom: decoded.bom,
+        })
+    }
+
+    /// A change to the note at `path` (which the store knows), diffed against the text at the heads its file
+    /// corresponds to; `None` when its bytes are the ones last recorded.
+    fn edit(&self, path: &str, bytes: &[u8], time: i64) -> anyhow::Result<Option<Entry>> {
+        let entry = &self.local.notes[path];
+        let hash = xxh3_64(bytes);
+        if entry.hash == hash {
+            return Ok(None);
+        }
+        let decoded = decode(bytes);
+        let files = DocFiles::new(&self.docs_dir(), &entry.doc);
+        let mut doc = files.load()?.with_actor(self.actor.clone());
+        let text = match doc.get(ROOT, "text")? {
+            Some((Value::Object(ObjType::Text), text)) => text,
+            _ => anyhow::bail!("the history of `{path}` holds no text; delete `.loam/` to record the garden afresh"),
+        };
+        let disk_heads: Vec<ChangeHash> = entry.heads.iter().filter_map(|h| h.parse().ok()).collect();
+        let before = doc.get_heads();
+        let old = doc.text_at(&text, &disk_heads)?;
+        let splices = diff::splices(&old, &decoded.text, DIFF_BUDGET);
+        let mut tx = doc.transaction_at(automerge::PatchLog::inactive(), &disk_heads)?;
+        for splice in splices.iter().rev() {
+            tx.splice_text(&text, splice.at, splice.delete as isize, &splice.insert)?;
+        }
+        let (change, _) = tx.commit_with(self.options("edit", time));
+        // Only the line endings or the mark changed: the text is the same, and so are the heads.
+        let heads = match change {
+            Some(change) => vec![change.to_string()],
+            None => entry.heads.clone(),
+        };
+        files.append(&doc, &doc.save_after(&before))?;
+        Ok(Some(Entry { doc: entry.doc.clone(), hash, heads, crlf: decoded.crlf, bom: decoded.bom }))
+    }
+
+    /// Sets the path of each (document, path) in the index document: one change.
+    fn set_paths(&mut self, paths: &[(String, String)], kind: &str) -> anyhow::Result<()> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let heads = self.index.get_heads();
+        let options = self.options(kind, now());
+        let mut tx = self.index.transaction();
+        let docs = docs_map(&mut tx)?;
+        for (doc, path) in paths {
+            // A moved note keeps its entry, so that a concurrent change to it elsewhere is not lost.
+            let note = match tx.get(&docs, doc.as_str())? {
+                Some((Value::Object(ObjType::Map), id)) => id,
+                _ => tx.put_object(&docs, doc.as_str(), ObjType::Map)?,
+            };
+            tx.put(&note, "path", path.as_str())?;
+            tx.put(&note, "deleted", false)?;
+        }
+        tx.commit_with(options);
+        DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&heads))
+    }
+
+    fn save_local(&self) -> anyhow::Result<()> {
+        write_atomic(&self.dir.join("local.json"), &serde_json::to_vec(&self.local)?)
+    }
+
+    /// Each document's path and whether it is deleted, from the index document (what peers will see).
+    pub fn index_paths(&self) -> anyhow::Result<BTreeMap<String, (String, bool)>> {
+        let mut out = BTreeMap::new();
+        let Some((_, docs)) = self.index.get(ROOT, "docs")? else { return Ok(out) };
+        for key in self.index.keys(&docs) {
+            let Some((_, note)) = self.index.get(&docs, key.as_str())? else { continue };
+            let path = match self.index.get(&note, "path")? {
+                Some((Value::Scalar(s), _)) => match s.as_ref() {
+                    ScalarValue::Str(p) => p.to_string(),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let deleted = matches!(
+                self.index.get(&note, "deleted")?,
+                Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Boolean(true))
+            );
+            out.insert(key, (path, deleted));
+        }
+        Ok(out)
+    }
+}
+
+/// The index document's map of documents, made on first use.
+fn docs_map(tx: &mut automerge::transaction::Transaction<'_>) -> anyhow::Result<automerge::ObjId> {
+    Ok(match tx.get(ROOT, "docs")? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        _ => tx.put_object(ROOT, "docs", ObjType::Map)?,
+    })
+}
+
+/// A new document id: 16 random bytes, as hex.
+fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the system's random source works");
+    hex::encode(bytes)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notes(files: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        files.iter().map(|(p, t)| (p.to_string(), t.as_bytes().to_vec())).collect()
+    }
+
+    fn texts(store: &Store, path: &str) -> Vec<String> {
+        store.history(path).unwrap().into_iter().map(|v| v.text).collect()
+    }
+
+    #[test]
+    fn every_save_is_one_change_by_its_author_and_unchanged_bytes_are_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        let done = store.catch_up(notes(&[("a.md", "one\n"), ("b/c.md", "see")])).unwrap();
+        assert_eq!(done, CaughtUp { added: 2, ..CaughtUp::default() });
+        assert!(store.record("a.md", b"one\ntwo\n").unwrap());
+        assert!(!store.record("a.md", b"one\ntwo\n").unwrap(), "the same bytes again are no change");
+        assert!(store.record("a.md", b"one\n2\n").unwrap());
+        let history = store.history("a.md").unwrap();
+        assert_eq!(history.iter().map(|v| v.text.as_str()).collect::<Vec<_>>(), ["one\n", "one\ntwo\n", "one\n2\n"]);
+        assert!(history.iter().all(|v| v.about.author == "Ada"));
+        assert_eq!(history[0].about.kind, "import");
+        assert_eq!(history[2].about.kind, "edit");
+        // Reopened, the store knows everything and records nothing new for the same files.
+        let mut again = Store::open(dir.path(), "Ada").unwrap();
+        assert_eq!(again.catch_up(notes(&[("a.md", "one\n2\n"), ("b/c.md", "see")])).unwrap(), CaughtUp::default());
+        assert_eq!(texts(&again, "a.md").len(), 3);
+    }
+
+    #[test]
+    fn changes_made_while_stopped_are_caught_up_moves_keep_history_and_deletes_are_tombstones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store.catch_up(notes(&[("a.md", "alpha"), ("b.md", "beta"), ("c.md", "gamma")])).unwrap();
+        store.record("b.md", b"beta 2").unwrap();
+        drop(store);
+        // While Loam was stopped: a.md edited, b.md moved, c.md deleted, d.md made.
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        let done =
+            store.catch_up(notes(&[("a.md", "alpha, edited"), ("moved/b.md", "beta 2"), ("d.md", "delta")])).unwrap();
+        assert_eq!(done, CaughtUp { added: 1, changed: 1, moved: 1, deleted: 1 });
+        assert_eq!(texts(&store, "a.md"), ["alpha", "alpha, edited"]);
+        assert_eq!(texts(&store, "moved/b.md"), ["beta", "beta 2"]);
+        assert!(store.entry("b.md").is_none() && store.entry("c.md").is_none());
+        let index = store.index_paths().unwrap();
+        let paths: Vec<(&str, bool)> = index.values().map(|(p, d)| (p.as_str(), *d)).collect();
+        assert_eq!(paths.len(), 4);
+        assert!(paths.contains(&("moved/b.md", false)) && paths.contains(&("c.md", true)));
+        assert!(!paths.iter().any(|(p, _)| *p == "b.md"));
+    }
+
+    #[test]
+    fn line_endings_and_the_byte_order_mark_are_remembered_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store.catch_up(vec![("w.md".into(), b"\xEF\xBB\xBFone\r\ntwo\r\n".to_vec())]).unwrap();
+        let entry = store.entry("w.md").unwrap();
+        assert!(entry.crlf && entry.bom);
+        assert_eq!(texts(&store, "w.md"), ["one\ntwo\n"]);
+        // The same text saved with other line endings changes only the bookkeeping.
+        assert!(store.record("w.md", b"one\ntwo\n").unwrap());
+        assert_eq!(texts(&store, "w.md").len(), 1);
+        assert!(!store.entry("w.md").unwrap().crlf);
+    }
+
+    #[test]
+    fn an_edit_applies_at_the_heads_of_the_file_and_keeps_changes_not_yet_written_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store.catch_up(notes(&[("a.md", "first line\nsecond line\n")])).unwrap();
+        // A change from elsewhere reaches the document but not yet the file.
+        let entry = store.entry("a.md").unwrap().clone();
+        let files = DocFiles::new(&store.docs_dir(), &entry.doc);
+        let mut doc = files.load().unwrap().with_actor(ActorId::random());
+        let before = doc.get_heads();
+        let (_, text) = doc.get(ROOT, "text").unwrap().unwrap();
+        let mut tx = doc.transaction();
+        tx.splice_text(&text, 0, 0, "REMOTE ").unwrap();
+        tx.commit();
+        files.append(&doc, &doc.save_after(&before)).unwrap();
+        // The author edits the file, which still holds the old text: the remote words must survive.
+        store.record("a.md", b"first line\nsecond line, edited\n").unwrap();
+        let doc = files.load().unwrap();
+        let (_, text) = doc.get(ROOT, "text").unwrap().unwrap();
+        assert_eq!(doc.text(&text).unwrap(), "REMOTE first line\nsecond line, edited\n");
+    }
+}

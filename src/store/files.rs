@@ -1,0 +1,155 @@
+//! How the store keeps its documents on disk, so that a crash at any instant leaves every document loadable:
+//! a snapshot (`ID.am`, replaced only by an atomic rename) and a log of the changes made since (`ID.log`), each
+//! appended as a frame with its length and a checksum. A frame cut short by a crash fails its checksum and is
+//! dropped with everything after it; only the change being written is lost.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use automerge::Automerge;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// A frame's head: the payload's length and its xxh3 hash, little-endian.
+const HEAD: usize = 16;
+
+/// Frames in a log past which the document is compacted into its snapshot.
+const COMPACT_AFTER: usize = 64;
+
+/// The files of one document.
+pub struct DocFiles {
+    snapshot: PathBuf,
+    log: PathBuf,
+}
+
+impl DocFiles {
+    pub fn new(dir: &Path, id: &str) -> DocFiles {
+        DocFiles { snapshot: dir.join(format!("{id}.am")), log: dir.join(format!("{id}.log")) }
+    }
+
+    /// The document: its snapshot, then every whole frame of its log. A torn last frame is cut off the log, so
+    /// that the next append does not land after garbage.
+    pub fn load(&self) -> anyhow::Result<Automerge> {
+        let mut doc = match std::fs::read(&self.snapshot) {
+            Ok(bytes) => Automerge::load(&bytes)
+                .map_err(|e| anyhow::anyhow!("cannot load `{}`: {e}", self.snapshot.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Automerge::new(),
+            Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", self.snapshot.display())),
+        };
+        let log = match std::fs::read(&self.log) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", self.log.display())),
+        };
+        let (frames, whole) = frames(&log);
+        for frame in frames {
+            // Changes the snapshot already holds (a crash between compacting and emptying the log) load twice
+            // without harm.
+            doc.load_incremental(frame).map_err(|e| anyhow::anyhow!("cannot load `{}`: {e}", self.log.display()))?;
+        }
+        if whole < log.len() {
+            let file = OpenOptions::new().write(true).open(&self.log)?;
+            file.set_len(whole as u64)?;
+        }
+        Ok(doc)
+    }
+
+    /// Writes the whole document as its snapshot (atomically) and empties its log.
+    pub fn save(&self, doc: &Automerge) -> anyhow::Result<()> {
+        write_atomic(&self.snapshot, &doc.save())?;
+        match std::fs::remove_file(&self.log) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Appends the changes in `bytes` (from `save_after`) to the log, compacting when the log is long.
+    pub fn append(&self, doc: &Automerge, bytes: &[u8]) -> anyhow::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let existing = std::fs::metadata(&self.log).map(|m| m.len()).unwrap_or(0);
+        if existing > 0 && frames(&std::fs::read(&self.log)?).0.len() >= COMPACT_AFTER {
+            return self.save(doc);
+        }
+        let mut frame = Vec::with_capacity(HEAD + bytes.len());
+        frame.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        frame.extend_from_slice(&xxh3_64(bytes).to_le_bytes());
+        frame.extend_from_slice(bytes);
+        let mut file = OpenOptions::new().create(true).append(true).open(&self.log)?;
+        file.write_all(&frame)?;
+        file.sync_data()?;
+        Ok(())
+    }
+}
+
+/// The whole frames at the start of `log`, and how many bytes they take.
+fn frames(log: &[u8]) -> (Vec<&[u8]>, usize) {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while log.len() - at >= HEAD {
+        let len = u64::from_le_bytes(log[at..at + 8].try_into().expect("8 bytes")) as usize;
+        let sum = u64::from_le_bytes(log[at + 8..at + 16].try_into().expect("8 bytes"));
+        let Some(payload) = log.get(at + HEAD..(at + HEAD).saturating_add(len)) else { break };
+        if xxh3_64(payload) != sum {
+            break;
+        }
+        out.push(payload);
+        at += HEAD + len;
+    }
+    (out, at)
+}
+
+/// Writes `bytes` to `path` so that the file is either what it was or all of `bytes`, whatever happens: a
+/// temporary file in the same folder, flushed, then renamed over it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_data()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ReadDoc, ROOT};
+
+    #[test]
+    fn a_torn_frame_is_dropped_and_the_rest_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = DocFiles::new(dir.path(), "doc");
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        let text = tx.put_object(ROOT, "text", ObjType::Text).unwrap();
+        tx.splice_text(&text, 0, 0, "one").unwrap();
+        tx.commit();
+        files.save(&doc).unwrap();
+        for word in [" two", " three"] {
+            let heads = doc.get_heads();
+            let mut tx = doc.transaction();
+            let len = tx.length(&text);
+            tx.splice_text(&text, len, 0, word).unwrap();
+            tx.commit();
+            files.append(&doc, &doc.save_after(&heads)).unwrap();
+        }
+        // A crash in the middle of the last frame.
+        let log = dir.path().join("doc.log");
+        let bytes = std::fs::read(&log).unwrap();
+        std::fs::write(&log, &bytes[..bytes.len() - 3]).unwrap();
+        let loaded = files.load().unwrap();
+        let (_, text) = loaded.get(ROOT, "text").unwrap().unwrap();
+        assert_eq!(loaded.text(&text).unwrap(), "one two");
+        // The torn tail is gone, so what is appended next loads too.
+        assert!(std::fs::metadata(&log).unwrap().len() < bytes.len() as u64 - 3);
+    }
+}
