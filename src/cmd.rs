@@ -2,7 +2,9 @@
 
 pub mod build;
 pub mod check;
+pub mod import;
 pub mod init;
+pub mod log;
 pub mod serve;
 
 use crate::diagnostic::{Diagnostic, Severity};

@@ -262,7 +262,7 @@ impl Layout {
     }
 
     /// `/`-separated path relative to the content folder.
-    fn relative(&self, path: &Path) -> String {
+    pub fn relative(&self, path: &Path) -> String {
         let relative = path.strip_prefix(&self.content).unwrap_or(path);
         // The walk gives clean paths, already `/`-separated on Unix: no need to take them apart.
         #[cfg(unix)]

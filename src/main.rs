@@ -66,6 +66,28 @@ enum Command {
         #[arg(long)]
         poll: bool,
     },
+    /// Record every note in the garden's history (.loam/), or what changed since it last did.
+    Import {
+        /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// The history of a note (or of the whole garden): when, who, and how many lines changed.
+    Log {
+        /// A note's file, or a folder of the garden for every note.
+        #[arg(default_value = ".")]
+        note: PathBuf,
+        /// Show each change as a diff.
+        #[arg(short, long)]
+        patch: bool,
+    },
+    /// A note as it was at a time (2026-11-29T18:00:00Z) or a change (its hash from `loam log`).
+    Show {
+        /// The note's file.
+        note: PathBuf,
+        #[arg(long)]
+        at: String,
+    },
     /// Report every problem (broken links, bad frontmatter, slug collisions); exit non-zero if any.
     Check {
         /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
@@ -94,6 +116,9 @@ fn main() -> ExitCode {
         Command::Init { dir } => loam::cmd::init::run(&dir).map(|()| true),
         Command::Build { path, out } => loam::cmd::build::run(&path, out.as_deref()).map(|()| true),
         Command::Check { path } => loam::cmd::check::run(&path),
+        Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
+        Command::Log { note, patch } => loam::cmd::log::run(&note, patch).map(|()| true),
+        Command::Show { note, at } => loam::cmd::log::show(&note, &at).map(|()| true),
         Command::Serve { path, port, bind, open, poll } => {
             loam::cmd::serve::run(&path, loam::cmd::serve::Options { port, bind, open, poll }).map(|()| true)
         }

@@ -360,6 +360,13 @@ const BURST_QUIET: Duration = Duration::from_millis(100);
 /// A burst that never goes quiet still gets a rebuild this often.
 const BURST_MAX_WAIT: Duration = Duration::from_secs(2);
 
+/// Where the owner thread sends what it learns: snapshots to the HTTP side, and the watcher's paths, once the
+/// preview is rebuilt, to the history's recorder (`store/recorder.rs`).
+pub struct Outputs {
+    pub publish: tokio::sync::watch::Sender<Arc<Snapshot>>,
+    pub record: Option<std::sync::mpsc::Sender<Vec<PathBuf>>>,
+}
+
 /// The owner thread's loop: waits for changes, rebuilds, and publishes the new snapshot if the site changed.
 /// A single save is rebuilt at once. Changes that arrive while a rebuild runs mean a burst is under way: they
 /// are gathered until the burst goes quiet and then make one rebuild, never a queue of them. Ends when the
@@ -368,8 +375,9 @@ pub fn own(
     mut preview: Preview,
     mut watcher: watch::Watcher,
     changes: std::sync::mpsc::Receiver<Vec<PathBuf>>,
-    publish: tokio::sync::watch::Sender<Arc<Snapshot>>,
+    outputs: Outputs,
 ) {
+    let Outputs { publish, record } = outputs;
     // Changes that arrived during the last rebuild: a burst is under way.
     let mut during: Option<Vec<PathBuf>> = None;
     loop {
@@ -407,6 +415,10 @@ pub fn own(
         log_rebuild(&rebuilt, &paths, preview.layout.as_ref());
         if rebuilt.changed && publish.send(rebuilt.snapshot).is_err() {
             return;
+        }
+        if let Some(record) = &record {
+            // The recorder may have stopped (a read-only garden); the preview goes on without it.
+            let _ = record.send(paths);
         }
         during = changes.try_recv().ok();
     }

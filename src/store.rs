@@ -16,6 +16,7 @@
 
 pub mod diff;
 pub mod files;
+pub mod recorder;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -153,6 +154,13 @@ impl Store {
     pub fn catch_up(&mut self, notes: Vec<(String, Vec<u8>)>) -> anyhow::Result<CaughtUp> {
         let present: std::collections::HashSet<&str> = notes.iter().map(|(p, _)| p.as_str()).collect();
         let gone: Vec<String> = self.local.notes.keys().filter(|p| !present.contains(p.as_str())).cloned().collect();
+        self.update(notes, gone)
+    }
+
+    /// Records the files at some paths: `present` as (path, bytes), and `gone` ones that no longer exist. A gone
+    /// file whose bytes turn up at a new path is a move (an editor or a `git mv` that deletes and creates).
+    pub fn update(&mut self, notes: Vec<(String, Vec<u8>)>, gone: Vec<String>) -> anyhow::Result<CaughtUp> {
+        let gone: Vec<String> = gone.into_iter().filter(|p| self.local.notes.contains_key(p)).collect();
         let mut gone_by_hash: std::collections::HashMap<u64, Vec<String>> = Default::default();
         for path in &gone {
             gone_by_hash.entry(self.local.notes[path].hash).or_default().push(path.clone());
@@ -177,12 +185,15 @@ impl Store {
         let time = now();
         let made: Vec<anyhow::Result<(String, Entry)>> = new
             .par_iter()
-            .map(|(path, bytes)| self.create(path, bytes, time, "import").map(|entry| (path.clone(), entry)))
+            .map(|(path, bytes)| self.create(path, bytes, time, "import", false).map(|entry| (path.clone(), entry)))
             .collect();
         let recorded: Vec<anyhow::Result<Option<(String, Entry)>>> = changed
             .par_iter()
             .map(|(path, bytes)| self.edit(path, bytes, time).map(|e| e.map(|entry| (path.clone(), entry))))
             .collect();
+        if !new.is_empty() {
+            files::sync_folder(&self.docs_dir())?;
+        }
         let mut paths = Vec::new();
         for result in made {
             let (path, entry) = result?;
@@ -217,7 +228,7 @@ impl Store {
                 None => return Ok(false),
             }
         } else {
-            let entry = self.create(path, bytes, time, "edit")?;
+            let entry = self.create(path, bytes, time, "edit", true)?;
             self.set_paths(&[(entry.doc.clone(), path.to_string())], "edit")?;
             entry
         };
@@ -277,8 +288,9 @@ impl Store {
         CommitOptions::default().with_message(serde_json::to_string(&about).unwrap_or_default()).with_time(time)
     }
 
-    /// A new document for a note, written to disk; the caller records its path in the index.
-    fn create(&self, _path: &str, bytes: &[u8], time: i64, kind: &str) -> anyhow::Result<Entry> {
+    /// A new document for a note, written to disk (flushed at once if `durable`, else by the caller before the
+    /// index refers to it); the caller records its path in the index.
+    fn create(&self, _path: &str, bytes: &[u8], time: i64, kind: &str, durable: bool) -> anyhow::Result<Entry> {
         let decoded = decode(bytes);
         let id = new_id();
         let mut doc = Automerge::new().with_actor(self.actor.clone());
@@ -286,7 +298,12 @@ impl Store {
         let text = tx.put_object(ROOT, "text", ObjType::Text)?;
         tx.splice_text(&text, 0, 0, &decoded.text)?;
         let (hash, _) = tx.commit_with(self.options(kind, time));
-        DocFiles::new(&self.docs_dir(), &id).save(&doc)?;
+        let files = DocFiles::new(&self.docs_dir(), &id);
+        if durable {
+            files.save(&doc)?;
+        } else {
+            files.save_new(&doc)?;
+        }
         Ok(Entry {
             doc: id,
             hash: xxh3_64(bytes),

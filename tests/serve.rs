@@ -436,3 +436,67 @@ fn ctrl_c_stops_the_server_cleanly_even_with_a_tab_listening() {
     };
     assert!(status.success(), "exit status {status:?}:\n{}", server.log.lock().unwrap());
 }
+
+/// `loam log` (or `show`) on a file, as a user would run it: (exit status, stdout).
+fn loam(args: &[&str]) -> (bool, String) {
+    let output = Command::new(LOAM).args(args).output().expect("loam runs");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Polls `loam log FILE` until it lists `count` changes (the history is recorded beside the preview).
+fn wait_for_history(file: &Path, count: usize, server: &Server) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, out) = loam(&["log", file.to_str().unwrap()]);
+        let lines: Vec<String> = out.lines().map(str::to_string).collect();
+        if lines.len() == count {
+            return lines;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "`loam log {}` shows {out:?}, not {count} changes; server log:\n{}",
+                file.display(),
+                server.log.lock().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let garden = dir.path().join("garden");
+    copy_dir(&corpus("quartz-docs"), &garden);
+    std::fs::write(garden.join("loam.toml"), "content = \".\"\n[author]\nname = \"Tess Ter\"\n").unwrap();
+    let note = garden.join("hosting.md");
+    let original = std::fs::read_to_string(&note).unwrap();
+    let server = Server::start(&garden, &[]);
+    let first = wait_for_history(&note, 1, &server);
+    assert!(first[0].contains("Tess Ter") && first[0].contains("import"), "{first:?}");
+
+    // In place, then by rename over it: one change each, newest first.
+    std::fs::write(&note, format!("{original}\nA first added line.\n")).unwrap();
+    server.wait_for_text("/hosting/", "A first added line.");
+    wait_for_history(&note, 2, &server);
+    save_by_rename(&note, &format!("{original}\nA first added line.\nA second one.\n"));
+    let lines = wait_for_history(&note, 3, &server);
+    assert!(lines[0].contains("+1 -0") && lines[0].contains("edit") && lines[0].contains("Tess Ter"), "{lines:?}");
+    let (_, patch) = loam(&["log", "--patch", note.to_str().unwrap()]);
+    assert!(patch.contains("+A second one."), "{patch}");
+
+    // The note as it was at its first change.
+    let first_hash = lines[2].split_whitespace().next().unwrap();
+    let (ok, text) = loam(&["show", note.to_str().unwrap(), "--at", first_hash]);
+    assert!(ok);
+    assert_eq!(text, original);
+
+    // Moved to another folder: the history goes along.
+    std::fs::create_dir_all(garden.join("moved")).unwrap();
+    let moved = garden.join("moved/hosting.md");
+    std::fs::rename(&note, &moved).unwrap();
+    server.wait_for_text("/moved/hosting/", "A second one.");
+    wait_for_history(&moved, 3, &server);
+    let (ok, _) = loam(&["log", note.to_str().unwrap()]);
+    assert!(!ok, "the old path has no history of its own");
+}

@@ -10,7 +10,7 @@ use crate::cmd::plural;
 use crate::garden::Layout;
 use crate::serve::http::{router, AppState};
 use crate::serve::watch::Watcher;
-use crate::serve::{own, Preview};
+use crate::serve::{own, Outputs, Preview};
 
 pub struct Options {
     pub port: u16,
@@ -61,10 +61,20 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         }
     );
 
+    // The history: what changed while Loam was stopped, then every save.
+    let (record, recorded) = std::sync::mpsc::channel();
+    let author = crate::cmd::import::author(&layout.config().map(|c| c.author.name).unwrap_or_default());
+    let history_layout = layout.clone();
+    std::thread::Builder::new()
+        .name("loam-history".into())
+        .spawn(move || crate::store::recorder::record(history_layout, author, recorded))
+        .context("cannot start the history's thread")?;
+
     let (publish, snapshots) = tokio::sync::watch::channel(Arc::clone(&snapshot));
+    let outputs = Outputs { publish, record: Some(record) };
     std::thread::Builder::new()
         .name("loam-garden".into())
-        .spawn(move || own(preview, watcher, changes, publish))
+        .spawn(move || own(preview, watcher, changes, outputs))
         .context("cannot start the garden's thread")?;
 
     let url = format!("http://{address}{}", snapshot.base_path);

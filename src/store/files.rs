@@ -57,6 +57,18 @@ impl DocFiles {
     /// Writes the whole document as its snapshot (atomically) and empties its log.
     pub fn save(&self, doc: &Automerge) -> anyhow::Result<()> {
         write_atomic(&self.snapshot, &doc.save())?;
+        self.empty_log()
+    }
+
+    /// The first snapshot of a new document, not yet flushed to the disk: a batch of them is flushed at once
+    /// with [`sync_folder`] before anything refers to them (one flush per document made an import of 10,000
+    /// notes take 10 s on this machine's ext4).
+    pub fn save_new(&self, doc: &Automerge) -> anyhow::Result<()> {
+        std::fs::write(&self.snapshot, doc.save())
+            .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", self.snapshot.display()))
+    }
+
+    fn empty_log(&self) -> anyhow::Result<()> {
         match std::fs::remove_file(&self.log) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),
@@ -98,6 +110,17 @@ fn frames(log: &[u8]) -> (Vec<&[u8]>, usize) {
         at += HEAD + len;
     }
     (out, at)
+}
+
+/// Flushes everything written to the file system that holds `dir` to the disk.
+pub fn sync_folder(dir: &Path) -> anyhow::Result<()> {
+    let folder = File::open(dir).map_err(|e| anyhow::anyhow!("cannot open `{}`: {e}", dir.display()))?;
+    // SAFETY: syncfs only reads the descriptor, which `folder` keeps open for the call.
+    let result = unsafe { libc::syncfs(std::os::fd::AsRawFd::as_raw_fd(&folder)) };
+    if result != 0 {
+        anyhow::bail!("cannot flush `{}` to the disk: {}", dir.display(), std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` so that the file is either what it was or all of `bytes`, whatever happens: a

@@ -1,0 +1,47 @@
+//! `loam import`: records every note of a garden in its store (`.loam/`), or what changed since the last time.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::cmd::plural;
+use crate::garden::Layout;
+use crate::store::{CaughtUp, Store};
+
+pub fn run(path: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let layout = Layout::discover(path, None)?;
+    let (store, done) = open_and_catch_up(&layout)?;
+    eprintln!(
+        "recorded {} in {:.2} s: {} new, {} changed, {} moved, {} deleted (author: {})",
+        plural(store.paths().count(), "note"),
+        started.elapsed().as_secs_f64(),
+        done.added,
+        done.changed,
+        done.moved,
+        done.deleted,
+        store.author()
+    );
+    Ok(())
+}
+
+/// Opens the garden's store and records what changed in its notes since the store last saw them.
+pub fn open_and_catch_up(layout: &Layout) -> anyhow::Result<(Store, CaughtUp)> {
+    let config = layout.config()?;
+    let mut store = Store::open(&layout.root, &author(&config.author.name))?;
+    let scan = layout.scan(|source| (source.path, source.bytes))?;
+    let done = store.catch_up(scan.notes).context("cannot record the notes' history")?;
+    Ok((store, done))
+}
+
+/// The author's name: `[author] name` in loam.toml, else the system's user name.
+pub fn author(configured: &str) -> String {
+    if !configured.trim().is_empty() {
+        return configured.trim().to_string();
+    }
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}

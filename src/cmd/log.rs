@@ -1,0 +1,132 @@
+//! `loam log` and `loam show`: the history of a note (or of the whole garden) from the store, and a note as it
+//! was at a time or change.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::garden::Layout;
+use crate::store::{Store, Version};
+
+/// The garden a path is in, the way git finds its repository: the nearest folder above it that holds `.loam/`;
+/// and the path of the note relative to the garden's content folder, if `path` is a file.
+fn find(path: &Path) -> anyhow::Result<(Layout, Option<String>)> {
+    let absolute = std::path::absolute(path).with_context(|| format!("cannot resolve `{}`", path.display()))?;
+    let start =
+        if absolute.is_dir() { absolute.clone() } else { absolute.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let root: PathBuf =
+        start.ancestors().find(|dir| dir.join(".loam").is_dir()).map(Path::to_path_buf).with_context(|| {
+            format!(
+                "`{}` is in no garden with a history (run `loam import` or `loam serve` in the garden first)",
+                path.display()
+            )
+        })?;
+    let layout = Layout::discover(&root, None)?;
+    let note = if absolute.is_dir() {
+        None
+    } else {
+        let relative = absolute.strip_prefix(&layout.content).with_context(|| {
+            format!("`{}` is not in the garden's notes folder `{}`", path.display(), layout.content.display())
+        })?;
+        Some(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+    };
+    Ok((layout, note))
+}
+
+fn open(layout: &Layout) -> anyhow::Result<Store> {
+    let config = layout.config()?;
+    Store::open(&layout.root, &crate::cmd::import::author(&config.author.name))
+}
+
+/// `loam log [NOTE] [--patch]`.
+pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
+    let (layout, note) = find(path)?;
+    let store = open(&layout)?;
+    let paths: Vec<String> = match note {
+        Some(note) => {
+            if store.entry(&note).is_none() {
+                bail!("`{note}` has no history yet");
+            }
+            vec![note]
+        }
+        None => store.paths().map(str::to_string).collect(),
+    };
+    // (time, path, place in the note's history, version, the version before it), newest first.
+    let mut lines: Vec<(i64, String, usize, Version, Option<String>)> = Vec::new();
+    for path in paths {
+        let mut before: Option<String> = None;
+        for (n, version) in store.history(&path)?.into_iter().enumerate() {
+            let previous = before.replace(version.text.clone());
+            lines.push((version.time, path.clone(), n, version, previous));
+        }
+    }
+    lines.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
+    let mut out = String::new();
+    for (time, path, _, version, previous) in &lines {
+        let old = previous.as_deref().unwrap_or("");
+        let (added, removed) = counts(old, &version.text);
+        out.push_str(&format!(
+            "{}  {}  {}  {}  +{added} -{removed}  {}\n",
+            &version.hash.to_string()[..8],
+            when(*time),
+            version.about.author,
+            path,
+            version.about.kind
+        ));
+        if patch {
+            let diff = similar::TextDiff::from_lines(old, &version.text);
+            out.push_str(
+                &diff.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string(),
+            );
+            out.push('\n');
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// `loam show NOTE --at TIME|CHANGE`: the note's text as it was.
+pub fn show(path: &Path, at: &str) -> anyhow::Result<()> {
+    let (layout, note) = find(path)?;
+    let note = note.with_context(|| format!("`{}` is a folder; give a note's file", path.display()))?;
+    let store = open(&layout)?;
+    let history = store.history(&note)?;
+    let version = match parse_time(at) {
+        Some(time) => history.iter().rev().find(|v| v.time <= time),
+        None => history.iter().find(|v| v.hash.to_string().starts_with(&at.to_ascii_lowercase())),
+    };
+    match version {
+        Some(version) => {
+            print!("{}", version.text);
+            Ok(())
+        }
+        None => bail!(
+            "`{note}` has no version at `{at}` (give a change from `loam log`, or a time like 2026-11-29T18:00:00Z)"
+        ),
+    }
+}
+
+/// Lines added and removed between two texts.
+fn counts(old: &str, new: &str) -> (usize, usize) {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut added = 0;
+    let mut removed = 0;
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Insert => added += 1,
+            similar::ChangeTag::Delete => removed += 1,
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    (added, removed)
+}
+
+fn when(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map_or_else(|| seconds.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+/// A time as `loam show --at` takes it: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` in UTC.
+fn parse_time(text: &str) -> Option<i64> {
+    crate::site::parse_date(text).map(|t| t.timestamp())
+}

@@ -1,0 +1,105 @@
+//! The thread that owns the store while `loam serve` runs: it records what changed while Loam was stopped,
+//! then every save the watcher reports, one change each. It runs beside the preview so that recording (and the
+//! first import of a large garden) never delays a page.
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+
+use crate::cmd::plural;
+use crate::garden::{is_ignored, is_note, Layout};
+use crate::store::Store;
+
+/// Records the garden at `layout` until `changes` closes. Each message is the paths the watcher saw change; an
+/// empty path means "look at everything" (a catch-up).
+pub fn record(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>) {
+    let started = Instant::now();
+    // Recording yields to the preview: its threads (this one and a pool of its own, so that its work never queues
+    // in front of a rebuild's in the shared pool) run at a lower priority. A first import of a large garden takes
+    // seconds of both cores.
+    lower_priority();
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("loam-history-{i}"))
+        .start_handler(|_| lower_priority())
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(error) => {
+            eprintln!("error: history is not recorded: {error}");
+            return;
+        }
+    };
+    pool.install(|| record_in(layout, author, changes, started));
+}
+
+/// Lowers the calling thread's scheduling priority (nice 10); where that is not possible, nothing changes.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid has no preconditions; setpriority on this thread's id changes only this thread's priority.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+    }
+}
+
+fn record_in(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, started: Instant) {
+    let mut store = match Store::open(&layout.root, &author) {
+        Ok(store) => store,
+        Err(error) => {
+            eprintln!("error: history is not recorded: {error:#}");
+            return;
+        }
+    };
+    catch_up(&layout, &mut store, started);
+    while let Ok(mut paths) = changes.recv() {
+        while let Ok(more) = changes.try_recv() {
+            paths.extend(more);
+        }
+        if paths.iter().any(|p| p.as_os_str().is_empty()) {
+            catch_up(&layout, &mut store, Instant::now());
+            continue;
+        }
+        let mut present = Vec::new();
+        let mut gone = Vec::new();
+        paths.sort();
+        paths.dedup();
+        for path in paths {
+            let Ok(inside) = path.strip_prefix(&layout.content) else { continue };
+            let relative = layout.relative(&path);
+            let ignored = inside.components().any(|c| is_ignored(&c.as_os_str().to_string_lossy()));
+            if ignored || !is_note(&relative) {
+                continue;
+            }
+            match std::fs::read(&path) {
+                Ok(bytes) => present.push((relative, bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => gone.push(relative),
+                Err(e) => eprintln!("warning: {relative}: not recorded in the history: {e}"),
+            }
+        }
+        if let Err(error) = store.update(present, gone) {
+            eprintln!("warning: a change was not recorded in the history: {error:#}");
+        }
+    }
+}
+
+fn catch_up(layout: &Layout, store: &mut Store, started: Instant) {
+    let notes = match layout.scan(|source| (source.path, source.bytes)) {
+        Ok(scan) => scan.notes,
+        Err(error) => {
+            eprintln!("warning: the history could not look at the notes: {error:#}");
+            return;
+        }
+    };
+    match store.catch_up(notes) {
+        Ok(done) if done.added + done.changed + done.moved + done.deleted > 0 => eprintln!(
+            "history: recorded {} new, {} changed, {} moved and {} deleted in {:.1} s",
+            plural(done.added, "note"),
+            done.changed,
+            done.moved,
+            done.deleted,
+            started.elapsed().as_secs_f64()
+        ),
+        Ok(_) => {}
+        Err(error) => eprintln!("warning: the history is not up to date: {error:#}"),
+    }
+}
