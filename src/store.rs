@@ -6,7 +6,7 @@
 //! .loam/actor            this device's actor id (made once, never copied)
 //! .loam/index.am|.log    the index document: document id -> { path, deleted }
 //! .loam/docs/ID.am|.log  one document per note (see files.rs)
-//! .loam/local.json       this device's bookkeeping per path: document, hash of the bytes last recorded, the
+//! .loam/local.json|.log  this device's bookkeeping per path: document, hash of the bytes last recorded, the
 //!                        heads the file corresponds to, line endings and BOM (never synced)
 //! ```
 //!
@@ -16,6 +16,7 @@
 
 pub mod diff;
 pub mod files;
+mod local;
 pub mod recorder;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use files::{write_atomic, DocFiles};
+use local::Local;
 
 /// How long an edit may spend looking for the smallest diff before it replaces what is left.
 const DIFF_BUDGET: Duration = Duration::from_millis(50);
@@ -47,12 +49,6 @@ pub struct Entry {
     /// mark, and a write of the file puts them back.
     pub crlf: bool,
     pub bom: bool,
-}
-
-/// What a device keeps for itself, by note path.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Local {
-    notes: BTreeMap<String, Entry>,
 }
 
 /// The text of a file as the store holds it, and how to give the file back its own form.
@@ -125,10 +121,7 @@ impl Store {
             }
         };
         let index = DocFiles::new(&dir, "index").load()?.with_actor(actor.clone());
-        let local = match std::fs::read(dir.join("local.json")) {
-            Ok(bytes) => serde_json::from_slice(&bytes).context("`.loam/local.json` is damaged")?,
-            Err(_) => Local::default(),
-        };
+        let local = Local::open(&dir)?;
         Ok(Store { dir, actor, author: author.to_string(), index, local })
     }
 
@@ -166,19 +159,26 @@ impl Store {
             gone_by_hash.entry(self.local.notes[path].hash).or_default().push(path.clone());
         }
         let mut report = CaughtUp::default();
+        let mut touched: Vec<String> = gone.clone();
         let mut new = Vec::new();
         let mut changed = Vec::new();
         for (path, bytes) in notes {
             let hash = xxh3_64(&bytes);
             match self.local.notes.get(&path) {
                 Some(entry) if entry.hash == hash => {}
-                Some(_) => changed.push((path, bytes)),
+                Some(_) => {
+                    touched.push(path.clone());
+                    changed.push((path, bytes));
+                }
                 None => match gone_by_hash.get_mut(&hash).and_then(Vec::pop) {
                     Some(from) => {
                         self.rename(&from, &path)?;
                         report.moved += 1;
                     }
-                    None => new.push((path, bytes)),
+                    None => {
+                        touched.push(path.clone());
+                        new.push((path, bytes));
+                    }
                 },
             }
         }
@@ -214,7 +214,7 @@ impl Store {
                 report.deleted += 1;
             }
         }
-        self.save_local()?;
+        self.local.persist(&touched)?;
         Ok(report)
     }
 
@@ -233,7 +233,7 @@ impl Store {
             entry
         };
         self.local.notes.insert(path.to_string(), entry);
-        self.save_local()?;
+        self.local.persist(&[path.to_string()])?;
         Ok(true)
     }
 
@@ -242,7 +242,7 @@ impl Store {
         let Some(entry) = self.local.notes.remove(from) else { return Ok(()) };
         self.set_paths(&[(entry.doc.clone(), to.to_string())], "move")?;
         self.local.notes.insert(to.to_string(), entry);
-        self.save_local()
+        self.local.persist(&[from.to_string(), to.to_string()])
     }
 
     /// The note at `path` was deleted: a tombstone in the index. Its document and history stay.
@@ -259,7 +259,7 @@ impl Store {
         tx.put(&note, "deleted", true)?;
         tx.commit_with(options);
         DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&heads))?;
-        self.save_local()
+        self.local.persist(&[path.to_string()])
     }
 
     /// Every version of the note at `path`, oldest first.
@@ -366,10 +366,6 @@ impl Store {
         }
         tx.commit_with(options);
         DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&heads))
-    }
-
-    fn save_local(&self) -> anyhow::Result<()> {
-        write_atomic(&self.dir.join("local.json"), &serde_json::to_vec(&self.local)?)
     }
 
     /// Each document's path and whether it is deleted, from the index document (what peers will see).
