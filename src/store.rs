@@ -102,7 +102,14 @@ pub struct Store {
     author: String,
     index: Automerge,
     local: Local,
+    /// The documents edited last, kept loaded: someone writing saves the same note again and again, and loading a
+    /// document with its log of changes costs far more than the edit. Bounded, so a large garden's histories are
+    /// never all in memory.
+    recent: std::sync::Mutex<std::collections::VecDeque<(String, Automerge)>>,
 }
+
+/// How many documents [`Store::recent`] keeps.
+const RECENT: usize = 16;
 
 impl Store {
     /// Opens the store of the garden at `root` (its `.loam/` folder), making it if there is none.
@@ -122,7 +129,7 @@ impl Store {
         };
         let index = DocFiles::new(&dir, "index").load()?.with_actor(actor.clone());
         let local = Local::open(&dir)?;
-        Ok(Store { dir, actor, author: author.to_string(), index, local })
+        Ok(Store { dir, actor, author: author.to_string(), index, local, recent: Default::default() })
     }
 
     /// The author recorded with this device's changes.
@@ -323,16 +330,31 @@ impl Store {
         }
         let decoded = decode(bytes);
         let files = DocFiles::new(&self.docs_dir(), &entry.doc);
-        let mut doc = files.load()?.with_actor(self.actor.clone());
+        let kept = {
+            let mut recent = crate::lock(&self.recent);
+            recent.iter().position(|(id, _)| *id == entry.doc).and_then(|at| recent.remove(at))
+        };
+        let mut doc = match kept {
+            Some((_, doc)) => doc,
+            None => files.load()?.with_actor(self.actor.clone()),
+        };
         let text = match doc.get(ROOT, "text")? {
             Some((Value::Object(ObjType::Text), text)) => text,
             _ => anyhow::bail!("the history of `{path}` holds no text; delete `.loam/` to record the garden afresh"),
         };
         let disk_heads: Vec<ChangeHash> = entry.heads.iter().filter_map(|h| h.parse().ok()).collect();
         let before = doc.get_heads();
-        let old = doc.text_at(&text, &disk_heads)?;
+        let old = if disk_heads == before { doc.text(&text)? } else { doc.text_at(&text, &disk_heads)? };
         let splices = diff::splices(&old, &decoded.text, DIFF_BUDGET);
-        let mut tx = doc.transaction_at(automerge::PatchLog::inactive(), &disk_heads)?;
+        // Usually the file is the document's latest text, and a plain transaction does. Otherwise changes from
+        // elsewhere are not in the file yet: the edit is made at the file's heads, concurrent with them, so that
+        // it does not undo them. (An isolated transaction is much slower per character: Automerge scans the ops
+        // against the heads' clock; only this case pays for it.)
+        let mut tx = if disk_heads == before {
+            doc.transaction()
+        } else {
+            doc.transaction_at(automerge::PatchLog::inactive(), &disk_heads)?
+        };
         for splice in splices.iter().rev() {
             tx.splice_text(&text, splice.at, splice.delete as isize, &splice.insert)?;
         }
@@ -343,6 +365,11 @@ impl Store {
             None => entry.heads.clone(),
         };
         files.append(&doc, &doc.save_after(&before))?;
+        let mut recent = crate::lock(&self.recent);
+        recent.push_back((entry.doc.clone(), doc));
+        if recent.len() > RECENT {
+            recent.pop_front();
+        }
         Ok(Some(Entry { doc: entry.doc.clone(), hash, heads, crlf: decoded.crlf, bom: decoded.bom }))
     }
 
