@@ -37,6 +37,10 @@
 //!   for; `serve/http.rs` answers requests from the current snapshot (axum; the router needs no socket) and
 //!   streams live-reload events; `serve/watch.rs` watches the folders (notify, or polling) and filters out
 //!   editors' scratch files.
+//! - `store.rs`: the history in `.loam/`: one Automerge document per note, each save one change, edits applied
+//!   at the heads of the file on disk; `store/diff.rs` (the edit between two texts), `store/files.rs` (crash-safe
+//!   snapshots and logs), `store/local.rs` (this device's bookkeeping), `store/recorder.rs` (the thread that
+//!   records while `loam serve` runs).
 //! - `cmd/`: one file per subcommand.
 //!
 //! # Invariants
@@ -45,7 +49,9 @@
 //!   published notes, and a link to an unpublished note shows neither its name nor its title.
 //! - One bad note never stops a build: every problem is a [`diagnostic::Diagnostic`] and the note is still built.
 //! - Nothing outside the output folder is ever written, and in it only files Loam wrote before are removed.
-//! - Everything but `garden.rs`, `output.rs`, `pipeline.rs` and `cmd/` is pure: values in, values out.
+//! - Everything but `garden.rs`, `output.rs`, `pipeline.rs`, `store.rs` and `cmd/` is pure: values in, values
+//!   out.
+//! - Recording history never writes a note file.
 //! - A note's first-stage rendering depends on its bytes, the base path and the publish mode only, so it can be
 //!   cached by its hash (a change of `publish_mode` or `base_url` in loam.toml invalidates every entry).
 
