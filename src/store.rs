@@ -527,3 +527,60 @@ mod tests {
         assert_eq!(doc.text(&text).unwrap(), "REMOTE first line\nsecond line, edited\n");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Texts of a few lines from a small alphabet (so that diffs find common runs), with other scripts.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![Just("a"), Just("b"), Just(" "), Just("\n"), Just("é"), Just("日"), Just("🙂")],
+            0..60,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_splices_turn_the_old_text_into_the_new(old in text(), new in text()) {
+            let edit = diff::splices(&old, &new, Duration::from_secs(1));
+            prop_assert_eq!(diff::apply(&old, &edit), new);
+        }
+
+        /// A change from elsewhere that the file does not have yet (an insertion of `§`, a character the texts
+        /// never hold), then a save of the file: the document ends with the file's text plus that insertion,
+        /// whatever the two did.
+        #[test]
+        fn a_save_keeps_a_concurrent_remote_insertion(
+            old in text(),
+            new in text(),
+            at in 0usize..64,
+            remote in 1usize..4,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = Store::open(dir.path(), "Ada").unwrap();
+            store.catch_up(vec![("n.md".into(), old.clone().into_bytes())]).unwrap();
+            let entry = store.entry("n.md").unwrap().clone();
+            let files = DocFiles::new(&store.docs_dir(), &entry.doc);
+            let mut doc = files.load().unwrap().with_actor(ActorId::random());
+            let before = doc.get_heads();
+            let (_, obj) = doc.get(ROOT, "text").unwrap().unwrap();
+            let mut tx = doc.transaction();
+            tx.splice_text(&obj, at.min(old.chars().count()), 0, &"§".repeat(remote)).unwrap();
+            tx.commit();
+            files.append(&doc, &doc.save_after(&before)).unwrap();
+
+            // A new file can hold the same bytes as the old one; make the save a real one.
+            let saved = format!("{new}.");
+            store.record("n.md", saved.as_bytes()).unwrap();
+            let doc = files.load().unwrap();
+            let merged = doc.text(&obj).unwrap();
+            prop_assert_eq!(merged.chars().filter(|&c| c == '§').count(), remote);
+            prop_assert_eq!(merged.replace('§', ""), saved);
+        }
+    }
+}

@@ -10,6 +10,7 @@
 //! assert_eq!(apply(old, &edit), new);
 //! ```
 
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use similar::{Algorithm, DiffOp, TextDiff};
@@ -47,15 +48,7 @@ pub fn splices(old: &str, new: &str, budget: Duration) -> Vec<Splice> {
     starts.push(offset);
 
     let mut out = Vec::new();
-    for op in lines.ops() {
-        let (old_range, new_range) = match *op {
-            DiffOp::Equal { .. } => continue,
-            DiffOp::Delete { old_index, old_len, new_index } => (old_index..old_index + old_len, new_index..new_index),
-            DiffOp::Insert { old_index, new_index, new_len } => (old_index..old_index, new_index..new_index + new_len),
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
-                (old_index..old_index + old_len, new_index..new_index + new_len)
-            }
-        };
+    for (old_range, new_range) in changed_runs(lines.ops()) {
         let at = starts[old_range.start];
         let removed: String = old_lines[old_range.clone()].concat();
         let added: String = new_lines[new_range].concat();
@@ -73,26 +66,34 @@ pub fn splices(old: &str, new: &str, budget: Duration) -> Vec<Splice> {
 fn char_splices(old: &str, new: &str, base: usize, deadline: Instant) -> Vec<Splice> {
     let chars = TextDiff::configure().algorithm(Algorithm::Myers).deadline(deadline).diff_chars(old, new);
     let new_chars = chars.new_slices();
-    let mut out = Vec::new();
-    for op in chars.ops() {
-        match *op {
-            DiffOp::Equal { .. } => {}
-            DiffOp::Delete { old_index, old_len, .. } => {
-                out.push(Splice { at: base + old_index, delete: old_len, insert: String::new() })
+    changed_runs(chars.ops())
+        .map(|(old_range, new_range)| Splice {
+            at: base + old_range.start,
+            delete: old_range.len(),
+            insert: new_chars[new_range].concat(),
+        })
+        .collect()
+}
+
+/// Each run the diff changed, as (range of the old sequence, range of the new). Positions come from walking the
+/// ops in order rather than from their `old_index`: similar's Myers can give an insertion the old index of an
+/// earlier point (the property test found one), which would put it inside a deletion before it.
+fn changed_runs(ops: &[DiffOp]) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ {
+    let mut at = 0;
+    ops.iter().filter_map(move |op| {
+        let (old_len, new_index, new_len) = match *op {
+            DiffOp::Equal { len, .. } => {
+                at += len;
+                return None;
             }
-            DiffOp::Insert { old_index, new_index, new_len } => out.push(Splice {
-                at: base + old_index,
-                delete: 0,
-                insert: new_chars[new_index..new_index + new_len].concat(),
-            }),
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => out.push(Splice {
-                at: base + old_index,
-                delete: old_len,
-                insert: new_chars[new_index..new_index + new_len].concat(),
-            }),
-        }
-    }
-    out
+            DiffOp::Delete { old_len, new_index, .. } => (old_len, new_index, 0),
+            DiffOp::Insert { new_index, new_len, .. } => (0, new_index, new_len),
+            DiffOp::Replace { old_len, new_index, new_len, .. } => (old_len, new_index, new_len),
+        };
+        let run = (at..at + old_len, new_index..new_index + new_len);
+        at += old_len;
+        Some(run)
+    })
 }
 
 /// A delete followed by an insert at the place it ends is one replacement.
