@@ -437,6 +437,22 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
+/// For tests: a change by another device that reaches the note's document but not its file, inserting `text` at
+/// `at`. Returns the document's files and its text object.
+#[cfg(test)]
+fn remote_insert(store: &Store, path: &str, at: usize, text: &str) -> (DocFiles, automerge::ObjId) {
+    let entry = store.entry(path).unwrap().clone();
+    let files = DocFiles::new(&store.docs_dir(), &entry.doc);
+    let mut doc = files.load().unwrap().with_actor(ActorId::random());
+    let before = doc.get_heads();
+    let (_, obj) = doc.get(ROOT, "text").unwrap().unwrap();
+    let mut tx = doc.transaction();
+    tx.splice_text(&obj, at, 0, text).unwrap();
+    tx.commit();
+    files.append(&doc, &doc.save_after(&before)).unwrap();
+    (files, obj)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,15 +527,7 @@ mod tests {
         let mut store = Store::open(dir.path(), "Ada").unwrap();
         store.catch_up(notes(&[("a.md", "first line\nsecond line\n")])).unwrap();
         // A change from elsewhere reaches the document but not yet the file.
-        let entry = store.entry("a.md").unwrap().clone();
-        let files = DocFiles::new(&store.docs_dir(), &entry.doc);
-        let mut doc = files.load().unwrap().with_actor(ActorId::random());
-        let before = doc.get_heads();
-        let (_, text) = doc.get(ROOT, "text").unwrap().unwrap();
-        let mut tx = doc.transaction();
-        tx.splice_text(&text, 0, 0, "REMOTE ").unwrap();
-        tx.commit();
-        files.append(&doc, &doc.save_after(&before)).unwrap();
+        let (files, text) = remote_insert(&store, "a.md", 0, "REMOTE ");
         // The author edits the file, which still holds the old text: the remote words must survive.
         store.record("a.md", b"first line\nsecond line, edited\n").unwrap();
         let doc = files.load().unwrap();
@@ -564,15 +572,7 @@ mod properties {
             let dir = tempfile::tempdir().unwrap();
             let mut store = Store::open(dir.path(), "Ada").unwrap();
             store.catch_up(vec![("n.md".into(), old.clone().into_bytes())]).unwrap();
-            let entry = store.entry("n.md").unwrap().clone();
-            let files = DocFiles::new(&store.docs_dir(), &entry.doc);
-            let mut doc = files.load().unwrap().with_actor(ActorId::random());
-            let before = doc.get_heads();
-            let (_, obj) = doc.get(ROOT, "text").unwrap().unwrap();
-            let mut tx = doc.transaction();
-            tx.splice_text(&obj, at.min(old.chars().count()), 0, &"§".repeat(remote)).unwrap();
-            tx.commit();
-            files.append(&doc, &doc.save_after(&before)).unwrap();
+            let (files, obj) = remote_insert(&store, "n.md", at.min(old.chars().count()), &"§".repeat(remote));
 
             // A new file can hold the same bytes as the old one; make the save a real one.
             let saved = format!("{new}.");
