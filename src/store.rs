@@ -531,7 +531,6 @@ mod tests {
         // The author edits the file, which still holds the old text: the remote words must survive.
         store.record("a.md", b"first line\nsecond line, edited\n").unwrap();
         let doc = files.load().unwrap();
-        let (_, text) = doc.get(ROOT, "text").unwrap().unwrap();
         assert_eq!(doc.text(&text).unwrap(), "REMOTE first line\nsecond line, edited\n");
     }
 }
