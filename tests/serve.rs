@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{copy_dir, corpus};
+use common::{copy_dir, corpus, notes_in, Random};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -258,29 +258,6 @@ fn polling_sees_changes_too() {
     server.wait_for_text("/note/", "First text.");
     std::fs::write(garden.join("note.md"), "Second text, seen by polling.\n").unwrap();
     server.wait_for_text("/note/", "Second text, seen by polling.");
-}
-
-/// A deterministic pseudo-random sequence (xorshift), so that a failure can be replayed.
-struct Random(u64);
-
-impl Random {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
-fn notes_in(dir: &Path) -> Vec<PathBuf> {
-    let mut notes: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
-        .map(|e| e.path().to_path_buf())
-        .collect();
-    notes.sort();
-    notes
 }
 
 #[test]
