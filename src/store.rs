@@ -53,19 +53,36 @@ pub struct Entry {
 
 /// The text of a file as the store holds it, and how to give the file back its own form.
 struct Decoded {
-    text: String,
+    /// `None` for a file that is not UTF-8: the store keeps its bytes as they are (`bytes` in the document), not
+    /// a guess at its text.
+    text: Option<String>,
     crlf: bool,
     bom: bool,
 }
 
 fn decode(bytes: &[u8]) -> Decoded {
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-    let bytes = if bom { &bytes[3..] } else { bytes };
-    // Invalid UTF-8 is kept as the replacement character in the text; the file itself is never written here.
-    let text = String::from_utf8_lossy(bytes);
+    let Ok(text) = std::str::from_utf8(if bom { &bytes[3..] } else { bytes }) else {
+        return Decoded { text: None, crlf: false, bom: false };
+    };
     let crlf = text.contains("\r\n");
-    let text = if crlf { text.replace("\r\n", "\n") } else { text.into_owned() };
-    Decoded { text, crlf, bom }
+    let text = if crlf { text.replace("\r\n", "\n") } else { text.to_string() };
+    Decoded { text: Some(text), crlf, bom }
+}
+
+/// The note's content in `doc` as of `heads`: its text, or (for a file that was not UTF-8) its bytes shown as
+/// text.
+fn content_at(doc: &Automerge, heads: &[ChangeHash]) -> anyhow::Result<String> {
+    if let Some((Value::Object(ObjType::Text), text)) = doc.get_at(ROOT, "text", heads)? {
+        return Ok(doc.text_at(&text, heads)?);
+    }
+    Ok(match doc.get_at(ROOT, "bytes", heads)? {
+        Some((Value::Scalar(value), _)) => match value.as_ref() {
+            ScalarValue::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    })
 }
 
 /// Who made a change and why, as the change's message (JSON), so that `loam log` can say it.
@@ -273,7 +290,6 @@ impl Store {
     pub fn history(&self, path: &str) -> anyhow::Result<Vec<Version>> {
         let Some(entry) = self.local.notes.get(path) else { return Ok(Vec::new()) };
         let doc = DocFiles::new(&self.docs_dir(), &entry.doc).load()?;
-        let Some((_, text)) = doc.get(ROOT, "text")? else { return Ok(Vec::new()) };
         let mut versions = Vec::new();
         for change in doc.get_changes(&[]) {
             let about = change
@@ -281,7 +297,7 @@ impl Store {
                 .and_then(|m| serde_json::from_str(m).ok())
                 .unwrap_or(About { author: String::new(), kind: String::new() });
             let hash = change.hash();
-            versions.push(Version { hash, time: change.timestamp(), about, text: doc.text_at(&text, &[hash])? });
+            versions.push(Version { hash, time: change.timestamp(), about, text: content_at(&doc, &[hash])? });
         }
         Ok(versions)
     }
@@ -302,8 +318,13 @@ impl Store {
         let id = new_id();
         let mut doc = Automerge::new().with_actor(self.actor.clone());
         let mut tx = doc.transaction();
-        let text = tx.put_object(ROOT, "text", ObjType::Text)?;
-        tx.splice_text(&text, 0, 0, &decoded.text)?;
+        match &decoded.text {
+            Some(text) => {
+                let object = tx.put_object(ROOT, "text", ObjType::Text)?;
+                tx.splice_text(&object, 0, 0, text)?;
+            }
+            None => tx.put(ROOT, "bytes", ScalarValue::Bytes(bytes.to_vec()))?,
+        }
         let (hash, _) = tx.commit_with(self.options(kind, time));
         let files = DocFiles::new(&self.docs_dir(), &id);
         if durable {
@@ -339,13 +360,18 @@ impl Store {
             None => files.load()?.with_actor(self.actor.clone()),
         };
         let text = match doc.get(ROOT, "text")? {
-            Some((Value::Object(ObjType::Text), text)) => text,
-            _ => anyhow::bail!("the history of `{path}` holds no text; delete `.loam/` to record the garden afresh"),
+            Some((Value::Object(ObjType::Text), text)) => Some(text),
+            _ => None,
         };
         let disk_heads: Vec<ChangeHash> = entry.heads.iter().filter_map(|h| h.parse().ok()).collect();
         let before = doc.get_heads();
-        let old = if disk_heads == before { doc.text(&text)? } else { doc.text_at(&text, &disk_heads)? };
-        let splices = diff::splices(&old, &decoded.text, DIFF_BUDGET);
+        let splices = match (&text, &decoded.text) {
+            (Some(text), Some(new)) => {
+                let old = if disk_heads == before { doc.text(text)? } else { doc.text_at(text, &disk_heads)? };
+                diff::splices(&old, new, DIFF_BUDGET)
+            }
+            _ => Vec::new(),
+        };
         // Usually the file is the document's latest text, and a plain transaction does. Otherwise changes from
         // elsewhere are not in the file yet: the edit is made at the file's heads, concurrent with them, so that
         // it does not undo them. (An isolated transaction is much slower per character: Automerge scans the ops
@@ -355,8 +381,25 @@ impl Store {
         } else {
             doc.transaction_at(automerge::PatchLog::inactive(), &disk_heads)?
         };
-        for splice in splices.iter().rev() {
-            tx.splice_text(&text, splice.at, splice.delete as isize, &splice.insert)?;
+        match (text, decoded.text) {
+            (Some(text), Some(_)) => {
+                for splice in splices.iter().rev() {
+                    tx.splice_text(&text, splice.at, splice.delete as isize, &splice.insert)?;
+                }
+            }
+            // The file is not UTF-8 (any more): its bytes as they are.
+            (text, None) => {
+                tx.put(ROOT, "bytes", ScalarValue::Bytes(bytes.to_vec()))?;
+                if text.is_some() {
+                    tx.delete(ROOT, "text")?;
+                }
+            }
+            // Text again after bytes.
+            (None, Some(new)) => {
+                let object = tx.put_object(ROOT, "text", ObjType::Text)?;
+                tx.splice_text(&object, 0, 0, &new)?;
+                tx.delete(ROOT, "bytes")?;
+            }
         }
         let (change, _) = tx.commit_with(self.options("edit", time));
         // Only the line endings or the mark changed: the text is the same, and so are the heads.
@@ -519,6 +562,26 @@ mod tests {
         assert!(store.record("w.md", b"one\ntwo\n").unwrap());
         assert_eq!(texts(&store, "w.md").len(), 1);
         assert!(!store.entry("w.md").unwrap().crlf);
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_kept_as_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        let latin1 = b"caf\xe9 au lait\n".to_vec();
+        store.catch_up(vec![("l.md".into(), latin1.clone())]).unwrap();
+        let entry = store.entry("l.md").unwrap().clone();
+        let doc = DocFiles::new(&store.docs_dir(), &entry.doc).load().unwrap();
+        match doc.get(ROOT, "bytes").unwrap() {
+            Some((Value::Scalar(value), _)) => assert_eq!(value.as_ref(), &ScalarValue::Bytes(latin1.clone())),
+            other => panic!("no bytes in the document: {other:?}"),
+        }
+        assert!(doc.get(ROOT, "text").unwrap().is_none());
+        // Saved again as UTF-8: text from then on, and both versions in the history.
+        store.record("l.md", "café au lait\n".as_bytes()).unwrap();
+        assert_eq!(texts(&store, "l.md"), ["caf\u{FFFD} au lait\n", "café au lait\n"]);
+        store.record("l.md", "café au lait, noir\n".as_bytes()).unwrap();
+        assert_eq!(texts(&store, "l.md").last().unwrap(), "café au lait, noir\n");
     }
 
     #[test]
