@@ -123,7 +123,13 @@ pub struct Store {
     /// document with its log of changes costs far more than the edit. Bounded, so a large garden's histories are
     /// never all in memory.
     recent: std::sync::Mutex<std::collections::VecDeque<(String, Automerge)>>,
+    /// `.loam/lock`, held (flock) while this store may write: one writer per garden. `None` for a reader.
+    lock: Option<std::fs::File>,
 }
+
+/// New documents in one update from which they are flushed to the disk together (`syncfs`, which flushes
+/// everything written to the file system, so it would slow whatever else is writing) rather than one by one.
+const FLUSH_TOGETHER: usize = 64;
 
 /// How many documents [`Store::recent`] keeps.
 const RECENT: usize = 16;
@@ -133,6 +139,18 @@ impl Store {
     pub fn open(root: &Path, author: &str) -> anyhow::Result<Store> {
         let dir = root.join(".loam");
         std::fs::create_dir_all(dir.join("docs")).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))
+            .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+        // SAFETY: flock only reads the descriptor, which `lock` keeps open; the lock goes with the process.
+        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            anyhow::bail!(
+                "another Loam is recording the history of this garden (is `loam serve` running on it?); stop it first"
+            );
+        }
         let actor_file = dir.join("actor");
         let actor = match std::fs::read_to_string(&actor_file) {
             Ok(hex) => ActorId::from(
@@ -145,8 +163,37 @@ impl Store {
             }
         };
         let index = DocFiles::new(&dir, "index").load()?.with_actor(actor.clone());
-        let local = Local::open(&dir)?;
-        Ok(Store { dir, actor, author: author.to_string(), index, local, recent: Default::default() })
+        let local = Local::open(&dir, true)?;
+        Ok(Store { dir, actor, author: author.to_string(), index, local, recent: Default::default(), lock: Some(lock) })
+    }
+
+    /// Opens the store of the garden at `root` to read its history (`loam log`), beside a writer that may be
+    /// running (`loam serve`): nothing is made, repaired or written.
+    pub fn open_read_only(root: &Path) -> anyhow::Result<Store> {
+        let dir = root.join(".loam");
+        if !dir.join("docs").is_dir() {
+            anyhow::bail!("`{}` has no history yet (run `loam import` or `loam serve` in it)", root.display());
+        }
+        let actor = ActorId::random();
+        let index = DocFiles::reading(&dir, "index").load()?;
+        let local = Local::open(&dir, false)?;
+        Ok(Store { dir, actor, author: String::new(), index, local, recent: Default::default(), lock: None })
+    }
+
+    /// The files of a document, for this store's kind of access.
+    fn doc_files(&self, id: &str) -> DocFiles {
+        if self.lock.is_some() {
+            DocFiles::new(&self.docs_dir(), id)
+        } else {
+            DocFiles::reading(&self.docs_dir(), id)
+        }
+    }
+
+    fn writable(&self) -> anyhow::Result<()> {
+        match self.lock {
+            Some(_) => Ok(()),
+            None => anyhow::bail!("the history was opened for reading only"),
+        }
     }
 
     /// The author recorded with this device's changes.
@@ -177,6 +224,7 @@ impl Store {
     /// Records the files at some paths: `present` as (path, bytes), and `gone` ones that no longer exist. A gone
     /// file whose bytes turn up at a new path is a move (an editor or a `git mv` that deletes and creates).
     pub fn update(&mut self, notes: Vec<(String, Vec<u8>)>, gone: Vec<String>) -> anyhow::Result<CaughtUp> {
+        self.writable()?;
         let gone: Vec<String> = gone.into_iter().filter(|p| self.local.notes.contains_key(p)).collect();
         let mut gone_by_hash: std::collections::HashMap<u64, Vec<String>> = Default::default();
         for path in &gone {
@@ -207,15 +255,19 @@ impl Store {
             }
         }
         let time = now();
+        // A few new documents are flushed one by one; many (an import) together, with one flush of the disk.
+        let one_by_one = new.len() < FLUSH_TOGETHER;
         let made: Vec<anyhow::Result<(String, Entry)>> = new
             .par_iter()
-            .map(|(path, bytes)| self.create(path, bytes, time, "import", false).map(|entry| (path.clone(), entry)))
+            .map(|(path, bytes)| {
+                self.create(path, bytes, time, "import", one_by_one).map(|entry| (path.clone(), entry))
+            })
             .collect();
         let recorded: Vec<anyhow::Result<Option<(String, Entry)>>> = changed
             .par_iter()
             .map(|(path, bytes)| self.edit(path, bytes, time).map(|e| e.map(|entry| (path.clone(), entry))))
             .collect();
-        if !new.is_empty() {
+        if !one_by_one {
             files::sync_folder(&self.docs_dir())?;
         }
         let mut paths = Vec::new();
@@ -245,6 +297,7 @@ impl Store {
     /// Records a save of the note at `path`: one change if its bytes differ from those last recorded. Returns
     /// whether a change was made.
     pub fn record(&mut self, path: &str, bytes: &[u8]) -> anyhow::Result<bool> {
+        self.writable()?;
         let time = now();
         let entry = if self.local.notes.contains_key(path) {
             match self.edit(path, bytes, time)? {
@@ -263,6 +316,7 @@ impl Store {
 
     /// The note at `from` is now at `to`: one change to the index, and the history goes along.
     pub fn rename(&mut self, from: &str, to: &str) -> anyhow::Result<()> {
+        self.writable()?;
         let Some(entry) = self.local.notes.remove(from) else { return Ok(()) };
         self.set_paths(&[(entry.doc.clone(), to.to_string())], "move")?;
         self.local.notes.insert(to.to_string(), entry);
@@ -271,6 +325,7 @@ impl Store {
 
     /// The note at `path` was deleted: a tombstone in the index. Its document and history stay.
     pub fn remove(&mut self, path: &str) -> anyhow::Result<()> {
+        self.writable()?;
         let Some(entry) = self.local.notes.remove(path) else { return Ok(()) };
         let heads = self.index.get_heads();
         let options = self.options("delete", now());
@@ -289,7 +344,7 @@ impl Store {
     /// Every version of the note at `path`, oldest first.
     pub fn history(&self, path: &str) -> anyhow::Result<Vec<Version>> {
         let Some(entry) = self.local.notes.get(path) else { return Ok(Vec::new()) };
-        let doc = DocFiles::new(&self.docs_dir(), &entry.doc).load()?;
+        let doc = self.doc_files(&entry.doc).load()?;
         let mut versions = Vec::new();
         for change in doc.get_changes(&[]) {
             let about = change
@@ -523,6 +578,7 @@ mod tests {
         assert_eq!(history[0].about.kind, "import");
         assert_eq!(history[2].about.kind, "edit");
         // Reopened, the store knows everything and records nothing new for the same files.
+        drop(store);
         let mut again = Store::open(dir.path(), "Ada").unwrap();
         assert_eq!(again.catch_up(notes(&[("a.md", "one\n2\n"), ("b/c.md", "see")])).unwrap(), CaughtUp::default());
         assert_eq!(texts(&again, "a.md").len(), 3);
@@ -562,6 +618,20 @@ mod tests {
         assert!(store.record("w.md", b"one\ntwo\n").unwrap());
         assert_eq!(texts(&store, "w.md").len(), 1);
         assert!(!store.entry("w.md").unwrap().crlf);
+    }
+
+    #[test]
+    fn one_writer_at_a_time_and_readers_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = Store::open(dir.path(), "Ada").unwrap();
+        writer.catch_up(notes(&[("a.md", "one")])).unwrap();
+        let second = Store::open(dir.path(), "Bob");
+        assert!(second.is_err_and(|e| e.to_string().contains("another Loam is recording")));
+        let mut reader = Store::open_read_only(dir.path()).unwrap();
+        assert_eq!(texts(&reader, "a.md"), ["one"]);
+        assert!(reader.record("a.md", b"two").is_err(), "a reader never writes");
+        drop(writer);
+        assert!(Store::open(dir.path(), "Bob").is_ok(), "the lock goes with its store");
     }
 
     #[test]

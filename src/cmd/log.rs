@@ -34,8 +34,7 @@ fn find(path: &Path) -> anyhow::Result<(Layout, Option<String>)> {
 }
 
 fn open(layout: &Layout) -> anyhow::Result<Store> {
-    let config = layout.config()?;
-    Store::open(&layout.root, &crate::cmd::import::author(&config.author.name))
+    Store::open_read_only(&layout.root)
 }
 
 /// `loam log [NOTE] [--patch]`.

@@ -20,11 +20,19 @@ const COMPACT_AFTER: usize = 64;
 pub struct DocFiles {
     snapshot: PathBuf,
     log: PathBuf,
+    /// Whether loading cuts a torn frame off the log: only the store's one writer may (a reader doing so while
+    /// the writer appends would cut off a whole change).
+    repair: bool,
 }
 
 impl DocFiles {
     pub fn new(dir: &Path, id: &str) -> DocFiles {
-        DocFiles { snapshot: dir.join(format!("{id}.am")), log: dir.join(format!("{id}.log")) }
+        DocFiles { snapshot: dir.join(format!("{id}.am")), log: dir.join(format!("{id}.log")), repair: true }
+    }
+
+    /// The files of a document for reading only.
+    pub fn reading(dir: &Path, id: &str) -> DocFiles {
+        DocFiles { repair: false, ..DocFiles::new(dir, id) }
     }
 
     /// The document: its snapshot, then every whole frame of its log. A torn last frame is cut off the log, so
@@ -47,7 +55,7 @@ impl DocFiles {
             // without harm.
             doc.load_incremental(frame).map_err(|e| anyhow::anyhow!("cannot load `{}`: {e}", self.log.display()))?;
         }
-        if whole < log.len() {
+        if whole < log.len() && self.repair {
             let file = OpenOptions::new().write(true).open(&self.log)?;
             file.set_len(whole as u64)?;
         }

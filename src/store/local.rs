@@ -33,7 +33,8 @@ struct Line {
 }
 
 impl Local {
-    pub fn open(dir: &Path) -> anyhow::Result<Local> {
+    /// The bookkeeping in `dir`; with `repair` (the store's one writer), a torn last journal line is cut off.
+    pub fn open(dir: &Path, repair: bool) -> anyhow::Result<Local> {
         let snapshot = dir.join("local.json");
         let journal = dir.join("local.log");
         let mut notes: BTreeMap<String, Entry> = match std::fs::read(&snapshot) {
@@ -55,7 +56,7 @@ impl Local {
             whole += line.len() + 1;
             lines += 1;
         }
-        if whole < text.len() {
+        if whole < text.len() && repair {
             OpenOptions::new().write(true).open(&journal)?.set_len(whole as u64)?;
         }
         Ok(Local { snapshot, journal, notes, lines })
@@ -104,7 +105,7 @@ mod tests {
     #[test]
     fn journal_lines_survive_a_reopen_and_a_torn_last_line_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let mut local = Local::open(dir.path()).unwrap();
+        let mut local = Local::open(dir.path(), true).unwrap();
         let many: Vec<String> = (0..100).map(|i| format!("n{i}.md")).collect();
         for path in &many {
             local.notes.insert(path.clone(), entry("bulk"));
@@ -121,12 +122,12 @@ mod tests {
         let journal = dir.path().join("local.log");
         let bytes = std::fs::read(&journal).unwrap();
         std::fs::write(&journal, &bytes[..bytes.len() - 5]).unwrap();
-        let mut again = Local::open(dir.path()).unwrap();
+        let mut again = Local::open(dir.path(), true).unwrap();
         assert_eq!(again.notes.get("a.md"), Some(&entry("a")));
         assert!(!again.notes.contains_key("n1.md") && !again.notes.contains_key("b.md"));
         assert_eq!(again.notes.len(), 100);
         again.notes.insert("c.md".into(), entry("c"));
         again.persist(&["c.md".into()]).unwrap();
-        assert_eq!(Local::open(dir.path()).unwrap().notes.get("c.md"), Some(&entry("c")));
+        assert_eq!(Local::open(dir.path(), true).unwrap().notes.get("c.md"), Some(&entry("c")));
     }
 }

@@ -10,6 +10,10 @@ use crate::cmd::plural;
 use crate::garden::{is_ignored, is_note, Layout};
 use crate::store::Store;
 
+/// How long the watcher's paths must stop coming before they are recorded, and the longest wait for that.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(500);
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Records the garden at `layout` until `changes` closes. Each message is the paths the watcher saw change; an
 /// empty path means "look at everything" (a catch-up).
 pub fn record(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>) {
@@ -52,10 +56,20 @@ fn record_in(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, st
     };
     catch_up(&layout, &mut store, started);
     while let Ok(mut paths) = changes.recv() {
-        while let Ok(more) = changes.try_recv() {
+        // Recording is not in a hurry: a burst (a `git checkout`, a sync tool) is recorded once it goes quiet,
+        // so that its flushes to the disk do not slow the burst itself.
+        let burst = Instant::now();
+        while let Ok(more) = changes.recv_timeout(QUIET) {
             paths.extend(more);
+            if burst.elapsed() > MAX_WAIT {
+                break;
+            }
         }
-        if paths.iter().any(|p| p.as_os_str().is_empty()) {
+        // A folder among the paths (made, moved or deleted with notes in it: the watcher may never name the notes
+        // inside, as when a note is moved into a folder made a moment before) means looking at everything, as the
+        // preview does.
+        let folder = |p: &PathBuf| p.is_dir() || (!p.exists() && !is_note(&p.to_string_lossy()));
+        if paths.iter().any(|p| p.as_os_str().is_empty() || (p.starts_with(&layout.content) && folder(p))) {
             catch_up(&layout, &mut store, Instant::now());
             continue;
         }
