@@ -3,6 +3,8 @@
 //! words. This module reads notes only through what it is given and never writes a note file.
 //!
 //! ```text
+//! .loam/format           the layout's version (1)
+//! .loam/lock             held by the one process that writes
 //! .loam/actor            this device's actor id (made once, never copied)
 //! .loam/index.am|.log    the index document: document id -> { path, deleted }
 //! .loam/docs/ID.am|.log  one document per note (see files.rs)
@@ -151,6 +153,7 @@ impl Store {
                 "another Loam is recording the history of this garden (is `loam serve` running on it?); stop it first"
             );
         }
+        check_format(&dir, true)?;
         let actor_file = dir.join("actor");
         let actor = match std::fs::read_to_string(&actor_file) {
             Ok(hex) => ActorId::from(
@@ -174,6 +177,7 @@ impl Store {
         if !dir.join("docs").is_dir() {
             anyhow::bail!("`{}` has no history yet (run `loam import` or `loam serve` in it)", root.display());
         }
+        check_format(&dir, false)?;
         let actor = ActorId::random();
         let index = DocFiles::reading(&dir, "index").load()?;
         let local = Local::open(&dir, false)?;
@@ -516,6 +520,27 @@ impl Store {
     }
 }
 
+/// The version of the layout of `.loam/` that this Loam writes. A later Loam that changes it migrates older
+/// stores; this one refuses newer ones rather than misreading them.
+const FORMAT: u32 = 1;
+
+/// Checks `.loam/format` (and writes it for a new store, when `writing`).
+fn check_format(dir: &Path, writing: bool) -> anyhow::Result<()> {
+    let file = dir.join("format");
+    match std::fs::read_to_string(&file) {
+        Ok(text) => match text.trim().parse::<u32>() {
+            Ok(FORMAT) => Ok(()),
+            Ok(newer) if newer > FORMAT => anyhow::bail!(
+                "the history in `{}` was written by a newer Loam (format {newer}); update Loam to use it",
+                dir.display()
+            ),
+            _ => anyhow::bail!("`{}` is damaged; delete `.loam/` to record the garden afresh", file.display()),
+        },
+        Err(_) if writing => write_atomic(&file, format!("{FORMAT}\n").as_bytes()),
+        Err(_) => Ok(()),
+    }
+}
+
 /// The index document's map of documents, made on first use.
 fn docs_map(tx: &mut automerge::transaction::Transaction<'_>) -> anyhow::Result<automerge::ObjId> {
     Ok(match tx.get(ROOT, "docs")? {
@@ -618,6 +643,17 @@ mod tests {
         assert!(store.record("w.md", b"one\ntwo\n").unwrap());
         assert_eq!(texts(&store, "w.md").len(), 1);
         assert!(!store.entry("w.md").unwrap().crlf);
+    }
+
+    #[test]
+    fn a_store_of_a_newer_format_is_refused_not_misread() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path(), "Ada").unwrap());
+        assert_eq!(std::fs::read_to_string(dir.path().join(".loam/format")).unwrap(), "1\n");
+        std::fs::write(dir.path().join(".loam/format"), "2\n").unwrap();
+        let error = Store::open(dir.path(), "Ada").err().unwrap().to_string();
+        assert!(error.contains("newer Loam"), "{error}");
+        assert!(Store::open_read_only(dir.path()).is_err());
     }
 
     #[test]
