@@ -74,11 +74,13 @@ fn decode(bytes: &[u8]) -> Decoded {
 
 /// The note's content in `doc` as of `heads`: its text, or (for a file that was not UTF-8) its bytes shown as
 /// text.
+/// No `heads` means the document as it is now.
 fn content_at(doc: &Automerge, heads: &[ChangeHash]) -> anyhow::Result<String> {
-    if let Some((Value::Object(ObjType::Text), text)) = doc.get_at(ROOT, "text", heads)? {
-        return Ok(doc.text_at(&text, heads)?);
+    let get = |key: &str| if heads.is_empty() { doc.get(ROOT, key) } else { doc.get_at(ROOT, key, heads) };
+    if let Some((Value::Object(ObjType::Text), text)) = get("text")? {
+        return Ok(if heads.is_empty() { doc.text(&text)? } else { doc.text_at(&text, heads)? });
     }
-    Ok(match doc.get_at(ROOT, "bytes", heads)? {
+    Ok(match get("bytes")? {
         Some((Value::Scalar(value), _)) => match value.as_ref() {
             ScalarValue::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
             _ => String::new(),
@@ -350,13 +352,17 @@ impl Store {
         let Some(entry) = self.local.notes.get(path) else { return Ok(Vec::new()) };
         let doc = self.doc_files(&entry.doc).load()?;
         let mut versions = Vec::new();
+        let heads = doc.get_heads();
         for change in doc.get_changes(&[]) {
             let about = change
                 .message()
                 .and_then(|m| serde_json::from_str(m).ok())
                 .unwrap_or(About { author: String::new(), kind: String::new() });
             let hash = change.hash();
-            versions.push(Version { hash, time: change.timestamp(), about, text: content_at(&doc, &[hash])? });
+            // The latest version is the document as it is: reading it so is much cheaper than as of a change.
+            let latest = heads.as_slice() == [hash];
+            let text = content_at(&doc, if latest { &[] } else { std::slice::from_ref(&hash) })?;
+            versions.push(Version { hash, time: change.timestamp(), about, text });
         }
         Ok(versions)
     }

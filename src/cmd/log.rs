@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use rayon::prelude::*;
 
 use crate::garden::Layout;
 use crate::store::{Store, Version};
@@ -51,10 +52,12 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
         None => store.paths().map(str::to_string).collect(),
     };
     // (time, path, place in the note's history, version, the version before it), newest first.
+    // Each note's document is loaded on its own, so the whole garden's history loads on all cores.
+    let histories: Vec<anyhow::Result<Vec<Version>>> = paths.par_iter().map(|path| store.history(path)).collect();
     let mut lines: Vec<(i64, String, usize, Version, Option<String>)> = Vec::new();
-    for path in paths {
+    for (path, history) in paths.iter().zip(histories) {
         let mut before: Option<String> = None;
-        for (n, version) in store.history(&path)?.into_iter().enumerate() {
+        for (n, version) in history?.into_iter().enumerate() {
             let previous = before.replace(version.text.clone());
             lines.push((version.time, path.clone(), n, version, previous));
         }
