@@ -240,6 +240,8 @@ impl Store {
         let mut touched: Vec<String> = gone.clone();
         let mut new = Vec::new();
         let mut changed = Vec::new();
+        // (document, its new path), one change to the index for all of them.
+        let mut moved = Vec::new();
         for (path, bytes) in notes {
             let hash = xxh3_64(&bytes);
             match self.local.notes.get(&path) {
@@ -250,7 +252,10 @@ impl Store {
                 }
                 None => match gone_by_hash.get_mut(&hash).and_then(Vec::pop) {
                     Some(from) => {
-                        self.rename(&from, &path)?;
+                        let entry = self.local.notes.remove(&from).expect("a gone path is known");
+                        moved.push((entry.doc.clone(), Some(path.clone())));
+                        self.local.notes.insert(path.clone(), entry);
+                        touched.push(path);
                         report.moved += 1;
                     }
                     None => {
@@ -260,14 +265,13 @@ impl Store {
                 },
             }
         }
+        self.set_index(&moved, "move")?;
         let time = now();
         // A few new documents are flushed one by one; many (an import) together, with one flush of the disk.
         let one_by_one = new.len() < FLUSH_TOGETHER;
         let made: Vec<anyhow::Result<(String, Entry)>> = new
             .par_iter()
-            .map(|(path, bytes)| {
-                self.create(path, bytes, time, "import", one_by_one).map(|entry| (path.clone(), entry))
-            })
+            .map(|(path, bytes)| self.create(bytes, time, one_by_one).map(|entry| (path.clone(), entry)))
             .collect();
         let recorded: Vec<anyhow::Result<Option<(String, Entry)>>> = changed
             .par_iter()
@@ -279,7 +283,7 @@ impl Store {
         let mut paths = Vec::new();
         for result in made {
             let (path, entry) = result?;
-            paths.push((entry.doc.clone(), path.clone()));
+            paths.push((entry.doc.clone(), Some(path.clone())));
             self.local.notes.insert(path, entry);
             report.added += 1;
         }
@@ -289,62 +293,21 @@ impl Store {
                 report.changed += 1;
             }
         }
-        self.set_paths(&paths, "import")?;
-        for path in gone {
-            if self.local.notes.contains_key(&path) {
-                self.remove(&path)?;
-                report.deleted += 1;
-            }
-        }
+        self.set_index(&paths, "import")?;
+        // What was gone and did not turn up elsewhere is deleted: tombstones in the index, the documents stay.
+        let deleted: Vec<(String, Option<String>)> =
+            gone.iter().filter_map(|path| self.local.notes.remove(path)).map(|entry| (entry.doc, None)).collect();
+        report.deleted = deleted.len();
+        self.set_index(&deleted, "delete")?;
         self.local.persist(&touched)?;
         Ok(report)
     }
 
     /// Records a save of the note at `path`: one change if its bytes differ from those last recorded. Returns
-    /// whether a change was made.
+    /// whether the store took anything in (a change, a new note, or only other line endings).
     pub fn record(&mut self, path: &str, bytes: &[u8]) -> anyhow::Result<bool> {
-        self.writable()?;
-        let time = now();
-        let entry = if self.local.notes.contains_key(path) {
-            match self.edit(path, bytes, time)? {
-                Some(entry) => entry,
-                None => return Ok(false),
-            }
-        } else {
-            let entry = self.create(path, bytes, time, "edit", true)?;
-            self.set_paths(&[(entry.doc.clone(), path.to_string())], "edit")?;
-            entry
-        };
-        self.local.notes.insert(path.to_string(), entry);
-        self.local.persist(&[path.to_string()])?;
-        Ok(true)
-    }
-
-    /// The note at `from` is now at `to`: one change to the index, and the history goes along.
-    pub fn rename(&mut self, from: &str, to: &str) -> anyhow::Result<()> {
-        self.writable()?;
-        let Some(entry) = self.local.notes.remove(from) else { return Ok(()) };
-        self.set_paths(&[(entry.doc.clone(), to.to_string())], "move")?;
-        self.local.notes.insert(to.to_string(), entry);
-        self.local.persist(&[from.to_string(), to.to_string()])
-    }
-
-    /// The note at `path` was deleted: a tombstone in the index. Its document and history stay.
-    pub fn remove(&mut self, path: &str) -> anyhow::Result<()> {
-        self.writable()?;
-        let Some(entry) = self.local.notes.remove(path) else { return Ok(()) };
-        let heads = self.index.get_heads();
-        let options = self.options("delete", now());
-        let mut tx = self.index.transaction();
-        let docs = docs_map(&mut tx)?;
-        let note = match tx.get(&docs, entry.doc.as_str())? {
-            Some((Value::Object(ObjType::Map), id)) => id,
-            _ => tx.put_object(&docs, entry.doc.as_str(), ObjType::Map)?,
-        };
-        tx.put(&note, "deleted", true)?;
-        tx.commit_with(options);
-        DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&heads))?;
-        self.local.persist(&[path.to_string()])
+        let done = self.update(vec![(path.to_string(), bytes.to_vec())], Vec::new())?;
+        Ok(done.added + done.changed > 0)
     }
 
     /// Every version of the note at `path`, oldest first.
@@ -378,7 +341,7 @@ impl Store {
 
     /// A new document for a note, written to disk (flushed at once if `durable`, else by the caller before the
     /// index refers to it); the caller records its path in the index.
-    fn create(&self, _path: &str, bytes: &[u8], time: i64, kind: &str, durable: bool) -> anyhow::Result<Entry> {
+    fn create(&self, bytes: &[u8], time: i64, durable: bool) -> anyhow::Result<Entry> {
         let decoded = decode(bytes);
         let id = new_id();
         let mut doc = Automerge::new().with_actor(self.actor.clone());
@@ -390,7 +353,7 @@ impl Store {
             }
             None => tx.put(ROOT, "bytes", ScalarValue::Bytes(bytes.to_vec()))?,
         }
-        let (hash, _) = tx.commit_with(self.options(kind, time));
+        let (hash, _) = tx.commit_with(self.options("import", time));
         let files = DocFiles::new(&self.docs_dir(), &id);
         if durable {
             files.save(&doc)?;
@@ -481,23 +444,25 @@ impl Store {
         Ok(Some(Entry { doc: entry.doc.clone(), hash, heads, crlf: decoded.crlf, bom: decoded.bom }))
     }
 
-    /// Sets the path of each (document, path) in the index document: one change.
-    fn set_paths(&mut self, paths: &[(String, String)], kind: &str) -> anyhow::Result<()> {
-        if paths.is_empty() {
+    /// Sets the path of each (document, path) in the index document, or marks it deleted (`None`): one change.
+    fn set_index(&mut self, entries: &[(String, Option<String>)], kind: &str) -> anyhow::Result<()> {
+        if entries.is_empty() {
             return Ok(());
         }
         let heads = self.index.get_heads();
         let options = self.options(kind, now());
         let mut tx = self.index.transaction();
         let docs = docs_map(&mut tx)?;
-        for (doc, path) in paths {
-            // A moved note keeps its entry, so that a concurrent change to it elsewhere is not lost.
+        for (doc, path) in entries {
+            // A moved or deleted note keeps its entry, so that a concurrent change to it elsewhere is not lost.
             let note = match tx.get(&docs, doc.as_str())? {
                 Some((Value::Object(ObjType::Map), id)) => id,
                 _ => tx.put_object(&docs, doc.as_str(), ObjType::Map)?,
             };
-            tx.put(&note, "path", path.as_str())?;
-            tx.put(&note, "deleted", false)?;
+            if let Some(path) = path {
+                tx.put(&note, "path", path.as_str())?;
+            }
+            tx.put(&note, "deleted", path.is_none())?;
         }
         tx.commit_with(options);
         DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&heads))
