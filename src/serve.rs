@@ -383,13 +383,7 @@ pub fn own(
     loop {
         let mut paths = match during.take() {
             Some(mut paths) => {
-                let started = Instant::now();
-                while let Ok(more) = changes.recv_timeout(BURST_QUIET) {
-                    paths.extend(more);
-                    if started.elapsed() > BURST_MAX_WAIT {
-                        break;
-                    }
-                }
+                watch::until_quiet(&changes, &mut paths, BURST_QUIET, BURST_MAX_WAIT);
                 paths
             }
             None => match changes.recv() {

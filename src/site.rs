@@ -434,7 +434,7 @@ impl<'a> Site<'a> {
         let folder_key = &note.keys.folder;
         for (n, link) in note.body.links.iter().enumerate() {
             let written = || describe(&link.target, link.fragment.as_deref());
-            let warn = |n: usize, kind: Kind, message: String, hint: &str| {
+            let warn = |kind: Kind, message: String, hint: &str| {
                 (n, Diagnostic::new(&note.path, link.line, Severity::Warning, kind, message).hint(hint))
             };
             let target = if link.target.is_empty() {
@@ -447,7 +447,6 @@ impl<'a> Site<'a> {
                         r.others.iter().filter(|p| self.is_published_path(p)).map(|p| format!("`{p}`")).collect();
                     if !visible.is_empty() && self.is_published_path(&chosen) {
                         out.diagnostics.push(warn(
-                            n,
                             Kind::AmbiguousLink,
                             format!(
                                 "`{}` could mean `{chosen}` or {}; using `{chosen}`",
@@ -466,7 +465,6 @@ impl<'a> Site<'a> {
                         Ok(fragment) => fragment,
                         Err((fragment, what)) => {
                             out.diagnostics.push(warn(
-                                n,
                                 Kind::BrokenLink,
                                 format!(
                                     "{what} is not in `{}`; the link goes to the top of the note",
@@ -484,7 +482,6 @@ impl<'a> Site<'a> {
                 }
                 Some(Target::Note(t)) => {
                     out.diagnostics.push(warn(
-                        n,
                         Kind::BrokenLink,
                         format!("`{}` points at a note that is not published; it is shown as plain text", written()),
                         "publish that note, or remove the link",
@@ -502,7 +499,6 @@ impl<'a> Site<'a> {
                 None => {
                     let what = if link.kind == LinkKind::Embed { "file or note" } else { "note" };
                     out.diagnostics.push(warn(
-                        n,
                         Kind::BrokenLink,
                         format!("`{}` points at no {what} in the garden; it is shown as plain text", written()),
                         "create it, fix the spelling, or remove the link",

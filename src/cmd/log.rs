@@ -26,10 +26,10 @@ fn find(path: &Path) -> anyhow::Result<(Layout, Option<String>)> {
     let note = if absolute.is_dir() {
         None
     } else {
-        let relative = absolute.strip_prefix(&layout.content).with_context(|| {
-            format!("`{}` is not in the garden's notes folder `{}`", path.display(), layout.content.display())
-        })?;
-        Some(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+        if !absolute.starts_with(&layout.content) {
+            bail!("`{}` is not in the garden's notes folder `{}`", path.display(), layout.content.display());
+        }
+        Some(layout.relative(&absolute))
     };
     Ok((layout, note))
 }

@@ -250,6 +250,23 @@ pub fn is_scratch(name: &str) -> bool {
         || lower.starts_with(".~lock.") // LibreOffice
 }
 
+/// Adds to `paths` whatever else comes on `changes` until nothing has come for `quiet` (or `longest` has passed):
+/// one burst of changes (a `git checkout`, a sync tool) becomes one batch.
+pub fn until_quiet(
+    changes: &std::sync::mpsc::Receiver<Vec<PathBuf>>,
+    paths: &mut Vec<PathBuf>,
+    quiet: Duration,
+    longest: Duration,
+) {
+    let started = std::time::Instant::now();
+    while let Ok(more) = changes.recv_timeout(quiet) {
+        paths.extend(more);
+        if started.elapsed() > longest {
+            break;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,13 +58,7 @@ fn record_in(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, st
     while let Ok(mut paths) = changes.recv() {
         // Recording is not in a hurry: a burst (a `git checkout`, a sync tool) is recorded once it goes quiet,
         // so that its flushes to the disk do not slow the burst itself.
-        let burst = Instant::now();
-        while let Ok(more) = changes.recv_timeout(QUIET) {
-            paths.extend(more);
-            if burst.elapsed() > MAX_WAIT {
-                break;
-            }
-        }
+        crate::serve::watch::until_quiet(&changes, &mut paths, QUIET, MAX_WAIT);
         // A folder among the paths (made, moved or deleted with notes in it: the watcher may never name the notes
         // inside, as when a note is moved into a folder made a moment before) means looking at everything, as the
         // preview does.
