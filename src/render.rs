@@ -247,7 +247,7 @@ impl Prepared {
         templates: &Templates,
         options: RenderOptions,
         eager: bool,
-        kept: Option<(&KeptPatterns, u64)>,
+        kept: Option<(&RenderMemo, u64)>,
     ) -> Prepared {
         let lists = OnceLock::new();
         if eager {
@@ -322,12 +322,31 @@ impl Prepared {
     }
 }
 
-/// The patterns and breadcrumbs of the last build, kept by the live preview (see [`Prepared::with_patterns`]).
+/// What rendering keeps between the builds of the live preview: the patterns and breadcrumbs of the last build
+/// (see [`Prepared::with_patterns`]) and its page index ([`RenderMemo::pages`]), each with what it was made from.
 #[derive(Default)]
-pub struct KeptPatterns {
+pub struct RenderMemo {
     patterns: Mutex<Option<PatternsByKey>>,
     /// The breadcrumbs, with the site model and the site title they were made from.
     crumbs: Mutex<Option<KeptCrumbs>>,
+    /// The page index, with the site model it was listed from (it depends on nothing else).
+    pages: Mutex<Option<(Arc<Model>, Arc<Pages>)>>,
+}
+
+/// Every page of a site by the path of its file.
+pub type Pages = rustc_hash::FxHashMap<String, PageRef>;
+
+impl RenderMemo {
+    /// [`pages`] of `site` by the path of their files, kept while the site model is the same.
+    pub fn pages(&self, site: &Site) -> Arc<Pages> {
+        let mut kept = lock(&self.pages);
+        if let Some((_, pages)) = kept.as_ref().filter(|(model, _)| Arc::ptr_eq(model, site.model())) {
+            return pages.clone();
+        }
+        let pages: Arc<Pages> = Arc::new(pages(site).into_iter().collect());
+        *kept = Some((site.model().clone(), pages.clone()));
+        pages
+    }
 }
 
 /// (the site model, the site's title, the breadcrumbs made of them)

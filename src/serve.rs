@@ -31,8 +31,8 @@ use crate::garden::Layout;
 use crate::lock;
 use crate::output::{Contents, OutputFile};
 use crate::pipeline::{self, Garden, NoteCache};
-use crate::render::{self, KeptPatterns, PageRef, Prepared, RenderOptions};
-use crate::site::{Model, ResolveMemo, Site};
+use crate::render::{self, PageRef, Pages, Prepared, RenderMemo, RenderOptions};
+use crate::site::{ResolveMemo, Site};
 
 /// One file of the served site.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,9 +51,6 @@ pub struct Live<'a> {
     /// Every page by the path of its file.
     pages: Arc<Pages>,
 }
-
-/// Every page of a site by the path of its file.
-type Pages = rustc_hash::FxHashMap<String, PageRef>;
 
 self_cell::self_cell!(
     /// A garden and the site made of it, in one value that can be shared between threads.
@@ -168,9 +165,7 @@ pub struct Preview {
     address: SocketAddr,
     cache: NoteCache,
     resolved: ResolveMemo,
-    patterns: KeptPatterns,
-    /// The pages of the last build, with the site model they were listed from (they depend on nothing else).
-    pages: Mutex<Option<(Arc<Model>, Arc<Pages>)>>,
+    rendering: RenderMemo,
     current: Arc<Snapshot>,
     /// The folders of the garden as last discovered (they move when `loam.toml` names another content folder).
     pub layout: Option<Layout>,
@@ -191,8 +186,7 @@ impl Preview {
             address,
             cache: NoteCache::default(),
             resolved: ResolveMemo::default(),
-            patterns: KeptPatterns::default(),
-            pages: Mutex::default(),
+            rendering: RenderMemo::default(),
             current: Arc::new(Snapshot::default()),
             layout: None,
         }
@@ -269,24 +263,14 @@ impl Preview {
         timings.lap("fingerprint");
         let notes = garden.notes.len();
         let memo = &self.resolved;
-        let patterns = &self.patterns;
-        let kept_pages = &self.pages;
+        let rendering = &self.rendering;
         let live = LiveSite::new(garden, |garden| {
             let site =
                 Site::with_memo(&garden.config, &garden.notes, &garden.modified, &garden.attachment_paths, Some(memo));
             timings.lap("resolve links and make the site model");
-            let kept = Some((patterns, garden.templates_hash));
+            let kept = Some((rendering, garden.templates_hash));
             let prepared = Prepared::with_patterns(&site, &garden.templates, options, false, kept);
-            let mut kept = lock(kept_pages);
-            let pages = match kept.as_ref().filter(|(model, _)| Arc::ptr_eq(model, site.model())) {
-                Some((_, pages)) => pages.clone(),
-                None => {
-                    let pages: Arc<Pages> = Arc::new(render::pages(&site).into_iter().collect());
-                    *kept = Some((site.model().clone(), pages.clone()));
-                    pages
-                }
-            };
-            drop(kept);
+            let pages = rendering.pages(&site);
             timings.lap("prepare rendering");
             Live { site, prepared, pages }
         });
