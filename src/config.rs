@@ -21,6 +21,19 @@ pub struct Author {
     pub name: String,
 }
 
+impl Author {
+    /// The name changes are recorded under: `[author] name`, else the system's user name.
+    pub fn or_user(&self) -> String {
+        if !self.name.trim().is_empty() {
+            return self.name.trim().to_string();
+        }
+        ["USER", "USERNAME", "LOGNAME"]
+            .iter()
+            .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
 /// Everything `loam.toml` may say. Unknown keys are refused so that a typo is never silently ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -29,19 +29,8 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
 /// Opens the garden's store and records what changed in its notes since the store last saw them.
 pub fn open_and_catch_up(layout: &Layout) -> anyhow::Result<(Store, CaughtUp)> {
     let config = layout.config()?;
-    let mut store = Store::open(&layout.root, &author(&config.author.name))?;
+    let mut store = Store::open(&layout.root, &config.author.or_user())?;
     let scan = layout.scan(|source| (source.path, source.bytes))?;
     let done = store.catch_up(scan.notes).context("cannot record the notes' history")?;
     Ok((store, done))
-}
-
-/// The author's name: `[author] name` in loam.toml, else the system's user name.
-pub fn author(configured: &str) -> String {
-    if !configured.trim().is_empty() {
-        return configured.trim().to_string();
-    }
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
 }

@@ -63,7 +63,8 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
 
     // The history: what changed while Loam was stopped, then every save.
     let (record, recorded) = std::sync::mpsc::channel();
-    let author = crate::cmd::import::author(&layout.config().map(|c| c.author.name).unwrap_or_default());
+    // A broken loam.toml is shown over the preview; the history goes on under the system's user name meanwhile.
+    let author = layout.config().unwrap_or_default().author.or_user();
     let history_layout = layout.clone();
     std::thread::Builder::new()
         .name("loam-history".into())
