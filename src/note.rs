@@ -7,6 +7,8 @@ mod frontmatter;
 
 pub use frontmatter::Frontmatter;
 
+use std::borrow::Cow;
+
 use crate::config::PublishMode;
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::markdown::{self, Rendered};
@@ -86,7 +88,11 @@ impl Keys {
         }
         let url = wanted_url(stem, folder, meta.permalink.as_deref());
         let title = meta.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(stem);
-        let base = if folder.is_empty() { String::new() } else { format!("{}/", slugify_path(folder)) };
+        let base = if folder.is_empty() || meta.aliases.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", slugify_path(folder))
+        };
         let aliases = meta
             .aliases
             .iter()
@@ -233,10 +239,11 @@ pub fn parse(path: &str, bytes: &[u8], base_path: &str, mode: PublishMode) -> No
 }
 
 /// Bytes to text: a BOM is dropped, CRLF becomes LF, invalid UTF-8 is replaced and reported.
-fn decode(path: &str, bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> String {
+/// Most notes need none of that and are borrowed as they are.
+fn decode<'b>(path: &str, bytes: &'b [u8], diagnostics: &mut Vec<Diagnostic>) -> Cow<'b, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut text = match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_string(),
+        Ok(text) => Cow::Borrowed(text),
         Err(error) => {
             let valid = &bytes[..error.valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -244,17 +251,17 @@ fn decode(path: &str, bytes: &[u8], diagnostics: &mut Vec<Diagnostic>) -> String
                 Diagnostic::new(path, line, Severity::Warning, Kind::Encoding, "the file is not valid UTF-8".into())
                     .hint("save the file as UTF-8; invalid bytes are shown as �"),
             );
-            String::from_utf8_lossy(bytes).into_owned()
+            String::from_utf8_lossy(bytes)
         }
     };
     // One pass finds whether there is anything to replace; most notes have neither.
     if memchr::memchr2(b'\0', b'\r', text.as_bytes()).is_some() {
         // NUL starts the markers of the first rendering stage (markdown.rs); CommonMark replaces it anyway.
         if text.contains('\0') {
-            text = text.replace('\0', "\u{FFFD}");
+            text = Cow::Owned(text.replace('\0', "\u{FFFD}"));
         }
         if text.contains('\r') {
-            text = text.replace("\r\n", "\n").replace('\r', "\n");
+            text = Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"));
         }
     }
     text

@@ -6,7 +6,6 @@
 use pulldown_cmark_escape::escape_html as escape_html_into;
 use rayon::prelude::*;
 use serde_json::{json, Value};
-use std::borrow::Cow;
 use std::sync::{Arc, Mutex, OnceLock};
 use tera::Tera;
 
@@ -200,35 +199,35 @@ type Crumbs = rustc_hash::FxHashMap<String, [(Vec<Value>, String); 2]>;
 
 /// Each note's summary (title, URL, tags, date), which appears on many list pages, made once per note.
 struct Lists {
-    /// `item(site, i)` for each published note, `null` for the others.
-    items: Vec<Value>,
     /// `[with tags, without]` `<li>` of each published note for list pages.
     item_html: Vec<[String; 2]>,
-    /// What lists sort notes by: the title, case-insensitively.
-    sort_keys: Vec<String>,
+    /// `item(site, i)` for each published note (`null` for the others), when a template names `list.items`;
+    /// else empty.
+    items: Vec<Value>,
 }
 
 impl Lists {
-    fn new(site: &Site) -> Lists {
-        let items: Vec<Value> = (0..site.notes.len())
-            .into_par_iter()
-            .map(|i| if site.published[i] { item(site, i) } else { Value::Null })
-            .collect();
+    fn new(site: &Site, values: bool) -> Lists {
         // Its `<li>` for `items_html`: with its tags on folder pages, without on tag pages.
-        let item_html: Vec<[String; 2]> = items
-            .par_iter()
-            .map(
-                |item| {
-                    if item.is_null() {
-                        Default::default()
-                    } else {
-                        [item_html(item, true), item_html(item, false)]
-                    }
-                },
-            )
+        let item_html: Vec<[String; 2]> = (0..site.notes.len())
+            .into_par_iter()
+            .map(|i| {
+                if site.published[i] {
+                    [item_html(site, i, true), item_html(site, i, false)]
+                } else {
+                    Default::default()
+                }
+            })
             .collect();
-        let sort_keys: Vec<String> = site.notes.iter().map(|n| n.keys.title.clone()).collect();
-        Lists { items, item_html, sort_keys }
+        let items = if values {
+            (0..site.notes.len())
+                .into_par_iter()
+                .map(|i| if site.published[i] { item(site, i) } else { Value::Null })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Lists { item_html, items }
     }
 }
 
@@ -251,7 +250,7 @@ impl Prepared {
     ) -> Prepared {
         let lists = OnceLock::new();
         if eager {
-            let _ = lists.set(Lists::new(site));
+            let _ = lists.set(Lists::new(site, templates.named.items));
         }
         let config = site.config;
         let site_value = json!({
@@ -521,7 +520,7 @@ struct NoteParts<'r> {
     top: u8,
     toc_html: String,
     /// (sort key, linking note, sentence HTML), sorted.
-    linking: Vec<(Cow<'r, str>, usize, String)>,
+    linking: Vec<(&'r str, usize, String)>,
     backlinks_html: String,
     dates_html: String,
 }
@@ -582,23 +581,12 @@ struct Renderer<'s, 'a> {
 
 impl Renderer<'_, '_> {
     fn lists(&self) -> &Lists {
-        self.prep.lists.get_or_init(|| Lists::new(self.site))
-    }
-
-    /// The summary of note `i` that lists show, made now if the lists are not.
-    fn item(&self, i: usize) -> Cow<'_, Value> {
-        match self.prep.lists.get() {
-            Some(lists) => Cow::Borrowed(&lists.items[i]),
-            None => Cow::Owned(if self.site.published[i] { item(self.site, i) } else { Value::Null }),
-        }
+        self.prep.lists.get_or_init(|| Lists::new(self.site, self.templates.named.items))
     }
 
     /// What lists sort note `i` by.
-    fn sort_key(&self, i: usize) -> Cow<'_, str> {
-        match self.prep.lists.get() {
-            Some(lists) => Cow::Borrowed(&lists.sort_keys[i]),
-            None => Cow::Borrowed(&self.site.notes[i].keys.title),
-        }
+    fn sort_key(&self, i: usize) -> &str {
+        &self.site.notes[i].keys.title
     }
 
     fn is_folder_note(&self, note: usize) -> bool {
@@ -652,14 +640,14 @@ impl Renderer<'_, '_> {
         let toc_html = toc_html(headings.iter().map(|h| (h.level - top, h.id.as_str(), h.text.as_str())));
         // One entry per linking note, with the sentence of its first link here, sorted by title.
         let mut seen = Vec::new();
-        let mut linking: Vec<(Cow<str>, usize, String)> = Vec::new();
+        let mut linking: Vec<(&str, usize, String)> = Vec::new();
         for &(from, link) in &site.backlinks[i] {
             if !seen.contains(&from) {
                 seen.push(from);
                 linking.push((self.sort_key(from), from, page::context_html(site, from, link)));
             }
         }
-        linking.sort_by(|a, b| a.0.cmp(&b.0));
+        linking.sort_by(|a, b| a.0.cmp(b.0));
         let backlinks_html = backlinks_html(
             linking
                 .iter()
@@ -667,7 +655,7 @@ impl Renderer<'_, '_> {
         );
         NoteParts {
             content,
-            tags_html: tags_html(&self.item(i)["tags"], "\n        "),
+            tags_html: tags_html(site, note_tags(site, i), "\n        "),
             breadcrumbs,
             breadcrumbs_html,
             top,
@@ -683,7 +671,7 @@ impl Renderer<'_, '_> {
         let note = &site.notes[i];
         let parts = self.note_parts(i, diagnostics);
         let named = self.templates.named;
-        let tags = if named.tags { self.item(i)["tags"].clone() } else { Value::Array(Vec::new()) };
+        let tags = if named.tags { tag_values(site, i) } else { Value::Array(Vec::new()) };
         let toc: Vec<Value> = note
             .body
             .headings
@@ -749,7 +737,7 @@ impl Renderer<'_, '_> {
     fn items(&self, notes: &[usize], with_tags: bool) -> (Value, Value) {
         let lists = self.lists();
         let mut sorted = notes.to_vec();
-        sorted.sort_by(|&a, &b| lists.sort_keys[a].cmp(&lists.sort_keys[b]).then(a.cmp(&b)));
+        sorted.sort_by(|&a, &b| self.sort_key(a).cmp(self.sort_key(b)).then(a.cmp(&b)));
         let html: String = sorted.iter().map(|&i| lists.item_html[i][usize::from(!with_tags)].as_str()).collect();
         let values: Vec<Value> = if !self.templates.named.items {
             Vec::new()
@@ -1002,21 +990,32 @@ fn breadcrumbs(site: &Site, folder: &str, include_last: bool) -> Vec<Value> {
 /// A note as list pages show it.
 fn item(site: &Site, i: usize) -> Value {
     let note = &site.notes[i];
-    let dates = &site.dates[i];
-    let date = dates.updated.or(dates.date).or(dates.created);
-    let tags: Vec<Value> = note
-        .tags
-        .iter()
-        .filter_map(|t| site.tags.get(&key(t)))
-        .map(|tag| object([("name", tag.name.as_str().into()), ("url", site.url(&tag.url).into())]))
-        .collect();
     object([
         ("title", note.title().into()),
         ("url", site.note_url(i).into()),
         ("description", note.meta.description.clone().unwrap_or_default().into()),
-        ("date", date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default().into()),
-        ("tags", tags.into()),
+        ("date", item_date(site, i).into()),
+        ("tags", tag_values(site, i)),
     ])
+}
+
+/// The date list pages show beside a note: the last it was updated, else its date, else when it was created.
+fn item_date(site: &Site, i: usize) -> String {
+    let dates = &site.dates[i];
+    dates.updated.or(dates.date).or(dates.created).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+/// The tags of note `i` that have pages, in the note's order.
+fn note_tags<'s>(site: &'s Site, i: usize) -> impl Iterator<Item = &'s crate::site::Tag> + use<'s> {
+    site.notes[i].keys.tags.iter().filter_map(|chain| site.tags.get(&chain.first()?.1))
+}
+
+/// The tags of note `i` as `{ name, url }` values for templates.
+fn tag_values(site: &Site, i: usize) -> Value {
+    note_tags(site, i)
+        .map(|tag| object([("name", tag.name.as_str().into()), ("url", site.url(&tag.url).into())]))
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// The entries of the table of contents, as (depth, id, text), as `<li>` elements ready for an `<ol>`. Like
@@ -1071,10 +1070,19 @@ fn breadcrumbs_html(crumbs: &[Value]) -> String {
     link_items(crumbs, "\n        <li><a href=\"", "title", "")
 }
 
-/// Tags (`{ name, url }`) as `<li>` elements, each on a new line starting with `indent`. See [`toc_html`].
-fn tags_html(tags: &Value, indent: &str) -> String {
-    let tags = tags.as_array().map(Vec::as_slice).unwrap_or_default();
-    link_items(tags, &format!("{indent}<li><a class=\"tag\" href=\""), "name", "#")
+/// Tags as `<li>` elements, each on a new line starting with `indent`. See [`toc_html`].
+fn tags_html<'t>(site: &Site, tags: impl Iterator<Item = &'t crate::site::Tag>, indent: &str) -> String {
+    let mut html = String::new();
+    for tag in tags {
+        html.push_str(indent);
+        html.push_str("<li><a class=\"tag\" href=\"");
+        let _ = escape_html_into(&mut html, &site.base_path);
+        let _ = escape_html_into(&mut html, &tag.url);
+        html.push_str("\">#");
+        let _ = escape_html_into(&mut html, &tag.name);
+        html.push_str("</a></li>");
+    }
+    html
 }
 
 /// `{before}URL">{mark}TEXT</a></li>` for each `{ url, <text> }` entry, both values escaped.
@@ -1092,26 +1100,28 @@ fn link_items(entries: &[Value], before: &str, text: &str, mark: &str) -> String
 }
 
 /// A note of a list page as a `<li>` element for a `<ul>` (see [`toc_html`]), with its tags or without.
-fn item_html(item: &Value, with_tags: bool) -> String {
-    let field = |name: &str| item[name].as_str().unwrap_or_default();
+fn item_html(site: &Site, i: usize, with_tags: bool) -> String {
+    let note = &site.notes[i];
     let mut html = String::new();
     html.push_str("\n      <li class=\"note-item\">\n        <div class=\"note-item-head\">\n          <a class=\"internal note-item-title\" href=\"");
-    let _ = escape_html_into(&mut html, field("url"));
+    let _ = escape_html_into(&mut html, site.note_url(i));
     html.push_str("\">");
-    let _ = escape_html_into(&mut html, field("title"));
+    let _ = escape_html_into(&mut html, note.title());
     html.push_str("</a>");
-    if !field("date").is_empty() {
+    let date = item_date(site, i);
+    if !date.is_empty() {
         html.push_str("\n          <span class=\"note-item-date\">");
-        let _ = escape_html_into(&mut html, field("date"));
+        let _ = escape_html_into(&mut html, &date);
         html.push_str("</span>");
     }
     html.push_str("\n        </div>");
-    if !field("description").is_empty() {
+    let description = note.meta.description.as_deref().unwrap_or_default();
+    if !description.is_empty() {
         html.push_str("\n        <p class=\"note-item-description\">");
-        let _ = escape_html_into(&mut html, field("description"));
+        let _ = escape_html_into(&mut html, description);
         html.push_str("</p>");
     }
-    let tags = if with_tags { tags_html(&item["tags"], "\n          ") } else { String::new() };
+    let tags = if with_tags { tags_html(site, note_tags(site, i), "\n          ") } else { String::new() };
     if !tags.is_empty() {
         html.push_str("\n        <ul class=\"tags\">");
         html.push_str(&tags);
