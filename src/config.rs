@@ -47,6 +47,8 @@ pub struct Config {
     /// The notes folder, relative to `loam.toml`; `"."` makes an Obsidian vault with a `loam.toml` its own content.
     pub content: String,
     pub author: Author,
+    /// Whether pages show their contributors and last edit from the garden's history (`.loam/`).
+    pub show_history: bool,
 }
 
 impl Default for Config {
@@ -59,6 +61,7 @@ impl Default for Config {
             publish_mode: PublishMode::All,
             content: "content".into(),
             author: Author::default(),
+            show_history: true,
         }
     }
 }

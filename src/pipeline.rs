@@ -21,7 +21,7 @@ use crate::lock;
 use crate::note::{self, Note};
 use crate::output::{Contents, OutputFile};
 use crate::render::{self, RenderOptions, Templates};
-use crate::site::Site;
+use crate::site::{Contributions, Site};
 
 /// What a build found and made (the files themselves went to `emit`).
 pub struct Built {
@@ -52,7 +52,15 @@ pub struct NoteCache {
     listing: Mutex<Option<Listing>>,
     /// The compiled templates and their problems, by the hash of the garden's own templates.
     templates: Mutex<Option<KeptTemplates>>,
+    /// The history's contributions by note path, by the sizes and times of the bookkeeping files read.
+    history: Mutex<Option<(HistoryStamp, Arc<History>)>>,
 }
+
+/// Each note's contributions by its path.
+type History = HashMap<String, Contributions>;
+
+/// The size and modification time of each of the history's bookkeeping files (`None`: missing).
+type HistoryStamp = [Option<(u64, Option<SystemTime>)>; 2];
 
 /// (hash of the garden's own templates, the templates compiled, their problems)
 type KeptTemplates = (u64, Arc<Templates>, Vec<Diagnostic>);
@@ -129,6 +137,9 @@ pub struct Garden {
     pub modified: Vec<Option<SystemTime>>,
     /// Hash of each note's bytes (0 when parsed without a cache).
     pub hashes: Vec<u64>,
+    /// Each note's contributors and last edit from the garden's history: one per note, or none at all (no
+    /// history, or `show_history = false`).
+    pub history: Vec<Contributions>,
     pub attachments: Vec<Attachment>,
     pub attachment_paths: Vec<String>,
     pub templates: Arc<Templates>,
@@ -260,11 +271,13 @@ pub fn gather(
         cache.keep_only(&notes);
     }
     let attachment_paths = scan.attachments.iter().map(|a| a.path.clone()).collect();
+    let history = if config.show_history { history_of(layout, cache, &notes) } else { Vec::new() };
     Ok(Garden {
         config,
         notes,
         modified,
         hashes,
+        history,
         attachments: scan.attachments,
         attachment_paths,
         templates,
@@ -272,6 +285,35 @@ pub fn gather(
         diagnostics,
         templates_hash,
     })
+}
+
+/// Each note's contributions from the garden's history (`store::contributions_of`), in the notes' order; empty
+/// when the garden has no history. With a cache, the bookkeeping is read again only when its files changed.
+fn history_of(layout: &Layout, cache: Option<&NoteCache>, notes: &[Arc<Note>]) -> Vec<Contributions> {
+    let dir = layout.root.join(".loam");
+    let stamp = |name: &str| std::fs::metadata(dir.join(name)).ok().map(|m| (m.len(), m.modified().ok()));
+    let stamps = [stamp("local.json"), stamp("local.log")];
+    if stamps == [None, None] {
+        return Vec::new();
+    }
+    let known = cache.and_then(|cache| {
+        lock(&cache.history).as_ref().filter(|(known, _)| *known == stamps).map(|(_, by_path)| by_path.clone())
+    });
+    let by_path = known.unwrap_or_else(|| {
+        let read: History = crate::store::contributions_of(&layout.root)
+            .into_iter()
+            .map(|(path, (authors, edited))| {
+                let edited = chrono::DateTime::from_timestamp(edited, 0).filter(|_| edited > 0);
+                (path, Contributions { authors, edited: edited.map(|d| d.fixed_offset()) })
+            })
+            .collect();
+        let read = Arc::new(read);
+        if let Some(cache) = cache {
+            *lock(&cache.history) = Some((stamps, read.clone()));
+        }
+        read
+    });
+    notes.iter().map(|note| by_path.get(&note.path).cloned().unwrap_or_default()).collect()
 }
 
 /// Runs the whole pipeline on the garden at `layout`.
@@ -297,7 +339,7 @@ pub fn build(
     let mut diagnostics = std::mem::take(&mut garden.diagnostics);
     timings.lap("scan and parse");
 
-    let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.attachment_paths);
+    let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.history, &garden.attachment_paths);
     diagnostics.extend(site.diagnostics());
     timings.lap("resolve links and make the site model");
 

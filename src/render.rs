@@ -589,6 +589,11 @@ impl Renderer<'_, '_> {
         &self.site.notes[i].keys.title
     }
 
+    /// Who changed note `i`, from the history.
+    fn contributors(&self, i: usize) -> &[String] {
+        self.site.history.get(i).map_or(&[], |h| h.authors.as_slice())
+    }
+
     fn is_folder_note(&self, note: usize) -> bool {
         self.site.folders.get(&self.site.notes[note].keys.folder).is_some_and(|f| f.note == Some(note))
     }
@@ -662,7 +667,7 @@ impl Renderer<'_, '_> {
             toc_html,
             linking,
             backlinks_html,
-            dates_html: dates_html(&site.dates[i]),
+            dates_html: dates_html(&site.dates[i], self.contributors(i)),
         }
     }
 
@@ -708,6 +713,8 @@ impl Renderer<'_, '_> {
             ("created", date_value(dates.created)),
             ("updated", date_value(dates.updated)),
             ("date", date_value(dates.date)),
+            ("edited", date_value(dates.edited)),
+            ("contributors", self.contributors(i).iter().map(|a| Value::from(a.as_str())).collect::<Vec<_>>().into()),
             ("dates_html", parts.dates_html.into()),
             ("toc", toc.into()),
             ("toc_html", parts.toc_html.into()),
@@ -1157,9 +1164,11 @@ fn index_file(url: &str) -> String {
 }
 
 /// The note's dates as `<li>` elements ready for a `<ul>`; empty when it has none. See [`toc_html`].
-fn dates_html(dates: &crate::site::Dates) -> String {
+/// The note's dates as `<li>` elements, then its last edit and contributors from the history. See [`toc_html`].
+fn dates_html(dates: &crate::site::Dates, authors: &[String]) -> String {
     let mut html = String::new();
-    for (label, date) in [("Published", dates.date), ("Created", dates.created), ("Updated", dates.updated)] {
+    let labelled = [("Published", dates.date), ("Created", dates.created), ("Updated", dates.updated)];
+    for (label, date) in labelled.into_iter().chain([("Last edited", dates.edited)]) {
         if let Some(d) = date {
             html.push_str(&format!(
                 "\n        <li>{label} <time datetime=\"{}\">{}</time></li>",
@@ -1167,6 +1176,17 @@ fn dates_html(dates: &crate::site::Dates) -> String {
                 d.format("%Y-%m-%d")
             ));
         }
+    }
+    if !authors.is_empty() {
+        html.push_str("\n        <li class=\"contributors\">");
+        html.push_str(if authors.len() == 1 { "Contributor: " } else { "Contributors: " });
+        for (n, author) in authors.iter().enumerate() {
+            if n > 0 {
+                html.push_str(", ");
+            }
+            let _ = escape_html_into(&mut html, author);
+        }
+        html.push_str("</li>");
     }
     html
 }

@@ -265,8 +265,14 @@ impl Preview {
         let memo = &self.resolved;
         let rendering = &self.rendering;
         let live = LiveSite::new(garden, |garden| {
-            let site =
-                Site::with_memo(&garden.config, &garden.notes, &garden.modified, &garden.attachment_paths, Some(memo));
+            let site = Site::with_memo(
+                &garden.config,
+                &garden.notes,
+                &garden.modified,
+                &garden.history,
+                &garden.attachment_paths,
+                Some(memo),
+            );
             timings.lap("resolve links and make the site model");
             let kept = Some((rendering, garden.templates_hash));
             let prepared = Prepared::with_patterns(&site, &garden.templates, options, false, kept);
@@ -318,6 +324,14 @@ fn fingerprint(garden: &Garden) -> u64 {
         hash.update(&content.to_le_bytes());
         let nanos = modified.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
         hash.update(&nanos.to_le_bytes());
+    }
+    // Contributors and last edits, which pages show.
+    for contributions in &garden.history {
+        for author in &contributions.authors {
+            hash.update(author.as_bytes());
+            hash.update(&[0]);
+        }
+        hash.update(&contributions.edited.map_or(0, |d| d.timestamp()).to_le_bytes());
     }
     let files =
         garden.attachments.iter().map(|a| (&a.path, &a.file)).chain(garden.static_files.iter().map(|(n, f)| (n, f)));
@@ -390,11 +404,15 @@ pub fn own(
                 snapshot: again.snapshot,
             };
         }
-        log_rebuild(&rebuilt, &paths, preview.layout.as_ref());
+        // A rebuild for the history's news (an empty list) follows each recorded save: not worth a line.
+        if !paths.is_empty() {
+            log_rebuild(&rebuilt, &paths, preview.layout.as_ref());
+        }
         if rebuilt.changed && publish.send(rebuilt.snapshot).is_err() {
             return;
         }
-        if let Some(record) = &record {
+        // An empty list is the recorder's own news (the history changed), nothing for it to record.
+        if let Some(record) = record.as_ref().filter(|_| !paths.is_empty()) {
             // The recorder may have stopped (a read-only garden); the preview goes on without it.
             let _ = record.send(paths);
         }

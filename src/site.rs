@@ -94,13 +94,24 @@ pub struct Dates {
     pub updated: Option<DateTime<FixedOffset>>,
     /// The file's modification time, for feeds when the frontmatter gives no date.
     pub modified: Option<DateTime<FixedOffset>>,
+    /// When the history last saw the note's text change (see [`Contributions`]).
+    pub edited: Option<DateTime<FixedOffset>>,
 }
 
 impl Dates {
-    /// The date a reader would call "last changed".
+    /// The date a reader would call "last changed": the history's, which knows, else what the frontmatter says.
     pub fn latest(&self) -> Option<DateTime<FixedOffset>> {
-        self.updated.or(self.date).or(self.created).or(self.modified)
+        self.edited.or(self.updated).or(self.date).or(self.created).or(self.modified)
     }
+}
+
+/// What the garden's history says of a note (`store::contributions_of`): who changed its text, in the order of
+/// their first change, and when it last changed. Empty for a garden without a store, or with `show_history`
+/// off.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Contributions {
+    pub authors: Vec<String>,
+    pub edited: Option<DateTime<FixedOffset>>,
 }
 
 /// The resolved links of every note from the last build, kept by `loam serve` (memoisation, STYLE.md rule 4). A
@@ -142,6 +153,8 @@ pub struct Site<'a> {
     /// Each note's dates. Not part of the model: a note's file time changes with every save, and only pages
     /// (feeds, lists) read it.
     pub dates: Vec<Dates>,
+    /// Each note's contributors and last edit, from the history (empty, or one per note).
+    pub history: &'a [Contributions],
     model: Arc<Model>,
     /// Notes by path, made when a link is ambiguous (to name only published candidates).
     by_path: OnceLock<HashMap<String, usize>>,
@@ -200,9 +213,10 @@ impl<'a> Site<'a> {
         config: &'a Config,
         notes: &'a [Arc<Note>],
         modified: &[Option<SystemTime>],
+        history: &'a [Contributions],
         attachments: &'a [String],
     ) -> Site<'a> {
-        Site::with_memo(config, notes, modified, attachments, None)
+        Site::with_memo(config, notes, modified, history, attachments, None)
     }
 
     /// [`Site::new`], reusing the resolved links of the notes that did not change since the last build with the
@@ -211,19 +225,23 @@ impl<'a> Site<'a> {
         config: &'a Config,
         notes: &'a [Arc<Note>],
         modified: &[Option<SystemTime>],
+        history: &'a [Contributions],
         attachments: &'a [String],
         memo: Option<&ResolveMemo>,
     ) -> Site<'a> {
         let published: Vec<bool> =
             notes.iter().map(|n| note::is_published(&n.meta, n.meta_ok, config.publish_mode)).collect();
-        let dates =
-            (0..notes.len()).into_par_iter().map(|i| dates(&notes[i], modified.get(i).copied().flatten())).collect();
+        let dates = (0..notes.len())
+            .into_par_iter()
+            .map(|i| dates(&notes[i], modified.get(i).copied().flatten(), history.get(i)))
+            .collect();
         let mut site = Site {
             config,
             base_path: config.base_path(),
             notes,
             attachments,
             dates,
+            history,
             model: Arc::default(),
             by_path: OnceLock::new(),
         };
@@ -808,9 +826,10 @@ fn describe(target: &str, fragment: Option<&str>) -> String {
     }
 }
 
-fn dates(note: &Note, modified: Option<SystemTime>) -> Dates {
+fn dates(note: &Note, modified: Option<SystemTime>, history: Option<&Contributions>) -> Dates {
     let [date, created, updated] = note.keys.dates;
-    Dates { date, created, updated, modified: modified.map(|m| DateTime::<Utc>::from(m).fixed_offset()) }
+    let modified = modified.map(|m| DateTime::<Utc>::from(m).fixed_offset());
+    Dates { date, created, updated, modified, edited: history.and_then(|h| h.edited) }
 }
 
 /// Reads the date forms people write in frontmatter: `2024-01-02`, `2024-01-02 10:30`, RFC 3339.
@@ -845,7 +864,7 @@ mod tests {
     #[test]
     fn urls_collide_loudly() {
         let (config, notes) = site_of(&[("A Note.md", ""), ("a-note.md", "")], PublishMode::All);
-        let site = Site::new(&config, &notes, &[], &[]);
+        let site = Site::new(&config, &notes, &[], &[], &[]);
         assert_eq!(site.urls[0], "a-note/");
         assert_eq!(site.urls[1], "a-note-2/");
         let d = &site.diagnostics[0];
@@ -863,7 +882,7 @@ mod tests {
             ],
             PublishMode::Explicit,
         );
-        let site = Site::new(&config, &notes, &[], &[]);
+        let site = Site::new(&config, &notes, &[], &[], &[]);
         assert_eq!(site.published, vec![true, true, false]);
         assert_eq!(site.backlinks[1], vec![(0, 0)]);
         assert_eq!(site.links[0][1], Link::Unpublished(2));

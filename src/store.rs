@@ -32,6 +32,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::garden::SourceFile;
 use files::{write_atomic, DocFiles};
 use local::Local;
 
@@ -51,6 +52,17 @@ pub struct Entry {
     /// mark, and a write of the file puts them back.
     pub crlf: bool,
     pub bom: bool,
+    /// Who changed the note's text, in the order of their first change: the page's contributors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// When the text last changed, in seconds since the Unix epoch (0: not known, for bookkeeping written before
+    /// Loam kept it; the next catch-up reads it from the document).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub edited: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// The text of a file as the store holds it, and how to give the file back its own form.
@@ -221,15 +233,45 @@ impl Store {
     /// (path, bytes). New files become documents, changed ones get a change, missing ones are marked deleted,
     /// and a missing file whose bytes turn up under a new path is a move (its history goes along). Work on
     /// documents runs on all cores; only the documents of changed files are opened.
-    pub fn catch_up(&mut self, notes: Vec<(String, Vec<u8>)>) -> anyhow::Result<CaughtUp> {
-        let present: std::collections::HashSet<&str> = notes.iter().map(|(p, _)| p.as_str()).collect();
+    pub fn catch_up(&mut self, notes: Vec<SourceFile>) -> anyhow::Result<CaughtUp> {
+        let present: std::collections::HashSet<&str> = notes.iter().map(|n| n.path.as_str()).collect();
         let gone: Vec<String> = self.local.notes.keys().filter(|p| !present.contains(p.as_str())).cloned().collect();
+        self.fill_in_contributions()?;
         self.update(notes, gone)
+    }
+
+    /// Reads who changed each note and when from the documents, for bookkeeping written before Loam kept that.
+    /// A document that cannot be read is left for the next time; its note shows no contributors meanwhile.
+    fn fill_in_contributions(&mut self) -> anyhow::Result<()> {
+        let unknown: Vec<(String, String)> = (self.local.notes.iter())
+            .filter(|(_, entry)| entry.edited == 0 && !entry.heads.is_empty())
+            .map(|(path, entry)| (path.clone(), entry.doc.clone()))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let read: Vec<(String, Option<Authorship>)> = unknown
+            .into_par_iter()
+            .map(|(path, doc)| {
+                let contributions = self.doc_files(&doc).load().ok().map(|doc| contributions(&doc));
+                (path, contributions)
+            })
+            .collect();
+        let mut filled = Vec::new();
+        for (path, contributions) in read {
+            if let (Some(entry), Some((authors, edited))) = (self.local.notes.get_mut(&path), contributions) {
+                (entry.authors, entry.edited) = (authors, edited);
+                filled.push(path);
+            }
+        }
+        self.local.persist(&filled)
     }
 
     /// Records the files at some paths: `present` as (path, bytes), and `gone` ones that no longer exist. A gone
     /// file whose bytes turn up at a new path is a move (an editor or a `git mv` that deletes and creates).
-    pub fn update(&mut self, notes: Vec<(String, Vec<u8>)>, gone: Vec<String>) -> anyhow::Result<CaughtUp> {
+    /// Each change is dated by its file's modification time, which says when a file edited while Loam was not
+    /// running was edited (see [`change_time`]).
+    pub fn update(&mut self, notes: Vec<SourceFile>, gone: Vec<String>) -> anyhow::Result<CaughtUp> {
         self.writable()?;
         let gone: Vec<String> = gone.into_iter().filter(|p| self.local.notes.contains_key(p)).collect();
         let mut gone_by_hash: std::collections::HashMap<u64, Vec<String>> = Default::default();
@@ -242,13 +284,15 @@ impl Store {
         let mut changed = Vec::new();
         // (document, its new path), one change to the index for all of them.
         let mut moved = Vec::new();
-        for (path, bytes) in notes {
+        let now = now();
+        for SourceFile { path, bytes, modified } in notes {
             let hash = xxh3_64(&bytes);
             match self.local.notes.get(&path) {
                 Some(entry) if entry.hash == hash => {}
-                Some(_) => {
+                Some(entry) => {
+                    let time = change_time(modified, entry.edited, now);
                     touched.push(path.clone());
-                    changed.push((path, bytes));
+                    changed.push((path, bytes, time));
                 }
                 None => match gone_by_hash.get_mut(&hash).and_then(Vec::pop) {
                     Some(from) => {
@@ -260,22 +304,21 @@ impl Store {
                     }
                     None => {
                         touched.push(path.clone());
-                        new.push((path, bytes));
+                        new.push((path, bytes, change_time(modified, 0, now)));
                     }
                 },
             }
         }
         self.set_index(&moved, "move")?;
-        let time = now();
         // A few new documents are flushed one by one; many (an import) together, with one flush of the disk.
         let one_by_one = new.len() < FLUSH_TOGETHER;
         let made: Vec<anyhow::Result<(String, Entry)>> = new
             .par_iter()
-            .map(|(path, bytes)| self.create(bytes, time, one_by_one).map(|entry| (path.clone(), entry)))
+            .map(|(path, bytes, time)| self.create(bytes, *time, one_by_one).map(|entry| (path.clone(), entry)))
             .collect();
         let recorded: Vec<anyhow::Result<Option<(String, Entry)>>> = changed
             .par_iter()
-            .map(|(path, bytes)| self.edit(path, bytes, time).map(|e| e.map(|entry| (path.clone(), entry))))
+            .map(|(path, bytes, time)| self.edit(path, bytes, *time).map(|e| e.map(|entry| (path.clone(), entry))))
             .collect();
         if !one_by_one {
             files::sync_folder(&self.docs_dir())?;
@@ -306,7 +349,8 @@ impl Store {
     /// Records a save of the note at `path`: one change if its bytes differ from those last recorded. Returns
     /// whether the store took anything in (a change, a new note, or only other line endings).
     pub fn record(&mut self, path: &str, bytes: &[u8]) -> anyhow::Result<bool> {
-        let done = self.update(vec![(path.to_string(), bytes.to_vec())], Vec::new())?;
+        let file = SourceFile { path: path.to_string(), bytes: bytes.to_vec(), modified: None };
+        let done = self.update(vec![file], Vec::new())?;
         Ok(done.added + done.changed > 0)
     }
 
@@ -366,6 +410,8 @@ impl Store {
             heads: hash.map(|h| vec![h.to_string()]).unwrap_or_default(),
             crlf: decoded.crlf,
             bom: decoded.bom,
+            authors: vec![self.author.clone()],
+            edited: time,
         })
     }
 
@@ -430,9 +476,16 @@ impl Store {
             }
         }
         let (change, _) = tx.commit_with(self.options("edit", time));
-        // Only the line endings or the mark changed: the text is the same, and so are the heads.
+        // Only the line endings or the mark changed: the text is the same, and so are the heads and who wrote it.
+        let (mut authors, mut edited) = (entry.authors.clone(), entry.edited);
         let heads = match change {
-            Some(change) => vec![change.to_string()],
+            Some(change) => {
+                if !authors.contains(&self.author) {
+                    authors.push(self.author.clone());
+                }
+                edited = time;
+                vec![change.to_string()]
+            }
             None => entry.heads.clone(),
         };
         files.append(&doc, &doc.save_after(&before))?;
@@ -441,7 +494,7 @@ impl Store {
         if recent.len() > RECENT {
             recent.pop_front();
         }
-        Ok(Some(Entry { doc: entry.doc.clone(), hash, heads, crlf: decoded.crlf, bom: decoded.bom }))
+        Ok(Some(Entry { doc: entry.doc.clone(), hash, heads, crlf: decoded.crlf, bom: decoded.bom, authors, edited }))
     }
 
     /// Sets the path of each (document, path) in the index document, or marks it deleted (`None`): one change.
@@ -527,6 +580,49 @@ fn new_id() -> String {
     hex::encode(bytes)
 }
 
+/// Who changed a note (in the order of their first change) and when it last changed, in seconds since the Unix
+/// epoch.
+pub type Authorship = (Vec<String>, i64);
+
+/// The [`Authorship`] of a note's document: its changes' authors and the latest change's time.
+fn contributions(doc: &Automerge) -> Authorship {
+    let mut authors: Vec<String> = Vec::new();
+    let mut edited = 0;
+    for change in doc.get_changes(&[]) {
+        edited = edited.max(change.timestamp());
+        let about: Option<About> = change.message().and_then(|m| serde_json::from_str(m).ok());
+        if let Some(about) = about.filter(|a| !a.author.is_empty() && !authors.contains(&a.author)) {
+            authors.push(about.author);
+        }
+    }
+    (authors, edited)
+}
+
+/// When a change to a file was made, in seconds since the Unix epoch: the file's modification time, which for a
+/// file edited while Loam was stopped says when, unless it is in the future (a clock that was wrong) or not after
+/// the note's last change `after` (a backup restored with its old time is a change made now).
+fn change_time(modified: Option<std::time::SystemTime>, after: i64, now: i64) -> i64 {
+    modified
+        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
+        .filter(|&time| time > after && time <= now)
+        .unwrap_or(now)
+}
+
+/// Who changed each note and when it last changed, by note path, as the store of the garden at `root` last
+/// recorded them; empty when it has no store. Read without taking the store's lock, for the pages (rendering
+/// reads this bookkeeping, never the documents).
+pub fn contributions_of(root: &Path) -> BTreeMap<String, Authorship> {
+    let dir = root.join(".loam");
+    if !dir.is_dir() || check_format(&dir, false).is_err() {
+        return BTreeMap::new();
+    }
+    match Local::open(&dir, false) {
+        Ok(local) => local.notes.into_iter().map(|(path, entry)| (path, (entry.authors, entry.edited))).collect(),
+        Err(_) => BTreeMap::new(),
+    }
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
@@ -551,8 +647,12 @@ fn remote_insert(store: &Store, path: &str, at: usize, text: &str) -> (DocFiles,
 mod tests {
     use super::*;
 
-    fn notes(files: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
-        files.iter().map(|(p, t)| (p.to_string(), t.as_bytes().to_vec())).collect()
+    fn notes(files: &[(&str, &str)]) -> Vec<SourceFile> {
+        files.iter().map(|(p, t)| file(p, t.as_bytes().to_vec())).collect()
+    }
+
+    fn file(path: &str, bytes: Vec<u8>) -> SourceFile {
+        SourceFile { path: path.into(), bytes, modified: None }
     }
 
     fn texts(store: &Store, path: &str) -> Vec<String> {
@@ -581,6 +681,61 @@ mod tests {
     }
 
     #[test]
+    fn contributors_and_the_last_edit_are_kept_per_note_and_dated_by_the_file() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let dir = tempfile::tempdir().unwrap();
+        let at = |secs: u64| Some(UNIX_EPOCH + Duration::from_secs(secs));
+        let written = 1_600_000_000; // 2020-09-13
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store
+            .catch_up(vec![SourceFile { path: "a.md".into(), bytes: b"one\n".to_vec(), modified: at(written) }])
+            .unwrap();
+        // An import is dated when its file was last written, not when Loam first saw it.
+        assert_eq!(
+            (store.entry("a.md").unwrap().authors.clone(), store.entry("a.md").unwrap().edited),
+            (vec!["Ada".to_string()], written as i64)
+        );
+        drop(store);
+
+        // Another author edits it while Loam is stopped; the catch-up dates the change by the file.
+        let mut store = Store::open(dir.path(), "Bo").unwrap();
+        let later = written + 3600;
+        store
+            .catch_up(vec![SourceFile { path: "a.md".into(), bytes: b"one\ntwo\n".to_vec(), modified: at(later) }])
+            .unwrap();
+        let entry = store.entry("a.md").unwrap().clone();
+        assert_eq!((entry.authors, entry.edited), (vec!["Ada".to_string(), "Bo".to_string()], later as i64));
+        // A file whose time is older than its last change (a backup put back) was changed now.
+        let restored = SourceFile { path: "a.md".into(), bytes: b"one\n".to_vec(), modified: at(written) };
+        store.update(vec![restored], Vec::new()).unwrap();
+        assert!(store.entry("a.md").unwrap().edited >= now() - 60);
+        // Only other line endings: no change to the text, so no new contributor and the same date.
+        let edited = store.entry("a.md").unwrap().edited;
+        drop(store);
+        let mut store = Store::open(dir.path(), "Cy").unwrap();
+        assert!(store.record("a.md", b"one\r\n").unwrap());
+        let entry = store.entry("a.md").unwrap().clone();
+        assert_eq!((entry.authors.len(), entry.edited), (2, edited));
+        drop(store);
+
+        // Read without the lock, as pages are made; and made again from the documents when the bookkeeping was
+        // written by a Loam that did not keep them.
+        assert_eq!(contributions_of(dir.path())["a.md"], (vec!["Ada".to_string(), "Bo".to_string()], edited));
+        let mut old = Local::open(&dir.path().join(".loam"), false).unwrap();
+        for entry in old.notes.values_mut() {
+            (entry.authors, entry.edited) = (Vec::new(), 0);
+        }
+        std::fs::write(dir.path().join(".loam/local.json"), serde_json::to_vec(&old.notes).unwrap()).unwrap();
+        let _ = std::fs::remove_file(dir.path().join(".loam/local.log"));
+        assert_eq!(contributions_of(dir.path())["a.md"], (Vec::new(), 0));
+        let mut store = Store::open(dir.path(), "Cy").unwrap();
+        store.catch_up(vec![file("a.md", b"one\r\n".to_vec())]).unwrap();
+        drop(store);
+        assert_eq!(contributions_of(dir.path())["a.md"], (vec!["Ada".to_string(), "Bo".to_string()], edited));
+        assert!(contributions_of(&dir.path().join("nowhere")).is_empty());
+    }
+
+    #[test]
     fn changes_made_while_stopped_are_caught_up_moves_keep_history_and_deletes_are_tombstones() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path(), "Ada").unwrap();
@@ -606,7 +761,7 @@ mod tests {
     fn line_endings_and_the_byte_order_mark_are_remembered_not_stored() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path(), "Ada").unwrap();
-        store.catch_up(vec![("w.md".into(), b"\xEF\xBB\xBFone\r\ntwo\r\n".to_vec())]).unwrap();
+        store.catch_up(vec![file("w.md", b"\xEF\xBB\xBFone\r\ntwo\r\n".to_vec())]).unwrap();
         let entry = store.entry("w.md").unwrap();
         assert!(entry.crlf && entry.bom);
         assert_eq!(texts(&store, "w.md"), ["one\ntwo\n"]);
@@ -646,7 +801,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path(), "Ada").unwrap();
         let latin1 = b"caf\xe9 au lait\n".to_vec();
-        store.catch_up(vec![("l.md".into(), latin1.clone())]).unwrap();
+        store.catch_up(vec![file("l.md", latin1.clone())]).unwrap();
         let entry = store.entry("l.md").unwrap().clone();
         let doc = DocFiles::new(&store.docs_dir(), &entry.doc).load().unwrap();
         match doc.get(ROOT, "bytes").unwrap() {
@@ -710,7 +865,7 @@ mod properties {
         ) {
             let dir = tempfile::tempdir().unwrap();
             let mut store = Store::open(dir.path(), "Ada").unwrap();
-            store.catch_up(vec![("n.md".into(), old.clone().into_bytes())]).unwrap();
+            store.catch_up(vec![SourceFile { path: "n.md".into(), bytes: old.clone().into_bytes(), modified: None }]).unwrap();
             let (files, obj) = remote_insert(&store, "n.md", at.min(old.chars().count()), &"§".repeat(remote));
 
             // A new file can hold the same bytes as the old one; make the save a real one.

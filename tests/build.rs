@@ -296,6 +296,50 @@ fn an_unpublished_note_leaves_no_trace() {
     assert!(run.stderr().contains("not published"), "the link to the private note is reported");
 }
 
+#[test]
+fn pages_and_the_feed_show_contributors_and_the_last_edit_from_the_history() {
+    let garden = Garden::new();
+    let settings = |name: &str, extra: &str| format!("title = \"Commons\"\n{extra}[author]\nname = \"{name}\"\n");
+    let dated = |path: &str, secs: u64| {
+        let file = std::fs::File::options().append(true).open(garden.root.join(path)).unwrap();
+        file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)).unwrap();
+    };
+    garden
+        .file("loam.toml", settings("Ada <Lovelace>", ""))
+        .file("content/Plan.md", "---\ndate: 2020-01-02\n---\nThe plan.\n")
+        .file("content/Other.md", "Other.\n");
+    // Written long before Loam saw them: the history dates each note by its file.
+    dated("content/Plan.md", 1_600_000_000);
+    dated("content/Other.md", 1_600_000_000);
+    let import = |garden: &Garden| Run::of(&["import", garden.root.to_str().unwrap()], garden.out()).ok();
+    import(&garden);
+    // Someone else edits the plan on this machine.
+    garden
+        .file("loam.toml", settings("Bo", ""))
+        .file("content/Plan.md", "---\ndate: 2020-01-02\n---\nThe plan, revised.\n");
+    dated("content/Plan.md", 1_700_000_000);
+    import(&garden);
+
+    let run = garden.build().ok();
+    let plan = run.page("plan/index.html");
+    assert!(plan.contains("Last edited <time datetime=\"2023-11-14T22:13:20+00:00\">2023-11-14</time>"), "{plan}");
+    assert!(plan.contains("Contributors: Ada &lt;Lovelace&gt;, Bo"), "{plan}");
+    assert!(plan.contains("Published <time datetime=\"2020-01-02"), "the frontmatter's date stays");
+    let other = run.page("other/index.html");
+    assert!(other.contains("Contributor: Ada &lt;Lovelace&gt;") && other.contains(">2020-09-13</time>"), "{other}");
+    // The feed dates the plan by its last edit, and lists it first.
+    let feed = run.page("feed.xml");
+    let (plan_at, other_at) = (feed.find("/plan/").unwrap(), feed.find("/other/").unwrap());
+    assert!(plan_at < other_at && feed.contains("2023-11-14T22:13:20+00:00"), "{feed}");
+
+    // Turned off: no names and no history dates anywhere.
+    garden.file("loam.toml", settings("Bo", "show_history = false\n"));
+    let run = garden.build().ok();
+    let everything = all_text(&run);
+    assert!(!everything.contains("Lovelace") && !everything.contains("Last edited"));
+    assert!(!everything.contains("2023-11-14"), "the feed goes back to the notes' own dates");
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Bad input: a clear message, and the build goes on
 

@@ -448,14 +448,23 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
     std::fs::write(garden.join("loam.toml"), "content = \".\"\n[author]\nname = \"Tess Ter\"\n").unwrap();
     let note = garden.join("hosting.md");
     let original = std::fs::read_to_string(&note).unwrap();
+    // Written long ago: the import is dated by the file, and the page says so once it is recorded.
+    let file = std::fs::File::options().append(true).open(&note).unwrap();
+    file.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(1_600_000_000)).unwrap();
     let server = Server::start(&garden, &[]);
     let first = wait_for_history(&note, 1, &server);
     assert!(first[0].contains("Tess Ter") && first[0].contains("import"), "{first:?}");
+    let page = server.wait_for_text("/hosting/", "Contributor: Tess Ter");
+    assert!(page.contains("Last edited <time datetime=\"2020-09-13T12:26:40+00:00\">"), "{page}");
 
     // In place, then by rename over it: one change each, newest first.
     std::fs::write(&note, format!("{original}\nA first added line.\n")).unwrap();
     server.wait_for_text("/hosting/", "A first added line.");
     wait_for_history(&note, 2, &server);
+    // Once recorded, the page shows the edit's date.
+    server.wait_for("/hosting/", "showing the new edit's date", |status, page| {
+        status == 200 && page.contains("Last edited <time") && !page.contains("2020-09-13T12:26:40")
+    });
     save_by_rename(&note, &format!("{original}\nA first added line.\nA second one.\n"));
     let lines = wait_for_history(&note, 3, &server);
     assert!(lines[0].contains("+1 -0") && lines[0].contains("edit") && lines[0].contains("Tess Ter"), "{lines:?}");

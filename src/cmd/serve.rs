@@ -35,6 +35,8 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
     // Watching starts before the first build, so that nothing saved while it runs goes unseen.
     let layout = Layout::discover(path, None)?;
     let (changes_tx, changes) = std::sync::mpsc::channel();
+    // The recorder tells the preview, as the watcher does, when the history changed what pages show.
+    let history_changes = changes_tx.clone();
     let mut watcher = Watcher::start(options.poll, Some(layout.out.clone()), changes_tx)
         .context("cannot watch the garden's files (try --poll)")?;
     watcher.sync(&layout);
@@ -68,7 +70,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
     let history_layout = layout.clone();
     std::thread::Builder::new()
         .name("loam-history".into())
-        .spawn(move || crate::store::recorder::record(history_layout, author, recorded))
+        .spawn(move || crate::store::recorder::record(history_layout, author, recorded, history_changes))
         .context("cannot start the history's thread")?;
 
     let (publish, snapshots) = tokio::sync::watch::channel(Arc::clone(&snapshot));

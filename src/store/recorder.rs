@@ -3,20 +3,21 @@
 //! first import of a large garden) never delays a page.
 
 use std::path::PathBuf;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, Sender};
 use std::time::Instant;
 
 use crate::cmd::plural;
-use crate::garden::{is_ignored, is_note, Layout};
-use crate::store::Store;
+use crate::garden::{is_ignored, is_note, Layout, SourceFile};
+use crate::store::{CaughtUp, Store};
 
 /// How long the watcher's paths must stop coming before they are recorded, and the longest wait for that.
 const QUIET: std::time::Duration = std::time::Duration::from_millis(500);
 const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Records the garden at `layout` until `changes` closes. Each message is the paths the watcher saw change; an
-/// empty path means "look at everything" (a catch-up).
-pub fn record(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>) {
+/// empty path means "look at everything" (a catch-up). After recording something, an empty list of paths goes
+/// to `recorded` (the preview's owner), since pages show what the history says.
+pub fn record(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, recorded: Sender<Vec<PathBuf>>) {
     let started = Instant::now();
     // Recording yields to the preview: its threads (this one and a pool of its own, so that its work never queues
     // in front of a rebuild's in the shared pool) run at a lower priority. A first import of a large garden takes
@@ -33,7 +34,7 @@ pub fn record(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>) {
             return;
         }
     };
-    pool.install(|| record_in(layout, author, changes, started));
+    pool.install(|| record_in(layout, author, changes, recorded, started));
 }
 
 /// Lowers the calling thread's scheduling priority (nice 10); where that is not possible, nothing changes.
@@ -46,7 +47,18 @@ fn lower_priority() {
     }
 }
 
-fn record_in(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, started: Instant) {
+fn record_in(
+    layout: Layout,
+    author: String,
+    changes: Receiver<Vec<PathBuf>>,
+    recorded: Sender<Vec<PathBuf>>,
+    started: Instant,
+) {
+    let tell = |done: CaughtUp| {
+        if done != CaughtUp::default() {
+            let _ = recorded.send(Vec::new());
+        }
+    };
     let mut store = match Store::open(&layout.root, &author) {
         Ok(store) => store,
         Err(error) => {
@@ -54,7 +66,7 @@ fn record_in(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, st
             return;
         }
     };
-    catch_up(&layout, &mut store, started);
+    tell(catch_up(&layout, &mut store, started));
     while let Ok(mut paths) = changes.recv() {
         // Recording is not in a hurry: a burst (a `git checkout`, a sync tool) is recorded once it goes quiet,
         // so that its flushes to the disk do not slow the burst itself.
@@ -64,7 +76,7 @@ fn record_in(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, st
         // preview does.
         let folder = |p: &PathBuf| p.is_dir() || (!p.exists() && !is_note(&p.to_string_lossy()));
         if paths.iter().any(|p| p.as_os_str().is_empty() || (p.starts_with(&layout.content) && folder(p))) {
-            catch_up(&layout, &mut store, Instant::now());
+            tell(catch_up(&layout, &mut store, Instant::now()));
             continue;
         }
         let mut present = Vec::new();
@@ -79,26 +91,35 @@ fn record_in(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, st
                 continue;
             }
             match std::fs::read(&path) {
-                Ok(bytes) => present.push((relative, bytes)),
+                Ok(bytes) => {
+                    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+                    present.push(SourceFile { path: relative, bytes, modified });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => gone.push(relative),
                 Err(e) => eprintln!("warning: {relative}: not recorded in the history: {e}"),
             }
         }
-        if let Err(error) = store.update(present, gone) {
-            eprintln!("warning: a change was not recorded in the history: {error:#}");
+        if present.is_empty() && gone.is_empty() {
+            continue;
+        }
+        match store.update(present, gone) {
+            Ok(done) => tell(done),
+            Err(error) => eprintln!("warning: a change was not recorded in the history: {error:#}"),
         }
     }
 }
 
-fn catch_up(layout: &Layout, store: &mut Store, started: Instant) {
-    let notes = match layout.scan(|source| (source.path, source.bytes)) {
+/// Records what changed in the whole garden; returns what was recorded.
+fn catch_up(layout: &Layout, store: &mut Store, started: Instant) -> CaughtUp {
+    let notes = match layout.scan(|source| source) {
         Ok(scan) => scan.notes,
         Err(error) => {
             eprintln!("warning: the history could not look at the notes: {error:#}");
-            return;
+            return CaughtUp::default();
         }
     };
-    match store.catch_up(notes) {
+    let done = store.catch_up(notes);
+    match &done {
         Ok(done) if done.added + done.changed + done.moved + done.deleted > 0 => eprintln!(
             "history: recorded {} new, {} changed, {} moved and {} deleted in {:.1} s",
             plural(done.added, "note"),
@@ -110,4 +131,5 @@ fn catch_up(layout: &Layout, store: &mut Store, started: Instant) {
         Ok(_) => {}
         Err(error) => eprintln!("warning: the history is not up to date: {error:#}"),
     }
+    done.unwrap_or_default()
 }
