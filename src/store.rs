@@ -357,14 +357,18 @@ impl Store {
     /// Every version of the note at `path`, oldest first.
     pub fn history(&self, path: &str) -> anyhow::Result<Vec<Version>> {
         let Some(entry) = self.local.notes.get(path) else { return Ok(Vec::new()) };
-        let doc = self.doc_files(&entry.doc).load()?;
+        let files = self.doc_files(&entry.doc);
+        // Most notes of a garden were never edited since they were recorded: their one version is read from
+        // their first change, without loading the document.
+        if let Some((change, text)) = files.lone_change().and_then(|c| text_of_first_change(&c).map(|t| (c, t))) {
+            let about = about_of(&change);
+            return Ok(vec![Version { hash: change.hash(), time: change.timestamp(), about, text }]);
+        }
+        let doc = files.load()?;
         let mut versions = Vec::new();
         let heads = doc.get_heads();
         for change in doc.get_changes(&[]) {
-            let about = change
-                .message()
-                .and_then(|m| serde_json::from_str(m).ok())
-                .unwrap_or(About { author: String::new(), kind: String::new() });
+            let about = about_of(&change);
             let hash = change.hash();
             // The latest version is the document as it is: reading it so is much cheaper than as of a change.
             let latest = heads.as_slice() == [hash];
@@ -379,35 +383,45 @@ impl Store {
     }
 
     fn options(&self, kind: &str, time: i64) -> CommitOptions {
+        CommitOptions::default().with_message(self.about(kind)).with_time(time)
+    }
+
+    /// A change's message: [`About`] this device's author and the kind of change, as JSON.
+    fn about(&self, kind: &str) -> String {
         let about = About { author: self.author.clone(), kind: kind.to_string() };
-        CommitOptions::default().with_message(serde_json::to_string(&about).unwrap_or_default()).with_time(time)
+        serde_json::to_string(&about).unwrap_or_default()
     }
 
     /// A new document for a note, written to disk (flushed at once if `durable`, else by the caller before the
     /// index refers to it); the caller records its path in the index.
+    ///
+    /// A note's text becomes the document's first change, encoded directly ([`first_change`]) and kept as the
+    /// document's snapshot until the document is next loaded to be written ([`DocFiles::load`] then saves it
+    /// whole): most notes of a large garden are never edited again, and making each document through a
+    /// transaction and saving it costs twice as much, which is most of the first import.
     fn create(&self, bytes: &[u8], time: i64, durable: bool) -> anyhow::Result<Entry> {
         let decoded = decode(bytes);
         let id = new_id();
-        let mut doc = Automerge::new().with_actor(self.actor.clone());
-        let mut tx = doc.transaction();
-        match &decoded.text {
+        let message = self.about("import");
+        let (hash, saved) = match &decoded.text {
             Some(text) => {
-                let object = tx.put_object(ROOT, "text", ObjType::Text)?;
-                tx.splice_text(&object, 0, 0, text)?;
+                let change = first_change(&self.actor, text, time, message);
+                (change.hash(), change.raw_bytes().to_vec())
             }
-            None => tx.put(ROOT, "bytes", ScalarValue::Bytes(bytes.to_vec()))?,
-        }
-        let (hash, _) = tx.commit_with(self.options("import", time));
+            None => {
+                let mut doc = Automerge::new().with_actor(self.actor.clone());
+                let mut tx = doc.transaction();
+                tx.put(ROOT, "bytes", ScalarValue::Bytes(bytes.to_vec()))?;
+                let (hash, _) = tx.commit_with(self.options("import", time));
+                (hash.context("a new document has a change")?, doc.save())
+            }
+        };
         let files = DocFiles::new(&self.docs_dir(), &id);
-        if durable {
-            files.save(&doc)?;
-        } else {
-            files.save_new(&doc)?;
-        }
+        files.write_new(&saved, durable)?;
         Ok(Entry {
             doc: id,
             hash: xxh3_64(bytes),
-            heads: hash.map(|h| vec![h.to_string()]).unwrap_or_default(),
+            heads: vec![hash.to_string()],
             crlf: decoded.crlf,
             bom: decoded.bom,
             authors: vec![self.author.clone()],
@@ -573,6 +587,81 @@ fn docs_map(tx: &mut automerge::transaction::Transaction<'_>) -> anyhow::Result<
     })
 }
 
+/// The first change of a note's document, holding `text`: what a transaction that puts a text object at `text`
+/// and splices the whole text into it makes (one operation per character, each inserted after the one before),
+/// built as Automerge's own expanded form of a change and encoded by Automerge, without the document that a
+/// transaction keeps up to date op by op.
+fn first_change(actor: &ActorId, text: &str, time: i64, message: String) -> automerge::Change {
+    use automerge::legacy::{ElementId, Key, ObjectId, Op, OpId, OpType, SortedVec};
+    let mut operations = Vec::with_capacity(text.len() + 1);
+    operations.push(Op {
+        action: OpType::Make(ObjType::Text),
+        obj: ObjectId::Root,
+        key: Key::Map("text".into()),
+        pred: SortedVec::new(),
+        insert: false,
+    });
+    let object = ObjectId::Id(OpId(1, actor.clone()));
+    let mut after = ElementId::Head;
+    for (n, c) in text.chars().enumerate() {
+        operations.push(Op {
+            action: OpType::Put(ScalarValue::from(c)),
+            obj: object.clone(),
+            key: Key::Seq(after),
+            pred: SortedVec::new(),
+            insert: true,
+        });
+        after = ElementId::Id(OpId(n as u64 + 2, actor.clone()));
+    }
+    automerge::Change::from(automerge::ExpandedChange {
+        operations,
+        actor_id: actor.clone(),
+        hash: None,
+        seq: 1,
+        start_op: std::num::NonZeroU64::MIN,
+        time,
+        message: Some(message),
+        deps: Vec::new(),
+        extra_bytes: Vec::new(),
+        author: None,
+    })
+}
+
+/// The text of a note's document that holds only its [`first_change`]; `None` for any other change.
+fn text_of_first_change(change: &automerge::Change) -> Option<String> {
+    use automerge::legacy::{ElementId, Key, ObjectId, OpId, OpType};
+    let expanded = change.decode();
+    let (make, inserts) = expanded.operations.split_first()?;
+    let is_text = matches!(make.action, OpType::Make(ObjType::Text))
+        && make.obj == ObjectId::Root
+        && make.key == Key::Map("text".into())
+        && expanded.start_op.get() == 1
+        && expanded.deps.is_empty();
+    if !is_text {
+        return None;
+    }
+    let object = ObjectId::Id(OpId(1, expanded.actor_id.clone()));
+    let mut text = String::with_capacity(inserts.len());
+    let mut after = ElementId::Head;
+    for (n, op) in inserts.iter().enumerate() {
+        let OpType::Put(ScalarValue::Str(c)) = &op.action else { return None };
+        if !op.insert || op.obj != object || op.key != Key::Seq(after) || !op.pred.is_empty() {
+            return None;
+        }
+        text.push_str(c);
+        after = ElementId::Id(OpId(n as u64 + 2, expanded.actor_id.clone()));
+    }
+    Some(text)
+}
+
+/// Who made a change and what kind it was, from its message.
+fn about_of(change: &automerge::Change) -> About {
+    change
+        .message()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or(About { author: String::new(), kind: String::new() })
+}
+
 /// A new document id: 16 random bytes, as hex.
 fn new_id() -> String {
     let mut bytes = [0u8; 16];
@@ -678,6 +767,30 @@ mod tests {
         let mut again = Store::open(dir.path(), "Ada").unwrap();
         assert_eq!(again.catch_up(notes(&[("a.md", "one\n2\n"), ("b/c.md", "see")])).unwrap(), CaughtUp::default());
         assert_eq!(texts(&again, "a.md").len(), 3);
+    }
+
+    #[test]
+    fn a_new_note_is_kept_as_its_first_change_until_it_is_next_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store.catch_up(notes(&[("a.md", "Grüße 🙂\nline two\n")])).unwrap();
+        let snapshot = dir.path().join(format!(".loam/docs/{}.am", store.entry("a.md").unwrap().doc));
+        let chunk_type = || std::fs::read(&snapshot).unwrap()[8];
+        assert_eq!(chunk_type(), 1, "a change");
+        // Read back without loading, and by loading: the same.
+        let versions = store.history("a.md").unwrap();
+        assert_eq!((versions.len(), versions[0].text.as_str()), (1, "Grüße 🙂\nline two\n"));
+        let entry = store.entry("a.md").unwrap();
+        assert_eq!(versions[0].hash.to_string(), entry.heads[0]);
+        let doc = DocFiles::reading(&store.docs_dir(), &entry.doc).load().unwrap();
+        assert_eq!(content_at(&doc, &[]).unwrap(), versions[0].text);
+        assert_eq!(chunk_type(), 1, "a reader never rewrites");
+        // The next edit loads it, and the writer keeps it as a saved document from then on.
+        drop(store);
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        assert!(store.record("a.md", "Grüße 🙂\nline 2\n".as_bytes()).unwrap());
+        assert_eq!(chunk_type(), 0, "a saved document");
+        assert_eq!(texts(&store, "a.md"), ["Grüße 🙂\nline two\n", "Grüße 🙂\nline 2\n"]);
     }
 
     #[test]
@@ -846,6 +959,29 @@ mod properties {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// A note's first change, built without a transaction, is the change a transaction makes, byte for
+        /// byte; Automerge loads it as the same text, and it reads back without loading.
+        #[test]
+        fn a_first_change_is_the_transactions_own(text in text(), combining in proptest::bool::ANY) {
+            let text = if combining { format!("{text}e\u{301}\r\u{0}") } else { text };
+            let actor = ActorId::random();
+            let change = first_change(&actor, &text, 1_700_000_000, "{}".into());
+            let doc = Automerge::load(change.raw_bytes()).unwrap();
+            prop_assert_eq!(content_at(&doc, &[]).unwrap(), text.clone());
+            prop_assert_eq!(text_of_first_change(&change), Some(text.clone()));
+
+            let mut made = Automerge::new().with_actor(actor);
+            let mut tx = made.transaction();
+            let object = tx.put_object(ROOT, "text", ObjType::Text).unwrap();
+            tx.splice_text(&object, 0, 0, &text).unwrap();
+            tx.commit_with(CommitOptions::default().with_message("{}".to_string()).with_time(1_700_000_000));
+            let theirs = made.get_changes(&[]).remove(0).decode();
+            let ours = change.decode();
+            prop_assert_eq!(&ours.operations, &theirs.operations);
+            prop_assert_eq!((ours.seq, ours.start_op, ours.deps), (theirs.seq, theirs.start_op, theirs.deps));
+            prop_assert_eq!(change.hash(), made.get_changes(&[])[0].hash(), "the very same change, byte for byte");
+        }
 
         #[test]
         fn the_splices_turn_the_old_text_into_the_new(old in text(), new in text()) {

@@ -37,10 +37,17 @@ impl DocFiles {
 
     /// The document: its snapshot, then every whole frame of its log. A torn last frame is cut off the log, so
     /// that the next append does not land after garbage.
+    ///
+    /// A snapshot that is a change rather than a saved document (a new note's, see `Store::create`) is several
+    /// times slower to load than a saved document: the writer saves it whole once loaded.
     pub fn load(&self) -> anyhow::Result<Automerge> {
+        let mut whole = false;
         let mut doc = match std::fs::read(&self.snapshot) {
-            Ok(bytes) => Automerge::load(&bytes)
-                .map_err(|e| anyhow::anyhow!("cannot load `{}`: {e}", self.snapshot.display()))?,
+            Ok(bytes) => {
+                whole = is_saved_document(&bytes);
+                Automerge::load(&bytes)
+                    .map_err(|e| anyhow::anyhow!("cannot load `{}`: {e}", self.snapshot.display()))?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Automerge::new(),
             Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", self.snapshot.display())),
         };
@@ -49,17 +56,33 @@ impl DocFiles {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", self.log.display())),
         };
-        let (frames, whole) = frames(&log);
+        let (frames, whole_frames) = frames(&log);
         for frame in frames {
             // Changes the snapshot already holds (a crash between compacting and emptying the log) load twice
             // without harm.
             doc.load_incremental(frame).map_err(|e| anyhow::anyhow!("cannot load `{}`: {e}", self.log.display()))?;
         }
-        if whole < log.len() && self.repair {
+        if whole_frames < log.len() && self.repair {
             let file = OpenOptions::new().write(true).open(&self.log)?;
-            file.set_len(whole as u64)?;
+            file.set_len(whole_frames as u64)?;
+        }
+        if !whole && self.repair && !doc.get_heads().is_empty() {
+            self.save(&doc)?;
         }
         Ok(doc)
+    }
+
+    /// The document's one change, when it has nothing else: a snapshot that is a single change and no log.
+    pub fn lone_change(&self) -> Option<automerge::Change> {
+        if self.log.exists() {
+            return None;
+        }
+        let bytes = std::fs::read(&self.snapshot).ok()?;
+        if bytes.get(8) != Some(&1) {
+            return None;
+        }
+        let change = automerge::Change::try_from(bytes.as_slice()).ok()?;
+        (change.raw_bytes().len() == bytes.len()).then_some(change)
     }
 
     /// Writes the whole document as its snapshot (atomically) and empties its log.
@@ -68,11 +91,15 @@ impl DocFiles {
         self.empty_log()
     }
 
-    /// The first snapshot of a new document, not yet flushed to the disk: a batch of them is flushed at once
-    /// with [`sync_folder`] before anything refers to them (one flush per document made an import of 10,000
-    /// notes take 10 s on this machine's ext4).
-    pub fn save_new(&self, doc: &Automerge) -> anyhow::Result<()> {
-        std::fs::write(&self.snapshot, doc.save())
+    /// The first snapshot of a new document (a saved document, or its first change as Automerge encodes it):
+    /// flushed to the disk at once if `durable`, else not yet, for a batch of them to be flushed at once with
+    /// [`sync_folder`] before anything refers to them (one flush per document made an import of 10,000 notes
+    /// take 10 s on this machine's ext4).
+    pub fn write_new(&self, bytes: &[u8], durable: bool) -> anyhow::Result<()> {
+        if durable {
+            return write_atomic(&self.snapshot, bytes);
+        }
+        std::fs::write(&self.snapshot, bytes)
             .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", self.snapshot.display()))
     }
 
@@ -101,6 +128,12 @@ impl DocFiles {
         file.sync_data()?;
         Ok(())
     }
+}
+
+/// Whether `bytes` begin with a saved document rather than a change: Automerge's chunks start with four magic
+/// bytes and a four-byte checksum, then the chunk's type, 0 for a document.
+fn is_saved_document(bytes: &[u8]) -> bool {
+    bytes.get(8) == Some(&0)
 }
 
 /// The whole frames at the start of `log`, and how many bytes they take.
