@@ -59,6 +59,10 @@ pub struct Entry {
     /// Loam kept it; the next catch-up reads it from the document).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub edited: i64,
+    /// A write-back of this note was recorded and its file may not be renamed into place yet: the next
+    /// [`Store::finish_writes`] puts it there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub writing: bool,
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -354,6 +358,107 @@ impl Store {
         Ok(done.added + done.changed > 0)
     }
 
+    /// Writes the note at `path` (whose file is `file`) with its document's current text, in the file's own line
+    /// endings and byte-order mark: how merged text reaches the notes (sync). Returns whether the file was
+    /// written.
+    ///
+    /// No word typed is lost: the file is read again first, and an edit not recorded yet is recorded, so that
+    /// the document holds it too. The text then goes to a temporary file beside the note ([`pending_file`]),
+    /// flushed; the file's new hash and heads are recorded, marked as being written; then the temporary file is
+    /// renamed over the note. A crash before the rename leaves the temporary file, which [`Store::finish_writes`]
+    /// renames at the next start. When the watcher reports the write, its bytes are the ones recorded: not an
+    /// edit.
+    pub fn write_back(&mut self, path: &str, file: &Path) -> anyhow::Result<bool> {
+        self.writable()?;
+        let Some(entry) = self.local.notes.get(path) else {
+            anyhow::bail!("`{path}` is not in the history");
+        };
+        match std::fs::read(file) {
+            Ok(bytes) if xxh3_64(&bytes) != entry.hash => {
+                let modified = std::fs::metadata(file).and_then(|m| m.modified()).ok();
+                self.update(vec![SourceFile { path: path.to_string(), bytes, modified }], Vec::new())?;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", file.display())),
+        }
+        let entry = self.local.notes[path].clone();
+        let doc = self.loaded(&entry.doc)?;
+        let bytes = file_bytes(&doc, &entry)?;
+        let heads: Vec<String> = doc.get_heads().iter().map(ChangeHash::to_string).collect();
+        self.keep_loaded(entry.doc.clone(), doc);
+        let hash = xxh3_64(&bytes);
+        if hash == entry.hash && heads == entry.heads && file.exists() {
+            return Ok(false);
+        }
+        let pending = pending_file(file);
+        let written = (|| -> std::io::Result<()> {
+            if let Some(folder) = file.parent() {
+                std::fs::create_dir_all(folder)?;
+            }
+            let mut out = std::fs::File::create(&pending)?;
+            std::io::Write::write_all(&mut out, &bytes)?;
+            out.sync_all()
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&pending);
+            return Err(anyhow::anyhow!("cannot write `{}`: {e}", pending.display()));
+        }
+        let recorded = Entry { hash, heads, writing: true, ..entry };
+        self.local.notes.insert(path.to_string(), recorded);
+        self.local.persist(&[path.to_string()])?;
+        self.finish_write(path, file)?;
+        Ok(true)
+    }
+
+    /// Renames the pending file of a recorded write-back over the note, and records that it is done.
+    fn finish_write(&mut self, path: &str, file: &Path) -> anyhow::Result<()> {
+        let pending = pending_file(file);
+        if pending.exists() {
+            std::fs::rename(&pending, file)
+                .map_err(|e| anyhow::anyhow!("cannot put `{}` in place: {e}", file.display()))?;
+            if let Some(folder) = file.parent() {
+                std::fs::File::open(folder).and_then(|f| f.sync_all()).ok();
+            }
+        }
+        if let Some(entry) = self.local.notes.get_mut(path) {
+            entry.writing = false;
+        }
+        self.local.persist(&[path.to_string()])
+    }
+
+    /// Finishes the write-backs a crash interrupted (see [`Store::write_back`]), for the garden's notes in
+    /// `content`; called before the notes are read at a start. Returns how many were finished.
+    pub fn finish_writes(&mut self, content: &Path) -> anyhow::Result<usize> {
+        let pending: Vec<String> =
+            self.local.notes.iter().filter(|(_, entry)| entry.writing).map(|(path, _)| path.clone()).collect();
+        for path in &pending {
+            self.finish_write(path, &content.join(path))?;
+        }
+        Ok(pending.len())
+    }
+
+    /// The document `id`, from the recently used ones (taken out of them) or from disk.
+    fn loaded(&self, id: &str) -> anyhow::Result<Automerge> {
+        let kept = {
+            let mut recent = crate::lock(&self.recent);
+            recent.iter().position(|(known, _)| known == id).and_then(|at| recent.remove(at))
+        };
+        match kept {
+            Some((_, doc)) => Ok(doc),
+            None => Ok(self.doc_files(id).load()?.with_actor(self.actor.clone())),
+        }
+    }
+
+    /// Keeps a loaded document among the recently used ones.
+    fn keep_loaded(&self, id: String, doc: Automerge) {
+        let mut recent = crate::lock(&self.recent);
+        recent.push_back((id, doc));
+        if recent.len() > RECENT {
+            recent.pop_front();
+        }
+    }
+
     /// Every version of the note at `path`, oldest first.
     pub fn history(&self, path: &str) -> anyhow::Result<Vec<Version>> {
         let Some(entry) = self.local.notes.get(path) else { return Ok(Vec::new()) };
@@ -426,6 +531,7 @@ impl Store {
             bom: decoded.bom,
             authors: vec![self.author.clone()],
             edited: time,
+            writing: false,
         })
     }
 
@@ -439,14 +545,7 @@ impl Store {
         }
         let decoded = decode(bytes);
         let files = DocFiles::new(&self.docs_dir(), &entry.doc);
-        let kept = {
-            let mut recent = crate::lock(&self.recent);
-            recent.iter().position(|(id, _)| *id == entry.doc).and_then(|at| recent.remove(at))
-        };
-        let mut doc = match kept {
-            Some((_, doc)) => doc,
-            None => files.load()?.with_actor(self.actor.clone()),
-        };
+        let mut doc = self.loaded(&entry.doc)?;
         let text = match doc.get(ROOT, "text")? {
             Some((Value::Object(ObjType::Text), text)) => Some(text),
             _ => None,
@@ -503,12 +602,9 @@ impl Store {
             None => entry.heads.clone(),
         };
         files.append(&doc, &doc.save_after(&before))?;
-        let mut recent = crate::lock(&self.recent);
-        recent.push_back((entry.doc.clone(), doc));
-        if recent.len() > RECENT {
-            recent.pop_front();
-        }
-        Ok(Some(Entry { doc: entry.doc.clone(), hash, heads, crlf: decoded.crlf, bom: decoded.bom, authors, edited }))
+        self.keep_loaded(entry.doc.clone(), doc);
+        let (crlf, bom) = (decoded.crlf, decoded.bom);
+        Ok(Some(Entry { doc: entry.doc.clone(), hash, heads, crlf, bom, authors, edited, writing: false }))
     }
 
     /// Sets the path of each (document, path) in the index document, or marks it deleted (`None`): one change.
@@ -669,6 +765,33 @@ fn new_id() -> String {
     hex::encode(bytes)
 }
 
+/// The file of a write-back of `file`, beside it: hidden, and not a note, so that no scan reads it.
+fn pending_file(file: &Path) -> PathBuf {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    file.with_file_name(format!(".{name}.loam-write"))
+}
+
+/// The bytes of a note's file for its document as it is now: its text with the file's own line endings and
+/// byte-order mark ([`Entry::crlf`], [`Entry::bom`]), or its bytes as they are for a file that is not UTF-8.
+fn file_bytes(doc: &Automerge, entry: &Entry) -> anyhow::Result<Vec<u8>> {
+    if let Some((Value::Scalar(value), _)) = doc.get(ROOT, "bytes")? {
+        if let ScalarValue::Bytes(bytes) = value.as_ref() {
+            return Ok(bytes.clone());
+        }
+    }
+    let text = content_at(doc, &[])?;
+    let mut bytes = Vec::with_capacity(text.len() + 3);
+    if entry.bom {
+        bytes.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    if entry.crlf {
+        bytes.extend_from_slice(text.replace('\n', "\r\n").as_bytes());
+    } else {
+        bytes.extend_from_slice(text.as_bytes());
+    }
+    Ok(bytes)
+}
+
 /// Who changed a note (in the order of their first change) and when it last changed, in seconds since the Unix
 /// epoch.
 pub type Authorship = (Vec<String>, i64);
@@ -721,6 +844,8 @@ fn now() -> i64 {
 #[cfg(test)]
 fn remote_insert(store: &Store, path: &str, at: usize, text: &str) -> (DocFiles, automerge::ObjId) {
     let entry = store.entry(path).unwrap().clone();
+    // The store's copy of the document, if it keeps one, would not have the change.
+    crate::lock(&store.recent).retain(|(id, _)| *id != entry.doc);
     let files = DocFiles::new(&store.docs_dir(), &entry.doc);
     let mut doc = files.load().unwrap().with_actor(ActorId::random());
     let before = doc.get_heads();
@@ -791,6 +916,60 @@ mod tests {
         assert!(store.record("a.md", "Grüße 🙂\nline 2\n".as_bytes()).unwrap());
         assert_eq!(chunk_type(), 0, "a saved document");
         assert_eq!(texts(&store, "a.md"), ["Grüße 🙂\nline two\n", "Grüße 🙂\nline 2\n"]);
+    }
+
+    #[test]
+    fn a_write_back_keeps_every_word_its_file_form_and_is_not_an_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        std::fs::create_dir_all(&content).unwrap();
+        let note = content.join("w.md");
+        std::fs::write(&note, b"\xEF\xBB\xBFone\r\ntwo\r\n").unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store.catch_up(vec![file("w.md", std::fs::read(&note).unwrap())]).unwrap();
+        assert!(!store.write_back("w.md", &note).unwrap(), "nothing to write");
+
+        // A change from elsewhere reaches the document (`X` before `two`), and meanwhile the file was edited
+        // and not recorded yet: the write keeps both, in the file's own form.
+        remote_insert(&store, "w.md", 4, "X");
+        std::fs::write(&note, b"\xEF\xBB\xBFone!\r\ntwo\r\n").unwrap();
+        assert!(store.write_back("w.md", &note).unwrap());
+        let written = std::fs::read(&note).unwrap();
+        assert_eq!(written, b"\xEF\xBB\xBFone!\r\nXtwo\r\n");
+        assert!(!pending_file(&note).exists());
+        // The watcher reports the write: the same bytes are no edit, and a second write-back does nothing.
+        assert!(!store.record("w.md", &written).unwrap());
+        assert!(!store.write_back("w.md", &note).unwrap());
+        let doc = store.loaded(&store.entry("w.md").unwrap().doc).unwrap();
+        assert_eq!(content_at(&doc, &[]).unwrap(), "one!\nXtwo\n");
+        assert_eq!(texts(&store, "w.md").len(), 3, "the import, the remote change and the edit");
+    }
+
+    #[test]
+    fn a_write_back_cut_by_a_crash_is_finished_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        std::fs::create_dir_all(&content).unwrap();
+        let note = content.join("n.md");
+        std::fs::write(&note, "alpha\n").unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store.catch_up(vec![file("n.md", b"alpha\n".to_vec())]).unwrap();
+        remote_insert(&store, "n.md", 0, "beta ");
+        assert!(store.write_back("n.md", &note).unwrap());
+        // As if the process died after recording the write and before the rename.
+        std::fs::write(pending_file(&note), "beta alpha\n").unwrap();
+        std::fs::write(&note, "alpha\n").unwrap();
+        store.local.notes.get_mut("n.md").unwrap().writing = true;
+        store.local.persist(&["n.md".to_string()]).unwrap();
+        drop(store);
+
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        assert_eq!(store.finish_writes(&content).unwrap(), 1);
+        assert_eq!(std::fs::read_to_string(&note).unwrap(), "beta alpha\n");
+        assert!(!pending_file(&note).exists() && !store.entry("n.md").unwrap().writing);
+        let done = store.catch_up(vec![file("n.md", std::fs::read(&note).unwrap())]).unwrap();
+        assert_eq!(done, CaughtUp::default(), "the finished write is not an edit");
+        assert_eq!(store.finish_writes(&content).unwrap(), 0);
     }
 
     #[test]
@@ -1010,7 +1189,15 @@ mod properties {
             let doc = files.load().unwrap();
             let merged = doc.text(&obj).unwrap();
             prop_assert_eq!(merged.chars().filter(|&c| c == '§').count(), remote);
-            prop_assert_eq!(merged.replace('§', ""), saved);
+            prop_assert_eq!(merged.replace('§', ""), saved.clone());
+            // Written back, the file holds the merged text, and reading it again records nothing.
+            let file = dir.path().join("n.md");
+            std::fs::write(&file, &saved).unwrap();
+            crate::lock(&store.recent).clear();
+            store.write_back("n.md", &file).unwrap();
+            let written = std::fs::read(&file).unwrap();
+            prop_assert_eq!(String::from_utf8(written.clone()).unwrap(), merged);
+            prop_assert!(!store.record("n.md", &written).unwrap());
         }
     }
 }

@@ -99,7 +99,16 @@ mod tests {
     use super::*;
 
     fn entry(doc: &str) -> Entry {
-        Entry { doc: doc.into(), hash: 1, heads: vec![], crlf: false, bom: false, authors: vec![], edited: 0 }
+        Entry {
+            doc: doc.into(),
+            hash: 1,
+            heads: vec![],
+            crlf: false,
+            bom: false,
+            authors: vec![],
+            edited: 0,
+            writing: false,
+        }
     }
 
     #[test]

@@ -66,6 +66,10 @@ fn record_in(
             return;
         }
     };
+    // Write-backs a crash interrupted go in place before the notes are read.
+    if let Err(error) = store.finish_writes(&layout.content) {
+        eprintln!("warning: a note's merged text could not be put in place: {error:#}");
+    }
     tell(catch_up(&layout, &mut store, started));
     while let Ok(mut paths) = changes.recv() {
         // Recording is not in a hurry: a burst (a `git checkout`, a sync tool) is recorded once it goes quiet,
