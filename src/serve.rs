@@ -78,6 +78,10 @@ pub struct Snapshot {
     rendered: Mutex<HashMap<String, Rendered>>,
     /// Hash of everything the site is made from, for telling whether a rebuild changed anything.
     fingerprint: u64,
+    /// Hash of what the history says of each note (contributors, last edit): when only that changed, pages are
+    /// made again but open pages are not reloaded (it changes after every recorded save, half a second after
+    /// the save's own reload).
+    history: u64,
     /// Errors to show over every page until they are fixed (warnings are only printed).
     pub errors: Vec<Diagnostic>,
     pub warnings: usize,
@@ -176,6 +180,8 @@ pub struct Rebuilt {
     pub snapshot: Arc<Snapshot>,
     /// Whether the served site changed (and browsers were told to reload).
     pub changed: bool,
+    /// Whether only what the history says changed: the new snapshot is served, and open pages stay.
+    pub history_changed: bool,
     pub took: Duration,
 }
 
@@ -229,6 +235,7 @@ impl Preview {
                     site: self.current.site.clone(),
                     rendered: Mutex::new(lock(&self.current.rendered).clone()),
                     fingerprint: self.current.fingerprint ^ 1,
+                    history: self.current.history,
                     errors: vec![diagnostic],
                     warnings: self.current.warnings,
                     diagnostics,
@@ -241,12 +248,13 @@ impl Preview {
             || next.errors != self.current.errors
             || next.base_path != self.current.base_path;
         next.version = if changed { self.current.version + 1 } else { self.current.version };
-        if !changed {
+        let history_changed = next.history != self.current.history;
+        if !changed && !history_changed {
             // Nothing the pages are made from changed: keep the pages rendered so far.
             next.rendered = Mutex::new(std::mem::take(&mut *lock(&self.current.rendered)));
         }
         self.current = Arc::new(next);
-        Rebuilt { snapshot: self.current.clone(), changed, took: started.elapsed() }
+        Rebuilt { snapshot: self.current.clone(), changed, history_changed, took: started.elapsed() }
     }
 
     fn build(&mut self, paths: Option<&[PathBuf]>) -> anyhow::Result<Snapshot> {
@@ -259,7 +267,7 @@ impl Preview {
         let mut garden = pipeline::gather(&layout, config, &ProgressBar::hidden(), Some(&self.cache), paths)?;
         timings.lap("scan and parse (changed notes only)");
         let mut diagnostics = std::mem::take(&mut garden.diagnostics);
-        let fingerprint = fingerprint(&garden);
+        let (fingerprint, history) = (fingerprint(&garden), history_fingerprint(&garden));
         timings.lap("fingerprint");
         let notes = garden.notes.len();
         let memo = &self.resolved;
@@ -304,6 +312,7 @@ impl Preview {
             site: Some(Arc::new(live)),
             rendered: Mutex::new(HashMap::new()),
             fingerprint,
+            history,
             warnings: diagnostics.len() - errors.len(),
             errors,
             diagnostics,
@@ -325,14 +334,6 @@ fn fingerprint(garden: &Garden) -> u64 {
         let nanos = modified.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
         hash.update(&nanos.to_le_bytes());
     }
-    // Contributors and last edits, which pages show.
-    for contributions in &garden.history {
-        for author in &contributions.authors {
-            hash.update(author.as_bytes());
-            hash.update(&[0]);
-        }
-        hash.update(&contributions.edited.map_or(0, |d| d.timestamp()).to_le_bytes());
-    }
     let files =
         garden.attachments.iter().map(|a| (&a.path, &a.file)).chain(garden.static_files.iter().map(|(n, f)| (n, f)));
     for (name, file) in files {
@@ -341,6 +342,20 @@ fn fingerprint(garden: &Garden) -> u64 {
             hash.update(&meta.len().to_le_bytes());
             hash.update(format!("{:?}", meta.modified().ok()).as_bytes());
         }
+    }
+    hash.digest()
+}
+
+/// A hash of each note's contributors and last edit from the history, which pages show (see
+/// [`Snapshot::history`]).
+fn history_fingerprint(garden: &Garden) -> u64 {
+    let mut hash = Xxh3::new();
+    for contributions in &garden.history {
+        for author in &contributions.authors {
+            hash.update(author.as_bytes());
+            hash.update(&[0]);
+        }
+        hash.update(&contributions.edited.map_or(0, |d| d.timestamp()).to_le_bytes());
     }
     hash.digest()
 }
@@ -400,6 +415,7 @@ pub fn own(
             let again = preview.rebuild();
             rebuilt = Rebuilt {
                 changed: rebuilt.changed || again.changed,
+                history_changed: rebuilt.history_changed || again.history_changed,
                 took: rebuilt.took + again.took,
                 snapshot: again.snapshot,
             };
@@ -408,7 +424,7 @@ pub fn own(
         if !paths.is_empty() {
             log_rebuild(&rebuilt, &paths, preview.layout.as_ref());
         }
-        if rebuilt.changed && publish.send(rebuilt.snapshot).is_err() {
+        if (rebuilt.changed || rebuilt.history_changed) && publish.send(rebuilt.snapshot).is_err() {
             return;
         }
         // An empty list is the recorder's own news (the history changed), nothing for it to record.

@@ -459,12 +459,15 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
 
     // In place, then by rename over it: one change each, newest first.
     std::fs::write(&note, format!("{original}\nA first added line.\n")).unwrap();
-    server.wait_for_text("/hosting/", "A first added line.");
+    let edited = server.wait_for_text("/hosting/", "A first added line.");
     wait_for_history(&note, 2, &server);
-    // Once recorded, the page shows the edit's date.
-    server.wait_for("/hosting/", "showing the new edit's date", |status, page| {
+    // Once recorded, the page shows the edit's date, without making open pages reload a second time.
+    let dated = server.wait_for("/hosting/", "showing the new edit's date", |status, page| {
         status == 200 && page.contains("Last edited <time") && !page.contains("2020-09-13T12:26:40")
     });
+    let version = |page: &str| page.split("data-loam-version=\"").nth(1).map(|v| v[..v.find('"').unwrap()].to_string());
+    assert!(version(&edited).is_some(), "{edited}");
+    assert_eq!(version(&dated), version(&edited), "the history's news is no new version");
     save_by_rename(&note, &format!("{original}\nA first added line.\nA second one.\n"));
     let lines = wait_for_history(&note, 3, &server);
     assert!(lines[0].contains("+1 -0") && lines[0].contains("edit") && lines[0].contains("Tess Ter"), "{lines:?}");
