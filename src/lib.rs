@@ -70,6 +70,7 @@ pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod store;
+pub mod sync;
 
 /// A mutex's guard, even if a thread panicked while holding it: the data behind Loam's locks (caches, lists of
 /// results) stays valid whatever a panicking thread did, so a panic elsewhere must not poison the rest.
