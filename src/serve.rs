@@ -72,6 +72,9 @@ pub struct Snapshot {
     pub version: u64,
     /// The URL path the site lives under (`/`, or `/garden/` for a `base_url` with a path).
     pub base_path: String,
+    /// The garden's root folder (where `.loam/` is), and its title.
+    pub root: Option<PathBuf>,
+    pub title: String,
     /// Static assets and attachments by their path relative to the site's root.
     pub files: HashMap<String, Served>,
     site: Option<Arc<LiveSite>>,
@@ -231,6 +234,8 @@ impl Preview {
                 Snapshot {
                     version: 0,
                     base_path: self.current.base_path.clone(),
+                    root: self.current.root.clone(),
+                    title: self.current.title.clone(),
                     files: self.current.files.clone(),
                     site: self.current.site.clone(),
                     rendered: Mutex::new(lock(&self.current.rendered).clone()),
@@ -264,6 +269,7 @@ impl Preview {
         self.layout = Some(layout.clone());
         let base_path = preview_config(&mut config, self.address);
         let options = RenderOptions { live_reload: true };
+        let title = config.title.clone();
         let mut garden = pipeline::gather(&layout, config, &ProgressBar::hidden(), Some(&self.cache), paths)?;
         timings.lap("scan and parse (changed notes only)");
         let mut diagnostics = std::mem::take(&mut garden.diagnostics);
@@ -308,6 +314,8 @@ impl Preview {
         Ok(Snapshot {
             version: 0,
             base_path,
+            root: Some(layout.root.clone()),
+            title,
             files,
             site: Some(Arc::new(live)),
             rendered: Mutex::new(HashMap::new()),
@@ -393,6 +401,7 @@ pub fn own(
     let Outputs { publish, record } = outputs;
     // Changes that arrived during the last rebuild: a burst is under way.
     let mut during: Option<Vec<PathBuf>> = None;
+    let mut last_rebuild: Option<Instant> = None;
     loop {
         let mut paths = match during.take() {
             Some(mut paths) => {
@@ -400,6 +409,11 @@ pub fn own(
                 paths
             }
             None => match changes.recv() {
+                // Soon after the last rebuild: a burst too, whose gaps are longer than a rebuild takes.
+                Ok(mut paths) if last_rebuild.is_some_and(|at| at.elapsed() < BURST_QUIET) => {
+                    watch::until_quiet(&changes, &mut paths, BURST_QUIET, BURST_MAX_WAIT);
+                    paths
+                }
                 Ok(paths) => paths,
                 Err(_) => return,
             },
@@ -432,6 +446,7 @@ pub fn own(
             // The recorder may have stopped (a read-only garden); the preview goes on without it.
             let _ = record.send(paths);
         }
+        last_rebuild = Some(Instant::now());
         during = changes.try_recv().ok();
     }
 }
