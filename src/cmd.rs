@@ -3,6 +3,7 @@
 pub mod build;
 pub mod check;
 pub mod import;
+pub mod info;
 pub mod init;
 pub mod log;
 pub mod serve;

@@ -88,6 +88,12 @@ enum Command {
         #[arg(long)]
         at: String,
     },
+    /// What a garden is: its notes, its history, and its address for peers (an `automerge:` URL).
+    Info {
+        /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
     /// Report every problem (broken links, bad frontmatter, slug collisions); exit non-zero if any.
     Check {
         /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
@@ -117,6 +123,7 @@ fn main() -> ExitCode {
         Command::Build { path, out } => loam::cmd::build::run(&path, out.as_deref()).map(|()| true),
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
+        Command::Info { path } => loam::cmd::info::run(&path).map(|()| true),
         Command::Log { note, patch } => loam::cmd::log::run(&note, patch).map(|()| true),
         Command::Show { note, at } => loam::cmd::log::show(&note, &at).map(|()| true),
         Command::Serve { path, port, bind, open, poll } => {

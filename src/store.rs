@@ -6,6 +6,7 @@
 //! .loam/format           the layout's version (1)
 //! .loam/lock             held by the one process that writes
 //! .loam/actor            this device's actor id (made once, never copied)
+//! .loam/garden           the index document's id, made once: the garden's address (`automerge:` URL)
 //! .loam/index.am|.log    the index document: document id -> { path, deleted }
 //! .loam/docs/ID.am|.log  one document per note (see files.rs)
 //! .loam/local.json|.log  this device's bookkeeping per path: document, hash of the bytes last recorded, the
@@ -151,6 +152,16 @@ pub struct Store {
 /// everything written to the file system, so it would slow whatever else is writing) rather than one by one.
 const FLUSH_TOGETHER: usize = 64;
 
+/// The file in `.loam/` that holds the index document's id.
+const GARDEN: &str = "garden";
+
+/// The address of the garden at `root`: the `automerge:` URL of its index document; `None` before its history
+/// is first recorded.
+pub fn address_of(root: &Path) -> Option<String> {
+    let id = std::fs::read_to_string(root.join(".loam").join(GARDEN)).ok()?;
+    crate::sync::address::url(id.trim())
+}
+
 /// How many documents [`Store::recent`] keeps.
 const RECENT: usize = 16;
 
@@ -183,6 +194,9 @@ impl Store {
                 actor
             }
         };
+        if !dir.join(GARDEN).exists() {
+            write_atomic(&dir.join(GARDEN), new_id().as_bytes())?;
+        }
         let index = DocFiles::new(&dir, "index").load()?.with_actor(actor.clone());
         let local = Local::open(&dir, true)?;
         Ok(Store { dir, actor, author: author.to_string(), index, local, recent: Default::default(), lock: Some(lock) })
@@ -216,6 +230,20 @@ impl Store {
             Some(_) => Ok(()),
             None => anyhow::bail!("the history was opened for reading only"),
         }
+    }
+
+    /// The garden's address: the `automerge:` URL of its index document.
+    pub fn address(&self) -> Option<String> {
+        address_of(self.dir.parent()?)
+    }
+
+    /// How many notes the store tracks.
+    pub fn len(&self) -> usize {
+        self.local.notes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.local.notes.is_empty()
     }
 
     /// The author recorded with this device's changes.

@@ -1,4 +1,5 @@
 //! Sync between gardens (growing): what a peer may and may not make Loam do. This part checks the paths peers
 //! send before anything touches the disk (DESIGN.md, "Sync"); the protocol comes beside it.
 
+pub mod address;
 pub mod paths;

@@ -454,6 +454,14 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
     let server = Server::start(&garden, &[]);
     let first = wait_for_history(&note, 1, &server);
     assert!(first[0].contains("Tess Ter") && first[0].contains("import"), "{first:?}");
+    // The garden's address, for peers: the same from the server and from `loam info`.
+    let (status, body) = server.get("/_loam/garden.json");
+    let about: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let address = about["index"].as_str().unwrap_or_default().to_string();
+    assert_eq!(status, 200);
+    assert!(address.starts_with("automerge:") && address.len() > 30, "{body}");
+    let (ok, info) = loam(&["info", garden.to_str().unwrap()]);
+    assert!(ok && info.contains(&address) && info.contains("notes recorded"), "{info}");
     let page = server.wait_for_text("/hosting/", "Contributor: Tess Ter");
     assert!(page.contains("Last edited <time datetime=\"2020-09-13T12:26:40+00:00\">"), "{page}");
 

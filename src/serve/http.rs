@@ -46,6 +46,7 @@ async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
         }
         "_loam/events" => return events(state).into_response(),
         "_loam/status" => return status(&snapshot),
+        "_loam/garden.json" => return garden(&snapshot),
         _ => {}
     }
     let Ok(path) = percent_encoding::percent_decode_str(rest).decode_utf8() else {
@@ -230,6 +231,14 @@ fn events(state: AppState) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
 }
 
 /// The preview's state as JSON, for tools and tests: version, errors, counts.
+/// What a peer needs to find the garden from its sync URL alone: the `automerge:` URL of its index document
+/// (null before its history is first recorded) and its title.
+fn garden(snapshot: &Snapshot) -> Response {
+    let index = snapshot.root.as_deref().and_then(crate::store::address_of);
+    let body = serde_json::json!({ "index": index, "title": snapshot.title });
+    ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
 fn status(snapshot: &Snapshot) -> Response {
     let errors: Vec<_> = snapshot
         .errors
@@ -330,5 +339,23 @@ mod tests {
         let status: serde_json::Value = serde_json::from_str(&status).unwrap();
         assert_eq!(status["version"], 7);
         assert_eq!(status["errors"][0]["line"], 3);
+    }
+
+    #[tokio::test]
+    async fn the_garden_s_address_is_null_until_it_has_a_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let garden =
+            Snapshot { root: Some(dir.path().to_path_buf()), title: "Commons".into(), ..snapshot("/g/", vec![]) };
+        let (status, _, body) = get(garden, "/g/_loam/garden.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+            serde_json::json!({ "index": null, "title": "Commons" })
+        );
+        crate::store::Store::open(dir.path(), "Ada").unwrap();
+        let garden = Snapshot { root: Some(dir.path().to_path_buf()), ..snapshot("/g/", vec![]) };
+        let (_, _, body) = get(garden, "/g/_loam/garden.json").await;
+        let index = serde_json::from_str::<serde_json::Value>(&body).unwrap()["index"].as_str().unwrap().to_string();
+        assert_eq!(crate::sync::address::url(&crate::sync::address::id(&index).unwrap()), Some(index));
     }
 }
