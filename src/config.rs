@@ -49,6 +49,92 @@ pub struct Config {
     pub author: Author,
     /// Whether pages show their contributors and last edit from the garden's history (`.loam/`).
     pub show_history: bool,
+    pub sync: Sync,
+}
+
+/// `[sync]`: who may sync with this garden, and which peers it syncs with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sync {
+    /// `[[sync.tokens]]`: the secrets peers present, each read-write or read-only.
+    pub tokens: Vec<Token>,
+    /// `[[sync.peers]]`: gardens `loam serve` keeps a live connection to.
+    pub peers: Vec<Peer>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    pub token: String,
+    #[serde(default)]
+    pub access: Access,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A secret never goes into logs or error messages.
+        f.debug_struct("Token").field("token", &"…").field("access", &self.access).finish()
+    }
+}
+
+/// What a token lets a peer do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Clone, pull and send changes.
+    #[default]
+    ReadWrite,
+    /// Clone and pull; every change it sends is refused.
+    ReadOnly,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Peer {
+    /// The peer's sync URL, such as `ws://laptop.local:1111/sync`.
+    pub url: String,
+    /// The token the peer wants, if it wants one.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer").field("url", &self.url).field("token", &self.token.as_ref().map(|_| "…")).finish()
+    }
+}
+
+/// Shortest token accepted: a guessable secret is no secret.
+pub const MIN_TOKEN: usize = 16;
+
+impl Sync {
+    /// The tokens of `loam.toml`, and those of the environment: `LOAM_TOKEN` (read-write) and
+    /// `LOAM_READ_TOKEN` (read-only), for secrets kept out of a file that may be shared.
+    pub fn all_tokens(&self, env: impl Fn(&str) -> Option<String>) -> Vec<Token> {
+        let mut tokens = self.tokens.clone();
+        for (var, access) in [("LOAM_TOKEN", Access::ReadWrite), ("LOAM_READ_TOKEN", Access::ReadOnly)] {
+            if let Some(token) = env(var).filter(|t| !t.is_empty()) {
+                tokens.push(Token { token, access });
+            }
+        }
+        tokens
+    }
+}
+
+/// What a peer presenting `presented` may do, given the garden's `tokens`: `None` for a missing or wrong token.
+/// Every token is compared, each in constant time, so that how long the answer takes says nothing about how
+/// much of a secret a guess got right; tokens shorter than [`MIN_TOKEN`] never match.
+pub fn access(tokens: &[Token], presented: Option<&str>) -> Option<Access> {
+    use subtle::ConstantTimeEq;
+    let presented = presented?.as_bytes();
+    let mut found: Option<Access> = None;
+    for token in tokens {
+        let same: bool = token.token.as_bytes().ct_eq(presented).into();
+        if same && token.token.len() >= MIN_TOKEN && found != Some(Access::ReadWrite) {
+            found = Some(token.access);
+        }
+    }
+    found
 }
 
 impl Default for Config {
@@ -62,6 +148,7 @@ impl Default for Config {
             content: "content".into(),
             author: Author::default(),
             show_history: true,
+            sync: Sync::default(),
         }
     }
 }
@@ -88,6 +175,17 @@ impl Config {
         })?;
         if !config.base_url.ends_with('/') {
             config.base_url.push('/');
+        }
+        if let Some(short) = config.sync.tokens.iter().find(|t| t.token.len() < MIN_TOKEN) {
+            let (line, column) = text.find(&format!("\"{}\"", short.token)).map_or((1, 1), |at| line_col(text, at));
+            return Err(ConfigError::Parse {
+                path: path.to_string(),
+                line,
+                column,
+                message: format!(
+                    "a sync token must be at least {MIN_TOKEN} characters long, so that it cannot be guessed"
+                ),
+            });
         }
         Ok(config)
     }
@@ -147,6 +245,37 @@ mod tests {
         assert_eq!(config.publish_mode, PublishMode::Explicit);
         assert_eq!(config.author.name, "Ada");
         assert_eq!(config.base_path(), "/garden/");
+    }
+
+    #[test]
+    fn sync_tokens_and_peers() {
+        let text = "[sync]\n[[sync.tokens]]\ntoken = \"0123456789abcdef-rw\"\n[[sync.tokens]]\ntoken = \"0123456789abcdef-ro\"\naccess = \"read-only\"\n[[sync.peers]]\nurl = \"ws://laptop.local:1111/sync\"\ntoken = \"their-secret-0123456\"\n";
+        let config = Config::parse(text, "loam.toml").unwrap();
+        let tokens = &config.sync.tokens;
+        assert_eq!((tokens[0].access, tokens[1].access), (Access::ReadWrite, Access::ReadOnly));
+        assert_eq!(config.sync.peers[0].url, "ws://laptop.local:1111/sync");
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("0123456789abcdef") && !shown.contains("their-secret"),
+            "secrets stay out of logs: {shown}"
+        );
+
+        assert_eq!(access(tokens, Some("0123456789abcdef-rw")), Some(Access::ReadWrite));
+        assert_eq!(access(tokens, Some("0123456789abcdef-ro")), Some(Access::ReadOnly));
+        assert_eq!(access(tokens, Some("0123456789abcdef-r")), None, "a prefix is not the token");
+        assert_eq!(access(tokens, Some("0123456789abcdef-rwx")), None);
+        assert_eq!(access(tokens, Some("")), None);
+        assert_eq!(access(tokens, None), None);
+        assert_eq!(access(&[], Some("anything at all 123")), None);
+
+        // The environment adds tokens; a too-short one in loam.toml is an error naming its line.
+        let env = |var: &str| (var == "LOAM_READ_TOKEN").then(|| "from-the-environment".to_string());
+        let all = config.sync.all_tokens(env);
+        assert_eq!(access(&all, Some("from-the-environment")), Some(Access::ReadOnly));
+        let err = Config::parse("title = \"x\"\n[[sync.tokens]]\ntoken = \"short\"\n", "loam.toml").unwrap_err();
+        assert!(err.to_string().starts_with("loam.toml:3:") && err.to_string().contains("16 characters"), "{err}");
+        let err = Config::parse("[[sync.tokens]]\ntoken = \"0123456789abcdef\"\naccess = \"admin\"\n", "loam.toml");
+        assert!(err.unwrap_err().to_string().contains("admin"));
     }
 
     #[test]

@@ -249,6 +249,24 @@ fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
 }
 
 #[test]
+fn listening_beyond_this_machine_takes_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let garden = dir.path().join("garden");
+    std::fs::create_dir_all(&garden).unwrap();
+    std::fs::write(garden.join("a.md"), "A.\n").unwrap();
+    // Refused before anything listens.
+    let output = Command::new(LOAM)
+        .args(["serve", garden.to_str().unwrap(), "--bind", "0.0.0.0", "--port", "0"])
+        .env_remove("LOAM_TOKEN")
+        .env_remove("LOAM_READ_TOKEN")
+        .output()
+        .expect("loam runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("set a sync token first") && stderr.contains("LOAM_TOKEN"), "{stderr}");
+}
+
+#[test]
 fn polling_sees_changes_too() {
     let dir = tempfile::tempdir().unwrap();
     let garden = dir.path().join("garden");

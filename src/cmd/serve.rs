@@ -19,7 +19,35 @@ pub struct Options {
     pub poll: bool,
 }
 
+/// Whether the server may listen on `bind`: on this machine only (loopback) always; on any other address only
+/// with a sync token set, so that reaching the garden over the network takes a secret.
+pub fn may_listen(bind: IpAddr, tokens: &[crate::config::Token]) -> anyhow::Result<()> {
+    if bind.is_loopback() {
+        return Ok(());
+    }
+    if tokens.is_empty() {
+        anyhow::bail!(
+            "listening on {bind} would let anyone on the network reach the garden: set a sync token first \
+             ([[sync.tokens]] in loam.toml, or the LOAM_TOKEN environment variable, at least {} characters), or \
+             leave out --bind",
+            crate::config::MIN_TOKEN
+        );
+    }
+    if let Some(short) = tokens.iter().find(|t| t.token.len() < crate::config::MIN_TOKEN) {
+        anyhow::bail!(
+            "a sync token ({:?} access) is shorter than {} characters: it would be easy to guess",
+            short.access,
+            crate::config::MIN_TOKEN
+        );
+    }
+    Ok(())
+}
+
 pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
+    if !options.bind.is_loopback() {
+        let config = Layout::discover(path, None)?.config()?;
+        may_listen(options.bind, &config.sync.all_tokens(|var| std::env::var(var).ok()))?;
+    }
     let listener = std::net::TcpListener::bind(SocketAddr::new(options.bind, options.port)).with_context(|| {
         format!(
             "cannot listen on {}; is another server using the port? choose another with --port",
@@ -29,7 +57,10 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
     if !options.bind.is_loopback() {
-        eprintln!("warning: listening on {address}: anyone who can reach this machine can read the preview");
+        eprintln!(
+            "warning: listening on {address}: anyone who can reach this machine can read the preview; syncing takes a \
+             token"
+        );
     }
 
     // Watching starts before the first build, so that nothing saved while it runs goes unseen.
@@ -138,5 +169,24 @@ fn open_browser(url: &str) {
     };
     if let Err(error) = std::process::Command::new(program).arg(url).spawn() {
         eprintln!("warning: cannot open a browser ({program}: {error}); open {url} yourself");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Access, Token};
+
+    #[test]
+    fn only_loopback_goes_without_a_token() {
+        let loopback: IpAddr = "127.0.0.1".parse().unwrap();
+        let any: IpAddr = "0.0.0.0".parse().unwrap();
+        let token = |t: &str| Token { token: t.into(), access: Access::ReadOnly };
+        assert!(may_listen(loopback, &[]).is_ok());
+        assert!(may_listen("::1".parse().unwrap(), &[]).is_ok());
+        let refused = may_listen(any, &[]).unwrap_err().to_string();
+        assert!(refused.contains("LOAM_TOKEN") && refused.contains("[[sync.tokens]]"), "{refused}");
+        assert!(may_listen(any, &[token("long enough secret!")]).is_ok());
+        assert!(may_listen(any, &[token("short")]).unwrap_err().to_string().contains("shorter"));
     }
 }
