@@ -2,4 +2,5 @@
 //! send before anything touches the disk (DESIGN.md, "Sync"); the protocol comes beside it.
 
 pub mod address;
+pub mod layout;
 pub mod paths;

@@ -49,6 +49,8 @@ pub enum Refused {
     Ignored(String),
     #[error("the path goes through the symbolic link `{0}`")]
     Symlink(String),
+    #[error("another note has this path, or a file is where its folder would be")]
+    Taken,
 }
 
 /// The path a peer sent, if it is a plain relative path of a file in the garden (`folder/Note.md`): `/`-separated
