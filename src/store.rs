@@ -370,10 +370,18 @@ impl Store {
         }
         self.set_index(&paths, "import")?;
         // What was gone and did not turn up elsewhere is deleted: tombstones in the index, the documents stay.
+        let gone_heads: BTreeMap<String, Vec<String>> = gone
+            .iter()
+            .filter_map(|path| self.local.notes.get(path))
+            .map(|entry| (entry.doc.clone(), entry.heads.clone()))
+            .collect();
+        // Each with the heads of its document the deletion saw: an edit elsewhere that it did not see brings the
+        // note back ([`deletion_stands`]).
         let deleted: Vec<(String, Option<String>)> =
             gone.iter().filter_map(|path| self.local.notes.remove(path)).map(|entry| (entry.doc, None)).collect();
+        let seen: BTreeMap<String, Vec<String>> = gone_heads;
         report.deleted = deleted.len();
-        self.set_index(&deleted, "delete")?;
+        self.set_index_seen(&deleted, &seen, "delete")?;
         self.local.persist(&touched)?;
         Ok(report)
     }
@@ -637,6 +645,17 @@ impl Store {
 
     /// Sets the path of each (document, path) in the index document, or marks it deleted (`None`): one change.
     fn set_index(&mut self, entries: &[(String, Option<String>)], kind: &str) -> anyhow::Result<()> {
+        self.set_index_seen(entries, &BTreeMap::new(), kind)
+    }
+
+    /// [`Store::set_index`], recording with each deleted document the heads of it that the deletion saw
+    /// (`deletedAt`, from `seen`).
+    fn set_index_seen(
+        &mut self,
+        entries: &[(String, Option<String>)],
+        seen: &BTreeMap<String, Vec<String>>,
+        kind: &str,
+    ) -> anyhow::Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -654,6 +673,16 @@ impl Store {
                 tx.put(&note, "path", path.as_str())?;
             }
             tx.put(&note, "deleted", path.is_none())?;
+            match (path, seen.get(doc)) {
+                (None, Some(heads)) => {
+                    let list = tx.put_object(&note, "deletedAt", ObjType::List)?;
+                    for (n, head) in heads.iter().enumerate() {
+                        tx.insert(&list, n, head.as_str())?;
+                    }
+                }
+                (Some(_), _) if tx.get(&note, "deletedAt")?.is_some() => tx.delete(&note, "deletedAt")?,
+                _ => {}
+            }
         }
         tx.commit_with(options);
         DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&heads))
@@ -680,6 +709,18 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Whether the deletion of a note stands, given its document as it is now and the heads of it the deletion saw
+/// (`deletedAt` in the index): only if every change of the document was seen. An edit made elsewhere that the
+/// deleting peer had not seen, or made after, brings the note back: words are never lost to a delete someone
+/// made without seeing them. A document that has not yet received everything the deletion saw keeps it deleted
+/// until it has.
+pub fn deletion_stands(doc: &Automerge, seen: &[ChangeHash]) -> bool {
+    if seen.iter().any(|hash| doc.get_change_by_hash(hash).is_none()) {
+        return true;
+    }
+    doc.get_changes(seen).is_empty()
 }
 
 /// The version of the layout of `.loam/` that this Loam writes. A later Loam that changes it migrates older
@@ -998,6 +1039,47 @@ mod tests {
         let done = store.catch_up(vec![file("n.md", std::fs::read(&note).unwrap())]).unwrap();
         assert_eq!(done, CaughtUp::default(), "the finished write is not an edit");
         assert_eq!(store.finish_writes(&content).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_deletion_stands_only_over_changes_it_saw() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store.catch_up(notes(&[("n.md", "one\n"), ("keep.md", "kept\n")])).unwrap();
+        let doc_id = store.entry("n.md").unwrap().doc.clone();
+        let files = DocFiles::new(&store.docs_dir(), &doc_id);
+        // Another peer has the note and edits it; this one deletes it without having seen that edit.
+        let mut theirs = files.load().unwrap().with_actor(ActorId::random());
+        let mut tx = theirs.transaction();
+        let (_, text) = tx.get(ROOT, "text").unwrap().unwrap();
+        tx.splice_text(&text, 4, 0, "two\n").unwrap();
+        tx.commit();
+        store.catch_up(notes(&[("keep.md", "kept\n")])).unwrap();
+
+        // The index says deleted, with the heads the deletion saw.
+        let docs = store.index.get(ROOT, "docs").unwrap().unwrap().1;
+        let entry = store.index.get(&docs, doc_id.as_str()).unwrap().unwrap().1;
+        let list = store.index.get(&entry, "deletedAt").unwrap().unwrap().1;
+        let seen: Vec<ChangeHash> = (0..store.index.length(&list))
+            .map(|n| match store.index.get(&list, n).unwrap().unwrap().0 {
+                Value::Scalar(s) => s.as_str().unwrap().parse().unwrap(),
+                _ => panic!("a hash"),
+            })
+            .collect();
+        let ours = files.load().unwrap();
+        assert_eq!(seen, ours.get_heads());
+        assert!(deletion_stands(&ours, &seen), "nothing happened that it did not see");
+        // Once the edit arrives, the note comes back.
+        let mut merged = files.load().unwrap();
+        merged.merge(&mut theirs).unwrap();
+        assert!(!deletion_stands(&merged, &seen));
+        assert_eq!(content_at(&merged, &[]).unwrap(), "one\ntwo\n");
+        // A peer that has not received what the deletion saw keeps the note deleted until it has.
+        assert!(deletion_stands(&Automerge::new(), &seen));
+        // Made again at its path, the note is a new document, alive beside the deleted one.
+        store.catch_up(notes(&[("keep.md", "kept\n"), ("n.md", "one\n")])).unwrap();
+        let again = store.index_paths().unwrap();
+        assert!(again.values().filter(|(p, _)| p == "n.md").any(|(_, deleted)| !deleted));
     }
 
     #[test]
