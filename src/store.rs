@@ -20,6 +20,7 @@
 pub mod diff;
 pub mod files;
 mod local;
+pub mod merge;
 pub mod recorder;
 
 use std::collections::BTreeMap;
@@ -368,7 +369,13 @@ impl Store {
                 report.changed += 1;
             }
         }
-        self.set_index(&paths, "import")?;
+        // A new note's line endings and byte-order mark go in the index too, for a garden that gets the note
+        // from this one to write its file the same way.
+        let forms: BTreeMap<String, (bool, bool)> = (paths.iter())
+            .filter_map(|(doc, path)| Some((doc.clone(), self.local.notes.get(path.as_deref()?)?)))
+            .map(|(doc, entry)| (doc, (entry.crlf, entry.bom)))
+            .collect();
+        self.set_index_with(&paths, &BTreeMap::new(), &forms, "import")?;
         // What was gone and did not turn up elsewhere is deleted: tombstones in the index, the documents stay.
         let gone_heads: BTreeMap<String, Vec<String>> = gone
             .iter()
@@ -381,7 +388,7 @@ impl Store {
             gone.iter().filter_map(|path| self.local.notes.remove(path)).map(|entry| (entry.doc, None)).collect();
         let seen: BTreeMap<String, Vec<String>> = gone_heads;
         report.deleted = deleted.len();
-        self.set_index_seen(&deleted, &seen, "delete")?;
+        self.set_index_with(&deleted, &seen, &BTreeMap::new(), "delete")?;
         self.local.persist(&touched)?;
         Ok(report)
     }
@@ -422,6 +429,9 @@ impl Store {
         let doc = self.loaded(&entry.doc)?;
         let bytes = file_bytes(&doc, &entry)?;
         let heads: Vec<String> = doc.get_heads().iter().map(ChangeHash::to_string).collect();
+        // Changes from elsewhere bring their authors and times.
+        let (authors, edited) =
+            if heads == entry.heads { (entry.authors.clone(), entry.edited) } else { contributions(&doc) };
         self.keep_loaded(entry.doc.clone(), doc);
         let hash = xxh3_64(&bytes);
         if hash == entry.hash && heads == entry.heads && file.exists() {
@@ -440,7 +450,7 @@ impl Store {
             let _ = std::fs::remove_file(&pending);
             return Err(anyhow::anyhow!("cannot write `{}`: {e}", pending.display()));
         }
-        let recorded = Entry { hash, heads, writing: true, ..entry };
+        let recorded = Entry { hash, heads, authors, edited, writing: true, ..entry };
         self.local.notes.insert(path.to_string(), recorded);
         self.local.persist(&[path.to_string()])?;
         self.finish_write(path, file)?;
@@ -645,15 +655,16 @@ impl Store {
 
     /// Sets the path of each (document, path) in the index document, or marks it deleted (`None`): one change.
     fn set_index(&mut self, entries: &[(String, Option<String>)], kind: &str) -> anyhow::Result<()> {
-        self.set_index_seen(entries, &BTreeMap::new(), kind)
+        self.set_index_with(entries, &BTreeMap::new(), &BTreeMap::new(), kind)
     }
 
     /// [`Store::set_index`], recording with each deleted document the heads of it that the deletion saw
-    /// (`deletedAt`, from `seen`).
-    fn set_index_seen(
+    /// (`deletedAt`, from `seen`), and with a new one its file's form (`crlf` and `bom`, when set, from `forms`).
+    fn set_index_with(
         &mut self,
         entries: &[(String, Option<String>)],
         seen: &BTreeMap<String, Vec<String>>,
+        forms: &BTreeMap<String, (bool, bool)>,
         kind: &str,
     ) -> anyhow::Result<()> {
         if entries.is_empty() {
@@ -682,6 +693,13 @@ impl Store {
                 }
                 (Some(_), _) if tx.get(&note, "deletedAt")?.is_some() => tx.delete(&note, "deletedAt")?,
                 _ => {}
+            }
+            if let Some(&(crlf, bom)) = forms.get(doc) {
+                for (key, set) in [("crlf", crlf), ("bom", bom)] {
+                    if set {
+                        tx.put(&note, key, true)?;
+                    }
+                }
             }
         }
         tx.commit_with(options);

@@ -1,0 +1,365 @@
+//! Taking in another garden's history: its index and note documents are merged into this store's, and the
+//! notes on disk are brought in line with the merged index (moved, made, written back or deleted), never losing
+//! a word typed here that was not recorded yet. This is what a sync does with the documents it receives; here
+//! they come from another garden's `.loam/` folder on the same machine (`Store::merge_from`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use automerge::{Automerge, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
+
+use super::files::DocFiles;
+use super::{deletion_stands, Entry, Store};
+use crate::garden::SourceFile;
+use crate::sync::layout::{self, Listed};
+
+/// What a merge changed in this garden's notes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// Notes whose text changed (written back).
+    pub updated: Vec<String>,
+    /// Notes that did not exist here.
+    pub added: Vec<String>,
+    /// Notes deleted here because the other garden deleted them (after seeing every change to them).
+    pub removed: Vec<String>,
+    /// Notes moved here, as (from, to).
+    pub moved: Vec<(String, String)>,
+    /// Paths the other garden sent that were not safe or had no place, with the reason.
+    pub refused: Vec<(String, String)>,
+}
+
+/// An index entry as read from the index document, with the heads its deletion saw.
+struct IndexEntry {
+    path: String,
+    deleted: bool,
+    seen: Vec<ChangeHash>,
+    /// The line endings and byte-order mark of the file where the note was first recorded.
+    crlf: bool,
+    bom: bool,
+}
+
+fn read_index(index: &Automerge) -> anyhow::Result<BTreeMap<String, IndexEntry>> {
+    let mut out = BTreeMap::new();
+    let Some((_, docs)) = index.get(ROOT, "docs")? else { return Ok(out) };
+    for doc in index.keys(&docs) {
+        let Some((_, note)) = index.get(&docs, doc.as_str())? else { continue };
+        let scalar = |key: &str| -> anyhow::Result<Option<ScalarValue>> {
+            Ok(match index.get(&note, key)? {
+                Some((Value::Scalar(value), _)) => Some(value.into_owned()),
+                _ => None,
+            })
+        };
+        let Some(ScalarValue::Str(path)) = scalar("path")? else { continue };
+        let deleted = matches!(scalar("deleted")?, Some(ScalarValue::Boolean(true)));
+        let mut seen = Vec::new();
+        if let Some((Value::Object(_), list)) = index.get(&note, "deletedAt")? {
+            for n in 0..index.length(&list) {
+                if let Some((Value::Scalar(hash), _)) = index.get(&list, n)? {
+                    seen.extend(hash.as_str().and_then(|h| h.parse::<ChangeHash>().ok()));
+                }
+            }
+        }
+        let crlf = matches!(scalar("crlf")?, Some(ScalarValue::Boolean(true)));
+        let bom = matches!(scalar("bom")?, Some(ScalarValue::Boolean(true)));
+        out.insert(doc, IndexEntry { path: path.to_string(), deleted, seen, crlf, bom });
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Takes in the history of the garden whose root is `other` (read, never written), then brings the notes in
+    /// `content` in line with the merged index. Notes edited here and not recorded yet are recorded first, so
+    /// that what the merge writes holds them too.
+    pub fn merge_from(&mut self, other: &Path, content: &Path) -> anyhow::Result<Merged> {
+        self.writable()?;
+        let other_dir = other.join(".loam");
+        let mut their_index = DocFiles::reading(&other_dir, "index").load()?;
+        // Their documents first, so that nothing in the merged index points at a document this store lacks.
+        for doc in read_index(&their_index)?.keys() {
+            let theirs = DocFiles::reading(&other_dir.join("docs"), doc);
+            let mut their_doc = match theirs.load() {
+                Ok(d) if !d.get_heads().is_empty() => d,
+                _ => continue,
+            };
+            let files = DocFiles::new(&self.docs_dir(), doc);
+            let mut ours = self.loaded(doc).or_else(|_| files.load())?;
+            let before = ours.get_heads();
+            ours.merge(&mut their_doc)?;
+            if before.is_empty() {
+                files.save(&ours)?;
+            } else {
+                files.append(&ours, &ours.save_after(&before))?;
+            }
+            self.keep_loaded(doc.clone(), ours);
+        }
+        let before = self.index.get_heads();
+        self.index.merge(&mut their_index)?;
+        DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&before))?;
+        self.apply_index(content)
+    }
+
+    /// Brings the notes in `content` in line with the index document: each live note at the place
+    /// [`layout::files`] gives it, with its document's text; each note whose deletion stands removed.
+    fn apply_index(&mut self, content: &Path) -> anyhow::Result<Merged> {
+        let mut merged = Merged::default();
+        let index = read_index(&self.index)?;
+        let here: BTreeMap<String, String> =
+            self.local.notes.iter().map(|(path, entry)| (entry.doc.clone(), path.clone())).collect();
+        // Which documents live: not deleted, or deleted without having seen every change to them.
+        let mut listed = BTreeMap::new();
+        let mut removed = Vec::new();
+        for (doc, entry) in &index {
+            let alive = !entry.deleted || {
+                let document = self.loaded(doc).or_else(|_| self.doc_files(doc).load())?;
+                let stands = deletion_stands(&document, &entry.seen);
+                self.keep_loaded(doc.clone(), document);
+                !stands
+            };
+            if alive {
+                listed.insert(doc.clone(), Listed { path: entry.path.clone(), deleted: false });
+            } else if here.contains_key(doc) {
+                removed.push(doc.clone());
+            }
+        }
+        let files = layout::files(&listed);
+        for (doc, path, why) in &files.refused {
+            merged.refused.push((path.clone(), why.to_string()));
+            eprintln!("warning: a note of the other garden was not written: `{path}` ({doc}): {why}");
+        }
+        // Deletions: a note is removed only when its file holds what was recorded (an edit typed here since is
+        // recorded instead, and brings the note back everywhere).
+        for doc in removed {
+            let path = here[&doc].clone();
+            let file = content.join(&path);
+            let bytes = std::fs::read(&file).ok();
+            let recorded = self.local.notes[&path].hash;
+            if bytes.as_deref().is_some_and(|b| xxhash_rust::xxh3::xxh3_64(b) != recorded) {
+                let modified = std::fs::metadata(&file).and_then(|m| m.modified()).ok();
+                let bytes = bytes.unwrap_or_default();
+                self.update(vec![SourceFile { path: path.clone(), bytes, modified }], Vec::new())?;
+                self.set_index(&[(doc.clone(), Some(path.clone()))], "edit")?;
+                continue;
+            }
+            if file.exists() {
+                std::fs::remove_file(&file)?;
+            }
+            self.local.notes.remove(&path);
+            self.local.persist(std::slice::from_ref(&path))?;
+            merged.removed.push(path);
+        }
+        // Moves first, so that a path a note leaves is free for the note that takes it.
+        for (doc, path) in &files.paths {
+            let Some(old) = here.get(doc).filter(|old| *old != path) else { continue };
+            let target = match crate::sync::paths::place(content, path) {
+                Ok(target) => target,
+                Err(why) => {
+                    merged.refused.push((path.clone(), why.to_string()));
+                    continue;
+                }
+            };
+            let from = content.join(old);
+            if target.exists() {
+                // A file the history does not know is there: it is not overwritten, and the note stays put.
+                merged.refused.push((path.clone(), "a file that is not in the history is there".into()));
+                continue;
+            }
+            if let Some(folder) = target.parent() {
+                std::fs::create_dir_all(folder)?;
+            }
+            if from.exists() {
+                std::fs::rename(&from, &target)?;
+            }
+            let entry = self.local.notes.remove(old).expect("a note here has bookkeeping");
+            self.local.notes.insert(path.clone(), entry);
+            self.local.persist(&[old.clone(), path.clone()])?;
+            merged.moved.push((old.clone(), path.clone()));
+        }
+        for (doc, path) in &files.paths {
+            let target = match crate::sync::paths::place(content, path) {
+                Ok(target) => target,
+                Err(why) => {
+                    merged.refused.push((path.clone(), why.to_string()));
+                    continue;
+                }
+            };
+            let fresh = !here.contains_key(doc);
+            if fresh {
+                if self.local.notes.contains_key(path) || target.exists() {
+                    merged.refused.push((path.clone(), "another note is there".into()));
+                    continue;
+                }
+                // Written the way the garden that first recorded it wrote it.
+                let (crlf, bom) = index.get(doc).map_or((false, false), |e| (e.crlf, e.bom));
+                let entry = Entry {
+                    doc: doc.clone(),
+                    hash: 0,
+                    heads: Vec::new(),
+                    crlf,
+                    bom,
+                    authors: Vec::new(),
+                    edited: 0,
+                    writing: false,
+                };
+                self.local.notes.insert(path.clone(), entry);
+                merged.added.push(path.clone());
+            } else if self.local.notes.get(path).is_none_or(|e| &e.doc != doc) {
+                // Its move above was refused.
+                continue;
+            }
+            if self.write_back(path, &target)? && !fresh {
+                merged.updated.push(path.clone());
+            }
+        }
+        Ok(merged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A garden in a folder: its root, and its notes folder.
+    struct Garden {
+        _dir: tempfile::TempDir,
+        root: std::path::PathBuf,
+        content: std::path::PathBuf,
+    }
+
+    impl Garden {
+        fn new() -> Garden {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().to_path_buf();
+            let content = root.join("content");
+            std::fs::create_dir_all(&content).unwrap();
+            std::fs::write(root.join("loam.toml"), "").unwrap();
+            Garden { _dir: dir, root, content }
+        }
+
+        fn write(&self, path: &str, text: &str) {
+            let file = self.content.join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+
+        fn read(&self, path: &str) -> String {
+            std::fs::read_to_string(self.content.join(path)).unwrap()
+        }
+
+        /// Records what changed, as `loam serve` does at its start.
+        fn store(&self, author: &str) -> Store {
+            let mut store = Store::open(&self.root, author).unwrap();
+            let layout = crate::garden::Layout::discover(&self.root, None).unwrap();
+            store.catch_up(layout.scan(|source| source).unwrap().notes).unwrap();
+            store
+        }
+
+        /// Every file of the notes folder, with its bytes.
+        fn files(&self) -> BTreeMap<String, Vec<u8>> {
+            walkdir::WalkDir::new(&self.content)
+                .into_iter()
+                .map(Result::unwrap)
+                .filter(|e| e.file_type().is_file())
+                .map(|e| {
+                    let path = e.path().strip_prefix(&self.content).unwrap().to_string_lossy().into_owned();
+                    (path, std::fs::read(e.path()).unwrap())
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn two_gardens_edited_apart_end_with_the_same_notes_and_every_word() {
+        let ada = Garden::new();
+        ada.write("shared.md", "# Shared\n\nfirst line\nsecond line\nthird line\n");
+        ada.write("windows.md", "one\r\ntwo\r\n");
+        ada.write("doomed.md", "to be deleted\n");
+        ada.write("wanderer.md", "I will move\n");
+        drop(ada.store("Ada"));
+
+        // Bo starts from Ada's garden: every note arrives.
+        let bo = Garden::new();
+        let mut bo_store = bo.store("Bo");
+        let first = bo_store.merge_from(&ada.root, &bo.content).unwrap();
+        assert_eq!(first.added.len(), 4, "{first:?}");
+        assert_eq!(bo.files(), ada.files());
+        drop(bo_store);
+
+        // Apart: both edit the shared note in different places and at the same place, Ada deletes a note,
+        // Bo moves one, edits the CRLF note and makes a new one.
+        ada.write("shared.md", "# Shared\n\nfirst line, by Ada\nsecond line\nthird line\nADA\n");
+        std::fs::remove_file(ada.content.join("doomed.md")).unwrap();
+        bo.write("shared.md", "# Shared\n\nfirst line\nsecond line\nthird line, by Bo\nBO\n");
+        std::fs::create_dir_all(bo.content.join("moved")).unwrap();
+        std::fs::rename(bo.content.join("wanderer.md"), bo.content.join("moved/wanderer.md")).unwrap();
+        bo.write("windows.md", "one\r\ntwo\r\nthree\r\n");
+        bo.write("new.md", "Bo's new note\n");
+        let mut ada_store = ada.store("Ada");
+        let mut bo_store = bo.store("Bo");
+
+        // They meet: each takes in the other's history.
+        let at_bo = bo_store.merge_from(&ada.root, &bo.content).unwrap();
+        let at_ada = ada_store.merge_from(&bo.root, &ada.content).unwrap();
+        assert_eq!(at_bo.removed, ["doomed.md"], "{at_bo:?}");
+        assert_eq!(at_ada.moved, [("wanderer.md".to_string(), "moved/wanderer.md".to_string())], "{at_ada:?}");
+        assert_eq!(at_ada.added, ["new.md"]);
+        assert_eq!(ada.files(), bo.files(), "both folders hold the same notes, byte for byte");
+        let shared = ada.read("shared.md");
+        for words in ["first line, by Ada", "third line, by Bo", "ADA", "BO", "second line"] {
+            assert!(shared.contains(words), "{words:?} lost: {shared}");
+        }
+        assert_eq!(ada.read("windows.md"), "one\r\ntwo\r\nthree\r\n", "each garden's file keeps its form");
+        assert!(!ada.content.join("doomed.md").exists() && !ada.content.join("wanderer.md").exists());
+        // Merged text written back is not an edit of its own, and a second meeting changes nothing.
+        assert_eq!(ada_store.catch_up(scan(&ada)).unwrap(), super::super::CaughtUp::default());
+        let again = ada_store.merge_from(&bo.root, &ada.content).unwrap();
+        assert_eq!(again, Merged::default());
+        // The history says who wrote the shared note.
+        let entry = ada_store.entry("shared.md").unwrap();
+        assert_eq!(entry.authors, ["Ada", "Bo"]);
+    }
+
+    #[test]
+    fn an_edit_the_deleting_garden_had_not_seen_brings_the_note_back() {
+        let ada = Garden::new();
+        ada.write("note.md", "keep me\n");
+        drop(ada.store("Ada"));
+        let bo = Garden::new();
+        let mut bo_store = bo.store("Bo");
+        bo_store.merge_from(&ada.root, &bo.content).unwrap();
+        drop(bo_store);
+        // Ada deletes the note; Bo, apart, adds to it.
+        std::fs::remove_file(ada.content.join("note.md")).unwrap();
+        let mut ada_store = ada.store("Ada");
+        bo.write("note.md", "keep me\nand this\n");
+        let mut bo_store = bo.store("Bo");
+        let at_bo = bo_store.merge_from(&ada.root, &bo.content).unwrap();
+        assert!(at_bo.removed.is_empty(), "{at_bo:?}");
+        assert_eq!(bo.read("note.md"), "keep me\nand this\n");
+        let at_ada = ada_store.merge_from(&bo.root, &ada.content).unwrap();
+        assert_eq!(at_ada.added, ["note.md"], "{at_ada:?}");
+        assert_eq!(ada.read("note.md"), "keep me\nand this\n");
+    }
+
+    #[test]
+    fn an_unrecorded_edit_is_never_overwritten_nor_deleted() {
+        let ada = Garden::new();
+        ada.write("note.md", "one\n");
+        drop(ada.store("Ada"));
+        let bo = Garden::new();
+        let mut bo_store = bo.store("Bo");
+        bo_store.merge_from(&ada.root, &bo.content).unwrap();
+        drop(bo_store);
+        std::fs::remove_file(ada.content.join("note.md")).unwrap();
+        drop(ada.store("Ada"));
+        // Bo's store knows the note as it was; Bo types into it and the merge runs before it is recorded.
+        let mut bo_store = Store::open(&bo.root, "Bo").unwrap();
+        bo.write("note.md", "one\ntyped just now\n");
+        let at_bo = bo_store.merge_from(&ada.root, &bo.content).unwrap();
+        assert!(at_bo.removed.is_empty(), "{at_bo:?}");
+        assert_eq!(bo.read("note.md"), "one\ntyped just now\n");
+    }
+
+    fn scan(garden: &Garden) -> Vec<SourceFile> {
+        crate::garden::Layout::discover(&garden.root, None).unwrap().scan(|source| source).unwrap().notes
+    }
+}
