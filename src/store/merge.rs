@@ -320,13 +320,7 @@ mod tests {
 
     #[test]
     fn an_edit_the_deleting_garden_had_not_seen_brings_the_note_back() {
-        let ada = Garden::new();
-        ada.write("note.md", "keep me\n");
-        drop(ada.store("Ada"));
-        let bo = Garden::new();
-        let mut bo_store = bo.store("Bo");
-        bo_store.merge_from(&ada.root, &bo.content).unwrap();
-        drop(bo_store);
+        let (ada, bo) = ada_and_bo("keep me\n");
         // Ada deletes the note; Bo, apart, adds to it.
         std::fs::remove_file(ada.content.join("note.md")).unwrap();
         let mut ada_store = ada.store("Ada");
@@ -342,13 +336,7 @@ mod tests {
 
     #[test]
     fn an_unrecorded_edit_is_never_overwritten_nor_deleted() {
-        let ada = Garden::new();
-        ada.write("note.md", "one\n");
-        drop(ada.store("Ada"));
-        let bo = Garden::new();
-        let mut bo_store = bo.store("Bo");
-        bo_store.merge_from(&ada.root, &bo.content).unwrap();
-        drop(bo_store);
+        let (ada, bo) = ada_and_bo("one\n");
         std::fs::remove_file(ada.content.join("note.md")).unwrap();
         drop(ada.store("Ada"));
         // Bo's store knows the note as it was; Bo types into it and the merge runs before it is recorded.
@@ -357,6 +345,16 @@ mod tests {
         let at_bo = bo_store.merge_from(&ada.root, &bo.content).unwrap();
         assert!(at_bo.removed.is_empty(), "{at_bo:?}");
         assert_eq!(bo.read("note.md"), "one\ntyped just now\n");
+    }
+
+    /// Ada's garden with `note.md` recorded, and Bo's garden made from it.
+    fn ada_and_bo(note: &str) -> (Garden, Garden) {
+        let ada = Garden::new();
+        ada.write("note.md", note);
+        drop(ada.store("Ada"));
+        let bo = Garden::new();
+        bo.store("Bo").merge_from(&ada.root, &bo.content).unwrap();
+        (ada, bo)
     }
 
     fn scan(garden: &Garden) -> Vec<SourceFile> {
