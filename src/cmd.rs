@@ -7,6 +7,7 @@ pub mod info;
 pub mod init;
 pub mod log;
 pub mod serve;
+pub mod sync;
 
 use crate::diagnostic::{Diagnostic, Severity};
 

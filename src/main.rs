@@ -94,6 +94,14 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Exchange history with another garden once, both ways: edits merge, and both folders end with the same notes.
+    Sync {
+        /// The other garden: its folder on this machine.
+        other: String,
+        /// This garden.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
     /// Report every problem (broken links, bad frontmatter, slug collisions); exit non-zero if any.
     Check {
         /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
@@ -124,6 +132,7 @@ fn main() -> ExitCode {
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
         Command::Info { path } => loam::cmd::info::run(&path).map(|()| true),
+        Command::Sync { other, path } => loam::cmd::sync::run(&other, &path).map(|()| true),
         Command::Log { note, patch } => loam::cmd::log::run(&note, patch).map(|()| true),
         Command::Show { note, at } => loam::cmd::log::show(&note, &at).map(|()| true),
         Command::Serve { path, port, bind, open, poll } => {
