@@ -215,18 +215,18 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use super::*;
 
     /// A garden in a folder: its root, and its notes folder.
-    struct Garden {
-        _dir: tempfile::TempDir,
-        root: std::path::PathBuf,
-        content: std::path::PathBuf,
+    pub struct Garden {
+        pub _dir: tempfile::TempDir,
+        pub root: std::path::PathBuf,
+        pub content: std::path::PathBuf,
     }
 
     impl Garden {
-        fn new() -> Garden {
+        pub fn new() -> Garden {
             let dir = tempfile::tempdir().unwrap();
             let root = dir.path().to_path_buf();
             let content = root.join("content");
@@ -235,18 +235,18 @@ mod tests {
             Garden { _dir: dir, root, content }
         }
 
-        fn write(&self, path: &str, text: &str) {
+        pub fn write(&self, path: &str, text: &str) {
             let file = self.content.join(path);
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
             std::fs::write(file, text).unwrap();
         }
 
-        fn read(&self, path: &str) -> String {
+        pub fn read(&self, path: &str) -> String {
             std::fs::read_to_string(self.content.join(path)).unwrap()
         }
 
         /// Records what changed, as `loam serve` does at its start.
-        fn store(&self, author: &str) -> Store {
+        pub fn store(&self, author: &str) -> Store {
             let mut store = Store::open(&self.root, author).unwrap();
             let layout = crate::garden::Layout::discover(&self.root, None).unwrap();
             store.catch_up(layout.scan(|source| source).unwrap().notes).unwrap();
@@ -254,7 +254,7 @@ mod tests {
         }
 
         /// Every file of the notes folder, with its bytes.
-        fn files(&self) -> BTreeMap<String, Vec<u8>> {
+        pub fn files(&self) -> BTreeMap<String, Vec<u8>> {
             walkdir::WalkDir::new(&self.content)
                 .into_iter()
                 .map(Result::unwrap)
@@ -266,6 +266,16 @@ mod tests {
                 .collect()
         }
     }
+
+    pub fn scan(garden: &Garden) -> Vec<SourceFile> {
+        crate::garden::Layout::discover(&garden.root, None).unwrap().scan(|source| source).unwrap().notes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::*;
+    use super::*;
 
     #[test]
     fn two_gardens_edited_apart_end_with_the_same_notes_and_every_word() {
@@ -356,8 +366,104 @@ mod tests {
         bo.store("Bo").merge_from(&ada.root, &bo.content).unwrap();
         (ada, bo)
     }
+}
 
-    fn scan(garden: &Garden) -> Vec<SourceFile> {
-        crate::garden::Layout::discover(&garden.root, None).unwrap().scan(|source| source).unwrap().notes
+#[cfg(test)]
+mod convergence {
+    use super::tests_support::*;
+    use super::*;
+
+    /// A small deterministic random source (xorshift), so that a failure can be replayed.
+    struct Random(u64);
+
+    impl Random {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// Three gardens, 200 random edits, renames, deletes and creates on random ones, synced in random pairs;
+    /// at the end every folder holds the same notes, and every marker inserted is there unless its note was
+    /// deleted.
+    #[test]
+    fn three_gardens_converge_and_keep_every_word() {
+        let seed = std::env::var("LOAM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_1ea5);
+        let mut random = Random(seed);
+        let gardens = [Garden::new(), Garden::new(), Garden::new()];
+        for n in 0..6 {
+            gardens[0].write(&format!("note {n}.md"), &format!("# Note {n}\n\nA line.\nAnother line.\n"));
+        }
+        let names = ["Ada", "Bo", "Cy"];
+        drop(gardens[0].store(names[0]));
+        for g in 1..3 {
+            gardens[g].store(names[g]).merge_from(&gardens[0].root, &gardens[g].content).unwrap();
+        }
+        // Each marker, with the document it went into.
+        let mut markers: Vec<(String, String)> = Vec::new();
+        for step in 0..200 {
+            let g = random.below(3);
+            let garden = &gardens[g];
+            let existing: Vec<String> = scan(garden).into_iter().map(|s| s.path).collect();
+            match random.below(10) {
+                // Sync with another garden, both ways.
+                0..=1 => {
+                    let other = (g + 1 + random.below(2)) % 3;
+                    garden.store(names[g]).merge_from(&gardens[other].root, &garden.content).unwrap();
+                    gardens[other].store(names[other]).merge_from(&garden.root, &gardens[other].content).unwrap();
+                }
+                // Insert a marker somewhere in a note.
+                2..=6 if !existing.is_empty() => {
+                    let path = &existing[random.below(existing.len())];
+                    let mut text = garden.read(path);
+                    let lines: Vec<usize> = text.match_indices('\n').map(|(at, _)| at + 1).collect();
+                    let at = lines[random.below(lines.len())];
+                    let marker = format!("marker-{step}-{}", names[g]);
+                    text.insert_str(at, &format!("{marker}\n"));
+                    garden.write(path, &text);
+                    let doc = garden.store(names[g]).entry(path).unwrap().doc.clone();
+                    markers.push((marker, doc));
+                }
+                // Rename a note.
+                7 if !existing.is_empty() => {
+                    let path = &existing[random.below(existing.len())];
+                    let to = format!("renamed {step}.md");
+                    std::fs::rename(garden.content.join(path), garden.content.join(&to)).unwrap();
+                    drop(garden.store(names[g]));
+                }
+                // Delete a note (rarely: most of the garden should live).
+                8 if existing.len() > 3 && random.below(3) == 0 => {
+                    std::fs::remove_file(garden.content.join(&existing[random.below(existing.len())])).unwrap();
+                    drop(garden.store(names[g]));
+                }
+                // Create a note, sometimes at a name another garden may create too.
+                _ => {
+                    let path =
+                        if random.below(2) == 0 { format!("made {}.md", step % 4) } else { format!("new {step}.md") };
+                    if !garden.content.join(&path).exists() {
+                        garden.write(&path, &format!("Made by {} at step {step}.\n", names[g]));
+                        drop(garden.store(names[g]));
+                    }
+                }
+            }
+        }
+        // Everyone meets everyone, twice.
+        for _ in 0..2 {
+            for (a, b) in [(0, 1), (1, 2), (2, 0), (1, 0), (2, 1), (0, 2)] {
+                gardens[a].store(names[a]).merge_from(&gardens[b].root, &gardens[a].content).unwrap();
+            }
+        }
+        let files: Vec<BTreeMap<String, Vec<u8>>> = gardens.iter().map(Garden::files).collect();
+        assert_eq!(files[0], files[1], "seed {seed}");
+        assert_eq!(files[1], files[2], "seed {seed}");
+        let everything: String = files[0].values().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
+        let store = gardens[0].store(names[0]);
+        let live: std::collections::HashSet<String> = store.local.notes.values().map(|e| e.doc.clone()).collect();
+        for (marker, doc) in &markers {
+            assert!(everything.contains(marker.as_str()) || !live.contains(doc), "{marker} lost (seed {seed})");
+        }
+        assert!(markers.iter().filter(|(m, _)| everything.contains(m.as_str())).count() > markers.len() / 2);
     }
 }
