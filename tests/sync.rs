@@ -17,13 +17,13 @@ fn loam(args: &[&str]) -> (bool, String, String) {
     (output.status.success(), text(&output.stdout), text(&output.stderr))
 }
 
-/// Every note of a vault, with its bytes (attachments are not synced yet).
+/// Every note and attachment of a vault, with its bytes (tool folders and `loam.toml` left out).
 fn notes(root: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(root)
         .into_iter()
         .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .filter(|e| e.file_type().is_file() && e.file_name() != "loam.toml")
         .map(|e| {
             (e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
         })
@@ -36,6 +36,7 @@ fn same_notes(a: &Path, b: &Path) {
     let differ: Vec<&String> = a.keys().chain(b.keys()).filter(|p| a.get(*p) != b.get(*p)).collect();
     assert!(differ.is_empty(), "notes that differ: {differ:?}");
     assert!(a.len() > 30, "the corpus's notes are there");
+    assert!(a.keys().filter(|p| p.ends_with(".png")).count() >= 10, "and its images");
 }
 
 #[test]
@@ -67,10 +68,12 @@ fn two_copies_of_a_vault_edited_apart_sync_to_the_same_notes() {
     edit(&bo, "hosting.md", &|t| format!("{t}\nBo's last line.\n"));
     std::fs::remove_file(ada.join("philosophy.md")).unwrap();
     std::fs::rename(bo.join("showcase.md"), bo.join("Showcase of gardens.md")).unwrap();
-    std::fs::write(bo.join("ideas/new from Bo.md"), "A note Bo wrote offline.\n").unwrap_or_else(|_| {
-        std::fs::create_dir_all(bo.join("ideas")).unwrap();
-        std::fs::write(bo.join("ideas/new from Bo.md"), "A note Bo wrote offline.\n").unwrap();
-    });
+    std::fs::create_dir_all(bo.join("ideas")).unwrap();
+    std::fs::write(bo.join("ideas/new from Bo.md"), "A note Bo wrote offline.\n").unwrap();
+    // Both replace the same image: one version wins everywhere, and the other stays in the history.
+    let image = "images/quartz-layout-desktop.png";
+    std::fs::write(ada.join(image), b"\x89PNG Ada's picture \xff").unwrap();
+    std::fs::write(bo.join(image), b"\x89PNG Bo's picture \xff").unwrap();
 
     let (ok, out, err) = loam(&["sync", bo_path, ada_path]);
     assert!(ok, "{err}");
@@ -80,6 +83,10 @@ fn two_copies_of_a_vault_edited_apart_sync_to_the_same_notes() {
     let hosting = std::fs::read_to_string(ada.join("hosting.md")).unwrap();
     assert!(hosting.starts_with("Ada's first line.\n") && hosting.ends_with("Bo's last line.\n"), "{hosting}");
     assert!(ada.join("ideas/new from Bo.md").exists() && !bo.join("philosophy.md").exists());
+    let picture = std::fs::read(ada.join(image)).unwrap();
+    assert!(picture == b"\x89PNG Ada's picture \xff" || picture == b"\x89PNG Bo's picture \xff");
+    let (_, log, _) = loam(&["log", ada.join(image).to_str().unwrap()]);
+    assert!(log.lines().count() >= 3 && log.contains("Ada") && log.contains("Bo"), "{log}");
 
     // Nothing new: nothing changes, and both histories say who wrote what.
     let (ok, out, _) = loam(&["sync", bo_path, ada_path]);

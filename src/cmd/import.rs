@@ -31,7 +31,7 @@ pub fn open_and_catch_up(layout: &Layout) -> anyhow::Result<(Store, CaughtUp)> {
     let config = layout.config()?;
     let mut store = Store::open(&layout.root, &config.author.or_user())?;
     store.finish_writes(&layout.content).context("cannot put a note's merged text in place")?;
-    let scan = layout.scan(|source| source)?;
-    let done = store.catch_up(scan.notes).context("cannot record the notes' history")?;
+    let files = crate::store::recorder::files_to_record(layout)?;
+    let done = store.catch_up(files).context("cannot record the notes' history")?;
     Ok((store, done))
 }

@@ -1,6 +1,6 @@
 //! `loam sync OTHER [PATH]`: exchanges history with another garden once, both ways, and prints what changed on
 //! each side. OTHER is a garden folder on this machine (a shared drive, a USB stick, a second checkout); peers
-//! over the network (`ws://…/sync`) come with the sync endpoint.
+//! over the network (`ws://…/sync`) come with the sync endpoint. Notes and attachments go both ways.
 
 use std::path::Path;
 
@@ -34,8 +34,8 @@ fn open(layout: &Layout) -> anyhow::Result<Store> {
     let author = layout.config()?.author.or_user();
     let mut store = Store::open(&layout.root, &author)?;
     store.finish_writes(&layout.content)?;
-    let scan = layout.scan(|source| source)?;
-    store.catch_up(scan.notes).with_context(|| format!("cannot record `{}`", layout.root.display()))?;
+    let files = crate::store::recorder::files_to_record(layout)?;
+    store.catch_up(files).with_context(|| format!("cannot record `{}`", layout.root.display()))?;
     Ok(store)
 }
 

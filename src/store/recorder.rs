@@ -91,7 +91,12 @@ fn record_in(
             let Ok(inside) = path.strip_prefix(&layout.content) else { continue };
             let relative = layout.relative(&path);
             let ignored = inside.components().any(|c| is_ignored(&c.as_os_str().to_string_lossy()));
-            if ignored || !is_note(&relative) {
+            // Notes and attachments; a folder is never a file to record.
+            if ignored || path.is_dir() {
+                continue;
+            }
+            let too_big = !is_note(&relative) && std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_ATTACHMENT);
+            if too_big {
                 continue;
             }
             match std::fs::read(&path) {
@@ -113,10 +118,43 @@ fn record_in(
     }
 }
 
+/// The files of the garden the history records: every note, and every attachment up to [`MAX_ATTACHMENT`]
+/// bytes (a larger one is left out, with a warning).
+pub fn files_to_record(layout: &Layout) -> anyhow::Result<Vec<SourceFile>> {
+    let scan = layout.scan(|source| source)?;
+    let mut files = scan.notes;
+    for attachment in scan.attachments {
+        let metadata = match std::fs::metadata(&attachment.file) {
+            Ok(metadata) => metadata,
+            Err(e) => {
+                eprintln!("warning: {}: not recorded in the history: {e}", attachment.path);
+                continue;
+            }
+        };
+        if metadata.len() > MAX_ATTACHMENT {
+            eprintln!(
+                "warning: {}: not recorded in the history: larger than {} MiB",
+                attachment.path,
+                MAX_ATTACHMENT >> 20
+            );
+            continue;
+        }
+        match std::fs::read(&attachment.file) {
+            Ok(bytes) => files.push(SourceFile { path: attachment.path, bytes, modified: metadata.modified().ok() }),
+            Err(e) => eprintln!("warning: {}: not recorded in the history: {e}", attachment.path),
+        }
+    }
+    Ok(files)
+}
+
+/// Largest attachment the history records: a video or a large PDF would make every copy of the garden carry it
+/// whole in every version.
+pub const MAX_ATTACHMENT: u64 = 32 << 20;
+
 /// Records what changed in the whole garden; returns what was recorded.
 fn catch_up(layout: &Layout, store: &mut Store, started: Instant) -> CaughtUp {
-    let notes = match layout.scan(|source| source) {
-        Ok(scan) => scan.notes,
+    let notes = match files_to_record(layout) {
+        Ok(files) => files,
         Err(error) => {
             eprintln!("warning: the history could not look at the notes: {error:#}");
             return CaughtUp::default();
