@@ -479,7 +479,7 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
     assert_eq!(status, 200);
     assert!(address.starts_with("automerge:") && address.len() > 30, "{body}");
     let (ok, info) = loam(&["info", garden.to_str().unwrap()]);
-    assert!(ok && info.contains(&address) && info.contains("notes recorded"), "{info}");
+    assert!(ok && info.contains(&address) && info.contains("(notes and attachments) recorded"), "{info}");
     let page = server.wait_for_text("/hosting/", "Contributor: Tess Ter");
     assert!(page.contains("Last edited <time datetime=\"2020-09-13T12:26:40+00:00\">"), "{page}");
 

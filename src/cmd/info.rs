@@ -19,7 +19,11 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
     );
     match Store::open_read_only(&layout.root) {
         Ok(store) => {
-            println!("history:  {} recorded in {}", plural(store.len(), "note"), layout.root.join(".loam").display());
+            println!(
+                "history:  {} (notes and attachments) recorded in {}",
+                plural(store.len(), "file"),
+                layout.root.join(".loam").display()
+            );
             match store.address() {
                 Some(address) => println!("address:  {address}"),
                 None => println!("address:  none yet (the next `loam serve` or `loam import` makes it)"),
