@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod check;
+pub mod clone;
 pub mod import;
 pub mod info;
 pub mod init;

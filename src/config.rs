@@ -49,6 +49,8 @@ pub struct Config {
     pub author: Author,
     /// Whether pages show their contributors and last edit from the garden's history (`.loam/`).
     pub show_history: bool,
+    /// Where a garden made by `loam clone` came from (empty otherwise).
+    pub origin: String,
     pub sync: Sync,
 }
 
@@ -148,6 +150,7 @@ impl Default for Config {
             content: "content".into(),
             author: Author::default(),
             show_history: true,
+            origin: String::new(),
             sync: Sync::default(),
         }
     }

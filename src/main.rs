@@ -94,6 +94,13 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Make a new garden from another: its notes, attachments and whole history, the same garden.
+    Clone {
+        /// The garden to clone: its folder on this machine.
+        other: String,
+        /// The new garden's folder (new or empty).
+        dir: PathBuf,
+    },
     /// Exchange history with another garden once, both ways: edits merge, and both folders end with the same notes.
     Sync {
         /// The other garden: its folder on this machine.
@@ -132,6 +139,7 @@ fn main() -> ExitCode {
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
         Command::Info { path } => loam::cmd::info::run(&path).map(|()| true),
+        Command::Clone { other, dir } => loam::cmd::clone::run(&other, &dir).map(|()| true),
         Command::Sync { other, path } => loam::cmd::sync::run(&other, &path).map(|()| true),
         Command::Log { note, patch } => loam::cmd::log::run(&note, patch).map(|()| true),
         Command::Show { note, at } => loam::cmd::log::show(&note, &at).map(|()| true),

@@ -156,6 +156,16 @@ const FLUSH_TOGETHER: usize = 64;
 /// The file in `.loam/` that holds the index document's id.
 const GARDEN: &str = "garden";
 
+/// Makes the garden at `root` have the address of the garden at `origin` (a clone is the same garden): before
+/// its store is first opened, its `.loam/garden` takes the origin's id.
+pub fn adopt_address(root: &Path, origin: &Path) -> anyhow::Result<()> {
+    let id = std::fs::read_to_string(origin.join(".loam").join(GARDEN))
+        .with_context(|| format!("`{}` has no history to clone", origin.display()))?;
+    let dir = root.join(".loam");
+    std::fs::create_dir_all(&dir)?;
+    write_atomic(&dir.join(GARDEN), id.trim().as_bytes())
+}
+
 /// The address of the garden at `root`: the `automerge:` URL of its index document; `None` before its history
 /// is first recorded.
 pub fn address_of(root: &Path) -> Option<String> {

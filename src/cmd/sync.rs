@@ -20,9 +20,20 @@ pub fn run(other: &str, path: &Path) -> anyhow::Result<()> {
     if ours.root.canonicalize().ok() == theirs.root.canonicalize().ok() {
         bail!("`{other}` is this garden itself");
     }
-    let mut our_store = open(&ours)?;
     let mut their_store = open(&theirs)?;
+    // A garden without a history yet becomes a copy of the other: its address, and the other's notes taken in
+    // before its own files are recorded (recording first would start an index of its own, which could not merge).
+    let fresh = crate::store::address_of(&ours.root).is_none();
+    let mut our_store = if fresh {
+        crate::store::adopt_address(&ours.root, &theirs.root)?;
+        Store::open(&ours.root, &ours.config()?.author.or_user())?
+    } else {
+        open(&ours)?
+    };
     let here = our_store.merge_from(&theirs.root, &ours.content).context("cannot take in the other garden's notes")?;
+    if fresh {
+        our_store.catch_up(crate::store::recorder::files_to_record(&ours)?)?;
+    }
     let there = their_store.merge_from(&ours.root, &theirs.content).context("cannot give the other garden ours")?;
     report("here", &ours, &here);
     report("there", &theirs, &there);

@@ -70,8 +70,21 @@ impl Store {
     /// Takes in the history of the garden whose root is `other` (read, never written), then brings the notes in
     /// `content` in line with the merged index. Notes edited here and not recorded yet are recorded first, so
     /// that what the merge writes holds them too.
+    ///
+    /// Only copies of one garden merge (a clone, see `loam clone`): their index documents share their history.
+    /// Two gardens made apart have index documents of their own, and merging those would hide one garden's notes
+    /// behind the other's (both made the index's map of notes; Automerge keeps one of two maps made at one key).
     pub fn merge_from(&mut self, other: &Path, content: &Path) -> anyhow::Result<Merged> {
         self.writable()?;
+        let theirs = super::address_of(other);
+        if theirs.is_none() || theirs != self.address() {
+            anyhow::bail!(
+                "`{}` is another garden ({}), not a copy of this one ({}): clone it (`loam clone`) to sync with it",
+                other.display(),
+                theirs.as_deref().unwrap_or("no history yet"),
+                self.address().as_deref().unwrap_or("no history yet")
+            );
+        }
         let other_dir = other.join(".loam");
         let mut their_index = DocFiles::reading(&other_dir, "index").load()?;
         // Their documents first, so that nothing in the merged index points at a document this store lacks.
@@ -245,6 +258,12 @@ mod tests_support {
             std::fs::read_to_string(self.content.join(path)).unwrap()
         }
 
+        /// This garden's store as a copy of `origin` (its address), before anything is recorded in it.
+        pub fn clone_of(&self, origin: &Garden) -> Store {
+            crate::store::adopt_address(&self.root, &origin.root).unwrap();
+            Store::open(&self.root, "Bo").unwrap()
+        }
+
         /// Records what changed, as `loam serve` does at its start.
         pub fn store(&self, author: &str) -> Store {
             let mut store = Store::open(&self.root, author).unwrap();
@@ -288,7 +307,7 @@ mod tests {
 
         // Bo starts from Ada's garden: every note arrives.
         let bo = Garden::new();
-        let mut bo_store = bo.store("Bo");
+        let mut bo_store = bo.clone_of(&ada);
         let first = bo_store.merge_from(&ada.root, &bo.content).unwrap();
         assert_eq!(first.added.len(), 4, "{first:?}");
         assert_eq!(bo.files(), ada.files());
@@ -329,6 +348,18 @@ mod tests {
     }
 
     #[test]
+    fn gardens_made_apart_do_not_merge() {
+        let (ada, bo) = (Garden::new(), Garden::new());
+        ada.write("a.md", "Ada's\n");
+        bo.write("b.md", "Bo's\n");
+        drop(ada.store("Ada"));
+        let mut bo_store = bo.store("Bo");
+        let refused = bo_store.merge_from(&ada.root, &bo.content).unwrap_err().to_string();
+        assert!(refused.contains("another garden") && refused.contains("loam clone"), "{refused}");
+        assert!(!bo.content.join("a.md").exists());
+    }
+
+    #[test]
     fn an_edit_the_deleting_garden_had_not_seen_brings_the_note_back() {
         let (ada, bo) = ada_and_bo("keep me\n");
         // Ada deletes the note; Bo, apart, adds to it.
@@ -363,7 +394,7 @@ mod tests {
         ada.write("note.md", note);
         drop(ada.store("Ada"));
         let bo = Garden::new();
-        bo.store("Bo").merge_from(&ada.root, &bo.content).unwrap();
+        bo.clone_of(&ada).merge_from(&ada.root, &bo.content).unwrap();
         (ada, bo)
     }
 }
@@ -399,7 +430,7 @@ mod convergence {
         let names = ["Ada", "Bo", "Cy"];
         drop(gardens[0].store(names[0]));
         for g in 1..3 {
-            gardens[g].store(names[g]).merge_from(&gardens[0].root, &gardens[g].content).unwrap();
+            gardens[g].clone_of(&gardens[0]).merge_from(&gardens[0].root, &gardens[g].content).unwrap();
         }
         // Each marker, with the document it went into.
         let mut markers: Vec<(String, String)> = Vec::new();

@@ -124,6 +124,10 @@ pub fn files_to_record(layout: &Layout) -> anyhow::Result<Vec<SourceFile>> {
     let scan = layout.scan(|source| source)?;
     let mut files = scan.notes;
     for attachment in scan.attachments {
+        // A vault that is its own notes folder has its settings among its files: they are not the garden's.
+        if layout.content == layout.root && attachment.path == "loam.toml" {
+            continue;
+        }
         let metadata = match std::fs::metadata(&attachment.file) {
             Ok(metadata) => metadata,
             Err(e) => {
