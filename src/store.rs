@@ -718,24 +718,7 @@ impl Store {
 
     /// Each document's path and whether it is deleted, from the index document (what peers will see).
     pub fn index_paths(&self) -> anyhow::Result<BTreeMap<String, (String, bool)>> {
-        let mut out = BTreeMap::new();
-        let Some((_, docs)) = self.index.get(ROOT, "docs")? else { return Ok(out) };
-        for key in self.index.keys(&docs) {
-            let Some((_, note)) = self.index.get(&docs, key.as_str())? else { continue };
-            let path = match self.index.get(&note, "path")? {
-                Some((Value::Scalar(s), _)) => match s.as_ref() {
-                    ScalarValue::Str(p) => p.to_string(),
-                    _ => continue,
-                },
-                _ => continue,
-            };
-            let deleted = matches!(
-                self.index.get(&note, "deleted")?,
-                Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Boolean(true))
-            );
-            out.insert(key, (path, deleted));
-        }
-        Ok(out)
+        Ok(merge::read_index(&self.index)?.into_iter().map(|(doc, entry)| (doc, (entry.path, entry.deleted))).collect())
     }
 }
 
@@ -966,6 +949,18 @@ mod tests {
         SourceFile { path: path.into(), bytes, modified: None }
     }
 
+    /// A store in a temporary garden holding one note, `name` in `content/`, recorded as written.
+    fn recorded_note(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf, PathBuf, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        std::fs::create_dir_all(&content).unwrap();
+        let note = content.join(name);
+        std::fs::write(&note, bytes).unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store.catch_up(vec![file(name, bytes.to_vec())]).unwrap();
+        (dir, content, note, store)
+    }
+
     fn texts(store: &Store, path: &str) -> Vec<String> {
         store.history(path).unwrap().into_iter().map(|v| v.text).collect()
     }
@@ -1017,13 +1012,7 @@ mod tests {
 
     #[test]
     fn a_write_back_keeps_every_word_its_file_form_and_is_not_an_edit() {
-        let dir = tempfile::tempdir().unwrap();
-        let content = dir.path().join("content");
-        std::fs::create_dir_all(&content).unwrap();
-        let note = content.join("w.md");
-        std::fs::write(&note, b"\xEF\xBB\xBFone\r\ntwo\r\n").unwrap();
-        let mut store = Store::open(dir.path(), "Ada").unwrap();
-        store.catch_up(vec![file("w.md", std::fs::read(&note).unwrap())]).unwrap();
+        let (_dir, _content, note, mut store) = recorded_note("w.md", b"\xEF\xBB\xBFone\r\ntwo\r\n");
         assert!(!store.write_back("w.md", &note).unwrap(), "nothing to write");
 
         // A change from elsewhere reaches the document (`X` before `two`), and meanwhile the file was edited
@@ -1044,13 +1033,7 @@ mod tests {
 
     #[test]
     fn a_write_back_cut_by_a_crash_is_finished_at_the_next_start() {
-        let dir = tempfile::tempdir().unwrap();
-        let content = dir.path().join("content");
-        std::fs::create_dir_all(&content).unwrap();
-        let note = content.join("n.md");
-        std::fs::write(&note, "alpha\n").unwrap();
-        let mut store = Store::open(dir.path(), "Ada").unwrap();
-        store.catch_up(vec![file("n.md", b"alpha\n".to_vec())]).unwrap();
+        let (dir, content, note, mut store) = recorded_note("n.md", b"alpha\n");
         remote_insert(&store, "n.md", 0, "beta ");
         assert!(store.write_back("n.md", &note).unwrap());
         // As if the process died after recording the write and before the rename.

@@ -230,12 +230,18 @@ fn templates_static_files_and_loam_toml_apply_while_serving() {
     server.wait_for_text("/sub/static/extra.css", "rebeccapurple");
 }
 
-#[test]
-fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
+/// A vault of one note in a temporary folder (kept while the folder lives).
+fn garden_of_one(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let garden = dir.path().join("garden");
     std::fs::create_dir_all(&garden).unwrap();
-    std::fs::write(garden.join("start.md"), "Start.\n").unwrap();
+    std::fs::write(garden.join(name), text).unwrap();
+    (dir, garden)
+}
+
+#[test]
+fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
+    let (_dir, garden) = garden_of_one("start.md", "Start.\n");
     let server = Server::start(&garden, &[]);
     server.wait_for_text("/start/", "Start.");
     // 500 files at once, like a `git checkout`.
@@ -250,10 +256,7 @@ fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
 
 #[test]
 fn listening_beyond_this_machine_takes_a_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    std::fs::create_dir_all(&garden).unwrap();
-    std::fs::write(garden.join("a.md"), "A.\n").unwrap();
+    let (_dir, garden) = garden_of_one("a.md", "A.\n");
     // Refused before anything listens.
     let output = Command::new(LOAM)
         .args(["serve", garden.to_str().unwrap(), "--bind", "0.0.0.0", "--port", "0"])
@@ -268,10 +271,7 @@ fn listening_beyond_this_machine_takes_a_token() {
 
 #[test]
 fn polling_sees_changes_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    std::fs::create_dir_all(&garden).unwrap();
-    std::fs::write(garden.join("note.md"), "First text.\n").unwrap();
+    let (_dir, garden) = garden_of_one("note.md", "First text.\n");
     let server = Server::start(&garden, &["--poll"]);
     server.wait_for_text("/note/", "First text.");
     std::fs::write(garden.join("note.md"), "Second text, seen by polling.\n").unwrap();

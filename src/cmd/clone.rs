@@ -20,10 +20,7 @@ pub fn run(other: &str, dir: &Path) -> anyhow::Result<()> {
     }
     let config = origin.config()?;
     // Everything on disk in the origin is in its history first, as `loam sync` does.
-    let mut theirs = Store::open(&origin.root, &config.author.or_user())?;
-    theirs.finish_writes(&origin.content)?;
-    theirs.catch_up(crate::store::recorder::files_to_record(&origin)?)?;
-    drop(theirs);
+    drop(crate::cmd::import::open_and_catch_up(&origin)?);
 
     let content = dir.join("content");
     std::fs::create_dir_all(&content).with_context(|| format!("cannot create `{}`", content.display()))?;

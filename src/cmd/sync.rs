@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
+use crate::cmd::import::open_and_catch_up;
 use crate::garden::Layout;
 use crate::store::merge::Merged;
 use crate::store::Store;
@@ -42,11 +43,7 @@ pub fn run(other: &str, path: &Path) -> anyhow::Result<()> {
 
 /// A garden's store with everything on disk recorded, as `loam serve` has it after starting.
 fn open(layout: &Layout) -> anyhow::Result<Store> {
-    let author = layout.config()?.author.or_user();
-    let mut store = Store::open(&layout.root, &author)?;
-    store.finish_writes(&layout.content)?;
-    let files = crate::store::recorder::files_to_record(layout)?;
-    store.catch_up(files).with_context(|| format!("cannot record `{}`", layout.root.display()))?;
+    let (store, _) = open_and_catch_up(layout).with_context(|| format!("cannot record `{}`", layout.root.display()))?;
     Ok(store)
 }
 

@@ -44,7 +44,7 @@ impl DocFiles {
         let mut whole = false;
         let mut doc = match std::fs::read(&self.snapshot) {
             Ok(bytes) => {
-                whole = is_saved_document(&bytes);
+                whole = chunk_type(&bytes) == Some(DOCUMENT);
                 Automerge::load(&bytes)
                     .map_err(|e| anyhow::anyhow!("cannot load `{}`: {e}", self.snapshot.display()))?
             }
@@ -78,7 +78,7 @@ impl DocFiles {
             return None;
         }
         let bytes = std::fs::read(&self.snapshot).ok()?;
-        if bytes.get(8) != Some(&1) {
+        if chunk_type(&bytes) != Some(CHANGE) {
             return None;
         }
         let change = automerge::Change::try_from(bytes.as_slice()).ok()?;
@@ -130,11 +130,15 @@ impl DocFiles {
     }
 }
 
-/// Whether `bytes` begin with a saved document rather than a change: Automerge's chunks start with four magic
-/// bytes and a four-byte checksum, then the chunk's type, 0 for a document.
-fn is_saved_document(bytes: &[u8]) -> bool {
-    bytes.get(8) == Some(&0)
+/// The type of the Automerge chunk `bytes` begin with: chunks start with four magic bytes and a four-byte
+/// checksum, then the type ([`DOCUMENT`], [`CHANGE`], …).
+fn chunk_type(bytes: &[u8]) -> Option<u8> {
+    bytes.get(8).copied()
 }
+
+/// A saved document's chunk type, and a single change's.
+const DOCUMENT: u8 = 0;
+const CHANGE: u8 = 1;
 
 /// The whole frames at the start of `log`, and how many bytes they take.
 fn frames(log: &[u8]) -> (Vec<&[u8]>, usize) {

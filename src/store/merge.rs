@@ -29,16 +29,16 @@ pub struct Merged {
 }
 
 /// An index entry as read from the index document, with the heads its deletion saw.
-struct IndexEntry {
-    path: String,
-    deleted: bool,
+pub(super) struct IndexEntry {
+    pub(super) path: String,
+    pub(super) deleted: bool,
     seen: Vec<ChangeHash>,
     /// The line endings and byte-order mark of the file where the note was first recorded.
     crlf: bool,
     bom: bool,
 }
 
-fn read_index(index: &Automerge) -> anyhow::Result<BTreeMap<String, IndexEntry>> {
+pub(super) fn read_index(index: &Automerge) -> anyhow::Result<BTreeMap<String, IndexEntry>> {
     let mut out = BTreeMap::new();
     let Some((_, docs)) = index.get(ROOT, "docs")? else { return Ok(out) };
     for doc in index.keys(&docs) {
@@ -95,7 +95,7 @@ impl Store {
                 _ => continue,
             };
             let files = DocFiles::new(&self.docs_dir(), doc);
-            let mut ours = self.loaded(doc).or_else(|_| files.load())?;
+            let mut ours = self.loaded(doc)?;
             let before = ours.get_heads();
             ours.merge(&mut their_doc)?;
             if before.is_empty() {
@@ -123,7 +123,7 @@ impl Store {
         let mut removed = Vec::new();
         for (doc, entry) in &index {
             let alive = !entry.deleted || {
-                let document = self.loaded(doc).or_else(|_| self.doc_files(doc).load())?;
+                let document = self.loaded(doc)?;
                 let stands = deletion_stands(&document, &entry.seen);
                 self.keep_loaded(doc.clone(), document);
                 !stands

@@ -78,7 +78,10 @@ fn record_in(
         // A folder among the paths (made, moved or deleted with notes in it: the watcher may never name the notes
         // inside, as when a note is moved into a folder made a moment before) means looking at everything, as the
         // preview does.
-        let folder = |p: &PathBuf| p.is_dir() || (!p.exists() && !is_note(&p.to_string_lossy()));
+        // A path that is gone was a folder unless it was a note or a file the history has (an attachment).
+        let folder = |p: &PathBuf| {
+            p.is_dir() || (!p.exists() && !is_note(&p.to_string_lossy()) && store.entry(&layout.relative(p)).is_none())
+        };
         if paths.iter().any(|p| p.as_os_str().is_empty() || (p.starts_with(&layout.content) && folder(p))) {
             tell(catch_up(&layout, &mut store, Instant::now()));
             continue;
