@@ -65,6 +65,10 @@ enum Command {
         /// some containers and virtual machines).
         #[arg(long)]
         poll: bool,
+        /// A peer to keep syncing with while serving, such as ws://laptop.local:1111/sync (repeatable; also
+        /// [[sync.peers]] in loam.toml). Its token, if it takes one: LOAM_PEER_TOKEN.
+        #[arg(long = "peer", value_name = "URL")]
+        peers: Vec<String>,
     },
     /// Record every note in the garden's history (.loam/), or what changed since it last did.
     Import {
@@ -143,8 +147,8 @@ fn main() -> ExitCode {
         Command::Sync { other, path } => loam::cmd::sync::run(&other, &path).map(|()| true),
         Command::Log { note, patch } => loam::cmd::log::run(&note, patch).map(|()| true),
         Command::Show { note, at } => loam::cmd::log::show(&note, &at).map(|()| true),
-        Command::Serve { path, port, bind, open, poll } => {
-            loam::cmd::serve::run(&path, loam::cmd::serve::Options { port, bind, open, poll }).map(|()| true)
+        Command::Serve { path, port, bind, open, poll, peers } => {
+            loam::cmd::serve::run(&path, loam::cmd::serve::Options { port, bind, open, poll, peers }).map(|()| true)
         }
     };
     match result {

@@ -385,7 +385,7 @@ const BURST_MAX_WAIT: Duration = Duration::from_secs(2);
 /// preview is rebuilt, to the history's recorder (`store/recorder.rs`).
 pub struct Outputs {
     pub publish: tokio::sync::watch::Sender<Arc<Snapshot>>,
-    pub record: Option<std::sync::mpsc::Sender<Vec<PathBuf>>>,
+    pub record: Option<std::sync::mpsc::Sender<crate::store::recorder::Job>>,
 }
 
 /// The owner thread's loop: waits for changes, rebuilds, and publishes the new snapshot if the site changed.
@@ -444,7 +444,7 @@ pub fn own(
         // An empty list is the recorder's own news (the history changed), nothing for it to record.
         if let Some(record) = record.as_ref().filter(|_| !paths.is_empty()) {
             // The recorder may have stopped (a read-only garden); the preview goes on without it.
-            let _ = record.send(paths);
+            let _ = record.send(crate::store::recorder::Job::Paths(paths));
         }
         last_rebuild = Some(Instant::now());
         during = changes.try_recv().ok();

@@ -147,7 +147,15 @@ pub struct Store {
     recent: std::sync::Mutex<std::collections::VecDeque<(String, Automerge)>>,
     /// `.loam/lock`, held (flock) while this store may write: one writer per garden. `None` for a reader.
     lock: Option<std::fs::File>,
+    /// Note documents [`Store::take_in`] changed whose notes are not written yet, and whether the index changed.
+    taken: std::collections::BTreeSet<String>,
+    taken_index: bool,
+    /// The changes made here, kept for peers while a sync runs (`None`: not kept).
+    outbox: Option<std::sync::Mutex<Vec<Outgoing>>>,
 }
+
+/// A change made here for peers: (document id, Automerge bytes).
+pub type Outgoing = (String, Vec<u8>);
 
 /// New documents in one update from which they are flushed to the disk together (`syncfs`, which flushes
 /// everything written to the file system, so it would slow whatever else is writing) rather than one by one.
@@ -210,7 +218,18 @@ impl Store {
         }
         let index = DocFiles::new(&dir, "index").load()?.with_actor(actor.clone());
         let local = Local::open(&dir, true)?;
-        Ok(Store { dir, actor, author: author.to_string(), index, local, recent: Default::default(), lock: Some(lock) })
+        Ok(Store {
+            dir,
+            actor,
+            author: author.to_string(),
+            index,
+            local,
+            recent: Default::default(),
+            lock: Some(lock),
+            taken: Default::default(),
+            taken_index: false,
+            outbox: None,
+        })
     }
 
     /// Opens the store of the garden at `root` to read its history (`loam log`), beside a writer that may be
@@ -224,7 +243,18 @@ impl Store {
         let actor = ActorId::random();
         let index = DocFiles::reading(&dir, "index").load()?;
         let local = Local::open(&dir, false)?;
-        Ok(Store { dir, actor, author: String::new(), index, local, recent: Default::default(), lock: None })
+        Ok(Store {
+            dir,
+            actor,
+            author: String::new(),
+            index,
+            local,
+            recent: Default::default(),
+            lock: None,
+            taken: Default::default(),
+            taken_index: false,
+            outbox: None,
+        })
     }
 
     /// The files of a document, for this store's kind of access.
@@ -579,6 +609,7 @@ impl Store {
         };
         let files = DocFiles::new(&self.docs_dir(), &id);
         files.write_new(&saved, durable)?;
+        self.to_outbox(&id, &saved);
         Ok(Entry {
             doc: id,
             hash: xxh3_64(bytes),
@@ -657,7 +688,9 @@ impl Store {
             }
             None => entry.heads.clone(),
         };
-        files.append(&doc, &doc.save_after(&before))?;
+        let change = doc.save_after(&before);
+        files.append(&doc, &change)?;
+        self.to_outbox(&entry.doc, &change);
         self.keep_loaded(entry.doc.clone(), doc);
         let (crlf, bom) = (decoded.crlf, decoded.bom);
         Ok(Some(Entry { doc: entry.doc.clone(), hash, heads, crlf, bom, authors, edited, writing: false }))
@@ -713,7 +746,18 @@ impl Store {
             }
         }
         tx.commit_with(options);
-        DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&heads))
+        let change = self.index.save_after(&heads);
+        if let Some(id) = self.index_id() {
+            self.to_outbox(&id, &change);
+        }
+        DocFiles::new(&self.dir, "index").append(&self.index, &change)
+    }
+
+    /// Keeps a change made here for peers, when a sync runs ([`Store::keep_outbox`]).
+    fn to_outbox(&self, doc: &str, bytes: &[u8]) {
+        if let Some(outbox) = &self.outbox {
+            crate::lock(outbox).push((doc.to_string(), bytes.to_vec()));
+        }
     }
 
     /// Each document's path and whether it is deleted, from the index document (what peers will see).

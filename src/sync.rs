@@ -3,4 +3,5 @@
 
 pub mod address;
 pub mod layout;
+pub mod net;
 pub mod paths;

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use crate::cmd::plural;
 use crate::garden::Layout;
-use crate::serve::http::{router, AppState};
+use crate::serve::http::{router, AppState, SyncState};
 use crate::serve::watch::Watcher;
 use crate::serve::{own, Outputs, Preview};
 
@@ -17,6 +17,8 @@ pub struct Options {
     pub bind: IpAddr,
     pub open: bool,
     pub poll: bool,
+    /// Peers to keep syncing with (`--peer`), beside `[[sync.peers]]`.
+    pub peers: Vec<String>,
 }
 
 /// Whether the server may listen on `bind`: on this machine only (loopback) always; on any other address only
@@ -94,15 +96,23 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         }
     );
 
-    // The history: what changed while Loam was stopped, then every save.
+    // The history: what changed while Loam was stopped, then every save; and what sync asks of it.
     let (record, recorded) = std::sync::mpsc::channel();
     // A broken loam.toml is shown over the preview; the history goes on under the system's user name meanwhile.
-    let author = layout.config().unwrap_or_default().author.or_user();
+    let config = layout.config().unwrap_or_default();
+    let author = config.author.clone().or_user();
     let history_layout = layout.clone();
+    let (push, pushed) = tokio::sync::mpsc::unbounded_channel();
     std::thread::Builder::new()
         .name("loam-history".into())
-        .spawn(move || crate::store::recorder::record(history_layout, author, recorded, history_changes))
+        .spawn(move || crate::store::recorder::record(history_layout, author, recorded, history_changes, Some(push)))
         .context("cannot start the history's thread")?;
+    let asks = record.clone();
+    let tokens = config.sync.all_tokens(|var| std::env::var(var).ok());
+    let mut dial: Vec<(String, Option<String>)> =
+        config.sync.peers.iter().map(|peer| (peer.url.clone(), peer.token.clone())).collect();
+    let peer_token = std::env::var("LOAM_PEER_TOKEN").ok().filter(|t| !t.is_empty());
+    dial.extend(options.peers.iter().map(|url| (url.clone(), peer_token.clone())));
 
     let (publish, snapshots) = tokio::sync::watch::channel(Arc::clone(&snapshot));
     let outputs = Outputs { publish, record: Some(record) };
@@ -122,19 +132,53 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the HTTP server's runtime")?;
+    let loam_dir = layout.root.join(".loam");
+    let root = layout.root.clone();
     runtime.block_on(async move {
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        let app = router(AppState { snapshot: snapshots, stopping });
-        axum::serve(listener, app)
+        let ask: crate::sync::net::AskStore =
+            Arc::new(move |ask| asks.send(crate::store::recorder::Job::Ask(ask)).is_ok());
+        let peers = crate::sync::net::Peers::start(loam_dir, ask).await;
+        tokio::spawn(pass_on(peers.clone(), pushed));
+        let mut dialed = Vec::new();
+        for (url, token) in dial {
+            match peers.dial(&url, token) {
+                Ok(handle) => {
+                    eprintln!("sync: keeping in touch with {url}");
+                    dialed.push(handle);
+                }
+                Err(error) => eprintln!("warning: sync: {error:#}"),
+            }
+        }
+        // On stderr: whoever reads the first line of stdout for the address may have closed it since.
+        match crate::store::address_of(&root) {
+            Some(garden) => eprintln!("sync at ws://{address}/sync, garden {garden}"),
+            None => eprintln!("sync at ws://{address}/sync"),
+        }
+        let sync = SyncState { peers: peers.clone(), tokens: Arc::new(tokens) };
+        let app = router(AppState { snapshot: snapshots, stopping, sync: Some(sync) });
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 shutdown_signal().await;
                 eprintln!("stopping");
                 let _ = stop.send(true);
             })
-            .await
+            .await;
+        for handle in &dialed {
+            handle.close();
+        }
+        peers.stop().await;
+        served
     })?;
     Ok(())
+}
+
+/// Passes each change recorded here on to the peers syncing its document.
+async fn pass_on(peers: crate::sync::net::Peers, mut changes: tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)>) {
+    while let Some((doc, bytes)) = changes.recv().await {
+        peers.push(&doc, bytes).await;
+    }
 }
 
 /// Ctrl-C, or a polite `kill` (SIGTERM).

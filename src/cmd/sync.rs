@@ -57,17 +57,8 @@ fn report(side: &str, layout: &Layout, merged: &Merged) {
         count(merged.removed.len(), "removed"),
         count(merged.moved.len(), "moved")
     );
-    for path in &merged.updated {
-        println!("  updated  {path}");
-    }
-    for path in &merged.added {
-        println!("  added    {path}");
-    }
-    for path in &merged.removed {
-        println!("  removed  {path}");
-    }
-    for (from, to) in &merged.moved {
-        println!("  moved    {from} -> {to}");
+    for line in merged.lines() {
+        println!("  {line}");
     }
     for (path, why) in &merged.refused {
         eprintln!("warning: {side}: `{path}` was not written: {why}");

@@ -26,10 +26,74 @@ const LIVE_JS: &str = include_str!("live.js");
 pub struct AppState {
     pub snapshot: watch::Receiver<Arc<Snapshot>>,
     pub stopping: watch::Receiver<bool>,
+    /// The sync endpoint's side, when the garden syncs.
+    pub sync: Option<SyncState>,
+}
+
+/// What `/sync` needs: the protocol's peers, and the tokens that let a peer in.
+#[derive(Clone)]
+pub struct SyncState {
+    pub peers: crate::sync::net::Peers,
+    /// Empty: no token is asked (the server listens on this machine only, see `cmd::serve::may_listen`).
+    pub tokens: Arc<Vec<crate::config::Token>>,
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new().fallback(handle).with_state(state)
+    Router::new().route("/sync", axum::routing::get(sync)).fallback(handle).with_state(state)
+}
+
+/// `/sync`: a WebSocket speaking the automerge-repo protocol, for a peer with a valid token (as `Authorization:
+/// Bearer`, or `?token=` for clients that cannot set headers, such as browsers). Anything else at `/sync` is the
+/// garden's own page, if it has one.
+async fn sync(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    use axum::extract::{ws::WebSocketUpgrade, ConnectInfo, FromRequestParts};
+    let (mut parts, body) = request.into_parts();
+    let Some(sync) = state.sync.clone() else {
+        return handle(State(state), parts.uri).await;
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        Ok(upgrade) => upgrade,
+        Err(_) => {
+            let _ = body;
+            return handle(State(state), parts.uri).await;
+        }
+    };
+    let from = parts
+        .extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "a peer".to_string(), |ConnectInfo(address)| address.to_string());
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let query = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("token="))
+            .map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy().into_owned())
+    });
+    let presented = bearer.or(query);
+    let access = if sync.tokens.is_empty() {
+        Some(crate::config::Access::ReadWrite)
+    } else {
+        crate::config::access(&sync.tokens, presented.as_deref())
+    };
+    let Some(access) = access else {
+        let why = if presented.is_some() { "a wrong token" } else { "no token" };
+        eprintln!("sync: refused {from}: {why}");
+        return (
+            StatusCode::UNAUTHORIZED,
+            format!(
+                "this garden takes a sync token, and {why} was given (Authorization: Bearer TOKEN, or ?token=TOKEN)\n"
+            ),
+        )
+            .into_response();
+    };
+    upgrade
+        .max_message_size(256 << 20)
+        .on_upgrade(move |socket| async move { sync.peers.accept(socket, access, from).await })
+        .into_response()
 }
 
 async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
@@ -283,7 +347,7 @@ mod tests {
     async fn get(snapshot: Snapshot, uri: &str) -> (StatusCode, Option<String>, String) {
         let (_publish, snapshots) = watch::channel(Arc::new(snapshot));
         let (_stop, stopping) = watch::channel(false);
-        let app = router(AppState { snapshot: snapshots, stopping });
+        let app = router(AppState { snapshot: snapshots, stopping, sync: None });
         let response = app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
         let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());

@@ -72,6 +72,11 @@ impl DocFiles {
         Ok(doc)
     }
 
+    /// Whether the document has any file.
+    pub fn exists(&self) -> bool {
+        self.snapshot.exists() || self.log.exists()
+    }
+
     /// The document's one change, when it has nothing else: a snapshot that is a single change and no log.
     pub fn lone_change(&self) -> Option<automerge::Change> {
         if self.log.exists() {

@@ -3,7 +3,7 @@
 //! a word typed here that was not recorded yet. This is what a sync does with the documents it receives; here
 //! they come from another garden's `.loam/` folder on the same machine (`Store::merge_from`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use automerge::{Automerge, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
@@ -28,6 +28,18 @@ pub struct Merged {
     pub refused: Vec<(String, String)>,
 }
 
+impl Merged {
+    /// One line per note changed: what happened to it, and its path.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        lines.extend(self.updated.iter().map(|path| format!("updated  {path}")));
+        lines.extend(self.added.iter().map(|path| format!("added    {path}")));
+        lines.extend(self.removed.iter().map(|path| format!("removed  {path}")));
+        lines.extend(self.moved.iter().map(|(from, to)| format!("moved    {from} -> {to}")));
+        lines
+    }
+}
+
 /// An index entry as read from the index document, with the heads its deletion saw.
 pub(super) struct IndexEntry {
     pub(super) path: String,
@@ -49,7 +61,16 @@ pub(super) fn read_index(index: &Automerge) -> anyhow::Result<BTreeMap<String, I
                 _ => None,
             })
         };
-        let Some(ScalarValue::Str(path)) = scalar("path")? else { continue };
+        // A path is a plain string; a peer written in JavaScript with Automerge 3 makes a text object of it
+        // unless it says otherwise, which reads the same.
+        let path = match index.get(&note, "path")? {
+            Some((Value::Scalar(value), _)) => match value.as_ref() {
+                ScalarValue::Str(path) => path.to_string(),
+                _ => continue,
+            },
+            Some((Value::Object(automerge::ObjType::Text), text)) => index.text(&text)?,
+            _ => continue,
+        };
         let deleted = matches!(scalar("deleted")?, Some(ScalarValue::Boolean(true)));
         let mut seen = Vec::new();
         if let Some((Value::Object(_), list)) = index.get(&note, "deletedAt")? {
@@ -61,9 +82,15 @@ pub(super) fn read_index(index: &Automerge) -> anyhow::Result<BTreeMap<String, I
         }
         let crlf = matches!(scalar("crlf")?, Some(ScalarValue::Boolean(true)));
         let bom = matches!(scalar("bom")?, Some(ScalarValue::Boolean(true)));
-        out.insert(doc, IndexEntry { path: path.to_string(), deleted, seen, crlf, bom });
+        out.insert(doc, IndexEntry { path, deleted, seen, crlf, bom });
     }
     Ok(out)
+}
+
+/// Whether `id` is a note document's id as this store names them: 32 lowercase hex digits (16 bytes). Anything
+/// else a peer names is never made into a file name.
+pub fn is_document_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl Store {
@@ -108,12 +135,113 @@ impl Store {
         let before = self.index.get_heads();
         self.index.merge(&mut their_index)?;
         DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&before))?;
-        self.apply_index(content)
+        self.apply_index(content, None)
+    }
+
+    /// The id of the garden's index document (its address, as hex).
+    pub fn index_id(&self) -> Option<String> {
+        let id = std::fs::read_to_string(self.dir.join(super::GARDEN)).ok()?;
+        Some(id.trim().to_string())
+    }
+
+    /// The whole history of document `doc` (the index, or a note's), as Automerge bytes a peer can load; `None`
+    /// when this garden does not have it. A note recorded once and never edited is sent as its one change, read
+    /// from its file without loading it.
+    pub fn document(&self, doc: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        if self.index_id().as_deref() == Some(doc) {
+            return Ok((!self.index.get_heads().is_empty()).then(|| self.index.save()));
+        }
+        if !is_document_id(doc) {
+            return Ok(None);
+        }
+        let files = self.doc_files(doc);
+        if !files.exists() {
+            return Ok(None);
+        }
+        if let Some(change) = files.lone_change() {
+            return Ok(Some(change.raw_bytes().to_vec()));
+        }
+        let document = self.loaded(doc)?;
+        let bytes = document.save();
+        self.keep_loaded(doc.to_string(), document);
+        Ok(Some(bytes))
+    }
+
+    /// Takes in a peer's changes to document `doc` (changes or a whole saved document), durably; returns
+    /// whether they held anything new. The notes on disk follow at [`Store::apply_taken`], so that a burst of
+    /// documents (a clone) is placed once.
+    pub fn take_in(&mut self, doc: &str, bytes: &[u8]) -> anyhow::Result<bool> {
+        self.writable()?;
+        if self.index_id().as_deref() == Some(doc) {
+            let before = self.index.get_heads();
+            self.index.load_incremental(bytes)?;
+            if self.index.get_heads() == before {
+                return Ok(false);
+            }
+            DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&before))?;
+            self.taken_index = true;
+            return Ok(true);
+        }
+        if !is_document_id(doc) {
+            anyhow::bail!("`{doc}` is not a document id");
+        }
+        let files = DocFiles::new(&self.docs_dir(), doc);
+        let mut ours = self.loaded(doc)?;
+        let before = ours.get_heads();
+        ours.load_incremental(bytes)?;
+        let new = ours.get_heads() != before;
+        if new {
+            if before.is_empty() {
+                files.save(&ours)?;
+            } else {
+                files.append(&ours, &ours.save_after(&before))?;
+            }
+            self.taken.insert(doc.to_string());
+        }
+        self.keep_loaded(doc.to_string(), ours);
+        Ok(new)
+    }
+
+    /// Brings the notes in `content` in line with what [`Store::take_in`] took in since the last call: the
+    /// index's moves, new notes and deletions, and the text of each note whose document changed.
+    pub fn apply_taken(&mut self, content: &Path) -> anyhow::Result<Merged> {
+        if !self.taken_index && self.taken.is_empty() {
+            return Ok(Merged::default());
+        }
+        let taken = std::mem::take(&mut self.taken);
+        self.taken_index = false;
+        self.apply_index(content, Some(&taken))
+    }
+
+    /// Documents the index lists, not deleted, that this garden does not have yet (a peer is to send them).
+    pub fn missing(&self) -> anyhow::Result<Vec<String>> {
+        Ok(read_index(&self.index)?
+            .into_iter()
+            .filter(|(doc, entry)| !entry.deleted && !self.doc_files(doc).exists())
+            .map(|(doc, _)| doc)
+            .collect())
+    }
+
+    /// Every document the index lists (the notes' and attachments', deleted or not).
+    pub fn documents(&self) -> anyhow::Result<Vec<String>> {
+        Ok(read_index(&self.index)?.into_keys().collect())
+    }
+
+    /// Starts keeping the changes this store makes from now on, for [`Store::take_outbox`] (a sync passes them on
+    /// to peers as they happen).
+    pub fn keep_outbox(&mut self) {
+        self.outbox.get_or_insert_with(Default::default);
+    }
+
+    /// The changes made here since the last call, as (document, Automerge bytes), in order.
+    pub fn take_outbox(&mut self) -> Vec<super::Outgoing> {
+        self.outbox.as_ref().map(|outbox| std::mem::take(&mut *crate::lock(outbox))).unwrap_or_default()
     }
 
     /// Brings the notes in `content` in line with the index document: each live note at the place
-    /// [`layout::files`] gives it, with its document's text; each note whose deletion stands removed.
-    fn apply_index(&mut self, content: &Path) -> anyhow::Result<Merged> {
+    /// [`layout::files`] gives it, with its document's text; each note whose deletion stands removed. With
+    /// `only`, the text is written back only for notes whose document is among them, or new here.
+    fn apply_index(&mut self, content: &Path, only: Option<&BTreeSet<String>>) -> anyhow::Result<Merged> {
         let mut merged = Merged::default();
         let index = read_index(&self.index)?;
         let here: BTreeMap<String, String> =
@@ -122,6 +250,10 @@ impl Store {
         let mut listed = BTreeMap::new();
         let mut removed = Vec::new();
         for (doc, entry) in &index {
+            // A peer may send the index before the note's document: the note comes when its document does.
+            if !here.contains_key(doc) && !self.doc_files(doc).exists() {
+                continue;
+            }
             let alive = !entry.deleted || {
                 let document = self.loaded(doc)?;
                 let stands = deletion_stands(&document, &entry.seen);
@@ -217,6 +349,8 @@ impl Store {
                 merged.added.push(path.clone());
             } else if self.local.notes.get(path).is_none_or(|e| &e.doc != doc) {
                 // Its move above was refused.
+                continue;
+            } else if only.is_some_and(|only| !only.contains(doc)) {
                 continue;
             }
             if self.write_back(path, &target)? && !fresh {

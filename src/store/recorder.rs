@@ -9,6 +9,18 @@ use std::time::Instant;
 use crate::cmd::plural;
 use crate::garden::{is_ignored, is_note, Layout, SourceFile};
 use crate::store::{CaughtUp, Store};
+use crate::sync::net::Ask;
+
+/// What the recorder is given to do.
+pub enum Job {
+    /// Paths the watcher saw change; an empty path means "look at everything".
+    Paths(Vec<PathBuf>),
+    /// What sync asks of the store (a document for a peer, or a peer's changes to take in).
+    Ask(Ask),
+}
+
+/// Where the changes recorded here go, for sync to pass on to peers: (document, Automerge bytes).
+pub type Push = tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)>;
 
 /// How long the watcher's paths must stop coming before they are recorded, and the longest wait for that.
 const QUIET: std::time::Duration = std::time::Duration::from_millis(500);
@@ -17,7 +29,13 @@ const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 /// Records the garden at `layout` until `changes` closes. Each message is the paths the watcher saw change; an
 /// empty path means "look at everything" (a catch-up). After recording something, an empty list of paths goes
 /// to `recorded` (the preview's owner), since pages show what the history says.
-pub fn record(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, recorded: Sender<Vec<PathBuf>>) {
+pub fn record(
+    layout: Layout,
+    author: String,
+    changes: Receiver<Job>,
+    recorded: Sender<Vec<PathBuf>>,
+    push: Option<Push>,
+) {
     let started = Instant::now();
     // Recording yields to the preview: its threads (this one and a pool of its own, so that its work never queues
     // in front of a rebuild's in the shared pool) run at a lower priority. A first import of a large garden takes
@@ -34,7 +52,7 @@ pub fn record(layout: Layout, author: String, changes: Receiver<Vec<PathBuf>>, r
             return;
         }
     };
-    pool.install(|| record_in(layout, author, changes, recorded, started));
+    pool.install(|| record_in(layout, author, changes, recorded, push, started));
 }
 
 /// Lowers the calling thread's scheduling priority (nice 10); where that is not possible, nothing changes.
@@ -50,8 +68,9 @@ fn lower_priority() {
 fn record_in(
     layout: Layout,
     author: String,
-    changes: Receiver<Vec<PathBuf>>,
+    changes: Receiver<Job>,
     recorded: Sender<Vec<PathBuf>>,
+    push: Option<Push>,
     started: Instant,
 ) {
     let tell = |done: CaughtUp| {
@@ -63,6 +82,8 @@ fn record_in(
         Ok(store) => store,
         Err(error) => {
             eprintln!("error: history is not recorded: {error:#}");
+            // Sync's asks still get an answer (nothing), so that no peer waits for ever.
+            while changes.recv().is_ok() {}
             return;
         }
     };
@@ -70,55 +91,150 @@ fn record_in(
     if let Err(error) = store.finish_writes(&layout.content) {
         eprintln!("warning: a note's merged text could not be put in place: {error:#}");
     }
+    if push.is_some() {
+        store.keep_outbox();
+    }
+    let pass_on = |store: &mut Store| {
+        if let Some(push) = &push {
+            for change in store.take_outbox() {
+                let _ = push.send(change);
+            }
+        }
+    };
     tell(catch_up(&layout, &mut store, started));
-    while let Ok(mut paths) = changes.recv() {
+    pass_on(&mut store);
+    // Paths waiting to be recorded, and when the first and the last of them came.
+    let mut pending: Vec<PathBuf> = Vec::new();
+    let mut since: Option<(Instant, Instant)> = None;
+    loop {
         // Recording is not in a hurry: a burst (a `git checkout`, a sync tool) is recorded once it goes quiet,
-        // so that its flushes to the disk do not slow the burst itself.
-        crate::serve::watch::until_quiet(&changes, &mut paths, QUIET, MAX_WAIT);
-        // A folder among the paths (made, moved or deleted with notes in it: the watcher may never name the notes
-        // inside, as when a note is moved into a folder made a moment before) means looking at everything, as the
-        // preview does.
-        // A path that is gone was a folder unless it was a note or a file the history has (an attachment).
-        let folder = |p: &PathBuf| {
-            p.is_dir() || (!p.exists() && !is_note(&p.to_string_lossy()) && store.entry(&layout.relative(p)).is_none())
-        };
-        if paths.iter().any(|p| p.as_os_str().is_empty() || (p.starts_with(&layout.content) && folder(p))) {
-            tell(catch_up(&layout, &mut store, Instant::now()));
-            continue;
-        }
-        let mut present = Vec::new();
-        let mut gone = Vec::new();
-        paths.sort();
-        paths.dedup();
-        for path in paths {
-            let Ok(inside) = path.strip_prefix(&layout.content) else { continue };
-            let relative = layout.relative(&path);
-            let ignored = inside.components().any(|c| is_ignored(&c.as_os_str().to_string_lossy()));
-            // Notes and attachments; a folder is never a file to record.
-            if ignored || path.is_dir() {
-                continue;
-            }
-            let too_big = !is_note(&relative) && std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_ATTACHMENT);
-            if too_big {
-                continue;
-            }
-            match std::fs::read(&path) {
-                Ok(bytes) => {
-                    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-                    present.push(SourceFile { path: relative, bytes, modified });
+        // so that its flushes to the disk do not slow the burst itself. Sync's asks are answered at once.
+        let job = match since {
+            None => match changes.recv() {
+                Ok(job) => Some(job),
+                Err(_) => break,
+            },
+            Some((first, last)) => {
+                let wait = QUIET.saturating_sub(last.elapsed()).min(MAX_WAIT.saturating_sub(first.elapsed()));
+                match changes.recv_timeout(wait) {
+                    Ok(job) => Some(job),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => gone.push(relative),
-                Err(e) => eprintln!("warning: {relative}: not recorded in the history: {e}"),
             }
-        }
-        if present.is_empty() && gone.is_empty() {
-            continue;
-        }
-        match store.update(present, gone) {
-            Ok(done) => tell(done),
-            Err(error) => eprintln!("warning: a change was not recorded in the history: {error:#}"),
+        };
+        match job {
+            Some(Job::Paths(paths)) => {
+                let now = Instant::now();
+                since = Some((since.map_or(now, |(first, _)| first), now));
+                pending.extend(paths);
+            }
+            Some(Job::Ask(ask)) => {
+                answer(&mut store, ask);
+                // Every ask already waiting, then the notes written once.
+                while let Ok(job) = changes.try_recv() {
+                    match job {
+                        Job::Ask(ask) => answer(&mut store, ask),
+                        Job::Paths(paths) => {
+                            let now = Instant::now();
+                            since = Some((since.map_or(now, |(first, _)| first), now));
+                            pending.extend(paths);
+                        }
+                    }
+                }
+                match store.apply_taken(&layout.content) {
+                    Ok(merged) => {
+                        report(&merged);
+                        if merged != Default::default() {
+                            let _ = recorded.send(Vec::new());
+                        }
+                    }
+                    Err(error) => eprintln!("warning: sync: the notes could not be brought up to date: {error:#}"),
+                }
+                pass_on(&mut store);
+            }
+            None => {
+                since = None;
+                tell(record_paths(&layout, &mut store, std::mem::take(&mut pending)));
+                pass_on(&mut store);
+            }
         }
     }
+    if !pending.is_empty() {
+        record_paths(&layout, &mut store, pending);
+    }
+}
+
+/// Answers one of sync's asks.
+fn answer(store: &mut Store, ask: Ask) {
+    match ask {
+        Ask::Load { doc, reply } => {
+            let bytes = store.document(&doc).unwrap_or_else(|error| {
+                eprintln!("warning: sync: document {doc} could not be read: {error:#}");
+                None
+            });
+            let _ = reply.send(bytes);
+        }
+        Ask::TakeIn { doc, bytes, reply } => {
+            if let Err(error) = store.take_in(&doc, &bytes) {
+                eprintln!("warning: sync: changes to document {doc} were not taken in: {error:#}");
+            }
+            let _ = reply.send(());
+        }
+    }
+}
+
+/// Says what a sync did to the notes.
+pub fn report(merged: &crate::store::merge::Merged) {
+    for line in merged.lines() {
+        eprintln!("sync: {line}");
+    }
+}
+
+/// Records the paths the watcher saw change.
+fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> CaughtUp {
+    // A folder among the paths (made, moved or deleted with notes in it: the watcher may never name the notes
+    // inside, as when a note is moved into a folder made a moment before) means looking at everything, as the
+    // preview does.
+    // A path that is gone was a folder unless it was a note or a file the history has (an attachment).
+    let folder = |p: &PathBuf| {
+        p.is_dir() || (!p.exists() && !is_note(&p.to_string_lossy()) && store.entry(&layout.relative(p)).is_none())
+    };
+    if paths.iter().any(|p| p.as_os_str().is_empty() || (p.starts_with(&layout.content) && folder(p))) {
+        return catch_up(layout, store, Instant::now());
+    }
+    let mut present = Vec::new();
+    let mut gone = Vec::new();
+    paths.sort();
+    paths.dedup();
+    for path in paths {
+        let Ok(inside) = path.strip_prefix(&layout.content) else { continue };
+        let relative = layout.relative(&path);
+        let ignored = inside.components().any(|c| is_ignored(&c.as_os_str().to_string_lossy()));
+        // Notes and attachments; a folder is never a file to record.
+        if ignored || path.is_dir() {
+            continue;
+        }
+        let too_big = !is_note(&relative) && std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_ATTACHMENT);
+        if too_big {
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+                present.push(SourceFile { path: relative, bytes, modified });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => gone.push(relative),
+            Err(e) => eprintln!("warning: {relative}: not recorded in the history: {e}"),
+        }
+    }
+    if present.is_empty() && gone.is_empty() {
+        return CaughtUp::default();
+    }
+    store.update(present, gone).unwrap_or_else(|error| {
+        eprintln!("warning: a change was not recorded in the history: {error:#}");
+        CaughtUp::default()
+    })
 }
 
 /// The files of the garden the history records: every note, and every attachment up to [`MAX_ATTACHMENT`]

@@ -1,0 +1,427 @@
+//! Sync over the network: the automerge-repo protocol (the one the JavaScript `@automerge/automerge-repo` client
+//! speaks), spoken by the `samod` crate. Nothing of samod shows outside this module: the rest of Loam sees
+//! [`Peers`] (connections and documents) and [`Ask`] (what the protocol wants of the garden's store).
+//!
+//! The store stays the one place documents live. samod keeps in memory only the documents a peer is syncing;
+//! it reads them from the store and hands every change a peer sends to the store ([`GardenStorage`]), through
+//! the thread that owns the store, which writes the merged notes back to disk. Changes made here (a save in an
+//! editor) reach samod through [`Peers::push`].
+//!
+//! Access: a peer that connects to `/sync` has presented a token (or is on this machine with no tokens set);
+//! its access, read-write or read-only, holds for the peer id it announces in its first message, which samod
+//! then holds it to. A read-only peer is sent every change and none of its own is taken.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use samod::{BackoffConfig, DocumentId, PeerId, ShareConfig};
+
+use crate::config::Access;
+
+/// What the sync protocol asks of the garden's store; answered by the thread that owns it.
+pub enum Ask {
+    /// A document's whole history; `None` when the garden does not have it.
+    Load { doc: String, reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>> },
+    /// Changes a peer sent to a document, to be taken in (and the notes written); the reply comes once they are
+    /// kept on disk.
+    TakeIn { doc: String, bytes: Vec<u8>, reply: tokio::sync::oneshot::Sender<()> },
+}
+
+/// How asks reach the store's thread: `false` when it is gone.
+pub type AskStore = Arc<dyn Fn(Ask) -> bool + Send + Sync>;
+
+/// A document id as the store names it (hex), from samod's.
+fn hex_of(id: &DocumentId) -> String {
+    hex::encode(id.as_bytes())
+}
+
+/// samod's document id for a document the store names `doc` (hex).
+fn id_of(doc: &str) -> Option<DocumentId> {
+    DocumentId::try_from(hex::decode(doc).ok()?).ok()
+}
+
+/// samod's storage, made of the garden's store. Keys are `[document, "snapshot" | "incremental", hash]`: the store
+/// answers a document's snapshots with its whole history under one key and no incrementals, and takes every put
+/// in as changes. Deletes (samod compacting what it wrote) touch nothing: the store compacts its own files.
+#[derive(Clone)]
+struct GardenStorage {
+    ask: AskStore,
+    /// `.loam/peer-storage`: the storage id samod announces to peers.
+    id_file: PathBuf,
+    /// Documents samod has read: it holds them in memory, and changes made here must reach it.
+    loaded: Arc<Mutex<HashSet<String>>>,
+}
+
+impl samod::storage::Storage for GardenStorage {
+    fn load(&self, key: samod::storage::StorageKey) -> impl std::future::Future<Output = Option<Vec<u8>>> + Send {
+        let is_id = key == samod::storage::StorageKey::storage_id_path();
+        let file = self.id_file.clone();
+        async move {
+            if is_id {
+                return std::fs::read(file).ok();
+            }
+            None
+        }
+    }
+
+    fn load_range(
+        &self,
+        prefix: samod::storage::StorageKey,
+    ) -> impl std::future::Future<Output = HashMap<samod::storage::StorageKey, Vec<u8>>> + Send {
+        let parts: Vec<String> = prefix.into_iter().collect();
+        let this = self.clone();
+        async move {
+            let mut out = HashMap::new();
+            let [doc, kind] = parts.as_slice() else { return out };
+            if kind != "snapshot" {
+                return out;
+            }
+            let Ok(id) = doc.parse::<DocumentId>() else { return out };
+            let doc = hex_of(&id);
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            if !(this.ask)(Ask::Load { doc: doc.clone(), reply }) {
+                return out;
+            }
+            if let Ok(Some(bytes)) = answer.await {
+                crate::lock(&this.loaded).insert(doc);
+                if let Ok(key) = samod::storage::StorageKey::from_parts([parts[0].as_str(), "snapshot", "loam"]) {
+                    out.insert(key, bytes);
+                }
+            }
+            out
+        }
+    }
+
+    fn put(&self, key: samod::storage::StorageKey, data: Vec<u8>) -> impl std::future::Future<Output = ()> + Send {
+        let parts: Vec<String> = key.clone().into_iter().collect();
+        let is_id = key == samod::storage::StorageKey::storage_id_path();
+        let this = self.clone();
+        async move {
+            if is_id {
+                if let Some(dir) = this.id_file.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                if let Err(error) = crate::store::files::write_atomic(&this.id_file, &data) {
+                    eprintln!("warning: sync: {error:#}");
+                }
+                return;
+            }
+            let Some(Ok(id)) = parts.first().map(|doc| doc.parse::<DocumentId>()) else { return };
+            let doc = hex_of(&id);
+            crate::lock(&this.loaded).insert(doc.clone());
+            let (reply, done) = tokio::sync::oneshot::channel();
+            if (this.ask)(Ask::TakeIn { doc, bytes: data, reply }) {
+                let _ = done.await;
+            }
+        }
+    }
+
+    async fn delete(&self, _key: samod::storage::StorageKey) {}
+}
+
+/// The garden's connections to other peers, and the documents they sync.
+#[derive(Clone)]
+pub struct Peers {
+    repo: samod::Repo,
+    /// The access of each peer that connected here, by the peer id it announced.
+    access: Arc<Mutex<HashMap<PeerId, Access>>>,
+    loaded: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Peers {
+    /// Starts the protocol for the garden whose `.loam/` folder is `dir`, its store reached through `ask`.
+    pub async fn start(dir: PathBuf, ask: AskStore) -> Peers {
+        let access: Arc<Mutex<HashMap<PeerId, Access>>> = Default::default();
+        let loaded: Arc<Mutex<HashSet<String>>> = Default::default();
+        let storage = GardenStorage { ask, id_file: dir.join("peer-storage"), loaded: Arc::clone(&loaded) };
+        let policy = {
+            let access = Arc::clone(&access);
+            move |_doc: DocumentId, peer: PeerId| {
+                // Peers this garden dialed itself are not in the map: it chose them, and they hold their own keys.
+                let config = match crate::lock(&access).get(&peer) {
+                    Some(Access::ReadOnly) => ShareConfig::read_only(),
+                    _ => ShareConfig::read_write(),
+                };
+                futures::stream::iter([config])
+            }
+        };
+        let repo = samod::Repo::build_tokio().with_storage(storage).with_share_policy(policy).load().await;
+        Peers { repo, access, loaded }
+    }
+
+    /// Takes a WebSocket a peer opened to `/sync`, with the access its token gave. The peer's first message
+    /// names it; a peer id already connected with other access is refused.
+    pub async fn accept(&self, socket: axum::extract::ws::WebSocket, access: Access, from: String) {
+        use axum::extract::ws::Message;
+        let (mut sink, mut stream) = socket.split();
+        // The first message (the protocol's "join") names the peer.
+        let first = loop {
+            match tokio::time::timeout(Duration::from_secs(30), stream.next()).await {
+                Ok(Some(Ok(Message::Binary(bytes)))) => break bytes.to_vec(),
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                _ => return,
+            }
+        };
+        let Some(peer) = sender_of(&first) else {
+            eprintln!("sync: {from}: refused: its first message does not name it");
+            let _ = sink.send(Message::Close(None)).await;
+            return;
+        };
+        let clash = {
+            let mut known = crate::lock(&self.access);
+            let clash = known.get(&peer).is_some_and(|had| *had != access);
+            if !clash {
+                known.insert(peer.clone(), access);
+            }
+            clash
+        };
+        if clash {
+            eprintln!("sync: {from}: refused: peer `{peer}` is connected already with other access");
+            let _ = sink.send(Message::Close(None)).await;
+            return;
+        }
+        eprintln!(
+            "sync: {from} connected as `{peer}` ({})",
+            if access == Access::ReadOnly { "read-only: its changes are not taken" } else { "read-write" }
+        );
+        let rest = frames(stream, |message| match message {
+            Message::Binary(bytes) => Frame::Data(bytes.to_vec()),
+            Message::Text(_) => Frame::Text,
+            _ => Frame::Skip,
+        });
+        let incoming = futures::stream::once(async move { Ok::<_, NetError>(first) }).chain(rest);
+        let outgoing = sink
+            .sink_map_err(|e| NetError(e.to_string()))
+            .with(|bytes: Vec<u8>| async move { Ok::<_, NetError>(Message::Binary(bytes.into())) });
+        let transport = samod::Transport::new(Box::pin(incoming), Box::pin(outgoing)).with_expected_peer_id(peer);
+        if let Ok(acceptor) = self.acceptor() {
+            let _ = acceptor.accept(transport);
+        }
+    }
+
+    fn acceptor(&self) -> Result<samod::AcceptorHandle, samod::Stopped> {
+        static URL: &str = "loam://sync";
+        self.repo.make_acceptor(samod::Url::parse(URL).expect("a valid URL"))
+    }
+
+    /// Keeps a connection to the peer at `url` (`ws://…/sync`), reconnecting with backoff when it drops.
+    pub fn dial(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
+        let parsed = samod::Url::parse(url).map_err(|e| anyhow::anyhow!("`{url}` is not a URL: {e}"))?;
+        if !matches!(parsed.scheme(), "ws" | "wss") {
+            anyhow::bail!("`{url}`: a peer's sync address starts with ws:// (for example ws://host:4000/sync)");
+        }
+        let backoff = BackoffConfig {
+            initial_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            max_retries: None,
+        };
+        let handle = self
+            .repo
+            .dial(backoff, Arc::new(WsDialer { url: parsed, token }))
+            .map_err(|_| anyhow::anyhow!("sync has stopped"))?;
+        Ok(Dialed { handle })
+    }
+
+    /// Passes a change made here to samod, if it holds the document or a peer is connected: peers syncing it
+    /// get it at once.
+    pub async fn push(&self, doc: &str, bytes: Vec<u8>) {
+        let held = crate::lock(&self.loaded).contains(doc);
+        if !held && self.repo.connected_peers().0.is_empty() {
+            return;
+        }
+        let Some(id) = id_of(doc) else { return };
+        if let Ok(Some(handle)) = self.repo.find(id).await {
+            let _ = handle
+                .with_document_async(move |document| {
+                    if let Err(error) = document.load_incremental(&bytes) {
+                        eprintln!("warning: sync: a change could not be passed on: {error}");
+                    }
+                })
+                .await;
+        }
+    }
+
+    /// Syncs document `doc` with the connected peers until both sides have each other's changes (or a peer has
+    /// not got it); `false` when no peer has it and neither has this garden.
+    pub async fn exchange(&self, doc: &str, connection: Option<samod::ConnectionId>) -> bool {
+        let Some(id) = id_of(doc) else { return false };
+        let Ok(Some(handle)) = self.repo.find(id).await else { return false };
+        if let Some(connection) = connection {
+            handle.we_have_their_changes(connection).await;
+            handle.they_have_our_changes(connection).await;
+        }
+        true
+    }
+
+    /// Stops every connection and the protocol.
+    pub async fn stop(&self) {
+        self.repo.stop().await;
+    }
+}
+
+/// A kept connection to a peer.
+pub struct Dialed {
+    handle: samod::DialerHandle<Refused>,
+}
+
+impl Dialed {
+    /// Waits for the first connection (or its permanent failure, as a refused token).
+    pub async fn established(&self) -> anyhow::Result<()> {
+        self.handle.established().await.map(|_| ()).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// The current connection, to sync documents over.
+    pub fn connection(&self) -> Option<samod::ConnectionId> {
+        self.handle.connection_id()
+    }
+
+    pub fn close(&self) {
+        self.handle.close();
+    }
+}
+
+/// The peer id a protocol message names as its sender (`senderId` in its CBOR map).
+fn sender_of(message: &[u8]) -> Option<PeerId> {
+    let mut decoder = minicbor::Decoder::new(message);
+    let fields = decoder.map().ok()??;
+    for _ in 0..fields {
+        let key = decoder.str().ok()?;
+        if key == "senderId" {
+            let sender = decoder.str().ok()?;
+            return (!sender.is_empty() && sender.len() <= 256).then(|| PeerId::from(sender));
+        }
+        decoder.skip().ok()?;
+    }
+    None
+}
+
+/// What a WebSocket message is to the protocol.
+enum Frame {
+    Data(Vec<u8>),
+    /// The protocol is binary: a text message is an error.
+    Text,
+    /// Pings, pongs and the close handshake, which the socket handles.
+    Skip,
+}
+
+/// The protocol's messages from a WebSocket's stream, whatever the WebSocket library.
+fn frames<M: 'static, E: std::fmt::Display + 'static>(
+    stream: impl futures::Stream<Item = Result<M, E>> + Send + 'static,
+    kind: fn(M) -> Frame,
+) -> impl futures::Stream<Item = Result<Vec<u8>, NetError>> + Send + 'static {
+    stream.filter_map(move |message| {
+        let frame = match message {
+            Ok(message) => match kind(message) {
+                Frame::Data(bytes) => Some(Ok(bytes)),
+                Frame::Text => Some(Err(NetError("a text message: the protocol is binary".into()))),
+                Frame::Skip => None,
+            },
+            Err(e) => Some(Err(NetError(e.to_string()))),
+        };
+        futures::future::ready(frame)
+    })
+}
+
+#[derive(Debug)]
+struct NetError(String);
+
+impl std::fmt::Display for NetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NetError {}
+
+/// A peer that refused this garden (a wrong token): no use trying again.
+#[derive(Debug)]
+pub struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Dials a peer's `/sync` with tokio-tungstenite, presenting the token as `Authorization: Bearer`.
+struct WsDialer {
+    url: samod::Url,
+    token: Option<String>,
+}
+
+impl samod::Dialer for WsDialer {
+    type Error = Refused;
+
+    fn url(&self) -> samod::Url {
+        self.url.clone()
+    }
+
+    fn connect(&self) -> futures::future::BoxFuture<'static, Result<samod::Transport, samod::DialError<Self::Error>>> {
+        use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Error, Message};
+        let url = self.url.clone();
+        let token = self.token.clone();
+        Box::pin(async move {
+            let mut request = url.as_str().into_client_request().map_err(samod::DialError::transient)?;
+            if let Some(token) = token {
+                let value = format!("Bearer {token}")
+                    .parse()
+                    .map_err(|_| samod::DialError::PermanentFailure(Refused("the token is not valid text".into())))?;
+                request.headers_mut().insert("authorization", value);
+            }
+            let (socket, _) = match tokio_tungstenite::connect_async(request).await {
+                Ok(connected) => connected,
+                Err(Error::Http(response)) if matches!(response.status().as_u16(), 401 | 403) => {
+                    let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+                    return Err(samod::DialError::PermanentFailure(Refused(format!(
+                        "{url} refused this garden ({}): {}",
+                        response.status(),
+                        body.trim()
+                    ))));
+                }
+                Err(error) => return Err(samod::DialError::transient(error)),
+            };
+            let (sink, stream) = socket.split();
+            let incoming = frames(stream, |message| match message {
+                Message::Binary(bytes) => Frame::Data(bytes.to_vec()),
+                Message::Text(_) => Frame::Text,
+                _ => Frame::Skip,
+            });
+            let outgoing = sink
+                .sink_map_err(|e| NetError(e.to_string()))
+                .with(|bytes: Vec<u8>| async move { Ok::<_, NetError>(Message::Binary(bytes.into())) });
+            Ok(samod::Transport::new(Box::pin(incoming), Box::pin(outgoing)))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sender_of_a_join_message() {
+        // {"type": "join", "senderId": "peer-1", "supportedProtocolVersions": ["1"]}
+        let mut bytes = Vec::new();
+        let mut encoder = minicbor::Encoder::new(&mut bytes);
+        encoder.map(3).unwrap();
+        encoder.str("type").unwrap().str("join").unwrap();
+        encoder.str("supportedProtocolVersions").unwrap().array(1).unwrap().str("1").unwrap();
+        encoder.str("senderId").unwrap().str("peer-1").unwrap();
+        assert_eq!(sender_of(&bytes), Some(PeerId::from("peer-1")));
+        assert_eq!(sender_of(b"not cbor"), None);
+        assert_eq!(sender_of(&[0xa0]), None);
+    }
+
+    #[test]
+    fn document_ids_both_ways() {
+        let doc = "00112233445566778899aabbccddeeff";
+        assert_eq!(hex_of(&id_of(doc).unwrap()), doc);
+        assert!(id_of("not hex").is_none());
+        assert!(id_of("0011").is_none());
+    }
+}
