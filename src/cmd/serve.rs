@@ -139,13 +139,15 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let ask: crate::sync::net::AskStore =
             Arc::new(move |ask| asks.send(crate::store::recorder::Job::Ask(ask)).is_ok());
-        let peers = crate::sync::net::Peers::start(loam_dir, ask).await;
+        let peers = crate::sync::net::Peers::start(loam_dir, ask).await.map_err(std::io::Error::other)?;
         tokio::spawn(pass_on(peers.clone(), pushed));
         let mut dialed = Vec::new();
         for (url, token) in dial {
             match peers.dial(&url, token) {
                 Ok(handle) => {
                     eprintln!("sync: keeping in touch with {url}");
+                    let (peers, kept) = (peers.clone(), handle.clone());
+                    tokio::spawn(async move { peers.keep_in_sync(&kept, &url).await });
                     dialed.push(handle);
                 }
                 Err(error) => eprintln!("warning: sync: {error:#}"),
@@ -175,9 +177,18 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
 }
 
 /// Passes each change recorded here on to the peers syncing its document.
-async fn pass_on(peers: crate::sync::net::Peers, mut changes: tokio::sync::mpsc::UnboundedReceiver<(String, Vec<u8>)>) {
-    while let Some((doc, bytes)) = changes.recv().await {
-        peers.push(&doc, bytes).await;
+async fn pass_on(
+    peers: crate::sync::net::Peers,
+    mut changes: tokio::sync::mpsc::UnboundedReceiver<crate::sync::net::ToPeers>,
+) {
+    while let Some(change) = changes.recv().await {
+        match change {
+            crate::sync::net::ToPeers::Change(doc, bytes) => peers.push(&doc, bytes).await,
+            crate::sync::net::ToPeers::Fetch(doc) => {
+                let peers = peers.clone();
+                tokio::spawn(async move { peers.exchange(&doc, None).await });
+            }
+        }
     }
 }
 

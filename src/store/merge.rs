@@ -50,6 +50,11 @@ pub(super) struct IndexEntry {
     bom: bool,
 }
 
+/// The documents an index document lists (a peer's copy of the index, as the sync protocol holds it).
+pub fn index_documents(index: &Automerge) -> Vec<String> {
+    read_index(index).map(|entries| entries.into_keys().collect()).unwrap_or_default()
+}
+
 pub(super) fn read_index(index: &Automerge) -> anyhow::Result<BTreeMap<String, IndexEntry>> {
     let mut out = BTreeMap::new();
     let Some((_, docs)) = index.get(ROOT, "docs")? else { return Ok(out) };
@@ -211,6 +216,11 @@ impl Store {
         let taken = std::mem::take(&mut self.taken);
         self.taken_index = false;
         self.apply_index(content, Some(&taken))
+    }
+
+    /// Whether [`Store::take_in`] changed the index since the last [`Store::apply_taken`].
+    pub fn index_taken(&self) -> bool {
+        self.taken_index
     }
 
     /// Documents the index lists, not deleted, that this garden does not have yet (a peer is to send them).

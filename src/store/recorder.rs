@@ -9,7 +9,7 @@ use std::time::Instant;
 use crate::cmd::plural;
 use crate::garden::{is_ignored, is_note, Layout, SourceFile};
 use crate::store::{CaughtUp, Store};
-use crate::sync::net::Ask;
+use crate::sync::net::{Ask, ToPeers};
 
 /// What the recorder is given to do.
 pub enum Job {
@@ -19,8 +19,8 @@ pub enum Job {
     Ask(Ask),
 }
 
-/// Where the changes recorded here go, for sync to pass on to peers: (document, Automerge bytes).
-pub type Push = tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)>;
+/// Where the changes recorded here go, for sync to pass on to peers, with the documents to fetch from them.
+pub type Push = tokio::sync::mpsc::UnboundedSender<ToPeers>;
 
 /// How long the watcher's paths must stop coming before they are recorded, and the longest wait for that.
 const QUIET: std::time::Duration = std::time::Duration::from_millis(500);
@@ -96,8 +96,8 @@ fn record_in(
     }
     let pass_on = |store: &mut Store| {
         if let Some(push) = &push {
-            for change in store.take_outbox() {
-                let _ = push.send(change);
+            for (doc, bytes) in store.take_outbox() {
+                let _ = push.send(ToPeers::Change(doc, bytes));
             }
         }
     };
@@ -142,6 +142,7 @@ fn record_in(
                         }
                     }
                 }
+                let index_changed = store.index_taken();
                 match store.apply_taken(&layout.content) {
                     Ok(merged) => {
                         report(&merged);
@@ -150,6 +151,12 @@ fn record_in(
                         }
                     }
                     Err(error) => eprintln!("warning: sync: the notes could not be brought up to date: {error:#}"),
+                }
+                // Notes a peer's index names that this garden lacks: fetched from the peers.
+                if let (true, Some(push)) = (index_changed, &push) {
+                    for doc in store.missing().unwrap_or_default() {
+                        let _ = push.send(ToPeers::Fetch(doc));
+                    }
                 }
                 pass_on(&mut store);
             }

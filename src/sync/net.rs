@@ -126,14 +126,27 @@ impl samod::storage::Storage for GardenStorage {
 #[derive(Clone)]
 pub struct Peers {
     repo: samod::Repo,
+    /// The garden's `.loam/` folder.
+    dir: PathBuf,
     /// The access of each peer that connected here, by the peer id it announced.
     access: Arc<Mutex<HashMap<PeerId, Access>>>,
     loaded: Arc<Mutex<HashSet<String>>>,
+    /// Where peers that connect here are taken in.
+    acceptor: samod::AcceptorHandle,
+    /// The peers this garden keeps a connection to.
+    dialed: Arc<Mutex<Vec<samod::DialerHandle<Refused>>>>,
+}
+
+/// What the store's thread sends the protocol: a change made here, or a document the index lists that this
+/// garden lacks, to be fetched from peers.
+pub enum ToPeers {
+    Change(String, Vec<u8>),
+    Fetch(String),
 }
 
 impl Peers {
     /// Starts the protocol for the garden whose `.loam/` folder is `dir`, its store reached through `ask`.
-    pub async fn start(dir: PathBuf, ask: AskStore) -> Peers {
+    pub async fn start(dir: PathBuf, ask: AskStore) -> anyhow::Result<Peers> {
         let access: Arc<Mutex<HashMap<PeerId, Access>>> = Default::default();
         let loaded: Arc<Mutex<HashSet<String>>> = Default::default();
         let storage = GardenStorage { ask, id_file: dir.join("peer-storage"), loaded: Arc::clone(&loaded) };
@@ -149,7 +162,44 @@ impl Peers {
             }
         };
         let repo = samod::Repo::build_tokio().with_storage(storage).with_share_policy(policy).load().await;
-        Peers { repo, access, loaded }
+        let acceptor = repo
+            .make_acceptor(samod::Url::parse("loam://sync").expect("a valid URL"))
+            .map_err(|_| anyhow::anyhow!("sync stopped as it started"))?;
+        Ok(Peers { repo, dir, access, loaded, acceptor, dialed: Default::default() })
+    }
+
+    /// Whether any peer is connected, here or dialed.
+    fn connected(&self) -> bool {
+        self.acceptor.connection_count() > 0 || crate::lock(&self.dialed).iter().any(|d| d.is_connected())
+    }
+
+    /// The id (hex) of the garden's index document, once the garden has one.
+    fn index_id(&self) -> Option<String> {
+        std::fs::read_to_string(self.dir.join("garden")).ok().map(|id| id.trim().to_string())
+    }
+
+    /// Syncs the whole garden over `connection`: the index first, both ways, then every document the merged
+    /// index lists. Afterwards both sides have everything, and samod holds every document, so that later
+    /// changes flow as they happen.
+    pub async fn exchange_all(&self, connection: Option<samod::ConnectionId>) -> anyhow::Result<usize> {
+        let index = self.index_id().ok_or_else(|| anyhow::anyhow!("this garden has no address yet"))?;
+        let id = id_of(&index).ok_or_else(|| anyhow::anyhow!("`.loam/garden` does not hold a document id"))?;
+        let handle = match self.repo.find(id).await {
+            Ok(Some(handle)) => handle,
+            _ => anyhow::bail!("neither this garden nor the peer has the garden's index"),
+        };
+        if let Some(connection) = connection {
+            handle.we_have_their_changes(connection).await;
+            handle.they_have_our_changes(connection).await;
+        }
+        let documents = handle.with_document(|index| crate::store::merge::index_documents(index));
+        let count = documents.len();
+        futures::stream::iter(documents)
+            .for_each_concurrent(16, |doc| async move {
+                self.exchange(&doc, connection).await;
+            })
+            .await;
+        Ok(count)
     }
 
     /// Takes a WebSocket a peer opened to `/sync`, with the access its token gave. The peer's first message
@@ -197,14 +247,7 @@ impl Peers {
             .sink_map_err(|e| NetError(e.to_string()))
             .with(|bytes: Vec<u8>| async move { Ok::<_, NetError>(Message::Binary(bytes.into())) });
         let transport = samod::Transport::new(Box::pin(incoming), Box::pin(outgoing)).with_expected_peer_id(peer);
-        if let Ok(acceptor) = self.acceptor() {
-            let _ = acceptor.accept(transport);
-        }
-    }
-
-    fn acceptor(&self) -> Result<samod::AcceptorHandle, samod::Stopped> {
-        static URL: &str = "loam://sync";
-        self.repo.make_acceptor(samod::Url::parse(URL).expect("a valid URL"))
+        let _ = self.acceptor.accept(transport);
     }
 
     /// Keeps a connection to the peer at `url` (`ws://…/sync`), reconnecting with backoff when it drops.
@@ -222,14 +265,49 @@ impl Peers {
             .repo
             .dial(backoff, Arc::new(WsDialer { url: parsed, token }))
             .map_err(|_| anyhow::anyhow!("sync has stopped"))?;
+        crate::lock(&self.dialed).push(handle.clone());
         Ok(Dialed { handle })
+    }
+
+    /// Keeps the garden in sync with a dialed peer: the whole garden at each (re)connection, then changes as they
+    /// happen. Ends when the dialer does.
+    pub async fn keep_in_sync(&self, dialed: &Dialed, url: &str) {
+        let mut events = dialed.handle.events();
+        let exchange = || async {
+            let started = std::time::Instant::now();
+            match self.exchange_all(dialed.connection()).await {
+                Ok(count) => eprintln!(
+                    "sync: {url}: in step ({count} documents compared in {:.1} s)",
+                    started.elapsed().as_secs_f64()
+                ),
+                Err(error) => eprintln!("warning: sync: {url}: {error:#}"),
+            }
+        };
+        match dialed.established().await {
+            Ok(()) => exchange().await,
+            Err(error) => {
+                eprintln!("warning: sync: {url}: {error:#}");
+                return;
+            }
+        }
+        while let Some(event) = events.next().await {
+            match event {
+                samod::DialerEvent::Connected { .. } => exchange().await,
+                samod::DialerEvent::Disconnected { reason } => eprintln!("sync: {url}: disconnected ({reason})"),
+                samod::DialerEvent::PermanentFailure | samod::DialerEvent::MaxRetriesReached => {
+                    eprintln!("warning: sync: {url}: gave up");
+                    return;
+                }
+                samod::DialerEvent::Reconnecting { .. } => {}
+            }
+        }
     }
 
     /// Passes a change made here to samod, if it holds the document or a peer is connected: peers syncing it
     /// get it at once.
     pub async fn push(&self, doc: &str, bytes: Vec<u8>) {
         let held = crate::lock(&self.loaded).contains(doc);
-        if !held && self.repo.connected_peers().0.is_empty() {
+        if !held && !self.connected() {
             return;
         }
         let Some(id) = id_of(doc) else { return };
@@ -263,6 +341,7 @@ impl Peers {
 }
 
 /// A kept connection to a peer.
+#[derive(Clone)]
 pub struct Dialed {
     handle: samod::DialerHandle<Refused>,
 }
