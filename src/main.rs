@@ -100,18 +100,24 @@ enum Command {
     },
     /// Make a new garden from another: its notes, attachments and whole history, the same garden.
     Clone {
-        /// The garden to clone: its folder on this machine.
+        /// The garden to clone: a peer's sync address (ws://HOST:PORT/sync), or a garden's folder on this machine.
         other: String,
         /// The new garden's folder (new or empty).
         dir: PathBuf,
+        /// The token the peer asks for (else LOAM_PEER_TOKEN).
+        #[arg(long)]
+        token: Option<String>,
     },
     /// Exchange history with another garden once, both ways: edits merge, and both folders end with the same notes.
     Sync {
-        /// The other garden: its folder on this machine.
+        /// The other garden: a peer's sync address (ws://HOST:PORT/sync), or a garden's folder on this machine.
         other: String,
         /// This garden.
         #[arg(default_value = ".")]
         path: PathBuf,
+        /// The token the peer asks for (else LOAM_PEER_TOKEN).
+        #[arg(long)]
+        token: Option<String>,
     },
     /// Report every problem (broken links, bad frontmatter, slug collisions); exit non-zero if any.
     Check {
@@ -143,8 +149,8 @@ fn main() -> ExitCode {
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
         Command::Info { path } => loam::cmd::info::run(&path).map(|()| true),
-        Command::Clone { other, dir } => loam::cmd::clone::run(&other, &dir).map(|()| true),
-        Command::Sync { other, path } => loam::cmd::sync::run(&other, &path).map(|()| true),
+        Command::Clone { other, dir, token } => loam::cmd::clone::run(&other, &dir, token).map(|()| true),
+        Command::Sync { other, path, token } => loam::cmd::sync::run(&other, &path, token).map(|()| true),
         Command::Log { note, patch } => loam::cmd::log::run(&note, patch).map(|()| true),
         Command::Show { note, at } => loam::cmd::log::show(&note, &at).map(|()| true),
         Command::Serve { path, port, bind, open, poll, peers } => {

@@ -174,6 +174,15 @@ pub fn adopt_address(root: &Path, origin: &Path) -> anyhow::Result<()> {
     write_atomic(&dir.join(GARDEN), id.trim().as_bytes())
 }
 
+/// Makes the garden at `root` have the address `url` (an `automerge:` URL a peer gave), before its store is
+/// first opened.
+pub fn adopt_url(root: &Path, url: &str) -> anyhow::Result<()> {
+    let id = crate::sync::address::id(url).with_context(|| format!("`{url}` is not a garden's address"))?;
+    let dir = root.join(".loam");
+    std::fs::create_dir_all(&dir)?;
+    write_atomic(&dir.join(GARDEN), id.as_bytes())
+}
+
 /// The address of the garden at `root`: the `automerge:` URL of its index document; `None` before its history
 /// is first recorded.
 pub fn address_of(root: &Path) -> Option<String> {

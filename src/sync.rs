@@ -4,4 +4,5 @@
 pub mod address;
 pub mod layout;
 pub mod net;
+pub mod once;
 pub mod paths;

@@ -4,18 +4,18 @@
 
 mod common;
 
-use common::{copy_dir, corpus, notes_in, Random};
-use std::io::{BufRead, BufReader, Read};
+use common::{copy_dir, corpus, notes_in, Random, Served};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const LOAM: &str = env!("CARGO_BIN_EXE_loam");
 
-/// A running `loam serve` on a port of its choosing; killed when dropped.
+/// A running `loam serve` on a port of its choosing, with an HTTP client for it; killed when dropped.
 struct Server {
-    child: Child,
+    served: Served,
     base: String,
     log: Arc<Mutex<String>>,
     agent: ureq::Agent,
@@ -23,27 +23,9 @@ struct Server {
 
 impl Server {
     fn start(garden: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(LOAM)
-            .args(["serve", garden.to_str().unwrap(), "--port", "0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("loam serve starts");
-        let log = Arc::new(Mutex::new(String::new()));
-        let mut stderr = child.stderr.take().unwrap();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            let mut buffer = [0; 4096];
-            while let Ok(n) = stderr.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
-            }
-        });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let served = Served::start_with(garden, extra, &[]);
+        let line = &served.first_line;
+        let log = served.log.clone();
         let base = line
             .split_whitespace()
             .find(|word| word.starts_with("http://127.0.0.1:"))
@@ -51,7 +33,7 @@ impl Server {
             .trim_end_matches('/')
             .to_string();
         let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        Server { child, base, log, agent }
+        Server { served, base, log, agent }
     }
 
     /// (status, body) of a GET.
@@ -81,13 +63,6 @@ impl Server {
 
     fn wait_for_text(&self, path: &str, text: &str) -> String {
         self.wait_for(path, &format!("showing {text:?}"), |status, body| status == 200 && body.contains(text))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -419,11 +394,11 @@ fn ctrl_c_stops_the_server_cleanly_even_with_a_tab_listening() {
     events.body_mut().as_reader().read_exact(&mut first).unwrap();
     assert_eq!(&first, b"event: version");
 
-    let interrupted = Command::new("kill").args(["-INT", &server.child.id().to_string()]).status().unwrap();
+    let interrupted = Command::new("kill").args(["-INT", &server.served.child.id().to_string()]).status().unwrap();
     assert!(interrupted.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
+        if let Some(status) = server.served.child.try_wait().unwrap() {
             break status;
         }
         assert!(Instant::now() < deadline, "still running 10 s after Ctrl-C:\n{}", server.log.lock().unwrap());

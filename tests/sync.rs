@@ -1,5 +1,6 @@
-//! `loam sync` between two gardens on this machine, as a user runs it: the real binary on copies of a real
-//! garden, edited apart, then synced both ways.
+//! `loam sync` and `loam clone` as a user runs them: the real binary on copies of a real garden, edited apart,
+//! then synced both ways; between folders on this machine, and over the network with `loam serve`'s `/sync` on
+//! loopback.
 
 mod common;
 
@@ -7,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{copy_dir, corpus};
+use common::{copy_dir, corpus, eventually, Served};
 
 const LOAM: &str = env!("CARGO_BIN_EXE_loam");
 
@@ -95,9 +96,9 @@ fn two_copies_of_a_vault_edited_apart_sync_to_the_same_notes() {
     let (_, log, _) = loam(&["log", ada.join("hosting.md").to_str().unwrap()]);
     assert!(log.contains("Ada") && log.contains("Bo"), "{log}");
 
-    // Refusals: a network peer is not built yet, and a garden is not synced with itself.
+    // Refusals: a peer that is not there, and a garden is not synced with itself.
     let (ok, _, err) = loam(&["sync", "ws://127.0.0.1:9/sync", ada_path]);
-    assert!(!ok && err.contains("not built yet"), "{err}");
+    assert!(!ok && err.contains("cannot reach"), "{err}");
     let (ok, _, err) = loam(&["sync", ada_path, ada_path]);
     assert!(!ok && err.contains("this garden itself"), "{err}");
 }
@@ -157,4 +158,178 @@ fn a_clone_is_the_same_garden_with_every_note_and_its_history() {
     // A folder that is not empty is never cloned into.
     let (ok, _, err) = loam(&["clone", origin.to_str().unwrap(), clone.to_str().unwrap()]);
     assert!(!ok && err.contains("not empty"), "{err}");
+}
+
+/// A copy of the quartz-docs vault at `root`, with `name` as its author.
+fn vault(root: &Path, name: &str) {
+    copy_dir(&corpus("quartz-docs"), root);
+    std::fs::write(root.join("loam.toml"), format!("content = \".\"\n[author]\nname = \"{name}\"\n")).unwrap();
+}
+
+/// Clones the garden served at `url` into `dir` as `name`'s garden.
+fn clone_as(url: &str, dir: &Path, name: &str, token: Option<&str>) {
+    let mut args = vec!["clone", url, dir.to_str().unwrap()];
+    if let Some(token) = token {
+        args.extend(["--token", token]);
+    }
+    let (ok, out, err) = loam(&args);
+    assert!(ok && out.contains("cloned"), "{out}\n{err}");
+    let settings = dir.join("loam.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(&settings, format!("{text}[author]\nname = \"{name}\"\n")).unwrap();
+}
+
+fn edit(file: &Path, f: impl Fn(String) -> String) {
+    std::fs::write(file, f(std::fs::read_to_string(file).unwrap())).unwrap();
+}
+
+/// Gives `loam serve` time to record what was just saved (it waits for saves to go quiet, half a second).
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+}
+
+#[test]
+fn over_the_network_a_clone_and_its_origin_sync_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ada, bo) = (dir.path().join("ada"), dir.path().join("bo"));
+    vault(&ada, "Ada");
+    assert!(loam(&["import", ada.to_str().unwrap()]).0);
+    let server = Served::start(&ada, &[]);
+
+    clone_as(&server.url(), &bo, "Bo", None);
+    let bo_notes = bo.join("content");
+    same_notes(&ada, &bo_notes);
+    assert!(std::fs::read_to_string(bo.join("loam.toml")).unwrap().contains(&server.url()));
+    let (_, info, _) = loam(&["info", bo.to_str().unwrap()]);
+    let (_, origin_info, _) = loam(&["info", ada.to_str().unwrap()]);
+    let address = |info: &str| info.lines().find(|l| l.contains("automerge:")).unwrap_or_default().to_string();
+    assert_eq!(address(&info), address(&origin_info));
+
+    // Apart: Ada edits while serving; Bo offline. Both edit one note at each end, and both insert at the same
+    // place of another; Ada deletes a note, Bo renames one and writes a new one.
+    edit(&ada.join("hosting.md"), |t| format!("Ada's first line.\n{t}"));
+    edit(&bo_notes.join("hosting.md"), |t| format!("{t}\nBo's last line.\n"));
+    edit(&ada.join("index.md"), |t| t.replacen('\n', "\nAda inserts here.\n", 1));
+    edit(&bo_notes.join("index.md"), |t| t.replacen('\n', "\nBo inserts here.\n", 1));
+    std::fs::remove_file(ada.join("philosophy.md")).unwrap();
+    std::fs::rename(bo_notes.join("showcase.md"), bo_notes.join("Showcase of gardens.md")).unwrap();
+    std::fs::write(bo_notes.join("new from Bo.md"), "A note Bo wrote offline.\n").unwrap();
+    settle();
+
+    let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap()]);
+    assert!(ok && !err.contains("warning"), "{out}\n{err}\n{}", server.log());
+    assert!(out.contains("removed  philosophy.md") && out.contains("updated  hosting.md"), "{out}");
+    assert!(out.contains("sent") && out.contains("new from Bo.md"), "{out}");
+    // The server writes what it took in as it comes.
+    eventually("Ada's garden has Bo's notes", || notes(&ada) == notes(&bo_notes));
+    let hosting = std::fs::read_to_string(ada.join("hosting.md")).unwrap();
+    assert!(hosting.starts_with("Ada's first line.\n") && hosting.ends_with("Bo's last line.\n"), "{hosting}");
+    let index = std::fs::read_to_string(ada.join("index.md")).unwrap();
+    assert!(index.contains("Ada inserts here.\n") && index.contains("Bo inserts here.\n"), "{index}");
+    assert!(ada.join("Showcase of gardens.md").exists() && !ada.join("showcase.md").exists());
+    assert!(!bo_notes.join("philosophy.md").exists());
+    // Both histories hold both authors' changes.
+    for garden in [&ada, &bo] {
+        let (_, log, _) = loam(&[
+            "log",
+            garden.join(if garden == &ada { "hosting.md" } else { "content/hosting.md" }).to_str().unwrap(),
+        ]);
+        assert!(log.contains("Ada") && log.contains("Bo"), "{log}");
+    }
+    // Nothing left to exchange.
+    let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap()]);
+    assert!(ok && out.contains("0 updated, 0 added, 0 removed, 0 moved") && out.contains("0 sent"), "{out}\n{err}");
+}
+
+#[test]
+fn three_gardens_on_loopback_converge_with_every_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ada, bo, cy) = (dir.path().join("ada"), dir.path().join("bo"), dir.path().join("cy"));
+    vault(&ada, "Ada");
+    assert!(loam(&["import", ada.to_str().unwrap()]).0);
+    let server = Served::start(&ada, &[]);
+    clone_as(&server.url(), &bo, "Bo", None);
+    clone_as(&server.url(), &cy, "Cy", None);
+    let (bo_notes, cy_notes) = (bo.join("content"), cy.join("content"));
+
+    for (garden, name) in [(&ada, "Ada"), (&bo_notes, "Bo"), (&cy_notes, "Cy")] {
+        edit(&garden.join("index.md"), |t| format!("{t}\nMarker of {name}.\n"));
+        // Three notes made at one path: each keeps its words, under a name of its own.
+        std::fs::write(garden.join("Meeting notes.md"), format!("{name} took these notes.\n")).unwrap();
+    }
+    edit(&cy_notes.join("hosting.md"), |t| t.replace("Quartz", "Quartz (edited by Cy)"));
+    settle();
+
+    for garden in [&bo, &cy, &bo] {
+        let (ok, out, err) = loam(&["sync", &server.url(), garden.to_str().unwrap()]);
+        assert!(ok, "{out}\n{err}\n{}", server.log());
+    }
+    let differing = || {
+        let (a, b, c) = (notes(&ada), notes(&bo_notes), notes(&cy_notes));
+        let paths: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).chain(c.keys()).collect();
+        paths
+            .into_iter()
+            .filter(|p| a.get(*p) != b.get(*p) || a.get(*p) != c.get(*p))
+            .map(|p| format!("{p}: ada {} bo {} cy {}", a.contains_key(p), b.contains_key(p), c.contains_key(p)))
+            .collect::<Vec<_>>()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !differing().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "notes differ: {:?}\n{}", differing(), server.log());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let index = std::fs::read_to_string(ada.join("index.md")).unwrap();
+    for name in ["Ada", "Bo", "Cy"] {
+        assert!(index.contains(&format!("Marker of {name}.")), "{index}");
+    }
+    let meetings: Vec<String> = notes(&ada)
+        .into_iter()
+        .filter(|(path, _)| path.starts_with("Meeting notes"))
+        .map(|(_, bytes)| String::from_utf8(bytes).unwrap())
+        .collect();
+    assert_eq!(meetings.len(), 3, "{meetings:?}");
+    for name in ["Ada", "Bo", "Cy"] {
+        assert!(meetings.iter().any(|m| m.contains(&format!("{name} took"))), "{meetings:?}");
+    }
+    assert!(std::fs::read_to_string(bo_notes.join("hosting.md")).unwrap().contains("(edited by Cy)"));
+}
+
+#[test]
+fn tokens_keep_strangers_out_and_read_only_peers_from_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ada, bo) = (dir.path().join("ada"), dir.path().join("bo"));
+    vault(&ada, "Ada");
+    assert!(loam(&["import", ada.to_str().unwrap()]).0);
+    let (write, read) = ("a-read-write-token-0123456789", "a-read-only-token-0123456789");
+    let server = Served::start(&ada, &[("LOAM_TOKEN", write), ("LOAM_READ_TOKEN", read)]);
+
+    // No token, and a wrong one: refused, with a reason, on both sides.
+    let (ok, _, err) = loam(&["clone", &server.url(), bo.to_str().unwrap()]);
+    assert!(!ok && err.contains("no token"), "{err}");
+    std::fs::remove_dir_all(&bo).ok();
+    let (ok, _, err) = loam(&["clone", &server.url(), bo.to_str().unwrap(), "--token", "not-the-token-0123456789"]);
+    assert!(!ok && err.contains("wrong token"), "{err}");
+    std::fs::remove_dir_all(&bo).ok();
+    eventually("the server logs the refusals", || server.log().matches("sync: refused").count() >= 2);
+
+    // A read-only peer clones and pulls; what it sends is not taken.
+    clone_as(&server.url(), &bo, "Bo", Some(read));
+    let bo_notes = bo.join("content");
+    same_notes(&ada, &bo_notes);
+    edit(&bo_notes.join("hosting.md"), |t| format!("{t}\nBo has no right to write this.\n"));
+    edit(&ada.join("index.md"), |t| format!("{t}\nAda writes this.\n"));
+    settle();
+    let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap(), "--token", read]);
+    assert!(ok && err.contains("does not take changes"), "{out}\n{err}");
+    assert!(std::fs::read_to_string(bo_notes.join("index.md")).unwrap().contains("Ada writes this."));
+    settle();
+    assert!(!std::fs::read_to_string(ada.join("hosting.md")).unwrap().contains("no right"));
+    assert!(server.log().contains("read-only"), "{}", server.log());
+
+    // With the read-write token, Bo's change goes in.
+    let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap(), "--token", write]);
+    assert!(ok, "{out}\n{err}");
+    eventually("Bo's change reaches Ada", || {
+        std::fs::read_to_string(ada.join("hosting.md")).unwrap().contains("Bo has no right to write this.")
+    });
 }

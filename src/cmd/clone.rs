@@ -1,6 +1,6 @@
 //! `loam clone OTHER DIR`: a new garden at DIR from another one: its notes, attachments and whole history, with
 //! the same address (it is the same garden), and a `loam.toml` that remembers where it came from. OTHER is a
-//! garden folder on this machine; a peer over the network comes with the sync endpoint.
+//! peer's sync address (`ws://HOST:PORT/sync`) or a garden folder on this machine.
 
 use std::path::Path;
 
@@ -10,14 +10,14 @@ use crate::cmd::plural;
 use crate::garden::Layout;
 use crate::store::Store;
 
-pub fn run(other: &str, dir: &Path) -> anyhow::Result<()> {
-    if other.starts_with("ws://") || other.starts_with("wss://") || other.starts_with("http") {
-        bail!("cloning `{other}` over the network is not built yet; give the other garden's folder instead");
-    }
-    let origin = Layout::discover(Path::new(other.strip_prefix("file://").unwrap_or(other)), None)?;
+pub fn run(other: &str, dir: &Path, token: Option<String>) -> anyhow::Result<()> {
     if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         bail!("`{}` is not empty; clone into a new folder", dir.display());
     }
+    if crate::cmd::sync::is_url(other) {
+        return over_network(other, dir, crate::cmd::sync::peer_token(token));
+    }
+    let origin = Layout::discover(Path::new(other.strip_prefix("file://").unwrap_or(other)), None)?;
     let config = origin.config()?;
     // Everything on disk in the origin is in its history first, as `loam sync` does.
     drop(crate::cmd::import::open_and_catch_up(&origin)?);
@@ -44,6 +44,40 @@ pub fn run(other: &str, dir: &Path) -> anyhow::Result<()> {
     );
     for (path, why) in &merged.refused {
         eprintln!("warning: `{path}` was not written: {why}");
+    }
+    Ok(())
+}
+
+/// `loam clone URL DIR`: the garden a peer serves, fetched over the network.
+fn over_network(url: &str, dir: &Path, token: Option<String>) -> anyhow::Result<()> {
+    let about = crate::sync::once::about(url, token.as_deref())?;
+    let Some(address) = about.index else { bail!("{url} has no history yet: nothing to clone") };
+    let content = dir.join("content");
+    std::fs::create_dir_all(&content).with_context(|| format!("cannot create `{}`", content.display()))?;
+    let title = about.title.unwrap_or_else(|| "A garden".to_string());
+    let settings = format!(
+        "# Cloned from {url}; `loam sync` with it exchanges changes, `loam serve --peer` keeps in step.\n\
+         title = {}\norigin = {}\n",
+        toml_string(&title),
+        toml_string(url)
+    );
+    std::fs::write(dir.join("loam.toml"), settings)?;
+    crate::store::adopt_url(dir, &address)?;
+    let layout = Layout::discover(dir, None)?;
+    let store = Store::open(&layout.root, &layout.config()?.author.or_user())?;
+    let started = std::time::Instant::now();
+    let (_, outcome) = crate::sync::once::exchange(&layout, store, url, token)?;
+    println!(
+        "cloned {} into {} in {:.1} s ({address})",
+        plural(outcome.here.added.len(), "file"),
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    for (path, why) in &outcome.here.refused {
+        eprintln!("warning: `{path}` was not written: {why}");
+    }
+    if !outcome.stalled.is_empty() {
+        bail!("{url} stopped answering before {} came; run `loam sync {url}` in the clone", outcome.stalled.join(", "));
     }
     Ok(())
 }

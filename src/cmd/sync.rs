@@ -1,6 +1,7 @@
 //! `loam sync OTHER [PATH]`: exchanges history with another garden once, both ways, and prints what changed on
-//! each side. OTHER is a garden folder on this machine (a shared drive, a USB stick, a second checkout); peers
-//! over the network (`ws://…/sync`) come with the sync endpoint. Notes and attachments go both ways.
+//! each side. OTHER is a peer's sync address (`ws://HOST:PORT/sync`, the `/sync` of a `loam serve` or any
+//! automerge-repo relay that carries the garden) or a garden folder on this machine (a shared drive, a USB
+//! stick, a second checkout). Notes and attachments go both ways.
 
 use std::path::Path;
 
@@ -11,9 +12,19 @@ use crate::garden::Layout;
 use crate::store::merge::Merged;
 use crate::store::Store;
 
-pub fn run(other: &str, path: &Path) -> anyhow::Result<()> {
-    if other.starts_with("ws://") || other.starts_with("wss://") || other.starts_with("http") {
-        bail!("syncing with `{other}` over the network is not built yet; give the other garden's folder instead");
+/// The token for a peer: the one given, else `LOAM_PEER_TOKEN`.
+pub fn peer_token(given: Option<String>) -> Option<String> {
+    given.or_else(|| std::env::var("LOAM_PEER_TOKEN").ok()).filter(|t| !t.is_empty())
+}
+
+/// Whether `other` names a peer over the network rather than a folder.
+pub fn is_url(other: &str) -> bool {
+    ["ws://", "wss://", "http://", "https://"].iter().any(|scheme| other.starts_with(scheme))
+}
+
+pub fn run(other: &str, path: &Path, token: Option<String>) -> anyhow::Result<()> {
+    if is_url(other) {
+        return over_network(other, path, peer_token(token));
     }
     let other = other.strip_prefix("file://").unwrap_or(other);
     let ours = Layout::discover(path, None)?;
@@ -38,6 +49,57 @@ pub fn run(other: &str, path: &Path) -> anyhow::Result<()> {
     let there = their_store.merge_from(&ours.root, &theirs.content).context("cannot give the other garden ours")?;
     report("here", &ours, &here);
     report("there", &theirs, &there);
+    Ok(())
+}
+
+/// `loam sync URL`: one exchange with a peer over the network.
+fn over_network(url: &str, path: &Path, token: Option<String>) -> anyhow::Result<()> {
+    let ours = Layout::discover(path, None)?;
+    let about = crate::sync::once::about(url, token.as_deref())?;
+    let Some(theirs) = about.index else { bail!("{url} has no history yet: nothing to sync") };
+    let fresh = crate::store::address_of(&ours.root).is_none();
+    if fresh {
+        crate::store::adopt_url(&ours.root, &theirs)?;
+    } else if crate::store::address_of(&ours.root).as_deref() != Some(theirs.as_str()) {
+        bail!(
+            "{url} serves another garden ({theirs}), not a copy of this one ({}): clone it (`loam clone`) to sync \
+             with it",
+            crate::store::address_of(&ours.root).unwrap_or_default()
+        );
+    }
+    // A garden without a history takes in the peer's before its own files are recorded (recording first would
+    // start an index of its own, which could not merge), then sends what it recorded.
+    let store = if fresh { Store::open(&ours.root, &ours.config()?.author.or_user())? } else { open(&ours)? };
+    let (mut store, mut outcome) = crate::sync::once::exchange(&ours, store, url, token.clone())?;
+    if fresh {
+        let recorded = store.catch_up(crate::store::recorder::files_to_record(&ours)?)?;
+        if recorded != Default::default() {
+            let (_, again) = crate::sync::once::exchange(&ours, store, url, token)?;
+            outcome.here.extend(again.here);
+            outcome.sent.extend(again.sent);
+            outcome.refused.extend(again.refused);
+            outcome.stalled.extend(again.stalled);
+        }
+    }
+    report("here", &ours, &outcome.here);
+    println!("there ({url}): {} sent", outcome.sent.len());
+    for path in &outcome.sent {
+        println!("  sent     {path}");
+    }
+    if !outcome.refused.is_empty() {
+        eprintln!(
+            "warning: {url} does not take changes from this garden (a read-only token?): {} not sent: {}",
+            crate::cmd::plural(outcome.refused.len(), "note"),
+            outcome.refused.join(", ")
+        );
+    }
+    if !outcome.stalled.is_empty() {
+        bail!(
+            "{url} stopped answering for {}: {}; run `loam sync` again",
+            crate::cmd::plural(outcome.stalled.len(), "note"),
+            outcome.stalled.join(", ")
+        );
+    }
     Ok(())
 }
 

@@ -39,7 +39,15 @@ pub struct SyncState {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new().route("/sync", axum::routing::get(sync)).fallback(handle).with_state(state)
+    Router::new()
+        .route("/sync", axum::routing::get(sync))
+        // Beside /sync whatever the site's sub-path, so that a peer finds it from the sync address alone.
+        .route(
+            "/_loam/garden.json",
+            axum::routing::get(|State(state): State<AppState>| async move { garden(&state.snapshot.borrow().clone()) }),
+        )
+        .fallback(handle)
+        .with_state(state)
 }
 
 /// `/sync`: a WebSocket speaking the automerge-repo protocol, for a peer with a valid token (as `Authorization:

@@ -29,6 +29,15 @@ pub struct Merged {
 }
 
 impl Merged {
+    /// Adds what another merge did.
+    pub fn extend(&mut self, other: Merged) {
+        self.updated.extend(other.updated);
+        self.added.extend(other.added);
+        self.removed.extend(other.removed);
+        self.moved.extend(other.moved);
+        self.refused.extend(other.refused);
+    }
+
     /// One line per note changed: what happened to it, and its path.
     pub fn lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
@@ -302,32 +311,55 @@ impl Store {
             self.local.persist(std::slice::from_ref(&path))?;
             merged.removed.push(path);
         }
-        // Moves first, so that a path a note leaves is free for the note that takes it.
-        for (doc, path) in &files.paths {
-            let Some(old) = here.get(doc).filter(|old| *old != path) else { continue };
-            let target = match crate::sync::paths::place(content, path) {
-                Ok(target) => target,
-                Err(why) => {
-                    merged.refused.push((path.clone(), why.to_string()));
+        // Moves first, so that a path a note leaves is free for the note that takes it. A note whose new path is
+        // still another moving note's file waits for that one to move: a new note at one path can shift a chain
+        // of numbered names ("Name.md" to "Name (2).md" to "Name (3).md"), which goes from its end.
+        let mut moves: Vec<(String, String)> = files
+            .paths
+            .iter()
+            .filter_map(|(doc, path)| here.get(doc).filter(|old| *old != path).map(|old| (old.clone(), path.clone())))
+            .collect();
+        while !moves.is_empty() {
+            let leaving: BTreeSet<String> = moves.iter().map(|(old, _)| old.clone()).collect();
+            let before = moves.len();
+            let mut waiting = Vec::new();
+            for (old, path) in std::mem::take(&mut moves) {
+                let target = match crate::sync::paths::place(content, &path) {
+                    Ok(target) => target,
+                    Err(why) => {
+                        merged.refused.push((path.clone(), why.to_string()));
+                        continue;
+                    }
+                };
+                if leaving.contains(&path) {
+                    waiting.push((old, path));
                     continue;
                 }
-            };
-            let from = content.join(old);
-            if target.exists() {
-                // A file the history does not know is there: it is not overwritten, and the note stays put.
-                merged.refused.push((path.clone(), "a file that is not in the history is there".into()));
-                continue;
+                let from = content.join(&old);
+                if target.exists() {
+                    // A file the history does not know is there: it is not overwritten, and the note stays put.
+                    merged.refused.push((path.clone(), "a file that is not in the history is there".into()));
+                    continue;
+                }
+                if let Some(folder) = target.parent() {
+                    std::fs::create_dir_all(folder)?;
+                }
+                if from.exists() {
+                    std::fs::rename(&from, &target)?;
+                }
+                let entry = self.local.notes.remove(&old).expect("a note here has bookkeeping");
+                self.local.notes.insert(path.clone(), entry);
+                self.local.persist(&[old.clone(), path.clone()])?;
+                merged.moved.push((old, path));
             }
-            if let Some(folder) = target.parent() {
-                std::fs::create_dir_all(folder)?;
+            if waiting.len() == before {
+                // A cycle (two notes swapping names): each stays where it is until a later sync.
+                for (old, path) in waiting {
+                    merged.refused.push((path, format!("`{old}` would take the place of a note moving there")));
+                }
+                break;
             }
-            if from.exists() {
-                std::fs::rename(&from, &target)?;
-            }
-            let entry = self.local.notes.remove(old).expect("a note here has bookkeeping");
-            self.local.notes.insert(path.clone(), entry);
-            self.local.persist(&[old.clone(), path.clone()])?;
-            merged.moved.push((old.clone(), path.clone()));
+            moves = waiting;
         }
         for (doc, path) in &files.paths {
             let target = match crate::sync::paths::place(content, path) {

@@ -173,7 +173,7 @@ fn record_in(
 }
 
 /// Answers one of sync's asks.
-fn answer(store: &mut Store, ask: Ask) {
+pub fn answer(store: &mut Store, ask: Ask) {
     match ask {
         Ask::Load { doc, reply } => {
             let bytes = store.document(&doc).unwrap_or_else(|error| {
@@ -195,6 +195,9 @@ fn answer(store: &mut Store, ask: Ask) {
 pub fn report(merged: &crate::store::merge::Merged) {
     for line in merged.lines() {
         eprintln!("sync: {line}");
+    }
+    for (path, why) in &merged.refused {
+        eprintln!("warning: sync: `{path}` was not written: {why}");
     }
 }
 

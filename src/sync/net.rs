@@ -135,6 +135,8 @@ pub struct Peers {
     acceptor: samod::AcceptorHandle,
     /// The peers this garden keeps a connection to.
     dialed: Arc<Mutex<Vec<samod::DialerHandle<Refused>>>>,
+    /// Documents (hex) whose changes this garden sent over a connection it dialed.
+    sent: Arc<Mutex<HashSet<String>>>,
 }
 
 /// What the store's thread sends the protocol: a change made here, or a document the index lists that this
@@ -165,7 +167,7 @@ impl Peers {
         let acceptor = repo
             .make_acceptor(samod::Url::parse("loam://sync").expect("a valid URL"))
             .map_err(|_| anyhow::anyhow!("sync stopped as it started"))?;
-        Ok(Peers { repo, dir, access, loaded, acceptor, dialed: Default::default() })
+        Ok(Peers { repo, dir, access, loaded, acceptor, dialed: Default::default(), sent: Default::default() })
     }
 
     /// Whether any peer is connected, here or dialed.
@@ -179,9 +181,12 @@ impl Peers {
     }
 
     /// Syncs the whole garden over `connection`: the index first, both ways, then every document the merged
-    /// index lists. Afterwards both sides have everything, and samod holds every document, so that later
+    /// index lists (each with what its exchange did). Afterwards both sides have everything, and samod holds every document, so that later
     /// changes flow as they happen.
-    pub async fn exchange_all(&self, connection: Option<samod::ConnectionId>) -> anyhow::Result<usize> {
+    pub async fn exchange_all(
+        &self,
+        connection: Option<samod::ConnectionId>,
+    ) -> anyhow::Result<Vec<(String, Exchanged)>> {
         let index = self.index_id().ok_or_else(|| anyhow::anyhow!("this garden has no address yet"))?;
         let id = id_of(&index).ok_or_else(|| anyhow::anyhow!("`.loam/garden` does not hold a document id"))?;
         let handle = match self.repo.find(id).await {
@@ -193,13 +198,15 @@ impl Peers {
             handle.they_have_our_changes(connection).await;
         }
         let documents = handle.with_document(|index| crate::store::merge::index_documents(index));
-        let count = documents.len();
-        futures::stream::iter(documents)
-            .for_each_concurrent(16, |doc| async move {
-                self.exchange(&doc, connection).await;
+        let out: Vec<(String, Exchanged)> = futures::stream::iter(documents)
+            .map(|doc| async move {
+                let done = self.exchange(&doc, connection).await;
+                (doc, done)
             })
+            .buffer_unordered(16)
+            .collect()
             .await;
-        Ok(count)
+        Ok(out)
     }
 
     /// Takes a WebSocket a peer opened to `/sync`, with the access its token gave. The peer's first message
@@ -252,6 +259,15 @@ impl Peers {
 
     /// Keeps a connection to the peer at `url` (`ws://…/sync`), reconnecting with backoff when it drops.
     pub fn dial(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
+        self.dial_with(url, token, None)
+    }
+
+    /// Connects to the peer at `url` for one exchange: a few tries, then an error.
+    pub fn dial_once(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
+        self.dial_with(url, token, Some(3))
+    }
+
+    fn dial_with(&self, url: &str, token: Option<String>, retries: Option<u32>) -> anyhow::Result<Dialed> {
         let parsed = samod::Url::parse(url).map_err(|e| anyhow::anyhow!("`{url}` is not a URL: {e}"))?;
         if !matches!(parsed.scheme(), "ws" | "wss") {
             anyhow::bail!("`{url}`: a peer's sync address starts with ws:// (for example ws://host:4000/sync)");
@@ -259,11 +275,11 @@ impl Peers {
         let backoff = BackoffConfig {
             initial_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(30),
-            max_retries: None,
+            max_retries: retries,
         };
         let handle = self
             .repo
-            .dial(backoff, Arc::new(WsDialer { url: parsed, token }))
+            .dial(backoff, Arc::new(WsDialer { url: parsed, token, sent: Arc::clone(&self.sent) }))
             .map_err(|_| anyhow::anyhow!("sync has stopped"))?;
         crate::lock(&self.dialed).push(handle.clone());
         Ok(Dialed { handle })
@@ -276,8 +292,9 @@ impl Peers {
         let exchange = || async {
             let started = std::time::Instant::now();
             match self.exchange_all(dialed.connection()).await {
-                Ok(count) => eprintln!(
-                    "sync: {url}: in step ({count} documents compared in {:.1} s)",
+                Ok(done) => eprintln!(
+                    "sync: {url}: in step ({} documents compared in {:.1} s)",
+                    done.len(),
                     started.elapsed().as_secs_f64()
                 ),
                 Err(error) => eprintln!("warning: sync: {url}: {error:#}"),
@@ -322,22 +339,57 @@ impl Peers {
         }
     }
 
-    /// Syncs document `doc` with the connected peers until both sides have each other's changes (or a peer has
-    /// not got it); `false` when no peer has it and neither has this garden.
-    pub async fn exchange(&self, doc: &str, connection: Option<samod::ConnectionId>) -> bool {
-        let Some(id) = id_of(doc) else { return false };
-        let Ok(Some(handle)) = self.repo.find(id).await else { return false };
-        if let Some(connection) = connection {
-            handle.we_have_their_changes(connection).await;
-            handle.they_have_our_changes(connection).await;
+    /// Syncs document `doc` over `connection` until both sides have each other's changes (without a connection:
+    /// finds it, from the peers if this garden lacks it).
+    pub async fn exchange(&self, doc: &str, connection: Option<samod::ConnectionId>) -> Exchanged {
+        let mut out = Exchanged::default();
+        let Some(id) = id_of(doc) else { return out };
+        let Ok(Some(handle)) = self.repo.find(id).await else { return out };
+        out.found = true;
+        let Some(connection) = connection else { return out };
+        if tokio::time::timeout(WAIT, handle.we_have_their_changes(connection)).await.is_err() {
+            out.stalled = true;
+            return out;
         }
-        true
+        let ours = handle.with_document(|document| document.get_heads());
+        let Some(state) = handle.peers().0.remove(&connection) else { return out };
+        if state.shared_heads.as_ref() == Some(&ours) {
+            return out;
+        }
+        out.sent = true;
+        if state.peer_read_only {
+            out.refused = true;
+        } else if tokio::time::timeout(WAIT, handle.they_have_our_changes(connection)).await.is_err() {
+            out.stalled = true;
+        }
+        out
+    }
+
+    /// The documents (hex) whose changes went out over the connections this garden dialed.
+    pub fn sent(&self) -> HashSet<String> {
+        crate::lock(&self.sent).clone()
     }
 
     /// Stops every connection and the protocol.
     pub async fn stop(&self) {
         self.repo.stop().await;
     }
+}
+
+/// How long an exchange of one document waits for the peer before giving up on it.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// What an exchange of one document did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Exchanged {
+    /// Either side had it.
+    pub found: bool,
+    /// This garden had changes the peer lacked.
+    pub sent: bool,
+    /// The peer said it does not take this garden's changes (a read-only token).
+    pub refused: bool,
+    /// The peer did not answer in time.
+    pub stalled: bool,
 }
 
 /// A kept connection to a peer.
@@ -404,6 +456,30 @@ fn frames<M: 'static, E: std::fmt::Display + 'static>(
     })
 }
 
+/// The document (hex) whose changes a protocol message carries: a `sync` message whose Automerge sync data
+/// holds changes; `None` for anything else.
+fn changes_for(message: &[u8]) -> Option<String> {
+    let mut decoder = minicbor::Decoder::new(message);
+    let fields = decoder.map().ok()??;
+    let (mut kind, mut document, mut data) = (None, None, None);
+    for _ in 0..fields {
+        match decoder.str().ok()? {
+            "type" => kind = Some(decoder.str().ok()?),
+            "documentId" => document = Some(decoder.str().ok()?),
+            "data" => data = Some(decoder.bytes().ok()?),
+            _ => decoder.skip().ok()?,
+        }
+    }
+    if kind? != "sync" {
+        return None;
+    }
+    let sync = automerge::sync::Message::decode(data?).ok()?;
+    if sync.changes.is_empty() {
+        return None;
+    }
+    Some(hex_of(&document?.parse::<DocumentId>().ok()?))
+}
+
 #[derive(Debug)]
 struct NetError(String);
 
@@ -431,6 +507,8 @@ impl std::error::Error for Refused {}
 struct WsDialer {
     url: samod::Url,
     token: Option<String>,
+    /// Where the documents whose changes go out are noted.
+    sent: Arc<Mutex<HashSet<String>>>,
 }
 
 impl samod::Dialer for WsDialer {
@@ -444,6 +522,7 @@ impl samod::Dialer for WsDialer {
         use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Error, Message};
         let url = self.url.clone();
         let token = self.token.clone();
+        let sent = Arc::clone(&self.sent);
         Box::pin(async move {
             let mut request = url.as_str().into_client_request().map_err(samod::DialError::transient)?;
             if let Some(token) = token {
@@ -470,9 +549,12 @@ impl samod::Dialer for WsDialer {
                 Message::Text(_) => Frame::Text,
                 _ => Frame::Skip,
             });
-            let outgoing = sink
-                .sink_map_err(|e| NetError(e.to_string()))
-                .with(|bytes: Vec<u8>| async move { Ok::<_, NetError>(Message::Binary(bytes.into())) });
+            let outgoing = sink.sink_map_err(|e| NetError(e.to_string())).with(move |bytes: Vec<u8>| {
+                if let Some(doc) = changes_for(&bytes) {
+                    crate::lock(&sent).insert(doc);
+                }
+                async move { Ok::<_, NetError>(Message::Binary(bytes.into())) }
+            });
             Ok(samod::Transport::new(Box::pin(incoming), Box::pin(outgoing)))
         })
     }

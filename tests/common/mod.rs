@@ -47,3 +47,81 @@ pub fn notes_in(dir: &Path) -> Vec<PathBuf> {
     notes.sort();
     notes
 }
+
+/// A running `loam serve --port 0` (on loopback): its port and what it printed; killed when dropped.
+#[allow(dead_code)]
+pub struct Served {
+    pub child: std::process::Child,
+    /// The first line it printed, with the preview's address.
+    pub first_line: String,
+    pub port: u16,
+    pub log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+#[allow(dead_code)]
+impl Served {
+    /// Serves `garden` with `env` set, once it listens.
+    pub fn start(garden: &Path, env: &[(&str, &str)]) -> Served {
+        Served::start_with(garden, &[], env)
+    }
+
+    /// Serves `garden` with more arguments (`args`) and `env` set, once it listens.
+    pub fn start_with(garden: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
+        use std::io::{BufRead, Read};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
+            .args(["serve", garden.to_str().unwrap(), "--port", "0"])
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("loam serve starts");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0; 4096];
+            while let Ok(n) = stderr.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line
+            .split("127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Served { child, first_line: line, port, log }
+    }
+
+    /// The sync address.
+    pub fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}/sync", self.port)
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits up to 20 s for `ok`, polling; panics with `what` after.
+#[allow(dead_code)]
+pub fn eventually(what: &str, ok: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !ok() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
