@@ -22,8 +22,10 @@ pub enum Job {
 /// Where the changes recorded here go, for sync to pass on to peers, with the documents to fetch from them.
 pub type Push = tokio::sync::mpsc::UnboundedSender<ToPeers>;
 
-/// How long the watcher's paths must stop coming before they are recorded, and the longest wait for that.
-const QUIET: std::time::Duration = std::time::Duration::from_millis(500);
+/// How long the watcher's paths must stop coming before they are recorded, and the longest wait for that. Short:
+/// a save reaches syncing peers only once recorded; an editor's save (temporary file, rename) and a burst such as
+/// a `git checkout` come faster than this between events, so each is still recorded once.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(30);
 const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Records the garden at `layout` until `changes` closes. Each message is the paths the watcher saw change; an

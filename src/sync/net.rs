@@ -307,9 +307,15 @@ impl Peers {
                 return;
             }
         }
+        // The connection just exchanged over may also come as an event: each connection is exchanged over once.
+        let mut exchanged = dialed.connection();
         while let Some(event) = events.next().await {
             match event {
-                samod::DialerEvent::Connected { .. } => exchange().await,
+                samod::DialerEvent::Connected { .. } if dialed.connection() != exchanged => {
+                    exchanged = dialed.connection();
+                    exchange().await
+                }
+                samod::DialerEvent::Connected { .. } => {}
                 samod::DialerEvent::Disconnected { reason } => eprintln!("sync: {url}: disconnected ({reason})"),
                 samod::DialerEvent::PermanentFailure | samod::DialerEvent::MaxRetriesReached => {
                     eprintln!("warning: sync: {url}: gave up");
