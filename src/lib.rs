@@ -40,7 +40,14 @@
 //! - `store.rs`: the history in `.loam/`: one Automerge document per note, each save one change, edits applied
 //!   at the heads of the file on disk; `store/diff.rs` (the edit between two texts), `store/files.rs` (crash-safe
 //!   snapshots and logs), `store/local.rs` (this device's bookkeeping), `store/recorder.rs` (the thread that
-//!   records while `loam serve` runs).
+//!   records while `loam serve` runs, and answers sync's asks); `store/merge.rs` (taking in another garden's
+//!   changes and bringing the notes on disk in line with the merged index).
+//! - `sync.rs`: sync between gardens. `sync/net.rs` speaks the automerge-repo protocol through samod, which is
+//!   kept behind it: samod's storage is the store itself (documents are read from it and every change a peer
+//!   sends is merged into it by the recorder's thread, which writes the notes), so there is one copy of each
+//!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`); `sync/paths.rs`
+//!   refuses unsafe paths from peers, `sync/layout.rs` gives every note a place (the same on every peer),
+//!   `sync/address.rs` the `automerge:` URLs.
 //! - `cmd/`: one file per subcommand.
 //!
 //! # Invariants
@@ -51,7 +58,9 @@
 //! - Nothing outside the output folder is ever written, and in it only files Loam wrote before are removed.
 //! - Everything but `garden.rs`, `output.rs`, `pipeline.rs`, `store.rs` and `cmd/` is pure: values in, values
 //!   out.
-//! - Recording history never writes a note file.
+//! - Recording history never writes a note file; only merging what a peer sent does (`Store::write_back`), and
+//!   only after recording any edit not yet recorded, inside the notes folder, at a path `sync/paths.rs` let
+//!   through.
 //! - A note's first-stage rendering depends on its bytes, the base path and the publish mode only, so it can be
 //!   cached by its hash (a change of `publish_mode` or `base_url` in loam.toml invalidates every entry).
 

@@ -152,6 +152,10 @@ pub struct Store {
     taken_index: bool,
     /// The changes made here, kept for peers while a sync runs (`None`: not kept).
     outbox: Option<std::sync::Mutex<Vec<Outgoing>>>,
+    /// How long a note's file must have been still before merged text is written into it (`None`: at once).
+    write_quiet: Option<std::time::Duration>,
+    /// Documents a peer sent were written and not flushed to the disk yet ([`Store::flush`]).
+    unflushed: bool,
 }
 
 /// A change made here for peers: (document id, Automerge bytes).
@@ -238,6 +242,8 @@ impl Store {
             taken: Default::default(),
             taken_index: false,
             outbox: None,
+            write_quiet: None,
+            unflushed: false,
         })
     }
 
@@ -263,6 +269,8 @@ impl Store {
             taken: Default::default(),
             taken_index: false,
             outbox: None,
+            write_quiet: None,
+            unflushed: false,
         })
     }
 
@@ -475,13 +483,25 @@ impl Store {
             Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", file.display())),
         }
         let entry = self.local.notes[path].clone();
-        let doc = self.loaded(&entry.doc)?;
-        let bytes = file_bytes(&doc, &entry)?;
-        let heads: Vec<String> = doc.get_heads().iter().map(ChangeHash::to_string).collect();
-        // Changes from elsewhere bring their authors and times.
-        let (authors, edited) =
-            if heads == entry.heads { (entry.authors.clone(), entry.edited) } else { contributions(&doc) };
-        self.keep_loaded(entry.doc.clone(), doc);
+        // A note made once and never edited (most of a clone) is its first change: read without loading it.
+        let lone = self.doc_files(&entry.doc).lone_change();
+        let (bytes, heads, authors, edited) = match lone.and_then(|c| text_of_first_change(&c).map(|t| (c, t))) {
+            Some((change, text)) => {
+                let author = about_of(&change).author;
+                let authors = if author.is_empty() { Vec::new() } else { vec![author] };
+                (text_bytes(&text, &entry), vec![change.hash().to_string()], authors, change.timestamp())
+            }
+            None => {
+                let doc = self.loaded(&entry.doc)?;
+                let bytes = file_bytes(&doc, &entry)?;
+                let heads: Vec<String> = doc.get_heads().iter().map(ChangeHash::to_string).collect();
+                // Changes from elsewhere bring their authors and times.
+                let (authors, edited) =
+                    if heads == entry.heads { (entry.authors.clone(), entry.edited) } else { contributions(&doc) };
+                self.keep_loaded(entry.doc.clone(), doc);
+                (bytes, heads, authors, edited)
+            }
+        };
         let hash = xxh3_64(&bytes);
         if hash == entry.hash && heads == entry.heads && file.exists() {
             return Ok(false);
@@ -912,7 +932,11 @@ fn file_bytes(doc: &Automerge, entry: &Entry) -> anyhow::Result<Vec<u8>> {
             return Ok(bytes.clone());
         }
     }
-    let text = content_at(doc, &[])?;
+    Ok(text_bytes(&content_at(doc, &[])?, entry))
+}
+
+/// A note's text as its file holds it: with its byte-order mark and line endings.
+fn text_bytes(text: &str, entry: &Entry) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(text.len() + 3);
     if entry.bom {
         bytes.extend_from_slice(b"\xEF\xBB\xBF");
@@ -922,7 +946,7 @@ fn file_bytes(doc: &Automerge, entry: &Entry) -> anyhow::Result<Vec<u8>> {
     } else {
         bytes.extend_from_slice(text.as_bytes());
     }
-    Ok(bytes)
+    bytes
 }
 
 /// Who changed a note (in the order of their first change) and when it last changed, in seconds since the Unix

@@ -1,5 +1,6 @@
-//! Sync between gardens (growing): what a peer may and may not make Loam do. This part checks the paths peers
-//! send before anything touches the disk (DESIGN.md, "Sync"); the protocol comes beside it.
+//! Sync between gardens: the automerge-repo protocol (`net`), one exchange with a peer (`once`), and what a peer
+//! may and may not make Loam do: the paths peers send are checked before anything touches the disk (`paths`) and
+//! every note gets one place, the same on every peer (`layout`). DESIGN.md, "Sync".
 
 pub mod address;
 pub mod layout;

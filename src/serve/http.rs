@@ -46,8 +46,57 @@ pub fn router(state: AppState) -> Router {
             "/_loam/garden.json",
             axum::routing::get(|State(state): State<AppState>| async move { garden(&state.snapshot.borrow().clone()) }),
         )
+        .route("/_loam/heads.json", axum::routing::get(heads))
         .fallback(handle)
         .with_state(state)
+}
+
+/// The access the token a request presents gives (`Authorization: Bearer`, or `?token=`); a refusal, logged,
+/// when it gives none.
+fn access_of(
+    sync: &SyncState,
+    parts: &axum::http::request::Parts,
+    from: &str,
+) -> Result<crate::config::Access, String> {
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let query = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("token="))
+            .map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy().into_owned())
+    });
+    let presented = bearer.or(query);
+    if sync.tokens.is_empty() {
+        return Ok(crate::config::Access::ReadWrite);
+    }
+    crate::config::access(&sync.tokens, presented.as_deref()).ok_or_else(|| {
+        let why = if presented.is_some() { "a wrong token" } else { "no token" };
+        eprintln!("sync: refused {from}: {why}");
+        format!("this garden takes a sync token, and {why} was given (Authorization: Bearer TOKEN, or ?token=TOKEN)\n")
+    })
+}
+
+/// `/_loam/heads.json`: the heads of every note's document, for a Loam peer to sync only what differs; it takes
+/// the same token as `/sync`.
+async fn heads(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let Some(sync) = state.sync.clone() else {
+        return handle(State(state), parts.uri).await;
+    };
+    if let Err(refusal) = access_of(&sync, &parts, "a peer asking for heads") {
+        return (StatusCode::UNAUTHORIZED, refusal).into_response();
+    }
+    match sync.peers.heads().await {
+        Some(heads) => {
+            let body = serde_json::to_string(&heads).unwrap_or_default();
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        None => (StatusCode::SERVICE_UNAVAILABLE, "the history is not available\n").into_response(),
+    }
 }
 
 /// `/sync`: a WebSocket speaking the automerge-repo protocol, for a peer with a valid token (as `Authorization:
@@ -70,33 +119,9 @@ async fn sync(State(state): State<AppState>, request: axum::extract::Request) ->
         .extensions
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map_or_else(|| "a peer".to_string(), |ConnectInfo(address)| address.to_string());
-    let bearer = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
-    let query = parts.uri.query().and_then(|q| {
-        q.split('&')
-            .find_map(|pair| pair.strip_prefix("token="))
-            .map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy().into_owned())
-    });
-    let presented = bearer.or(query);
-    let access = if sync.tokens.is_empty() {
-        Some(crate::config::Access::ReadWrite)
-    } else {
-        crate::config::access(&sync.tokens, presented.as_deref())
-    };
-    let Some(access) = access else {
-        let why = if presented.is_some() { "a wrong token" } else { "no token" };
-        eprintln!("sync: refused {from}: {why}");
-        return (
-            StatusCode::UNAUTHORIZED,
-            format!(
-                "this garden takes a sync token, and {why} was given (Authorization: Bearer TOKEN, or ?token=TOKEN)\n"
-            ),
-        )
-            .into_response();
+    let access = match access_of(&sync, &parts, &from) {
+        Ok(access) => access,
+        Err(refusal) => return (StatusCode::UNAUTHORIZED, refusal).into_response(),
     };
     upgrade
         .max_message_size(256 << 20)

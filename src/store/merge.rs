@@ -200,20 +200,37 @@ impl Store {
             anyhow::bail!("`{doc}` is not a document id");
         }
         let files = DocFiles::new(&self.docs_dir(), doc);
+        if !files.exists() {
+            // A document new here (a clone gets thousands): kept as the peer sent it, checked by loading it, and
+            // flushed to the disk with the others of its batch ([`Store::flush`]).
+            let document = Automerge::load(bytes)?;
+            if document.get_heads().is_empty() {
+                return Ok(false);
+            }
+            files.write_new(bytes, false)?;
+            self.unflushed = true;
+            self.taken.insert(doc.to_string());
+            return Ok(true);
+        }
         let mut ours = self.loaded(doc)?;
         let before = ours.get_heads();
         ours.load_incremental(bytes)?;
         let new = ours.get_heads() != before;
         if new {
-            if before.is_empty() {
-                files.save(&ours)?;
-            } else {
-                files.append(&ours, &ours.save_after(&before))?;
-            }
+            files.append(&ours, &ours.save_after(&before))?;
             self.taken.insert(doc.to_string());
         }
         self.keep_loaded(doc.to_string(), ours);
         Ok(new)
+    }
+
+    /// Flushes to the disk the documents [`Store::take_in`] wrote since the last call: once per batch of them,
+    /// before their senders are told they are kept.
+    pub fn flush(&mut self) -> anyhow::Result<()> {
+        if std::mem::take(&mut self.unflushed) {
+            super::files::sync_folder(&self.docs_dir())?;
+        }
+        Ok(())
     }
 
     /// Brings the notes in `content` in line with what [`Store::take_in`] took in since the last call: the
@@ -225,6 +242,41 @@ impl Store {
         let taken = std::mem::take(&mut self.taken);
         self.taken_index = false;
         self.apply_index(content, Some(&taken))
+    }
+
+    /// Holds back writing merged text into a note whose file changed less than `quiet` ago (an editor saving as
+    /// someone types): [`Store::apply_taken`] leaves it for a later call, which [`Store::has_taken`] asks for.
+    pub fn hold_back_writes(&mut self, quiet: std::time::Duration) {
+        self.write_quiet = Some(quiet);
+    }
+
+    /// Whether changes taken in wait to be written to their notes.
+    pub fn has_taken(&self) -> bool {
+        self.taken_index || !self.taken.is_empty()
+    }
+
+    /// Whether `file` changed too recently to be written now (see [`Store::hold_back_writes`]).
+    fn typed_into(&self, file: &Path) -> bool {
+        let Some(quiet) = self.write_quiet else { return false };
+        std::fs::metadata(file)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age < quiet))
+    }
+
+    /// The heads of each note's document, as far as this device's bookkeeping knows them (the heads of its file,
+    /// which are the document's unless a peer's changes wait to be written): what a peer compares with its own to
+    /// sync only the documents that differ. Documents with changes waiting are left out, so that they are synced.
+    pub fn heads(&self) -> BTreeMap<String, Vec<String>> {
+        self.local
+            .notes
+            .values()
+            .filter(|entry| !self.taken.contains(&entry.doc))
+            .map(|entry| {
+                let mut heads = entry.heads.clone();
+                heads.sort();
+                (entry.doc.clone(), heads)
+            })
+            .collect()
     }
 
     /// Whether [`Store::take_in`] changed the index since the last [`Store::apply_taken`].
@@ -393,6 +445,10 @@ impl Store {
                 // Its move above was refused.
                 continue;
             } else if only.is_some_and(|only| !only.contains(doc)) {
+                continue;
+            } else if self.typed_into(&target) {
+                // Someone is typing into it: written once it has been still a moment, not fought over.
+                self.taken.insert(doc.clone());
                 continue;
             }
             if self.write_back(path, &target)? && !fresh {

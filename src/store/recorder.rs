@@ -11,6 +11,10 @@ use crate::garden::{is_ignored, is_note, Layout, SourceFile};
 use crate::store::{CaughtUp, Store};
 use crate::sync::net::{Ask, ToPeers};
 
+/// How long a note must have been still before merged text from a peer is written into it: an editor saving as
+/// someone types is not fought over.
+const WRITE_QUIET: std::time::Duration = std::time::Duration::from_millis(1000);
+
 /// What the recorder is given to do.
 pub enum Job {
     /// Paths the watcher saw change; an empty path means "look at everything".
@@ -96,6 +100,7 @@ fn record_in(
     if push.is_some() {
         store.keep_outbox();
     }
+    store.hold_back_writes(WRITE_QUIET);
     let pass_on = |store: &mut Store| {
         if let Some(push) = &push {
             for (doc, bytes) in store.take_outbox() {
@@ -108,23 +113,33 @@ fn record_in(
     // Paths waiting to be recorded, and when the first and the last of them came.
     let mut pending: Vec<PathBuf> = Vec::new();
     let mut since: Option<(Instant, Instant)> = None;
+    // When merged text held back from notes being typed into is tried again.
+    let mut retry: Option<Instant> = None;
     loop {
         // Recording is not in a hurry: a burst (a `git checkout`, a sync tool) is recorded once it goes quiet,
         // so that its flushes to the disk do not slow the burst itself. Sync's asks are answered at once.
-        let job = match since {
+        let quiet = since
+            .map(|(first, last)| QUIET.saturating_sub(last.elapsed()).min(MAX_WAIT.saturating_sub(first.elapsed())));
+        let again = retry.map(|at| at.saturating_duration_since(Instant::now()));
+        let job = match quiet.into_iter().chain(again).min() {
             None => match changes.recv() {
                 Ok(job) => Some(job),
                 Err(_) => break,
             },
-            Some((first, last)) => {
-                let wait = QUIET.saturating_sub(last.elapsed()).min(MAX_WAIT.saturating_sub(first.elapsed()));
-                match changes.recv_timeout(wait) {
-                    Ok(job) => Some(job),
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-                }
-            }
+            Some(wait) => match changes.recv_timeout(wait) {
+                Ok(job) => Some(job),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            },
         };
+        if job.is_none() && retry.is_some_and(|at| at <= Instant::now()) {
+            apply_taken(&layout, &mut store, &recorded, push.as_ref());
+            retry = store.has_taken().then(|| Instant::now() + WRITE_QUIET / 4);
+            pass_on(&mut store);
+            if since.is_none_or(|(first, last)| last.elapsed() < QUIET && first.elapsed() < MAX_WAIT) {
+                continue;
+            }
+        }
         match job {
             Some(Job::Paths(paths)) => {
                 let now = Instant::now();
@@ -132,11 +147,11 @@ fn record_in(
                 pending.extend(paths);
             }
             Some(Job::Ask(ask)) => {
-                answer(&mut store, ask);
+                let mut replies: Vec<_> = answer(&mut store, ask).into_iter().collect();
                 // Every ask already waiting, then the notes written once.
                 while let Ok(job) = changes.try_recv() {
                     match job {
-                        Job::Ask(ask) => answer(&mut store, ask),
+                        Job::Ask(ask) => replies.extend(answer(&mut store, ask)),
                         Job::Paths(paths) => {
                             let now = Instant::now();
                             since = Some((since.map_or(now, |(first, _)| first), now));
@@ -144,22 +159,9 @@ fn record_in(
                         }
                     }
                 }
-                let index_changed = store.index_taken();
-                match store.apply_taken(&layout.content) {
-                    Ok(merged) => {
-                        report(&merged);
-                        if merged != Default::default() {
-                            let _ = recorded.send(Vec::new());
-                        }
-                    }
-                    Err(error) => eprintln!("warning: sync: the notes could not be brought up to date: {error:#}"),
-                }
-                // Notes a peer's index names that this garden lacks: fetched from the peers.
-                if let (true, Some(push)) = (index_changed, &push) {
-                    for doc in store.missing().unwrap_or_default() {
-                        let _ = push.send(ToPeers::Fetch(doc));
-                    }
-                }
+                kept(&mut store, replies);
+                apply_taken(&layout, &mut store, &recorded, push.as_ref());
+                retry = store.has_taken().then(|| Instant::now() + WRITE_QUIET / 4);
                 pass_on(&mut store);
             }
             None => {
@@ -174,8 +176,28 @@ fn record_in(
     }
 }
 
-/// Answers one of sync's asks.
-pub fn answer(store: &mut Store, ask: Ask) {
+/// Writes what peers sent to the notes, and asks the peers for notes their index names that this garden lacks.
+fn apply_taken(layout: &Layout, store: &mut Store, recorded: &Sender<Vec<PathBuf>>, push: Option<&Push>) {
+    let index_changed = store.index_taken();
+    match store.apply_taken(&layout.content) {
+        Ok(merged) => {
+            report(&merged);
+            if merged != Default::default() {
+                let _ = recorded.send(Vec::new());
+            }
+        }
+        Err(error) => eprintln!("warning: sync: the notes could not be brought up to date: {error:#}"),
+    }
+    if let (true, Some(push)) = (index_changed, push) {
+        for doc in store.missing().unwrap_or_default() {
+            let _ = push.send(ToPeers::Fetch(doc));
+        }
+    }
+}
+
+/// Answers one of sync's asks. The answer to changes taken in is returned, to be sent once they are flushed to
+/// the disk with the rest of their batch ([`Store::flush`], [`kept`]).
+pub fn answer(store: &mut Store, ask: Ask) -> Option<tokio::sync::oneshot::Sender<()>> {
     match ask {
         Ask::Load { doc, reply } => {
             let bytes = store.document(&doc).unwrap_or_else(|error| {
@@ -184,12 +206,26 @@ pub fn answer(store: &mut Store, ask: Ask) {
             });
             let _ = reply.send(bytes);
         }
+        Ask::Heads { reply } => {
+            let _ = reply.send(store.heads());
+        }
         Ask::TakeIn { doc, bytes, reply } => {
             if let Err(error) = store.take_in(&doc, &bytes) {
                 eprintln!("warning: sync: changes to document {doc} were not taken in: {error:#}");
             }
-            let _ = reply.send(());
+            return Some(reply);
         }
+    }
+    None
+}
+
+/// Flushes what a batch of asks took in, then tells their senders it is kept.
+pub fn kept(store: &mut Store, replies: Vec<tokio::sync::oneshot::Sender<()>>) {
+    if let Err(error) = store.flush() {
+        eprintln!("warning: sync: {error:#}");
+    }
+    for reply in replies {
+        let _ = reply.send(());
     }
 }
 

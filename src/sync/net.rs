@@ -28,7 +28,12 @@ pub enum Ask {
     /// Changes a peer sent to a document, to be taken in (and the notes written); the reply comes once they are
     /// kept on disk.
     TakeIn { doc: String, bytes: Vec<u8>, reply: tokio::sync::oneshot::Sender<()> },
+    /// The heads of every note's document (`Store::heads`).
+    Heads { reply: tokio::sync::oneshot::Sender<Heads> },
 }
+
+/// The heads of documents (hex ids), each sorted: what two Loam gardens compare to sync only what differs.
+pub type Heads = std::collections::BTreeMap<String, Vec<String>>;
 
 /// How asks reach the store's thread: `false` when it is gone.
 pub type AskStore = Arc<dyn Fn(Ask) -> bool + Send + Sync>;
@@ -137,6 +142,7 @@ pub struct Peers {
     dialed: Arc<Mutex<Vec<samod::DialerHandle<Refused>>>>,
     /// Documents (hex) whose changes this garden sent over a connection it dialed.
     sent: Arc<Mutex<HashSet<String>>>,
+    ask: AskStore,
 }
 
 /// What the store's thread sends the protocol: a change made here, or a document the index lists that this
@@ -151,7 +157,8 @@ impl Peers {
     pub async fn start(dir: PathBuf, ask: AskStore) -> anyhow::Result<Peers> {
         let access: Arc<Mutex<HashMap<PeerId, Access>>> = Default::default();
         let loaded: Arc<Mutex<HashSet<String>>> = Default::default();
-        let storage = GardenStorage { ask, id_file: dir.join("peer-storage"), loaded: Arc::clone(&loaded) };
+        let storage =
+            GardenStorage { ask: Arc::clone(&ask), id_file: dir.join("peer-storage"), loaded: Arc::clone(&loaded) };
         let policy = {
             let access = Arc::clone(&access);
             move |_doc: DocumentId, peer: PeerId| {
@@ -167,7 +174,7 @@ impl Peers {
         let acceptor = repo
             .make_acceptor(samod::Url::parse("loam://sync").expect("a valid URL"))
             .map_err(|_| anyhow::anyhow!("sync stopped as it started"))?;
-        Ok(Peers { repo, dir, access, loaded, acceptor, dialed: Default::default(), sent: Default::default() })
+        Ok(Peers { repo, dir, access, loaded, acceptor, dialed: Default::default(), sent: Default::default(), ask })
     }
 
     /// Whether any peer is connected, here or dialed.
@@ -180,12 +187,40 @@ impl Peers {
         std::fs::read_to_string(self.dir.join("garden")).ok().map(|id| id.trim().to_string())
     }
 
+    /// The heads of this garden's note documents (for `/_loam/heads.json`).
+    pub async fn heads(&self) -> Option<Heads> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if !(self.ask)(Ask::Heads { reply }) {
+            return None;
+        }
+        answer.await.ok()
+    }
+
+    /// The heads a Loam peer at `url` (`ws://…/sync`) has, from its `/_loam/heads.json`; `None` from a peer that
+    /// is not Loam (an automerge-repo relay), or that did not answer.
+    pub async fn heads_of(url: &str, token: Option<String>) -> Option<Heads> {
+        let address = crate::sync::once::beside(url, "_loam/heads.json").ok()?;
+        tokio::task::spawn_blocking(move || {
+            let mut request = ureq::get(&address);
+            if let Some(token) = token {
+                request = request.header("Authorization", &format!("Bearer {token}"));
+            }
+            let body = request.call().ok()?.body_mut().read_to_string().ok()?;
+            serde_json::from_str(&body).ok()
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
     /// Syncs the whole garden over `connection`: the index first, both ways, then every document the merged
-    /// index lists (each with what its exchange did). Afterwards both sides have everything, and samod holds every document, so that later
-    /// changes flow as they happen.
+    /// index lists (each with what its exchange did). With `theirs`, the heads of the peer's documents, a
+    /// document whose heads are the same on both sides is left out: both have it whole. Afterwards both sides have
+    /// everything, and samod holds every document exchanged, so that later changes flow as they happen.
     pub async fn exchange_all(
         &self,
         connection: Option<samod::ConnectionId>,
+        theirs: Option<Heads>,
     ) -> anyhow::Result<Vec<(String, Exchanged)>> {
         let index = self.index_id().ok_or_else(|| anyhow::anyhow!("this garden has no address yet"))?;
         let id = id_of(&index).ok_or_else(|| anyhow::anyhow!("`.loam/garden` does not hold a document id"))?;
@@ -197,7 +232,10 @@ impl Peers {
             handle.we_have_their_changes(connection).await;
             handle.they_have_our_changes(connection).await;
         }
-        let documents = handle.with_document(|index| crate::store::merge::index_documents(index));
+        let mut documents = handle.with_document(|index| crate::store::merge::index_documents(index));
+        if let (Some(theirs), Some(ours)) = (theirs, self.heads().await) {
+            documents.retain(|doc| ours.get(doc).is_none_or(|heads| theirs.get(doc) != Some(heads)));
+        }
         let out: Vec<(String, Exchanged)> = futures::stream::iter(documents)
             .map(|doc| async move {
                 let done = self.exchange(&doc, connection).await;
@@ -279,10 +317,10 @@ impl Peers {
         };
         let handle = self
             .repo
-            .dial(backoff, Arc::new(WsDialer { url: parsed, token, sent: Arc::clone(&self.sent) }))
+            .dial(backoff, Arc::new(WsDialer { url: parsed, token: token.clone(), sent: Arc::clone(&self.sent) }))
             .map_err(|_| anyhow::anyhow!("sync has stopped"))?;
         crate::lock(&self.dialed).push(handle.clone());
-        Ok(Dialed { handle })
+        Ok(Dialed { handle, token })
     }
 
     /// Keeps the garden in sync with a dialed peer: the whole garden at each (re)connection, then changes as they
@@ -291,9 +329,10 @@ impl Peers {
         let mut events = dialed.handle.events();
         let exchange = || async {
             let started = std::time::Instant::now();
-            match self.exchange_all(dialed.connection()).await {
+            let theirs = Peers::heads_of(url, dialed.token.clone()).await;
+            match self.exchange_all(dialed.connection(), theirs).await {
                 Ok(done) => eprintln!(
-                    "sync: {url}: in step ({} documents compared in {:.1} s)",
+                    "sync: {url}: in step ({} documents exchanged in {:.1} s)",
                     done.len(),
                     started.elapsed().as_secs_f64()
                 ),
@@ -402,6 +441,7 @@ pub struct Exchanged {
 #[derive(Clone)]
 pub struct Dialed {
     handle: samod::DialerHandle<Refused>,
+    token: Option<String>,
 }
 
 impl Dialed {

@@ -35,13 +35,18 @@ pub struct Outcome {
 
 /// The `/_loam/garden.json` beside a peer's `ws://HOST/…/sync`.
 fn about_url(url: &str) -> anyhow::Result<String> {
+    beside(url, "_loam/garden.json")
+}
+
+/// The HTTP address of `path` at the root of the server whose sync address is `url` (`ws://HOST/…/sync`).
+pub fn beside(url: &str, path: &str) -> anyhow::Result<String> {
     let rest = match url.split_once("://") {
         Some(("ws", rest)) => rest,
         Some(("wss", _)) => anyhow::bail!("`{url}`: wss:// is not supported yet; use ws:// (behind a tunnel or VPN)"),
         _ => anyhow::bail!("`{url}` is not a peer's sync address (ws://HOST:PORT/sync)"),
     };
     let host = rest.split('/').next().unwrap_or(rest);
-    Ok(format!("http://{host}/_loam/garden.json"))
+    Ok(format!("http://{host}/{path}"))
 }
 
 /// Asks the peer at `url` what garden it serves.
@@ -72,19 +77,21 @@ pub fn exchange(layout: &Layout, store: Store, url: &str, token: Option<String>)
             Ok(merged) => here.extend(merged),
             Err(error) => eprintln!("warning: the notes could not be brought up to date: {error:#}"),
         };
+        // The notes are written once, at the end: placing them as they come would look at the whole index for
+        // each batch.
         while let Ok(Some(ask)) = asked.recv() {
-            crate::store::recorder::answer(&mut store, ask);
+            let mut replies: Vec<_> = crate::store::recorder::answer(&mut store, ask).into_iter().collect();
             let mut done = false;
             while let Ok(next) = asked.try_recv() {
                 match next {
-                    Some(ask) => crate::store::recorder::answer(&mut store, ask),
+                    Some(ask) => replies.extend(crate::store::recorder::answer(&mut store, ask)),
                     None => {
                         done = true;
                         break;
                     }
                 }
             }
-            apply(&mut store, &mut here);
+            crate::store::recorder::kept(&mut store, replies);
             if done {
                 break;
             }
@@ -97,12 +104,15 @@ pub fn exchange(layout: &Layout, store: Store, url: &str, token: Option<String>)
     let ask: AskStore = Arc::new(move |ask| sender.send(Some(ask)).is_ok());
     let exchanged = runtime.block_on(async {
         let peers = Peers::start(dir, ask).await?;
-        let dialed = peers.dial_once(url, token)?;
+        let dialed = peers.dial_once(url, token.clone())?;
         let connected = tokio::time::timeout(Duration::from_secs(60), dialed.established()).await;
         let result = match connected {
             Err(_) => Err(anyhow::anyhow!("{url} did not answer within a minute")),
             Ok(Err(error)) => Err(error.context(format!("cannot sync with {url}"))),
-            Ok(Ok(())) => peers.exchange_all(dialed.connection()).await,
+            Ok(Ok(())) => {
+                let theirs = Peers::heads_of(url, token.clone()).await;
+                peers.exchange_all(dialed.connection(), theirs).await
+            }
         };
         dialed.close();
         peers.stop().await;

@@ -98,6 +98,6 @@ describe('a malicious peer cannot make loam write outside the garden', { timeout
     assert.match(server.log, /device name/);
     assert.match(server.log, /symbolic link/);
     // The server still serves.
-    assert.ok((await fetch(`http://127.0.0.1:${server.port}/harmless/`)).ok);
+    await until(async () => (await fetch(`http://127.0.0.1:${server.port}/harmless/`)).ok, () => server.log);
   });
 });
