@@ -64,12 +64,16 @@ fn over_network(url: &str, dir: &Path, token: Option<String>) -> anyhow::Result<
     std::fs::write(dir.join("loam.toml"), settings)?;
     crate::store::adopt_url(dir, &address)?;
     let layout = Layout::discover(dir, None)?;
-    let store = Store::open(&layout.root, &layout.config()?.author.or_user())?;
+    let mut store = Store::open(&layout.root, &layout.config()?.author.or_user())?;
     let started = std::time::Instant::now();
-    let (_, outcome) = crate::sync::once::exchange(&layout, store, url, token)?;
+    // Every document at once from a Loam peer; then the protocol, for whatever changed meanwhile (or for all of
+    // it, from a peer that is not Loam).
+    crate::sync::once::take_bundle(&layout, &mut store, url, token.as_deref())?;
+    let (store, outcome) = crate::sync::once::exchange(&layout, store, url, token)?;
+    let files = store.len().max(outcome.here.added.len());
     println!(
         "cloned {} into {} in {:.1} s ({address})",
-        plural(outcome.here.added.len(), "file"),
+        plural(files, "file"),
         dir.display(),
         started.elapsed().as_secs_f64()
     );

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::get(|State(state): State<AppState>| async move { garden(&state.snapshot.borrow().clone()) }),
         )
         .route("/_loam/heads.json", axum::routing::get(heads))
+        .route("/_loam/documents", axum::routing::get(documents))
         .fallback(handle)
         .with_state(state)
 }
@@ -95,6 +96,22 @@ async fn heads(State(state): State<AppState>, request: axum::extract::Request) -
             let body = serde_json::to_string(&heads).unwrap_or_default();
             ([(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
+        None => (StatusCode::SERVICE_UNAVAILABLE, "the history is not available\n").into_response(),
+    }
+}
+
+/// `/_loam/documents`: every document of the garden in one piece, for `loam clone` (see `Store::bundle`); it
+/// takes the same token as `/sync`.
+async fn documents(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let Some(sync) = state.sync.clone() else {
+        return handle(State(state), parts.uri).await;
+    };
+    if let Err(refusal) = access_of(&sync, &parts, "a peer asking for every document") {
+        return (StatusCode::UNAUTHORIZED, refusal).into_response();
+    }
+    match sync.peers.bundle().await {
+        Some(bundle) => ([(header::CONTENT_TYPE, "application/octet-stream")], bundle).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "the history is not available\n").into_response(),
     }
 }

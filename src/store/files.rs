@@ -72,6 +72,26 @@ impl DocFiles {
         Ok(doc)
     }
 
+    /// The document's bytes as they are on disk, without loading it: its snapshot (a saved document or a
+    /// change) followed by the changes of every whole frame of its log, which `Automerge::load` reads as one.
+    pub fn raw(&self) -> anyhow::Result<Vec<u8>> {
+        let mut bytes = match std::fs::read(&self.snapshot) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", self.snapshot.display())),
+        };
+        match std::fs::read(&self.log) {
+            Ok(log) => {
+                for frame in frames(&log).0 {
+                    bytes.extend_from_slice(frame);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", self.log.display())),
+        }
+        Ok(bytes)
+    }
+
     /// Whether the document has any file.
     pub fn exists(&self) -> bool {
         self.snapshot.exists() || self.log.exists()

@@ -159,8 +159,7 @@ impl Store {
     }
 
     /// The whole history of document `doc` (the index, or a note's), as Automerge bytes a peer can load; `None`
-    /// when this garden does not have it. A note recorded once and never edited is sent as its one change, read
-    /// from its file without loading it.
+    /// when this garden does not have it. A note's is read from its files without loading it.
     pub fn document(&self, doc: &str) -> anyhow::Result<Option<Vec<u8>>> {
         if self.index_id().as_deref() == Some(doc) {
             return Ok((!self.index.get_heads().is_empty()).then(|| self.index.save()));
@@ -172,13 +171,58 @@ impl Store {
         if !files.exists() {
             return Ok(None);
         }
-        if let Some(change) = files.lone_change() {
-            return Ok(Some(change.raw_bytes().to_vec()));
+        // The files as they are: the peer's Automerge loads them, so this side need not.
+        Ok(Some(files.raw()?).filter(|bytes| !bytes.is_empty()))
+    }
+
+    /// Every document of the garden (the index first), as a peer's [`Store::take_in_bundle`] reads them: for
+    /// each, its id (32 hex digits), its length (8 bytes, little-endian) and its bytes as on disk. How a clone
+    /// gets a whole garden at once rather than one document after another through the sync protocol.
+    pub fn bundle(&self) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut put = |id: &str, bytes: &[u8]| {
+            out.extend_from_slice(id.as_bytes());
+            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out.extend_from_slice(bytes);
+        };
+        if let Some(index) = self.index_id().filter(|_| !self.index.get_heads().is_empty()) {
+            put(&index, &self.index.save());
         }
-        let document = self.loaded(doc)?;
-        let bytes = document.save();
-        self.keep_loaded(doc.to_string(), document);
-        Ok(Some(bytes))
+        for doc in read_index(&self.index)?.keys() {
+            let files = self.doc_files(doc);
+            if files.exists() {
+                put(doc, &files.raw()?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Takes in a peer's [`Store::bundle`]: each document is checked by loading it before it is kept (these
+    /// bytes come from the network, not from samod). Returns how many documents were new.
+    pub fn take_in_bundle(&mut self, mut bundle: &[u8]) -> anyhow::Result<usize> {
+        let mut taken = 0;
+        while !bundle.is_empty() {
+            anyhow::ensure!(bundle.len() >= 40, "a peer's bundle of documents is cut short");
+            let (id, rest) = bundle.split_at(32);
+            let (length, rest) = rest.split_at(8);
+            let length = u64::from_le_bytes(length.try_into().expect("8 bytes")) as usize;
+            anyhow::ensure!(rest.len() >= length, "a peer's bundle of documents is cut short");
+            let (bytes, rest) = rest.split_at(length);
+            bundle = rest;
+            let id = std::str::from_utf8(id).unwrap_or_default();
+            if !is_document_id(id) {
+                anyhow::bail!("a peer's bundle names `{}`, which is not a document id", id.escape_debug());
+            }
+            let document = Automerge::load(bytes).map_err(|e| anyhow::anyhow!("document {id} from a peer: {e}"))?;
+            if document.get_heads().is_empty() {
+                continue;
+            }
+            if self.take_in(id, bytes)? {
+                taken += 1;
+            }
+        }
+        self.flush()?;
+        Ok(taken)
     }
 
     /// Takes in a peer's changes to document `doc` (changes or a whole saved document), durably; returns
@@ -201,10 +245,9 @@ impl Store {
         }
         let files = DocFiles::new(&self.docs_dir(), doc);
         if !files.exists() {
-            // A document new here (a clone gets thousands): kept as the peer sent it, checked by loading it, and
-            // flushed to the disk with the others of its batch ([`Store::flush`]).
-            let document = Automerge::load(bytes)?;
-            if document.get_heads().is_empty() {
+            // A document new here (a clone gets thousands): kept as samod wrote it (it has loaded these bytes
+            // itself), and flushed to the disk with the others of its batch ([`Store::flush`]).
+            if bytes.is_empty() {
                 return Ok(false);
             }
             files.write_new(bytes, false)?;

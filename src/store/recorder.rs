@@ -209,6 +209,13 @@ pub fn answer(store: &mut Store, ask: Ask) -> Option<tokio::sync::oneshot::Sende
         Ask::Heads { reply } => {
             let _ = reply.send(store.heads());
         }
+        Ask::Bundle { reply } => {
+            let bundle = store.bundle().unwrap_or_else(|error| {
+                eprintln!("warning: sync: the garden's documents could not be read: {error:#}");
+                Vec::new()
+            });
+            let _ = reply.send(Some(bundle).filter(|b| !b.is_empty()));
+        }
         Ask::TakeIn { doc, bytes, reply } => {
             if let Err(error) = store.take_in(&doc, &bytes) {
                 eprintln!("warning: sync: changes to document {doc} were not taken in: {error:#}");

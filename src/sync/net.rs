@@ -30,6 +30,8 @@ pub enum Ask {
     TakeIn { doc: String, bytes: Vec<u8>, reply: tokio::sync::oneshot::Sender<()> },
     /// The heads of every note's document (`Store::heads`).
     Heads { reply: tokio::sync::oneshot::Sender<Heads> },
+    /// Every document at once, for a clone (`Store::bundle`).
+    Bundle { reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>> },
 }
 
 /// The heads of documents (hex ids), each sorted: what two Loam gardens compare to sync only what differs.
@@ -143,6 +145,9 @@ pub struct Peers {
     /// Documents (hex) whose changes this garden sent over a connection it dialed.
     sent: Arc<Mutex<HashSet<String>>>,
     ask: AskStore,
+    /// Documents changed here while serving, offered to every peer; and a signal each time one is added.
+    announced: Arc<Mutex<HashSet<String>>>,
+    news: tokio::sync::watch::Sender<u64>,
 }
 
 /// What the store's thread sends the protocol: a change made here, or a document the index lists that this
@@ -159,22 +164,63 @@ impl Peers {
         let loaded: Arc<Mutex<HashSet<String>>> = Default::default();
         let storage =
             GardenStorage { ask: Arc::clone(&ask), id_file: dir.join("peer-storage"), loaded: Arc::clone(&loaded) };
+        let announced: Arc<Mutex<HashSet<String>>> = Default::default();
+        let (news, _) = tokio::sync::watch::channel(0u64);
         let policy = {
             let access = Arc::clone(&access);
-            move |_doc: DocumentId, peer: PeerId| {
+            let announced = Arc::clone(&announced);
+            let news = news.clone();
+            let docs = dir.join("docs");
+            move |doc: DocumentId, peer: PeerId| -> futures::stream::BoxStream<'static, ShareConfig> {
                 // Peers this garden dialed itself are not in the map: it chose them, and they hold their own keys.
-                let config = match crate::lock(&access).get(&peer) {
-                    Some(Access::ReadOnly) => ShareConfig::read_only(),
-                    _ => ShareConfig::read_write(),
+                // It offers them every document it syncs. A peer that connected here is sent what it asks for and
+                // what changes here while it is connected, never offered every document this garden happens to
+                // hold (after a clone, all of them); and it is asked for documents this garden lacks.
+                let Some(access) = crate::lock(&access).get(&peer).copied() else {
+                    return futures::stream::iter([ShareConfig::read_write()]).boxed();
                 };
-                futures::stream::iter([config])
+                let base = match access {
+                    Access::ReadOnly => ShareConfig::read_only(),
+                    Access::ReadWrite => ShareConfig::read_write(),
+                };
+                let hex = hex_of(&doc);
+                let held = docs.join(format!("{hex}.am")).exists() || docs.join(format!("{hex}.log")).exists();
+                if !held || crate::lock(&announced).contains(&hex) {
+                    return futures::stream::iter([base]).boxed();
+                }
+                let first = futures::stream::iter([base.with_announce(false)]);
+                // Offered once it changes here ([`Peers::push`]).
+                let later = futures::stream::unfold(
+                    Some((news.subscribe(), Arc::clone(&announced), hex)),
+                    move |state| async move {
+                        let (mut news, announced, hex) = state?;
+                        while news.changed().await.is_ok() {
+                            if crate::lock(&announced).contains(&hex) {
+                                return Some((base, None));
+                            }
+                        }
+                        None
+                    },
+                );
+                first.chain(later).boxed()
             }
         };
         let repo = samod::Repo::build_tokio().with_storage(storage).with_share_policy(policy).load().await;
         let acceptor = repo
             .make_acceptor(samod::Url::parse("loam://sync").expect("a valid URL"))
             .map_err(|_| anyhow::anyhow!("sync stopped as it started"))?;
-        Ok(Peers { repo, dir, access, loaded, acceptor, dialed: Default::default(), sent: Default::default(), ask })
+        Ok(Peers {
+            repo,
+            dir,
+            access,
+            loaded,
+            acceptor,
+            dialed: Default::default(),
+            sent: Default::default(),
+            ask,
+            announced,
+            news,
+        })
     }
 
     /// Whether any peer is connected, here or dialed.
@@ -194,6 +240,15 @@ impl Peers {
             return None;
         }
         answer.await.ok()
+    }
+
+    /// Every document of this garden in one piece (for `/_loam/documents`).
+    pub async fn bundle(&self) -> Option<Vec<u8>> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if !(self.ask)(Ask::Bundle { reply }) {
+            return None;
+        }
+        answer.await.ok().flatten()
     }
 
     /// The heads a Loam peer at `url` (`ws://…/sync`) has, from its `/_loam/heads.json`; `None` from a peer that
@@ -373,6 +428,9 @@ impl Peers {
             return;
         }
         let Some(id) = id_of(doc) else { return };
+        if crate::lock(&self.announced).insert(doc.to_string()) {
+            self.news.send_modify(|n| *n += 1);
+        }
         if let Ok(Some(handle)) = self.repo.find(id).await {
             let _ = handle
                 .with_document_async(move |document| {
