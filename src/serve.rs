@@ -421,6 +421,12 @@ pub fn own(
         while let Ok(more) = changes.try_recv() {
             paths.extend(more);
         }
+        // The history records the save beside the rebuild, not after it: peers get it sooner. (An empty list is
+        // the recorder's own news, that the history changed: nothing for it to record.)
+        if let Some(record) = record.as_ref().filter(|_| !paths.is_empty()) {
+            // The recorder may have stopped (a read-only garden); the preview goes on without it.
+            let _ = record.send(crate::store::recorder::Job::Paths(paths.clone()));
+        }
         // The watcher's paths are what changed, unless one of them is the empty "look at everything" one.
         let known = !paths.iter().any(|p| p.as_os_str().is_empty());
         let mut rebuilt = preview.rebuild_after(known.then_some(paths.as_slice()));
@@ -440,11 +446,6 @@ pub fn own(
         }
         if (rebuilt.changed || rebuilt.history_changed) && publish.send(rebuilt.snapshot).is_err() {
             return;
-        }
-        // An empty list is the recorder's own news (the history changed), nothing for it to record.
-        if let Some(record) = record.as_ref().filter(|_| !paths.is_empty()) {
-            // The recorder may have stopped (a read-only garden); the preview goes on without it.
-            let _ = record.send(crate::store::recorder::Job::Paths(paths));
         }
         last_rebuild = Some(Instant::now());
         during = changes.try_recv().ok();

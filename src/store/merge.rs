@@ -283,7 +283,25 @@ impl Store {
             return Ok(Merged::default());
         }
         let taken = std::mem::take(&mut self.taken);
-        self.taken_index = false;
+        if !std::mem::take(&mut self.taken_index) {
+            // Only notes' texts changed (a save on a peer, the usual case while both serve): each is written where
+            // it is, without reading the whole index, unless one is new here.
+            let placed: BTreeMap<&String, &String> =
+                self.local.notes.iter().map(|(path, entry)| (&entry.doc, path)).collect();
+            let paths: Option<Vec<String>> = taken.iter().map(|doc| placed.get(doc).map(|p| (*p).clone())).collect();
+            if let Some(paths) = paths {
+                let mut merged = Merged::default();
+                for (doc, path) in taken.iter().zip(paths) {
+                    let target = content.join(&path);
+                    if self.typed_into(&target) {
+                        self.taken.insert(doc.clone());
+                    } else if self.write_back(&path, &target)? {
+                        merged.updated.push(path);
+                    }
+                }
+                return Ok(merged);
+            }
+        }
         self.apply_index(content, Some(&taken))
     }
 

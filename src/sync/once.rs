@@ -64,7 +64,12 @@ pub fn about(url: &str, token: Option<&str>) -> anyhow::Result<About> {
 /// Takes in every document of the Loam peer at `url` at once (`/_loam/documents`) and writes its notes: how a
 /// clone starts, far faster than one document after another through the protocol. Returns how many documents
 /// came; `None` when the peer does not offer them (an automerge-repo relay), and the protocol does it all.
-pub fn take_bundle(layout: &Layout, store: &mut Store, url: &str, token: Option<&str>) -> anyhow::Result<Option<usize>> {
+pub fn take_bundle(
+    layout: &Layout,
+    store: &mut Store,
+    url: &str,
+    token: Option<&str>,
+) -> anyhow::Result<Option<usize>> {
     let address = beside(url, "_loam/documents")?;
     let mut request = ureq::get(&address);
     if let Some(token) = token {
