@@ -258,6 +258,12 @@ fn three_gardens_on_loopback_converge_with_every_word() {
         std::fs::write(garden.join("Meeting notes.md"), format!("{name} took these notes.\n")).unwrap();
     }
     edit(&cy_notes.join("hosting.md"), |t| t.replace("Quartz", "Quartz (edited by Cy)"));
+    // Two renames of one note at once: one name wins, the same everywhere.
+    std::fs::rename(bo_notes.join("showcase.md"), bo_notes.join("Showcase by Bo.md")).unwrap();
+    std::fs::rename(cy_notes.join("showcase.md"), cy_notes.join("Showcase by Cy.md")).unwrap();
+    // A delete against an edit it had not seen: the note comes back, with the edit.
+    std::fs::remove_file(ada.join("philosophy.md")).unwrap();
+    edit(&cy_notes.join("philosophy.md"), |t| format!("{t}\nCy still needs this note.\n"));
     settle();
 
     for garden in [&bo, &cy, &bo] {
@@ -292,6 +298,11 @@ fn three_gardens_on_loopback_converge_with_every_word() {
         assert!(meetings.iter().any(|m| m.contains(&format!("{name} took"))), "{meetings:?}");
     }
     assert!(std::fs::read_to_string(bo_notes.join("hosting.md")).unwrap().contains("(edited by Cy)"));
+    let showcases: Vec<String> = notes(&ada).into_keys().filter(|p| p.starts_with("Showcase")).collect();
+    assert_eq!(showcases.len(), 1, "{showcases:?}");
+    assert!(!ada.join("showcase.md").exists());
+    let philosophy = std::fs::read_to_string(ada.join("philosophy.md")).unwrap();
+    assert!(philosophy.contains("Cy still needs this note."), "{philosophy}");
 }
 
 #[test]
