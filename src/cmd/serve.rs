@@ -1,5 +1,6 @@
 //! `loam serve`: the garden built in memory and served with live reload, rebuilt on every save.
 
+use crate::sync::Protocol;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
@@ -168,7 +169,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
             })
             .await;
         for handle in &dialed {
-            handle.close();
+            peers.close(handle);
         }
         peers.stop().await;
         served
@@ -186,7 +187,7 @@ async fn pass_on(
             crate::sync::net::ToPeers::Change(doc, bytes) => peers.push(&doc, bytes).await,
             crate::sync::net::ToPeers::Fetch(doc) => {
                 let peers = peers.clone();
-                tokio::spawn(async move { peers.exchange(&doc, None).await });
+                tokio::spawn(async move { peers.fetch(&doc).await });
             }
         }
     }

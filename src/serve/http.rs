@@ -1,6 +1,7 @@
 //! The preview's HTTP side: files of the current [`Snapshot`], the live-reload script and its event stream, and
 //! the error overlay. [`router`] needs no socket, so tests call it directly.
 
+use crate::sync::Protocol;
 use std::convert::Infallible;
 use std::sync::Arc;
 

@@ -233,24 +233,6 @@ impl Peers {
         std::fs::read_to_string(self.dir.join("garden")).ok().map(|id| id.trim().to_string())
     }
 
-    /// The heads of this garden's note documents (for `/_loam/heads.json`).
-    pub async fn heads(&self) -> Option<Heads> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        if !(self.ask)(Ask::Heads { reply }) {
-            return None;
-        }
-        answer.await.ok()
-    }
-
-    /// Every document of this garden in one piece (for `/_loam/documents`).
-    pub async fn bundle(&self) -> Option<Vec<u8>> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        if !(self.ask)(Ask::Bundle { reply }) {
-            return None;
-        }
-        answer.await.ok().flatten()
-    }
-
     /// The heads a Loam peer at `url` (`ws://…/sync`) has, from its `/_loam/heads.json`; `None` from a peer that
     /// is not Loam (an automerge-repo relay), or that did not answer.
     pub async fn heads_of(url: &str, token: Option<String>) -> Option<Heads> {
@@ -268,15 +250,90 @@ impl Peers {
         .flatten()
     }
 
+    fn dial_with(&self, url: &str, token: Option<String>, retries: Option<u32>) -> anyhow::Result<Dialed> {
+        let parsed = samod::Url::parse(url).map_err(|e| anyhow::anyhow!("`{url}` is not a URL: {e}"))?;
+        if !matches!(parsed.scheme(), "ws" | "wss") {
+            anyhow::bail!("`{url}`: a peer's sync address starts with ws:// (for example ws://host:4000/sync)");
+        }
+        let backoff = BackoffConfig {
+            initial_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            max_retries: retries,
+        };
+        let handle = self
+            .repo
+            .dial(backoff, Arc::new(WsDialer { url: parsed, token: token.clone(), sent: Arc::clone(&self.sent) }))
+            .map_err(|_| anyhow::anyhow!("sync has stopped"))?;
+        crate::lock(&self.dialed).push(handle.clone());
+        Ok(Dialed { handle, token })
+    }
+
+    /// Syncs document `doc` over `connection` until both sides have each other's changes (without a connection:
+    /// finds it, from the peers if this garden lacks it).
+    pub async fn exchange(&self, doc: &str, connection: Option<samod::ConnectionId>) -> Exchanged {
+        let mut out = Exchanged::default();
+        let Some(id) = id_of(doc) else { return out };
+        let Ok(Some(handle)) = self.repo.find(id).await else { return out };
+        out.found = true;
+        let Some(connection) = connection else { return out };
+        if tokio::time::timeout(WAIT, handle.we_have_their_changes(connection)).await.is_err() {
+            out.stalled = true;
+            return out;
+        }
+        let ours = handle.with_document(|document| document.get_heads());
+        let Some(state) = handle.peers().0.remove(&connection) else { return out };
+        if state.shared_heads.as_ref() == Some(&ours) {
+            return out;
+        }
+        out.sent = true;
+        if state.peer_read_only {
+            out.refused = true;
+        } else if tokio::time::timeout(WAIT, handle.they_have_our_changes(connection)).await.is_err() {
+            out.stalled = true;
+        }
+        out
+    }
+}
+
+impl crate::sync::Protocol for Peers {
+    type Dialed = Dialed;
+
+    async fn established(&self, dialed: &Dialed) -> anyhow::Result<()> {
+        dialed.established().await
+    }
+
+    fn close(&self, dialed: &Dialed) {
+        dialed.close();
+    }
+
+    async fn fetch(&self, doc: &str) -> bool {
+        self.exchange(doc, None).await.found
+    }
+
+    /// The heads of this garden's note documents (for `/_loam/heads.json`).
+    async fn heads(&self) -> Option<Heads> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if !(self.ask)(Ask::Heads { reply }) {
+            return None;
+        }
+        answer.await.ok()
+    }
+
+    /// Every document of this garden in one piece (for `/_loam/documents`).
+    async fn bundle(&self) -> Option<Vec<u8>> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if !(self.ask)(Ask::Bundle { reply }) {
+            return None;
+        }
+        answer.await.ok().flatten()
+    }
+
     /// Syncs the whole garden over `connection`: the index first, both ways, then every document the merged
     /// index lists (each with what its exchange did). With `theirs`, the heads of the peer's documents, a
     /// document whose heads are the same on both sides is left out: both have it whole. Afterwards both sides have
     /// everything, and samod holds every document exchanged, so that later changes flow as they happen.
-    pub async fn exchange_all(
-        &self,
-        connection: Option<samod::ConnectionId>,
-        theirs: Option<Heads>,
-    ) -> anyhow::Result<Vec<(String, Exchanged)>> {
+    async fn exchange_all(&self, over: &Dialed, theirs: Option<Heads>) -> anyhow::Result<Vec<(String, Exchanged)>> {
+        let connection = over.connection();
         let index = self.index_id().ok_or_else(|| anyhow::anyhow!("this garden has no address yet"))?;
         let id = id_of(&index).ok_or_else(|| anyhow::anyhow!("`.loam/garden` does not hold a document id"))?;
         let handle = match self.repo.find(id).await {
@@ -304,7 +361,7 @@ impl Peers {
 
     /// Takes a WebSocket a peer opened to `/sync`, with the access its token gave. The peer's first message
     /// names it; a peer id already connected with other access is refused.
-    pub async fn accept(&self, socket: axum::extract::ws::WebSocket, access: Access, from: String) {
+    async fn accept(&self, socket: axum::extract::ws::WebSocket, access: Access, from: String) {
         use axum::extract::ws::Message;
         let (mut sink, mut stream) = socket.split();
         // The first message (the protocol's "join") names the peer.
@@ -351,41 +408,23 @@ impl Peers {
     }
 
     /// Keeps a connection to the peer at `url` (`ws://…/sync`), reconnecting with backoff when it drops.
-    pub fn dial(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
+    fn dial(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
         self.dial_with(url, token, None)
     }
 
     /// Connects to the peer at `url` for one exchange: a few tries, then an error.
-    pub fn dial_once(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
+    fn dial_once(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
         self.dial_with(url, token, Some(3))
-    }
-
-    fn dial_with(&self, url: &str, token: Option<String>, retries: Option<u32>) -> anyhow::Result<Dialed> {
-        let parsed = samod::Url::parse(url).map_err(|e| anyhow::anyhow!("`{url}` is not a URL: {e}"))?;
-        if !matches!(parsed.scheme(), "ws" | "wss") {
-            anyhow::bail!("`{url}`: a peer's sync address starts with ws:// (for example ws://host:4000/sync)");
-        }
-        let backoff = BackoffConfig {
-            initial_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(30),
-            max_retries: retries,
-        };
-        let handle = self
-            .repo
-            .dial(backoff, Arc::new(WsDialer { url: parsed, token: token.clone(), sent: Arc::clone(&self.sent) }))
-            .map_err(|_| anyhow::anyhow!("sync has stopped"))?;
-        crate::lock(&self.dialed).push(handle.clone());
-        Ok(Dialed { handle, token })
     }
 
     /// Keeps the garden in sync with a dialed peer: the whole garden at each (re)connection, then changes as they
     /// happen. Ends when the dialer does.
-    pub async fn keep_in_sync(&self, dialed: &Dialed, url: &str) {
+    async fn keep_in_sync(&self, dialed: &Dialed, url: &str) {
         let mut events = dialed.handle.events();
         let exchange = || async {
             let started = std::time::Instant::now();
             let theirs = Peers::heads_of(url, dialed.token.clone()).await;
-            match self.exchange_all(dialed.connection(), theirs).await {
+            match self.exchange_all(dialed, theirs).await {
                 Ok(done) => eprintln!(
                     "sync: {url}: in step ({} documents exchanged in {:.1} s)",
                     done.len(),
@@ -422,7 +461,7 @@ impl Peers {
 
     /// Passes a change made here to samod, if it holds the document or a peer is connected: peers syncing it
     /// get it at once.
-    pub async fn push(&self, doc: &str, bytes: Vec<u8>) {
+    async fn push(&self, doc: &str, bytes: Vec<u8>) {
         let held = crate::lock(&self.loaded).contains(doc);
         if !held && !self.connected() {
             return;
@@ -442,39 +481,13 @@ impl Peers {
         }
     }
 
-    /// Syncs document `doc` over `connection` until both sides have each other's changes (without a connection:
-    /// finds it, from the peers if this garden lacks it).
-    pub async fn exchange(&self, doc: &str, connection: Option<samod::ConnectionId>) -> Exchanged {
-        let mut out = Exchanged::default();
-        let Some(id) = id_of(doc) else { return out };
-        let Ok(Some(handle)) = self.repo.find(id).await else { return out };
-        out.found = true;
-        let Some(connection) = connection else { return out };
-        if tokio::time::timeout(WAIT, handle.we_have_their_changes(connection)).await.is_err() {
-            out.stalled = true;
-            return out;
-        }
-        let ours = handle.with_document(|document| document.get_heads());
-        let Some(state) = handle.peers().0.remove(&connection) else { return out };
-        if state.shared_heads.as_ref() == Some(&ours) {
-            return out;
-        }
-        out.sent = true;
-        if state.peer_read_only {
-            out.refused = true;
-        } else if tokio::time::timeout(WAIT, handle.they_have_our_changes(connection)).await.is_err() {
-            out.stalled = true;
-        }
-        out
-    }
-
     /// The documents (hex) whose changes went out over the connections this garden dialed.
-    pub fn sent(&self) -> HashSet<String> {
+    fn sent(&self) -> HashSet<String> {
         crate::lock(&self.sent).clone()
     }
 
     /// Stops every connection and the protocol.
-    pub async fn stop(&self) {
+    async fn stop(&self) {
         self.repo.stop().await;
     }
 }
@@ -504,16 +517,16 @@ pub struct Dialed {
 
 impl Dialed {
     /// Waits for the first connection (or its permanent failure, as a refused token).
-    pub async fn established(&self) -> anyhow::Result<()> {
+    async fn established(&self) -> anyhow::Result<()> {
         self.handle.established().await.map(|_| ()).map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// The current connection, to sync documents over.
-    pub fn connection(&self) -> Option<samod::ConnectionId> {
+    fn connection(&self) -> Option<samod::ConnectionId> {
         self.handle.connection_id()
     }
 
-    pub fn close(&self) {
+    fn close(&self) {
         self.handle.close();
     }
 }

@@ -1,6 +1,7 @@
 //! One exchange with a peer over the network, for `loam sync URL` and `loam clone URL`: connect, sync the whole
 //! garden both ways, write the merged notes, and say what changed on each side.
 
+use crate::sync::Protocol;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,16 +132,16 @@ pub fn exchange(layout: &Layout, store: Store, url: &str, token: Option<String>)
     let exchanged = runtime.block_on(async {
         let peers = Peers::start(dir, ask).await?;
         let dialed = peers.dial_once(url, token.clone())?;
-        let connected = tokio::time::timeout(Duration::from_secs(60), dialed.established()).await;
+        let connected = tokio::time::timeout(Duration::from_secs(60), peers.established(&dialed)).await;
         let result = match connected {
             Err(_) => Err(anyhow::anyhow!("{url} did not answer within a minute")),
             Ok(Err(error)) => Err(error.context(format!("cannot sync with {url}"))),
             Ok(Ok(())) => {
                 let theirs = Peers::heads_of(url, token.clone()).await;
-                peers.exchange_all(dialed.connection(), theirs).await
+                peers.exchange_all(&dialed, theirs).await
             }
         };
-        dialed.close();
+        peers.close(&dialed);
         peers.stop().await;
         result.map(|exchanged| (exchanged, peers.sent()))
     });
