@@ -12,20 +12,9 @@ use std::time::Instant;
 
 use automerge::{transaction::Transactable, ActorId, Automerge, ObjType, ReadDoc, ROOT};
 
-fn text(kb: usize, seed: usize) -> String {
-    let words = ["garden", "note", "link", "merge", "author", "offline", "change", "history", "page", "tag"];
-    let mut out = String::new();
-    let mut i = seed;
-    while out.len() < kb * 1024 {
-        for _ in 0..12 {
-            out.push_str(words[i % words.len()]);
-            out.push(' ');
-            i = i.wrapping_mul(31).wrapping_add(7);
-        }
-        out.push_str(&format!("line {i}\n"));
-    }
-    out
-}
+#[path = "support/text.rs"]
+mod support;
+use support::text;
 
 fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0

@@ -152,6 +152,8 @@ pub struct Store {
     taken_index: bool,
     /// The changes made here, kept for peers while a sync runs (`None`: not kept).
     outbox: Option<std::sync::Mutex<Vec<Outgoing>>>,
+    /// The id of the garden's index document, from `.loam/garden` (read once: sync asks for it per document).
+    garden: Option<String>,
     /// How long a note's file must have been still before merged text is written into it (`None`: at once).
     write_quiet: Option<std::time::Duration>,
     /// Documents a peer sent were written and not flushed to the disk yet ([`Store::flush`]).
@@ -187,11 +189,15 @@ pub fn adopt_url(root: &Path, url: &str) -> anyhow::Result<()> {
     write_atomic(&dir.join(GARDEN), id.as_bytes())
 }
 
+/// The id of the index document of the garden whose `.loam/` folder is `dir`; `None` before it has one.
+fn read_garden(dir: &Path) -> Option<String> {
+    Some(std::fs::read_to_string(dir.join(GARDEN)).ok()?.trim().to_string())
+}
+
 /// The address of the garden at `root`: the `automerge:` URL of its index document; `None` before its history
 /// is first recorded.
 pub fn address_of(root: &Path) -> Option<String> {
-    let id = std::fs::read_to_string(root.join(".loam").join(GARDEN)).ok()?;
-    crate::sync::address::url(id.trim())
+    crate::sync::address::url(&read_garden(&root.join(".loam"))?)
 }
 
 /// How many documents [`Store::recent`] keeps.
@@ -231,6 +237,7 @@ impl Store {
         }
         let index = DocFiles::new(&dir, "index").load()?.with_actor(actor.clone());
         let local = Local::open(&dir, true)?;
+        let garden = read_garden(&dir);
         Ok(Store {
             dir,
             actor,
@@ -243,6 +250,7 @@ impl Store {
             taken_index: false,
             outbox: None,
             write_quiet: None,
+            garden,
             unflushed: false,
         })
     }
@@ -258,6 +266,7 @@ impl Store {
         let actor = ActorId::random();
         let index = DocFiles::reading(&dir, "index").load()?;
         let local = Local::open(&dir, false)?;
+        let garden = read_garden(&dir);
         Ok(Store {
             dir,
             actor,
@@ -270,6 +279,7 @@ impl Store {
             taken_index: false,
             outbox: None,
             write_quiet: None,
+            garden,
             unflushed: false,
         })
     }
@@ -292,7 +302,7 @@ impl Store {
 
     /// The garden's address: the `automerge:` URL of its index document.
     pub fn address(&self) -> Option<String> {
-        address_of(self.dir.parent()?)
+        crate::sync::address::url(self.garden.as_deref()?)
     }
 
     /// How many notes the store tracks.
@@ -776,8 +786,8 @@ impl Store {
         }
         tx.commit_with(options);
         let change = self.index.save_after(&heads);
-        if let Some(id) = self.index_id() {
-            self.to_outbox(&id, &change);
+        if let Some(id) = &self.garden {
+            self.to_outbox(id, &change);
         }
         DocFiles::new(&self.dir, "index").append(&self.index, &change)
     }

@@ -82,37 +82,42 @@ fn access_of(
     })
 }
 
-/// `/_loam/heads.json`: the heads of every note's document, for a Loam peer to sync only what differs; it takes
-/// the same token as `/sync`.
+/// `/_loam/heads.json`: the heads of every note's document, for a Loam peer to sync only what differs.
 async fn heads(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let sync = match from_peer(state, request, "a peer asking for heads").await {
+        Ok(sync) => sync,
+        Err(response) => return response,
+    };
+    let heads = sync.peers.heads().await.map(|heads| serde_json::to_vec(&heads).unwrap_or_default());
+    history_answer(heads, "application/json")
+}
+
+/// `/_loam/documents`: every document of the garden in one piece, for `loam clone` (see `Store::bundle`).
+async fn documents(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let sync = match from_peer(state, request, "a peer asking for every document").await {
+        Ok(sync) => sync,
+        Err(response) => return response,
+    };
+    history_answer(sync.peers.bundle().await, "application/octet-stream")
+}
+
+/// The sync side for a request a peer makes beside `/sync`, which takes the same token (`what` names the request
+/// in the log); else the answer: the garden's own page when the garden does not sync, or the refusal.
+async fn from_peer(state: AppState, request: axum::extract::Request, what: &str) -> Result<SyncState, Response> {
     let (parts, _) = request.into_parts();
     let Some(sync) = state.sync.clone() else {
-        return handle(State(state), parts.uri).await;
+        return Err(handle(State(state), parts.uri).await);
     };
-    if let Err(refusal) = access_of(&sync, &parts, "a peer asking for heads") {
-        return (StatusCode::UNAUTHORIZED, refusal).into_response();
-    }
-    match sync.peers.heads().await {
-        Some(heads) => {
-            let body = serde_json::to_string(&heads).unwrap_or_default();
-            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
-        }
-        None => (StatusCode::SERVICE_UNAVAILABLE, "the history is not available\n").into_response(),
+    match access_of(&sync, &parts, what) {
+        Ok(_) => Ok(sync),
+        Err(refusal) => Err((StatusCode::UNAUTHORIZED, refusal).into_response()),
     }
 }
 
-/// `/_loam/documents`: every document of the garden in one piece, for `loam clone` (see `Store::bundle`); it
-/// takes the same token as `/sync`.
-async fn documents(State(state): State<AppState>, request: axum::extract::Request) -> Response {
-    let (parts, _) = request.into_parts();
-    let Some(sync) = state.sync.clone() else {
-        return handle(State(state), parts.uri).await;
-    };
-    if let Err(refusal) = access_of(&sync, &parts, "a peer asking for every document") {
-        return (StatusCode::UNAUTHORIZED, refusal).into_response();
-    }
-    match sync.peers.bundle().await {
-        Some(bundle) => ([(header::CONTENT_TYPE, "application/octet-stream")], bundle).into_response(),
+/// What the history gave, as `kind`; unavailable when it gave nothing (the recorder is not running).
+fn history_answer(body: Option<Vec<u8>>, kind: &'static str) -> Response {
+    match body {
+        Some(body) => ([(header::CONTENT_TYPE, kind)], body).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "the history is not available\n").into_response(),
     }
 }

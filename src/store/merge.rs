@@ -153,15 +153,14 @@ impl Store {
     }
 
     /// The id of the garden's index document (its address, as hex).
-    pub fn index_id(&self) -> Option<String> {
-        let id = std::fs::read_to_string(self.dir.join(super::GARDEN)).ok()?;
-        Some(id.trim().to_string())
+    pub fn index_id(&self) -> Option<&str> {
+        self.garden.as_deref()
     }
 
     /// The whole history of document `doc` (the index, or a note's), as Automerge bytes a peer can load; `None`
     /// when this garden does not have it. A note's is read from its files without loading it.
     pub fn document(&self, doc: &str) -> anyhow::Result<Option<Vec<u8>>> {
-        if self.index_id().as_deref() == Some(doc) {
+        if self.index_id() == Some(doc) {
             return Ok((!self.index.get_heads().is_empty()).then(|| self.index.save()));
         }
         if !is_document_id(doc) {
@@ -186,7 +185,7 @@ impl Store {
             out.extend_from_slice(bytes);
         };
         if let Some(index) = self.index_id().filter(|_| !self.index.get_heads().is_empty()) {
-            put(&index, &self.index.save());
+            put(index, &self.index.save());
         }
         for doc in read_index(&self.index)?.keys() {
             let files = self.doc_files(doc);
@@ -230,7 +229,7 @@ impl Store {
     /// documents (a clone) is placed once.
     pub fn take_in(&mut self, doc: &str, bytes: &[u8]) -> anyhow::Result<bool> {
         self.writable()?;
-        if self.index_id().as_deref() == Some(doc) {
+        if self.index_id() == Some(doc) {
             let before = self.index.get_heads();
             self.index.load_incremental(bytes)?;
             if self.index.get_heads() == before {

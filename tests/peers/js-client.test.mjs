@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as A from '@automerge/automerge';
-import { Repo, stringifyAutomergeUrl, documentIdToBinary } from '@automerge/automerge-repo';
-import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
-import { copyGarden, serve, until, REPO_ROOT } from './support.mjs';
+import { stringifyAutomergeUrl, documentIdToBinary } from '@automerge/automerge-repo';
+import { clientOf, copyLoamDocs, gardenIndex, serve, until } from './support.mjs';
 
 describe('the JavaScript automerge-repo client syncs with loam serve', { timeout: 120_000 }, () => {
   let garden;
@@ -21,9 +20,9 @@ describe('the JavaScript automerge-repo client syncs with loam serve', { timeout
   let repo;
 
   before(async () => {
-    garden = copyGarden(path.join(REPO_ROOT, 'content'), path.join(REPO_ROOT, 'loam.toml'));
+    garden = copyLoamDocs();
     server = await serve(garden);
-    repo = new Repo({ network: [new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}/sync`)] });
+    repo = clientOf(server);
   });
 
   after(async () => {
@@ -33,10 +32,9 @@ describe('the JavaScript automerge-repo client syncs with loam serve', { timeout
   });
 
   test('find the index, read and edit a note, make a note; then a save on disk reaches the client', async () => {
-    const about = await (await fetch(`http://127.0.0.1:${server.port}/_loam/garden.json`)).json();
+    const { about, index } = await gardenIndex(repo, server);
     assert.match(about.index, /^automerge:/, JSON.stringify(about));
 
-    const index = await repo.find(about.index);
     // The import runs beside the server: the index lists every note once it is done.
     const notes = fs
       .readdirSync(path.join(garden, 'content'), { recursive: true })
@@ -51,7 +49,7 @@ describe('the JavaScript automerge-repo client syncs with loam serve', { timeout
 
     // Reading: the note's document holds the file's text.
     const note = await repo.find(noteUrl);
-    const file = path.join(garden, "content", String(entry.path));
+    const file = path.join(garden, 'content', String(entry.path));
     assert.equal(note.doc().text, fs.readFileSync(file, 'utf8').replace(/\r\n/g, '\n').replace(/^\uFEFF/, ''));
 
     // Editing: the file on disk changes.

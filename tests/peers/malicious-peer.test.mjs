@@ -10,9 +10,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Repo, documentIdToBinary } from '@automerge/automerge-repo';
-import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
-import { copyGarden, serve, until, REPO_ROOT } from './support.mjs';
+import { documentIdToBinary } from '@automerge/automerge-repo';
+import { clientOf, copyLoamDocs, gardenIndex, serve, until } from './support.mjs';
 
 const ATTACKS = [
   '../escaped.md',
@@ -38,13 +37,13 @@ describe('a malicious peer cannot make loam write outside the garden', { timeout
   let repo;
 
   before(async () => {
-    garden = copyGarden(path.join(REPO_ROOT, 'content'), path.join(REPO_ROOT, 'loam.toml'));
+    garden = copyLoamDocs();
     outside = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-outside-'));
     // A symbolic link inside the notes folder that leads out of it.
     fs.symlinkSync(outside, path.join(garden, 'content', 'outside-link'));
     fs.mkdirSync(path.join(garden, '.git', 'hooks'), { recursive: true });
     server = await serve(garden);
-    repo = new Repo({ network: [new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}/sync`)] });
+    repo = clientOf(server);
   });
 
   after(async () => {
@@ -55,8 +54,7 @@ describe('a malicious peer cannot make loam write outside the garden', { timeout
   });
 
   test('every attack is refused and logged, and the rest of the sync goes on', async () => {
-    const about = await (await fetch(`http://127.0.0.1:${server.port}/_loam/garden.json`)).json();
-    const index = await repo.find(about.index);
+    const { index } = await gardenIndex(repo, server);
     const hexOf = (handle) => Buffer.from(documentIdToBinary(handle.documentId)).toString('hex');
     const attacks = ATTACKS.map((attack) => [attack, repo.create({ text: `# Planted\n\nWritten at ${attack}\n` })]);
     const fine = repo.create({ text: '# Fine\n\nA harmless note sent beside the attacks.\n' });

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { copyGarden, loam, serve, until, REPO_ROOT } from './support.mjs';
+import { copyLoamDocs, loam, serve, until } from './support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -46,7 +46,7 @@ describe('two gardens converge through an automerge-repo relay', { timeout: 120_
   const log = () => `--- ada ---\n${adaServer?.log}\n--- bo ---\n${boServer?.log}`;
 
   before(async () => {
-    ada = copyGarden(path.join(REPO_ROOT, 'content'), path.join(REPO_ROOT, 'loam.toml'));
+    ada = copyLoamDocs();
     loam('import', ada);
     bo = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loam-peers-bo-')), 'garden');
     loam('clone', ada, bo);

@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { Repo } from '@automerge/automerge-repo';
+import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
 
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const LOAM_BIN = path.resolve(REPO_ROOT, process.env.LOAM_BIN || 'target/debug/loam');
@@ -16,6 +18,22 @@ export function copyGarden(content, toml) {
   fs.cpSync(content, path.join(garden, 'content'), { recursive: true });
   if (toml) fs.copyFileSync(toml, path.join(garden, 'loam.toml'));
   return garden;
+}
+
+/** A copy of Loam's own docs garden (this repository's content/ and loam.toml) in a temporary folder. */
+export function copyLoamDocs() {
+  return copyGarden(path.join(REPO_ROOT, 'content'), path.join(REPO_ROOT, 'loam.toml'));
+}
+
+/** A JavaScript automerge-repo client connected to the `/sync` of `server` (from `serve`). */
+export function clientOf(server) {
+  return new Repo({ network: [new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}/sync`)] });
+}
+
+/** What `server` says of its garden (`/_loam/garden.json`), and the index document `repo` finds at that address. */
+export async function gardenIndex(repo, server) {
+  const about = await (await fetch(`http://127.0.0.1:${server.port}/_loam/garden.json`)).json();
+  return { about, index: await repo.find(about.index) };
 }
 
 /** Runs `loam ARGS…` to its end; returns what it printed (stdout and stderr). */
