@@ -156,7 +156,7 @@ impl Garden {
     /// published notes use, as files of the site.
     pub fn assets(&self, attachment_used: &[bool]) -> Vec<OutputFile> {
         let mut files = Vec::new();
-        for (name, bytes) in render::STATIC {
+        for (name, bytes) in render::static_files() {
             if !self.static_files.iter().any(|(own, _)| own == name) {
                 files.push(OutputFile::bytes(format!("static/{name}"), bytes.to_vec()));
             }

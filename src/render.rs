@@ -35,6 +35,14 @@ const TEMPLATES: &[(&str, &str)] = &[
 pub const STATIC: &[(&str, &[u8])] =
     &[("style.css", include_bytes!("../static/style.css")), ("loam.js", include_bytes!("../static/loam.js"))];
 
+mod vendor;
+
+/// Every asset compiled in, by name under `static/`: the built-in ones and the vendored libraries
+/// (`static/vendor/`, written by `scripts/vendor`).
+pub fn static_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    STATIC.iter().chain(vendor::VENDOR).copied()
+}
+
 /// How many notes the feed lists.
 const FEED_ENTRIES: usize = 20;
 
