@@ -32,8 +32,13 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The built-in assets, served under `static/`.
-pub const STATIC: &[(&str, &[u8])] =
-    &[("style.css", include_bytes!("../static/style.css")), ("loam.js", include_bytes!("../static/loam.js"))];
+pub const STATIC: &[(&str, &[u8])] = &[
+    ("style.css", include_bytes!("../static/style.css")),
+    ("loam.js", include_bytes!("../static/loam.js")),
+    ("graph.js", include_bytes!("../static/graph.js")),
+    ("math.js", include_bytes!("../static/math.js")),
+    ("mermaid.js", include_bytes!("../static/mermaid.js")),
+];
 
 mod vendor;
 

@@ -1,0 +1,126 @@
+/*
+ * Loam: math typeset with KaTeX (static/vendor/katex/).
+ *
+ * The build writes $..$ as <span class="math math-inline"> and $$..$$ as <span class="math
+ * math-display">, holding MathML with the TeX in <annotation encoding="application/x-tex">: readable
+ * with JavaScript off. TeX the build could not turn into MathML is left as text, \(..\) or \[..\], in
+ * <span class="math math-inline math-source"> (or math-display). This script typesets both with KaTeX,
+ * which draws what MathML in some browsers does not (and the same way in every browser).
+ *
+ * Nothing loads unless the page has such a span; KaTeX's script and stylesheet then come from the
+ * site itself (<html data-base> gives the base path, else this script's own src).
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var SELECTOR = ".math.math-inline, .math.math-display";
+
+  function basePath() {
+    var base = document.documentElement.dataset.base;
+    if (base) {
+      return base.charAt(base.length - 1) === "/" ? base : base + "/";
+    }
+    if (script && script.src) {
+      var path = new URL(script.src, location.href).pathname;
+      var at = path.lastIndexOf("static/");
+      if (at >= 0) {
+        return path.slice(0, at);
+      }
+    }
+    return "/";
+  }
+
+  function load(element, url) {
+    return new Promise(function (resolve, reject) {
+      element.onload = resolve;
+      element.onerror = function () {
+        reject(new Error("could not load " + url));
+      };
+      document.head.appendChild(element);
+    });
+  }
+
+  function loadScript(url) {
+    var element = document.createElement("script");
+    element.src = url;
+    element.async = true;
+    return load(element, url);
+  }
+
+  function loadStylesheet(url) {
+    var element = document.createElement("link");
+    element.rel = "stylesheet";
+    element.href = url;
+    return load(element, url);
+  }
+
+  /** The TeX of a span: its MathML annotation, or its source text without \( \) or \[ \]. */
+  function texOf(span) {
+    var annotation = span.querySelector('annotation[encoding="application/x-tex"]');
+    if (annotation) {
+      return annotation.textContent;
+    }
+    if (!span.classList.contains("math-source")) {
+      return null;
+    }
+    var text = span.textContent.trim();
+    var delimited = /^\\\(([\s\S]*)\\\)$/.exec(text) || /^\\\[([\s\S]*)\\\]$/.exec(text);
+    if (delimited) {
+      return delimited[1];
+    }
+    var dollars = /^\$\$([\s\S]*)\$\$$/.exec(text) || /^\$([\s\S]*)\$$/.exec(text);
+    return dollars ? dollars[1] : text;
+  }
+
+  function typeset(spans) {
+    spans.forEach(function (span) {
+      var tex = texOf(span);
+      if (tex === null) {
+        return;
+      }
+      try {
+        window.katex.render(tex, span, {
+          displayMode: span.classList.contains("math-display"),
+          throwOnError: false,
+          output: "htmlAndMathml",
+        });
+        span.classList.add("math-typeset");
+      } catch (error) {
+        // KaTeX reports bad TeX in place (throwOnError: false); anything else leaves the span as the
+        // build wrote it, which still reads.
+        if (window.console) {
+          console.error("loam math:", error);
+        }
+      }
+    });
+  }
+
+  function start() {
+    var spans = Array.prototype.slice.call(document.querySelectorAll(SELECTOR));
+    if (!spans.length) {
+      return;
+    }
+    var base = basePath() + "static/vendor/katex/";
+    // Typeset once both are in: KaTeX's HTML without its stylesheet shows every formula twice.
+    Promise.all([
+      window.katex ? Promise.resolve() : loadScript(base + "katex.min.js"),
+      loadStylesheet(base + "katex.min.css"),
+    ]).then(
+      function () {
+        typeset(spans);
+      },
+      function (error) {
+        if (window.console) {
+          console.error("loam math:", error);
+        }
+      }
+    );
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
