@@ -8,12 +8,13 @@
 //! marker cannot be forged by a note's text.
 
 mod context;
+pub mod highlight;
 mod inline;
 mod math;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
 
 use crate::slug;
@@ -179,6 +180,9 @@ struct Renderer<'a> {
     /// Our own internal link currently open, whose label goes into the context as one segment.
     open_link: Option<usize>,
     in_code_block: bool,
+    /// The fenced block being read, when it is highlighted or a diagram rather than left to pulldown-cmark, and
+    /// its text so far.
+    fence: Option<(highlight::Fence, String)>,
     /// Closing markers for blocks with ids, by the index of their starting event's matching end.
     block_end_at: HashMap<usize, (usize, BlockClose)>,
     /// The last (byte offset, line) asked for: links come in document order, so lines are counted onwards.
@@ -230,6 +234,7 @@ impl<'a> Renderer<'a> {
             link_depth: 0,
             open_link: None,
             in_code_block: false,
+            fence: None,
             block_end_at: HashMap::default(),
             line_cursor: (0, 1),
         }
@@ -370,7 +375,9 @@ impl<'a> Renderer<'a> {
                 i + 1
             }
             Event::Text(text) => {
-                if self.in_code_block {
+                if let Some((_, code)) = &mut self.fence {
+                    code.push_str(text);
+                } else if self.in_code_block {
                     self.out.push(event.clone());
                 } else {
                     self.text_run(text);
@@ -416,7 +423,17 @@ impl<'a> Renderer<'a> {
                 }
                 self.quotes.push(None);
             }
-            Tag::CodeBlock(_) => self.in_code_block = true,
+            Tag::CodeBlock(kind) => {
+                self.in_code_block = true;
+                if let CodeBlockKind::Fenced(info) = kind {
+                    // Its text is gathered and written whole when the block ends (`flush_end`), so that a block
+                    // id after it still wraps it.
+                    if let Some(fence) = highlight::fence(info) {
+                        self.fence = Some((fence, String::new()));
+                        return i + 1;
+                    }
+                }
+            }
             Tag::Heading { level, .. } => return self.heading(events, i, *level),
             Tag::Paragraph | Tag::Item | Tag::TableCell => self.frames.push(Frame::new(self.has_links[i])),
             Tag::Link { link_type, dest_url, .. } => {
@@ -475,6 +492,11 @@ impl<'a> Renderer<'a> {
     /// Writes the end event, or our replacement of it.
     fn flush_end(&mut self, end: TagEnd) {
         match end {
+            TagEnd::CodeBlock if self.fence.is_some() => {
+                if let Some((fence, code)) = self.fence.take() {
+                    self.html(highlight::write(&fence, &code));
+                }
+            }
             TagEnd::Link if self.open_link.is_some() => {
                 let n = self.open_link.take().unwrap_or_default();
                 self.html(format!("\0E{n}\0"));

@@ -62,3 +62,78 @@ fn embeds_read_their_size() {
     assert_eq!(r.links[2].target, "a b.png");
     assert_eq!(r.links[2].label, "alt text");
 }
+
+#[test]
+fn fenced_code_in_a_known_language_is_highlighted_with_classes() {
+    let r = html("```rust\nfn main() { let s = \"<b>&\"; }\n```\n");
+    assert!(
+        r.html.starts_with(
+            "<pre class=\"code\" data-lang=\"rust\"><code class=\"language-rust\"><span class=\"hl-source hl-rust\">"
+        ),
+        "{}",
+        r.html
+    );
+    assert!(r.html.contains("<span class=\"hl-storage hl-type hl-function hl-rust\">fn</span>"), "{}", r.html);
+    assert!(r.html.contains("&lt;b&gt;&amp;"), "code is escaped: {}", r.html);
+    assert!(!r.html.contains("<b>"));
+    assert!(r.html.ends_with("</span></code></pre>\n"), "{}", r.html);
+    // Aliases and other words of the info string.
+    for info in ["py", "sh", "shell", "yml", "js", "rust,ignore", "json title=\"x\""] {
+        let r = html(&format!("```{info}\nx = 1\n```\n"));
+        assert!(r.html.contains("<span class=\"hl-"), "{info}: {}", r.html);
+    }
+    let r = html("```rust,ignore\nx\n```\n");
+    assert!(r.html.starts_with("<pre class=\"code\" data-lang=\"rust,ignore\"><code class=\"language-rust,ignore\">"));
+}
+
+#[test]
+fn code_without_a_known_language_stays_plain() {
+    let r = html("```klingon\nqapla' <b>\n```\n\n```\nplain <i>\n```\n\n```txt\ntext\n```\n");
+    assert!(r.html.contains("<pre><code class=\"language-klingon\">qapla' &lt;b&gt;\n</code></pre>"), "{}", r.html);
+    assert!(r.html.contains("<pre><code>plain &lt;i&gt;\n</code></pre>"), "{}", r.html);
+    assert!(r.html.contains("<pre><code class=\"language-txt\">text\n</code></pre>"), "{}", r.html);
+    assert!(!r.html.contains("hl-"));
+    // Indented code has no language.
+    let r = html("para\n\n    fn main() {}\n");
+    assert!(r.html.contains("<pre><code>fn main() {}\n</code></pre>"), "{}", r.html);
+}
+
+#[test]
+fn mermaid_blocks_are_kept_as_their_source() {
+    let r = html("```mermaid\ngraph TD\n  A[\"a & b\"] --> B<br/>C\n```\n");
+    assert_eq!(r.html, "<pre class=\"mermaid\">graph TD\n  A[&quot;a &amp; b&quot;] --&gt; B&lt;br/&gt;C\n</pre>\n");
+}
+
+#[test]
+fn highlighted_code_is_never_interpreted_and_keeps_block_ids() {
+    let r = html("```python\n# [[not a link]] #tag ==no== %%kept%%\n```\n^code-id\n\nafter\n");
+    assert!(r.links.is_empty() && r.tags.is_empty(), "{r:?}");
+    assert!(r.html.contains("%%kept%%") && r.html.contains("[[not a link]]"), "{}", r.html);
+    assert_eq!(r.blocks, vec!["code-id".to_string()]);
+    assert!(r.html.starts_with("\0B0\0<div id=\"^code-id\"><pre class=\"code\" data-lang=\"python\">"), "{}", r.html);
+    assert!(r.html.contains("</code></pre>\n</div>\0b0\0"), "{}", r.html);
+    // In a callout and a list the block is still whole.
+    let r = html("> [!note]\n> ```js\n> let a = 1;\n> let b = 2;\n> ```\n\n- item\n\n  ```js\n  let c = 3;\n  ```\n");
+    assert_eq!(r.html.matches("<pre class=\"code\" data-lang=\"js\">").count(), 2, "{}", r.html);
+    assert!(r.html.contains(";</span>\n<span class=\"hl-storage hl-type hl-js\">let</span>"), "{}", r.html);
+}
+
+#[test]
+fn crlf_code_is_highlighted_like_lf() {
+    let lf = html("```rust\n// note\nlet a = 1;\n```\n");
+    let crlf = html("```rust\r\n// note\r\nlet a = 1;\r\n```\r\n");
+    assert_eq!(crlf.html.replace('\r', ""), lf.html);
+    assert!(lf.html.contains("<span class=\"hl-comment"), "{}", lf.html);
+    let crlf = html("```mermaid\r\ngraph TD\r\n```\r\n");
+    assert!(crlf.html.starts_with("<pre class=\"mermaid\">graph TD"), "{}", crlf.html);
+}
+
+#[test]
+fn huge_code_blocks_are_written_plain() {
+    let code = "let a = 1; // <x>\n".repeat(300 * 1024 / 18);
+    let r = html(&format!("```rust\n{code}```\n"));
+    assert!(r
+        .html
+        .starts_with("<pre class=\"code\" data-lang=\"rust\"><code class=\"language-rust\">let a = 1; // &lt;x&gt;\n"));
+    assert!(!r.html.contains("hl-"));
+}

@@ -1,0 +1,266 @@
+//! Fenced code blocks to HTML: highlighted at build time with syntect's grammars as `hl-` classed spans whose
+//! colours live in `static/style.css` (written by [`stylesheet`]), and mermaid diagrams kept as their source for
+//! the client script. Pure: text in, HTML out.
+//!
+//! A block in a language syntect knows becomes
+//! `<pre class="code" data-lang="rust"><code class="language-rust"><span class="hl-source hl-rust">…</span></code></pre>`;
+//! a `mermaid` block becomes `<pre class="mermaid">source</pre>`, which reads as text with JavaScript off.
+//! Every other block is left to pulldown-cmark, as plain escaped text.
+
+use std::sync::LazyLock;
+
+use pulldown_cmark_escape::escape_html;
+use syntect::highlighting::ThemeSet;
+use syntect::html::{css_for_theme_with_class_style, ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::{SyntaxReference, SyntaxSet};
+use syntect::util::LinesWithEndings;
+
+use super::escape;
+
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+/// syntect with its pure-Rust regexes highlights 300 to 450 KB of code a second on one core (Rust, JavaScript,
+/// shell; JSON and HTML faster), steadily, with no blow-up on long lines or deep nesting, and its spans make the
+/// HTML 10 to 60 times the size of the code. A block past this size (a pasted log, a generated file) would hold
+/// the build up for most of a second and weigh tens of megabytes, so it is written as plain text instead.
+const MAX_HIGHLIGHTED_BYTES: usize = 256 * 1024;
+
+/// The grammars, read once per process and only when a note has a fenced block with a language. They are never
+/// changed after loading and every rendering thread shares them; each grammar compiles its regexes on first
+/// use. Reading them per note would cost more than highlighting the note, hence the one static of the renderer.
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
+
+/// Names Markdown writers use that syntect knows by another token.
+const ALIASES: &[(&str, &str)] = &[("shell", "sh"), ("csharp", "cs")];
+
+/// What a fenced block turns into, when it is not left to pulldown-cmark.
+pub(super) enum Fence {
+    /// Source for mermaid.js.
+    Mermaid,
+    /// Code in a language syntect knows; `lang` is the first word of the info string, as written.
+    Code { lang: String, syntax: &'static SyntaxReference },
+}
+
+/// What a fenced block's info string (`rust`, `py title="x"`, `rust,ignore`) asks for: `None` for no language,
+/// or one syntect does not know (plain text included), which stay plain escaped text.
+pub(super) fn fence(info: &str) -> Option<Fence> {
+    // The word pulldown-cmark puts in `language-…`.
+    let lang = info.split(' ').next().unwrap_or_default();
+    if lang.is_empty() {
+        return None;
+    }
+    if lang.eq_ignore_ascii_case("mermaid") {
+        return Some(Fence::Mermaid);
+    }
+    // rustdoc's `rust,ignore` and the like name the language before the comma.
+    let token = lang.split(',').next().unwrap_or(lang);
+    let token = ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(token)).map_or(token, |(_, to)| to);
+    let syntaxes: &'static SyntaxSet = &SYNTAXES;
+    let syntax = syntaxes.find_syntax_by_token(token)?;
+    // Spans saying "plain text" around every line are only weight.
+    if syntax.name == "Plain Text" {
+        return None;
+    }
+    Some(Fence::Code { lang: lang.to_string(), syntax })
+}
+
+/// The HTML of a fenced block whose [`fence`] was `Some`, given the block's text.
+pub(super) fn write(fence: &Fence, code: &str) -> String {
+    match fence {
+        Fence::Mermaid => format!("<pre class=\"mermaid\">{}</pre>\n", escape(code)),
+        Fence::Code { lang, syntax } => {
+            let lang = escape(lang);
+            let mut html = String::with_capacity(code.len() * 10 + 2 * lang.len() + 64);
+            html.push_str("<pre class=\"code\" data-lang=\"");
+            html.push_str(&lang);
+            html.push_str("\"><code class=\"language-");
+            html.push_str(&lang);
+            html.push_str("\">");
+            match highlight(code, syntax) {
+                Some(spans) => html.push_str(&spans),
+                None => {
+                    let _ = escape_html(&mut html, code);
+                }
+            }
+            html.push_str("</code></pre>\n");
+            html
+        }
+    }
+}
+
+/// Classed spans for `code`, or `None` when it is too big to be worth it or a grammar fails on it.
+fn highlight(code: &str, syntax: &SyntaxReference) -> Option<String> {
+    if code.len() > MAX_HIGHLIGHTED_BYTES {
+        return None;
+    }
+    // Grammars match `$` and `\n` at line ends; a `\r` before them would be read as part of the line.
+    let normalised;
+    let code = if code.contains('\r') {
+        normalised = code.replace("\r\n", "\n");
+        normalised.as_str()
+    } else {
+        code
+    };
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
+    for line in LinesWithEndings::from(code) {
+        generator.parse_html_for_line_which_includes_newline(line).ok()?;
+    }
+    Some(generator.finalize())
+}
+
+/// The theme a page uses unless the reader or their system asks for dark.
+pub const LIGHT_THEME: &str = "InspiredGitHub";
+/// The theme under dark mode.
+pub const DARK_THEME: &str = "base16-ocean.dark";
+
+const BEGIN: &str =
+    "/* Code highlighting (generated by examples/highlight_css.rs from syntect's themes; do not edit by hand) */";
+const END: &str = "/* End of code highlighting */";
+
+/// The colours of the `hl-` classes, as the block `static/style.css` ends with: [`LIGHT_THEME`] by default,
+/// [`DARK_THEME`] under dark mode, scoped exactly as the palette at the top of the stylesheet is.
+pub fn stylesheet() -> Result<String, syntect::Error> {
+    let themes = ThemeSet::load_defaults();
+    let rules = |name: &str| -> Result<Vec<Rule>, syntect::Error> {
+        Ok(rules(&css_for_theme_with_class_style(&themes.themes[name], CLASS_STYLE)?))
+    };
+    let (light, dark) = (rules(LIGHT_THEME)?, rules(DARK_THEME)?);
+    let mut css = String::new();
+    css.push_str(BEGIN);
+    css.push('\n');
+    css.push_str(&format!(
+        "/* {LIGHT_THEME} when the reader picked light, or picked nothing and the system is not dark; {DARK_THEME}\n\
+         \x20* otherwise, as the palette at the top decides. Each theme is written for exactly the pages it applies\n\
+         \x20* to, so none of its declarations (a bold keyword, the background of a diff line) shows through the\n\
+         \x20* other. Regenerate with `cargo run --example highlight_css`. */\n"
+    ));
+    write_rules(&mut css, &light, "html[data-theme=\"light\"]", "");
+    css.push_str("@media not all and (prefers-color-scheme: dark) {\n");
+    write_rules(&mut css, &light, ":root:not([data-theme=\"dark\"])", "  ");
+    css.push_str("}\n");
+    write_rules(&mut css, &dark, "html[data-theme=\"dark\"]", "");
+    css.push_str("@media (prefers-color-scheme: dark) {\n");
+    write_rules(&mut css, &dark, ":root:not([data-theme=\"light\"])", "  ");
+    css.push_str("}\n");
+    css.push_str(END);
+    css.push('\n');
+    Ok(css)
+}
+
+/// `stylesheet` with its highlighting block replaced by `block` (from [`stylesheet`]), or with the block
+/// appended if it has none yet. The rest of the stylesheet is kept byte for byte.
+pub fn with_highlighting(stylesheet: &str, block: &str) -> String {
+    let span = stylesheet.find(BEGIN).and_then(|start| {
+        let end = start + stylesheet[start..].find(END)? + END.len();
+        Some((start, end + usize::from(stylesheet[end..].starts_with('\n'))))
+    });
+    match span {
+        Some((start, end)) => format!("{}{block}{}", &stylesheet[..start], &stylesheet[end..]),
+        None => {
+            let gap = if stylesheet.ends_with("\n\n") || stylesheet.is_empty() {
+                ""
+            } else if stylesheet.ends_with('\n') {
+                "\n"
+            } else {
+                "\n\n"
+            };
+            format!("{stylesheet}{gap}{block}")
+        }
+    }
+}
+
+/// One rule of syntect's CSS.
+struct Rule {
+    selectors: Vec<String>,
+    declarations: Vec<String>,
+}
+
+/// The rules of the CSS syntect writes for a theme, without its comment and without the `.hl-code` rule (the
+/// theme's own text and background colours): code blocks keep the site's, which the themes' colours read well
+/// on.
+fn rules(css: &str) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for chunk in strip_comments(css).split('}') {
+        let Some((selectors, body)) = chunk.split_once('{') else {
+            continue;
+        };
+        let selectors: Vec<String> =
+            selectors.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        let declarations: Vec<String> =
+            body.split(';').map(str::trim).filter(|d| !d.is_empty()).map(String::from).collect();
+        if selectors.is_empty() || declarations.is_empty() || selectors == [".hl-code"] {
+            continue;
+        }
+        rules.push(Rule { selectors, declarations });
+    }
+    rules
+}
+
+fn strip_comments(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One line per rule, every selector under `scope`.
+fn write_rules(css: &mut String, rules: &[Rule], scope: &str, indent: &str) {
+    for rule in rules {
+        css.push_str(indent);
+        for (i, selector) in rule.selectors.iter().enumerate() {
+            if i > 0 {
+                css.push_str(", ");
+            }
+            css.push_str(scope);
+            css.push(' ');
+            css.push_str(selector);
+        }
+        css.push_str(" { ");
+        css.push_str(&rule.declarations.join("; "));
+        css.push_str(" }\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed CSS is what the generator writes today: a new syntect or a changed theme fails here until
+    /// `cargo run --example highlight_css` is run again.
+    #[test]
+    fn committed_stylesheet_is_current() {
+        let committed = include_str!("../../static/style.css");
+        assert!(committed.contains(BEGIN), "static/style.css has no highlighting block: run the example");
+        let block = stylesheet().unwrap();
+        assert!(
+            with_highlighting(committed, &block) == committed,
+            "the highlighting CSS in static/style.css is stale: run `cargo run --example highlight_css`"
+        );
+    }
+
+    #[test]
+    fn stylesheet_scopes_both_themes_like_the_palette() {
+        let css = stylesheet().unwrap();
+        assert!(css.contains("html[data-theme=\"light\"] .hl-comment {"), "{css}");
+        assert!(css.contains("  :root:not([data-theme=\"dark\"]) .hl-comment {"));
+        assert!(css.contains("html[data-theme=\"dark\"] .hl-comment, "));
+        assert!(css.contains("  :root:not([data-theme=\"light\"]) .hl-comment, "));
+        // Every rule line is scoped; none applies to every page.
+        for line in css.lines().filter(|l| l.contains(".hl-")) {
+            assert!(line.trim_start().starts_with("html[") || line.trim_start().starts_with(":root"), "{line}");
+        }
+        assert!(!css.contains(".hl-code"));
+    }
+
+    #[test]
+    fn the_block_is_replaced_in_place_or_appended() {
+        let block = format!("{BEGIN}\nnew\n{END}\n");
+        assert_eq!(with_highlighting("a {}\n", &block), format!("a {{}}\n\n{block}"));
+        let old = format!("a {{}}\n\n{BEGIN}\nold\n{END}\n\n/* another block */\n");
+        assert_eq!(with_highlighting(&old, &block), format!("a {{}}\n\n{block}\n/* another block */\n"));
+    }
+}
