@@ -49,6 +49,8 @@ pub struct Config {
     pub author: Author,
     /// Whether pages show their contributors and last edit from the garden's history (`.loam/`).
     pub show_history: bool,
+    /// Whether `loam build` makes the full-text search index (pagefind) and pages show the search box.
+    pub search: bool,
     /// Where a garden made by `loam clone` came from (empty otherwise).
     pub origin: String,
     pub sync: Sync,
@@ -150,6 +152,7 @@ impl Default for Config {
             content: "content".into(),
             author: Author::default(),
             show_history: true,
+            search: true,
             origin: String::new(),
             sync: Sync::default(),
         }

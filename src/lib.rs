@@ -75,6 +75,7 @@ pub mod page;
 pub mod pipeline;
 pub mod render;
 pub mod resolve;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;

@@ -15,12 +15,13 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::config::{Config, PublishMode};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::garden::{Attachment, Layout, Listing, SourceFile};
 use crate::lock;
 use crate::note::{self, Note};
 use crate::output::{Contents, OutputFile};
 use crate::render::{self, RenderOptions, Templates};
+use crate::search;
 use crate::site::{Contributions, Site};
 
 /// What a build found and made (the files themselves went to `emit`).
@@ -348,9 +349,21 @@ pub fn build(
         pages.fetch_add(1, Ordering::Relaxed);
         emit(file);
     };
-    diagnostics.extend(render::render_site(&site, &garden.templates, options, &count_page));
+    // The search index is filled on its own thread while the pages render, and written once they are all in.
+    let search = garden.config.search.then(|| search::Indexer::start(&garden.config.language));
+    diagnostics.extend(render::render_site(&site, &garden.templates, options, search.as_ref(), &count_page));
     bar.inc(site.published_notes().count() as u64);
     timings.lap("render and write pages");
+    if let Some(search) = search {
+        match search.finish() {
+            Ok(files) => files.into_iter().for_each(emit),
+            Err(message) => diagnostics.push(
+                Diagnostic::new("loam.toml", 0, Severity::Error, Kind::Other, message)
+                    .hint("the site has no search index; set `search = false` in loam.toml to build without one"),
+            ),
+        }
+        timings.lap("search index");
+    }
 
     for file in garden.assets(&site.attachment_used) {
         emit(file);

@@ -13,9 +13,11 @@ use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::lock;
 use crate::output::OutputFile;
 use crate::page;
+use crate::search::{self, Indexer};
 use crate::site::{Model, Site};
 use crate::slug::key;
 
+mod graph;
 mod pattern;
 
 use pattern::{marker, Pattern, POISON};
@@ -27,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("list.html", include_str!("../templates/list.html")),
     ("alias.html", include_str!("../templates/alias.html")),
     ("404.html", include_str!("../templates/404.html")),
+    ("graph.html", include_str!("../templates/graph.html")),
     ("feed.xml", include_str!("../templates/feed.xml")),
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),
 ];
@@ -35,6 +38,10 @@ const TEMPLATES: &[(&str, &str)] = &[
 pub const STATIC: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../static/style.css")),
     ("loam.js", include_bytes!("../static/loam.js")),
+    ("search.js", include_bytes!("../static/search.js")),
+    ("preview.js", include_bytes!("../static/preview.js")),
+    ("explorer.js", include_bytes!("../static/explorer.js")),
+    ("toc.js", include_bytes!("../static/toc.js")),
     ("graph.js", include_bytes!("../static/graph.js")),
     ("math.js", include_bytes!("../static/math.js")),
     ("mermaid.js", include_bytes!("../static/mermaid.js")),
@@ -47,6 +54,9 @@ mod vendor;
 pub fn static_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
     STATIC.iter().chain(vendor::VENDOR).copied()
 }
+
+/// The published notes and their links, for the graph view and the explorer (see [`graph`]).
+pub const GRAPH_FILE: &str = "graph.json";
 
 /// How many notes the feed lists.
 const FEED_ENTRIES: usize = 20;
@@ -277,6 +287,10 @@ impl Prepared {
             ("site", site_value),
             ("base_path", site.base_path.as_str().into()),
             ("tags_url", site.url("tags/").into()),
+            ("graph_url", site.url("graph/").into()),
+            ("search", config.search.into()),
+            ("site_origin", origin(&config.base_url).into()),
+            ("recent_html", recent_html(site).into()),
             ("loam_version", env!("CARGO_PKG_VERSION").into()),
             ("live_reload", options.live_reload.into()),
         ]
@@ -323,7 +337,7 @@ impl Prepared {
                 return prepared;
             }
         }
-        let renderer = Renderer { site, templates, prep: &prepared };
+        let renderer = Renderer { site, templates, prep: &prepared, search: None };
         let alias = if templates.built_in_alias { alias_pattern(&renderer).map(Arc::new) } else { None };
         let notes = if templates.built_in_note { note_patterns(&renderer).map(Arc::new) } else { None };
         if let (Some((kept, _)), Some(key)) = (kept, key) {
@@ -381,6 +395,10 @@ pub enum PageRef {
     NotFound,
     Feed,
     Sitemap,
+    /// `graph.json`.
+    GraphData,
+    /// The page of the whole garden's graph.
+    Graph,
 }
 
 /// Every page of the site, with the path of the file it becomes: what [`render_site`] renders, for rendering one
@@ -403,7 +421,17 @@ pub fn pages(site: &Site) -> Vec<(String, PageRef)> {
     pages.push(("404.html".into(), PageRef::NotFound));
     pages.push(("feed.xml".into(), PageRef::Feed));
     pages.push(("sitemap.xml".into(), PageRef::Sitemap));
+    pages.push((GRAPH_FILE.into(), PageRef::GraphData));
+    if graph_page_free(site) {
+        pages.push(("graph/index.html".into(), PageRef::Graph));
+    }
     pages
+}
+
+/// Whether `graph/` is free for the graph page: a folder or a note of the garden at that URL keeps it.
+fn graph_page_free(site: &Site) -> bool {
+    let taken = |url: &str| key(url) == "graph/";
+    !site.folders.values().any(|f| taken(&f.url)) && !site.published_notes().any(|i| taken(&site.urls[i]))
 }
 
 /// Renders one page; `None` when its template failed (the problem says why).
@@ -413,7 +441,7 @@ pub fn render_page(
     prepared: &Prepared,
     page: &PageRef,
 ) -> (Option<OutputFile>, Vec<Diagnostic>) {
-    let renderer = Renderer { site, templates, prep: prepared };
+    let renderer = Renderer { site, templates, prep: prepared, search: None };
     let single =
         |result: Result<OutputFile, Diagnostic>| result.map_or_else(|d| (None, vec![d]), |f| (Some(f), vec![]));
     match page {
@@ -434,6 +462,8 @@ pub fn render_page(
         PageRef::NotFound => single(renderer.simple("404.html", "404.html", json!({}))),
         PageRef::Feed => single(renderer.feed()),
         PageRef::Sitemap => single(renderer.sitemap(&published_pages(site))),
+        PageRef::GraphData => (Some(OutputFile::bytes(GRAPH_FILE.into(), graph::json(site))), Vec::new()),
+        PageRef::Graph => single(renderer.graph_page()),
     }
 }
 
@@ -444,14 +474,17 @@ fn published_pages(site: &Site) -> Vec<usize> {
 
 /// Renders every file of the site except attachments and static assets, handing each to `emit` as soon as it
 /// is made (`build` writes it at once, so the whole site never sits in memory), and returns the problems found.
+///
+/// With a `search` index, every note's text goes into it as its page is rendered.
 pub fn render_site(
     site: &Site,
     templates: &Templates,
     options: RenderOptions,
+    search: Option<&Indexer>,
     emit: &(dyn Fn(OutputFile) + Sync),
 ) -> Vec<Diagnostic> {
     let prepared = Prepared::new(site, templates, options, true);
-    let renderer = Renderer { site, templates, prep: &prepared };
+    let renderer = Renderer { site, templates, prep: &prepared, search };
     let keep = |(file, problems): (Option<OutputFile>, Vec<Diagnostic>)| {
         if let Some(file) = file {
             emit(file);
@@ -491,6 +524,10 @@ pub fn render_site(
             diagnostics.extend(single(renderer.simple("404.html", "404.html", json!({}))));
             diagnostics.extend(single(renderer.feed()));
             diagnostics.extend(single(renderer.sitemap(&notes)));
+            emit(OutputFile::bytes(GRAPH_FILE.into(), graph::json(site)));
+            if graph_page_free(site) {
+                diagnostics.extend(single(renderer.graph_page()));
+            }
             diagnostics
         },
     );
@@ -498,6 +535,28 @@ pub fn render_site(
     // Dropping the summaries is serial work too.
     rayon::spawn(move || drop(prepared));
     diagnostics
+}
+
+/// Puts every published note with a page of its own into `search`, without making the pages: what the live
+/// preview indexes, since it renders pages only when they are asked for.
+pub fn index_site(site: &Site, search: &Indexer) {
+    let notes = published_pages(site);
+    notes.par_iter().for_each(|&i| {
+        let (content, _) = page::body_html(site, i);
+        index_note(site, search, i, content);
+    });
+}
+
+/// Hands note `i`'s text to the search index.
+fn index_note(site: &Site, search: &Indexer, i: usize, content: String) {
+    let note = &site.notes[i];
+    search.add(search::Entry {
+        url: site.urls[i].clone(),
+        title: note.title().to_string(),
+        aliases: note.meta.aliases.clone(),
+        tags: note_tags(site, i).map(|tag| tag.name.clone()).collect(),
+        content,
+    });
 }
 
 /// A rendered page and the problems found on the way; a page whose template failed is one more problem.
@@ -590,6 +649,8 @@ struct Renderer<'s, 'a> {
     site: &'s Site<'a>,
     templates: &'s Templates,
     prep: &'s Prepared,
+    /// Where each note's text goes as it is rendered, when the build makes a search index.
+    search: Option<&'s Indexer>,
 }
 
 impl Renderer<'_, '_> {
@@ -806,11 +867,22 @@ impl Renderer<'_, '_> {
                 &parts.backlinks_html,
             ];
             let bytes = patterns[usize::from(variant)].fill(&values);
+            self.index(i, parts.content);
             return (Some(OutputFile::bytes(index_file(url), bytes)), diagnostics);
         }
         let note = self.note_value(i, &mut diagnostics);
+        if let Some(content) = note["content"].as_str() {
+            self.index(i, content.to_string());
+        }
         let page = self.render("note.html", index_file(url), url, object([("note", note)]), &self.site.notes[i].path);
         with_problems(page, diagnostics)
+    }
+
+    /// Hands note `i`'s text to the search index, if the build makes one.
+    fn index(&self, i: usize, content: String) {
+        if let Some(search) = self.search {
+            index_note(self.site, search, i, content);
+        }
     }
 
     fn folder_page(&self, folder: &crate::site::Folder) -> (Option<OutputFile>, Vec<Diagnostic>) {
@@ -930,6 +1002,10 @@ impl Renderer<'_, '_> {
         self.render("alias.html", index_file(url), url, object([("alias", alias)]), &self.site.notes[note].path)
     }
 
+    fn graph_page(&self) -> Result<OutputFile, Diagnostic> {
+        self.render("graph.html", "graph/index.html".into(), "graph/", json!({}), "graph.html")
+    }
+
     fn simple(&self, template: &str, out: &str, own: Value) -> Result<OutputFile, Diagnostic> {
         self.render(template, out.into(), out, own, template)
     }
@@ -990,6 +1066,47 @@ fn folder_title(site: &Site, folder: &crate::site::Folder) -> String {
         Some(n) => site.notes[n].title().to_string(),
         None if folder.path.is_empty() => site.config.title.clone(),
         None => folder.path.rsplit('/').next().unwrap_or(&folder.path).to_string(),
+    }
+}
+
+/// How many notes "Recent notes" lists.
+const RECENT_NOTES: usize = 8;
+
+/// The `<li>` of the notes changed last, newest first, for every page's "Recent notes".
+fn recent_html(site: &Site) -> String {
+    let mut dated: Vec<(chrono::DateTime<chrono::FixedOffset>, usize)> =
+        site.published_notes().filter_map(|i| site.dates[i].latest().map(|d| (d, i))).collect();
+    let newest = dated.len().min(RECENT_NOTES);
+    if newest == 0 {
+        return String::new();
+    }
+    dated.select_nth_unstable_by(newest - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    dated.truncate(newest);
+    dated.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut html = String::new();
+    for (date, i) in dated {
+        html.push_str("\n      <li><a href=\"");
+        escape_html_into(&mut html, site.note_url(i)).ok();
+        html.push_str("\">");
+        escape_html_into(&mut html, site.notes[i].title()).ok();
+        html.push_str("</a> <time datetime=\"");
+        html.push_str(&date.format("%Y-%m-%d").to_string());
+        html.push_str("\">");
+        html.push_str(&date.format("%-d %b %Y").to_string());
+        html.push_str("</time></li>");
+    }
+    html
+}
+
+/// `https://example.org` of `https://example.org/garden/`: what a page's URL path is appended to for the
+/// absolute links that shared pages need (`og:url`); empty when the base URL is only a path.
+fn origin(base_url: &str) -> &str {
+    match base_url.find("://") {
+        Some(scheme) => {
+            let host = scheme + 3;
+            base_url[host..].find('/').map_or(base_url, |path| &base_url[..host + path])
+        }
+        None => "",
     }
 }
 

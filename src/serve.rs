@@ -12,6 +12,7 @@
 //! would write, byte for byte.
 
 pub mod http;
+pub mod search;
 pub mod watch;
 
 use std::collections::HashMap;
@@ -91,6 +92,8 @@ pub struct Snapshot {
     /// Every problem of the garden, errors and warnings, sorted.
     pub diagnostics: Vec<Diagnostic>,
     pub notes: usize,
+    /// The search index, made in the background and shared by every snapshot.
+    pub search: Arc<search::LiveSearch>,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -174,6 +177,7 @@ pub struct Preview {
     resolved: ResolveMemo,
     rendering: RenderMemo,
     current: Arc<Snapshot>,
+    search: Arc<search::LiveSearch>,
     /// The folders of the garden as last discovered (they move when `loam.toml` names another content folder).
     pub layout: Option<Layout>,
 }
@@ -197,6 +201,7 @@ impl Preview {
             resolved: ResolveMemo::default(),
             rendering: RenderMemo::default(),
             current: Arc::new(Snapshot::default()),
+            search: Arc::default(),
             layout: None,
         }
     }
@@ -245,6 +250,7 @@ impl Preview {
                     warnings: self.current.warnings,
                     diagnostics,
                     notes: self.current.notes,
+                    search: self.search.clone(),
                 }
             }
         };
@@ -259,6 +265,10 @@ impl Preview {
             next.rendered = Mutex::new(std::mem::take(&mut *lock(&self.current.rendered)));
         }
         self.current = Arc::new(next);
+        let searchable = self.current.site.as_ref().is_some_and(|live| live.borrow_owner().config.search);
+        if changed && searchable {
+            self.search.index(self.current.clone());
+        }
         Rebuilt { snapshot: self.current.clone(), changed, history_changed, took: started.elapsed() }
     }
 
@@ -325,6 +335,7 @@ impl Preview {
             errors,
             diagnostics,
             notes,
+            search: self.search.clone(),
         })
     }
 }

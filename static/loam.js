@@ -99,3 +99,14 @@
     mount();
   }
 })();
+
+/*
+ * Parts of a page that only make sense with JavaScript (the note's graph) are marked data-needs-js and hidden in
+ * the HTML; with JavaScript on, they show.
+ */
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-needs-js]").forEach(function (element) {
+    element.hidden = false;
+  });
+})();

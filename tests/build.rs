@@ -232,7 +232,9 @@ fn superbenefit_in_explicit_mode_publishes_nothing_and_leaks_nothing() {
     }
     assert!(!run.files().iter().any(|f| f.extension().is_some_and(|e| e == "png")), "no attachment is copied");
     let pages = run.files().iter().filter(|f| f.ends_with("index.html")).count();
-    assert_eq!(pages, 2, "only the home page and the tag index: {:?}", run.files());
+    assert_eq!(pages, 3, "only the home page, the tag index and the graph page: {:?}", run.files());
+    let graph = run.page("graph.json");
+    assert!(graph.starts_with("{\"nodes\":[],\"links\":[],\"tags\":[]"), "the graph has no node: {graph}");
 }
 
 #[test]
@@ -473,7 +475,7 @@ fn obsidian_syntax_renders_and_code_stays_literal() {
         .file(
             "n.md",
             "---\ntitle: Syntax\ntags: [area/topic]\n---\n# Title\n\n> [!warning]- Careful\n> folded body\n\n> [!NOTE]\n> plain\n\n\
-             Text ==marked== and #inline-tag and %%hidden%% words. ^para-id\n\n\
+             Text ==marked== and #inline-tag and %%secretcomment%% words. ^para-id\n\n\
              `[[not a link]] #nottag ==no==` and\n\n```\n[[also not]] %%kept%% #nope\n```\n\n\
              ![[img.png|300]] ![[other#Section]] [[other#^blk|block]] $e^x$\n\n[^1]\n\n[^1]: foot\n",
         )
@@ -487,7 +489,7 @@ fn obsidian_syntax_renders_and_code_stays_literal() {
     assert!(page.contains("data-callout=\"note\""));
     assert!(page.contains("<mark>marked</mark>"));
     assert!(page.contains("href=\"/tags/inline-tag/\""));
-    assert!(!page.contains("hidden"), "comments never reach the output");
+    assert!(!page.contains("secretcomment"), "comments never reach the output");
     assert!(page.contains("id=\"^para-id\""));
     assert!(page.contains("<code>[[not a link]] #nottag ==no==</code>"));
     assert!(page.contains("[[also not]] %%kept%% #nope"));

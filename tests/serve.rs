@@ -215,6 +215,23 @@ fn garden_of_one(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 #[test]
+fn the_preview_has_a_search_index_that_follows_saves() {
+    let (_dir, garden) = garden_of_one("marigold.md", "Marigolds keep pests away.\n");
+    let server = Server::start(&garden, &[]);
+    // The index is made in the background after the first build, then again after each save.
+    server.wait_for("/pagefind/pagefind-entry.json", "an index of one page", |status, body| {
+        status == 200 && body.contains("\"page_count\":1")
+    });
+    let (status, _) = server.get("/pagefind/pagefind.js");
+    assert_eq!(status, 200, "pagefind's script is served beside its index");
+    std::fs::write(garden.join("nasturtium.md"), "Nasturtiums climb.\n").unwrap();
+    server.wait_for("/pagefind/pagefind-entry.json", "an index of two pages", |status, body| {
+        status == 200 && body.contains("\"page_count\":2")
+    });
+    assert_eq!(server.get("/pagefind/no-such-file").0, 404);
+}
+
+#[test]
 fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
     let (_dir, garden) = garden_of_one("start.md", "Start.\n");
     let server = Server::start(&garden, &[]);

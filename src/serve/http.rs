@@ -176,6 +176,12 @@ async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
         return not_found(&snapshot).await;
     }
     let path = path.into_owned();
+    // The search index is made in the background after a rebuild; until the first is ready, it is missing.
+    if super::search::is_index_file(&path) {
+        if let Some(bytes) = snapshot.search.get(&path) {
+            return file_response(&snapshot, &path, Found::File(Served::Bytes(bytes)), StatusCode::OK).await;
+        }
+    }
     let path = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path };
     if let Some(found) = lookup(&snapshot, &path).await {
         return file_response(&snapshot, &path, found, StatusCode::OK).await;

@@ -15,12 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const LOAM_BIN = path.resolve(REPO, process.env.LOAM_BIN || 'target/debug/loam');
-const CHROMIUM = process.env.LOAM_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
 const TIMEOUT = 15_000;
 
 let browser;
@@ -53,7 +51,7 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
     });
     base = line.match(/http:\/\/127\.0\.0\.1:\d+\/\S*/)?.[0];
     assert.ok(base, `no address in ${JSON.stringify(line)}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+    browser = await launch();
   });
 
   after(async () => {

@@ -19,12 +19,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launch } from './chromium.mjs';
 import { serveStatic } from './static-server.mjs';
 
 const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const LOAM_BIN = path.resolve(REPO, process.env.LOAM_BIN || 'target/debug/loam');
-const CHROMIUM = process.env.LOAM_CHROMIUM || '/usr/bin/chromium';
 const VAULT = path.resolve(REPO, process.env.LOAM_VAULT || '../shared/corpora/vault-of-knowledge');
 const KEEP_TMP = process.env.LOAM_KEEP_TMP === '1';
 
@@ -34,16 +33,6 @@ const PROBE_TITLE = 'Missing link probe';
 const PROBE_PATH = `${PREFIX}missing-link-probe/`;
 const MISSING_TARGET = 'No Such Note';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const TIMEOUT = 15_000;
 // Safety nets against hangs; the whole file normally runs in well under a minute.
@@ -281,7 +270,7 @@ describe('Loam browser tests', SUITE_TIMEOUT, () => {
       fs.existsSync(CHROMIUM),
       `${CHROMIUM} does not exist: install Debian's chromium (\`apt-get install chromium\`, done by scripts/test) or set LOAM_CHROMIUM`,
     );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+    browser = await launch();
   });
 
   after(async () => {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# reading.sh: what the reader's features cost on a large garden.
+#
+# 1. The search index: `loam build` of a garden made by ../shared/bench/genvault.py with `search = false` and
+#    with `search = true` (the default), RUNS times each after a warm-up, by hyperfine; prints the medians and the
+#    cost of indexing in per cent of the build without it (target: under 50%), then the index's size on disk, its
+#    file count, and what a reader's first query downloads (pagefind's script, its WebAssembly, the entry and meta
+#    files, and one chunk of the word index).
+# 2. The graph page's time to first draw in Debian's chromium on the same built site (bench/graph-first-draw.mjs,
+#    median of 5 fresh visits; target under 1 s at 10,000 notes).
+#
+#   bench/reading.sh
+# Settings: NOTES=10000  RUNS=5  LOAM_BIN=PATH (else `cargo build --release`)  BENCH_TMP=DIR (default /var/tmp)
+#           KEEP=1 keeps the garden and the sites.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+GENVAULT=${GENVAULT:-$(cd "$REPO/.." && pwd)/shared/bench/genvault.py}
+NOTES=${NOTES:-10000}
+RUNS=${RUNS:-5}
+LOAM_BIN=${LOAM_BIN:-}
+WORK=$(mktemp -d "${BENCH_TMP:-/var/tmp}/loam-reading.XXXXXX")
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
+if [ -z "$LOAM_BIN" ]; then
+  (cd "$REPO" && cargo build --release --quiet)
+  LOAM_BIN="$REPO/target/release/loam"
+fi
+echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 "$GENVAULT" "$WORK/garden" "$NOTES" >/dev/null
+printf 'content = "."\nsearch = false\n' >"$WORK/garden/loam.toml"
+cp -r "$WORK/garden" "$WORK/garden-search"
+printf 'content = "."\nsearch = true\n' >"$WORK/garden-search/loam.toml"
+
+# Each run writes a fresh site: the output folder is removed before the run, outside the timing.
+hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$WORK/times.json" \
+  --prepare "rm -rf '$WORK/out' '$WORK/out-search'" \
+  -n without "'$LOAM_BIN' build '$WORK/garden' -o '$WORK/out' 2>/dev/null" \
+  -n with-search "'$LOAM_BIN' build '$WORK/garden-search' -o '$WORK/out-search' 2>/dev/null"
+
+python3 - "$WORK/times.json" "$WORK/out-search/pagefind" <<'PY'
+import json, os, statistics, sys
+runs = {r["command"]: statistics.median(r["times"]) for r in json.load(open(sys.argv[1]))["results"]}
+without, with_search = runs["without"], runs["with-search"]
+print(f"build without search: median {without:.3f} s")
+print(f"build with search:    median {with_search:.3f} s")
+print(f"indexing adds {with_search - without:.3f} s = {100 * (with_search - without) / without:.0f}% (target: under 50%)")
+root = sys.argv[2]
+sizes = {}
+for folder, _, files in os.walk(root):
+    for name in files:
+        path = os.path.join(folder, name)
+        sizes[os.path.relpath(path, root)] = os.path.getsize(path)
+total = sum(sizes.values())
+print(f"index: {total / 2**20:.1f} MiB in {len(sizes)} files "
+      f"({sum(1 for p in sizes if p.startswith('fragment/'))} page fragments, "
+      f"{sum(1 for p in sizes if p.startswith('index/'))} word-index chunks)")
+first = sum(v for p, v in sizes.items() if p in ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")
+            or p.startswith("wasm.") and not p.startswith("wasm.unknown") or p.endswith(".pf_meta"))
+chunks = [v for p, v in sizes.items() if p.startswith("index/")]
+print(f"a first query downloads about {(first + statistics.median(chunks)) / 1024:.0f} KiB "
+      f"(script, WebAssembly, entry and meta files, one {statistics.median(chunks) / 1024:.0f} KiB index chunk), "
+      "plus one small fragment per result shown")
+PY
+
+echo "# graph page, first draw at $NOTES notes ($(python3 -c "import json;d=json.load(open('$WORK/out-search/graph.json'));print(len(d['nodes']),'nodes',len(d['links']),'links')"))"
+node "$REPO/bench/graph-first-draw.mjs" "$WORK/out-search" --runs 5

@@ -1,0 +1,177 @@
+//! The site's full-text search index, made by pagefind's Rust library in process: every published note's title,
+//! aliases, tags and text go in as they are rendered, and the index comes out as files under `pagefind/` (the
+//! index in chunks, pagefind's search script and its WebAssembly), which `static/search.js` loads in the reader's
+//! browser. Nothing is fetched from another site, and a reader downloads only the chunks a query needs, so the
+//! index scales to very large gardens.
+//!
+//! Pages are handed over through a channel while they are rendered, and indexed on a thread of its own in the
+//! order of their URLs, so that the same garden always gives the same index; [`Indexer::finish`] waits for it. Pure apart from that thread: files come back as values.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use pagefind::api::PagefindIndex;
+use pagefind::options::PagefindServiceConfig;
+
+use crate::markdown::escape;
+use crate::output::OutputFile;
+
+/// Where the index and pagefind's scripts go in the site.
+pub const FOLDER: &str = "pagefind";
+
+/// What the index knows of one note.
+pub struct Entry {
+    /// The note's URL relative to the site root, without the base path (`notes/a/`): pagefind's script adds the
+    /// base path it was loaded from, so the index works wherever the site is served.
+    pub url: String,
+    pub title: String,
+    pub aliases: Vec<String>,
+    pub tags: Vec<String>,
+    /// The note's body as HTML (its headings keep their ids, so results can point at a section).
+    pub content: String,
+}
+
+impl Entry {
+    /// The page pagefind reads: the title as the `h1` it takes for the result's title, aliases weighted like a
+    /// title so that a note is found by any of its names, tags, then the text.
+    fn html(&self, language: &str) -> String {
+        let mut html = String::with_capacity(self.content.len() + 256);
+        html.push_str("<html lang=\"");
+        html.push_str(&escape(language));
+        html.push_str("\"><body><main data-pagefind-body><h1>");
+        html.push_str(&escape(&self.title));
+        html.push_str("</h1>");
+        if !self.aliases.is_empty() {
+            html.push_str("<p data-pagefind-weight=\"7\">");
+            html.push_str(&escape(&self.aliases.join(", ")));
+            html.push_str("</p>");
+        }
+        if !self.tags.is_empty() {
+            html.push_str("<p data-pagefind-weight=\"3\">");
+            for tag in &self.tags {
+                html.push_str(" #");
+                html.push_str(&escape(tag));
+            }
+            html.push_str("</p>");
+        }
+        html.push_str(&self.content);
+        html.push_str("</main></body></html>");
+        html
+    }
+}
+
+/// A search index being filled on its own thread.
+pub struct Indexer {
+    sender: mpsc::Sender<Entry>,
+    worker: JoinHandle<Result<Vec<OutputFile>, String>>,
+}
+
+impl Indexer {
+    /// Starts an index of pages in `language` (the site's, an ISO 639 code such as `en` or `zh`: Chinese and
+    /// Japanese text is split into words by ICU's segmenter, which pagefind's `extended` feature brings).
+    pub fn start(language: &str) -> Indexer {
+        let (sender, receiver) = mpsc::channel::<Entry>();
+        let language = primary_subtag(language);
+        let worker = std::thread::Builder::new()
+            .name("loam-search".into())
+            .spawn(move || index(&language, receiver))
+            .expect("a thread can be started");
+        Indexer { sender, worker }
+    }
+
+    pub fn add(&self, entry: Entry) {
+        // The worker stops early only when pagefind failed, which `finish` reports.
+        let _ = self.sender.send(entry);
+    }
+
+    /// The files of the index, under [`FOLDER`], once every page sent so far is in.
+    pub fn finish(self) -> Result<Vec<OutputFile>, String> {
+        drop(self.sender);
+        self.worker.join().map_err(|_| "the search indexer stopped unexpectedly".to_string())?
+    }
+}
+
+/// `en` of `en-GB`: pagefind keeps one index per language, and its stemmers know languages, not regions.
+fn primary_subtag(language: &str) -> String {
+    let primary = language.split(['-', '_']).next().unwrap_or_default().trim().to_ascii_lowercase();
+    if primary.is_empty() {
+        "en".into()
+    } else {
+        primary
+    }
+}
+
+fn index(language: &str, entries: mpsc::Receiver<Entry>) -> Result<Vec<OutputFile>, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| format!("cannot start the search indexer: {e}"))?;
+    runtime.block_on(async {
+        let options = PagefindServiceConfig::builder().force_language(language.to_string()).build();
+        let mut index = PagefindIndex::new(Some(options)).map_err(|e| format!("cannot start pagefind: {e}"))?;
+        // Pages arrive in the order the rendering threads finish them; pagefind's index depends on the order it
+        // is given, and the same garden must give the same files (a rebuild rewrites only what changed).
+        let mut entries: Vec<Entry> = entries.into_iter().collect();
+        entries.sort_unstable_by(|a, b| a.url.cmp(&b.url));
+        for entry in entries {
+            let html = entry.html(language);
+            // pagefind refuses a page only on a fault of its own; the build reports it and writes no index.
+            if let Err(error) = index.add_html_file(None, Some(format!("/{}", entry.url)), html).await {
+                return Err(format!("pagefind could not index `{}`: {error}", entry.url));
+            }
+        }
+        let files = index.get_files().await.map_err(|e| format!("pagefind could not write the index: {e}"))?;
+        Ok(files
+            .into_iter()
+            // pagefind's own search interfaces: the site has its own (`static/search.js`).
+            .filter(|file| {
+                let name = file.filename.to_string_lossy();
+                !name.contains("-ui.") && !name.starts_with("pagefind-highlight")
+            })
+            .map(|file| {
+                let name = file.filename.to_string_lossy().replace('\\', "/");
+                OutputFile::bytes(format!("{FOLDER}/{name}"), file.contents)
+            })
+            .collect())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_is_written_with_pagefinds_script() {
+        let indexer = Indexer::start("en-GB");
+        indexer.add(Entry {
+            url: "notes/compost/".into(),
+            title: "Compost <heaps>".into(),
+            aliases: vec!["Humus".into()],
+            tags: vec!["soil".into()],
+            content: "<p>Worms turn kitchen scraps into soil.</p><h2 id=\"care\">Care</h2><p>Keep it moist.</p>".into(),
+        });
+        let files = indexer.finish().unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert!(names.contains(&"pagefind/pagefind.js"), "{names:?}");
+        assert!(names.contains(&"pagefind/pagefind-entry.json"), "{names:?}");
+        assert!(names.iter().any(|n| n.starts_with("pagefind/index/en")), "{names:?}");
+        assert!(names.iter().any(|n| n.starts_with("pagefind/fragment/en")), "{names:?}");
+        assert!(!names.iter().any(|n| n.contains("-ui") || n.contains("highlight")), "no UI of pagefind's: {names:?}");
+    }
+
+    #[test]
+    fn the_page_pagefind_reads_escapes_names() {
+        let entry = Entry {
+            url: "a/".into(),
+            title: "A <b> & c".into(),
+            aliases: vec![],
+            tags: vec!["x\"y".into()],
+            content: "<p>text</p>".into(),
+        };
+        let html = entry.html("en");
+        assert!(html.contains("<h1>A &lt;b&gt; &amp; c</h1>"), "{html}");
+        assert!(html.contains("#x&quot;y"), "{html}");
+        assert!(!html.contains("data-pagefind-weight=\"7\""), "no aliases, no alias line: {html}");
+        assert_eq!(primary_subtag("zh_Hant"), "zh");
+        assert_eq!(primary_subtag(""), "en");
+    }
+}

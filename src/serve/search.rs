@@ -1,0 +1,91 @@
+//! The search index of the live preview. Pages are rendered when asked for, but a search index needs every
+//! note's text, so it is made on a worker thread after each rebuild that changed the site, while the last index
+//! goes on answering; saves that arrive during indexing are folded into one more run. The HTTP handlers read the
+//! files under `pagefind/` from here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+
+use super::Snapshot;
+use crate::lock;
+use crate::output::Contents;
+use crate::render;
+use crate::search::{self, Indexer};
+
+/// The latest search index's files by their path under the site's root, and the snapshot waiting to be indexed.
+#[derive(Default)]
+pub struct LiveSearch {
+    files: Mutex<Option<Arc<HashMap<String, Bytes>>>>,
+    queue: Mutex<Queue>,
+}
+
+#[derive(Default)]
+struct Queue {
+    /// The newest snapshot not indexed yet.
+    waiting: Option<Arc<Snapshot>>,
+    running: bool,
+}
+
+impl LiveSearch {
+    /// The file of the index at `path` (`pagefind/…`), from the last index made.
+    pub fn get(&self, path: &str) -> Option<Bytes> {
+        lock(&self.files).as_ref()?.get(path).cloned()
+    }
+
+    /// Indexes `snapshot` on a worker thread, or after the run in progress, which then indexes only the newest
+    /// snapshot asked for.
+    pub fn index(self: &Arc<Self>, snapshot: Arc<Snapshot>) {
+        let mut queue = lock(&self.queue);
+        queue.waiting = Some(snapshot);
+        if queue.running {
+            return;
+        }
+        queue.running = true;
+        drop(queue);
+        let this = self.clone();
+        let started = std::thread::Builder::new().name("loam-search-preview".into()).spawn(move || loop {
+            let next = {
+                let mut queue = lock(&this.queue);
+                match queue.waiting.take() {
+                    Some(next) => next,
+                    None => {
+                        queue.running = false;
+                        return;
+                    }
+                }
+            };
+            if let Some(files) = index(&next) {
+                *lock(&this.files) = Some(Arc::new(files));
+            }
+        });
+        if started.is_err() {
+            lock(&self.queue).running = false;
+        }
+    }
+}
+
+/// The index of one snapshot's site; `None` when it has no site or pagefind failed (the preview then keeps the
+/// last index, and `loam build` reports why).
+fn index(snapshot: &Snapshot) -> Option<HashMap<String, Bytes>> {
+    let live = snapshot.site.as_ref()?;
+    let site = &live.borrow_dependent().site;
+    let indexer = Indexer::start(&site.config.language);
+    render::index_site(site, &indexer);
+    let files = indexer.finish().ok()?;
+    Some(
+        files
+            .into_iter()
+            .filter_map(|file| match file.contents {
+                Contents::Bytes(bytes) => Some((file.path, Bytes::from(bytes))),
+                Contents::Copy(_) => None,
+            })
+            .collect(),
+    )
+}
+
+/// Whether `path` (relative to the site's root) is a file of the search index.
+pub fn is_index_file(path: &str) -> bool {
+    path.strip_prefix(search::FOLDER).is_some_and(|rest| rest.starts_with('/'))
+}

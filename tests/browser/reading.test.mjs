@@ -1,0 +1,407 @@
+// Browser tests for what a reader of a built garden finds their way with: search, the graph, link previews,
+// KaTeX math, highlighted code, mermaid diagrams, the table of contents, the explorer, recent notes and the tags
+// for sharing, and that nothing is loaded from another site.
+//
+// Run from the repository root with `node --test tests/browser/` (scripts/test does this).
+// Needs: the loam binary (env LOAM_BIN, default <repo>/target/debug/loam), Debian's chromium
+// (env LOAM_CHROMIUM, default /usr/bin/chromium) and `npm ci` in tests/browser.
+//
+// Two sites are built, each from a temporary folder:
+// 1. Loam's own docs (this repository's content/ and loam.toml) with base_url https://example.org/garden/ and one
+//    extra note (the probe) holding math, a diagram, code, Chinese text and links to headings, served under
+//    /garden/ by the tests' static server;
+// 2. a small garden in Chinese (language = "zh"), for search in a language written without spaces.
+// Screenshots of a note, the search and the graph, light and dark, go to target/screenshots/ (or
+// LOAM_SCREENSHOTS) for people to look at.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch } from './chromium.mjs';
+import { serveStatic } from './static-server.mjs';
+
+const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const LOAM_BIN = path.resolve(REPO, process.env.LOAM_BIN || 'target/debug/loam');
+const SCREENSHOTS = path.resolve(REPO, process.env.LOAM_SCREENSHOTS || 'target/screenshots');
+const KEEP_TMP = process.env.LOAM_KEEP_TMP === '1';
+const TIMEOUT = 20_000;
+const PREFIX = '/garden/';
+const PROBE = `${PREFIX}reading-probe/`;
+
+const PROBE_NOTE = `---
+title: Reading probe
+aliases: [Wormery]
+tags: [probe]
+description: A note that uses every reading feature at once.
+---
+
+The word zyxquartz appears in this note and nowhere else.
+
+Inline math $e^{i\\pi} + 1 = 0$ and a display formula:
+
+$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$
+
+\`\`\`mermaid
+graph TD
+  Compost --> Soil
+\`\`\`
+
+\`\`\`rust
+fn main() {
+    let worms = 3;
+    println!("{worms} < 4");
+}
+\`\`\`
+
+See [[configuration#language]] for the language setting and [[syntax]] for everything else.
+
+## First section
+
+${'Padding text for scrolling. '.repeat(80)}
+
+## Second section
+
+${'More padding text for scrolling. '.repeat(80)}
+
+## Third section
+
+${'Last padding text. '.repeat(80)}
+`;
+
+let browser;
+const tempDirs = [];
+
+function makeTempDir(label) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `loam-reading-${label}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function build(garden, out) {
+  return new Promise((resolve, reject) => {
+    execFile(LOAM_BIN, ['build', garden, '-o', out], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`loam build ${garden} failed: ${error.message}\n${stderr}`));
+      else resolve(stderr);
+    });
+  });
+}
+
+/** A page of `context` that records requests leaving `origin` and script errors. */
+async function open(context, url, origin) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.problems = [];
+  page.on('pageerror', (err) => page.problems.push(`uncaught page error: ${err.message}`));
+  page.on('request', (req) => {
+    const u = req.url();
+    if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:') && !u.startsWith('about:')) {
+      page.problems.push(`request to another origin: ${u}`);
+    }
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !res.request().isNavigationRequest()) {
+      page.problems.push(`HTTP ${res.status()} for ${res.url()}`);
+    }
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  return page;
+}
+
+function assertClean(page, where) {
+  assert.deepEqual(page.problems, [], `problems on ${where}:\n  ${page.problems.join('\n  ')}`);
+}
+
+async function screenshot(page, name) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}
+
+/** Types `query` into the header's search box and waits for a result whose title is `title`. */
+async function search(page, query, title) {
+  const input = page.locator('.search-input');
+  await input.click();
+  await input.fill(query);
+  const result = page.locator('.search-result', { has: page.locator('.search-title', { hasText: title }) });
+  await result.first().waitFor({ state: 'visible' });
+  return result.first();
+}
+
+/** Every file under `dir`, relative, sorted. */
+function files(dir, base = dir) {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? files(full, base) : [path.relative(base, full)];
+    })
+    .sort();
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(LOAM_BIN), `no loam binary at ${LOAM_BIN}: run cargo build first`);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  if (!KEEP_TMP) for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('reading a built garden', { timeout: 300_000 }, () => {
+  let out;
+  let server;
+  let origin;
+
+  before(async () => {
+    const tmp = makeTempDir('docs');
+    const garden = path.join(tmp, 'garden');
+    out = path.join(tmp, 'out');
+    fs.cpSync(path.join(REPO, 'content'), path.join(garden, 'content'), { recursive: true });
+    const toml = fs.readFileSync(path.join(REPO, 'loam.toml'), 'utf8').replace(/^base_url\s*=.*$/m, '');
+    fs.writeFileSync(path.join(garden, 'loam.toml'), `base_url = "https://example.org${PREFIX}"\n${toml}`);
+    fs.writeFileSync(path.join(garden, 'content', 'reading-probe.md'), PROBE_NOTE);
+    await build(garden, out);
+    server = await serveStatic(out, { prefix: PREFIX });
+    origin = server.origin;
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  test('typing a query finds the note, highlighted, and Enter opens it', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${origin}${PREFIX}`, origin);
+    const result = await search(page, 'zyxquartz', 'Reading probe');
+    assert.match(await result.locator('mark').first().innerText(), /zyxquartz/i, 'the matched word is marked');
+    await screenshot(page, 'search-light');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${origin}${PROBE}`);
+    assert.equal(await page.locator('h1').first().innerText(), 'Reading probe');
+    assertClean(page, 'the search');
+    await context.close();
+  });
+
+  test('search finds a note by its alias and its tag, and moves through results with the arrow keys', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${origin}${PREFIX}`, origin);
+    await search(page, 'Wormery', 'Reading probe');
+    await search(page, 'configuration', 'Configuration');
+    const count = await page.locator('.search-result').count();
+    assert.ok(count >= 2, `several notes mention configuration, got ${count}`);
+    await page.keyboard.press('ArrowDown');
+    const selected = page.locator('.search-result[aria-selected="true"]');
+    assert.equal(await selected.count(), 1);
+    assert.equal(await selected.getAttribute('id'), 'loam-search-result-1', 'ArrowDown selects the second result');
+    const href = await selected.getAttribute('href');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new URL(href, origin).href);
+    await context.close();
+  });
+
+  test('the graph page draws every note on a canvas, and a click opens the note', async () => {
+    const graph = JSON.parse(fs.readFileSync(path.join(out, 'graph.json'), 'utf8'));
+    assert.ok(graph.nodes.some((n) => n.url === PROBE), 'the probe is a node');
+    for (const [from, to] of graph.links) {
+      assert.ok(graph.nodes[from] && graph.nodes[to], `link ${from} -> ${to} joins two nodes`);
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await open(context, `${origin}${PREFIX}graph/`, origin);
+    const container = page.locator('[data-graph="global"][data-ready="1"]');
+    await container.waitFor();
+    assert.equal(Number(await container.getAttribute('data-nodes')), graph.nodes.length);
+    assert.equal(await page.locator('[data-graph="global"] canvas').count() > 0, true, 'drawn on a canvas');
+    await page.waitForTimeout(1500); // let the layout settle before aiming at a node
+    await screenshot(page, 'graph-light');
+    const target = graph.nodes.find((n) => n.url === `${PREFIX}syntax/`);
+    const point = await page.evaluate((url) => window.loamGraph.screenCoords(url), target.url);
+    await page.mouse.click(point.x, point.y);
+    await page.waitForURL(`${origin}${target.url}`);
+    assertClean(page, 'the graph page');
+    await context.close();
+  });
+
+  test("a note's page draws its neighbours in its own graph", async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${origin}${PROBE}`, origin);
+    const local = page.locator('[data-graph="local"][data-ready="1"]');
+    await local.waitFor();
+    // The probe links to two notes, and nothing links to it: it and its neighbours (and theirs) are drawn.
+    assert.ok(Number(await local.getAttribute('data-nodes')) >= 3);
+    assert.ok(await page.locator('.local-graph').isVisible());
+    await context.close();
+  });
+
+  test('hovering a link shows a preview of the note, or of the section it points at', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${origin}${PROBE}`, origin);
+    await page.locator('.content a.internal[href$="/syntax/"]').hover();
+    const popover = page.locator('.popover');
+    await popover.waitFor({ state: 'visible' });
+    assert.equal(await popover.locator('.popover-title').innerText(), 'Markdown and Obsidian syntax');
+    await page.mouse.move(0, 0);
+    await popover.waitFor({ state: 'detached' });
+    await page.locator('.content a.internal[href*="/configuration/#language"]').hover();
+    await popover.waitFor({ state: 'visible' });
+    const body = await popover.locator('.popover-body').innerText();
+    assert.match(body, /^language/i, `the preview starts at the heading: ${body.slice(0, 80)}`);
+    assert.doesNotMatch(body, /publish_mode/, 'and stops before the next heading of its level');
+    await context.close();
+  });
+
+  test('math is typeset by KaTeX, code is highlighted and diagrams are drawn', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${origin}${PROBE}`, origin);
+    await page.locator('.math-inline .katex').first().waitFor();
+    assert.equal(await page.locator('.math-display .katex-display').count(), 1);
+    assert.ok((await page.locator('pre code [class*="hl-"]').count()) > 3, 'code has highlighted tokens');
+    await page.locator('pre.mermaid svg').waitFor();
+    await screenshot(page, 'note-light');
+    assertClean(page, 'the probe note');
+    await context.close();
+  });
+
+  test('in dark mode code and the page use the dark palette; screenshots for people', async () => {
+    const colours = {};
+    for (const scheme of ['light', 'dark']) {
+      const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 900 } });
+      const page = await open(context, `${origin}${PROBE}`, origin);
+      await page.locator('.math-inline .katex').first().waitFor();
+      await page.locator('pre.mermaid svg').waitFor();
+      colours[scheme] = await page.evaluate(() => {
+        const keyword = document.querySelector('pre code [class*="hl-"]');
+        return { body: getComputedStyle(document.body).backgroundColor, code: getComputedStyle(keyword).color };
+      });
+      if (scheme === 'dark') {
+        await screenshot(page, 'note-dark');
+        await search(page, 'zyxquartz', 'Reading probe');
+        await screenshot(page, 'search-dark');
+        await page.goto(`${origin}${PREFIX}graph/`);
+        await page.locator('[data-graph="global"][data-ready="1"]').waitFor();
+        await page.waitForTimeout(1500);
+        await screenshot(page, 'graph-dark');
+      }
+      await context.close();
+    }
+    assert.notEqual(colours.light.body, colours.dark.body);
+    assert.notEqual(colours.light.code, colours.dark.code, 'code colours follow the theme');
+  });
+
+  test('the table of contents marks the section being read', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 700 } });
+    const page = await open(context, `${origin}${PROBE}`, origin);
+    await page.locator('#second-section').scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.getElementById('second-section').scrollIntoView());
+    const current = page.locator('.toc a[aria-current="location"]');
+    await current.waitFor();
+    assert.equal(await current.innerText(), 'Second section');
+    await context.close();
+  });
+
+  test('the explorer opens at the page being read, and recent notes and breadcrumbs are there', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await open(context, `${origin}${PREFIX}guides/configuration/`, origin);
+    const here = page.locator('.explorer a[aria-current="page"]');
+    await here.waitFor();
+    assert.equal(await here.innerText(), await page.locator('h1').first().innerText());
+    assert.ok((await page.locator('.explorer details[open]').count()) >= 1, 'the guides folder is open');
+    // Opening a closed folder lists its notes.
+    const [closed] = await page.locator('.explorer details:not([open])').elementHandles();
+    assert.ok(closed, 'folders away from the page start closed');
+    assert.equal((await closed.$$('li')).length, 0, 'a closed folder is not filled in yet');
+    await (await closed.$('summary')).click({ position: { x: 2, y: 5 } });
+    assert.ok((await closed.$$('li')).length > 0, 'an opened folder lists what it holds');
+    assert.ok((await page.locator('.recent li a').count()) >= 1, 'recent notes are listed');
+    assert.ok((await page.locator('.breadcrumbs a').count()) >= 2);
+    await context.close();
+  });
+
+  test('pages carry open-graph and twitter tags with absolute URLs', async () => {
+    const html = fs.readFileSync(path.join(out, 'reading-probe', 'index.html'), 'utf8');
+    assert.match(html, /<meta property="og:title" content="Reading probe">/);
+    assert.match(html, /<meta property="og:url" content="https:\/\/example\.org\/garden\/reading-probe\/">/);
+    assert.match(html, /<meta property="og:description" content="A note that uses every reading feature at once.">/);
+    assert.match(html, /<meta name="twitter:card" content="summary">/);
+  });
+
+  test('with JavaScript off every page reads and navigates, and the script-only parts stay hidden', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${origin}${PROBE}`);
+    assert.ok(await page.locator('.content').isVisible());
+    assert.ok(await page.locator('.math-display math').isVisible(), 'math reads as MathML');
+    assert.match(await page.locator('pre.mermaid').innerText(), /Compost --> Soil/);
+    for (const hidden of ['.search', '.local-graph', '.explorer']) {
+      assert.equal(await page.locator(hidden).isVisible(), false, `${hidden} is hidden without JavaScript`);
+    }
+    await page.locator('.breadcrumbs a').first().click();
+    await page.waitForURL(`${origin}${PREFIX}`);
+    await page.goto(`${origin}${PREFIX}graph/`);
+    assert.match(await page.locator('noscript, .graph-page').first().innerText(), /Graph/);
+    await context.close();
+  });
+
+  test('no page of the output loads anything from another origin', async () => {
+    // The files themselves: scripts, styles, images and frames named in HTML, and url()/@import in CSS.
+    const offenders = [];
+    for (const file of files(out)) {
+      const text = /\.(html|css)$/.test(file) ? fs.readFileSync(path.join(out, file), 'utf8') : '';
+      const loads = [
+        ...text.matchAll(/<(?:script|img|iframe|source|audio|video|embed)\b[^>]*\bsrc="([^"]*)"/g),
+        ...text.matchAll(/<link\b[^>]*\bhref="([^"]*)"/g),
+        ...text.matchAll(/url\(\s*['"]?([^'")]+)/g),
+        ...text.matchAll(/@import\s+(?:url\()?['"]([^'"]+)/g),
+      ].map((m) => m[1]);
+      for (const url of loads) {
+        if (/^(?:[a-z]+:)?\/\//i.test(url) && !url.startsWith('https://example.org/garden/')) {
+          offenders.push(`${file}: ${url}`);
+        }
+      }
+    }
+    assert.deepEqual(offenders, []);
+    // And in the browser, on each kind of page with every script running.
+    const context = await browser.newContext();
+    for (const url of [PREFIX, PROBE, `${PREFIX}graph/`, `${PREFIX}tags/`, `${PREFIX}guides/`]) {
+      const page = await open(context, `${origin}${url}`, origin);
+      await page.waitForLoadState('networkidle');
+      assertClean(page, url);
+      await page.close();
+    }
+    await context.close();
+  });
+});
+
+describe('search in a garden written in Chinese', { timeout: 120_000 }, () => {
+  let server;
+
+  before(async () => {
+    const tmp = makeTempDir('zh');
+    const garden = path.join(tmp, 'garden');
+    const out = path.join(tmp, 'out');
+    fs.mkdirSync(path.join(garden, 'content'), { recursive: true });
+    fs.writeFileSync(path.join(garden, 'loam.toml'), 'title = "花园"\nlanguage = "zh"\n');
+    fs.writeFileSync(path.join(garden, 'content', '堆肥.md'), '# 堆肥\n\n厨房的剩菜和落叶可以变成肥沃的土壤，蚯蚓帮助分解。\n');
+    fs.writeFileSync(path.join(garden, 'content', '浇水.md'), '# 浇水\n\n夏天早上浇水最好，避免中午的阳光。\n');
+    await build(garden, out);
+    server = await serveStatic(out);
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  test('a word in the middle of a sentence is found', async () => {
+    const context = await browser.newContext();
+    const { origin } = server;
+    const page = await open(context, `${origin}/`, origin);
+    // 蚯蚓 (earthworm) sits inside a sentence with no spaces around it.
+    const result = await search(page, '蚯蚓', '堆肥');
+    assert.match(await result.locator('mark').first().innerText(), /蚯蚓/);
+    assert.equal(await page.locator('.search-result').count(), 1, 'the other note does not match');
+    await context.close();
+  });
+});
