@@ -55,8 +55,10 @@ section = ["HTML"]
 taxonomy = ["HTML"]
 term = ["HTML"]
 
+# Code highlighted with CSS classes, as loam does (syntect's classed spans and a stylesheet).
 [markup.highlight]
-codeFences = false
+codeFences = true
+noClasses = false
 
 [markup.goldmark.renderer]
 unsafe = true

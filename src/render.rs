@@ -538,13 +538,13 @@ pub fn render_site(
 }
 
 /// Puts every published note with a page of its own into `search`, without making the pages: what the live
-/// preview indexes, since it renders pages only when they are asked for.
+/// preview indexes, since it renders pages only when they are asked for. On the calling thread alone, which the
+/// preview runs at a low priority.
 pub fn index_site(site: &Site, search: &Indexer) {
-    let notes = published_pages(site);
-    notes.par_iter().for_each(|&i| {
+    for i in published_pages(site) {
         let (content, _) = page::body_html(site, i);
         index_note(site, search, i, content);
-    });
+    }
 }
 
 /// Hands note `i`'s text to the search index.

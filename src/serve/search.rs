@@ -1,10 +1,12 @@
 //! The search index of the live preview. Pages are rendered when asked for, but a search index needs every
-//! note's text, so it is made on a worker thread after each rebuild that changed the site, while the last index
-//! goes on answering; saves that arrive during indexing are folded into one more run. The HTTP handlers read the
-//! files under `pagefind/` from here.
+//! note's text, so it is made on a worker thread once the saves have stopped for a moment, while the last index
+//! goes on answering; saves that arrive during indexing are folded into one more run. Indexing ten thousand notes
+//! takes seconds of CPU, so the worker runs alone (no rayon) at a lower priority: the preview's rebuilds and pages,
+//! which a writer waits for, go first. The HTTP handlers read the files under `pagefind/` from here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Bytes;
 
@@ -25,8 +27,13 @@ pub struct LiveSearch {
 struct Queue {
     /// The newest snapshot not indexed yet.
     waiting: Option<Arc<Snapshot>>,
+    /// Goes up with every snapshot asked for, so the worker can tell whether saves are still coming.
+    asked: u64,
     running: bool,
 }
+
+/// How long the saves must have stopped before the preview is indexed again.
+const QUIET: Duration = Duration::from_millis(800);
 
 impl LiveSearch {
     /// The file of the index at `path` (`pagefind/…`), from the last index made.
@@ -39,25 +46,39 @@ impl LiveSearch {
     pub fn index(self: &Arc<Self>, snapshot: Arc<Snapshot>) {
         let mut queue = lock(&self.queue);
         queue.waiting = Some(snapshot);
+        queue.asked += 1;
         if queue.running {
             return;
         }
         queue.running = true;
         drop(queue);
         let this = self.clone();
-        let started = std::thread::Builder::new().name("loam-search-preview".into()).spawn(move || loop {
-            let next = {
-                let mut queue = lock(&this.queue);
-                match queue.waiting.take() {
-                    Some(next) => next,
-                    None => {
-                        queue.running = false;
-                        return;
+        let started = std::thread::Builder::new().name("loam-search-preview".into()).spawn(move || {
+            lower_priority();
+            loop {
+                // Wait for the saves to stop.
+                let mut seen = lock(&this.queue).asked;
+                loop {
+                    std::thread::sleep(QUIET);
+                    let now = lock(&this.queue).asked;
+                    if now == seen {
+                        break;
                     }
+                    seen = now;
                 }
-            };
-            if let Some(files) = index(&next) {
-                *lock(&this.files) = Some(Arc::new(files));
+                let next = {
+                    let mut queue = lock(&this.queue);
+                    match queue.waiting.take() {
+                        Some(next) => next,
+                        None => {
+                            queue.running = false;
+                            return;
+                        }
+                    }
+                };
+                if let Some(files) = index(&next) {
+                    *lock(&this.files) = Some(Arc::new(files));
+                }
             }
         });
         if started.is_err() {
@@ -83,6 +104,14 @@ fn index(snapshot: &Snapshot) -> Option<HashMap<String, Bytes>> {
             })
             .collect(),
     )
+}
+
+/// Makes the calling thread yield the CPU to the rest of the preview (Linux gives each thread its own nice value).
+fn lower_priority() {
+    // SAFETY: setpriority reads its three plain arguments and changes only the calling thread's priority.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
 }
 
 /// Whether `path` (relative to the site's root) is a file of the search index.

@@ -302,7 +302,7 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     await context.close();
   });
 
-  test('the explorer opens at the page being read, and recent notes and breadcrumbs are there', async () => {
+  test('the explorer opens at the page being read, breadcrumbs lead home, and the home page lists recent notes', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await open(context, `${origin}${PREFIX}guides/configuration/`, origin);
     const here = page.locator('.explorer a[aria-current="page"]');
@@ -315,8 +315,12 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     assert.equal((await closed.$$('li')).length, 0, 'a closed folder is not filled in yet');
     await (await closed.$('summary')).click({ position: { x: 2, y: 5 } });
     assert.ok((await closed.$$('li')).length > 0, 'an opened folder lists what it holds');
-    assert.ok((await page.locator('.recent li a').count()) >= 1, 'recent notes are listed');
     assert.ok((await page.locator('.breadcrumbs a').count()) >= 2);
+    assert.equal(await page.locator('.recent').count(), 0, 'recent notes are on the home page only');
+    await page.goto(`${origin}${PREFIX}`);
+    const recent = page.locator('.recent li a');
+    assert.ok((await recent.count()) >= 3, 'the home page lists the notes changed last');
+    assert.equal(await recent.first().innerText(), 'Reading probe', 'newest first');
     await context.close();
   });
 
