@@ -24,18 +24,54 @@
 
   box.hidden = false;
 
+  var attempts = 0;
+  // What pagefind-entry.json said when the index was loaded, and when that was last checked: `loam serve` makes
+  // the index again after saves, and a page kept open should search the new one.
+  var entry = null;
+  var checked = 0;
+  var RECHECK_MS = 2000;
+
+  function entryText() {
+    return fetch(base + "pagefind/pagefind-entry.json", { cache: "no-cache" }).then(function (response) {
+      return response.ok ? response.text() : null;
+    });
+  }
+
+  // Drops the loaded index when the site has a newer one; the next query loads it.
+  function checkFresh() {
+    if (!pagefind || !entry || Date.now() - checked < RECHECK_MS) return Promise.resolve();
+    checked = Date.now();
+    return entryText()
+      .then(function (text) {
+        if (text && text !== entry) {
+          entry = null;
+          loading = null;
+          return pagefind.destroy();
+        }
+      })
+      .catch(function () {
+        /* keep the index there is */
+      });
+  }
+
   function load() {
     if (!loading) {
-      // A dynamic import keeps this file a classic script; pagefind's module finds its index beside itself.
-      loading = import(base + "pagefind/pagefind.js").then(function (module) {
+      // A dynamic import keeps this file a classic script; pagefind's module finds its index beside itself. A
+      // failed import is remembered by the browser, so a retry asks for the script under another address.
+      var retry = attempts++ ? "?attempt=" + attempts : "";
+      loading = import(base + "pagefind/pagefind.js" + retry).then(function (module) {
         pagefind = module;
-        return module.options({ excerptLength: 24 }).then(function () {
+        checked = Date.now();
+        return Promise.all([module.options({ excerptLength: 24 }), entryText()]).then(function (done) {
+          entry = done[1];
           module.init();
           return module;
         });
       });
       loading.catch(function () {
-        show([], "Search is not available here (no index was built).");
+        // `loam serve` makes its index when first asked; a static site without one answers the same way.
+        loading = null;
+        show([], "The search index is not ready yet. Try again in a moment.");
       });
     }
     return loading;
@@ -130,7 +166,8 @@
       close();
       return;
     }
-    load()
+    checkFresh()
+      .then(load)
       .then(function (module) {
         return module.debouncedSearch(query, {}, 120);
       })

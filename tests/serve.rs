@@ -218,7 +218,11 @@ fn garden_of_one(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
 fn the_preview_has_a_search_index_that_follows_saves() {
     let (_dir, garden) = garden_of_one("marigold.md", "Marigolds keep pests away.\n");
     let server = Server::start(&garden, &[]);
-    // The index is made in the background after the first build, then again after each save.
+    server.wait_for_text("/marigold/", "Marigolds");
+    // No index is made until a reader searches: the first request for it starts the indexing.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(server.get("/pagefind/pagefind-entry.json").0, 503, "not made before anyone searched");
+    assert!(!server.log.lock().unwrap().contains("panicked"));
     server.wait_for("/pagefind/pagefind-entry.json", "an index of one page", |status, body| {
         status == 200 && body.contains("\"page_count\":1")
     });

@@ -176,11 +176,17 @@ async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
         return not_found(&snapshot).await;
     }
     let path = path.into_owned();
-    // The search index is made in the background after a rebuild; until the first is ready, it is missing.
+    // The search index is made in the background once a reader first searches; until it is ready, it is missing
+    // (search.js says so and asks again).
     if super::search::is_index_file(&path) {
-        if let Some(bytes) = snapshot.search.get(&path) {
-            return file_response(&snapshot, &path, Found::File(Served::Bytes(bytes)), StatusCode::OK).await;
-        }
+        return match snapshot.search.get(&path) {
+            Some(Some(bytes)) => {
+                file_response(&snapshot, &path, Found::File(Served::Bytes(bytes)), StatusCode::OK).await
+            }
+            Some(None) => not_found(&snapshot).await,
+            None => (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "2")], "the search index is being made")
+                .into_response(),
+        };
     }
     let path = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path };
     if let Some(found) = lookup(&snapshot, &path).await {

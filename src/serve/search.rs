@@ -1,8 +1,10 @@
 //! The search index of the live preview. Pages are rendered when asked for, but a search index needs every
-//! note's text, so it is made on a worker thread once the saves have stopped for a moment, while the last index
-//! goes on answering; saves that arrive during indexing are folded into one more run. Indexing ten thousand notes
-//! takes seconds of CPU, so the worker runs alone (no rayon) at a lower priority: the preview's rebuilds and pages,
-//! which a writer waits for, go first. The HTTP handlers read the files under `pagefind/` from here.
+//! note's text, and pagefind needs seconds of CPU and over a gigabyte of memory for ten thousand notes: so the
+//! preview makes no index until a reader first searches (asks for a file under `pagefind/`), and from then on makes
+//! it again on a worker thread once the saves have stopped for a moment, while the last index goes on answering;
+//! saves that arrive during indexing are folded into one more run. The worker runs alone (no rayon) at a lower
+//! priority: the preview's rebuilds and pages, which a writer waits for, go first. The HTTP handlers read the files
+//! under `pagefind/` from here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,23 +32,45 @@ struct Queue {
     /// Goes up with every snapshot asked for, so the worker can tell whether saves are still coming.
     asked: u64,
     running: bool,
+    /// Whether a reader has searched: until then snapshots are kept, not indexed.
+    wanted: bool,
 }
 
 /// How long the saves must have stopped before the preview is indexed again.
 const QUIET: Duration = Duration::from_millis(800);
 
 impl LiveSearch {
-    /// The file of the index at `path` (`pagefind/…`), from the last index made.
-    pub fn get(&self, path: &str) -> Option<Bytes> {
-        lock(&self.files).as_ref()?.get(path).cloned()
+    /// The file of the index at `path` (`pagefind/…`) from the last index made (`Some(None)` when it has no such
+    /// file), or `None` while no index is ready. The first call starts the indexing of the newest snapshot.
+    pub fn get(self: &Arc<Self>, path: &str) -> Option<Option<Bytes>> {
+        let mut queue = lock(&self.queue);
+        if !queue.wanted {
+            queue.wanted = true;
+            if queue.waiting.is_some() {
+                drop(queue);
+                self.start();
+            }
+            return None;
+        }
+        drop(queue);
+        lock(&self.files).as_ref().map(|files| files.get(path).cloned())
     }
 
-    /// Indexes `snapshot` on a worker thread, or after the run in progress, which then indexes only the newest
-    /// snapshot asked for.
+    /// Indexes `snapshot` on a worker thread (once a reader has searched), or after the run in progress, which
+    /// then indexes only the newest snapshot asked for.
     pub fn index(self: &Arc<Self>, snapshot: Arc<Snapshot>) {
         let mut queue = lock(&self.queue);
         queue.waiting = Some(snapshot);
         queue.asked += 1;
+        if queue.wanted {
+            drop(queue);
+            self.start();
+        }
+    }
+
+    /// Starts the worker, unless it runs already.
+    fn start(self: &Arc<Self>) {
+        let mut queue = lock(&self.queue);
         if queue.running {
             return;
         }

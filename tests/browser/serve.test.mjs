@@ -86,6 +86,32 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
     }
   });
 
+  test('search works in the preview: the index is made when first asked for, and follows saves', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${base}live/`);
+      const input = page.locator('.search-input');
+      // The first search asks for the index; until it is made the box says so, and a later query finds it.
+      const find = async (query, title) => {
+        const result = page.locator('.search-result .search-title', { hasText: title });
+        for (let attempt = 0; attempt < 40 && !(await result.count()); attempt++) {
+          await input.fill('');
+          await input.fill(query);
+          await page.waitForTimeout(500);
+        }
+        await result.first().waitFor({ timeout: TIMEOUT });
+      };
+      await find('configuration', 'Configuration');
+      fs.writeFileSync(path.join(garden, 'content', 'fresh.md'), '---\ntitle: Fresh note\n---\n\nThe word quillwort is only here.\n');
+      await find('quillwort', 'Fresh note');
+    } catch (error) {
+      error.message += `\nserver log:\n${serverLog}`;
+      throw error;
+    } finally {
+      await page.close();
+    }
+  });
+
   test('broken frontmatter shows an overlay in the browser until it is fixed', async () => {
     const page = await browser.newPage();
     try {
