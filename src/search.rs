@@ -32,32 +32,52 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The page pagefind reads: the title as the `h1` it takes for the result's title, aliases weighted like a
-    /// title so that a note is found by any of its names, tags, then the text.
+    /// The page pagefind reads: the title as the `h1` it takes for the result's title, then the text. Aliases and
+    /// tags are metadata, outside the indexed body: their words find the note, and they stay out of the excerpts.
     fn html(&self, language: &str) -> String {
         let mut html = String::with_capacity(self.content.len() + 256);
         html.push_str("<html lang=\"");
         html.push_str(&escape(language));
-        html.push_str("\"><body><main data-pagefind-body><h1>");
-        html.push_str(&escape(&self.title));
-        html.push_str("</h1>");
+        html.push_str("\"><body>");
         if !self.aliases.is_empty() {
-            html.push_str("<p data-pagefind-weight=\"7\">");
+            html.push_str("<p data-pagefind-meta=\"aliases\">");
             html.push_str(&escape(&self.aliases.join(", ")));
             html.push_str("</p>");
         }
         if !self.tags.is_empty() {
-            html.push_str("<p data-pagefind-weight=\"3\">");
+            html.push_str("<p data-pagefind-meta=\"tags\">");
             for tag in &self.tags {
                 html.push_str(" #");
                 html.push_str(&escape(tag));
             }
             html.push_str("</p>");
         }
-        html.push_str(&self.content);
+        html.push_str("<main data-pagefind-body><h1>");
+        html.push_str(&escape(&self.title));
+        html.push_str("</h1>");
+        push_without_tex(&mut html, &self.content);
         html.push_str("</main></body></html>");
         html
     }
+}
+
+/// Appends `content` without the TeX source that MathML carries in `<annotation>`: the formula's MathML text is
+/// indexed once, not twice, and excerpts do not show `e^{i\pi}` beside the formula.
+fn push_without_tex(out: &mut String, content: &str) {
+    const OPEN: &str = "<annotation encoding=\"application/x-tex\">";
+    const CLOSE: &str = "</annotation>";
+    let mut rest = content;
+    while let Some(start) = rest.find(OPEN) {
+        out.push_str(&rest[..start]);
+        match rest[start..].find(CLOSE) {
+            Some(end) => rest = &rest[start + end + CLOSE.len()..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
 }
 
 /// A search index being filled on its own thread.
@@ -169,9 +189,21 @@ mod tests {
         };
         let html = entry.html("en");
         assert!(html.contains("<h1>A &lt;b&gt; &amp; c</h1>"), "{html}");
-        assert!(html.contains("#x&quot;y"), "{html}");
-        assert!(!html.contains("data-pagefind-weight=\"7\""), "no aliases, no alias line: {html}");
+        assert!(html.contains("<p data-pagefind-meta=\"tags\"> #x&quot;y</p><main"), "tags are metadata: {html}");
+        assert!(!html.contains("aliases"), "no aliases, no alias line: {html}");
         assert_eq!(primary_subtag("zh_Hant"), "zh");
         assert_eq!(primary_subtag(""), "en");
+    }
+
+    #[test]
+    fn formulas_are_indexed_without_their_tex() {
+        let mut out = String::new();
+        let math =
+            "<p>a <math><mi>e</mi><annotation encoding=\"application/x-tex\">e^{i\\pi}</annotation></math> b</p>";
+        push_without_tex(&mut out, math);
+        assert_eq!(out, "<p>a <math><mi>e</mi></math> b</p>");
+        out.clear();
+        push_without_tex(&mut out, "<annotation encoding=\"application/x-tex\">never closed");
+        assert_eq!(out, "");
     }
 }

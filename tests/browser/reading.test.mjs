@@ -35,7 +35,7 @@ const PROBE = `${PREFIX}reading-probe/`;
 const PROBE_NOTE = `---
 title: Reading probe
 aliases: [Wormery]
-tags: [probe]
+tags: [probe, vermiculture]
 description: A note that uses every reading feature at once.
 ---
 
@@ -178,6 +178,8 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     const page = await open(context, `${origin}${PREFIX}`, origin);
     const result = await search(page, 'zyxquartz', 'Reading probe');
     assert.match(await result.locator('mark').first().innerText(), /zyxquartz/i, 'the matched word is marked');
+    const shown = await result.locator('.search-excerpt').innerText();
+    assert.doesNotMatch(shown, /Wormery|vermiculture|\\pi/, `aliases, tags and TeX stay out of the excerpt: ${shown}`);
     await screenshot(page, 'search-light');
     await page.keyboard.press('Enter');
     await page.waitForURL(`${origin}${PROBE}`);
@@ -190,6 +192,8 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     const context = await browser.newContext();
     const page = await open(context, `${origin}${PREFIX}`, origin);
     await search(page, 'Wormery', 'Reading probe');
+    // By a tag its text never mentions (tags are metadata, not text).
+    await search(page, 'vermiculture', 'Reading probe');
     await search(page, 'configuration', 'Configuration');
     const count = await page.locator('.search-result').count();
     assert.ok(count >= 2, `several notes mention configuration, got ${count}`);
@@ -314,7 +318,10 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     assert.ok(closed, 'folders away from the page start closed');
     assert.equal((await closed.$$('li')).length, 0, 'a closed folder is not filled in yet');
     await (await closed.$('summary')).click({ position: { x: 2, y: 5 } });
-    assert.ok((await closed.$$('li')).length > 0, 'an opened folder lists what it holds');
+    // The toggle event comes as a task of its own, after the click.
+    await page.waitForFunction((folder) => folder.open && folder.querySelectorAll('li').length > 0, closed, {
+      timeout: 5000,
+    });
     assert.ok((await page.locator('.breadcrumbs a').count()) >= 2);
     assert.equal(await page.locator('.recent').count(), 0, 'recent notes are on the home page only');
     await page.goto(`${origin}${PREFIX}`);
@@ -406,6 +413,41 @@ describe('search in a garden written in Chinese', { timeout: 120_000 }, () => {
     const result = await search(page, '蚯蚓', '堆肥');
     assert.match(await result.locator('mark').first().innerText(), /蚯蚓/);
     assert.equal(await page.locator('.search-result').count(), 1, 'the other note does not match');
+    await context.close();
+  });
+});
+
+describe('search and the graph in a real vault with other scripts in its paths', { timeout: 180_000 }, () => {
+  const VAULT = path.resolve(REPO, process.env.LOAM_VAULT || '../shared/corpora/vault-of-knowledge');
+  let server;
+  let out;
+
+  before(async () => {
+    if (!fs.existsSync(VAULT)) return;
+    out = path.join(makeTempDir('vault'), 'out');
+    await build(VAULT, out);
+    server = await serveStatic(out);
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  test('a note with Greek letters and accents in its path is found, and the result opens it', async (t) => {
+    if (!server) return t.skip(`no vault at ${VAULT}`);
+    const { origin } = server;
+    const context = await browser.newContext();
+    const page = await open(context, `${origin}/`, origin);
+    await search(page, 'Gödel', "Gödel's Incompleteness Theorem");
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => decodeURI(url.pathname).endsWith('/gödels-incompleteness-theorem/'));
+    assert.equal(await page.locator('h1').first().innerText(), "Gödel's Incompleteness Theorem");
+    await search(page, 'ΛCDM', 'ΛCDM Model');
+    // The explorer and the note's own graph find the page by its (percent-encoded) address too.
+    await page.keyboard.press('Enter');
+    await page.locator('.explorer a[aria-current="page"]').waitFor();
+    await page.locator('[data-graph="local"][data-ready="1"]').waitFor();
+    assertClean(page, 'the vault');
     await context.close();
   });
 });
