@@ -219,7 +219,9 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     await container.waitFor();
     assert.equal(Number(await container.getAttribute('data-nodes')), graph.nodes.length);
     assert.equal(await page.locator('[data-graph="global"] canvas').count() > 0, true, 'drawn on a canvas');
-    await page.waitForTimeout(1500); // let the layout settle before aiming at a node
+    // The layout settles (and frames itself) before the screenshot and the click.
+    await page.locator('[data-graph="global"][data-settled="1"]').waitFor();
+    await page.waitForTimeout(500);
     await screenshot(page, 'graph-light');
     const target = graph.nodes.find((n) => n.url === `${PREFIX}syntax/`);
     const point = await page.evaluate((url) => window.loamGraph.screenCoords(url), target.url);
@@ -285,8 +287,8 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
         await search(page, 'zyxquartz', 'Reading probe');
         await screenshot(page, 'search-dark');
         await page.goto(`${origin}${PREFIX}graph/`);
-        await page.locator('[data-graph="global"][data-ready="1"]').waitFor();
-        await page.waitForTimeout(1500);
+        await page.locator('[data-graph="global"][data-settled="1"]').waitFor();
+        await page.waitForTimeout(500);
         await screenshot(page, 'graph-dark');
       }
       await context.close();

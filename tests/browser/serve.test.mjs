@@ -103,6 +103,9 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
       };
       await find('configuration', 'Configuration');
       fs.writeFileSync(path.join(garden, 'content', 'fresh.md'), '---\ntitle: Fresh note\n---\n\nThe word quillwort is only here.\n');
+      // The save reloads the open page (live reload); the reloaded page searches the index made after the save
+      // (search.js drops an index it loaded before a newer one was made).
+      await page.waitForEvent('load', { timeout: TIMEOUT });
       await find('quillwort', 'Fresh note');
     } catch (error) {
       error.message += `\nserver log:\n${serverLog}`;
