@@ -10,7 +10,7 @@
 // browser context (empty cache), as a reader's first visit would be. --synthetic NODES:LINKS builds a
 // site of its own instead, in a temporary folder: graph.json with that many notes and distinct links
 // (a fixed pseudo-random graph where some notes are hubs, as in real gardens), a bare graph/ page, and
-// static/ from this repository (graph.js, style.css, vendor/), so graph.js can be timed without a
+// static/ from this repository (loam.js, graph.js, style.css, vendor/), so graph.js can be timed without a
 // garden of that size.
 //
 // Needs `npm ci` in tests/browser (playwright-core) and chromium (env LOAM_CHROMIUM, default
@@ -108,6 +108,7 @@ function syntheticSite(spec) {
 <meta charset="utf-8">
 <title>Graph</title>
 <link rel="stylesheet" href="/static/style.css">
+<script src="/static/loam.js" defer></script>
 <script src="/static/graph.js" defer></script>
 </head>
 <body>

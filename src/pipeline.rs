@@ -349,7 +349,7 @@ pub fn build(
         pages.fetch_add(1, Ordering::Relaxed);
         emit(file);
     };
-    // The search index is filled on its own thread while the pages render, and written once they are all in.
+    // Each note's text goes to the search index as its page renders; the index is made once they are all in.
     let search = garden.config.search.then(|| search::Indexer::start(&garden.config.language));
     diagnostics.extend(render::render_site(&site, &garden.templates, options, search.as_ref(), &count_page));
     bar.inc(site.published_notes().count() as u64);

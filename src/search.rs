@@ -4,11 +4,11 @@
 //! browser. Nothing is fetched from another site, and a reader downloads only the chunks a query needs, so the
 //! index scales to very large gardens.
 //!
-//! Pages are handed over through a channel while they are rendered, and indexed on a thread of its own in the
-//! order of their URLs, so that the same garden always gives the same index; [`Indexer::finish`] waits for it. Pure apart from that thread: files come back as values.
+//! Pages are collected from the rendering threads as they are made, then indexed in the order of their URLs, so
+//! that the same garden always gives the same index (pagefind indexes one page at a time, so there is nothing to
+//! gain from starting early). Pure: files come back as values.
 
-use std::sync::mpsc;
-use std::thread::JoinHandle;
+use std::sync::Mutex;
 
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
@@ -80,34 +80,27 @@ fn push_without_tex(out: &mut String, content: &str) {
     out.push_str(rest);
 }
 
-/// A search index being filled on its own thread.
+/// The pages of a search index, collected from any thread.
 pub struct Indexer {
-    sender: mpsc::Sender<Entry>,
-    worker: JoinHandle<Result<Vec<OutputFile>, String>>,
+    language: String,
+    entries: Mutex<Vec<Entry>>,
 }
 
 impl Indexer {
-    /// Starts an index of pages in `language` (the site's, an ISO 639 code such as `en` or `zh`: Chinese and
-    /// Japanese text is split into words by ICU's segmenter, which pagefind's `extended` feature brings).
+    /// An index of pages in `language` (the site's, an ISO 639 code such as `en` or `zh`: Chinese and Japanese
+    /// text is split into words by ICU's segmenter, which pagefind's `extended` feature brings).
     pub fn start(language: &str) -> Indexer {
-        let (sender, receiver) = mpsc::channel::<Entry>();
-        let language = primary_subtag(language);
-        let worker = std::thread::Builder::new()
-            .name("loam-search".into())
-            .spawn(move || index(&language, receiver))
-            .expect("a thread can be started");
-        Indexer { sender, worker }
+        Indexer { language: primary_subtag(language), entries: Mutex::default() }
     }
 
     pub fn add(&self, entry: Entry) {
-        // The worker stops early only when pagefind failed, which `finish` reports.
-        let _ = self.sender.send(entry);
+        crate::lock(&self.entries).push(entry);
     }
 
-    /// The files of the index, under [`FOLDER`], once every page sent so far is in.
+    /// The files of the index, under [`FOLDER`].
     pub fn finish(self) -> Result<Vec<OutputFile>, String> {
-        drop(self.sender);
-        self.worker.join().map_err(|_| "the search indexer stopped unexpectedly".to_string())?
+        let entries = self.entries.into_inner().unwrap_or_else(|e| e.into_inner());
+        index(&self.language, entries)
     }
 }
 
@@ -121,7 +114,7 @@ fn primary_subtag(language: &str) -> String {
     }
 }
 
-fn index(language: &str, entries: mpsc::Receiver<Entry>) -> Result<Vec<OutputFile>, String> {
+fn index(language: &str, mut entries: Vec<Entry>) -> Result<Vec<OutputFile>, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| format!("cannot start the search indexer: {e}"))?;
@@ -130,7 +123,6 @@ fn index(language: &str, entries: mpsc::Receiver<Entry>) -> Result<Vec<OutputFil
         let mut index = PagefindIndex::new(Some(options)).map_err(|e| format!("cannot start pagefind: {e}"))?;
         // Pages arrive in the order the rendering threads finish them; pagefind's index depends on the order it
         // is given, and the same garden must give the same files (a rebuild rewrites only what changed).
-        let mut entries: Vec<Entry> = entries.into_iter().collect();
         entries.sort_unstable_by(|a, b| a.url.cmp(&b.url));
         for entry in entries {
             let html = entry.html(language);

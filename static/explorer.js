@@ -2,7 +2,7 @@
  * Loam: the explorer, a tree of the garden's folders and notes beside every page.
  *
  * Built from graph.json (which the graph view reads too: both share one download through
- * window.loamGraphData). Folders open and close; a folder's notes are only put in the page when it is first
+ * window.loam.graphData(), in loam.js). Folders open and close; a folder's notes are only put in the page when it is first
  * opened, so a garden of ten thousand notes costs nothing until someone browses it. The folders down to the page
  * being read start open, and the page is marked. Without JavaScript the explorer stays hidden: breadcrumbs and
  * folder pages lead to the same places.
@@ -12,19 +12,8 @@
 
   var nav = document.querySelector("[data-explorer]");
   if (!nav) return;
-  var base = document.documentElement.dataset.base || "/";
   // More notes than this in one folder are left to the folder's page.
   var MAX_NOTES = 200;
-
-  function graphData() {
-    if (!window.loamGraphData) {
-      window.loamGraphData = fetch(base + "graph.json").then(function (response) {
-        if (!response.ok) throw new Error("graph.json: " + response.status);
-        return response.json();
-      });
-    }
-    return window.loamGraphData;
-  }
 
   function here(url) {
     try {
@@ -133,7 +122,7 @@
     }
   }
 
-  graphData().then(build).catch(function () {
+  window.loam.graphData().then(build).catch(function () {
     /* no graph.json (a garden built without it): the explorer stays hidden */
   });
 })();

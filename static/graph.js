@@ -2,7 +2,7 @@
  * Loam: the graph view, drawn on a canvas with force-graph (static/vendor/force-graph/).
  *
  * What the page provides:
- * - <html data-base="/garden/">: the site's base path (else it is taken from this script's own src);
+ * - <html data-base="/garden/">: the site's base path (window.loam.base, from static/loam.js);
  * - the data at ${base}graph.json: {"nodes":[{"title","url","tags":[tag index...]}...],
  *   "links":[[from node index, to node index]...], "tags":["name"...]}, and optionally "tag_urls"
  *   (each tag's page, parallel to "tags"); node urls already include the base path;
@@ -15,7 +15,7 @@
  *   after the container when there is none.
  *
  * Nothing loads unless the page has a [data-graph] element; force-graph and graph.json are then fetched
- * once, from the site itself (graph.json through window.loamGraphData, a promise of the parsed file
+ * once, from the site itself (graph.json through window.loam.graphData(), a promise of the parsed file
  * that explorer.js shares; the data in it is never changed). Colours come from the --loam-graph-* custom properties of style.css, so
  * both themes look right, and are read again when the theme changes.
  *
@@ -36,7 +36,6 @@
 (function () {
   "use strict";
 
-  var script = document.currentScript;
   var root = document.documentElement;
   var TAU = 2 * Math.PI;
   var GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
@@ -57,51 +56,15 @@
     local: { nodeSize: 3, linkWidth: 1 },
   };
 
-  function basePath() {
-    var base = root.dataset.base;
-    if (base) {
-      return base.charAt(base.length - 1) === "/" ? base : base + "/";
-    }
-    if (script && script.src) {
-      var path = new URL(script.src, location.href).pathname;
-      var at = path.lastIndexOf("static/");
-      if (at >= 0) {
-        return path.slice(0, at);
-      }
-    }
-    return "/";
-  }
-
-  function loadScript(src) {
-    return new Promise(function (resolve, reject) {
-      var element = document.createElement("script");
-      element.src = src;
-      element.async = true;
-      element.onload = resolve;
-      element.onerror = function () {
-        reject(new Error("could not load " + src));
-      };
-      document.head.appendChild(element);
-    });
-  }
-
   var loaded = null;
   function loadLibraryAndData(base) {
     if (!loaded) {
       var library = window.ForceGraph
         ? Promise.resolve()
-        : loadScript(base + "static/vendor/force-graph/force-graph.min.js");
+        : window.loam.loadScript(base + "static/vendor/force-graph/force-graph.min.js");
       // One download for the page: the explorer (explorer.js) reads graph.json too, through the same
       // promise. Neither script may change what it resolves to.
-      if (!window.loamGraphData) {
-        window.loamGraphData = fetch(base + "graph.json", { credentials: "same-origin" }).then(function (response) {
-          if (!response.ok) {
-            throw new Error("graph.json: " + response.status);
-          }
-          return response.json();
-        });
-      }
-      var data = window.loamGraphData;
+      var data = window.loam.graphData();
       loaded = Promise.all([library, data]).then(function (both) {
         return both[1];
       });
@@ -849,7 +812,7 @@
     if (!containers.length) {
       return;
     }
-    var base = basePath();
+    var base = window.loam.base;
     loadLibraryAndData(base).then(
       function (json) {
         mark("loaded");

@@ -1,4 +1,71 @@
 /*
+ * What the other scripts of the site share, as window.loam (this file comes first in every page):
+ *   base            the site's root path ("/" or "/garden/"), from <html data-base>, else from this script's address
+ *   loadScript(url), loadStylesheet(url)   a promise that the file is in the page
+ *   graphData()     a promise of graph.json, fetched once for the page (the graph view and the explorer read it)
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+
+  function basePath() {
+    var base = document.documentElement.dataset.base;
+    if (base) {
+      return base.charAt(base.length - 1) === "/" ? base : base + "/";
+    }
+    if (script && script.src) {
+      var path = new URL(script.src, location.href).pathname;
+      var at = path.lastIndexOf("static/");
+      if (at >= 0) {
+        return path.slice(0, at);
+      }
+    }
+    return "/";
+  }
+
+  function load(element, url) {
+    return new Promise(function (resolve, reject) {
+      element.onload = resolve;
+      element.onerror = function () {
+        reject(new Error("could not load " + url));
+      };
+      document.head.appendChild(element);
+    });
+  }
+
+  var base = basePath();
+  var graph = null;
+
+  window.loam = {
+    base: base,
+    loadScript: function (url) {
+      var element = document.createElement("script");
+      element.src = url;
+      element.async = true;
+      return load(element, url);
+    },
+    loadStylesheet: function (url) {
+      var element = document.createElement("link");
+      element.rel = "stylesheet";
+      element.href = url;
+      return load(element, url);
+    },
+    graphData: function () {
+      if (!graph) {
+        graph = fetch(base + "graph.json", { credentials: "same-origin" }).then(function (response) {
+          if (!response.ok) {
+            throw new Error("graph.json: " + response.status);
+          }
+          return response.json();
+        });
+      }
+      return graph;
+    },
+  };
+})();
+
+/*
  * Loam: optional theme toggle.
  *
  * Adds a button to the site header that cycles between the system theme ("auto") and a forced

@@ -8,52 +8,12 @@
  * which draws what MathML in some browsers does not (and the same way in every browser).
  *
  * Nothing loads unless the page has such a span; KaTeX's script and stylesheet then come from the
- * site itself (<html data-base> gives the base path, else this script's own src).
+ * site itself (window.loam.base, from static/loam.js).
  */
 (function () {
   "use strict";
 
-  var script = document.currentScript;
   var SELECTOR = ".math.math-inline, .math.math-display";
-
-  function basePath() {
-    var base = document.documentElement.dataset.base;
-    if (base) {
-      return base.charAt(base.length - 1) === "/" ? base : base + "/";
-    }
-    if (script && script.src) {
-      var path = new URL(script.src, location.href).pathname;
-      var at = path.lastIndexOf("static/");
-      if (at >= 0) {
-        return path.slice(0, at);
-      }
-    }
-    return "/";
-  }
-
-  function load(element, url) {
-    return new Promise(function (resolve, reject) {
-      element.onload = resolve;
-      element.onerror = function () {
-        reject(new Error("could not load " + url));
-      };
-      document.head.appendChild(element);
-    });
-  }
-
-  function loadScript(url) {
-    var element = document.createElement("script");
-    element.src = url;
-    element.async = true;
-    return load(element, url);
-  }
-
-  function loadStylesheet(url) {
-    var element = document.createElement("link");
-    element.rel = "stylesheet";
-    element.href = url;
-    return load(element, url);
-  }
 
   /** The TeX of a span: its MathML annotation, or its source text without \( \) or \[ \]. */
   function texOf(span) {
@@ -101,11 +61,11 @@
     if (!spans.length) {
       return;
     }
-    var base = basePath() + "static/vendor/katex/";
+    var base = window.loam.base + "static/vendor/katex/";
     // Typeset once both are in: KaTeX's HTML without its stylesheet shows every formula twice.
     Promise.all([
-      window.katex ? Promise.resolve() : loadScript(base + "katex.min.js"),
-      loadStylesheet(base + "katex.min.css"),
+      window.katex ? Promise.resolve() : window.loam.loadScript(base + "katex.min.js"),
+      window.loam.loadStylesheet(base + "katex.min.css"),
     ]).then(
       function () {
         typeset(spans);

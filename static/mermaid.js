@@ -8,43 +8,14 @@
  * .mermaid-error.
  *
  * Nothing loads unless the page has a pre.mermaid; Mermaid then comes from the site itself
- * (<html data-base> gives the base path, else this script's own src). securityLevel "strict" keeps
+ * (window.loam.base, from static/loam.js). securityLevel "strict" keeps
  * diagrams from running script or carrying HTML.
  */
 (function () {
   "use strict";
 
-  var script = document.currentScript;
   var root = document.documentElement;
   var media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-
-  function basePath() {
-    var base = root.dataset.base;
-    if (base) {
-      return base.charAt(base.length - 1) === "/" ? base : base + "/";
-    }
-    if (script && script.src) {
-      var path = new URL(script.src, location.href).pathname;
-      var at = path.lastIndexOf("static/");
-      if (at >= 0) {
-        return path.slice(0, at);
-      }
-    }
-    return "/";
-  }
-
-  function loadScript(url) {
-    return new Promise(function (resolve, reject) {
-      var element = document.createElement("script");
-      element.src = url;
-      element.async = true;
-      element.onload = resolve;
-      element.onerror = function () {
-        reject(new Error("could not load " + url));
-      };
-      document.head.appendChild(element);
-    });
-  }
 
   function dark() {
     var theme = root.dataset.theme;
@@ -96,7 +67,7 @@
       });
     }
 
-    loadScript(basePath() + "static/vendor/mermaid/mermaid.min.js").then(
+    window.loam.loadScript(window.loam.base + "static/vendor/mermaid/mermaid.min.js").then(
       function () {
         schedule();
         new MutationObserver(schedule).observe(root, { attributes: true, attributeFilter: ["data-theme"] });

@@ -15,7 +15,7 @@
   var input = box.querySelector(".search-input");
   var list = box.querySelector(".search-results");
   if (!input || !list) return;
-  var base = document.documentElement.dataset.base || "/";
+  var base = window.loam.base;
   var pagefind = null;
   var loading = null;
   var active = -1;
