@@ -205,6 +205,19 @@ impl Config {
         }
     }
 
+    /// `https://example.org` of `https://example.org/garden/`: what a page's URL path is appended to for the
+    /// absolute links that shared pages need (`og:url`); empty when the base URL is only a path.
+    pub fn site_origin(&self) -> &str {
+        let url = self.base_url.as_str();
+        match url.find("://") {
+            Some(scheme) => {
+                let host = scheme + 3;
+                url[host..].find('/').map_or(url, |path| &url[..host + path])
+            }
+            None => "",
+        }
+    }
+
     /// The URL path every internal link starts with: `/garden/` for `https://example.org/garden/`, `/` by default.
     pub fn base_path(&self) -> String {
         let url = self.base_url.as_str();
@@ -300,5 +313,10 @@ mod tests {
         assert_eq!(c.base_path(), "/");
         c.base_url = "/docs".into();
         assert_eq!(c.base_path(), "/docs/");
+        assert_eq!(c.site_origin(), "", "a path has no origin");
+        c.base_url = "https://example.org/garden/".into();
+        assert_eq!(c.site_origin(), "https://example.org");
+        c.base_url = "http://127.0.0.1:1111".into();
+        assert_eq!(c.site_origin(), "http://127.0.0.1:1111");
     }
 }

@@ -289,7 +289,7 @@ impl Prepared {
             ("tags_url", site.url("tags/").into()),
             ("graph_url", site.url("graph/").into()),
             ("search", config.search.into()),
-            ("site_origin", origin(&config.base_url).into()),
+            ("site_origin", config.site_origin().into()),
             ("recent_html", recent_html(site).into()),
             ("loam_version", env!("CARGO_PKG_VERSION").into()),
             ("live_reload", options.live_reload.into()),
@@ -1096,18 +1096,6 @@ fn recent_html(site: &Site) -> String {
         html.push_str("</time></li>");
     }
     html
-}
-
-/// `https://example.org` of `https://example.org/garden/`: what a page's URL path is appended to for the
-/// absolute links that shared pages need (`og:url`); empty when the base URL is only a path.
-fn origin(base_url: &str) -> &str {
-    match base_url.find("://") {
-        Some(scheme) => {
-            let host = scheme + 3;
-            base_url[host..].find('/').map_or(base_url, |path| &base_url[..host + path])
-        }
-        None => "",
-    }
 }
 
 /// The breadcrumbs from the home page down to `folder` (with it, or down to its parent).
