@@ -4,8 +4,8 @@
 # 1. The search index: `loam build` of a garden made by ../shared/bench/genvault.py with `search = false` and
 #    with `search = true` (the default), RUNS times each after a warm-up, by hyperfine; prints the medians and the
 #    cost of indexing in per cent of the build without it (target: under 50%), then the index's size on disk, its
-#    file count, and what a reader's first query downloads (pagefind's script, its WebAssembly, the entry and meta
-#    files, and one chunk of the word index).
+#    file count, and what a reader's first query downloads (the list of chunks and one chunk of the word index,
+#    then a bundle of note texts for each result shown).
 # 2. The graph page's time to first draw in Debian's chromium on the same built site (bench/graph-first-draw.mjs,
 #    median of 5 fresh visits; target under 1 s at 10,000 notes).
 #
@@ -40,7 +40,7 @@ hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$WORK/times.jso
   -n without "'$LOAM_BIN' build '$WORK/garden' -o '$WORK/out' 2>/dev/null" \
   -n with-search "'$LOAM_BIN' build '$WORK/garden-search' -o '$WORK/out-search' 2>/dev/null"
 
-python3 - "$WORK/times.json" "$WORK/out-search/pagefind" <<'PY'
+python3 - "$WORK/times.json" "$WORK/out-search/static/search" <<'PY'
 import json, os, statistics, sys
 runs = {r["command"]: statistics.median(r["times"]) for r in json.load(open(sys.argv[1]))["results"]}
 without, with_search = runs["without"], runs["with-search"]
@@ -55,14 +55,15 @@ for folder, _, files in os.walk(root):
         sizes[os.path.relpath(path, root)] = os.path.getsize(path)
 total = sum(sizes.values())
 print(f"index: {total / 2**20:.1f} MiB in {len(sizes)} files "
-      f"({sum(1 for p in sizes if p.startswith('fragment/'))} page fragments, "
-      f"{sum(1 for p in sizes if p.startswith('index/'))} word-index chunks)")
-first = sum(v for p, v in sizes.items() if p in ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")
-            or p.startswith("wasm.") and not p.startswith("wasm.unknown") or p.endswith(".pf_meta"))
-chunks = [v for p, v in sizes.items() if p.startswith("index/")]
-print(f"a first query downloads about {(first + statistics.median(chunks)) / 1024:.0f} KiB "
-      f"(script, WebAssembly, entry and meta files, one {statistics.median(chunks) / 1024:.0f} KiB index chunk), "
-      "plus one small fragment per result shown")
+      f"({sum(1 for p in sizes if p.startswith('index/'))} word-index chunks, "
+      f"{sum(1 for p in sizes if p.startswith('text/'))} bundles of note texts)")
+chunks = sorted(v for p, v in sizes.items() if p.startswith("index/"))
+bundles = sorted(v for p, v in sizes.items() if p.startswith("text/"))
+median = lambda values: statistics.median(values) if values else 0
+print(f"a first query downloads about {(sizes.get('meta.json', 0) + median(chunks)) / 1024:.0f} KiB "
+      f"(the list of chunks, {sizes.get('meta.json', 0) / 1024:.0f} KiB, and one {median(chunks) / 1024:.0f} KiB chunk "
+      f"of the word index; the largest chunk is {chunks[-1] / 1024 if chunks else 0:.0f} KiB), plus one "
+      f"{median(bundles) / 1024:.0f} KiB bundle of texts per result shown; sizes before the host's gzip")
 PY
 
 echo "# graph page, first draw at $NOTES notes ($(python3 -c "import json;d=json.load(open('$WORK/out-search/graph.json'));print(len(d['nodes']),'nodes',len(d['links']),'links')"))"

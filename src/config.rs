@@ -49,7 +49,7 @@ pub struct Config {
     pub author: Author,
     /// Whether pages show their contributors and last edit from the garden's history (`.loam/`).
     pub show_history: bool,
-    /// Whether `loam build` makes the full-text search index (pagefind) and pages show the search box.
+    /// Whether `loam build` makes the full-text search index (`static/search/`) and pages show the search box.
     pub search: bool,
     /// Where a garden made by `loam clone` came from (empty otherwise).
     pub origin: String,

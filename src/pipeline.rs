@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::config::{Config, PublishMode};
-use crate::diagnostic::{Diagnostic, Kind, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::garden::{Attachment, Layout, Listing, SourceFile};
 use crate::lock;
 use crate::note::{self, Note};
@@ -355,13 +355,7 @@ pub fn build(
     bar.inc(site.published_notes().count() as u64);
     timings.lap("render and write pages");
     if let Some(search) = search {
-        match search.finish() {
-            Ok(files) => files.into_iter().for_each(emit),
-            Err(message) => diagnostics.push(
-                Diagnostic::new("loam.toml", 0, Severity::Error, Kind::Other, message)
-                    .hint("the site has no search index; set `search = false` in loam.toml to build without one"),
-            ),
-        }
+        search.finish().into_iter().for_each(emit);
         timings.lap("search index");
     }
 

@@ -1,11 +1,17 @@
 /*
  * Loam: full-text search.
  *
- * Shows the search box in the header ([data-search], hidden without JavaScript) and answers queries with
- * pagefind's search script, which `loam build` writes to <base>/pagefind/ with the index. The script and the
- * index load on first use, and only the chunks of the index a query needs are downloaded. Results show the
- * note's title and an excerpt with the matched words marked; up and down arrows move through them, Enter
- * opens one, Escape closes the list. "/" or Ctrl+K (Cmd+K) focuses the box from anywhere on the page.
+ * Shows the search box in the header ([data-search], hidden without JavaScript) and answers queries from the
+ * index `loam build` writes to <base>static/search/ (src/search.rs): meta.json lists the chunks of the word index
+ * by their first and last word; a query downloads only the chunks holding its words, then one bundle of note texts
+ * for each result shown, to make its excerpt.
+ *
+ * Words are folded as the index folds them (lower case, Latin, Greek and Cyrillic accents removed). Each word of a
+ * query must be found in a note (the last as a prefix too, as one types); a run of Chinese or Japanese characters
+ * must stand side by side. Results are ranked by how rare the words are and where they are: the title first, then
+ * aliases and tags, then the text. An excerpt shows the words marked; a match under a heading leads to that section.
+ * Up and down arrows move through the results, Enter opens one, Escape closes the list; "/" or Ctrl+K (Cmd+K)
+ * focuses the box from anywhere on the page.
  */
 (function () {
   "use strict";
@@ -15,38 +21,58 @@
   var input = box.querySelector(".search-input");
   var list = box.querySelector(".search-results");
   if (!input || !list) return;
-  var base = window.loam.base;
-  var pagefind = null;
+  var ROOT = window.loam.base + "static/search/";
+  var VERSION = 1;
+  var MAX_RESULTS = 8;
+  var EXCERPT_WORDS = 24;
+  // `loam serve` makes the index again after saves: a page kept open checks meta.json this often.
+  var RECHECK_MS = 2000;
+  var NOT_READY = "The search index is not ready yet. Try again in a moment.";
+
+  var index = null; // {meta, text, chunks: {}, bundles: {}} of the index loaded
   var loading = null;
+  var checked = 0;
   var active = -1;
   var latest = 0;
-  var MAX_RESULTS = 8;
+  var timer = 0;
 
   box.hidden = false;
 
-  var attempts = 0;
-  // What pagefind-entry.json said when the index was loaded, and when that was last checked: `loam serve` makes
-  // the index again after saves, and a page kept open should search the new one.
-  var entry = null;
-  var checked = 0;
-  var RECHECK_MS = 2000;
+  // ---- The index's files ----
 
-  function entryText() {
-    return fetch(base + "pagefind/pagefind-entry.json", { cache: "no-cache" }).then(function (response) {
-      return response.ok ? response.text() : null;
+  function fetchMeta() {
+    return fetch(ROOT + "meta.json", { cache: "no-cache" }).then(function (response) {
+      if (!response.ok) throw new Error(NOT_READY);
+      return response.text();
     });
   }
 
-  // Drops the loaded index when the site has a newer one; the next query loads it.
+  function load() {
+    if (!loading) {
+      loading = fetchMeta().then(function (text) {
+        var meta = JSON.parse(text);
+        if (meta.version !== VERSION) throw new Error("The search index was made by another version of Loam.");
+        index = { meta: meta, text: text, chunks: {}, bundles: {} };
+        checked = Date.now();
+        return index;
+      });
+      loading.catch(function (error) {
+        loading = null;
+        show([], error.message || NOT_READY);
+      });
+    }
+    return loading;
+  }
+
+  // Drops the loaded index when the site has a newer one; this query loads it.
   function checkFresh() {
-    if (!pagefind || !entry || Date.now() - checked < RECHECK_MS) return Promise.resolve();
+    if (!index || Date.now() - checked < RECHECK_MS) return Promise.resolve();
     checked = Date.now();
-    return entryText()
+    return fetchMeta()
       .then(function (text) {
-        if (text && text !== entry) {
-          entry = null;
+        if (text !== index.text) {
+          index = null;
           loading = null;
-          return pagefind.destroy();
         }
       })
       .catch(function () {
@@ -54,43 +80,361 @@
       });
   }
 
-  function load() {
-    if (!loading) {
-      // A dynamic import keeps this file a classic script; pagefind's module finds its index beside itself. A
-      // failed import is remembered by the browser, so a retry asks for the script under another address.
-      var retry = attempts++ ? "?attempt=" + attempts : "";
-      loading = import(base + "pagefind/pagefind.js" + retry).then(function (module) {
-        pagefind = module;
-        checked = Date.now();
-        return Promise.all([module.options({ excerptLength: 24 }), entryText()]).then(function (done) {
-          entry = done[1];
-          module.init();
-          return module;
-        });
+  function file(cache, path) {
+    if (!cache[path]) {
+      cache[path] = fetch(ROOT + path + "?v=" + index.meta.stamp).then(function (response) {
+        if (!response.ok) throw new Error(NOT_READY);
+        return response.json();
       });
-      loading.catch(function () {
-        // `loam serve` makes its index when first asked; a static site without one answers the same way.
-        loading = null;
-        show([], "The search index is not ready yet. Try again in a moment.");
+      cache[path].catch(function () {
+        delete cache[path];
       });
     }
-    return loading;
+    return cache[path];
+  }
+
+  // The chunks whose words may start with `prefix` (or be `word`, when `prefix` is false), by their first and
+  // last words (compared as the index sorts them, by UTF-16 code units, as JavaScript compares strings).
+  function chunksFor(word, prefix) {
+    var upper = prefix ? word + "\uffff" : word;
+    var found = [];
+    index.meta.chunks.forEach(function (range, n) {
+      if (range[0] <= upper && range[1] >= word) found.push(n);
+    });
+    return found;
+  }
+
+  // The words of the index matching `word` exactly or, with `prefix`, starting with it: [[word, postings], ...].
+  function lookup(word, prefix) {
+    return Promise.all(
+      chunksFor(word, prefix).map(function (n) {
+        return file(index.chunks, "index/" + n + ".json");
+      })
+    ).then(function (chunks) {
+      var found = [];
+      chunks.forEach(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry[0] === word || (prefix && entry[0].lastIndexOf(word, 0) === 0)) found.push(entry);
+        });
+      });
+      return found;
+    });
+  }
+
+  // A word's postings by page: {page: {count, title, meta, body: [positions]}}.
+  function pages(flat) {
+    var out = {};
+    for (var i = 0; i < flat.length; ) {
+      var page = flat[i];
+      var count = flat[i + 1];
+      var n = flat[i + 2];
+      var entry = { count: count, positions: flat.slice(i + 3, i + 3 + n), title: 0, meta: 0, body: [] };
+      entry.positions.forEach(function (p) {
+        if (p >= 0) entry.body.push(p);
+        else if (p > index.meta.meta) entry.title++;
+        else entry.meta++;
+      });
+      entry.bodyCount = count - entry.title - entry.meta;
+      entry.truncated = n < count;
+      out[page] = entry;
+      i += 3 + n;
+    }
+    return out;
+  }
+
+  // ---- Words, as src/search.rs cuts and folds them ----
+
+  var WORD_CHAR = /[\p{Alphabetic}\p{N}\p{M}]/u;
+  var WORD_START = /^[\p{Alphabetic}\p{N}\p{M}]+/u;
+
+  function ideographic(c) {
+    var n = c.codePointAt(0);
+    return (
+      (n >= 0x3040 && n <= 0x30ff) ||
+      (n >= 0x31f0 && n <= 0x31ff) ||
+      (n >= 0x3400 && n <= 0x4dbf) ||
+      (n >= 0x4e00 && n <= 0x9fff) ||
+      (n >= 0xf900 && n <= 0xfaff) ||
+      (n >= 0xff66 && n <= 0xff9f) ||
+      (n >= 0x20000 && n <= 0x3134f)
+    );
+  }
+
+  function fold(word) {
+    return word.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  // A query's terms: a word, or a run of Chinese or Japanese characters (a phrase of one-character words).
+  function terms(query) {
+    var chars = Array.from(query);
+    var out = [];
+    for (var i = 0; i < chars.length; ) {
+      if (!WORD_CHAR.test(chars[i])) {
+        i++;
+      } else if (ideographic(chars[i])) {
+        var run = [];
+        for (; i < chars.length && ideographic(chars[i]); i++) run.push(fold(chars[i]));
+        out.push({ words: run, phrase: true });
+      } else {
+        var word = "";
+        for (; i < chars.length && WORD_CHAR.test(chars[i]) && !ideographic(chars[i]); i++) word += chars[i];
+        out.push({ words: [fold(word)], phrase: false });
+      }
+    }
+    return out;
+  }
+
+  // The word a piece of text starts with (see the pieces in src/search.rs).
+  function pieceWord(piece) {
+    var first = String.fromCodePoint(piece.codePointAt(0));
+    if (ideographic(first)) return first;
+    var match = WORD_START.exec(piece);
+    return match ? match[0] : "";
+  }
+
+  // ---- Ranking ----
+
+  // A word of the title counts for more than many in the text.
+  var FIELD = { title: 10, meta: 5 };
+
+  function fieldScore(entry) {
+    return (
+      (entry.title ? FIELD.title : 0) + (entry.meta ? FIELD.meta : 0) + (entry.bodyCount > 0 ? 1 + Math.log(entry.bodyCount) : 0)
+    );
+  }
+
+  function idf(df) {
+    return Math.log(1 + index.meta.pages / df);
+  }
+
+  // Scores of one word term by page: {page: {score, words: [matched word], body: [positions]}}.
+  function scoreWord(term, prefix) {
+    var word = term.words[0];
+    // One letter or digit matches only itself: as a prefix it would match a good part of the index.
+    return lookup(word, prefix && word.length > 1).then(function (matches) {
+      var scores = {};
+      matches.forEach(function (match) {
+        var byPage = pages(match[1]);
+        var pageNumbers = Object.keys(byPage);
+        var weight = match[0] === word ? 1 : 0.4 + (0.4 * word.length) / match[0].length;
+        var rarity = idf(pageNumbers.length);
+        pageNumbers.forEach(function (page) {
+          var entry = byPage[page];
+          var score = weight * rarity * fieldScore(entry);
+          var seen = scores[page];
+          if (!seen) seen = scores[page] = { score: 0, words: [], body: [] };
+          seen.score = Math.max(seen.score, score);
+          seen.words.push(match[0]);
+          seen.body = seen.body.concat(entry.body);
+        });
+      });
+      return scores;
+    });
+  }
+
+  // Whether the characters of a phrase stand side by side: in the text positions count up, in the title and
+  // metadata they count down.
+  function adjacent(entries) {
+    return entries[0].positions.some(function (start) {
+      var step = start >= 0 ? 1 : -1;
+      return entries.every(function (entry, k) {
+        return entry.positions.indexOf(start + step * k) !== -1;
+      });
+    });
+  }
+
+  // Scores of a run of Chinese or Japanese characters by page, where they stand side by side.
+  function scorePhrase(term) {
+    return Promise.all(
+      term.words.map(function (word) {
+        return lookup(word, false);
+      })
+    ).then(function (found) {
+      var scores = {};
+      if (
+        found.some(function (matches) {
+          return !matches.length;
+        })
+      ) {
+        return scores;
+      }
+      var byChar = found.map(function (matches) {
+        return pages(matches[0][1]);
+      });
+      var rarity = byChar.reduce(function (sum, byPage) {
+        return sum + idf(Object.keys(byPage).length);
+      }, 0);
+      Object.keys(byChar[0]).forEach(function (page) {
+        var entries = byChar.map(function (byPage) {
+          return byPage[page];
+        });
+        if (entries.some((entry) => !entry)) return;
+        var together = adjacent(entries);
+        // Only the first positions of a common character are kept: if they do not show the phrase, it may
+        // still be further on, so the note stays, ranked low.
+        var unsure =
+          !together &&
+          entries.some(function (entry) {
+            return entry.truncated;
+          });
+        if (!together && !unsure) return;
+        var starts = entries[0].body.filter(function (p) {
+          return entries.every(function (entry, k) {
+            return entry.body.indexOf(p + k) !== -1;
+          });
+        });
+        scores[page] = {
+          score: rarity * fieldScore(entries[0]) * (together ? 1 : 0.2),
+          words: [],
+          phrase: term.words,
+          body: starts.length ? starts : entries[0].body,
+        };
+      });
+      return scores;
+    });
+  }
+
+  function search(query) {
+    var parts = terms(query);
+    if (!parts.length) return Promise.resolve([]);
+    var typing = !/\s$/.test(query);
+    return Promise.all(
+      parts.map(function (term, n) {
+        return term.phrase ? scorePhrase(term) : scoreWord(term, typing || n < parts.length - 1);
+      })
+    ).then(function (perTerm) {
+      // Every term must be found in a note.
+      var results = Object.keys(perTerm[0])
+        .filter(function (page) {
+          return perTerm.every(function (scores) {
+            return scores[page];
+          });
+        })
+        .map(function (page) {
+          var hits = perTerm.map(function (scores) {
+            return scores[page];
+          });
+          return {
+            page: Number(page),
+            hits: hits,
+            score: hits.reduce(function (sum, hit) {
+              return sum + hit.score;
+            }, 0),
+          };
+        });
+      results.sort(function (a, b) {
+        return b.score - a.score || a.page - b.page;
+      });
+      return results.slice(0, MAX_RESULTS);
+    });
+  }
+
+  // ---- Results ----
+
+  function fragment(page) {
+    var size = index.meta.bundle;
+    return file(index.bundles, "text/" + Math.floor(page / size) + ".json").then(function (bundle) {
+      return bundle[page % size];
+    });
+  }
+
+  // Where the excerpt goes: the position in the text where most of the terms are found close together.
+  function focus(result) {
+    var best = null;
+    var bestTerms = 0;
+    result.hits.forEach(function (hit) {
+      hit.body.forEach(function (p) {
+        var near = result.hits.filter(function (other) {
+          return other.body.some(function (q) {
+            return q >= p && q < p + EXCERPT_WORDS - 6;
+          });
+        }).length;
+        if (near > bestTerms || (near === bestTerms && p < best)) {
+          best = p;
+          bestTerms = near;
+        }
+      });
+    });
+    return best;
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  // The words around `at` (or the start), with the matched words marked.
+  function excerpt(result, text, at) {
+    var start = at === null ? 0 : Math.max(0, at - 6);
+    var end = Math.min(text.length, start + EXCERPT_WORDS);
+    var words = {};
+    var phrases = [];
+    result.hits.forEach(function (hit) {
+      hit.words.forEach(function (word) {
+        words[word] = true;
+      });
+      if (hit.phrase) phrases.push(hit.phrase);
+    });
+    var marked = [];
+    for (var i = start; i < end; i++) {
+      var folded = fold(pieceWord(text[i]));
+      if (words[folded]) marked[i] = true;
+      phrases.forEach(function (phrase) {
+        var whole = phrase.every(function (c, k) {
+          return i + k < text.length && fold(pieceWord(text[i + k])) === c;
+        });
+        if (whole) phrase.forEach((_, k) => (marked[i + k] = true));
+      });
+    }
+    var out = element("span", "search-excerpt");
+    if (start > 0) out.appendChild(document.createTextNode("\u2026 "));
+    var mark = null;
+    for (var j = start; j < end; j++) {
+      var piece = text[j];
+      if (marked[j]) {
+        var word = pieceWord(piece);
+        if (!mark) mark = out.appendChild(element("mark"));
+        mark.textContent += word;
+        var rest = piece.slice(word.length);
+        if (rest) {
+          out.appendChild(document.createTextNode(rest));
+          mark = null;
+        }
+      } else {
+        mark = null;
+        out.appendChild(document.createTextNode(piece));
+      }
+    }
+    if (end < text.length) out.appendChild(document.createTextNode(" \u2026"));
+    return out;
+  }
+
+  // The heading the excerpt's words stand under, if any: [position, id, title].
+  function section(anchors, at) {
+    var found = null;
+    if (at === null) return null;
+    anchors.forEach(function (anchor) {
+      if (anchor[0] <= at) found = anchor;
+    });
+    return found;
   }
 
   function items() {
     return Array.prototype.slice.call(list.querySelectorAll("[role=option]"));
   }
 
-  function select(index) {
+  function select(n) {
     var options = items();
     if (!options.length) {
       active = -1;
       input.removeAttribute("aria-activedescendant");
       return;
     }
-    active = (index + options.length) % options.length;
-    options.forEach(function (option, n) {
-      option.setAttribute("aria-selected", n === active ? "true" : "false");
+    active = (n + options.length) % options.length;
+    options.forEach(function (option, k) {
+      option.setAttribute("aria-selected", k === active ? "true" : "false");
     });
     input.setAttribute("aria-activedescendant", options[active].id);
     options[active].scrollIntoView({ block: "nearest" });
@@ -103,51 +447,25 @@
     active = -1;
   }
 
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text) node.textContent = text;
-    return node;
-  }
-
-  // pagefind's excerpts are text escaped by pagefind with <mark> around matches; nothing else is kept.
-  function excerpt(html) {
-    var holder = document.createElement("template");
-    holder.innerHTML = html;
-    var out = element("span", "search-excerpt");
-    holder.content.childNodes.forEach(function (node) {
-      if (node.nodeType === 1 && node.tagName === "MARK") {
-        out.appendChild(element("mark", null, node.textContent));
-      } else {
-        out.appendChild(document.createTextNode(node.textContent));
-      }
-    });
-    return out;
-  }
-
   function show(results, message) {
     list.textContent = "";
-    if (message) {
-      list.appendChild(element("p", "search-message", message));
-    }
-    results.forEach(function (result, n) {
+    if (message) list.appendChild(element("p", "search-message", message));
+    results.forEach(function (shown, n) {
+      var result = shown.result;
+      var note = shown.note;
+      var at = focus(result);
       var link = element("a", "search-result");
-      link.href = result.url;
+      link.href = window.loam.base + note.url;
       link.id = "loam-search-result-" + n;
       link.setAttribute("role", "option");
       link.setAttribute("aria-selected", "false");
-      link.appendChild(element("span", "search-title", (result.meta && result.meta.title) || result.url));
-      // A match under a heading links to that section, as pagefind's own results do.
-      var section = (result.sub_results || []).filter(function (sub) {
-        return sub.url !== result.url && sub.title && sub.title !== (result.meta && result.meta.title);
-      })[0];
-      if (section) {
-        link.href = section.url;
-        link.appendChild(element("span", "search-section", section.title));
-        link.appendChild(excerpt(section.excerpt));
-      } else {
-        link.appendChild(excerpt(result.excerpt || ""));
+      link.appendChild(element("span", "search-title", note.title || note.url));
+      var heading = section(note.anchors, at);
+      if (heading) {
+        link.href += "#" + encodeURIComponent(heading[1]);
+        link.appendChild(element("span", "search-section", heading[2]));
       }
+      link.appendChild(excerpt(result, note.text, at));
       link.addEventListener("mousemove", function () {
         if (active !== n) select(n);
       });
@@ -160,37 +478,50 @@
   }
 
   function run() {
-    var query = input.value.trim();
+    var query = input.value;
     var ticket = ++latest;
-    if (!query) {
+    if (!query.trim()) {
       close();
       return;
     }
     checkFresh()
       .then(load)
-      .then(function (module) {
-        return module.debouncedSearch(query, {}, 120);
+      .then(function () {
+        return search(query);
       })
-      .then(function (search) {
-        // null: a newer query replaced this one while it waited.
-        if (!search || ticket !== latest) return null;
+      .then(function (results) {
+        if (ticket !== latest) return null;
         return Promise.all(
-          search.results.slice(0, MAX_RESULTS).map(function (r) {
-            return r.data();
+          results.map(function (result) {
+            return fragment(result.page).then(function (note) {
+              return { result: result, note: note };
+            });
           })
-        ).then(function (results) {
-          if (ticket !== latest) return;
-          show(results, results.length ? null : "No notes match \u201c" + query + "\u201d.");
-          list.dataset.query = query;
-        });
+        );
       })
-      .catch(function () {
-        /* load() already said why */
+      .then(function (shown) {
+        // null: a newer query replaced this one while it waited.
+        if (!shown || ticket !== latest) return;
+        show(shown, shown.length ? null : "No notes match \u201c" + query.trim() + "\u201d.");
+        list.dataset.query = query.trim();
+      })
+      .catch(function (error) {
+        if (ticket !== latest) return;
+        // A chunk missing: `loam serve` is making a new index, or the site was published halfway.
+        index = null;
+        loading = null;
+        show([], (error && error.message) || NOT_READY);
       });
   }
 
+  // Typing fast asks for one search, when the typing pauses.
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(run, 60);
+  }
+
   input.addEventListener("focus", load);
-  input.addEventListener("input", run);
+  input.addEventListener("input", later);
   input.addEventListener("keydown", function (event) {
     if (event.key === "ArrowDown") {
       event.preventDefault();

@@ -221,18 +221,23 @@ fn the_preview_has_a_search_index_that_follows_saves() {
     server.wait_for_text("/marigold/", "Marigolds");
     // No index is made until a reader searches: the first request for it starts the indexing.
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(server.get("/pagefind/pagefind-entry.json").0, 503, "not made before anyone searched");
+    assert_eq!(server.get("/static/search/meta.json").0, 503, "not made before anyone searched");
     assert!(!server.log.lock().unwrap().contains("panicked"));
-    server.wait_for("/pagefind/pagefind-entry.json", "an index of one page", |status, body| {
-        status == 200 && body.contains("\"page_count\":1")
+    server.wait_for("/static/search/meta.json", "an index of one page", |status, body| {
+        status == 200 && body.contains("\"pages\":1")
     });
-    let (status, _) = server.get("/pagefind/pagefind.js");
-    assert_eq!(status, 200, "pagefind's script is served beside its index");
+    let (status, chunk) = server.get("/static/search/index/0.json");
+    assert_eq!(status, 200, "the word index is served beside its list of chunks");
+    assert!(chunk.contains("[\"marigolds\",[0,1,1,0]]"), "{chunk}");
     std::fs::write(garden.join("nasturtium.md"), "Nasturtiums climb.\n").unwrap();
-    server.wait_for("/pagefind/pagefind-entry.json", "an index of two pages", |status, body| {
-        status == 200 && body.contains("\"page_count\":2")
+    server.wait_for("/static/search/meta.json", "an index of two pages", |status, body| {
+        status == 200 && body.contains("\"pages\":2")
     });
-    assert_eq!(server.get("/pagefind/no-such-file").0, 404);
+    let (status, texts) = server.get("/static/search/text/0.json");
+    assert_eq!(status, 200);
+    assert!(texts.contains("\"Nasturtiums \",\"climb.\"]"), "{texts}");
+    assert_eq!(server.get("/static/search/no-such-file").0, 404);
+    assert_eq!(server.get("/static/search.js").0, 200, "the site's own script is no file of the index");
 }
 
 #[test]
