@@ -184,7 +184,25 @@
     return out;
   }
 
-  // The word a piece of text starts with (see the pieces in src/search.rs).
+  // A note's text in pieces, one per word: the word, then the spaces and punctuation after it (as src/search.rs
+  // cuts it, so the n-th piece is the word at position n).
+  function piecesOf(text) {
+    var pieces = [];
+    var inWord = false;
+    Array.from(text).forEach(function (c) {
+      var word = WORD_CHAR.test(c);
+      if (word && (ideographic(c) || !inWord)) {
+        pieces.push(c);
+        inWord = !ideographic(c);
+      } else {
+        inWord = inWord && word;
+        if (pieces.length) pieces[pieces.length - 1] += c;
+      }
+    });
+    return pieces;
+  }
+
+  // The word a piece of text starts with.
   function pieceWord(piece) {
     var first = String.fromCodePoint(piece.codePointAt(0));
     if (ideographic(first)) return first;
@@ -465,7 +483,7 @@
         link.href += "#" + encodeURIComponent(heading[1]);
         link.appendChild(element("span", "search-section", heading[2]));
       }
-      link.appendChild(excerpt(result, note.text, at));
+      link.appendChild(excerpt(result, piecesOf(note.text), at));
       link.addEventListener("mousemove", function () {
         if (active !== n) select(n);
       });

@@ -235,7 +235,7 @@ fn the_preview_has_a_search_index_that_follows_saves() {
     });
     let (status, texts) = server.get("/static/search/text/0.json");
     assert_eq!(status, 200);
-    assert!(texts.contains("\"Nasturtiums \",\"climb.\"]"), "{texts}");
+    assert!(texts.contains("\"text\":\"Nasturtiums climb.\""), "{texts}");
     assert_eq!(server.get("/static/search/no-such-file").0, 404);
     assert_eq!(server.get("/static/search.js").0, 200, "the site's own script is no file of the index");
 }
