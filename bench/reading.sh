@@ -34,9 +34,11 @@ printf 'content = "."\nsearch = false\n' >"$WORK/garden/loam.toml"
 cp -r "$WORK/garden" "$WORK/garden-search"
 printf 'content = "."\nsearch = true\n' >"$WORK/garden-search/loam.toml"
 
-# Each run writes a fresh site: the output folder is removed before the run, outside the timing.
+# Each run writes a fresh site: the output folder is removed before the run, and the disk is synced, outside the
+# timing. Without the sync, on a disk the runs measured later pay for writing back the runs before them (hyperfine
+# runs all of one command first): the second command looked three times slower than it is.
 hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$WORK/times.json" \
-  --prepare "rm -rf '$WORK/out' '$WORK/out-search'" \
+  --prepare "rm -rf '$WORK/out' '$WORK/out-search'; sync" \
   -n without "'$LOAM_BIN' build '$WORK/garden' -o '$WORK/out' 2>/dev/null" \
   -n with-search "'$LOAM_BIN' build '$WORK/garden-search' -o '$WORK/out-search' 2>/dev/null"
 

@@ -355,7 +355,7 @@ pub fn build(
     bar.inc(site.published_notes().count() as u64);
     timings.lap("render and write pages");
     if let Some(search) = search {
-        search.finish().into_par_iter().for_each(emit);
+        search.finish_into(&emit);
         timings.lap("search index");
     }
 

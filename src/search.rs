@@ -93,10 +93,18 @@ impl Indexer {
     /// The files of the index, under [`FOLDER`]: `meta.json` (the chunks and bundles), `index/N.json` and
     /// `text/N.json`.
     pub fn finish(self) -> Vec<OutputFile> {
+        let files = Mutex::new(Vec::new());
+        self.finish_into(&|file| crate::lock(&files).push(file));
+        files.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The files of the index, each handed to `emit` (from several threads) as soon as it is made: the index
+    /// never sits in memory whole, beside the notes' words.
+    pub fn finish_into(self, emit: &(dyn Fn(OutputFile) + Sync)) {
         let mut docs = self.docs.into_inner().unwrap_or_else(|e| e.into_inner());
         // Pages arrive in the order the rendering threads finish them; the same garden must give the same files.
         docs.sort_unstable_by(|a, b| a.url.cmp(&b.url));
-        build(&self.language, &docs)
+        build(&self.language, &docs, emit);
     }
 }
 
@@ -199,7 +207,7 @@ fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// A word's page and its positions there.
 type Posting<'d> = (u32, &'d [i32]);
 
-fn build(language: &str, docs: &[Doc]) -> Vec<OutputFile> {
+fn build(language: &str, docs: &[Doc], emit: &(dyn Fn(OutputFile) + Sync)) {
     // Every word's pages, in page order.
     let mut postings: HashMap<&str, Vec<Posting>> = HashMap::new();
     for (page, doc) in docs.iter().enumerate() {
@@ -222,7 +230,13 @@ fn build(language: &str, docs: &[Doc]) -> Vec<OutputFile> {
             bytes = 0;
         }
     }
-    let mut files: Vec<OutputFile> = chunks
+    // Each file is written at once; what is kept of it is a hash, for the stamp below.
+    let written = |path: String, bytes: String| {
+        let hash = xxhash_rust::xxh3::xxh3_64(bytes.as_bytes()) ^ xxhash_rust::xxh3::xxh3_64(path.as_bytes());
+        emit(OutputFile::bytes(path, bytes.into_bytes()));
+        hash
+    };
+    let mut hashes: Vec<u64> = chunks
         .par_iter()
         .enumerate()
         .map(|(n, (range, bytes))| {
@@ -235,10 +249,10 @@ fn build(language: &str, docs: &[Doc]) -> Vec<OutputFile> {
                 push_word(&mut out, word, pages);
             }
             out.push(']');
-            OutputFile::bytes(format!("{FOLDER}/index/{n}.json"), out.into_bytes())
+            written(format!("{FOLDER}/index/{n}.json"), out)
         })
         .collect();
-    files.par_extend(docs.par_chunks(BUNDLE).enumerate().map(|(n, bundle)| {
+    hashes.par_extend(docs.par_chunks(BUNDLE).enumerate().map(|(n, bundle)| {
         let mut out = String::with_capacity(bundle.iter().map(|doc| doc.fragment.len() + 1).sum::<usize>() + 2);
         out.push('[');
         for (i, doc) in bundle.iter().enumerate() {
@@ -248,17 +262,14 @@ fn build(language: &str, docs: &[Doc]) -> Vec<OutputFile> {
             out.push_str(&doc.fragment);
         }
         out.push(']');
-        OutputFile::bytes(format!("{FOLDER}/text/{n}.json"), out.into_bytes())
+        written(format!("{FOLDER}/text/{n}.json"), out)
     }));
 
     // A stamp of the whole index, which `search.js` adds to the addresses it fetches: a browser never mixes a
     // cached chunk of an older index with a newer one.
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for file in &files {
-        hasher.update(file.path.as_bytes());
-        if let crate::output::Contents::Bytes(bytes) = &file.contents {
-            hasher.update(bytes);
-        }
+    for hash in hashes {
+        hasher.update(&hash.to_le_bytes());
     }
     let chunk_list: Vec<_> =
         chunks.iter().map(|(range, _)| json!([words[range.start].0, words[range.end - 1].0])).collect();
@@ -271,8 +282,7 @@ fn build(language: &str, docs: &[Doc]) -> Vec<OutputFile> {
         "meta": META,
         "chunks": chunk_list,
     });
-    files.push(OutputFile::bytes(format!("{FOLDER}/meta.json"), meta.to_string().into_bytes()));
-    files
+    emit(OutputFile::bytes(format!("{FOLDER}/meta.json"), meta.to_string().into_bytes()));
 }
 
 /// How many positions of a word are kept on each page: all the common words' positions would make their chunks
@@ -536,14 +546,14 @@ impl<'w> Text<'w> {
                 }
                 continue;
             }
-            match tag.name.as_str() {
+            match tag.name.as_ref() {
                 "script" | "style" | "annotation" | "template" | "svg" | "noscript" if !tag.closing => {
-                    skipping = Some(tag.name);
+                    skipping = Some(tag.name.into_owned());
                 }
                 "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                     self.trail(" ");
                     heading = None;
-                    if let (false, Some(id)) = (tag.closing, tag.id) {
+                    if let (false, Some(id)) = (tag.closing, tag.id()) {
                         self.anchors.push(Anchor { position: self.next_position(), id, title: String::new() });
                         heading = Some(self.anchors.len() - 1);
                     }
@@ -601,16 +611,17 @@ fn is_block(name: &str) -> bool {
 }
 
 /// A start or end tag: its lower-case name and its `id`.
-struct Tag {
-    name: String,
+struct Tag<'a> {
+    /// Lower case (copied only when it is not already).
+    name: std::borrow::Cow<'a, str>,
     closing: bool,
-    id: Option<String>,
+    attributes: &'a str,
 }
 
-impl Tag {
+impl<'a> Tag<'a> {
     /// Reads the tag that `html` starts with (at its `<`), and returns it with what follows it; `None` when the
     /// `<` starts no tag.
-    fn parse(html: &str) -> (Option<Tag>, &str) {
+    fn parse(html: &'a str) -> (Option<Tag<'a>>, &'a str) {
         let bytes = html.as_bytes();
         let closing = bytes.get(1) == Some(&b'/');
         let name_start = if closing { 2 } else { 1 };
@@ -618,7 +629,9 @@ impl Tag {
         if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
             return (None, html);
         }
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        let name = &html[name_start..name_start + name_len];
+        let name =
+            if name.bytes().any(|b| b.is_ascii_uppercase()) { name.to_ascii_lowercase().into() } else { name.into() };
         // The end of the tag: the first `>` outside a quoted attribute value.
         let mut quote = None;
         let mut end = html.len();
@@ -634,8 +647,11 @@ impl Tag {
             }
         }
         let attributes = &html[name_start + name_len..end];
-        let id = attribute(attributes, "id").map(|id| decode_entities(id).into_owned());
-        (Some(Tag { name, closing, id }), html.get(end + 1..).unwrap_or(""))
+        (Some(Tag { name, closing, attributes }), html.get(end + 1..).unwrap_or(""))
+    }
+
+    fn id(&self) -> Option<String> {
+        attribute(self.attributes, "id").map(|id| decode_entities(id).into_owned())
     }
 }
 

@@ -65,6 +65,8 @@ ${'Padding text for scrolling. '.repeat(80)}
 
 ## Second section
 
+A ptarmigan nests in this section only.
+
 ${'More padding text for scrolling. '.repeat(80)}
 
 ## Third section
@@ -185,6 +187,25 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     await page.waitForURL(`${origin}${PROBE}`);
     assert.equal(await page.locator('h1').first().innerText(), 'Reading probe');
     assertClean(page, 'the search');
+    await context.close();
+  });
+
+  test('search matches as one types, ignores case and quotes, and leads to the section of a match', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${origin}${PREFIX}`, origin);
+    // "PTARM" is the start of a word under the second heading: the result names the section and links to it.
+    const result = await search(page, 'PTARM', 'Reading probe');
+    assert.equal(await result.locator('.search-section').innerText(), 'Second section');
+    assert.equal(await result.locator('mark').first().innerText(), 'ptarmigan', 'the whole word is marked');
+    assert.match(await result.getAttribute('href'), /\/reading-probe\/#second-section$/);
+    await search(page, '"zyxquartz" note', 'Reading probe');
+    const input = page.locator('.search-input');
+    await input.fill('zyxquartz qqqxxxzzz');
+    await page.locator('.search-message', { hasText: 'No notes match' }).waitFor();
+    assert.equal(await page.locator('.search-result').count(), 0, 'every word of a query must be found');
+    await search(page, 'ptarmigan', 'Reading probe');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${origin}${PROBE}#second-section`);
     await context.close();
   });
 
@@ -440,6 +461,9 @@ describe('search and the graph in a real vault with other scripts in its paths',
     const { origin } = server;
     const context = await browser.newContext();
     const page = await open(context, `${origin}/`, origin);
+    // Without its accent too, and the note with the word in its title comes first.
+    await search(page, 'godel', "Gödel's Incompleteness Theorem");
+    assert.equal(await page.locator('.search-result .search-title').first().innerText(), "Gödel's Incompleteness Theorem");
     await search(page, 'Gödel', "Gödel's Incompleteness Theorem");
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => decodeURI(url.pathname).endsWith('/gödels-incompleteness-theorem/'));
