@@ -123,7 +123,7 @@ impl Doc {
     fn read(entry: Entry, words: &mut Words) -> Doc {
         let mut body = Text::new(words, Field::Body);
         body.push_html(&entry.content);
-        let (text, anchors) = body.finish();
+        let (text, words_in_text, anchors) = body.finish();
         let mut title = Text::new(words, Field::Title);
         title.push(&entry.title);
         title.finish();
@@ -139,6 +139,8 @@ impl Doc {
         push_json_string(&mut fragment, &entry.title);
         fragment.push_str(",\"text\":");
         push_json_string(&mut fragment, &text);
+        fragment.push_str(",\"words\":");
+        fragment.push_str(itoa::Buffer::new().format(words_in_text));
         fragment.push_str(",\"anchors\":");
         let anchors: Vec<_> = anchors.iter().map(|a| json!([a.position, a.id, a.title])).collect();
         fragment.push_str(&serde_json::Value::from(anchors).to_string());
@@ -411,15 +413,15 @@ impl<'w> Text<'w> {
         }
     }
 
-    /// The text, and the anchors.
-    fn finish(mut self) -> (String, Vec<Anchor>) {
+    /// The text, its number of words, and the anchors.
+    fn finish(mut self) -> (String, usize, Vec<Anchor>) {
         let words = self.piece.trim_end().len();
         self.piece.truncate(words);
         self.end_piece();
         for anchor in &mut self.anchors {
             anchor.title = anchor.title.split_whitespace().collect::<Vec<_>>().join(" ");
         }
-        (std::mem::take(&mut self.text), std::mem::take(&mut self.anchors))
+        (std::mem::take(&mut self.text), self.count, std::mem::take(&mut self.anchors))
     }
 
     /// Indexes the word of the piece being read and adds the piece to the JSON.
@@ -761,11 +763,12 @@ mod tests {
         } else {
             cutter.push(text);
         }
-        let (joined, anchors) = cutter.finish();
+        let (joined, count, anchors) = cutter.finish();
         let mut positions: Vec<(i32, String)> =
             words.into_iter().flat_map(|(w, ps)| ps.into_iter().map(move |p| (p, w.clone()))).collect();
         positions.sort();
         let pieces = pieces_of(&joined);
+        assert_eq!(pieces.len(), count, "{joined}");
         (positions.into_iter().map(|(_, w)| w).collect(), pieces, anchors)
     }
 
@@ -879,6 +882,7 @@ mod tests {
         assert_eq!(bundle[1]["title"], "Compost <heaps> 1");
         assert_eq!(bundle[1]["anchors"], json!([[5, "care", "Care"]]));
         assert_eq!(bundle[1]["text"], "Worms turn scraps into soil1. Care Keep it moist.");
+        assert_eq!(bundle[1]["words"], 9);
         assert!(files.iter().any(|f| f.path == format!("{FOLDER}/text/2.json")), "20 notes, 3 bundles");
     }
 

@@ -538,6 +538,9 @@
     timer = setTimeout(run, 60);
   }
 
+  // How the index's words are cut and folded, for tests that check this file against src/search.rs.
+  window.loam.search = { fold: fold, terms: terms, pieces: piecesOf };
+
   input.addEventListener("focus", load);
   input.addEventListener("input", later);
   input.addEventListener("keydown", function (event) {

@@ -456,6 +456,43 @@ describe('search and the graph in a real vault with other scripts in its paths',
     await server?.close();
   });
 
+  test('the browser cuts and folds every note of the vault as the build did', async (t) => {
+    if (!server) return t.skip(`no vault at ${VAULT}`);
+    const { origin } = server;
+    const context = await browser.newContext();
+    const page = await open(context, `${origin}/`, origin);
+    // search.js finds where matched words are in a note's text by cutting the text into words again, and looks
+    // words up by folding them: both must agree with src/search.rs on every note, or excerpts mark the wrong words.
+    const report = await page.evaluate(async () => {
+      const root = `${window.loam.base}static/search/`;
+      const { pages, bundle, chunks } = await (await fetch(`${root}meta.json`)).json();
+      const cutting = [];
+      let notes = 0;
+      for (let n = 0; n * bundle < pages; n++) {
+        for (const note of await (await fetch(`${root}text/${n}.json`)).json()) {
+          notes++;
+          const pieces = window.loam.search.pieces(note.text).length;
+          if (pieces !== note.words) cutting.push(`${note.url}: ${pieces} pieces, ${note.words} words`);
+        }
+      }
+      const folding = [];
+      let words = 0;
+      for (let n = 0; n < chunks.length; n++) {
+        for (const [word] of await (await fetch(`${root}index/${n}.json`)).json()) {
+          words++;
+          const terms = window.loam.search.terms(word);
+          const same = terms.length === 1 && terms[0].words.join('') === word;
+          if (!same) folding.push(`${word} -> ${JSON.stringify(terms)}`);
+        }
+      }
+      return { notes, words, cutting, folding };
+    });
+    assert.ok(report.notes > 2000 && report.words > 10000, `the whole vault: ${report.notes} notes, ${report.words} words`);
+    assert.deepEqual(report.cutting.slice(0, 10), [], `${report.cutting.length} notes cut differently`);
+    assert.deepEqual(report.folding.slice(0, 10), [], `${report.folding.length} words folded differently`);
+    await context.close();
+  });
+
   test('a note with Greek letters and accents in its path is found, and the result opens it', async (t) => {
     if (!server) return t.skip(`no vault at ${VAULT}`);
     const { origin } = server;
