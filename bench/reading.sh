@@ -2,7 +2,7 @@
 # reading.sh: what the reader's features cost on a large garden.
 #
 # 1. The search index: `loam build` of a garden made by ../shared/bench/genvault.py with `search = false` and
-#    with `search = true` (the default), RUNS times each after a warm-up, by hyperfine; prints the medians and the
+#    with `search = true` (the default), RUNS times each after a warm-up, taking turns; prints the medians and the
 #    cost of indexing in per cent of the build without it (target: under 50%), then the index's size on disk, its
 #    file count, and what a reader's first query downloads (the list of chunks and one chunk of the word index,
 #    then a bundle of note texts for each result shown).
@@ -22,7 +22,6 @@ LOAM_BIN=${LOAM_BIN:-}
 WORK=$(mktemp -d "${BENCH_TMP:-/var/tmp}/loam-reading.XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
 
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
 if [ -z "$LOAM_BIN" ]; then
   (cd "$REPO" && cargo build --release --quiet)
   LOAM_BIN="$REPO/target/release/loam"
@@ -34,13 +33,35 @@ printf 'content = "."\nsearch = false\n' >"$WORK/garden/loam.toml"
 cp -r "$WORK/garden" "$WORK/garden-search"
 printf 'content = "."\nsearch = true\n' >"$WORK/garden-search/loam.toml"
 
-# Each run writes a fresh site: the output folder is removed before the run, and the disk is synced, outside the
-# timing. Without the sync, on a disk the runs measured later pay for writing back the runs before them (hyperfine
-# runs all of one command first): the second command looked three times slower than it is.
-hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$WORK/times.json" \
-  --prepare "rm -rf '$WORK/out' '$WORK/out-search'; sync" \
-  -n without "'$LOAM_BIN' build '$WORK/garden' -o '$WORK/out' 2>/dev/null" \
-  -n with-search "'$LOAM_BIN' build '$WORK/garden-search' -o '$WORK/out-search' 2>/dev/null"
+# The two builds take turns, in the order ABBA ABBA…, after one warm-up each: on this machine's disk every build
+# is slower than the one before (3.4, 5.7, 8.1 s for the same build in a row), so running all of one command
+# first, as hyperfine does, made the second look twice as slow as it is. Each run writes a fresh site: the output
+# folder is removed and the disk synced before it, outside the timing.
+python3 - "$WORK" "$LOAM_BIN" "$RUNS" <<'PY'
+import json, os, shutil, subprocess, sys, time
+work, loam, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+builds = {"without": ("garden", "out"), "with-search": ("garden-search", "out-search")}
+times = {name: [] for name in builds}
+
+def build(name):
+    garden, out = builds[name]
+    shutil.rmtree(os.path.join(work, out), ignore_errors=True)
+    os.sync()
+    start = time.perf_counter()
+    subprocess.run([loam, "build", os.path.join(work, garden), "-o", os.path.join(work, out)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+for name in builds:
+    build(name)
+order = list(builds)
+for run in range(runs):
+    for name in (order if run % 2 == 0 else order[::-1]):
+        times[name].append(build(name))
+    print(f"run {run + 1}: " + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in builds))
+json.dump({"results": [{"command": name, "times": values} for name, values in times.items()]},
+          open(os.path.join(work, "times.json"), "w"))
+PY
 
 python3 - "$WORK/times.json" "$WORK/out-search/static/search" <<'PY'
 import json, os, statistics, sys
