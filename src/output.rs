@@ -16,6 +16,8 @@ pub const MANIFEST: &str = ".loam-manifest";
 #[derive(Debug, Clone)]
 pub enum Contents {
     Bytes(Vec<u8>),
+    /// Bytes compiled into the binary (the site's scripts, styles and vendored libraries), never copied.
+    Static(&'static [u8]),
     /// A file copied as it is (an attachment or a static asset).
     Copy(PathBuf),
 }
@@ -115,6 +117,7 @@ impl Writer {
         let copied;
         let bytes: &[u8] = match &file.contents {
             Contents::Bytes(bytes) => bytes,
+            Contents::Static(bytes) => bytes,
             Contents::Copy(source) => {
                 copied = std::fs::read(source).with_context(|| format!("cannot read `{}`", source.display()))?;
                 &copied

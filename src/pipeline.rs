@@ -155,11 +155,12 @@ pub struct Garden {
 impl Garden {
     /// The static assets (built-in, replaced by the garden's own of the same name) and the attachments that
     /// published notes use, as files of the site.
-    pub fn assets(&self, attachment_used: &[bool]) -> Vec<OutputFile> {
+    /// The site's static files (without the libraries it does not need) and the attachments its notes use.
+    pub fn assets(&self, attachment_used: &[bool], needed: render::Libraries) -> Vec<OutputFile> {
         let mut files = Vec::new();
         for (name, bytes) in render::static_files() {
-            if !self.static_files.iter().any(|(own, _)| own == name) {
-                files.push(OutputFile::bytes(format!("static/{name}"), bytes.to_vec()));
+            if !self.static_files.iter().any(|(own, _)| own == name) && needed.has(name) {
+                files.push(OutputFile { path: format!("static/{name}"), contents: Contents::Static(bytes) });
             }
         }
         for (name, file) in &self.static_files {
@@ -359,7 +360,8 @@ pub fn build(
         timings.lap("search index");
     }
 
-    for file in garden.assets(&site.attachment_used) {
+    let libraries = render::Libraries::of(site.published_notes().map(|i| site.notes[i].body.html.as_str()));
+    for file in garden.assets(&site.attachment_used, libraries) {
         emit(file);
     }
     bar.finish_and_clear();

@@ -55,6 +55,46 @@ pub fn static_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
     STATIC.iter().chain(vendor::VENDOR).copied()
 }
 
+/// Which of the vendored libraries a site needs: KaTeX (600 KB) only where a note has math, mermaid (5.3 MB) only
+/// where a note has a diagram. `math.js` and `mermaid.js` load them only on pages that have one, so a site
+/// without any never asks for them, and `loam build` leaves them out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Libraries {
+    pub math: bool,
+    pub mermaid: bool,
+}
+
+impl Libraries {
+    pub const ALL: Libraries = Libraries { math: true, mermaid: true };
+
+    /// What the published notes' HTML needs (a page can embed only published notes, so their HTML is all there
+    /// is).
+    pub fn of<'a>(html: impl IntoIterator<Item = &'a str>) -> Libraries {
+        let math = memchr::memmem::Finder::new("<math");
+        let mermaid = memchr::memmem::Finder::new("<pre class=\"mermaid\">");
+        let mut needed = Libraries::default();
+        for html in html {
+            needed.math |= math.find(html.as_bytes()).is_some();
+            needed.mermaid |= mermaid.find(html.as_bytes()).is_some();
+            if needed.math && needed.mermaid {
+                break;
+            }
+        }
+        needed
+    }
+
+    /// Whether the site's static file `name` (as in [`static_files`]) is needed.
+    pub fn has(&self, name: &str) -> bool {
+        if name.starts_with("vendor/katex/") {
+            self.math
+        } else if name.starts_with("vendor/mermaid/") {
+            self.mermaid
+        } else {
+            true
+        }
+    }
+}
+
 /// The published notes and their links, for the graph view and the explorer (see [`graph`]).
 pub const GRAPH_FILE: &str = "graph.json";
 

@@ -852,7 +852,7 @@ mod tests {
             let found = files.iter().find(|f| f.path == format!("{FOLDER}/{path}")).expect(path);
             match &found.contents {
                 crate::output::Contents::Bytes(bytes) => serde_json::from_slice(bytes).unwrap(),
-                crate::output::Contents::Copy(_) => unreachable!(),
+                _ => unreachable!("the index is made in memory"),
             }
         };
         let meta = file("meta.json");
@@ -937,7 +937,7 @@ mod tests {
                 .into_iter()
                 .map(|f| match f.contents {
                     crate::output::Contents::Bytes(b) => (f.path, b),
-                    crate::output::Contents::Copy(_) => unreachable!(),
+                    _ => unreachable!("the index is made in memory"),
                 })
                 .collect();
             files.sort();

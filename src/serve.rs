@@ -307,11 +307,13 @@ impl Preview {
         diagnostics.extend(live.borrow_dependent().site.diagnostics());
         let files = live
             .borrow_owner()
-            .assets(&live.borrow_dependent().site.attachment_used)
+            // A note may gain a formula or a diagram while the preview runs: it serves every library.
+            .assets(&live.borrow_dependent().site.attachment_used, render::Libraries::ALL)
             .into_iter()
             .map(|file| {
                 let served = match file.contents {
                     Contents::Bytes(bytes) => Served::Bytes(Bytes::from(bytes)),
+                    Contents::Static(bytes) => Served::Bytes(Bytes::from_static(bytes)),
                     Contents::Copy(path) => Served::File(path),
                 };
                 (file.path, served)

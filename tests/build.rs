@@ -703,3 +703,28 @@ fn pages_from_the_built_in_patterns_are_the_pages_tera_makes() {
         assert!(differ.is_empty(), "{name}: {differ:?} differ");
     }
 }
+
+#[test]
+fn math_and_diagram_libraries_are_written_only_for_a_garden_that_uses_them() {
+    let garden = Garden::new();
+    garden.file("content/Plain.md", "No formulas here, and no diagrams: a $5 bill and $10.\n");
+    let run = garden.build().ok();
+    let out = run.out.clone();
+    assert!(out.join("static/vendor/force-graph/force-graph.min.js").is_file(), "the graph is on every site");
+    assert!(out.join("static/math.js").is_file() && out.join("static/mermaid.js").is_file());
+    assert!(!out.join("static/vendor/katex").exists(), "no math, no KaTeX");
+    assert!(!out.join("static/vendor/mermaid").exists(), "no diagram, no mermaid");
+
+    // An unpublished note's formula is on no page.
+    garden.file("content/Secret.md", "---\npublish: false\n---\nEuler: $e^{i\\pi} + 1 = 0$\n");
+    garden.build().ok();
+    assert!(!out.join("static/vendor/katex").exists(), "an unpublished formula needs no KaTeX");
+
+    garden
+        .file("content/Formula.md", "Euler: $e^{i\\pi} + 1 = 0$\n")
+        .file("content/Plain.md", "![[Formula]]\n\n```mermaid\ngraph TD\n  A --> B\n```\n");
+    garden.build().ok();
+    assert!(out.join("static/vendor/katex/katex.min.js").is_file());
+    assert!(out.join("static/vendor/katex/katex.min.css").is_file());
+    assert!(out.join("static/vendor/mermaid/mermaid.min.js").is_file());
+}

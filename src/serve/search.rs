@@ -123,6 +123,7 @@ fn index(snapshot: &Snapshot) -> Option<HashMap<String, Bytes>> {
             .into_iter()
             .filter_map(|file| match file.contents {
                 Contents::Bytes(bytes) => Some((file.path, Bytes::from(bytes))),
+                Contents::Static(bytes) => Some((file.path, Bytes::from_static(bytes))),
                 Contents::Copy(_) => None,
             })
             .collect(),
