@@ -86,7 +86,7 @@ impl Indexer {
 
     /// Adds a note; its words are found on the calling thread.
     pub fn add(&self, entry: Entry) {
-        let doc = Doc::new(entry);
+        let doc = Doc::new(entry, stems(&self.language));
         crate::lock(&self.docs).push(doc);
     }
 
@@ -109,26 +109,26 @@ impl Indexer {
 }
 
 impl Doc {
-    fn new(entry: Entry) -> Doc {
+    fn new(entry: Entry, stem: bool) -> Doc {
         thread_local! {
             /// The words of the note being read, kept from note to note so that their memory is reused.
             static WORDS: std::cell::RefCell<Words> = std::cell::RefCell::default();
         }
         WORDS.with_borrow_mut(|words| {
             words.clear();
-            Doc::read(entry, words)
+            Doc::read(entry, words, stem)
         })
     }
 
-    fn read(entry: Entry, words: &mut Words) -> Doc {
-        let mut body = Text::new(words, Field::Body);
+    fn read(entry: Entry, words: &mut Words, stem: bool) -> Doc {
+        let mut body = Text::new(words, Field::Body, stem);
         body.push_html(&entry.content);
         let (text, words_in_text, anchors) = body.finish();
-        let mut title = Text::new(words, Field::Title);
+        let mut title = Text::new(words, Field::Title, stem);
         title.push(&entry.title);
         title.finish();
         let meta: Vec<&str> = entry.aliases.iter().chain(&entry.tags).map(String::as_str).collect();
-        let mut meta_words = Text::new(words, Field::Meta);
+        let mut meta_words = Text::new(words, Field::Meta, stem);
         meta_words.push(&meta.join(" \u{2022} "));
         meta_words.finish();
 
@@ -282,6 +282,7 @@ fn build(language: &str, docs: &[Doc], emit: &(dyn Fn(OutputFile) + Sync)) {
         "pages": docs.len(),
         "bundle": BUNDLE,
         "meta": META,
+        "stem": stems(language),
         "chunks": chunk_list,
     });
     emit(OutputFile::bytes(format!("{FOLDER}/meta.json"), meta.to_string().into_bytes()));
@@ -348,6 +349,8 @@ enum Field {
 struct Text<'w> {
     words: &'w mut Words,
     field: Field,
+    /// Whether words are keyed without their plural ending ([`strip_plural`]).
+    stem: bool,
     /// The pieces done (the body only).
     text: String,
     /// The piece being read, and the length of its word.
@@ -388,6 +391,32 @@ pub fn fold(word: &str) -> String {
     out
 }
 
+/// Whether a garden in `language` keys its words without their plural ending: English only, where the rule below
+/// holds (other languages' plurals need their own rules; their words are keyed as they are).
+fn stems(language: &str) -> bool {
+    let primary = language.split(['-', '_']).next().unwrap_or_default();
+    primary.is_empty() || primary.eq_ignore_ascii_case("en")
+}
+
+/// Harman's "S" stemmer (1991), the lightest there is: `worms` → `worm`, `berries` → `berry`, `horses` → `horse`,
+/// but `glass`, `bus` and words under four letters stay. It changes only the end of a word, never leaves one ending
+/// in `s` it would change again, and is short enough that `search.js` does exactly the same to a query.
+fn strip_plural(word: &mut String) {
+    if word.chars().count() < 4 {
+        return;
+    }
+    let w = word.as_str();
+    if w.ends_with("ies") && !w.ends_with("eies") && !w.ends_with("aies") {
+        word.truncate(word.len() - 3);
+        word.push('y');
+    } else if (w.ends_with("es") && !w.ends_with("aes") && !w.ends_with("ees") && !w.ends_with("oes"))
+        || (w.ends_with('s') && !w.ends_with("us") && !w.ends_with("ss"))
+    {
+        // `-es` to `-e` and `-s` to nothing both drop the last letter.
+        word.truncate(word.len() - 1);
+    }
+}
+
 fn fold_into(word: &str, out: &mut String) {
     out.clear();
     if word.is_ascii() {
@@ -399,10 +428,11 @@ fn fold_into(word: &str, out: &mut String) {
 }
 
 impl<'w> Text<'w> {
-    fn new(words: &'w mut Words, field: Field) -> Text<'w> {
+    fn new(words: &'w mut Words, field: Field, stem: bool) -> Text<'w> {
         Text {
             words,
             field,
+            stem,
             text: String::new(),
             piece: String::new(),
             word_len: 0,
@@ -435,6 +465,9 @@ impl<'w> Text<'w> {
             Field::Meta => Some(META - self.count as i32),
         };
         fold_into(&self.piece[..self.word_len], &mut self.folded);
+        if self.stem {
+            strip_plural(&mut self.folded);
+        }
         let indexable = !self.folded.is_empty()
             && self.folded.len() <= LONGEST_WORD
             && (self.folded.is_ascii() || self.folded.chars().count() <= LONGEST_WORD);
@@ -757,7 +790,7 @@ mod tests {
     /// The words of `text` in order, and its pieces and anchors.
     fn cut(text: &str, html: bool) -> (Vec<String>, Vec<String>, Vec<Anchor>) {
         let mut words = Words::default();
-        let mut cutter = Text::new(&mut words, Field::Body);
+        let mut cutter = Text::new(&mut words, Field::Body, false);
         if html {
             cutter.push_html(text);
         } else {
@@ -770,6 +803,48 @@ mod tests {
         let pieces = pieces_of(&joined);
         assert_eq!(pieces.len(), count, "{joined}");
         (positions.into_iter().map(|(_, w)| w).collect(), pieces, anchors)
+    }
+
+    #[test]
+    fn english_plurals_meet_their_singular() {
+        let stem = |word: &str| {
+            let mut word = word.to_string();
+            strip_plural(&mut word);
+            word
+        };
+        for (word, expected) in [
+            ("worms", "worm"),
+            ("worm", "worm"),
+            ("berries", "berry"),
+            ("horses", "horse"),
+            ("glass", "glass"),
+            ("bus", "bus"),
+            ("status", "status"),
+            ("is", "is"),
+            ("was", "was"),
+            ("toes", "toe"),
+            ("shoes", "shoe"),
+            ("bees", "bee"),
+            ("cafés", "café"),
+        ] {
+            assert_eq!(stem(word), expected, "{word}");
+            assert_eq!(stem(&stem(word)), stem(word), "stemming {word} twice changes nothing");
+        }
+        assert!(stems("en-GB") && stems("EN") && stems(""));
+        assert!(!stems("de") && !stems("zh"));
+        let indexer = Indexer::start("en");
+        indexer.add(Entry {
+            url: "a/".into(),
+            title: "Worms".into(),
+            aliases: vec![],
+            tags: vec![],
+            content: "<p>Two worms and a worm.</p>".into(),
+        });
+        let files = indexer.finish();
+        let chunk = files.iter().find(|f| f.path.ends_with("index/0.json")).unwrap();
+        let crate::output::Contents::Bytes(bytes) = &chunk.contents else { unreachable!() };
+        let text = String::from_utf8_lossy(bytes);
+        assert!(text.contains(r#"["worm",[0,3,3,-1,1,4]]"#), "{text}");
     }
 
     #[test]
@@ -868,7 +943,7 @@ mod tests {
         let humus = entries.iter().find(|e| e[0] == "humus").unwrap();
         // Page 0, once, one position: the first of the metadata.
         assert_eq!(humus[1].as_array().unwrap()[..4], [json!(0), json!(1), json!(1), json!(META)]);
-        let heaps = entries.iter().find(|e| e[0] == "heaps").unwrap();
+        let heaps = entries.iter().find(|e| e[0] == "heap").unwrap();
         assert_eq!(heaps[1].as_array().unwrap()[..4], [json!(0), json!(1), json!(1), json!(-2)], "the title's words");
         let soil = entries.iter().find(|e| e[0] == "soil").unwrap();
         assert_eq!(soil[1].as_array().unwrap()[..4], [json!(0), json!(1), json!(1), json!(META - 1)], "the last tag");

@@ -164,6 +164,21 @@
     return word.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
   }
 
+  // In an English garden words are keyed without their plural ending, by Harman's "S" stemmer, as
+  // src/search.rs does (`worms` finds worm, `berries` finds berry).
+  function stripPlural(word) {
+    if (!index || !index.meta.stem || Array.from(word).length < 4) return word;
+    if (/ies$/.test(word) && !/[ea]ies$/.test(word)) return word.slice(0, -3) + "y";
+    if (/es$/.test(word) && !/[aeo]es$/.test(word)) return word.slice(0, -1);
+    if (/s$/.test(word) && !/[us]s$/.test(word)) return word.slice(0, -1);
+    return word;
+  }
+
+  // A word as the index keys it.
+  function key(word) {
+    return stripPlural(fold(word));
+  }
+
   // A query's terms: a word, or a run of Chinese or Japanese characters (a phrase of one-character words).
   function terms(query) {
     var chars = Array.from(query);
@@ -178,7 +193,7 @@
       } else {
         var word = "";
         for (; i < chars.length && WORD_CHAR.test(chars[i]) && !ideographic(chars[i]); i++) word += chars[i];
-        out.push({ words: [fold(word)], phrase: false });
+        out.push({ words: [key(word)], phrase: false });
       }
     }
     return out;
@@ -397,8 +412,7 @@
     });
     var marked = [];
     for (var i = start; i < end; i++) {
-      var folded = fold(pieceWord(text[i]));
-      if (words[folded]) marked[i] = true;
+      if (words[key(pieceWord(text[i]))]) marked[i] = true;
       phrases.forEach(function (phrase) {
         var whole = phrase.every(function (c, k) {
           return i + k < text.length && fold(pieceWord(text[i + k])) === c;
@@ -539,7 +553,7 @@
   }
 
   // How the index's words are cut and folded, for tests that check this file against src/search.rs.
-  window.loam.search = { fold: fold, terms: terms, pieces: piecesOf };
+  window.loam.search = { load: load, key: key, terms: terms, pieces: piecesOf };
 
   input.addEventListener("focus", load);
   input.addEventListener("input", later);

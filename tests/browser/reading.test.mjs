@@ -127,6 +127,8 @@ async function search(page, query, title) {
   const input = page.locator('.search-input');
   await input.click();
   await input.fill(query);
+  // The results of this query, not those of the one before (search.js marks the list with its query).
+  await page.waitForFunction((q) => document.querySelector('.search-results')?.dataset.query === q, query.trim());
   const result = page.locator('.search-result', { has: page.locator('.search-title', { hasText: title }) });
   await result.first().waitFor({ state: 'visible' });
   return result.first();
@@ -199,6 +201,9 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     assert.equal(await result.locator('mark').first().innerText(), 'ptarmigan', 'the whole word is marked');
     assert.match(await result.getAttribute('href'), /\/reading-probe\/#second-section$/);
     await search(page, '"zyxquartz" note', 'Reading probe');
+    // A plural finds the singular (English gardens key words without their plural ending).
+    const plural = await search(page, 'ptarmigans', 'Reading probe');
+    assert.equal(await plural.locator('mark').first().innerText(), 'ptarmigan');
     const input = page.locator('.search-input');
     await input.fill('zyxquartz qqqxxxzzz');
     await page.locator('.search-message', { hasText: 'No notes match' }).waitFor();
@@ -462,8 +467,10 @@ describe('search and the graph in a real vault with other scripts in its paths',
     const context = await browser.newContext();
     const page = await open(context, `${origin}/`, origin);
     // search.js finds where matched words are in a note's text by cutting the text into words again, and looks
-    // words up by folding them: both must agree with src/search.rs on every note, or excerpts mark the wrong words.
+    // words up by their keys (folded, without a plural ending): both must agree with src/search.rs on every note,
+    // or excerpts mark the wrong words.
     const report = await page.evaluate(async () => {
+      const { stem } = await window.loam.search.load().then((index) => index.meta);
       const root = `${window.loam.base}static/search/`;
       const { pages, bundle, chunks } = await (await fetch(`${root}meta.json`)).json();
       const cutting = [];
@@ -485,9 +492,10 @@ describe('search and the graph in a real vault with other scripts in its paths',
           if (!same) folding.push(`${word} -> ${JSON.stringify(terms)}`);
         }
       }
-      return { notes, words, cutting, folding };
+      return { notes, words, cutting, folding, stem };
     });
     assert.ok(report.notes > 2000 && report.words > 10000, `the whole vault: ${report.notes} notes, ${report.words} words`);
+    assert.equal(report.stem, true, 'an English vault keys words without their plural ending');
     assert.deepEqual(report.cutting.slice(0, 10), [], `${report.cutting.length} notes cut differently`);
     assert.deepEqual(report.folding.slice(0, 10), [], `${report.folding.length} words folded differently`);
     await context.close();
