@@ -46,6 +46,11 @@ const META: i32 = -1001;
 /// The longest word indexed, in characters: longer runs (hashes, encoded data) are shown but not indexed.
 const LONGEST_WORD: usize = 64;
 
+/// How many words of a note's text are kept for excerpts (about 150 KB): every word is indexed, but a reader
+/// shown a result from a note of 100 MB downloads its first words only, and a match further on shows the note's
+/// start.
+const SHOWN_WORDS: usize = 20_000;
+
 /// What the index knows of one note.
 pub struct Entry {
     /// The note's URL relative to the site root, without the base path (`notes/a/`): `search.js` adds the base
@@ -503,7 +508,7 @@ impl<'w> Text<'w> {
         }
     }
 
-    /// The text, its number of words, and the anchors.
+    /// The text kept for excerpts, its number of words, and the anchors.
     fn finish(mut self) -> (String, usize, Vec<Anchor>) {
         let words = self.piece.trim_end().len();
         self.piece.truncate(words);
@@ -511,7 +516,7 @@ impl<'w> Text<'w> {
         for anchor in &mut self.anchors {
             anchor.title = anchor.title.split_whitespace().collect::<Vec<_>>().join(" ");
         }
-        (std::mem::take(&mut self.text), self.count, std::mem::take(&mut self.anchors))
+        (std::mem::take(&mut self.text), self.count.min(SHOWN_WORDS), std::mem::take(&mut self.anchors))
     }
 
     /// Indexes the word of the piece being read and adds the piece to the JSON.
@@ -534,7 +539,7 @@ impl<'w> Text<'w> {
         if let (Some(position), true) = (position, indexable) {
             self.words.push(&self.folded, position);
         }
-        if self.field == Field::Body {
+        if self.field == Field::Body && self.count < SHOWN_WORDS {
             self.text.push_str(&self.piece);
         }
         self.count += 1;
@@ -900,6 +905,16 @@ mod tests {
         let crate::output::Contents::Bytes(bytes) = &chunk.contents else { unreachable!() };
         let text = String::from_utf8_lossy(bytes);
         assert!(text.contains(r#"["worm",[0,3,3,-1,1,4]]"#), "{text}");
+    }
+
+    #[test]
+    fn a_huge_note_is_indexed_whole_and_shown_in_part() {
+        let words: Vec<String> = (0..SHOWN_WORDS + 5000).map(|n| format!("w{n}")).collect();
+        let (indexed, pieces, _) = cut(&words.join(" "), false);
+        assert_eq!(indexed.len(), SHOWN_WORDS + 5000, "every word is indexed");
+        assert_eq!(indexed.last().map(String::as_str), Some("w24999"));
+        assert_eq!(pieces.len(), SHOWN_WORDS, "the text keeps the first words");
+        assert_eq!(pieces.last().map(String::as_str), Some("w19999 "));
     }
 
     #[test]

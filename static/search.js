@@ -485,7 +485,10 @@
     results.forEach(function (shown, n) {
       var result = shown.result;
       var note = shown.note;
+      var pieces = piecesOf(note.text);
       var at = focus(result);
+      // Only a huge note's first words are kept for excerpts: a match past them shows the note's start.
+      if (at !== null && at >= pieces.length) at = null;
       var link = element("a", "search-result");
       link.href = window.loam.base + note.url;
       link.id = "loam-search-result-" + n;
@@ -497,7 +500,7 @@
         link.href += "#" + encodeURIComponent(heading[1]);
         link.appendChild(element("span", "search-section", heading[2]));
       }
-      link.appendChild(excerpt(result, piecesOf(note.text), at));
+      link.appendChild(excerpt(result, pieces, at));
       link.addEventListener("mousemove", function () {
         if (active !== n) select(n);
       });
