@@ -31,7 +31,7 @@ use crate::output::OutputFile;
 pub const FOLDER: &str = "static/search";
 
 /// The shape of the files, which `search.js` checks.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// How many notes' texts share one bundle file: a result shown costs one bundle, and fewer files are quicker to
 /// write.
@@ -360,28 +360,38 @@ fn kept(pages: usize) -> usize {
 }
 
 /// `["word",[page,count,n,p1,…,pn, page,…]]`: a word, then for each page its number, how often the word is
-/// there, and `n` positions: all those in the title and metadata, then the first in the body.
+/// there, and `n` positions: all those in the title and metadata, then the first in the body. Numbers that go up
+/// are written as steps, which are shorter: each page as the step from the page before (the first from 0), and
+/// each position in the body as the step from the one before (the first from 0).
 fn push_word(out: &mut String, word: &str, pages: &[Posting]) {
     out.push('[');
     push_json_string(out, word);
     out.push_str(",[");
     let keep = kept(pages.len());
+    let mut number = itoa::Buffer::new();
+    let mut last_page = 0;
     for (i, (page, positions)) in pages.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        // The title's and the metadata's positions (after the body's, below zero) all, then the body's first.
+        // The title's and the metadata's positions (after the body's, below zero) all, then the body's first,
+        // each as the step from the one before.
         let body = positions.iter().take_while(|&&p| p >= 0).count();
-        let shown = positions[body..].iter().chain(&positions[..body.min(keep)]);
-        let mut number = itoa::Buffer::new();
-        out.push_str(number.format(*page));
+        out.push_str(number.format(page - last_page));
+        last_page = *page;
         out.push(',');
         out.push_str(number.format(positions.len()));
         out.push(',');
         out.push_str(number.format(positions.len() - body + body.min(keep)));
-        for position in shown {
+        for position in &positions[body..] {
             out.push(',');
             out.push_str(number.format(*position));
+        }
+        let mut last = 0;
+        for position in &positions[..body.min(keep)] {
+            out.push(',');
+            out.push_str(number.format(position - last));
+            last = *position;
         }
     }
     out.push_str("]]");
@@ -904,7 +914,8 @@ mod tests {
         let chunk = files.iter().find(|f| f.path.ends_with("index/0.json")).unwrap();
         let crate::output::Contents::Bytes(bytes) = &chunk.contents else { unreachable!() };
         let text = String::from_utf8_lossy(bytes);
-        assert!(text.contains(r#"["worm",[0,3,3,-1,1,4]]"#), "{text}");
+        // Page 0; three times; the title's place, then the text's 1 and 4 (4 as the step from 1).
+        assert!(text.contains(r#"["worm",[0,3,3,-1,1,3]]"#), "{text}");
     }
 
     #[test]
@@ -1060,8 +1071,9 @@ mod tests {
             .unwrap();
         assert_eq!(
             the[1].as_array().unwrap()[..7],
-            [json!(0), json!(6), json!(4), json!(0), json!(1), json!(2), json!(3)]
+            [json!(0), json!(6), json!(4), json!(0), json!(1), json!(1), json!(1)]
         );
+        assert_eq!(the[1][7], json!(1), "the next page, as the step from page 0");
     }
 
     #[test]

@@ -22,7 +22,7 @@
   var list = box.querySelector(".search-results");
   if (!input || !list) return;
   var ROOT = window.loam.base + "static/search/";
-  var VERSION = 1;
+  var VERSION = 2;
   var MAX_RESULTS = 8;
   var EXCERPT_WORDS = 24;
   // `loam serve` makes the index again after saves: a page kept open checks meta.json this often.
@@ -121,17 +121,26 @@
     });
   }
 
-  // A word's postings by page: {page: {count, title, meta, body: [positions]}}.
+  // A word's postings by page: {page: {count, title, meta, body: [positions], positions}}. Pages and the text's
+  // positions are written as steps from the one before (see push_word in src/search.rs).
   function pages(flat) {
     var out = {};
+    var page = 0;
     for (var i = 0; i < flat.length; ) {
-      var page = flat[i];
+      page += flat[i];
       var count = flat[i + 1];
       var n = flat[i + 2];
-      var entry = { count: count, positions: flat.slice(i + 3, i + 3 + n), title: 0, meta: 0, body: [] };
-      entry.positions.forEach(function (p) {
-        if (p >= 0) entry.body.push(p);
-        else if (p > index.meta.meta) entry.title++;
+      var entry = { count: count, positions: [], title: 0, meta: 0, body: [] };
+      var at = 0;
+      flat.slice(i + 3, i + 3 + n).forEach(function (p) {
+        if (p >= 0) {
+          at += p;
+          entry.body.push(at);
+          entry.positions.push(at);
+          return;
+        }
+        entry.positions.push(p);
+        if (p > index.meta.meta) entry.title++;
         else entry.meta++;
       });
       entry.bodyCount = count - entry.title - entry.meta;
