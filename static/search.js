@@ -310,7 +310,13 @@
         var entries = byChar.map(function (byPage) {
           return byPage[page];
         });
-        if (entries.some((entry) => !entry)) return;
+        if (
+          entries.some(function (entry) {
+            return !entry;
+          })
+        ) {
+          return;
+        }
         var together = adjacent(entries);
         // Only the first positions of a common character are kept: if they do not show the phrase, it may
         // still be further on, so the note stays, ranked low.
@@ -407,11 +413,12 @@
     return node;
   }
 
-  // The words around `at` (or the start), with the matched words marked.
-  function excerpt(result, text, at) {
+  // The pieces around `at` (or the start), with the matched words marked.
+  function excerpt(result, pieces, at) {
     var start = at === null ? 0 : Math.max(0, at - 6);
-    var end = Math.min(text.length, start + EXCERPT_WORDS);
-    var words = {};
+    var end = Math.min(pieces.length, start + EXCERPT_WORDS);
+    // Without a prototype: a note's word may be "constructor".
+    var words = Object.create(null);
     var phrases = [];
     result.hits.forEach(function (hit) {
       hit.words.forEach(function (word) {
@@ -421,19 +428,23 @@
     });
     var marked = [];
     for (var i = start; i < end; i++) {
-      if (words[key(pieceWord(text[i]))]) marked[i] = true;
+      if (words[key(pieceWord(pieces[i]))]) marked[i] = true;
       phrases.forEach(function (phrase) {
         var whole = phrase.every(function (c, k) {
-          return i + k < text.length && fold(pieceWord(text[i + k])) === c;
+          return i + k < pieces.length && fold(pieceWord(pieces[i + k])) === c;
         });
-        if (whole) phrase.forEach((_, k) => (marked[i + k] = true));
+        if (whole) {
+          phrase.forEach(function (_, k) {
+            marked[i + k] = true;
+          });
+        }
       });
     }
     var out = element("span", "search-excerpt");
     if (start > 0) out.appendChild(document.createTextNode("\u2026 "));
     var mark = null;
     for (var j = start; j < end; j++) {
-      var piece = text[j];
+      var piece = pieces[j];
       if (marked[j]) {
         var word = pieceWord(piece);
         if (!mark) mark = out.appendChild(element("mark"));
@@ -448,7 +459,7 @@
         out.appendChild(document.createTextNode(piece));
       }
     }
-    if (end < text.length) out.appendChild(document.createTextNode(" \u2026"));
+    if (end < pieces.length) out.appendChild(document.createTextNode(" \u2026"));
     return out;
   }
 

@@ -39,7 +39,7 @@ tags: [probe, vermiculture]
 description: A note that uses every reading feature at once.
 ---
 
-The word zyxquartz appears in this note and nowhere else.
+The word zyxquartz appears in this note and nowhere else, like no constructor.
 
 Inline math $e^{i\\pi} + 1 = 0$ and a display formula:
 
@@ -182,6 +182,8 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     const page = await open(context, `${origin}${PREFIX}`, origin);
     const result = await search(page, 'zyxquartz', 'Reading probe');
     assert.match(await result.locator('mark').first().innerText(), /zyxquartz/i, 'the matched word is marked');
+    // Only it: "constructor" is a name every JavaScript object answers to, not a matched word.
+    assert.equal(await result.locator('mark').count(), 1);
     const shown = await result.locator('.search-excerpt').innerText();
     assert.doesNotMatch(shown, /Wormery|vermiculture|\\pi/, `aliases, tags and TeX stay out of the excerpt: ${shown}`);
     await screenshot(page, 'search-light');
