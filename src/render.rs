@@ -1356,41 +1356,37 @@ fn date_value(date: Option<chrono::DateTime<chrono::FixedOffset>>) -> Value {
     }
 }
 
-/// The first words of a page's text, for a feed entry without a description.
+/// The first words of a page's text, for a feed entry without a description: the text as search shows it (no
+/// scripts, no TeX source, entities decoded), from the page's first 16 KB of HTML.
 fn summary_of(html: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                if !text.ends_with(' ') {
-                    text.push(' ');
-                }
-            }
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
-        if text.len() > 400 {
-            break;
-        }
+    let mut end = html.len().min(16 * 1024);
+    while !html.is_char_boundary(end) {
+        end -= 1;
     }
+    let text = search::plain_text(&html[..end]);
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut summary = words.iter().take(40).copied().collect::<Vec<_>>().join(" ");
     if words.len() > 40 {
         summary.push('…');
     }
-    decode_entities(&summary)
-}
-
-fn decode_entities(text: &str) -> String {
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    summary
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_feed_summary_is_the_first_words_of_the_text() {
+        let html =
+            "<p>Tom &amp; Jerry&#39;s <em>garden</em>: <math><mi>x</mi><annotation encoding=\"application/x-tex\">\
+            x^2</annotation></math> grows.</p><script>hidden()</script><p>Next.</p>";
+        assert_eq!(summary_of(html), "Tom & Jerry's garden: x grows. Next.");
+        let long = format!("<p>{}</p>", "word ".repeat(50));
+        assert_eq!(summary_of(&long), format!("{}…", ["word"; 40].join(" ")));
+        let huge = format!("<p>{}é</p>", "a".repeat(16 * 1024 - 4));
+        assert!(summary_of(&huge).starts_with("aaa"), "cut at a character boundary");
+    }
 
     #[test]
     fn the_built_in_templates_name_no_costly_list() {

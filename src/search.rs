@@ -9,7 +9,7 @@
 //! 1.4 GiB beside a 1.1 s build. Here a note's words are found on the rendering thread that has its HTML already,
 //! and the chunks are written in parallel.
 //!
-//! Words are keyed the same way here and in `search.js` ([`fold`], then [`strip_plural`] in English): lower case,
+//! Words are keyed the same way here and in `search.js` ([`fold_into`], then [`strip_plural`] in English): lower case,
 //! accents removed, plural endings off, so `godel` finds Gödel and `worms` finds worm. Chinese and Japanese
 //! characters are words of one character each: a query's run of them matches where they stand side by side, so a
 //! word is found inside a sentence written without spaces. The browser test over a whole real vault checks that
@@ -98,7 +98,8 @@ impl Indexer {
 
     /// The files of the index, under [`FOLDER`]: `meta.json` (the chunks and bundles), `index/N.json` and
     /// `text/N.json`.
-    pub fn finish(self) -> Vec<OutputFile> {
+    #[cfg(test)]
+    fn finish(self) -> Vec<OutputFile> {
         let files = Mutex::new(Vec::new());
         self.finish_into(&|file| crate::lock(&files).push(file));
         files.into_inner().unwrap_or_else(|e| e.into_inner())
@@ -457,13 +458,14 @@ fn is_word_char(c: char) -> bool {
     }
 }
 
-/// A word as the index keys it: lower case, decomposed, without the accents of Latin, Greek and Cyrillic
-/// letters (`Gödel` → `godel`); other scripts' marks stay (`が` is not `か`). `search.js` does the same with
-/// `toLowerCase`, `normalize("NFD")` and `/[\u0300-\u036f]/g`.
-pub fn fold(word: &str) -> String {
-    let mut out = String::new();
-    fold_into(word, &mut out);
-    out
+/// A body's HTML as the plain text that search shows for it: text outside tags, blocks apart, without scripts,
+/// styles and the TeX source of formulas, entities decoded, runs of white space as one space (the feed's
+/// summaries use it too).
+pub fn plain_text(html: &str) -> String {
+    let mut words = Words::default();
+    let mut text = Text::new(&mut words, Field::Body, false);
+    text.push_html(html);
+    text.finish().0
 }
 
 /// Whether a garden in `language` keys its words without their plural ending: English only, where the rule below
@@ -492,6 +494,9 @@ fn strip_plural(word: &mut String) {
     }
 }
 
+/// `word` as the index keys it, into `out`: lower case, decomposed, without the accents of Latin, Greek and
+/// Cyrillic letters (`Gödel` → `godel`); other scripts' marks stay (`が` is not `か`). `search.js` does the same
+/// with `toLowerCase`, `normalize("NFD")` and `/[\u0300-\u036f]/g`.
 fn fold_into(word: &str, out: &mut String) {
     out.clear();
     if word.is_ascii() {
@@ -838,6 +843,12 @@ fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fold(word: &str) -> String {
+        let mut out = String::new();
+        fold_into(word, &mut out);
+        out
+    }
 
     /// The pieces of a text as `search.js` cuts it.
     fn pieces_of(text: &str) -> Vec<String> {

@@ -802,9 +802,7 @@
       message.textContent = "The graph could not be drawn (" + error.message + ").";
       container.appendChild(message);
     }
-    if (window.console) {
-      console.error("loam graph:", error);
-    }
+    window.loam.warn("graph")(error);
   }
 
   function start() {
@@ -849,9 +847,5 @@
     );
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  window.loam.ready(start);
 })();

@@ -3,6 +3,9 @@
  *   base            the site's root path ("/" or "/garden/"), from <html data-base>, else from this script's address
  *   loadScript(url), loadStylesheet(url)   a promise that the file is in the page
  *   graphData()     a promise of graph.json, fetched once for the page (the graph view and the explorer read it)
+ *   ready(start)    runs start once the page is parsed
+ *   warn(name)      an error handler that logs under "loam name:"; the page goes on without that feature
+ *   search          set by search.js: how the index cuts and keys words, for tests
  */
 (function () {
   "use strict";
@@ -50,6 +53,22 @@
       element.rel = "stylesheet";
       element.href = url;
       return load(element, url);
+    },
+    /** Runs `start` once the page is parsed (at once if it is already). */
+    ready: function (start) {
+      if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", start);
+      } else {
+        start();
+      }
+    },
+    /** A handler that writes an error to the console under `name`: the page goes on without that feature. */
+    warn: function (name) {
+      return function (error) {
+        if (window.console) {
+          console.error("loam " + name + ":", error);
+        }
+      };
     },
     graphData: function () {
       if (!graph) {
@@ -160,11 +179,7 @@
     }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", mount);
-  } else {
-    mount();
-  }
+  window.loam.ready(mount);
 })();
 
 /*

@@ -49,9 +49,7 @@
       } catch (error) {
         // KaTeX reports bad TeX in place (throwOnError: false); anything else leaves the span as the
         // build wrote it, which still reads.
-        if (window.console) {
-          console.error("loam math:", error);
-        }
+        window.loam.warn("math")(error);
       }
     });
   }
@@ -66,21 +64,10 @@
     Promise.all([
       window.katex ? Promise.resolve() : window.loam.loadScript(base + "katex.min.js"),
       window.loam.loadStylesheet(base + "katex.min.css"),
-    ]).then(
-      function () {
-        typeset(spans);
-      },
-      function (error) {
-        if (window.console) {
-          console.error("loam math:", error);
-        }
-      }
-    );
+    ]).then(function () {
+      typeset(spans);
+    }, window.loam.warn("math"));
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  window.loam.ready(start);
 })();

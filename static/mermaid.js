@@ -60,11 +60,7 @@
 
     // A theme change while diagrams are being drawn waits its turn.
     function schedule() {
-      queue = queue.then(render).catch(function (error) {
-        if (window.console) {
-          console.error("loam mermaid:", error);
-        }
-      });
+      queue = queue.then(render).catch(window.loam.warn("mermaid"));
     }
 
     window.loam.loadScript(window.loam.base + "static/vendor/mermaid/mermaid.min.js").then(
@@ -75,17 +71,9 @@
           media.addEventListener("change", schedule);
         }
       },
-      function (error) {
-        if (window.console) {
-          console.error("loam mermaid:", error);
-        }
-      }
+      window.loam.warn("mermaid")
     );
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  window.loam.ready(start);
 })();

@@ -241,7 +241,9 @@
 
   function fieldScore(entry) {
     return (
-      (entry.title ? FIELD.title : 0) + (entry.meta ? FIELD.meta : 0) + (entry.bodyCount > 0 ? 1 + Math.log(entry.bodyCount) : 0)
+      (entry.title ? FIELD.title : 0) +
+      (entry.meta ? FIELD.meta : 0) +
+      (entry.bodyCount > 0 ? 1 + Math.log(entry.bodyCount) : 0)
     );
   }
 

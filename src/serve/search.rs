@@ -117,17 +117,13 @@ fn index(snapshot: &Snapshot) -> Option<HashMap<String, Bytes>> {
     let site = &live.borrow_dependent().site;
     let indexer = Indexer::start(&site.config.language);
     render::index_site(site, &indexer);
-    let files = indexer.finish();
-    Some(
-        files
-            .into_iter()
-            .filter_map(|file| match file.contents {
-                Contents::Bytes(bytes) => Some((file.path, Bytes::from(bytes))),
-                Contents::Static(bytes) => Some((file.path, Bytes::from_static(bytes))),
-                Contents::Copy(_) => None,
-            })
-            .collect(),
-    )
+    let files = Mutex::new(HashMap::new());
+    indexer.finish_into(&|file| {
+        if let Contents::Bytes(bytes) = file.contents {
+            lock(&files).insert(file.path, Bytes::from(bytes));
+        }
+    });
+    Some(files.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Makes the calling thread yield the CPU to the rest of the preview (Linux gives each thread its own nice value).
