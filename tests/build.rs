@@ -235,6 +235,9 @@ fn superbenefit_in_explicit_mode_publishes_nothing_and_leaks_nothing() {
     assert_eq!(pages, 3, "only the home page, the tag index and the graph page: {:?}", run.files());
     let graph = run.page("graph.json");
     assert!(graph.starts_with("{\"nodes\":[],\"links\":[],\"tags\":[]"), "the graph has no node: {graph}");
+    // The search index (read above with every other file, for names and titles) lists no page either.
+    let search = run.page("static/search/meta.json");
+    assert!(search.contains("\"pages\":0") && search.contains("\"chunks\":[]"), "{search}");
 }
 
 #[test]
