@@ -7,6 +7,7 @@ pub mod import;
 pub mod info;
 pub mod init;
 pub mod log;
+pub mod repair;
 pub mod serve;
 pub mod sync;
 

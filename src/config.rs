@@ -51,9 +51,34 @@ pub struct Config {
     pub show_history: bool,
     /// Whether `loam build` makes the full-text search index (`static/search/`) and pages show the search box.
     pub search: bool,
+    /// Whether HTML written in notes reaches the site as written. Off by default: it goes through an allow-list
+    /// that drops scripts, `on*=` attributes, `javascript:` links and the like, since in a garden with several
+    /// authors each one's HTML runs in every reader's browser. Only a site whose authors are all trusted turns
+    /// it on.
+    pub unsafe_html: bool,
     /// Where a garden made by `loam clone` came from (empty otherwise).
     pub origin: String,
+    /// Folders outside the garden that its symbolic links may lead into (relative to `loam.toml`, or absolute).
+    /// Loam reads nothing whose real path lies outside the garden unless it is in one of these: a link to
+    /// `/etc/passwd` in a vault is skipped with a warning, not published, recorded or sent to peers.
+    pub allow_outside: Vec<String>,
     pub sync: Sync,
+    pub serve: Serve,
+}
+
+/// `[serve]`: who besides this machine's own names may reach `loam serve`. Read when the server starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Serve {
+    /// Host names, besides `localhost`, `*.localhost` and IP addresses, that requests may name in their `Host`
+    /// header, such as `laptop.local` for peers on the network or the name a reverse proxy passes on; a name
+    /// starting with `.` (`.example.org`) allows that domain and every name under it. Any other name is refused,
+    /// so that a web page cannot reach the preview through DNS rebinding.
+    pub allowed_hosts: Vec<String>,
+    /// Web origins, besides the preview's own, whose pages may open `/sync` and read `/_loam/`, such as
+    /// `http://localhost:5173` for a web app that syncs with the garden through automerge-repo. Programs that
+    /// send no `Origin` (Loam itself, Node scripts) are not affected: they present a token as before.
+    pub allowed_origins: Vec<String>,
 }
 
 /// `[sync]`: who may sync with this garden, and which peers it syncs with.
@@ -153,8 +178,11 @@ impl Default for Config {
             author: Author::default(),
             show_history: true,
             search: true,
+            unsafe_html: false,
             origin: String::new(),
+            allow_outside: Vec::new(),
             sync: Sync::default(),
+            serve: Serve::default(),
         }
     }
 }
@@ -295,6 +323,18 @@ mod tests {
         assert!(err.to_string().starts_with("loam.toml:3:") && err.to_string().contains("16 characters"), "{err}");
         let err = Config::parse("[[sync.tokens]]\ntoken = \"0123456789abcdef\"\naccess = \"admin\"\n", "loam.toml");
         assert!(err.unwrap_err().to_string().contains("admin"));
+    }
+
+    #[test]
+    fn serve_allows_hosts_and_origins_and_names_a_typo() {
+        let text = "[serve]\nallowed_hosts = [\"laptop.local\"]\nallowed_origins = [\"http://localhost:5173\"]\n";
+        let serve = Config::parse(text, "loam.toml").unwrap().serve;
+        assert_eq!(
+            (serve.allowed_hosts, serve.allowed_origins),
+            (vec!["laptop.local".into()], vec!["http://localhost:5173".into()])
+        );
+        let err = Config::parse("[serve]\nallowed_host = [\"laptop.local\"]\n", "loam.toml").unwrap_err();
+        assert!(err.to_string().contains("allowed_host") && err.to_string().starts_with("loam.toml:2"), "{err}");
     }
 
     #[test]

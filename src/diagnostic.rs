@@ -1,5 +1,6 @@
 //! Problems found in a garden: what, where (file, line, column) and how to fix it. Pure data.
 
+use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,17 +62,61 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
-        write!(f, "{}", self.path)?;
+        write!(f, "{}", shown(&self.path))?;
         if self.line > 0 {
             write!(f, ":{}", self.line)?;
             if self.column > 0 {
                 write!(f, ":{}", self.column)?;
             }
         }
-        write!(f, ": {level}: {}", self.message)?;
+        write!(f, ": {level}: {}", shown(&self.message))?;
         if !self.hint.is_empty() {
-            write!(f, "\n  = help: {}", self.hint)?;
+            write!(f, "\n  = help: {}", shown(&self.hint))?;
         }
         Ok(())
+    }
+}
+
+/// Text from a garden or a peer (a file name, a message quoting one) as it may go to a terminal. A file name can
+/// hold any character but `/`: an escape sequence in it would drive the terminal (clear the screen, change the
+/// title), a line break would forge a line of output, and a bidirectional override would show one name as
+/// another. So control characters (C0, DEL, C1) and the overrides and isolates (U+202A to U+202E, U+2066 to
+/// U+2069) are written as Rust escapes (`\u{1b}`, `\n`), which a user can still read and search for; the
+/// rest, any script included, is left as it is.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_and_bidi_overrides_are_shown_escaped() {
+        assert_eq!(shown("Café 🌱 Ωmega.md"), "Café 🌱 Ωmega.md");
+        assert!(matches!(shown("plain.md"), Cow::Borrowed(_)));
+        assert_eq!(shown("a\u{1b}[2Jb\u{7f}\u{9b}.md"), "a\\u{1b}[2Jb\\u{7f}\\u{9b}.md");
+        assert_eq!(shown("x\ny\tz\r"), "x\\ny\\tz\\r");
+        assert_eq!(shown("evil\u{202E}dm.exe"), "evil\\u{202e}dm.exe");
+        assert_eq!(shown("\u{2066}a\u{2069}"), "\\u{2066}a\\u{2069}");
+        let d = Diagnostic::new("bad\u{1b}]0;pwned\u{7}.md", 3, Severity::Error, Kind::Other, "`\u{1b}` here".into())
+            .hint("see \u{202e}");
+        let text = d.to_string();
+        assert!(!text.chars().any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}'), "{text:?}");
+        assert!(text.starts_with("bad\\u{1b}]0;pwned\\u{7}.md:3: error: `\\u{1b}` here\n  = help: see \\u{202e}"));
     }
 }

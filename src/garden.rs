@@ -18,7 +18,9 @@ use crate::diagnostic::{Diagnostic, Kind, Severity};
 /// What a caller of [`Layout::scan_with`] already has for a note, by its path and file metadata.
 pub type Known<'a, T> = dyn Fn(&str, &std::fs::Metadata) -> Option<T> + Sync + 'a;
 
-/// The folders of one garden.
+/// The folders of one garden. Every path in it is absolute and real (symbolic links resolved): a garden's root is
+/// resolved once, when it is opened, so that every part of Loam (the walk, the watcher, the recorder, sync) sees
+/// paths in that one form and can compare them.
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub root: PathBuf,
@@ -29,6 +31,59 @@ pub struct Layout {
     pub static_dir: Option<PathBuf>,
     pub out: PathBuf,
     pub config_file: Option<PathBuf>,
+    /// The folders whose files the garden may read.
+    pub boundary: Boundary,
+}
+
+/// The folders a garden may read, as real paths: its root, its notes folder (which `loam.toml` may put elsewhere)
+/// and the outside folders `loam.toml` names in `allow_outside`. A symbolic link whose target lies elsewhere is
+/// never followed: a vault cloned from someone else must not publish `/etc/passwd` because it holds a link to it.
+#[derive(Debug, Clone, Default)]
+pub struct Boundary {
+    /// The garden's root: inside it, tool folders (`.loam/`, `.git/`) and `loam.toml` are still out of reach of a
+    /// link, since they hold the history and secrets.
+    root: PathBuf,
+    config_file: Option<PathBuf>,
+    /// Other folders whose whole contents may be read.
+    others: Vec<PathBuf>,
+}
+
+impl Boundary {
+    /// Whether the file or folder at the real path `real` may be read.
+    pub fn admits(&self, real: &Path) -> bool {
+        if let Ok(inside) = real.strip_prefix(&self.root) {
+            let hidden = inside.components().any(|c| is_ignored(&c.as_os_str().to_string_lossy()));
+            return !hidden && self.config_file.as_deref() != Some(real);
+        }
+        self.others.iter().any(|other| real.starts_with(other))
+    }
+
+    /// Where a symbolic link at `path` leads, when that is outside the boundary (or nowhere): the reason to skip
+    /// it, for a warning. `None` when the link may be followed.
+    pub fn refuses(&self, path: &Path) -> Option<String> {
+        match std::fs::canonicalize(path) {
+            Ok(real) if self.admits(&real) => None,
+            Ok(real) => Some(format!(
+                "is a symbolic link to `{}`, outside the garden; it is skipped (to publish an outside folder, name it \
+                 in `allow_outside` in loam.toml)",
+                real.display()
+            )),
+            Err(e) => Some(format!("is a symbolic link that cannot be followed ({e}); it is skipped")),
+        }
+    }
+}
+
+/// The real path of `path`: its symbolic links resolved, and for a file that does not exist (any more), its
+/// folder's real path joined with its name.
+pub fn real_path(path: &Path) -> std::io::Result<PathBuf> {
+    match std::fs::canonicalize(path) {
+        Ok(real) => Ok(real),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else { return Err(e) };
+            Ok(real_path(parent)?.join(name))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 impl Layout {
@@ -40,22 +95,34 @@ impl Layout {
                 path.display()
             );
         }
-        let root = path.to_path_buf();
+        // Resolved here, once: `loam serve`, `loam serve .` and `loam serve ../garden` must be the same garden to
+        // the watcher (whose events carry the paths it watches), the recorder and the walk.
+        let root =
+            std::fs::canonicalize(path).with_context(|| format!("cannot resolve the folder `{}`", path.display()))?;
         let config_file = root.join("loam.toml");
         let has_config = config_file.is_file();
-        let out = out.map(Path::to_path_buf).unwrap_or_else(|| root.join("public"));
+        let out = match out {
+            Some(out) => resolve(&std::env::current_dir().context("cannot read the current folder")?, out),
+            None => root.join("public"),
+        };
         let layout = if has_config {
             let config = Config::load(&config_file)?;
+            let content = resolve(&root, Path::new(&config.content));
+            let mut others: Vec<PathBuf> = config.allow_outside.iter().map(|p| resolve(&root, Path::new(p))).collect();
+            // A notes folder that `loam.toml` puts outside the root was named by the garden: it is the garden's.
+            others.push(content.clone());
             Layout {
-                content: root.join(&config.content),
+                content,
                 templates: Some(root.join("templates")),
                 static_dir: Some(root.join("static")),
+                boundary: Boundary { root: root.clone(), config_file: Some(config_file.clone()), others },
                 config_file: Some(config_file),
                 root,
                 out,
             }
         } else {
-            Layout { content: root.clone(), templates: None, static_dir: None, config_file: None, root, out }
+            let boundary = Boundary { root: root.clone(), config_file: None, others: Vec::new() };
+            Layout { content: root.clone(), templates: None, static_dir: None, config_file: None, root, out, boundary }
         };
         layout.check_out_folder()?;
         Ok(layout)
@@ -103,6 +170,10 @@ impl Layout {
         let found: Mutex<Vec<(usize, Result<T, Diagnostic>)>> = Mutex::new(Vec::new());
         let each = &each;
         let mut attachments = Vec::new();
+        // Files and folders that are there but were not read (links out of the garden, unreadable folders): not
+        // deletions.
+        let mut kept = Vec::new();
+        let mut refused = Vec::new();
         let walker = WalkDir::new(&self.content).follow_links(true).sort_by_file_name().into_iter();
         let walker = walker.filter_entry(|entry| {
             if entry.depth() == 0 {
@@ -112,10 +183,19 @@ impl Layout {
             if is_ignored(&name) {
                 return false;
             }
+            if entry.path_is_symlink() {
+                if let Some(why) = self.boundary.refuses(entry.path()) {
+                    let path = self.relative(entry.path());
+                    refused.push(Diagnostic::new(&path, 0, Severity::Warning, Kind::Read, format!("`{path}` {why}")));
+                    kept.push(path);
+                    return false;
+                }
+            }
             // The output folder may sit inside a vault (`vault/public`): never read our own pages as notes.
             !(entry.file_type().is_dir()
                 && out.as_deref().is_some_and(|o| entry.path().canonicalize().ok().as_deref() == Some(o)))
         });
+        let mut unreadable = Vec::new();
         rayon::scope(|scope| {
             let mut count = 0;
             for entry in walker {
@@ -132,6 +212,7 @@ impl Layout {
                             Diagnostic::new(&path, 0, Severity::Warning, Kind::Read, message)
                                 .hint("remove or fix the link, or check the file's permissions"),
                         );
+                        unreadable.push(path);
                         continue;
                     }
                 };
@@ -160,16 +241,19 @@ impl Layout {
                 }
             }
         });
+        diagnostics.append(&mut refused);
+        kept.append(&mut unreadable);
         let listing = Listing {
             notes: listed,
             attachments: attachments.clone(),
             diagnostics: diagnostics.clone(),
             through_links,
+            kept: kept.clone(),
         };
         let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
         found.sort_unstable_by_key(|(index, _)| *index);
-        let notes = read_or_report(found.into_iter().map(|(_, item)| item), &mut diagnostics);
-        Ok(Scan { notes, attachments, diagnostics, listing })
+        let notes = read_or_report(found.into_iter().map(|(_, item)| item), &mut diagnostics, &mut kept);
+        Ok(Scan { notes, attachments, diagnostics, listing, kept })
     }
 
     /// Reads the notes of `listing`, in its order, as [`scan`](Layout::scan) would after a walk that found these
@@ -201,8 +285,9 @@ impl Layout {
         }
         let read = read.into_iter().flatten();
         let mut diagnostics = listing.diagnostics.clone();
-        let notes = read_or_report(read, &mut diagnostics);
-        Scan { notes, attachments: listing.attachments.clone(), diagnostics, listing: Listing::default() }
+        let mut kept = listing.kept.clone();
+        let notes = read_or_report(read, &mut diagnostics, &mut kept);
+        Scan { notes, attachments: listing.attachments.clone(), diagnostics, listing: Listing::default(), kept }
     }
 
     /// Updates `listing` for changes to the files at `paths` (created, written or deleted in the content
@@ -274,45 +359,62 @@ impl Layout {
         relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
     }
 
-    /// Reads the bytes of a garden's own templates, by name relative to `templates/`.
-    pub fn template_overrides(&self) -> anyhow::Result<Vec<(String, String)>> {
+    /// Reads the bytes of a garden's own templates, by name relative to `templates/`. Links out of the garden are
+    /// skipped, each with a warning in `problems`.
+    pub fn template_overrides(&self, problems: &mut Vec<Diagnostic>) -> anyhow::Result<Vec<(String, String)>> {
         let Some(dir) = self.templates.as_ref().filter(|d| d.is_dir()) else {
             return Ok(Vec::new());
         };
         let mut templates = Vec::new();
-        for entry in WalkDir::new(dir).sort_by_file_name() {
+        for entry in self.walk_inside(dir, problems) {
             let entry = entry.with_context(|| format!("cannot read `{}`", dir.display()))?;
             let file_name = entry.file_name().to_string_lossy();
             // Notes about the templates (a README, `CONTEXT.md`), dot files and editor leftovers are not templates.
             if entry.file_type().is_file() && !is_note(&file_name) && !is_ignored(&file_name) {
-                let name = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-                let name = name.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
                 let text = std::fs::read_to_string(entry.path())
                     .with_context(|| format!("cannot read the template `{}`", entry.path().display()))?;
-                templates.push((name, text));
+                templates.push((slash_path(entry.path(), dir), text));
             }
         }
         Ok(templates)
     }
 
-    /// Files of the garden's `static/`, as (path relative to it, file).
-    pub fn static_files(&self) -> Vec<(String, PathBuf)> {
+    /// Files of the garden's `static/`, as (path relative to it, file). Links out of the garden are skipped, each
+    /// with a warning in `problems`.
+    pub fn static_files(&self, problems: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
         let Some(dir) = self.static_dir.as_ref().filter(|d| d.is_dir()) else {
             return Vec::new();
         };
-        WalkDir::new(dir)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
+        self.walk_inside(dir, problems)
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let name = e.path().strip_prefix(dir).unwrap_or(e.path());
-                let name = name.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                (name, e.path().to_path_buf())
-            })
+            .map(|e| (slash_path(e.path(), dir), e.path().to_path_buf()))
             .collect()
     }
+
+    /// A sorted walk of `dir` that follows symbolic links only where they stay inside the garden's
+    /// [`Boundary`]; each link it does not follow is a warning in `problems`, named from the garden's root.
+    fn walk_inside<'a>(
+        &'a self,
+        dir: &Path,
+        problems: &'a mut Vec<Diagnostic>,
+    ) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> + 'a {
+        WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter().filter_entry(move |entry| {
+            if entry.depth() == 0 || !entry.path_is_symlink() {
+                return true;
+            }
+            let Some(why) = self.boundary.refuses(entry.path()) else { return true };
+            let path = slash_path(entry.path(), &self.root);
+            problems.push(Diagnostic::new(&path, 0, Severity::Warning, Kind::Read, format!("`{path}` {why}")));
+            false
+        })
+    }
+}
+
+/// `path` relative to `dir`, `/`-separated.
+fn slash_path(path: &Path, dir: &Path) -> String {
+    let name = path.strip_prefix(dir).unwrap_or(path);
+    name.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 /// Tool folders and editor droppings are never notes: `.obsidian/`, `.git/`, `.loam/`, `.trash/`, swap and
@@ -351,6 +453,10 @@ pub struct Scan<T> {
     pub diagnostics: Vec<Diagnostic>,
     /// What the walk found, for updating it later without walking again.
     pub listing: Listing,
+    /// Paths relative to the content folder of files and folders that are there but were not read (a symbolic
+    /// link out of the garden, a file or folder without read permission): whatever the history has of them stays
+    /// as it is, since a file that cannot be read is not a deleted one.
+    pub kept: Vec<String>,
 }
 
 /// The files a walk of the content folder found, in the walk's order, kept by the live preview so that a save
@@ -365,6 +471,8 @@ pub struct Listing {
     /// Whether the walk followed a symbolic link: a file is then reachable under two paths, and only a new walk
     /// keeps both right.
     pub through_links: bool,
+    /// What the walk found there but did not read (see [`Scan::kept`]).
+    pub kept: Vec<String>,
 }
 
 /// The order of a walk with sorted file names: folder by folder, each folder's entries by name.
@@ -372,16 +480,21 @@ fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.split('/').cmp(b.split('/'))
 }
 
-/// The notes that could be read; a problem for each one that could not.
+/// The notes that could be read; a problem for each one that could not, whose path goes to `kept` (it is there:
+/// not a deletion).
 fn read_or_report<T>(
     items: impl IntoIterator<Item = Result<T, Diagnostic>>,
     diagnostics: &mut Vec<Diagnostic>,
+    kept: &mut Vec<String>,
 ) -> Vec<T> {
     let mut notes = Vec::new();
     for item in items {
         match item {
             Ok(note) => notes.push(note),
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Err(diagnostic) => {
+                kept.push(diagnostic.path.clone());
+                diagnostics.push(diagnostic);
+            }
         }
     }
     notes
@@ -415,4 +528,22 @@ fn read_note(relative: String, path: &Path) -> Result<SourceFile, Diagnostic> {
         Err(e) => Err(Diagnostic::new(&relative, 0, Severity::Error, Kind::Read, format!("cannot read the note: {e}"))
             .hint("check the file's permissions")),
     }
+}
+
+/// `path` (relative to `root`, or absolute) as a real path when it exists, else with `.` and `..` taken out.
+fn resolve(root: &Path, path: &Path) -> PathBuf {
+    let joined = root.join(path);
+    std::fs::canonicalize(&joined).unwrap_or_else(|_| {
+        let mut clean = PathBuf::new();
+        for component in joined.components() {
+            match component {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    clean.pop();
+                }
+                other => clean.push(other),
+            }
+        }
+        clean
+    })
 }

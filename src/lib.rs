@@ -16,12 +16,17 @@
 //! # Code map
 //!
 //! - `config.rs`: `loam.toml`.
-//! - `garden.rs`: where a garden's folders are and which files are notes; the only module that reads them.
+//! - `diagnostic.rs`: a problem with its file, line and hint; `shown` escapes control characters in whatever
+//!   reaches a terminal from a garden or a peer.
+//! - `garden.rs`: where a garden's folders are and which files are notes; the only module that reads them. Its
+//!   `Layout` holds real paths, resolved once when a garden is opened, and its `Boundary` (the root, the notes
+//!   folder, `allow_outside`) decides which symbolic links may be followed.
 //! - `note.rs`, `note/frontmatter.rs`: one note's bytes to frontmatter plus first-stage HTML.
 //! - `markdown.rs`: pulldown-cmark plus Obsidian syntax, writing HTML with markers where links, embeds, headings
 //!   and blocks are, so the result depends on the note alone; `markdown/inline.rs` (highlights, tags, block ids,
 //!   comments), `markdown/context.rs` (the sentence around a link), `markdown/math.rs` (TeX to MathML),
-//!   `markdown/highlight.rs` (fenced code highlighted by syntect; mermaid kept as source).
+//!   `markdown/highlight.rs` (fenced code highlighted by syntect; mermaid kept as source),
+//!   `markdown/sanitise.rs` (the note's own HTML through ammonia's allow-list, Loam's markup around it untouched).
 //! - `resolve.rs`: `LinkIndex`, which turns a link target into a file, in Obsidian's order.
 //! - `site.rs`: `Site`, the whole garden after publishing rules: its `Model` (URLs, links, backlinks, tags,
 //!   folders, aliases), shared between the live preview's builds while no note's site-facing parts change.
@@ -42,7 +47,9 @@
 //! - `serve.rs`: the live preview. One thread owns the garden (`Preview`): on each change it gathers the garden
 //!   again (memoised) and makes a `Snapshot` holding the site model, whose pages are rendered when first asked
 //!   for; `serve/http.rs` answers requests from the current snapshot (axum; the router needs no socket) and
-//!   streams live-reload events; `serve/watch.rs` watches the folders (notify, or polling) and filters out
+//!   streams live-reload events, behind `http/guard.rs` (only this machine's or allowed `Host` names; at `/sync`
+//!   and `/_loam/`, only the preview's own or allowed `Origin`s), with `http/range.rs` (byte ranges) and
+//!   `http/connection.rs` (the sockets: header and idle timeouts, graceful shutdown); `serve/watch.rs` watches the folders (notify, or polling) and filters out
 //!   editors' scratch files; `serve/search.rs` makes the preview's search index, once someone searches, on a
 //!   low-priority thread.
 //! - `store.rs`: the history in `.loam/`: one Automerge document per note, each save one change, edits applied
@@ -56,10 +63,12 @@
 //!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`); `sync/paths.rs`
 //!   refuses unsafe paths from peers, `sync/layout.rs` gives every note a place (the same on every peer),
 //!   `sync/address.rs` the `automerge:` URLs.
-//! - `cmd/`: one file per subcommand.
+//! - `cmd/`: one file per subcommand (`cmd/repair.rs` mends a damaged history: see `store::Damage`).
 //!
 //! # Invariants
 //!
+//! - A note is published only on a clear yes: a `publish` or `draft` that is not `true` or `false`, or
+//!   frontmatter that cannot be read, keeps it out in either mode (`note::is_published`).
 //! - An unpublished note leaves no trace in the output: pages, links, tags, feeds, file names, the graph and the
 //!   search index come only from published notes, and a link to an unpublished note shows neither its name nor
 //!   its title.
@@ -68,11 +77,17 @@
 //! - Nothing outside the output folder is ever written, and in it only files Loam wrote before are removed.
 //! - Everything but `garden.rs`, `output.rs`, `pipeline.rs`, `store.rs` and `cmd/` is pure: values in, values
 //!   out.
+//! - Nothing whose real path lies outside the garden's `Boundary` is read: not published, recorded or sent.
+//! - Only a file that is gone is recorded as deleted; a file that cannot be read keeps its history. A document
+//!   found lost or damaged is set aside and never written to again under its old heads (`store::Damage`).
 //! - Recording history never writes a note file; only merging what a peer sent does (`Store::write_back`), and
 //!   only after recording any edit not yet recorded, inside the notes folder, at a path `sync/paths.rs` let
 //!   through.
-//! - A note's first-stage rendering depends on its bytes, the base path and the publish mode only, so it can be
-//!   cached by its hash (a change of `publish_mode` or `base_url` in loam.toml invalidates every entry).
+//! - A note's first-stage rendering depends on its bytes and `note::Settings` (the base path, the publish mode and
+//!   `unsafe_html`) only, so it can be cached by its hash (a change of any of them in loam.toml invalidates every
+//!   entry).
+//! - HTML written in a note reaches a page, the feed or the search index only through `markdown/sanitise.rs`,
+//!   unless `unsafe_html = true`: every later stage reads the first stage's output.
 
 pub mod cmd;
 pub mod config;

@@ -119,6 +119,20 @@ enum Command {
         #[arg(long)]
         token: Option<String>,
     },
+    /// Check the garden's history (.loam/) and mend what can be mended: lost bookkeeping, torn changes, damaged
+    /// documents (fetched again from a peer with --from, else started anew from the note). Notes are never changed.
+    Repair {
+        /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// A copy of the garden to fetch damaged documents from: a peer's sync address (ws://HOST:PORT/sync) or a
+        /// garden's folder on this machine.
+        #[arg(long, value_name = "PEER")]
+        from: Option<String>,
+        /// The token the peer asks for (else LOAM_PEER_TOKEN).
+        #[arg(long)]
+        token: Option<String>,
+    },
     /// Report every problem (broken links, bad frontmatter, slug collisions); exit non-zero if any.
     Check {
         /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
@@ -148,6 +162,7 @@ fn main() -> ExitCode {
         Command::Build { path, out } => loam::cmd::build::run(&path, out.as_deref()).map(|()| true),
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
+        Command::Repair { path, from, token } => loam::cmd::repair::run(&path, from.as_deref(), token),
         Command::Info { path } => loam::cmd::info::run(&path).map(|()| true),
         Command::Clone { other, dir, token } => loam::cmd::clone::run(&other, &dir, token).map(|()| true),
         Command::Sync { other, path, token } => loam::cmd::sync::run(&other, &path, token).map(|()| true),
@@ -161,7 +176,8 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // The chain names files, whose names may hold control characters.
+            eprintln!("error: {}", loam::diagnostic::shown(&format!("{error:#}")));
             ExitCode::from(2)
         }
     }

@@ -5,12 +5,14 @@
 //! heading and block carries a marker (`\0S3\0` … `\0E3\0` around link 3, `\0M4\0` for embed 4, `\0H1\0` before
 //! heading 1, `\0B0\0` … `\0b0\0` around block 0). The second stage (`page.rs`) replaces the markers once the
 //! whole garden is known. NUL never occurs in pulldown-cmark's output (CommonMark turns it into U+FFFD), so a
-//! marker cannot be forged by a note's text.
+//! marker cannot be forged by a note's text. HTML written in the note is sanitised here too, so that every later
+//! stage (pages, transclusions, the feed, the search index) reads clean HTML (`markdown/sanitise.rs`).
 
 mod context;
 pub mod highlight;
 mod inline;
 mod math;
+mod sanitise;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -119,8 +121,19 @@ pub fn heading_id(text: &str) -> String {
     slug::slugify(text)
 }
 
+/// What becomes of the HTML written in a note, and of its links to `javascript:` and the like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RawHtml {
+    /// Through an allow-list (`markdown/sanitise.rs`): in a community wiki, what one member writes runs in every
+    /// reader's browser.
+    #[default]
+    Sanitised,
+    /// As written (`unsafe_html = true` in `loam.toml`), for a site whose authors are all trusted.
+    Kept,
+}
+
 /// Renders a note's body (without frontmatter). `base_path` prefixes the URLs of inline tags.
-pub fn render(body: &str, base_path: &str) -> Rendered {
+pub fn render(body: &str, base_path: &str, raw_html: RawHtml) -> Rendered {
     let stripped;
     let source = if body.contains("%%") {
         let code: Vec<_> = Parser::new_ext(body, options())
@@ -133,7 +146,7 @@ pub fn render(body: &str, base_path: &str) -> Rendered {
     } else {
         body
     };
-    Renderer::new(source, base_path).run()
+    Renderer::new(source, base_path, raw_html).run()
 }
 
 /// Per-block state for the sentence around links.
@@ -177,6 +190,11 @@ struct Renderer<'a> {
     callout_title_open: Option<&'static str>,
     /// Depth of links and images we are inside (no tags there).
     link_depth: usize,
+    /// Depth of external images we are inside, whose content becomes their `alt` text.
+    image_depth: usize,
+    /// The note's own HTML so far, each piece replaced by a marker in `out` until it is sanitised; `None` when
+    /// it is kept as written.
+    raw: Option<Vec<CowStr<'a>>>,
     /// Our own internal link currently open, whose label goes into the context as one segment.
     open_link: Option<usize>,
     in_code_block: bool,
@@ -197,7 +215,7 @@ enum BlockClose {
 }
 
 impl<'a> Renderer<'a> {
-    fn new(source: &'a str, base_path: &'a str) -> Self {
+    fn new(source: &'a str, base_path: &'a str, raw_html: RawHtml) -> Self {
         // Up to one event per eight bytes of Markdown; growing the vector costs more than a guess.
         let mut events: Vec<(Event<'a>, usize)> = Vec::with_capacity(source.len() / 8 + 16);
         for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
@@ -232,6 +250,8 @@ impl<'a> Renderer<'a> {
             quotes: Vec::new(),
             callout_title_open: None,
             link_depth: 0,
+            image_depth: 0,
+            raw: (raw_html == RawHtml::Sanitised).then(Vec::new),
             open_link: None,
             in_code_block: false,
             fence: None,
@@ -319,7 +339,10 @@ impl<'a> Renderer<'a> {
         }
         let mut html = String::with_capacity(self.source.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, std::mem::take(&mut self.out).into_iter());
-        self.result.html = html;
+        self.result.html = match self.raw.as_deref() {
+            Some(raw) if !raw.is_empty() => sanitise::clean(&html, raw),
+            _ => html,
+        };
         self.result
     }
 
@@ -408,6 +431,10 @@ impl<'a> Renderer<'a> {
                 self.out.push(event.clone());
                 i + 1
             }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                self.raw_html(html);
+                i + 1
+            }
             _ => {
                 self.out.push(event.clone());
                 i + 1
@@ -447,6 +474,12 @@ impl<'a> Renderer<'a> {
                     }
                     return i + 1;
                 }
+                if self.raw.is_some() && !sanitise::url_allowed(dest_url) {
+                    // A link that would run a script (`javascript:`) or open a document the note made up
+                    // (`data:`) stays a link in looks only.
+                    self.html("<a>".into());
+                    return i + 1;
+                }
             }
             Tag::Image { link_type, dest_url, .. } => {
                 if let Some(n) = self.internal_link(*link_type, dest_url, LinkKind::Embed, offset) {
@@ -469,6 +502,15 @@ impl<'a> Renderer<'a> {
                     return j + 1;
                 }
                 self.link_depth += 1;
+                self.image_depth += 1;
+                if self.raw.is_some() && !sanitise::url_allowed(dest_url) {
+                    let mut image = tag.clone();
+                    if let Tag::Image { dest_url, .. } = &mut image {
+                        *dest_url = CowStr::Borrowed("");
+                    }
+                    self.out.push(Event::Start(image));
+                    return i + 1;
+                }
             }
             _ => {}
         }
@@ -484,7 +526,11 @@ impl<'a> Renderer<'a> {
                     self.finish_frame(frame);
                 }
             }
-            TagEnd::Link | TagEnd::Image => self.link_depth = self.link_depth.saturating_sub(1),
+            TagEnd::Link => self.link_depth = self.link_depth.saturating_sub(1),
+            TagEnd::Image => {
+                self.link_depth = self.link_depth.saturating_sub(1);
+                self.image_depth = self.image_depth.saturating_sub(1);
+            }
             _ => {}
         }
     }
@@ -597,6 +643,31 @@ impl<'a> Renderer<'a> {
         self.out.push(Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes: vec![], attrs: vec![] }));
         self.frames.push(Frame::new(self.has_links[i]));
         i + 1
+    }
+
+    /// HTML written in the note: as it is, or as a marker for `sanitise::clean` to replace.
+    fn raw_html(&mut self, html: &CowStr<'a>) {
+        // Inside an image it is part of the `alt` text, which pulldown-cmark escapes.
+        if self.image_depth > 0 {
+            self.out.push(Event::Text(html.clone()));
+            return;
+        }
+        let Some(raw) = &mut self.raw else {
+            self.out.push(Event::Html(html.clone()));
+            return;
+        };
+        // The piece's last line break stays outside the marker, so that pulldown-cmark lays out what follows
+        // as it would after the piece itself.
+        let (len, newline) = match html.strip_suffix('\n') {
+            Some(piece) => (piece.len(), "\n"),
+            None => (html.len(), ""),
+        };
+        let marker = sanitise::marker(raw.len());
+        raw.push(match html {
+            CowStr::Borrowed(html) => CowStr::Borrowed(&html[..len]),
+            html => CowStr::from(html[..len].to_string()),
+        });
+        self.out.push(Event::InlineHtml(CowStr::from(marker + newline)));
     }
 
     /// A run of text from the document: most runs hold no Obsidian syntax and pass through without copying.

@@ -1,18 +1,40 @@
 //! One note: its source text read into frontmatter and a first-stage rendering. Pure: bytes in, [`Note`] out.
 //!
-//! Everything here depends on the note's own bytes (and the site's base path and publish mode) only, which is
-//! what lets a later stage cache a parsed note by the hash of its content.
+//! Everything here depends on the note's own bytes and the [`Settings`] only, which is what lets a later stage
+//! cache a parsed note by the hash of its content.
 
 mod frontmatter;
 
-pub use frontmatter::Frontmatter;
+pub use frontmatter::{Flag, Frontmatter};
 
 use std::borrow::Cow;
 
-use crate::config::PublishMode;
+use crate::config::{Config, PublishMode};
 use crate::diagnostic::{Diagnostic, Kind, Severity};
-use crate::markdown::{self, Rendered};
+use crate::markdown::{self, RawHtml, Rendered};
 use crate::slug::{key, slugify, slugify_path};
+
+/// The parts of `loam.toml` a note's parse depends on: a change of any of them parses every note again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The path part of `base_url`, which prefixes the URLs of inline tags.
+    pub base_path: String,
+    pub mode: PublishMode,
+    pub raw_html: RawHtml,
+}
+
+impl Settings {
+    pub fn of(config: &Config) -> Settings {
+        let raw_html = if config.unsafe_html { RawHtml::Kept } else { RawHtml::Sanitised };
+        Settings { base_path: config.base_path(), mode: config.publish_mode, raw_html }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { base_path: "/".into(), mode: PublishMode::All, raw_html: RawHtml::Sanitised }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Note {
@@ -181,43 +203,49 @@ fn all_tags(meta: &Frontmatter, body: &Rendered) -> Vec<String> {
         .collect()
 }
 
-/// Whether a note with this frontmatter goes on the site under `mode`. A note whose frontmatter cannot be read
-/// never does: its `publish: false` might be in the part we cannot read.
+/// Whether a note with this frontmatter goes on the site under `mode`. Privacy fails closed: a note whose
+/// frontmatter cannot be read never does (its `publish: false` might be in the part we cannot read), and neither
+/// does one whose `publish` or `draft` is unclear (`publish: off`), in either mode.
 pub fn is_published(meta: &Frontmatter, meta_ok: bool, mode: PublishMode) -> bool {
-    meta_ok
-        && match mode {
-            PublishMode::All => meta.draft != Some(true) && meta.publish != Some(false),
-            PublishMode::Explicit => meta.publish == Some(true) && meta.draft != Some(true),
-        }
+    let publish_ok = match mode {
+        PublishMode::All => matches!(meta.publish, None | Some(Flag::True)),
+        PublishMode::Explicit => meta.publish == Some(Flag::True),
+    };
+    meta_ok && publish_ok && matches!(meta.draft, None | Some(Flag::False))
 }
 
 /// Reads a note from its bytes. Never fails: every problem becomes a diagnostic and the note is still made.
-/// The body of a note that `mode` does not publish is not rendered: nothing of it reaches the site, and in a
-/// garden that publishes a few notes of many, rendering the rest would be most of the work.
-pub fn parse(path: &str, bytes: &[u8], base_path: &str, mode: PublishMode) -> Note {
+/// The body of a note that the publish mode does not publish is not rendered: nothing of it reaches the site,
+/// and in a garden that publishes a few notes of many, rendering the rest would be most of the work.
+pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
     let mut diagnostics = Vec::new();
     let text = decode(path, bytes, &mut diagnostics);
     let (stem, folder) = split_path(path);
 
     let (yaml, body, body_line) = split_frontmatter(&text);
     let (meta, meta_ok) = match yaml {
+        // The YAML starts on the file's second line, after the opening `---`.
         Some(yaml) => match Frontmatter::parse(yaml) {
-            Ok((meta, warnings)) => {
-                for (line, message) in warnings {
+            Ok((meta, problems)) => {
+                for problem in problems {
                     diagnostics.push(
-                        Diagnostic::new(path, line + 1, Severity::Warning, Kind::Frontmatter, message)
-                            .hint("see the frontmatter keys in the documentation"),
+                        Diagnostic::new(path, problem.line + 1, problem.severity, Kind::Frontmatter, problem.message)
+                            .hint(problem.hint),
                     );
                 }
                 (meta, true)
             }
-            Err(error) => {
-                let (line, column) = error.location().map_or((0, 0), |l| (l.line(), l.column()));
-                let message = format!("cannot read the frontmatter: {}", strip_location(&error.to_string()));
+            Err(unreadable) => {
                 diagnostics.push(
-                    Diagnostic::new(path, line + 1, Severity::Error, Kind::Frontmatter, message)
-                        .column(column)
-                        .hint("fix the YAML between the `---` lines; until then the note is not published"),
+                    Diagnostic::new(
+                        path,
+                        unreadable.line + 1,
+                        Severity::Error,
+                        Kind::Frontmatter,
+                        format!("cannot read the frontmatter: {}", unreadable.message),
+                    )
+                    .column(unreadable.column)
+                    .hint("fix the YAML between the `---` lines; until then the note is not published"),
                 );
                 (Frontmatter::default(), false)
             }
@@ -225,8 +253,11 @@ pub fn parse(path: &str, bytes: &[u8], base_path: &str, mode: PublishMode) -> No
         None => (Frontmatter::default(), true),
     };
 
-    let mut body =
-        if is_published(&meta, meta_ok, mode) { markdown::render(body, base_path) } else { Rendered::default() };
+    let mut body = if is_published(&meta, meta_ok, settings.mode) {
+        markdown::render(body, &settings.base_path, settings.raw_html)
+    } else {
+        Rendered::default()
+    };
     for link in &mut body.links {
         link.line += body_line - 1;
     }
@@ -296,30 +327,22 @@ fn split_frontmatter(text: &str) -> (Option<&str>, &str, usize) {
     (None, text, 1)
 }
 
-fn strip_location(message: &str) -> String {
-    // serde_yaml appends " at line X column Y"; we print the location ourselves, relative to the file.
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn title_from_frontmatter_else_file_name() {
-        let note = parse("a/My Note.md", b"---\ntitle: Hello\n---\nbody", "/", PublishMode::All);
+        let note = parse("a/My Note.md", b"---\ntitle: Hello\n---\nbody", &Settings::default());
         assert_eq!(note.title(), "Hello");
-        let note = parse("a/My Note.md", b"body", "/", PublishMode::All);
+        let note = parse("a/My Note.md", b"body", &Settings::default());
         assert_eq!(note.title(), "My Note");
         assert_eq!(note.folder, "a");
     }
 
     #[test]
     fn broken_yaml_names_the_line_and_the_note_is_not_rendered() {
-        let note = parse("n.md", b"---\ntitle: ok\ntags: [a, b\n---\nHello *world*", "/", PublishMode::All);
+        let note = parse("n.md", b"---\ntitle: ok\ntags: [a, b\n---\nHello *world*", &Settings::default());
         assert!(!note.meta_ok);
         let d = &note.diagnostics[0];
         assert_eq!(d.kind, Kind::Frontmatter);
@@ -329,17 +352,77 @@ mod tests {
 
     #[test]
     fn only_published_notes_are_rendered() {
+        let explicit = Settings { mode: PublishMode::Explicit, ..Settings::default() };
         let text = b"---\npublish: true\n---\nHello *world*";
-        assert!(parse("n.md", text, "/", PublishMode::Explicit).body.html.contains("<em>world</em>"));
-        let draft = parse("n.md", b"---\ndraft: true\ntitle: T\n---\nHello", "/", PublishMode::All);
+        assert!(parse("n.md", text, &explicit).body.html.contains("<em>world</em>"));
+        let draft = parse("n.md", b"---\ndraft: true\ntitle: T\n---\nHello", &Settings::default());
         assert_eq!((draft.title(), draft.body.html.as_str()), ("T", ""));
-        assert_eq!(parse("n.md", b"Hello", "/", PublishMode::Explicit).body, Rendered::default());
+        assert_eq!(parse("n.md", b"Hello", &explicit).body, Rendered::default());
+    }
+
+    #[test]
+    fn clear_publish_and_draft_values_in_both_modes() {
+        // (frontmatter, published in `all` mode, published in `explicit` mode)
+        for (yaml, all, explicit) in [
+            ("title: T", true, false),
+            ("publish: true", true, true),
+            ("publish: TRUE", true, true),
+            ("publish: \"true\"", true, true),
+            ("publish: false", false, false),
+            ("publish: \"FALSE\"", false, false),
+            ("draft: false", true, false),
+            ("draft: \"false\"", true, false),
+            ("draft: true", false, false),
+            ("publish: true\ndraft: false", true, true),
+            ("publish: true\ndraft: true", false, false),
+        ] {
+            for (mode, expected) in [(PublishMode::All, all), (PublishMode::Explicit, explicit)] {
+                let note = parse(
+                    "n.md",
+                    format!("---\n{yaml}\n---\nbody").as_bytes(),
+                    &Settings { mode, ..Settings::default() },
+                );
+                assert_eq!(is_published(&note.meta, note.meta_ok, mode), expected, "{yaml} in {mode:?}");
+                assert!(note.diagnostics.is_empty(), "{yaml}: {:?}", note.diagnostics);
+            }
+        }
+    }
+
+    #[test]
+    fn unclear_publish_or_draft_is_unpublished_in_both_modes_with_an_error_at_its_line() {
+        let unclear = [
+            ("publish", "off"),
+            ("publish", "0"),
+            ("publish", "n"),
+            ("publish", "~"),
+            ("publish", ""),
+            ("publish", "[false]"),
+            ("publish", "\"yes\""),
+            ("publish", "yes"),
+            ("draft", "1"),
+            ("draft", "on"),
+            ("draft", "y"),
+            ("draft", "~"),
+            ("draft", "[true]"),
+        ];
+        for (key, value) in unclear {
+            for mode in [PublishMode::All, PublishMode::Explicit] {
+                // In explicit mode a clear `publish: true` beside an unclear draft must not publish either.
+                let other = if key == "draft" { "publish: true" } else { "draft: false" };
+                let text = format!("---\ntitle: T\n{other}\n{key}: {value}\n---\nbody *here*");
+                let note = parse("dir/n.md", text.as_bytes(), &Settings { mode, ..Settings::default() });
+                assert!(!is_published(&note.meta, note.meta_ok, mode), "{key}: {value} in {mode:?}");
+                assert_eq!(note.body, Rendered::default(), "{key}: {value} was rendered");
+                let [d] = note.diagnostics.as_slice() else { panic!("{key}: {value}: {:?}", note.diagnostics) };
+                assert_eq!((d.severity, d.kind), (Severity::Error, Kind::Frontmatter));
+                assert!(d.to_string().starts_with("dir/n.md:4: error: "), "{d}");
+            }
+        }
     }
 
     #[test]
     fn bom_and_crlf() {
-        let note =
-            parse("n.md", b"\xEF\xBB\xBF---\r\ntitle: T\r\n---\r\n# Head\r\n\r\ntext\r\n", "/", PublishMode::All);
+        let note = parse("n.md", b"\xEF\xBB\xBF---\r\ntitle: T\r\n---\r\n# Head\r\n\r\ntext\r\n", &Settings::default());
         assert_eq!(note.title(), "T");
         assert!(note.body.html.contains("<h1"));
         assert!(!note.body.html.contains('\r'));
@@ -347,7 +430,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_reported_and_rendered() {
-        let note = parse("n.md", b"line one\nbad \xFF byte", "/", PublishMode::All);
+        let note = parse("n.md", b"line one\nbad \xFF byte", &Settings::default());
         assert_eq!(note.diagnostics[0].kind, Kind::Encoding);
         assert_eq!(note.diagnostics[0].line, 2);
         assert!(note.body.html.contains("bad \u{FFFD} byte"));
@@ -355,16 +438,16 @@ mod tests {
 
     #[test]
     fn empty_file() {
-        let note = parse("empty.md", b"", "/", PublishMode::All);
+        let note = parse("empty.md", b"", &Settings::default());
         assert!(note.diagnostics.is_empty());
         assert_eq!(note.body.html, "");
-        let note = parse("dashes.md", b"---\n", "/", PublishMode::All);
+        let note = parse("dashes.md", b"---\n", &Settings::default());
         assert_eq!(note.title(), "dashes");
     }
 
     #[test]
     fn link_lines_count_the_frontmatter() {
-        let note = parse("n.md", b"---\ntitle: T\n---\n\nsee [[Other]]\n", "/", PublishMode::All);
+        let note = parse("n.md", b"---\ntitle: T\n---\n\nsee [[Other]]\n", &Settings::default());
         assert_eq!(note.body.links[0].line, 5);
     }
 }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
-use crate::config::{Config, PublishMode};
+use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::garden::{Attachment, Layout, Listing, SourceFile};
 use crate::lock;
@@ -42,12 +42,12 @@ struct Cached {
 }
 
 /// Parsed notes kept between the builds of `loam serve`, by path and content hash. A note's parse depends on its
-/// bytes, the base path and the publish mode only (see the invariants in `lib.rs`), so an entry whose hash matches
+/// bytes and the [`note::Settings`] only (see the invariants in `lib.rs`), so an entry whose hash matches
 /// is the note a fresh parse would make: memoisation, with nothing to invalidate by hand.
 #[derive(Default)]
 pub struct NoteCache {
-    /// (base path, publish mode) the entries were parsed with; a change empties the cache.
-    settings: Mutex<Option<(String, PublishMode)>>,
+    /// The settings the entries were parsed with; a change empties the cache.
+    settings: Mutex<Option<note::Settings>>,
     notes: Mutex<HashMap<String, Cached>>,
     /// The files the last build found, updated from the watcher's paths instead of walking again.
     listing: Mutex<Option<Listing>>,
@@ -68,17 +68,17 @@ type KeptTemplates = (u64, Arc<Templates>, Vec<Diagnostic>);
 
 impl NoteCache {
     /// Starts a build with these settings: entries parsed under other ones are dropped.
-    fn begin(&self, base_path: &str, mode: PublishMode) {
+    fn begin(&self, wanted: &note::Settings) {
         let mut settings = lock(&self.settings);
-        if settings.as_ref() != Some(&(base_path.to_string(), mode)) {
+        if settings.as_ref() != Some(wanted) {
             lock(&self.notes).clear();
             *lock(&self.listing) = None;
-            *settings = Some((base_path.to_string(), mode));
+            *settings = Some(wanted.clone());
         }
     }
 
     /// The note for these bytes: from the cache if they are the ones parsed last time, else parsed now.
-    fn parse(&self, source: &SourceFile, base_path: &str, mode: PublishMode) -> (Arc<Note>, u64) {
+    fn parse(&self, source: &SourceFile, settings: &note::Settings) -> (Arc<Note>, u64) {
         let hash = xxh3_64(&source.bytes);
         let stamp = source.modified.map(|time| (source.bytes.len() as u64, time));
         if let Some(known) = lock(&self.notes).get_mut(&source.path) {
@@ -87,7 +87,7 @@ impl NoteCache {
                 return (known.note.clone(), hash);
             }
         }
-        let note = Arc::new(note::parse(&source.path, &source.bytes, base_path, mode));
+        let note = Arc::new(note::parse(&source.path, &source.bytes, settings));
         lock(&self.notes).insert(source.path.clone(), Cached { hash, note: note.clone(), stamp });
         (note, hash)
     }
@@ -187,13 +187,15 @@ pub fn gather(
     cache: Option<&NoteCache>,
     changes: Option<&[PathBuf]>,
 ) -> anyhow::Result<Garden> {
-    let base_path = config.base_path();
+    let settings = note::Settings::of(&config);
     if let Some(cache) = cache {
-        cache.begin(&base_path, config.publish_mode);
+        cache.begin(&settings);
     }
     // Each note is parsed as soon as it is read, while the walk goes on; compiling the templates is serial
     // work done meanwhile.
-    let overrides = layout.template_overrides()?;
+    // Symbolic links out of the garden among the templates and static files, skipped.
+    let mut outside = Vec::new();
+    let overrides = layout.template_overrides(&mut outside)?;
     let mut templates_hash = Xxh3::new();
     for (name, text) in &overrides {
         templates_hash.update(name.as_bytes());
@@ -213,8 +215,8 @@ pub fn gather(
     let each = |source: SourceFile| {
         bar.inc_length(2);
         let (note, hash) = match cache {
-            Some(cache) => cache.parse(&source, &base_path, config.publish_mode),
-            None => (Arc::new(note::parse(&source.path, &source.bytes, &base_path, config.publish_mode)), 0),
+            Some(cache) => cache.parse(&source, &settings),
+            None => (Arc::new(note::parse(&source.path, &source.bytes, &settings)), 0),
         };
         bar.inc(1);
         (note, source.modified, hash)
@@ -260,6 +262,8 @@ pub fn gather(
     let scan = scan?;
     let mut diagnostics = scan.diagnostics;
     diagnostics.extend(template_problems);
+    let static_files = layout.static_files(&mut outside);
+    diagnostics.append(&mut outside);
     let mut notes = Vec::with_capacity(scan.notes.len());
     let mut modified = Vec::with_capacity(scan.notes.len());
     let mut hashes = Vec::with_capacity(scan.notes.len());
@@ -283,7 +287,7 @@ pub fn gather(
         attachments: scan.attachments,
         attachment_paths,
         templates,
-        static_files: layout.static_files(),
+        static_files,
         diagnostics,
         templates_hash,
     })

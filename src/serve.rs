@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, ConfigError};
-use crate::diagnostic::{Diagnostic, Kind, Severity};
+use crate::diagnostic::{shown, Diagnostic, Kind, Severity};
 use crate::garden::Layout;
 use crate::lock;
 use crate::output::{Contents, OutputFile};
@@ -391,6 +391,8 @@ pub fn preview_config(config: &mut Config, address: SocketAddr) -> String {
 
 /// How long a burst of changes (a `git checkout`, a sync tool) must go quiet before the rebuild that follows it.
 const BURST_QUIET: Duration = Duration::from_millis(100);
+/// How often a quiet preview looks whether its watched folders are still the ones on disk.
+const LOOK_AGAIN: Duration = Duration::from_secs(1);
 /// A burst that never goes quiet still gets a rebuild this often.
 const BURST_MAX_WAIT: Duration = Duration::from_secs(2);
 
@@ -421,14 +423,22 @@ pub fn own(
                 watch::until_quiet(&changes, &mut paths, BURST_QUIET, BURST_MAX_WAIT);
                 paths
             }
-            None => match changes.recv() {
+            None => match changes.recv_timeout(LOOK_AGAIN) {
                 // Soon after the last rebuild: a burst too, whose gaps are longer than a rebuild takes.
                 Ok(mut paths) if last_rebuild.is_some_and(|at| at.elapsed() < BURST_QUIET) => {
                     watch::until_quiet(&changes, &mut paths, BURST_QUIET, BURST_MAX_WAIT);
                     paths
                 }
                 Ok(paths) => paths,
-                Err(_) => return,
+                // Quiet: a watched folder may have gone, or come back (a notes folder moved away and back sends
+                // nothing to a watch that was on it), which only looking tells.
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    match preview.layout.as_ref().is_some_and(|layout| watcher.sync(layout)) {
+                        true => vec![PathBuf::new()],
+                        false => continue,
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
             },
         };
         while let Ok(more) = changes.try_recv() {
@@ -443,8 +453,12 @@ pub fn own(
         // The watcher's paths are what changed, unless one of them is the empty "look at everything" one.
         let known = !paths.iter().any(|p| p.as_os_str().is_empty());
         let mut rebuilt = preview.rebuild_after(known.then_some(paths.as_slice()));
-        // A folder watched only now (`templates/` made while serving) may hold files written before its watch.
+        // A folder watched only now (`templates/` made while serving, the notes folder back in its place) may hold
+        // files written before its watch: the preview and the history look at everything.
         while preview.layout.as_ref().is_some_and(|layout| watcher.sync(layout)) {
+            if let Some(record) = &record {
+                let _ = record.send(crate::store::recorder::Job::Paths(vec![PathBuf::new()]));
+            }
             let again = preview.rebuild();
             rebuilt = Rebuilt {
                 changed: rebuilt.changed || again.changed,
@@ -484,7 +498,8 @@ fn log_rebuild(rebuilt: &Rebuilt, paths: &[PathBuf], layout: Option<&Layout>) {
     let snapshot = &rebuilt.snapshot;
     if rebuilt.changed {
         eprintln!(
-            "{what}: rebuilt in {} ms{}",
+            "{}: rebuilt in {} ms{}",
+            shown(&what),
             rebuilt.took.as_millis(),
             match snapshot.errors.len() {
                 0 => String::new(),
@@ -495,6 +510,6 @@ fn log_rebuild(rebuilt: &Rebuilt, paths: &[PathBuf], layout: Option<&Layout>) {
             eprintln!("{error}");
         }
     } else {
-        eprintln!("{what}: rebuilt in {} ms, nothing changed", rebuilt.took.as_millis());
+        eprintln!("{}: rebuilt in {} ms, nothing changed", shown(&what), rebuilt.took.as_millis());
     }
 }

@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use rayon::prelude::*;
 
-use crate::config::Config;
+use crate::config::{Config, PublishMode};
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::lock;
 use crate::markdown::{heading_id, LinkKind};
@@ -365,15 +365,20 @@ impl<'a> Site<'a> {
                     url = format!("{}-{n}/", wanted.trim_end_matches('/'));
                     n += 1;
                 }
+                let (first, this) = (&notes[other].path, &note.path);
+                let forms = if only_forms_differ(first, this) { ", and differ only in Unicode form" } else { "" };
                 self.diagnostics.push(
                     Diagnostic::new(
-                        &note.path,
+                        this,
                         1,
                         Severity::Error,
                         Kind::SlugCollision,
                         format!(
-                            "`{}` and `{}` would both be published at `/{}`; this one goes to `/{}`",
-                            notes[other].path, note.path, wanted, url
+                            "{} and {} would both be published at `/{}`{forms}; this one goes to `/{}`",
+                            named(first, this),
+                            named(this, first),
+                            wanted,
+                            url
                         ),
                     )
                     .hint("rename one of the files, or give one a `permalink` in its frontmatter"),
@@ -754,12 +759,9 @@ pub fn model_input(note: &Note) -> u64 {
         text(&link.target);
         text(link.fragment.as_deref().unwrap_or("\u{1}"));
     }
-    let flags = [
-        note.meta_ok,
-        note.meta.publish == Some(true),
-        note.meta.publish == Some(false),
-        note.meta.draft == Some(true),
-    ];
+    // Whether it is published under each mode is all the model reads of `publish`, `draft` and `meta_ok`.
+    let flags =
+        [PublishMode::All, PublishMode::Explicit].map(|mode| note::is_published(&note.meta, note.meta_ok, mode));
     hash.update(&flags.map(u8::from));
     for number in [keys.shape, keys.tags_hash, keys.aliases_hash] {
         hash.update(&number.to_le_bytes());
@@ -769,6 +771,30 @@ pub fn model_input(note: &Note) -> u64 {
         hash.update(&[link.kind as u8]);
     }
     hash.digest()
+}
+
+/// Whether two paths are the same name in different Unicode forms: `Café.md` with `é` as one character (NFC,
+/// as most systems write it) and as `e` plus an accent (NFD, as macOS used to). Both can exist side by side on
+/// Linux and print the same, so a message naming them must tell them apart ([`named`]).
+fn only_forms_differ(a: &str, b: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    a != b && a.nfc().eq(b.nfc())
+}
+
+/// A path in backticks, as a message names it; beside the same name in another form (`beside`), with its form
+/// and its length in bytes, the difference a user can see with `ls | od -c` and then rename.
+fn named(path: &str, beside: &str) -> String {
+    if !only_forms_differ(path, beside) {
+        return format!("`{path}`");
+    }
+    let form = if unicode_normalization::is_nfc(path) {
+        "NFC"
+    } else if unicode_normalization::is_nfd(path) {
+        "NFD"
+    } else {
+        "mixed Unicode forms"
+    };
+    format!("`{path}` ({form}, {} bytes)", path.len())
 }
 
 /// The tags of published notes, by [`key`]; a parent tag (`a` of `a/b`) exists whenever a child does.
@@ -857,7 +883,10 @@ mod tests {
 
     fn site_of(files: &[(&str, &str)], mode: PublishMode) -> (Config, Vec<Arc<Note>>) {
         let config = Config { publish_mode: mode, ..Config::default() };
-        let notes = files.iter().map(|(p, t)| Arc::new(note::parse(p, t.as_bytes(), "/", mode))).collect();
+        let notes = files
+            .iter()
+            .map(|(p, t)| Arc::new(note::parse(p, t.as_bytes(), &note::Settings { mode, ..Default::default() })))
+            .collect();
         (config, notes)
     }
 
@@ -870,6 +899,21 @@ mod tests {
         let d = &site.diagnostics[0];
         assert_eq!(d.kind, Kind::SlugCollision);
         assert!(d.message.contains("A Note.md") && d.message.contains("a-note.md"));
+    }
+
+    #[test]
+    fn names_that_differ_only_in_unicode_form_are_told_apart() {
+        let (nfc, nfd) = ("Caf\u{e9}.md", "Cafe\u{301}.md");
+        let (config, notes) = site_of(&[(nfc, ""), (nfd, "")], PublishMode::All);
+        let site = Site::new(&config, &notes, &[], &[], &[]);
+        assert_eq!(site.urls[1], "caf\u{e9}-2/", "neither page is lost");
+        let d = &site.diagnostics[0];
+        assert_eq!(d.kind, Kind::SlugCollision);
+        let expected = format!("`{nfc}` (NFC, 8 bytes) and `{nfd}` (NFD, 9 bytes) would both be published at `/caf\u{e9}/`, and differ only in Unicode form");
+        assert!(d.message.starts_with(&expected), "{}", d.message);
+        // Names that differ in anything else are named plainly.
+        assert_eq!(named("Note.md", "note.md"), "`Note.md`");
+        assert_eq!(named(nfd, nfc), format!("`{nfd}` (NFD, 9 bytes)"));
     }
 
     #[test]

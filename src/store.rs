@@ -67,6 +67,22 @@ pub struct Entry {
     pub writing: bool,
 }
 
+/// What the history is to record of the whole garden: every note, and every attachment up to [`recorder::MAX_ATTACHMENT`]
+/// bytes (a larger one is left out, with a warning).
+pub struct ToRecord {
+    pub files: Vec<SourceFile>,
+    /// Paths (relative to the content folder) of files and folders that are there but were not read: their
+    /// history stays as it is (see [`crate::garden::Scan::kept`]).
+    pub kept: Vec<String>,
+}
+
+impl From<Vec<SourceFile>> for ToRecord {
+    /// Files that were all read: nothing kept.
+    fn from(files: Vec<SourceFile>) -> ToRecord {
+        ToRecord { files, kept: Vec::new() }
+    }
+}
+
 fn is_zero(n: &i64) -> bool {
     *n == 0
 }
@@ -133,6 +149,8 @@ pub struct CaughtUp {
     pub changed: usize,
     pub moved: usize,
     pub deleted: usize,
+    /// Files the bookkeeping had lost, found to be notes the history has (see [`Store::update`]).
+    pub adopted: usize,
 }
 
 pub struct Store {
@@ -158,6 +176,39 @@ pub struct Store {
     write_quiet: Option<std::time::Duration>,
     /// Documents a peer sent were written and not flushed to the disk yet ([`Store::flush`]).
     unflushed: bool,
+    /// What opening found damaged and set aside (see [`Damage`]).
+    damage: Vec<Damage>,
+    /// The bookkeeping was empty at opening (lost, or never made): until the first catch-up, a file new to it
+    /// whose text is that of a note the history has elsewhere is that note, moved.
+    rebuilding: bool,
+}
+
+/// A note whose document was found lost or damaged. Its files are set aside in `.loam/damaged/`, so that the
+/// document counts as missing: a peer is asked for it again (`loam serve --peer`, `loam sync`, `loam repair
+/// --from`), and until then a save of the note is not recorded (recording it into a document that lost its own
+/// changes would start its history again and reuse this device's sequence numbers, which every peer refuses).
+/// The note's file is never touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    pub path: String,
+    pub doc: String,
+    /// What is wrong, for the user.
+    pub what: String,
+}
+
+impl std::error::Error for Damage {}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the history of `{}` is damaged ({}); the note is safe, but its saves are not recorded until its history \
+             is fetched again from a peer (`loam repair --from PEER`, or `loam sync PEER`) or started anew \
+             (`loam repair`)",
+            crate::diagnostic::shown(&self.path),
+            self.what
+        )
+    }
 }
 
 /// A change made here for peers: (document id, Automerge bytes).
@@ -235,10 +286,10 @@ impl Store {
         if !dir.join(GARDEN).exists() {
             write_atomic(&dir.join(GARDEN), new_id().as_bytes())?;
         }
-        let index = DocFiles::new(&dir, "index").load()?.with_actor(actor.clone());
+        let index = DocFiles::new(&dir, "index").load().map_err(damaged_index)?.with_actor(actor.clone());
         let local = Local::open(&dir, true)?;
         let garden = read_garden(&dir);
-        Ok(Store {
+        let mut store = Store {
             dir,
             actor,
             author: author.to_string(),
@@ -252,7 +303,12 @@ impl Store {
             write_quiet: None,
             garden,
             unflushed: false,
-        })
+            damage: Vec::new(),
+            rebuilding: false,
+        };
+        store.rebuilding = store.local.notes.is_empty();
+        store.set_aside_damaged()?;
+        Ok(store)
     }
 
     /// Opens the store of the garden at `root` to read its history (`loam log`), beside a writer that may be
@@ -264,7 +320,7 @@ impl Store {
         }
         check_format(&dir, false)?;
         let actor = ActorId::random();
-        let index = DocFiles::reading(&dir, "index").load()?;
+        let index = DocFiles::reading(&dir, "index").load().map_err(damaged_index)?;
         let local = Local::open(&dir, false)?;
         let garden = read_garden(&dir);
         Ok(Store {
@@ -281,7 +337,113 @@ impl Store {
             write_quiet: None,
             garden,
             unflushed: false,
+            damage: Vec::new(),
+            rebuilding: false,
         })
+    }
+
+    /// Finds the notes whose documents are lost (no file, or only empty ones) and sets what is left of them aside
+    /// ([`Damage`]). A check of two files' sizes per note: a damaged document's content is found when it is
+    /// loaded ([`Store::loaded`]).
+    fn set_aside_damaged(&mut self) -> anyhow::Result<()> {
+        let lost: Vec<(String, String)> = (self.local.notes.iter())
+            .filter(|(_, entry)| !entry.heads.is_empty() && !self.doc_files(&entry.doc).has_content())
+            .map(|(path, entry)| (path.clone(), entry.doc.clone()))
+            .collect();
+        for (path, doc) in lost {
+            let files = self.doc_files(&doc);
+            let what = if files.exists() { "its document's files are empty" } else { "its document's files are gone" };
+            files.set_aside(&self.dir.join("damaged"))?;
+            self.damage.push(Damage { path, doc, what: what.to_string() });
+        }
+        Ok(())
+    }
+
+    /// The damage opening found ([`Damage`]), for the caller to report.
+    pub fn damage(&self) -> &[Damage] {
+        &self.damage
+    }
+
+    /// Loads every document of the garden, for `loam repair`: a log's torn last frame is dropped (as at any
+    /// load), a document that cannot be loaded is set aside, and one that lacks changes this device recorded is
+    /// named. Returns how many documents were checked and those whose torn frames were dropped; the damage is
+    /// added to [`Store::damage`].
+    pub fn check(&mut self) -> anyhow::Result<(usize, Vec<String>)> {
+        self.writable()?;
+        let mut torn = Vec::new();
+        let mut checked = 0;
+        let placed: BTreeMap<String, String> =
+            self.local.notes.iter().map(|(path, entry)| (entry.doc.clone(), path.clone())).collect();
+        for doc in self.documents()? {
+            let files = self.doc_files(&doc);
+            if !files.exists() {
+                continue;
+            }
+            checked += 1;
+            let path = placed.get(&doc).cloned().unwrap_or_else(|| format!("(document {doc})"));
+            if files.torn_bytes() > 0 {
+                torn.push(path.clone());
+            }
+            match self.loaded(&doc) {
+                Ok(loaded) => {
+                    let entry = self.local.notes.get(&path);
+                    let heads = entry.map(|e| e.heads.as_slice()).unwrap_or_default();
+                    let lost = heads
+                        .iter()
+                        .filter_map(|h| h.parse::<ChangeHash>().ok())
+                        .any(|h| loaded.get_change_by_hash(&h).is_none());
+                    if lost {
+                        self.damage.push(Damage { path, doc, what: "its document lost changes".into() });
+                    }
+                }
+                Err(error) => self.damage.push(Damage { path, doc, what: format!("{error:#}") }),
+            }
+        }
+        Ok((checked, torn))
+    }
+
+    /// The damage of [`Store::damage`] that is still there (a peer's copy mends a document set aside).
+    pub fn unmended(&self) -> Vec<Damage> {
+        (self.damage.iter())
+            .filter(|damage| {
+                let Some(entry) = self.local.notes.get(&damage.path).filter(|e| e.doc == damage.doc) else {
+                    return false;
+                };
+                let Ok(loaded) = self.doc_files(&damage.doc).load() else { return true };
+                entry
+                    .heads
+                    .iter()
+                    .filter_map(|h| h.parse::<ChangeHash>().ok())
+                    .any(|h| loaded.get_change_by_hash(&h).is_none())
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Starts the history of the note at `path` anew, from its file at `file` (for a document that was damaged
+    /// and that no peer had): a new document with the file's text, and the old one marked deleted in the index
+    /// as of the heads this device knew, in one change. The old document's id is never written to again, so no
+    /// sequence number of this device is used twice. A peer that has the old document with nothing more drops it
+    /// for the new; one with edits this device never saw keeps them (an edit outlives a delete it did not see).
+    pub fn start_anew(&mut self, path: &str, file: &Path) -> anyhow::Result<()> {
+        self.writable()?;
+        let Some(old) = self.local.notes.get(path).cloned() else { anyhow::bail!("`{path}` is not in the history") };
+        let seen = BTreeMap::from([(old.doc.clone(), old.heads.clone())]);
+        match std::fs::read(file) {
+            Ok(bytes) => {
+                let made = self.create(&bytes, now(), true)?;
+                let forms = BTreeMap::from([(made.doc.clone(), (made.crlf, made.bom))]);
+                let entries = [(old.doc.clone(), None), (made.doc.clone(), Some(path.to_string()))];
+                self.set_index_with(&entries, &seen, &forms, "repair")?;
+                self.local.notes.insert(path.to_string(), made);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.set_index_with(&[(old.doc.clone(), None)], &seen, &BTreeMap::new(), "delete")?;
+                self.local.notes.remove(path);
+            }
+            Err(e) => anyhow::bail!("cannot read `{}`: {e}", file.display()),
+        }
+        self.local.persist(&[path.to_string()])
     }
 
     /// The files of a document, for this store's kind of access.
@@ -330,14 +492,23 @@ impl Store {
     }
 
     /// Records what changed in the garden while nothing was watching: `notes` are every note file now, as
-    /// (path, bytes). New files become documents, changed ones get a change, missing ones are marked deleted,
+    /// (path, bytes), and the paths that are there but could not be read. New files become documents, changed ones get a change, missing ones are marked deleted,
     /// and a missing file whose bytes turn up under a new path is a move (its history goes along). Work on
     /// documents runs on all cores; only the documents of changed files are opened.
-    pub fn catch_up(&mut self, notes: Vec<SourceFile>) -> anyhow::Result<CaughtUp> {
-        let present: std::collections::HashSet<&str> = notes.iter().map(|n| n.path.as_str()).collect();
-        let gone: Vec<String> = self.local.notes.keys().filter(|p| !present.contains(p.as_str())).cloned().collect();
+    pub fn catch_up(&mut self, notes: impl Into<ToRecord>) -> anyhow::Result<CaughtUp> {
+        let ToRecord { files, kept } = notes.into();
+        let present: std::collections::HashSet<&str> = files.iter().map(|n| n.path.as_str()).collect();
+        // A file that is there but could not be read (or a folder that could not be listed) is not deleted.
+        let is_kept = |path: &str| {
+            kept.iter()
+                .any(|k| path == k || (path.starts_with(k.as_str()) && path.as_bytes().get(k.len()) == Some(&b'/')))
+        };
+        let gone: Vec<String> =
+            (self.local.notes.keys()).filter(|p| !present.contains(p.as_str()) && !is_kept(p)).cloned().collect();
         self.fill_in_contributions()?;
-        self.update(notes, gone)
+        let done = self.update(files, gone);
+        self.rebuilding = false;
+        done
     }
 
     /// Reads who changed each note and when from the documents, for bookkeeping written before Loam kept that.
@@ -410,6 +581,48 @@ impl Store {
             }
         }
         self.set_index(&moved, "move")?;
+        // A file new to the bookkeeping at a path where the index has a note this device does not track is that
+        // note (the bookkeeping was lost or damaged), never a second document beside it: that would list the path
+        // twice and spread a `Name (2).md` copy to every peer.
+        let mut adoptable = if new.is_empty() { BTreeMap::new() } else { self.untracked_by_path()? };
+        let (mut adopted, mut new): (Vec<_>, Vec<_>) =
+            new.into_iter().partition(|(path, _, _)| adoptable.contains_key(path));
+        // One moved while the bookkeeping was lost: found by its text, and its move recorded.
+        let mut found_moved = Vec::new();
+        let placed: std::collections::HashSet<&String> = adopted.iter().map(|(path, _, _)| path).collect();
+        let elsewhere: Vec<&String> =
+            adoptable.iter().filter(|(path, _)| !placed.contains(path)).map(|(_, d)| d).collect();
+        if self.rebuilding && !new.is_empty() && !elsewhere.is_empty() {
+            let by_text = self.texts_of(elsewhere.into_iter())?;
+            let (moved_here, still_new): (Vec<_>, Vec<_>) = new.into_iter().partition(|(_, bytes, _)| {
+                by_text.contains_key(&xxh3_64(decode(bytes).text.as_deref().unwrap_or_default().as_bytes()))
+            });
+            for (path, bytes, time) in moved_here {
+                let key = xxh3_64(decode(&bytes).text.as_deref().unwrap_or_default().as_bytes());
+                let doc = by_text[&key].clone();
+                if decode(&bytes).text.as_deref().is_none_or(str::is_empty)
+                    || found_moved.iter().any(|(d, _): &(String, Option<String>)| *d == doc)
+                {
+                    continue;
+                }
+                adoptable.insert(path.clone(), doc.clone());
+                found_moved.push((doc, Some(path.clone())));
+                adopted.push((path, bytes, time));
+            }
+            new = still_new;
+        }
+        self.set_index(&found_moved, "move")?;
+        for (path, bytes, time) in adopted {
+            let (entry, same) = self.adopt(&adoptable[&path], &bytes)?;
+            touched.push(path.clone());
+            self.local.notes.insert(path.clone(), entry);
+            if same {
+                report.adopted += 1;
+            } else {
+                // Edited since: the edit goes on top of the document's latest text.
+                changed.push((path, bytes, time));
+            }
+        }
         // A few new documents are flushed one by one; many (an import) together, with one flush of the disk.
         let one_by_one = new.len() < FLUSH_TOGETHER;
         let made: Vec<anyhow::Result<(String, Entry)>> = new
@@ -431,9 +644,17 @@ impl Store {
             report.added += 1;
         }
         for result in recorded {
-            if let Some((path, entry)) = result? {
-                self.local.notes.insert(path, entry);
-                report.changed += 1;
+            match result {
+                Ok(Some((path, entry))) => {
+                    self.local.notes.insert(path, entry);
+                    report.changed += 1;
+                }
+                Ok(None) => {}
+                // A note whose history is damaged is left as it is (its file is safe); the others are recorded.
+                Err(error) => match error.downcast_ref::<Damage>() {
+                    Some(damage) => eprintln!("warning: {damage}"),
+                    None => return Err(error),
+                },
             }
         }
         // A new note's line endings and byte-order mark go in the index too, for a garden that gets the note
@@ -458,6 +679,67 @@ impl Store {
         self.set_index_with(&deleted, &seen, &BTreeMap::new(), "delete")?;
         self.local.persist(&touched)?;
         Ok(report)
+    }
+
+    /// The notes of the index, not deleted, that no bookkeeping entry tracks and whose documents are here: (path,
+    /// document).
+    fn untracked_by_path(&self) -> anyhow::Result<BTreeMap<String, String>> {
+        let tracked: std::collections::HashSet<&str> = self.local.notes.values().map(|e| e.doc.as_str()).collect();
+        Ok(merge::read_index(&self.index)?
+            .into_iter()
+            .filter(|(doc, entry)| !entry.deleted && !tracked.contains(doc.as_str()))
+            .filter(|(doc, _)| self.doc_files(doc).has_content())
+            .map(|(doc, entry)| (entry.path, doc))
+            .collect())
+    }
+
+    /// The latest text of each of `docs` (notes that are text), by its xxh3 hash.
+    fn texts_of<'a>(&self, docs: impl Iterator<Item = &'a String>) -> anyhow::Result<BTreeMap<u64, String>> {
+        let mut texts = BTreeMap::new();
+        for doc in docs {
+            let loaded = self.loaded(doc)?;
+            if let Some((Value::Object(ObjType::Text), text)) = loaded.get(ROOT, "text")? {
+                texts.insert(xxh3_64(loaded.text(&text)?.as_bytes()), doc.clone());
+            }
+        }
+        Ok(texts)
+    }
+
+    /// Bookkeeping for a file found at the path of document `doc`: at the heads where the document's text is the
+    /// file's (its latest, or one of its last versions), and then `true`; else at its latest heads with a hash
+    /// that matches no file, so that the file is recorded as an edit of it.
+    fn adopt(&self, doc: &str, bytes: &[u8]) -> anyhow::Result<(Entry, bool)> {
+        /// How many versions back a file is looked for: a file that old is recorded as an edit instead.
+        const VERSIONS: usize = 64;
+        let loaded = self.loaded(doc)?;
+        let decoded = decode(bytes);
+        let wanted = decoded.text.clone().unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned());
+        let latest = loaded.get_heads();
+        let mut found = (content_at(&loaded, &[])? == wanted).then(|| latest.clone());
+        if found.is_none() {
+            for change in loaded.get_changes(&[]).iter().rev().take(VERSIONS) {
+                let heads = [change.hash()];
+                if content_at(&loaded, &heads)? == wanted {
+                    found = Some(heads.to_vec());
+                    break;
+                }
+            }
+        }
+        let (authors, edited) = contributions(&loaded);
+        let same = found.is_some();
+        let heads = found.unwrap_or(latest);
+        let entry = Entry {
+            doc: doc.to_string(),
+            hash: if same { xxh3_64(bytes) } else { 0 },
+            heads: heads.iter().map(ChangeHash::to_string).collect(),
+            crlf: decoded.crlf,
+            bom: decoded.bom,
+            authors,
+            edited,
+            writing: false,
+        };
+        self.keep_loaded(doc.to_string(), loaded);
+        Ok((entry, same))
     }
 
     /// Records a save of the note at `path`: one change if its bytes differ from those last recorded. Returns
@@ -571,7 +853,20 @@ impl Store {
         };
         match kept {
             Some((_, doc)) => Ok(doc),
-            None => Ok(self.doc_files(id).load()?.with_actor(self.actor.clone())),
+            None => match self.doc_files(id).load() {
+                Ok(doc) => Ok(doc.with_actor(self.actor.clone())),
+                Err(error) if self.lock.is_some() => {
+                    // Damaged beyond a torn last frame: set aside, so that it counts as missing and a peer's copy
+                    // replaces it.
+                    let moved = self.doc_files(id).set_aside(&self.dir.join("damaged"))?;
+                    Err(error.context(format!(
+                        "document {id} is damaged; its files were moved to {}: run `loam repair --from PEER` to fetch \
+                         it again, or `loam repair` to start its history anew",
+                        moved.first().map_or_else(|| "nowhere".into(), |p| format!("`{}`", p.display()))
+                    )))
+                }
+                Err(error) => Err(error.context(format!("document {id} is damaged: run `loam repair`"))),
+            },
         }
     }
 
@@ -677,6 +972,12 @@ impl Store {
             _ => None,
         };
         let disk_heads: Vec<ChangeHash> = entry.heads.iter().filter_map(|h| h.parse().ok()).collect();
+        if disk_heads.iter().any(|head| doc.get_change_by_hash(head).is_none()) {
+            // The document lost changes this device recorded: a change made now would begin its history again with
+            // this device's first sequence number, which every peer already has.
+            let what = "its document lost changes".to_string();
+            return Err(Damage { path: path.to_string(), doc: entry.doc.clone(), what }.into());
+        }
         let before = doc.get_heads();
         let splices = match (&text, &decoded.text) {
             (Some(text), Some(new)) => {
@@ -803,6 +1104,18 @@ impl Store {
     pub fn index_paths(&self) -> anyhow::Result<BTreeMap<String, (String, bool)>> {
         Ok(merge::read_index(&self.index)?.into_iter().map(|(doc, entry)| (doc, (entry.path, entry.deleted))).collect())
     }
+}
+
+/// The index document cannot be loaded: what is wrong, and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the garden's index (`.loam/index.am`, `.loam/index.log`) is damaged ({0}): run `loam repair --from PEER` to \
+     fetch it from a copy of the garden; your notes are safe"
+)]
+pub struct DamagedIndex(String);
+
+fn damaged_index(error: anyhow::Error) -> anyhow::Error {
+    DamagedIndex(format!("{error:#}")).into()
 }
 
 /// Whether the deletion of a note stands, given its document as it is now and the heads of it the deletion saw
@@ -1246,7 +1559,7 @@ mod tests {
         let mut store = Store::open(dir.path(), "Ada").unwrap();
         let done =
             store.catch_up(notes(&[("a.md", "alpha, edited"), ("moved/b.md", "beta 2"), ("d.md", "delta")])).unwrap();
-        assert_eq!(done, CaughtUp { added: 1, changed: 1, moved: 1, deleted: 1 });
+        assert_eq!(done, CaughtUp { added: 1, changed: 1, moved: 1, deleted: 1, adopted: 0 });
         assert_eq!(texts(&store, "a.md"), ["alpha", "alpha, edited"]);
         assert_eq!(texts(&store, "moved/b.md"), ["beta", "beta 2"]);
         assert!(store.entry("b.md").is_none() && store.entry("c.md").is_none());

@@ -301,6 +301,57 @@ fn an_unpublished_note_leaves_no_trace() {
     assert!(run.stderr().contains("not published"), "the link to the private note is reported");
 }
 
+/// A note written to act in every reader's browser, each attack naming `pwned` where only a script would.
+const HOSTILE_NOTE: &str = "---\ndate: 2024-05-01\n---\n# Visitor\n\n\
+    <script>window.pwned = 1</script>\n\n\
+    Hello <img src=x onerror=\"window.pwned = 2\"> and <a href=\"javascript:window.pwned = 3\">a link</a>, \
+    [markdown](javascript:pwned4) and <a href=\"jav&#x09;ascript:pwned5\">a tab</a>.\n\n\
+    <iframe srcdoc=\"<script>parent.pwned = 6</script>\"></iframe>\n\n\
+    <svg onload=\"window.pwned = 7\"><circle r=\"3\"/></svg>\n\n\
+    <div style=\"background: url(javascript:pwned8)\">styled</div>\n\n\
+    <!-- <script>pwned9</script> -->\n\n\
+    <details><summary>More</summary>\n\nPress <kbd>Ctrl</kbd>, x<sup>2</sup> and [[Host]].\n\n</details>\n";
+
+#[test]
+fn a_notes_scripts_reach_no_page_feed_or_search_index() {
+    let garden = Garden::new();
+    garden
+        .file("loam.toml", "title = \"Commons\"\nbase_url = \"https://example.org/\"\n")
+        .file("content/Visitor.md", HOSTILE_NOTE)
+        .file("content/Host.md", "---\ndate: 2024-05-02\n---\nIt embeds the visitor:\n\n![[Visitor]]\n");
+    let run = garden.build().ok();
+    assert!(run.exists("feed.xml") && run.exists("static/search/meta.json"));
+    let everything = all_text(&run);
+    assert!(everything.contains("Press <kbd>Ctrl</kbd>"), "the note's harmless HTML is kept");
+    assert!(!everything.to_lowercase().contains("pwned"), "a script of the note reached the site");
+    let page = run.page("visitor/index.html");
+    assert!(page.contains("<details><summary>More</summary>"), "{page}");
+    assert!(page.contains("<a class=\"internal\" href=\"/host/\">Host</a>"), "Loam's own links are kept: {page}");
+    assert!(page.contains("<img src=\"x\">") && page.contains("<a>markdown</a>"), "{page}");
+    assert!(run.page("host/index.html").contains("Press <kbd>Ctrl</kbd>"), "the transclusion is the clean note");
+    let feed = run.page("feed.xml");
+    assert!(feed.contains("Hello and a link"), "the feed's summary is the note's text: {feed}");
+}
+
+#[test]
+fn unsafe_html_publishes_a_notes_html_as_written() {
+    let garden = Garden::new();
+    garden
+        .file("loam.toml", "title = \"Mine\"\nunsafe_html = true\n")
+        .file("content/Visitor.md", HOSTILE_NOTE)
+        .file("content/Host.md", "Host.\n");
+    let run = garden.build().ok();
+    let page = run.page("visitor/index.html");
+    for raw in [
+        "<script>window.pwned = 1</script>",
+        "<img src=x onerror=\"window.pwned = 2\">",
+        "href=\"javascript:pwned4\"",
+        "<svg onload=\"window.pwned = 7\">",
+    ] {
+        assert!(page.contains(raw), "`{raw}` is not in {page}");
+    }
+}
+
 #[test]
 fn pages_and_the_feed_show_contributors_and_the_last_edit_from_the_history() {
     let garden = Garden::new();
@@ -347,6 +398,66 @@ fn pages_and_the_feed_show_contributors_and_the_last_edit_from_the_history() {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Bad input: a clear message, and the build goes on
+
+/// `loam build` run from inside `dir` with no PATH argument, as a user in the garden's folder types it; the site
+/// goes to `dir/public`.
+fn build_here(dir: &std::path::Path) -> Run {
+    let output = Command::new(LOAM).arg("build").current_dir(dir).output().expect("loam runs");
+    Run { output, out: dir.join("public") }
+}
+
+#[test]
+fn unclear_publish_or_draft_leaves_the_note_unpublished_with_an_error_at_its_line_in_both_modes() {
+    let garden = Garden::new();
+    // (file stem, frontmatter line on line 3 of the file); every stem holds `hush`, which no published file may.
+    let unclear = [
+        ("hush-off", "publish: off"),
+        ("hush-zero", "publish: 0"),
+        ("hush-n", "publish: n"),
+        ("hush-tilde", "publish: ~"),
+        ("hush-empty", "publish:"),
+        ("hush-list", "publish: [false]"),
+        ("hush-yes-quoted", "publish: \"yes\""),
+        ("hush-draft-one", "draft: 1"),
+        ("hush-draft-on", "draft: on"),
+        ("hush-draft-y", "draft: y"),
+    ];
+    for (stem, line) in unclear {
+        // `publish: true` on line 2 is clear, so in explicit mode only the unclear line keeps the note out.
+        let publish = if line.starts_with("draft") { "publish: true" } else { "tags: [hushtag]" };
+        garden.file(
+            &format!("content/{stem}.md"),
+            format!("---\n{publish}\n{line}\ntitle: Hushed {stem}\n---\nThe hushword is {stem}.\n\n[[Open]]\n"),
+        );
+    }
+    let links: String = unclear.iter().map(|(stem, _)| format!("[[{stem}]] ")).collect();
+    garden
+        .file("content/Open.md", format!("---\npublish: TRUE\ndraft: \"False\"\n---\nOpen links to {links}\n"))
+        .file("content/Closed.md", "---\npublish: \"FALSE\"\n---\nclosed\n");
+    for mode in ["all", "explicit"] {
+        garden.file("loam.toml", format!("title = \"Quiet\"\npublish_mode = \"{mode}\"\n"));
+        let run = build_here(&garden.root).ok();
+        let stderr = run.stderr();
+        for (stem, line) in unclear {
+            let key = line.split(':').next().unwrap();
+            let expected = format!("{stem}.md:3: error: `{key}` is ");
+            assert!(stderr.contains(&expected), "{mode}: no `{expected}` in\n{stderr}");
+        }
+        assert!(stderr.contains("not published") && stderr.contains("write `publish: true` or `publish: false`"));
+        assert!(!stderr.contains("Open.md:2") && !stderr.contains("Closed.md"), "clear values are fine: {stderr}");
+        let everything = all_text(&run).to_lowercase();
+        assert!(!everything.contains("hush"), "{mode}: an unclear note reached the site");
+        let names: Vec<String> = run.files().iter().map(|f| f.to_string_lossy().to_lowercase()).collect();
+        assert!(names.iter().all(|n| !n.contains("hush")), "{mode}: {names:?}");
+        // The site was made, with every place a note could show up in, and the clear `publish: TRUE` is in it.
+        for file in ["open/index.html", "graph.json", "feed.xml", "sitemap.xml", "static/search/text/0.json"] {
+            assert!(run.page(file).contains("open"), "{mode}: {file} should list the open note");
+        }
+        assert!(run.page("static/search/meta.json").contains("\"pages\":1,"), "{mode}: one page is searched");
+        assert!(!run.exists("closed/index.html"), "`publish: \"FALSE\"` is a clear no");
+        assert!(run.page("open/index.html").contains("link-missing"), "links to unclear notes are neutral");
+    }
+}
 
 #[test]
 fn broken_yaml_names_file_line_and_column_and_the_rest_builds() {
@@ -625,6 +736,45 @@ fn a_template_that_loops_over_backlinks_tags_and_breadcrumbs_gets_them() {
     assert_eq!(run.page("f/a/index.html"), "[b: See <strong>a</strong> here.]#x#y/Home/f");
     assert_eq!(run.page("f/index.html"), "a#x#y,");
     assert_eq!(run.page("tags/x/index.html"), "a,");
+}
+
+#[test]
+fn control_characters_in_file_names_reach_the_terminal_escaped() {
+    let garden = Garden::new();
+    // An escape sequence that would clear the screen and colour what follows, a bell, and a right-to-left override
+    // that would show the rest of the name reversed, so that it reads as another.
+    let names = ["esc\u{1b}[2J\u{1b}[31mred\u{7}.md", "bidi\u{202e}txt.md", "line\nfeed.md"];
+    for name in names {
+        garden.file(name, "---\npublish: off\n---\nhidden\n");
+    }
+    garden.file("Links.md", "[[nowhere\u{1b}[0m]]\n");
+    let run = build_here(&garden.root).ok();
+    let stderr = &run.output.stderr;
+    assert!(!stderr.contains(&0x1b) && !stderr.contains(&0x07), "a raw control byte reached the terminal");
+    let text = run.stderr();
+    assert!(!text.contains('\u{202e}'), "a raw bidi override reached the terminal");
+    for shown in
+        ["esc\\u{1b}[2J\\u{1b}[31mred\\u{7}.md:2: error:", "bidi\\u{202e}txt.md:2: error:", "line\\nfeed.md:2:"]
+    {
+        assert!(text.contains(shown), "no `{shown}` in\n{text}");
+    }
+    assert!(text.contains("`nowhere\\u{1b}[0m`"), "a link's target is escaped too: {text}");
+}
+
+#[test]
+fn names_that_differ_only_in_unicode_form_are_told_apart() {
+    let garden = Garden::new();
+    // `Café` typed with `é` as one character (NFC) and as `e` plus a combining accent (NFD): on Linux both files
+    // can exist, and a terminal prints them alike.
+    garden.file("Caf\u{e9}.md", "one character").file("Cafe\u{301}.md", "with an accent").file("Menu.md", "[[Café]]");
+    let run = build_here(&garden.root).ok();
+    let stderr = run.stderr();
+    // Notes go in the order of their paths' bytes, where `e` comes before `é`.
+    let expected = "`Cafe\u{301}.md` (NFD, 9 bytes) and `Caf\u{e9}.md` (NFC, 8 bytes) would both be published at \
+                    `/caf\u{e9}/`, and differ only in Unicode form";
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(run.page("caf\u{e9}/index.html").contains("with an accent"));
+    assert!(run.page("caf\u{e9}-2/index.html").contains("one character"), "neither page is lost");
 }
 
 #[test]

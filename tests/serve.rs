@@ -205,6 +205,20 @@ fn templates_static_files_and_loam_toml_apply_while_serving() {
     server.wait_for_text("/sub/static/extra.css", "rebeccapurple");
 }
 
+#[test]
+fn turning_unsafe_html_on_while_serving_renders_every_note_again() {
+    let (_dir, garden) = garden_of_one("visitor.md", "Hi <kbd>k</kbd> <img src=x onerror=\"window.pwned = 1\">\n");
+    std::fs::write(garden.join("loam.toml"), "content = \".\"\n").unwrap();
+    let server = Server::start(&garden, &[]);
+    let page = server.wait_for_text("/visitor/", "<kbd>k</kbd>");
+    assert!(!page.contains("pwned"), "sanitised by default: {page}");
+    // The note's bytes are the same, so only the setting can make the preview parse it again.
+    std::fs::write(garden.join("loam.toml"), "content = \".\"\nunsafe_html = true\n").unwrap();
+    server.wait_for_text("/visitor/", "onerror=\"window.pwned = 1\"");
+    std::fs::write(garden.join("loam.toml"), "content = \".\"\n").unwrap();
+    server.wait_for("/visitor/", "sanitised again", |status, body| status == 200 && !body.contains("pwned"));
+}
+
 /// A vault of one note in a temporary folder (kept while the folder lives).
 fn garden_of_one(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -259,16 +273,19 @@ fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
 #[test]
 fn listening_beyond_this_machine_takes_a_token() {
     let (_dir, garden) = garden_of_one("a.md", "A.\n");
-    // Refused before anything listens.
-    let output = Command::new(LOAM)
-        .args(["serve", garden.to_str().unwrap(), "--bind", "0.0.0.0", "--port", "0"])
-        .env_remove("LOAM_TOKEN")
-        .env_remove("LOAM_READ_TOKEN")
-        .output()
-        .expect("loam runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
-    assert!(stderr.contains("set a sync token first") && stderr.contains("LOAM_TOKEN"), "{stderr}");
+    // Refused before anything listens: every address but 127.0.0.1 and ::1, other loopback addresses included.
+    for bind in ["0.0.0.0", "127.0.0.2"] {
+        let output = Command::new(LOAM)
+            .args(["serve", garden.to_str().unwrap(), "--bind", bind, "--port", "0"])
+            .env_remove("LOAM_TOKEN")
+            .env_remove("LOAM_READ_TOKEN")
+            .output()
+            .expect("loam runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{bind}");
+        assert!(stderr.contains(&format!("listening on {bind}")), "{stderr}");
+        assert!(stderr.contains("set a sync token first") && stderr.contains("LOAM_TOKEN"), "{stderr}");
+    }
 }
 
 #[test]
@@ -516,4 +533,249 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
     wait_for_history(&moved, 3, &server);
     let (ok, _) = loam(&["log", note.to_str().unwrap()]);
     assert!(!ok, "the old path has no history of its own");
+}
+
+/// `loam serve` on a garden of one note, `/note/` (saying "Text."), once it serves it.
+fn serving_one_note() -> (tempfile::TempDir, Server) {
+    let (dir, garden) = garden_of_one("note.md", "Text.\n");
+    let server = Server::start(&garden, &[]);
+    server.wait_for_text("/note/", "Text.");
+    (dir, server)
+}
+
+/// An answer read off the wire: what `raw` returns.
+struct Answer {
+    status: u16,
+    /// The status line and headers, as sent.
+    head: String,
+    body: String,
+}
+
+impl Answer {
+    /// The value of header `name` (case-insensitive), if the answer has it.
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+}
+
+/// Sends a request made of `head_lines` (a request line, then headers; no `Host` is added) over a new connection to
+/// `port`, and reads the answer: its head, and its body by its length (none for a WebSocket's 101). Unlike an HTTP
+/// client library, this sends exactly what a hostile page's browser or a bare socket sends.
+fn raw(port: u16, head_lines: &[&str]) -> Answer {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    // One request per connection, unless the request says otherwise (a WebSocket's `Connection: Upgrade`).
+    let close = match head_lines.iter().any(|line| line.to_lowercase().starts_with("connection:")) {
+        true => "",
+        false => "Connection: close\r\n",
+    };
+    let request = format!("{}\r\n{close}\r\n", head_lines.join("\r\n"));
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let head_end = loop {
+        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        let n = stream.read(&mut buffer).unwrap();
+        assert!(n > 0, "the connection closed before an answer: {:?}", String::from_utf8_lossy(&received));
+        received.extend_from_slice(&buffer[..n]);
+    };
+    let head = String::from_utf8_lossy(&received[..head_end]).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut answer = Answer { status, head, body: String::new() };
+    // A HEAD's answer says how long the body would be, and has none.
+    let length: usize = match head_lines[0].starts_with("HEAD ") {
+        true => 0,
+        false => answer.header("content-length").and_then(|l| l.parse().ok()).unwrap_or(0),
+    };
+    let mut body = received[head_end..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut buffer).unwrap();
+        assert!(n > 0, "the body ended early");
+        body.extend_from_slice(&buffer[..n]);
+    }
+    answer.body = String::from_utf8_lossy(&body).into_owned();
+    answer
+}
+
+/// The head of a WebSocket upgrade to `/sync`, as a browser sends it, with `host` and these `extra` headers.
+fn upgrade<'a>(host: &'a str, extra: &[&'a str]) -> Vec<String> {
+    let mut lines = vec![
+        "GET /sync HTTP/1.1".to_string(),
+        format!("Host: {host}"),
+        "Connection: Upgrade".into(),
+        "Upgrade: websocket".into(),
+        "Sec-WebSocket-Version: 13".into(),
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==".into(),
+    ];
+    lines.extend(extra.iter().map(|line| line.to_string()));
+    lines
+}
+
+fn lines(lines: &[String]) -> Vec<&str> {
+    lines.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn a_web_page_of_another_origin_cannot_open_sync_or_read_loam() {
+    let (_dir, garden) = garden_of_one("secret.md", "---\npublish: false\n---\nUnpublished words.\n");
+    let server = Server::start(&garden, &[]);
+    let port = server.served.port;
+    let host = format!("127.0.0.1:{port}");
+
+    // A page at evil.example opening ws://127.0.0.1:PORT/sync: its browser sends its Origin, and it is refused.
+    let hijack = raw(port, &lines(&upgrade(&host, &["Origin: http://evil.example"])));
+    assert_eq!(hijack.status, 403, "{}{}", hijack.head, hijack.body);
+    assert!(hijack.body.contains("allowed_origins"), "the refusal names the setting: {}", hijack.body);
+    for path in ["/_loam/documents", "/_loam/heads.json", "/_loam/status", "/_loam/events"] {
+        let read = raw(port, &[&format!("GET {path} HTTP/1.1"), &format!("Host: {host}"), "Origin: null"]);
+        assert_eq!(read.status, 403, "{path}: {}", read.head);
+    }
+    assert!(server.log.lock().unwrap().contains("refused /sync from a page of \"http://evil.example\""));
+
+    // The preview's own pages, and programs that send no Origin, are let in as before.
+    let own = raw(port, &lines(&upgrade(&host, &[&format!("Origin: http://{host}")])));
+    assert_eq!(own.status, 101, "{}{}", own.head, own.body);
+    let program = raw(port, &lines(&upgrade(&host, &[])));
+    assert_eq!(program.status, 101, "{}{}", program.head, program.body);
+    let status =
+        raw(port, &["GET /_loam/status HTTP/1.1", &format!("Host: {host}"), &format!("Origin: http://{host}")]);
+    assert_eq!(status.status, 200, "{}", status.head);
+}
+
+#[test]
+fn a_request_naming_another_host_is_refused() {
+    let (_dir, server) = serving_one_note();
+    let port = server.served.port;
+
+    // DNS rebinding: evil.example resolves to 127.0.0.1, and its page's requests name it.
+    for path in ["/note/", "/", "/_loam/documents", "/_loam/garden.json", "/static/style.css"] {
+        let rebound = raw(port, &[&format!("GET {path} HTTP/1.1"), "Host: evil.example"]);
+        assert_eq!(rebound.status, 403, "{path}: {}", rebound.head);
+        assert!(rebound.body.contains("allowed_hosts") && rebound.body.contains("evil.example"), "{}", rebound.body);
+    }
+    let rebound = raw(port, &lines(&upgrade(&format!("evil.example:{port}"), &[])));
+    assert_eq!(rebound.status, 403, "{}", rebound.head);
+
+    // This machine's names are answered.
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("garden.localhost:{port}")] {
+        let page = raw(port, &["GET /note/ HTTP/1.1", &format!("Host: {host}")]);
+        assert_eq!((page.status, page.body.contains("Text.")), (200, true), "{host}: {}", page.head);
+    }
+}
+
+#[test]
+fn hosts_and_origins_named_in_loam_toml_are_let_in() {
+    let (_dir, garden) = garden_of_one("note.md", "Text.\n");
+    std::fs::write(
+        garden.join("loam.toml"),
+        "content = \".\"\n[serve]\nallowed_hosts = [\"laptop.lan\"]\nallowed_origins = [\"http://localhost:5173\"]\n",
+    )
+    .unwrap();
+    let server = Server::start(&garden, &[]);
+    let port = server.served.port;
+    server.wait_for_text("/note/", "Text.");
+    let page = raw(port, &["GET /note/ HTTP/1.1", &format!("Host: laptop.lan:{port}")]);
+    assert_eq!(page.status, 200, "{}", page.head);
+    assert_eq!(raw(port, &["GET /note/ HTTP/1.1", "Host: desktop.lan"]).status, 403);
+    let app = raw(port, &lines(&upgrade(&format!("127.0.0.1:{port}"), &["Origin: http://localhost:5173"])));
+    assert_eq!(app.status, 101, "{}{}", app.head, app.body);
+    let other = raw(port, &lines(&upgrade(&format!("127.0.0.1:{port}"), &["Origin: http://localhost:5174"])));
+    assert_eq!(other.status, 403);
+}
+
+#[test]
+fn pages_answer_get_and_head_and_refuse_other_methods() {
+    let (_dir, server) = serving_one_note();
+    let port = server.served.port;
+    let host = format!("Host: 127.0.0.1:{port}");
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        for path in ["/note/", "/static/style.css", "/_loam/documents", "/sync"] {
+            let answer = raw(port, &[&format!("{method} {path} HTTP/1.1"), &host, "Content-Length: 0"]);
+            assert_eq!(answer.status, 405, "{method} {path}: {}", answer.head);
+            assert!(answer.header("allow").is_some_and(|allow| allow.contains("GET")), "{}", answer.head);
+        }
+    }
+    let head = raw(port, &["HEAD /note/ HTTP/1.1", &host]);
+    assert_eq!((head.status, head.body.as_str()), (200, ""), "{}", head.head);
+}
+
+#[test]
+fn a_range_of_a_file_or_page_is_answered_with_206_and_past_the_end_with_416() {
+    // A garden with a loam.toml, whose `static/` is served as it is.
+    let (_dir, garden) = garden_of_one("loam.toml", "title = \"Ranges\"\n");
+    std::fs::create_dir_all(garden.join("content")).unwrap();
+    std::fs::write(garden.join("content/note.md"), "Text.\n").unwrap();
+    std::fs::create_dir_all(garden.join("static")).unwrap();
+    std::fs::write(garden.join("static/clip.txt"), "0123456789").unwrap();
+    let server = Server::start(&garden, &[]);
+    let port = server.served.port;
+    server.wait_for_text("/static/clip.txt", "0123456789");
+    let host = format!("Host: 127.0.0.1:{port}");
+    let get = |range: &str| raw(port, &["GET /static/clip.txt HTTP/1.1", &host, &format!("Range: {range}")]);
+
+    let whole = raw(port, &["GET /static/clip.txt HTTP/1.1", &host]);
+    assert_eq!((whole.status, whole.header("accept-ranges")), (200, Some("bytes")), "{}", whole.head);
+    for (range, part, content_range) in
+        [("bytes=2-5", "2345", "bytes 2-5/10"), ("bytes=7-", "789", "bytes 7-9/10"), ("bytes=-2", "89", "bytes 8-9/10")]
+    {
+        let answer = get(range);
+        assert_eq!((answer.status, answer.body.as_str()), (206, part), "{range}: {}", answer.head);
+        assert_eq!(answer.header("content-range"), Some(content_range));
+    }
+    let past = get("bytes=10-");
+    assert_eq!((past.status, past.header("content-range")), (416, Some("bytes */10")), "{}", past.head);
+    assert_eq!(get("bytes=0-1,4-5").status, 200, "several ranges: the whole file");
+
+    let page = raw(port, &["GET /note/ HTTP/1.1", &host, "Range: bytes=0-14"]);
+    assert_eq!((page.status, page.body.as_str()), (206, "<!doctype html>"), "{}", page.head);
+}
+
+#[test]
+fn a_lowercase_bearer_scheme_is_accepted() {
+    let (_dir, garden) = garden_of_one("note.md", "Text.\n");
+    let token = "a-read-write-token-0123456789";
+    let served = Served::start(&garden, &[("LOAM_TOKEN", token)]);
+    let host = format!("Host: 127.0.0.1:{}", served.port);
+    let heads =
+        |authorization: &str| raw(served.port, &["GET /_loam/heads.json HTTP/1.1", &host, authorization]).status;
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        assert_eq!(heads(&format!("Authorization: {scheme} {token}")), 200, "{scheme}");
+    }
+    assert_eq!(heads("Authorization: bearer not-the-token-0123456789"), 401);
+    assert_eq!(heads(&format!("Authorization: Basic {token}")), 401, "another scheme is no token");
+}
+
+#[test]
+fn a_connection_that_sends_nothing_or_half_a_request_is_closed() {
+    use std::io::Write;
+    let (_dir, garden) = garden_of_one("note.md", "Text.\n");
+    let server = Server::start(&garden, &[]);
+    let port = server.served.port;
+    let timeout = loam::serve::http::HEADER_TIMEOUT;
+    let closed_within = |stream: &mut std::net::TcpStream| {
+        let opened = Instant::now();
+        stream.set_read_timeout(Some(timeout + Duration::from_secs(10))).unwrap();
+        let mut buffer = [0u8; 1024];
+        // The server may say 408 before closing; what matters is that it closes.
+        while stream.read(&mut buffer).expect("closed, not timed out on this side") > 0 {}
+        opened.elapsed()
+    };
+    let mut silent = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut half = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    half.write_all(format!("GET /note/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n").as_bytes()).unwrap();
+    // A kept-alive connection that asked once and then fell silent.
+    let mut idle = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    idle.write_all(format!("GET /_loam/status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").as_bytes()).unwrap();
+    for (what, stream) in [("silent", &mut silent), ("half a request", &mut half), ("idle", &mut idle)] {
+        let took = closed_within(stream);
+        assert!(took <= timeout + Duration::from_secs(2), "{what}: closed after {took:?}");
+    }
+    // The server goes on answering.
+    assert_eq!(server.get("/note/").0, 200);
 }

@@ -344,3 +344,28 @@ fn tokens_keep_strangers_out_and_read_only_peers_from_writing() {
         std::fs::read_to_string(ada.join("hosting.md")).unwrap().contains("Bo has no right to write this.")
     });
 }
+
+#[test]
+fn a_peer_s_refusal_is_shown_with_its_reason() {
+    use std::io::{Read, Write};
+    // A server that refuses the way `loam serve` refuses a host name it does not answer to.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let reason = "loam serve does not answer to the host name \"laptop.lan\": add it to `allowed_hosts`\n";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 403 Forbidden\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reason}",
+                reason.len()
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("ws://127.0.0.1:{port}/sync");
+    let (ok, _, err) = loam(&["clone", &url, dir.path().join("copy").to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("403") && err.contains("add it to `allowed_hosts`"), "{err}");
+}

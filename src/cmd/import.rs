@@ -13,6 +13,9 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     let layout = Layout::discover(path, None)?;
     let (store, done) = open_and_catch_up(&layout)?;
+    if done.adopted > 0 {
+        eprintln!("found {} in the history again (its bookkeeping had been lost)", plural(done.adopted, "note"));
+    }
     eprintln!(
         "recorded {} in {:.2} s: {} new, {} changed, {} moved, {} deleted (author: {})",
         plural(store.paths().count(), "note"),
@@ -30,6 +33,9 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
 pub fn open_and_catch_up(layout: &Layout) -> anyhow::Result<(Store, CaughtUp)> {
     let config = layout.config()?;
     let mut store = Store::open(&layout.root, &config.author.or_user())?;
+    for damage in store.damage() {
+        eprintln!("warning: {damage}");
+    }
     store.finish_writes(&layout.content).context("cannot put a note's merged text in place")?;
     let files = crate::store::recorder::files_to_record(layout)?;
     let done = store.catch_up(files).context("cannot record the notes' history")?;

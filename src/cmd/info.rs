@@ -29,7 +29,11 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
                 None => println!("address:  none yet (the next `loam serve` or `loam import` makes it)"),
             }
         }
-        Err(_) => println!("history:  none yet (`loam serve` or `loam import` records it)"),
+        Err(_) if !layout.root.join(".loam").exists() => {
+            println!("history:  none yet (`loam serve` or `loam import` records it)")
+        }
+        // A history that is there but cannot be read is not "none": say what is damaged and what to do.
+        Err(error) => println!("history:  damaged: {error:#}"),
     }
     Ok(())
 }

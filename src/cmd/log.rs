@@ -12,7 +12,8 @@ use crate::store::{Store, Version};
 /// The garden a path is in, the way git finds its repository: the nearest folder above it that holds `.loam/`;
 /// and the path of the note relative to the garden's content folder, if `path` is a file.
 fn find(path: &Path) -> anyhow::Result<(Layout, Option<String>)> {
-    let absolute = std::path::absolute(path).with_context(|| format!("cannot resolve `{}`", path.display()))?;
+    // The real path, as the garden's folders are (a note deleted since has none: its folder's is used).
+    let absolute = crate::garden::real_path(path).with_context(|| format!("cannot resolve `{}`", path.display()))?;
     let start =
         if absolute.is_dir() { absolute.clone() } else { absolute.parent().map(Path::to_path_buf).unwrap_or_default() };
     let root: PathBuf =
@@ -55,9 +56,20 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
     // Each note's document is loaded on its own, so the whole garden's history loads on all cores.
     let histories: Vec<anyhow::Result<Vec<Version>>> = paths.par_iter().map(|path| store.history(path)).collect();
     let mut lines: Vec<(i64, String, usize, Version, Option<String>)> = Vec::new();
+    let mut damaged = 0;
     for (path, history) in paths.iter().zip(histories) {
+        let history = match history {
+            Ok(history) => history,
+            // One damaged document does not hide the rest of the garden's history; it is named at the end.
+            Err(error) if paths.len() > 1 => {
+                eprintln!("warning: the history of `{path}` cannot be read: {error:#}");
+                damaged += 1;
+                continue;
+            }
+            Err(error) => return Err(error.context(format!("cannot read the history of `{path}`"))),
+        };
         let mut before: Option<String> = None;
-        for (n, version) in history?.into_iter().enumerate() {
+        for (n, version) in history.into_iter().enumerate() {
             let previous = before.replace(version.text.clone());
             lines.push((version.time, path.clone(), n, version, previous));
         }
@@ -84,6 +96,12 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
         }
     }
     print!("{out}");
+    if damaged > 0 {
+        bail!(
+            "the history of {} could not be read (above); run `loam repair` in the garden",
+            crate::cmd::plural(damaged, "note")
+        );
+    }
     Ok(())
 }
 

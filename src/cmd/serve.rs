@@ -9,7 +9,8 @@ use anyhow::Context;
 
 use crate::cmd::plural;
 use crate::garden::Layout;
-use crate::serve::http::{router, AppState, SyncState};
+use crate::serve::http::guard::Allowed;
+use crate::serve::http::{router, serve, AppState, SyncState};
 use crate::serve::watch::Watcher;
 use crate::serve::{own, Outputs, Preview};
 
@@ -22,10 +23,18 @@ pub struct Options {
     pub peers: Vec<String>,
 }
 
-/// Whether the server may listen on `bind`: on this machine only (loopback) always; on any other address only
-/// with a sync token set, so that reaching the garden over the network takes a secret.
+/// Whether `bind` is 127.0.0.1 or ::1, the only addresses served without a token. Other loopback addresses
+/// (127.0.0.2, ...) are not: every system keeps those two for this machine alone, while what else answers at the
+/// rest of 127.0.0.0/8 depends on the system and on whoever set it up (on macOS and the BSDs they exist only as
+/// configured aliases, for tunnels and containers), so a user naming one is treated as naming any other address.
+fn this_machine_only(bind: IpAddr) -> bool {
+    bind == IpAddr::V4(std::net::Ipv4Addr::LOCALHOST) || bind == IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+}
+
+/// Whether the server may listen on `bind`: on this machine only (127.0.0.1, ::1) always; on any other address
+/// only with a sync token set, so that reaching the garden over the network takes a secret.
 pub fn may_listen(bind: IpAddr, tokens: &[crate::config::Token]) -> anyhow::Result<()> {
-    if bind.is_loopback() {
+    if this_machine_only(bind) {
         return Ok(());
     }
     if tokens.is_empty() {
@@ -47,7 +56,7 @@ pub fn may_listen(bind: IpAddr, tokens: &[crate::config::Token]) -> anyhow::Resu
 }
 
 pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
-    if !options.bind.is_loopback() {
+    if !this_machine_only(options.bind) {
         let config = Layout::discover(path, None)?.config()?;
         may_listen(options.bind, &config.sync.all_tokens(|var| std::env::var(var).ok()))?;
     }
@@ -59,7 +68,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
     })?;
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
-    if !options.bind.is_loopback() {
+    if !this_machine_only(options.bind) {
         eprintln!(
             "warning: listening on {address}: anyone who can reach this machine can read the preview; syncing takes a \
              token"
@@ -110,6 +119,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         .context("cannot start the history's thread")?;
     let asks = record.clone();
     let tokens = config.sync.all_tokens(|var| std::env::var(var).ok());
+    let allowed = Arc::new(Allowed::new(&config.serve));
     let mut dial: Vec<(String, Option<String>)> =
         config.sync.peers.iter().map(|peer| (peer.url.clone(), peer.token.clone())).collect();
     let peer_token = std::env::var("LOAM_PEER_TOKEN").ok().filter(|t| !t.is_empty());
@@ -160,19 +170,18 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
             None => eprintln!("sync at ws://{address}/sync"),
         }
         let sync = SyncState { peers: peers.clone(), tokens: Arc::new(tokens) };
-        let app = router(AppState { snapshot: snapshots, stopping, sync: Some(sync) });
-        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                eprintln!("stopping");
-                let _ = stop.send(true);
-            })
-            .await;
+        let app = router(AppState { snapshot: snapshots, stopping, sync: Some(sync), allowed });
+        serve(listener, app, async move {
+            shutdown_signal().await;
+            eprintln!("stopping");
+            let _ = stop.send(true);
+        })
+        .await;
         for handle in &dialed {
             peers.close(handle);
         }
         peers.stop().await;
-        served
+        Ok::<_, std::io::Error>(())
     })?;
     Ok(())
 }
@@ -240,6 +249,7 @@ mod tests {
         let token = |t: &str| Token { token: t.into(), access: Access::ReadOnly };
         assert!(may_listen(loopback, &[]).is_ok());
         assert!(may_listen("::1".parse().unwrap(), &[]).is_ok());
+        assert!(may_listen("127.0.0.2".parse().unwrap(), &[]).is_err(), "only 127.0.0.1 and ::1 are this machine's");
         let refused = may_listen(any, &[]).unwrap_err().to_string();
         assert!(refused.contains("LOAM_TOKEN") && refused.contains("[[sync.tokens]]"), "{refused}");
         assert!(may_listen(any, &[token("long enough secret!")]).is_ok());

@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 
 use crate::cmd::import::open_and_catch_up;
+use crate::diagnostic::shown;
 use crate::garden::Layout;
 use crate::store::merge::Merged;
 use crate::store::Store;
@@ -84,20 +85,20 @@ fn over_network(url: &str, path: &Path, token: Option<String>) -> anyhow::Result
     report("here", &ours, &outcome.here);
     println!("there ({url}): {} sent", outcome.sent.len());
     for path in &outcome.sent {
-        println!("  sent     {path}");
+        println!("  sent     {}", shown(path));
     }
     if !outcome.refused.is_empty() {
         eprintln!(
             "warning: {url} does not take changes from this garden (a read-only token?): {} not sent: {}",
             crate::cmd::plural(outcome.refused.len(), "note"),
-            outcome.refused.join(", ")
+            shown(&outcome.refused.join(", "))
         );
     }
     if !outcome.stalled.is_empty() {
         bail!(
             "{url} stopped answering for {}: {}; run `loam sync` again",
             crate::cmd::plural(outcome.stalled.len(), "note"),
-            outcome.stalled.join(", ")
+            shown(&outcome.stalled.join(", "))
         );
     }
     Ok(())
@@ -123,6 +124,6 @@ fn report(side: &str, layout: &Layout, merged: &Merged) {
         println!("  {line}");
     }
     for (path, why) in &merged.refused {
-        eprintln!("warning: {side}: `{path}` was not written: {why}");
+        eprintln!("warning: {side}: `{}` was not written: {why}", shown(path));
     }
 }

@@ -1,7 +1,7 @@
 use super::*;
 
 fn html(src: &str) -> Rendered {
-    render(src, "/")
+    render(src, "/", RawHtml::Sanitised)
 }
 
 #[test]

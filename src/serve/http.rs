@@ -1,5 +1,13 @@
 //! The preview's HTTP side: files of the current [`Snapshot`], the live-reload script and its event stream, and
-//! the error overlay. [`router`] needs no socket, so tests call it directly.
+//! the error overlay. [`router`] needs no socket, so tests call it directly; `http/guard.rs` decides who may reach
+//! it at all (`Host`, `Origin`), `http/range.rs` answers range requests, and `http/connection.rs` owns the
+//! sockets (timeouts, shutdown).
+
+mod connection;
+pub mod guard;
+mod range;
+
+pub use connection::{serve, HEADER_TIMEOUT};
 
 use crate::sync::Protocol;
 use std::convert::Infallible;
@@ -7,7 +15,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -29,6 +37,8 @@ pub struct AppState {
     pub stopping: watch::Receiver<bool>,
     /// The sync endpoint's side, when the garden syncs.
     pub sync: Option<SyncState>,
+    /// The hosts and origins `[serve]` allows besides this machine's own.
+    pub allowed: Arc<guard::Allowed>,
 }
 
 /// What `/sync` needs: the protocol's peers, and the tokens that let a peer in.
@@ -40,6 +50,7 @@ pub struct SyncState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let allowed = state.allowed.clone();
     Router::new()
         .route("/sync", axum::routing::get(sync))
         // Beside /sync whatever the site's sub-path, so that a peer finds it from the sync address alone.
@@ -49,8 +60,20 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/_loam/heads.json", axum::routing::get(heads))
         .route("/_loam/documents", axum::routing::get(documents))
-        .fallback(handle)
+        .fallback(page)
         .with_state(state)
+        .layer(axum::middleware::from_fn(range::ranges))
+        // Outermost: a request from a host or origin that may not reach the garden gets nothing else.
+        .layer(axum::middleware::from_fn_with_state(allowed, guard::guard))
+}
+
+/// Pages and files, for reading: anything but `GET` and `HEAD` is refused (405), as there is nothing to change.
+async fn page(state: State<AppState>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")], "the preview only serves pages\n")
+            .into_response();
+    }
+    handle(state, uri).await
 }
 
 /// The access the token a request presents gives (`Authorization: Bearer`, or `?token=`); a refusal, logged,
@@ -60,18 +83,14 @@ fn access_of(
     parts: &axum::http::request::Parts,
     from: &str,
 ) -> Result<crate::config::Access, String> {
-    let bearer = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
+    let from_header =
+        parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer).map(str::to_string);
     let query = parts.uri.query().and_then(|q| {
         q.split('&')
             .find_map(|pair| pair.strip_prefix("token="))
             .map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy().into_owned())
     });
-    let presented = bearer.or(query);
+    let presented = from_header.or(query);
     if sync.tokens.is_empty() {
         return Ok(crate::config::Access::ReadWrite);
     }
@@ -80,6 +99,13 @@ fn access_of(
         eprintln!("sync: refused {from}: {why}");
         format!("this garden takes a sync token, and {why} was given (Authorization: Bearer TOKEN, or ?token=TOKEN)\n")
     })
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header; the scheme's name in any case, as HTTP's schemes are
+/// (RFC 9110, section 11.1).
+fn bearer(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// `/_loam/heads.json`: the heads of every note's document, for a Loam peer to sync only what differs.
@@ -415,7 +441,7 @@ mod tests {
     async fn get(snapshot: Snapshot, uri: &str) -> (StatusCode, Option<String>, String) {
         let (_publish, snapshots) = watch::channel(Arc::new(snapshot));
         let (_stop, stopping) = watch::channel(false);
-        let app = router(AppState { snapshot: snapshots, stopping, sync: None });
+        let app = router(AppState { snapshot: snapshots, stopping, sync: None, allowed: Default::default() });
         let response = app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
         let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());

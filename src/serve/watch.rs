@@ -19,6 +19,7 @@ use notify::{EventKind, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, RecommendedCache};
 use walkdir::WalkDir;
 
+use crate::diagnostic::shown;
 use crate::garden::{is_ignored, Layout};
 use crate::lock;
 
@@ -49,6 +50,9 @@ pub struct Watcher {
     inner: Inner,
     /// (folder, recursive) currently watched.
     watched: Vec<(PathBuf, bool)>,
+    /// Which folder on disk each watched path was when its watch began (device and inode): a folder moved away
+    /// and back, or replaced, is another folder, and its old watch sees nothing.
+    identity: HashMap<PathBuf, (u64, u64)>,
     /// The same folders, for the event handler's filter and the poller.
     roots: Arc<Mutex<Vec<(PathBuf, bool)>>>,
 }
@@ -156,7 +160,7 @@ impl Watcher {
                 notify::Config::default(),
             )?)
         };
-        Ok(Watcher { inner, watched: Vec::new(), roots: watched_roots })
+        Ok(Watcher { inner, watched: Vec::new(), identity: HashMap::new(), roots: watched_roots })
     }
 
     /// Watches the folders `layout` names (the content recursively, `templates/` and `static/` if they exist, and
@@ -175,7 +179,24 @@ impl Watcher {
         }
         let mut added = false;
         for (dir, recursive) in self.watched.clone() {
-            if !wanted.contains(&(dir.clone(), recursive)) {
+            let now = identity(&dir);
+            let moved = now != self.identity.get(&dir).copied();
+            if moved && wanted.contains(&(dir.clone(), recursive)) {
+                // Gone (moved away, deleted) or another folder now: its watch is dropped, and a folder at this path
+                // is watched afresh when there is one again, which the caller hears as a folder newly watched.
+                match now {
+                    None => eprintln!(
+                        "warning: `{}` is gone: not watching it until it comes back (the preview and the history \
+                         wait for it)",
+                        dir.display()
+                    ),
+                    Some(_) => eprintln!("`{}` was replaced: watching it again", dir.display()),
+                }
+            }
+            if moved {
+                self.identity.remove(&dir);
+            }
+            if moved || !wanted.contains(&(dir.clone(), recursive)) {
                 if let Inner::Native(d) = &mut self.inner {
                     let _ = d.unwatch(&dir);
                 }
@@ -193,15 +214,33 @@ impl Watcher {
             };
             added = true;
             match result {
-                Ok(()) => self.watched.push((dir, recursive)),
+                Ok(()) => {
+                    if let Some(id) = identity(&dir) {
+                        self.identity.insert(dir.clone(), id);
+                    }
+                    self.watched.push((dir, recursive))
+                }
                 Err(error) => eprintln!(
                     "warning: cannot watch `{}`: {error}; changes there need a restart (or try --poll)",
-                    dir.display()
+                    shown(&dir.to_string_lossy())
                 ),
             }
         }
         *lock(&self.roots) = self.watched.clone();
         added
+    }
+}
+
+/// The device and inode of the folder at `dir`, if there is one.
+fn identity(dir: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(dir).ok().filter(|m| m.is_dir()).map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        dir.is_dir().then_some((0, 0))
     }
 }
 

@@ -97,6 +97,38 @@ impl DocFiles {
         self.snapshot.exists() || self.log.exists()
     }
 
+    /// Whether the document has a file with something in it: a document this store made or took in never has
+    /// only empty files, so a document without is lost or damaged (a crash of the file system, a careless `rm`).
+    pub fn has_content(&self) -> bool {
+        [&self.snapshot, &self.log].iter().any(|file| std::fs::metadata(file).is_ok_and(|m| m.len() > 0))
+    }
+
+    /// Moves the document's files (what is left of them) into `dir`, named with the time, so that the document
+    /// counts as missing here (a peer is asked for it again) while the damaged bytes are kept for whoever wants
+    /// to look at them. Returns where they went.
+    pub fn set_aside(&self, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", dir.display()))?;
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut moved = Vec::new();
+        for file in [&self.snapshot, &self.log] {
+            if std::fs::symlink_metadata(file).is_err() {
+                continue;
+            }
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let to = dir.join(format!("{stamp}-{name}"));
+            std::fs::rename(file, &to)
+                .map_err(|e| anyhow::anyhow!("cannot move `{}` to `{}`: {e}", file.display(), to.display()))?;
+            moved.push(to);
+        }
+        Ok(moved)
+    }
+
+    /// How many bytes of the log follow its last whole frame (a write cut short by a crash; [`DocFiles::load`]
+    /// drops them).
+    pub fn torn_bytes(&self) -> usize {
+        std::fs::read(&self.log).map_or(0, |log| log.len() - frames(&log).1)
+    }
+
     /// The document's one change, when it has nothing else: a snapshot that is a single change and no log.
     pub fn lone_change(&self) -> Option<automerge::Change> {
         if self.log.exists() {

@@ -38,9 +38,29 @@ impl Local {
         let snapshot = dir.join("local.json");
         let journal = dir.join("local.log");
         let mut notes: BTreeMap<String, Entry> = match std::fs::read(&snapshot) {
-            Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
-                format!("`{}` is damaged; delete `.loam/` to record the garden afresh", snapshot.display())
-            })?,
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(notes) => notes,
+                // The bookkeeping can be made again from the documents (`Store::update` finds each file's
+                // document by its path in the index): the damaged file is kept beside, and the writer starts
+                // without it. Only the journal's lines since survive, and they are entries like any other.
+                Err(error) if repair => {
+                    let aside = dir.join("local.json.damaged");
+                    std::fs::rename(&snapshot, &aside)
+                        .with_context(|| format!("cannot move the damaged `{}` aside", snapshot.display()))?;
+                    eprintln!(
+                        "warning: `{}` was damaged ({error}); it is moved to `{}` and made again from the history",
+                        snapshot.display(),
+                        aside.display()
+                    );
+                    BTreeMap::new()
+                }
+                Err(error) => {
+                    return Err(anyhow::anyhow!(
+                        "`{}` is damaged ({error}): run `loam repair` in the garden to make it again from the history",
+                        snapshot.display()
+                    ))
+                }
+            },
             Err(_) => BTreeMap::new(),
         };
         let text = std::fs::read(&journal).unwrap_or_default();

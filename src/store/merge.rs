@@ -10,6 +10,7 @@ use automerge::{Automerge, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
 
 use super::files::DocFiles;
 use super::{deletion_stands, Entry, Store};
+use crate::diagnostic::shown;
 use crate::garden::SourceFile;
 use crate::sync::layout::{self, Listed};
 
@@ -39,12 +40,13 @@ impl Merged {
     }
 
     /// One line per note changed: what happened to it, and its path.
+    /// The paths come from a peer, so they are [`shown`] with their control characters escaped.
     pub fn lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        lines.extend(self.updated.iter().map(|path| format!("updated  {path}")));
-        lines.extend(self.added.iter().map(|path| format!("added    {path}")));
-        lines.extend(self.removed.iter().map(|path| format!("removed  {path}")));
-        lines.extend(self.moved.iter().map(|(from, to)| format!("moved    {from} -> {to}")));
+        lines.extend(self.updated.iter().map(|path| format!("updated  {}", shown(path))));
+        lines.extend(self.added.iter().map(|path| format!("added    {}", shown(path))));
+        lines.extend(self.removed.iter().map(|path| format!("removed  {}", shown(path))));
+        lines.extend(self.moved.iter().map(|(from, to)| format!("moved    {} -> {}", shown(from), shown(to))));
         lines
     }
 }
@@ -68,6 +70,11 @@ pub(super) fn read_index(index: &Automerge) -> anyhow::Result<BTreeMap<String, I
     let mut out = BTreeMap::new();
     let Some((_, docs)) = index.get(ROOT, "docs")? else { return Ok(out) };
     for doc in index.keys(&docs) {
+        // A peer's index names documents by keys it chose; one that is not an id (`../../elsewhere/x`) would be
+        // read, loaded, repaired and saved as a file outside `.loam/docs/` if it were taken in.
+        if !is_document_id(&doc) {
+            continue;
+        }
         let Some((_, note)) = index.get(&docs, doc.as_str())? else { continue };
         let scalar = |key: &str| -> anyhow::Result<Option<ScalarValue>> {
             Ok(match index.get(&note, key)? {
@@ -330,7 +337,8 @@ impl Store {
         self.local
             .notes
             .values()
-            .filter(|entry| !self.taken.contains(&entry.doc))
+            // A document set aside as damaged is missing here: left out, so that a peer sends it whole.
+            .filter(|entry| !self.taken.contains(&entry.doc) && self.doc_files(&entry.doc).exists())
             .map(|entry| {
                 let mut heads = entry.heads.clone();
                 heads.sort();
@@ -400,14 +408,22 @@ impl Store {
         let files = layout::files(&listed);
         for (doc, path, why) in &files.refused {
             merged.refused.push((path.clone(), why.to_string()));
-            eprintln!("warning: a note of the other garden was not written: `{path}` ({doc}): {why}");
+            eprintln!("warning: a note of the other garden was not written: `{}` ({doc}): {why}", shown(path));
         }
         // Deletions: a note is removed only when its file holds what was recorded (an edit typed here since is
         // recorded instead, and brings the note back everywhere).
         for doc in removed {
             let path = here[&doc].clone();
             let file = content.join(&path);
-            let bytes = std::fs::read(&file).ok();
+            let bytes = match std::fs::read(&file) {
+                Ok(bytes) => Some(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                // A file that is there and cannot be read may hold words never recorded: it stays.
+                Err(e) => {
+                    merged.refused.push((path.clone(), format!("deleted elsewhere, but it cannot be read here: {e}")));
+                    continue;
+                }
+            };
             let recorded = self.local.notes[&path].hash;
             if bytes.as_deref().is_some_and(|b| xxhash_rust::xxh3::xxh3_64(b) != recorded) {
                 let modified = std::fs::metadata(&file).and_then(|m| m.modified()).ok();
@@ -511,8 +527,19 @@ impl Store {
                 self.taken.insert(doc.clone());
                 continue;
             }
-            if self.write_back(path, &target)? && !fresh {
-                merged.updated.push(path.clone());
+            // One note that cannot be read or written here (its permissions, a full disk) is reported, and the
+            // others are still brought up to date.
+            match self.write_back(path, &target) {
+                Ok(written) if written && !fresh => merged.updated.push(path.clone()),
+                Ok(_) => {}
+                Err(error) => {
+                    if fresh {
+                        // Not here after all: no bookkeeping, or the next catch-up would take it for a deletion.
+                        self.local.notes.remove(path);
+                        merged.added.retain(|added| added != path);
+                    }
+                    merged.refused.push((path.clone(), format!("{error:#}")));
+                }
             }
         }
         Ok(merged)
@@ -587,6 +614,40 @@ mod tests_support {
 mod tests {
     use super::tests_support::*;
     use super::*;
+
+    #[test]
+    fn an_index_naming_a_document_outside_the_garden_reads_and_writes_nothing_there() {
+        use automerge::transaction::Transactable;
+        let garden = Garden::new();
+        let mut store = garden.store("Ada");
+        // A note's document beside the garden, as a new note's is kept: its one change.
+        let mut secret = Automerge::new();
+        let mut tx = secret.transaction();
+        let text = tx.put_object(ROOT, "text", automerge::ObjType::Text).unwrap();
+        tx.splice_text(&text, 0, 0, "not for peers").unwrap();
+        tx.commit();
+        let secret = secret.get_last_local_change().unwrap().raw_bytes().to_vec();
+        std::fs::create_dir_all(garden.root.join("outside")).unwrap();
+        std::fs::write(garden.root.join("outside/secret.am"), &secret).unwrap();
+        // A peer's index that names it, live at a plain path and deleted (which loads and repairs a document).
+        let mut index = Automerge::new();
+        let mut tx = index.transaction();
+        let docs = tx.put_object(ROOT, "docs", automerge::ObjType::Map).unwrap();
+        for (id, path, deleted) in
+            [("../../outside/secret", "stolen.md", false), ("../../outside/../outside/secret", "x.md", true)]
+        {
+            let note = tx.put_object(&docs, id, automerge::ObjType::Map).unwrap();
+            tx.put(&note, "path", path).unwrap();
+            tx.put(&note, "deleted", deleted).unwrap();
+        }
+        tx.commit();
+        let id = store.index_id().unwrap().to_string();
+        assert!(store.take_in(&id, &index.save()).unwrap());
+        let merged = store.apply_taken(&garden.content).unwrap();
+        assert!(merged.added.is_empty(), "{merged:?}");
+        assert!(!garden.content.join("stolen.md").exists(), "a document outside the garden was read into it");
+        assert_eq!(std::fs::read(garden.root.join("outside/secret.am")).unwrap(), secret, "and left as it was");
+    }
 
     #[test]
     fn two_gardens_edited_apart_end_with_the_same_notes_and_every_word() {

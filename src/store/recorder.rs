@@ -7,8 +7,9 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::time::Instant;
 
 use crate::cmd::plural;
+use crate::diagnostic::shown;
 use crate::garden::{is_ignored, is_note, Layout, SourceFile};
-use crate::store::{CaughtUp, Store};
+use crate::store::{CaughtUp, Store, ToRecord};
 use crate::sync::net::{Ask, ToPeers};
 
 /// How long a note must have been still before merged text from a peer is written into it: an editor saving as
@@ -93,6 +94,15 @@ fn record_in(
             return;
         }
     };
+    for damage in store.damage() {
+        eprintln!("warning: {damage}");
+    }
+    // Documents set aside as damaged count as missing: the peers are asked for them at once.
+    if let Some(push) = &push {
+        for doc in store.missing().unwrap_or_default() {
+            let _ = push.send(ToPeers::Fetch(doc));
+        }
+    }
     // Write-backs a crash interrupted go in place before the notes are read.
     if let Err(error) = store.finish_writes(&layout.content) {
         eprintln!("warning: a note's merged text could not be put in place: {error:#}");
@@ -242,7 +252,7 @@ pub fn report(merged: &crate::store::merge::Merged) {
         eprintln!("sync: {line}");
     }
     for (path, why) in &merged.refused {
-        eprintln!("warning: sync: `{path}` was not written: {why}");
+        eprintln!("warning: sync: `{}` was not written: {why}", shown(path));
     }
 }
 
@@ -258,17 +268,47 @@ fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> 
     if paths.iter().any(|p| p.as_os_str().is_empty() || (p.starts_with(&layout.content) && folder(p))) {
         return catch_up(layout, store, Instant::now());
     }
+    // A symbolic link among the paths: the walk decides whether it stays inside the garden.
+    if paths.iter().any(|p| p.starts_with(&layout.content) && p.is_symlink()) {
+        return catch_up(layout, store, Instant::now());
+    }
     let mut present = Vec::new();
     let mut gone = Vec::new();
     paths.sort();
     paths.dedup();
     for path in paths {
-        let Ok(inside) = path.strip_prefix(&layout.content) else { continue };
+        let Ok(inside) = path.strip_prefix(&layout.content) else {
+            // The watcher also watches the garden's root (for loam.toml), templates/ and static/: not notes. A path
+            // anywhere else is one the recorder cannot place, which must never pass unsaid.
+            if !path.starts_with(&layout.root) {
+                eprintln!(
+                    "error: `{}` changed, but it is not in the garden `{}`; it is not recorded in the history",
+                    shown(&path.to_string_lossy()),
+                    shown(&layout.root.to_string_lossy())
+                );
+            }
+            continue;
+        };
         let relative = layout.relative(&path);
         let ignored = inside.components().any(|c| is_ignored(&c.as_os_str().to_string_lossy()));
         // Notes and attachments; a folder is never a file to record.
         if ignored || path.is_dir() {
             continue;
+        }
+        // A file in a linked folder is read only if the folder really is inside the garden.
+        match crate::garden::real_path(&path) {
+            Ok(real) if layout.boundary.admits(&real) => {}
+            Ok(real) => {
+                eprintln!(
+                    "warning: {relative}: not recorded: its real path `{}` is outside the garden",
+                    real.display()
+                );
+                continue;
+            }
+            Err(e) => {
+                eprintln!("warning: {}: not recorded in the history: {e}", shown(&relative));
+                continue;
+            }
         }
         let too_big = !is_note(&relative) && std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_ATTACHMENT);
         if too_big {
@@ -279,8 +319,14 @@ fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> 
                 let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
                 present.push(SourceFile { path: relative, bytes, modified });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => gone.push(relative),
-            Err(e) => eprintln!("warning: {relative}: not recorded in the history: {e}"),
+            // Only a file that is gone is a deletion; one that is there and cannot be read is reported and kept.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::fs::symlink_metadata(&path).is_err() => {
+                gone.push(relative)
+            }
+            Err(e) => eprintln!(
+                "warning: {}: not recorded in the history: {e}; its history is kept as it was",
+                shown(&relative)
+            ),
         }
     }
     if present.is_empty() && gone.is_empty() {
@@ -292,11 +338,14 @@ fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> 
     })
 }
 
-/// The files of the garden the history records: every note, and every attachment up to [`MAX_ATTACHMENT`]
-/// bytes (a larger one is left out, with a warning).
-pub fn files_to_record(layout: &Layout) -> anyhow::Result<Vec<SourceFile>> {
+/// The files of the garden the history records ([`ToRecord`]).
+pub fn files_to_record(layout: &Layout) -> anyhow::Result<ToRecord> {
     let scan = layout.scan(|source| source)?;
+    for problem in scan.diagnostics.iter().filter(|d| d.kind == crate::diagnostic::Kind::Read) {
+        eprintln!("{problem}");
+    }
     let mut files = scan.notes;
+    let mut kept = scan.kept;
     for attachment in scan.attachments {
         // A vault that is its own notes folder has its settings among its files: they are not the garden's.
         if layout.content == layout.root && attachment.path == "loam.toml" {
@@ -305,24 +354,29 @@ pub fn files_to_record(layout: &Layout) -> anyhow::Result<Vec<SourceFile>> {
         let metadata = match std::fs::metadata(&attachment.file) {
             Ok(metadata) => metadata,
             Err(e) => {
-                eprintln!("warning: {}: not recorded in the history: {e}", attachment.path);
+                eprintln!("warning: {}: not recorded in the history: {e}", shown(&attachment.path));
+                kept.push(attachment.path);
                 continue;
             }
         };
         if metadata.len() > MAX_ATTACHMENT {
             eprintln!(
                 "warning: {}: not recorded in the history: larger than {} MiB",
-                attachment.path,
+                shown(&attachment.path),
                 MAX_ATTACHMENT >> 20
             );
+            kept.push(attachment.path);
             continue;
         }
         match std::fs::read(&attachment.file) {
             Ok(bytes) => files.push(SourceFile { path: attachment.path, bytes, modified: metadata.modified().ok() }),
-            Err(e) => eprintln!("warning: {}: not recorded in the history: {e}", attachment.path),
+            Err(e) => {
+                eprintln!("warning: {}: not recorded in the history: {e}", shown(&attachment.path));
+                kept.push(attachment.path);
+            }
         }
     }
-    Ok(files)
+    Ok(ToRecord { files, kept })
 }
 
 /// Largest attachment the history records: a video or a large PDF would make every copy of the garden carry it
@@ -332,7 +386,7 @@ pub const MAX_ATTACHMENT: u64 = 32 << 20;
 /// Records what changed in the whole garden; returns what was recorded.
 fn catch_up(layout: &Layout, store: &mut Store, started: Instant) -> CaughtUp {
     let notes = match files_to_record(layout) {
-        Ok(files) => files,
+        Ok(notes) => notes,
         Err(error) => {
             eprintln!("warning: the history could not look at the notes: {error:#}");
             return CaughtUp::default();

@@ -57,8 +57,14 @@ pub fn about(url: &str, token: Option<&str>) -> anyhow::Result<About> {
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
+    // A refusal's text says what to do (a host the peer does not answer to names its `allowed_hosts`): keep it.
+    let request = request.config().http_status_as_error(false).build();
     let mut response = request.call().with_context(|| format!("cannot reach {address}"))?;
+    let status = response.status();
     let body = response.body_mut().read_to_string().with_context(|| format!("cannot read {address}"))?;
+    if !status.is_success() {
+        anyhow::bail!("{address} answered {status}: {}", body.trim());
+    }
     serde_json::from_str(&body).with_context(|| format!("{address} does not describe a Loam garden"))
 }
 

@@ -416,6 +416,78 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
   });
 });
 
+describe("a note's own HTML in the browser", { timeout: 120_000 }, () => {
+  // Each attack sets window.pwned if it runs; the harmless HTML around it must still work.
+  const HOSTILE = `# Visitor
+
+<img src="x" onerror="window.pwned = 'img onerror'">
+<svg onload="window.pwned = 'svg onload'"><circle r="3"/></svg>
+
+<a id="js-link" href="javascript:void(window.pwned = 'javascript link')">a link</a> and [another](javascript:void(window.pwned='markdown')) <script>window.pwned = 'script'</script>
+
+<details><summary>Folded</summary>
+
+Inside the details, <kbd>Ctrl</kbd>.
+
+</details>
+`;
+  const HOST = 'The [[visitor]] wrote something.\n';
+  const sites = {};
+
+  before(async () => {
+    for (const [name, toml] of [['sanitised', ''], ['unsafe', 'unsafe_html = true\n']]) {
+      const tmp = makeTempDir(name);
+      const garden = path.join(tmp, 'garden');
+      const out = path.join(tmp, 'out');
+      fs.mkdirSync(path.join(garden, 'content'), { recursive: true });
+      fs.writeFileSync(path.join(garden, 'loam.toml'), `title = "Commons"\n${toml}`);
+      fs.writeFileSync(path.join(garden, 'content', 'visitor.md'), HOSTILE);
+      fs.writeFileSync(path.join(garden, 'content', 'host.md'), HOST);
+      await build(garden, out);
+      sites[name] = await serveStatic(out);
+    }
+  });
+
+  after(async () => {
+    for (const server of Object.values(sites)) await server.close();
+  });
+
+  /** Opens the visitor's page, clicks its links and hovers a link to it elsewhere; returns window.pwned. */
+  async function visit(origin) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    await page.goto(`${origin}/visitor/`, { waitUntil: 'load' });
+    await page.waitForFunction(() => [...document.images].every((img) => img.complete));
+    await page.locator('#js-link').click();
+    await page.locator('.content a', { hasText: 'another' }).click();
+    const onPage = await page.evaluate(() => window.pwned);
+    // The link preview brings the visitor's page into another one.
+    const host = await context.newPage();
+    host.setDefaultTimeout(TIMEOUT);
+    await host.goto(`${origin}/host/`, { waitUntil: 'load' });
+    await host.locator('.content a.internal[href$="/visitor/"]').hover();
+    await host.locator('.popover .popover-body').waitFor({ state: 'visible' });
+    await host.waitForFunction(() => [...document.images].every((img) => img.complete));
+    const inPreview = await host.evaluate(() => window.pwned);
+    const details = await page.locator('.content details summary').innerText();
+    await context.close();
+    return { onPage, inPreview, details };
+  }
+
+  test('no script of a note runs, on its page or in a preview, and its details still fold', async () => {
+    const { onPage, inPreview, details } = await visit(sites.sanitised.origin);
+    assert.equal(onPage, undefined, `a note's script ran on its page: ${onPage}`);
+    assert.equal(inPreview, undefined, `a note's script ran in a preview: ${inPreview}`);
+    assert.equal(details, 'Folded');
+  });
+
+  test('with unsafe_html = true the same note runs its scripts (what the check above would catch)', async () => {
+    const { onPage } = await visit(sites.unsafe.origin);
+    assert.ok(onPage, 'the unsanitised note set window.pwned');
+  });
+});
+
 describe('search in a garden written in Chinese', { timeout: 120_000 }, () => {
   let server;
 

@@ -16,6 +16,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { launch } from './chromium.mjs';
+import { serveStatic } from './static-server.mjs';
 
 const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const LOAM_BIN = path.resolve(REPO, process.env.LOAM_BIN || 'target/debug/loam');
@@ -112,6 +113,55 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
       throw error;
     } finally {
       await page.close();
+    }
+  });
+
+  test('a page of another site cannot open /sync or read /_loam/; the preview\'s own page can', async () => {
+    // Another site on this machine (another port is another origin), as a page the user happens to have open.
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-elsewhere-'));
+    fs.writeFileSync(path.join(elsewhere, 'index.html'), '<!doctype html><title>Elsewhere</title><p>Elsewhere</p>');
+    const site = await serveStatic(elsewhere);
+    const page = await browser.newPage();
+    // From a page, what a WebSocket to the preview's /sync and a read of /_loam/documents come to.
+    const reach = (target) => {
+      const ws = new URL('sync', target);
+      ws.protocol = 'ws:';
+      const socket = new Promise((resolve) => {
+        const s = new WebSocket(ws.href);
+        s.binaryType = 'arraybuffer';
+        s.onopen = () => {
+          s.close();
+          resolve('open');
+        };
+        s.onerror = () => resolve('refused');
+      });
+      const read = fetch(new URL('_loam/documents', target)).then(
+        (response) => `read (${response.type})`,
+        () => 'refused'
+      );
+      return Promise.all([socket, read]);
+    };
+    try {
+      await page.goto(site.url('/'));
+      const [socket, read] = await page.evaluate(reach, base);
+      assert.deepEqual([socket, read], ['refused', 'refused'], 'a page of another site reached the garden');
+      // Refused by the preview, not only by the browser's CORS rules (which never cover a WebSocket).
+      const logged = [/refused \/sync from a page of "http:\/\/127\.0\.0\.1:\d+"/, /refused \/_loam\/documents from/];
+      for (let waited = 0; !logged.every((line) => line.test(serverLog)) && waited < TIMEOUT; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      for (const line of logged) assert.match(serverLog, line);
+
+      await page.goto(`${base}live/`);
+      const own = await page.evaluate(reach, base);
+      assert.deepEqual(own, ['open', 'read (basic)'], 'the preview\'s own page reaches its server');
+    } catch (error) {
+      error.message += `\nserver log:\n${serverLog}`;
+      throw error;
+    } finally {
+      await page.close();
+      await site.close();
+      fs.rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 

@@ -3,11 +3,13 @@
 use std::path::{Path, PathBuf};
 
 /// A real garden of `../shared/corpora`; read only (copy it before changing anything).
+#[allow(dead_code)]
 pub fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora").join(name)
 }
 
 /// Copies a folder's files and folders (symbolic links are left out).
+#[allow(dead_code)]
 pub fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
@@ -67,10 +69,20 @@ impl Served {
 
     /// Serves `garden` with more arguments (`args`) and `env` set, once it listens.
     pub fn start_with(garden: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
+        let mut all = vec![garden.to_str().unwrap()];
+        all.extend_from_slice(args);
+        Served::start_in(Path::new("."), &all, env)
+    }
+
+    /// `loam serve ARGS --port 0` run in the folder `dir` as a user types it there (no garden path is added), once
+    /// it listens.
+    pub fn start_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         use std::io::{BufRead, Read};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
-            .args(["serve", garden.to_str().unwrap(), "--port", "0"])
+            .current_dir(dir)
+            .arg("serve")
             .args(args)
+            .args(["--port", "0"])
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -95,7 +107,7 @@ impl Served {
             .nth(1)
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
+            .unwrap_or_else(|| panic!("no address in {line:?}; log: {}", log.lock().unwrap()));
         Served { child, first_line: line, port, log }
     }
 

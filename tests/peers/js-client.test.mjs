@@ -1,5 +1,6 @@
 // The JavaScript automerge-repo client as a peer of `loam serve`: it finds the garden's index from its address,
 // reads a note, edits it, and makes a new note; the files on disk follow. An edit saved on disk reaches the client.
+// A client that says it runs in a page of another site (its `Origin`) is refused.
 //
 // Run from the repository root with `node --test tests/peers/` (scripts/test does this, after `npm ci` here).
 // Needs the loam binary (env LOAM_BIN, default <repo>/target/debug/loam).
@@ -12,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as A from '@automerge/automerge';
 import { stringifyAutomergeUrl, documentIdToBinary } from '@automerge/automerge-repo';
+import WebSocket from 'ws';
 import { clientOf, copyLoamDocs, gardenIndex, serve, until } from './support.mjs';
 
 describe('the JavaScript automerge-repo client syncs with loam serve', { timeout: 120_000 }, () => {
@@ -75,5 +77,26 @@ describe('the JavaScript automerge-repo client syncs with loam serve', { timeout
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8') + '\nSaved on disk by an editor.\n');
     await until(() => note.doc().text.includes('Saved on disk by an editor.'), () => server.log);
     assert.ok(note.doc().text.includes('A line written in JavaScript.'));
+  });
+
+  test('a client in a page of another site is refused at /sync; the preview\'s own pages and programs connect', async () => {
+    // What the WebSocket handshake comes to, for a client sending `origin` (ws sends none unless told to).
+    const attempt = (origin) =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${server.port}/sync`, origin ? { origin } : {});
+        socket.on('open', () => {
+          socket.close();
+          resolve('open');
+        });
+        socket.on('unexpected-response', (request, response) => {
+          request.destroy();
+          resolve(response.statusCode);
+        });
+        socket.on('error', (error) => resolve(`error: ${error.message}`));
+      });
+    assert.equal(await attempt('http://evil.example'), 403, server.log);
+    assert.equal(await attempt(`http://localhost:${server.port}`), 403, 'the origin must be the host the request names');
+    assert.equal(await attempt(`http://127.0.0.1:${server.port}`), 'open', server.log);
+    assert.equal(await attempt(undefined), 'open', server.log);
   });
 });
