@@ -55,8 +55,29 @@ pub struct RawLink {
     /// `![[image.png|300x200]]`.
     pub width: Option<u32>,
     pub height: Option<u32>,
-    /// The sentence the link stands in, for backlinks.
-    pub context: Vec<Segment>,
+    /// The block the link stands in, for the sentence around it that a backlink shows ([`RawLink::sentence`]).
+    pub context: Context,
+}
+
+/// The block a link stands in, shared by all its links: a note of many links keeps each block's text once, and
+/// the sentence around a link is cut from it only when a backlink shows it (a 25 MB note of links kept a
+/// sentence per link, gigabytes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    block: std::sync::Arc<[Segment]>,
+    /// Where the link's own segment is in `block`.
+    at: usize,
+}
+
+impl RawLink {
+    /// The sentence the link stands in, for backlinks, cut from its block; `label_of` gives the label of the
+    /// note's other links (by index), which count towards its length.
+    pub fn sentence<'l>(&self, label_of: &dyn Fn(usize) -> &'l str) -> Vec<Segment> {
+        if self.context.block.is_empty() {
+            return Vec::new();
+        }
+        context::sentence_around(&self.context.block, self.context.at, label_of)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,15 +193,22 @@ enum CalloutEnd {
 struct Renderer<'a> {
     source: &'a str,
     base_path: &'a str,
-    /// Events with the byte offset where each starts, text runs merged.
+    /// The Markdown's events with the byte offset where each starts, read one top-level block at a time: a
+    /// note's events all at once took gigabytes for a note of 25 MB.
+    parser: pulldown_cmark::OffsetIter<'a, pulldown_cmark::DefaultBrokenLinkCallback>,
+    /// The events of the top-level block being written (with a stand-alone `^id` paragraph after it), text runs
+    /// merged; indices below count in it.
     events: Vec<(Event<'a>, usize)>,
-    /// Block id by the index of the event that starts the block.
-    block_at: HashMap<usize, String>,
+    /// The next top-level block, read ahead to see whether it names this one with a stand-alone `^id`.
+    ahead: Vec<(Event<'a>, usize)>,
+    /// Block number and id by the index of the event that starts the block.
+    block_at: HashMap<usize, (usize, String)>,
     /// Indices of events to drop (the paragraph of a stand-alone `^id`).
     skip: Vec<bool>,
     /// Whether the block started by each event holds a link or an image.
     has_links: Vec<bool>,
-    out: Vec<Event<'a>>,
+    /// Events made and not yet written as HTML: a few at a time.
+    out: std::collections::VecDeque<Event<'a>>,
     result: Rendered,
     frames: Vec<Frame>,
     heading_ids: HashSet<String>,
@@ -216,34 +244,16 @@ enum BlockClose {
 
 impl<'a> Renderer<'a> {
     fn new(source: &'a str, base_path: &'a str, raw_html: RawHtml) -> Self {
-        // Up to one event per eight bytes of Markdown; growing the vector costs more than a guess.
-        let mut events: Vec<(Event<'a>, usize)> = Vec::with_capacity(source.len() / 8 + 16);
-        for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
-            // pulldown-cmark splits text at every character that might have been syntax; one run per stretch
-            // of text makes highlights, tags and block ids visible as a whole.
-            if let (Event::Text(next), Some((Event::Text(prev), _))) = (&event, events.last_mut()) {
-                *prev = match (span_in(source, prev), span_in(source, next)) {
-                    // Both are slices of the source, one after the other: the run is a slice too.
-                    (Some((start, middle)), Some((next_start, end))) if middle == next_start => {
-                        CowStr::Borrowed(&source[start..end])
-                    }
-                    _ => CowStr::from(format!("{prev}{next}")),
-                };
-                continue;
-            }
-            events.push((event, range.start));
-        }
-        let skip = vec![false; events.len()];
-        let has_links = vec![false; events.len()];
-        let events_len = events.len();
         Renderer {
             source,
             base_path,
-            events,
+            parser: Parser::new_ext(source, options()).into_offset_iter(),
+            events: Vec::new(),
+            ahead: Vec::new(),
             block_at: HashMap::default(),
-            skip,
-            has_links,
-            out: Vec::with_capacity(events_len + events_len / 4 + 16),
+            skip: Vec::new(),
+            has_links: Vec::new(),
+            out: std::collections::VecDeque::new(),
             result: Rendered::default(),
             frames: Vec::new(),
             heading_ids: HashSet::default(),
@@ -258,6 +268,61 @@ impl<'a> Renderer<'a> {
             block_end_at: HashMap::default(),
             line_cursor: (0, 1),
         }
+    }
+
+    /// Reads the next top-level block's events into `into`; false at the end of the note.
+    fn read_block(&mut self, into: &mut Vec<(Event<'a>, usize)>) -> bool {
+        let source = self.source;
+        let mut depth = 0usize;
+        for (event, range) in self.parser.by_ref() {
+            match &event {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            // pulldown-cmark splits text at every character that might have been syntax; one run per stretch
+            // of text makes highlights, tags and block ids visible as a whole.
+            if let (Event::Text(next), Some((Event::Text(prev), _))) = (&event, into.last_mut()) {
+                *prev = match (span_in(source, prev), span_in(source, next)) {
+                    // Both are slices of the source, one after the other: the run is a slice too.
+                    (Some((start, middle)), Some((next_start, end))) if middle == next_start => {
+                        CowStr::Borrowed(&source[start..end])
+                    }
+                    _ => CowStr::from(format!("{prev}{next}")),
+                };
+            } else {
+                into.push((event, range.start));
+            }
+            if depth == 0 {
+                return true;
+            }
+        }
+        !into.is_empty()
+    }
+
+    /// Makes the next top-level block the one being written, with the stand-alone `^id` paragraph after it if
+    /// there is one (Obsidian's way to name a list, table or quote); false at the end of the note.
+    fn next_block(&mut self) -> bool {
+        let mut block = std::mem::take(&mut self.ahead);
+        if block.is_empty() && !self.read_block(&mut block) {
+            return false;
+        }
+        let mut ahead = std::mem::take(&mut self.events);
+        ahead.clear();
+        if self.read_block(&mut ahead) && is_lone_block_id(&ahead) {
+            block.append(&mut ahead);
+            self.read_block(&mut ahead);
+        }
+        self.events = block;
+        self.ahead = ahead;
+        self.skip.clear();
+        self.skip.resize(self.events.len(), false);
+        self.has_links.clear();
+        self.has_links.resize(self.events.len(), false);
+        self.block_at.clear();
+        self.block_end_at.clear();
+        self.find_block_ids();
+        true
     }
 
     fn line_of(&mut self, offset: usize) -> usize {
@@ -322,23 +387,34 @@ impl<'a> Renderer<'a> {
         };
         let n = self.result.blocks.len();
         self.result.blocks.push(id.clone());
-        self.block_at.insert(start, id);
+        self.block_at.insert(start, (n, id));
         self.block_end_at.insert(end, (n, close));
     }
 
     fn run(mut self) -> Rendered {
-        self.find_block_ids();
-        let events = std::mem::take(&mut self.events);
+        let mut html = String::with_capacity(self.source.len() * 3 / 2);
+        // Block by block, each event written as HTML as soon as it is made.
         let mut index = 0;
-        while index < events.len() {
+        let made = std::iter::from_fn(|| loop {
+            if let Some(event) = self.out.pop_front() {
+                return Some(event);
+            }
+            if index >= self.events.len() {
+                if !self.next_block() {
+                    return None;
+                }
+                index = 0;
+                continue;
+            }
             if self.skip[index] {
                 index += 1;
                 continue;
             }
+            let events = std::mem::take(&mut self.events);
             index = self.event(&events, index);
-        }
-        let mut html = String::with_capacity(self.source.len() * 3 / 2);
-        pulldown_cmark::html::push_html(&mut html, std::mem::take(&mut self.out).into_iter());
+            self.events = events;
+        });
+        pulldown_cmark::html::push_html(&mut html, made);
         self.result.html = match self.raw.as_deref() {
             Some(raw) if !raw.is_empty() => sanitise::clean(&html, raw),
             _ => html,
@@ -347,7 +423,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn html(&mut self, html: String) {
-        self.out.push(Event::InlineHtml(CowStr::from(html)));
+        self.out.push_back(Event::InlineHtml(CowStr::from(html)));
     }
 
     /// Handles the event at `i`; returns the index of the next event to handle.
@@ -355,8 +431,7 @@ impl<'a> Renderer<'a> {
         let (event, offset) = (&events[i].0, events[i].1);
         // Most notes have no block ids; skip the lookups for them.
         let block_id = if self.block_at.is_empty() { None } else { self.block_at.get(&i).cloned() };
-        if let Some(id) = block_id {
-            let n = self.result.blocks.iter().position(|b| *b == id).unwrap_or(0);
+        if let Some((n, id)) = block_id {
             let id = escape(&format!("^{id}"));
             match event {
                 Event::Start(Tag::Paragraph) => {
@@ -401,7 +476,7 @@ impl<'a> Renderer<'a> {
                 if let Some((_, code)) = &mut self.fence {
                     code.push_str(text);
                 } else if self.in_code_block {
-                    self.out.push(event.clone());
+                    self.out.push_back(event.clone());
                 } else {
                     self.text_run(text);
                 }
@@ -409,7 +484,7 @@ impl<'a> Renderer<'a> {
             }
             Event::Code(code) => {
                 self.push_text_segment(code);
-                self.out.push(event.clone());
+                self.out.push_back(event.clone());
                 i + 1
             }
             Event::InlineMath(tex) => {
@@ -428,7 +503,7 @@ impl<'a> Renderer<'a> {
             }
             Event::SoftBreak => {
                 self.push_text_segment(" ");
-                self.out.push(event.clone());
+                self.out.push_back(event.clone());
                 i + 1
             }
             Event::Html(html) | Event::InlineHtml(html) => {
@@ -436,7 +511,7 @@ impl<'a> Renderer<'a> {
                 i + 1
             }
             _ => {
-                self.out.push(event.clone());
+                self.out.push_back(event.clone());
                 i + 1
             }
         }
@@ -508,13 +583,13 @@ impl<'a> Renderer<'a> {
                     if let Tag::Image { dest_url, .. } = &mut image {
                         *dest_url = CowStr::Borrowed("");
                     }
-                    self.out.push(Event::Start(image));
+                    self.out.push_back(Event::Start(image));
                     return i + 1;
                 }
             }
             _ => {}
         }
-        self.out.push(Event::Start(tag.clone()));
+        self.out.push_back(Event::Start(tag.clone()));
         i + 1
     }
 
@@ -555,9 +630,9 @@ impl<'a> Renderer<'a> {
             TagEnd::BlockQuote(_) => match self.quotes.pop() {
                 Some(Some(CalloutEnd::Div)) => self.html("</div></div>\n".into()),
                 Some(Some(CalloutEnd::Details)) => self.html("</div></details>\n".into()),
-                _ => self.out.push(Event::End(end)),
+                _ => self.out.push_back(Event::End(end)),
             },
-            _ => self.out.push(Event::End(end)),
+            _ => self.out.push_back(Event::End(end)),
         }
     }
 
@@ -606,7 +681,7 @@ impl<'a> Renderer<'a> {
         if title.is_empty() && title_ends_here {
             let mut chars = kind.chars();
             let default: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
-            self.out.push(Event::Text(CowStr::from(default)));
+            self.out.push_back(Event::Text(CowStr::from(default)));
         } else {
             self.frames.push(Frame::default());
             self.text(title);
@@ -640,7 +715,12 @@ impl<'a> Renderer<'a> {
         let n = self.result.headings.len();
         self.result.headings.push(Heading { level: level as u8, id: id.clone(), text });
         self.html(format!("\0H{n}\0"));
-        self.out.push(Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes: vec![], attrs: vec![] }));
+        self.out.push_back(Event::Start(Tag::Heading {
+            level,
+            id: Some(CowStr::from(id)),
+            classes: vec![],
+            attrs: vec![],
+        }));
         self.frames.push(Frame::new(self.has_links[i]));
         i + 1
     }
@@ -649,11 +729,11 @@ impl<'a> Renderer<'a> {
     fn raw_html(&mut self, html: &CowStr<'a>) {
         // Inside an image it is part of the `alt` text, which pulldown-cmark escapes.
         if self.image_depth > 0 {
-            self.out.push(Event::Text(html.clone()));
+            self.out.push_back(Event::Text(html.clone()));
             return;
         }
         let Some(raw) = &mut self.raw else {
-            self.out.push(Event::Html(html.clone()));
+            self.out.push_back(Event::Html(html.clone()));
             return;
         };
         // The piece's last line break stays outside the marker, so that pulldown-cmark lays out what follows
@@ -667,14 +747,14 @@ impl<'a> Renderer<'a> {
             CowStr::Borrowed(html) => CowStr::Borrowed(&html[..len]),
             html => CowStr::from(html[..len].to_string()),
         });
-        self.out.push(Event::InlineHtml(CowStr::from(marker + newline)));
+        self.out.push_back(Event::InlineHtml(CowStr::from(marker + newline)));
     }
 
     /// A run of text from the document: most runs hold no Obsidian syntax and pass through without copying.
     fn text_run(&mut self, text: &CowStr<'a>) {
         if memchr::memchr2(b'=', b'#', text.as_bytes()).is_none() {
             self.push_text_segment(text);
-            self.out.push(Event::Text(text.clone()));
+            self.out.push_back(Event::Text(text.clone()));
             return;
         }
         self.text(text);
@@ -686,7 +766,7 @@ impl<'a> Renderer<'a> {
             match piece {
                 inline::Piece::Text(t) => {
                     self.push_text_segment(t);
-                    self.out.push(Event::Text(CowStr::from(t.to_string())));
+                    self.out.push_back(Event::Text(CowStr::from(t.to_string())));
                 }
                 inline::Piece::MarkOpen => self.html("<mark>".into()),
                 inline::Piece::MarkClose => self.html("</mark>".into()),
@@ -750,7 +830,7 @@ impl<'a> Renderer<'a> {
             line,
             width: None,
             height: None,
-            context: Vec::new(),
+            context: Context::default(),
         });
         Some(n)
     }
@@ -779,18 +859,30 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Gives every link of a finished block the sentence around it.
+    /// Gives every link of a finished block the block, to cut the sentence around it from.
     fn finish_frame(&mut self, frame: Frame) {
         if frame.links.is_empty() {
             return;
         }
-        // Labels of links are their own segments; fill them in now that the block is complete.
-        let labels: Vec<(usize, String)> =
-            frame.links.iter().map(|&n| (n, self.result.links[n].label.clone())).collect();
-        let label_of = |n: usize| labels.iter().find(|(m, _)| *m == n).map(|(_, l)| l.as_str()).unwrap_or("");
-        for &n in &frame.links {
-            self.result.links[n].context = context::sentence_around(&frame.segments, n, &label_of);
+        let block: std::sync::Arc<[Segment]> = frame.segments.into();
+        let mut links = frame.links.iter().peekable();
+        for (at, segment) in block.iter().enumerate() {
+            if let Segment::Link(n) = segment {
+                if links.next_if_eq(&n).is_some() {
+                    self.result.links[*n].context = Context { block: block.clone(), at };
+                }
+            }
         }
+    }
+}
+
+/// Whether a top-level block is a paragraph of nothing but a `^block-id`.
+fn is_lone_block_id(events: &[(Event, usize)]) -> bool {
+    match events {
+        [(Event::Start(Tag::Paragraph), _), (Event::Text(text), _), (Event::End(TagEnd::Paragraph), _)] => {
+            inline::trailing_block_id(text).is_some_and(|(_, before)| before.is_empty())
+        }
+        _ => false,
     }
 }
 

@@ -34,9 +34,9 @@ pub fn body_html(site: &Site, note: usize) -> (String, Vec<Diagnostic>) {
 
 /// The sentence around link `link` of note `note`, as HTML, for the backlinks of the note it points at.
 pub fn context_html(site: &Site, note: usize, link: usize) -> String {
-    let raw = &site.notes[note].body.links[link];
+    let links = &site.notes[note].body.links;
     let mut out = String::new();
-    for segment in &raw.context {
+    for segment in &links[link].sentence(&|m| &links[m].label) {
         match segment {
             Segment::Text(text) => {
                 let _ = escape_html(&mut out, text);

@@ -758,11 +758,10 @@ impl Renderer<'_, '_> {
         let top = headings.iter().map(|h| h.level).min().unwrap_or(1);
         let toc_html = toc_html(headings.iter().map(|h| (h.level - top, h.id.as_str(), h.text.as_str())));
         // One entry per linking note, with the sentence of its first link here, sorted by title.
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut linking: Vec<(&str, usize, String)> = Vec::new();
         for &(from, link) in &site.backlinks[i] {
-            if !seen.contains(&from) {
-                seen.push(from);
+            if seen.insert(from) {
                 linking.push((self.sort_key(from), from, page::context_html(site, from, link)));
             }
         }

@@ -3,11 +3,11 @@
 
 use super::Segment;
 
-/// The sentence around segment `Link(n)`: from the last sentence end before it to the first one after it,
-/// at most about 160 characters on each side.
-pub fn sentence_around<'l>(segments: &[Segment], n: usize, label_of: &dyn Fn(usize) -> &'l str) -> Vec<Segment> {
+/// The sentence around the link at `segments[at]`: from the last sentence end before it to the first one after
+/// it, at most about 160 characters on each side.
+pub fn sentence_around<'l>(segments: &[Segment], at: usize, label_of: &dyn Fn(usize) -> &'l str) -> Vec<Segment> {
     const SIDE: usize = 160;
-    let Some(at) = segments.iter().position(|s| *s == Segment::Link(n)) else {
+    let Some(Segment::Link(n)) = segments.get(at) else {
         return Vec::new();
     };
     let mut before: Vec<Segment> = Vec::new();
@@ -37,7 +37,7 @@ pub fn sentence_around<'l>(segments: &[Segment], n: usize, label_of: &dyn Fn(usi
         }
     }
     before.reverse();
-    before.push(Segment::Link(n));
+    before.push(Segment::Link(*n));
     let mut budget = SIDE;
     for segment in &segments[at + 1..] {
         match segment {

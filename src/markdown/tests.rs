@@ -27,7 +27,7 @@ fn wikilinks_record_target_fragment_label_and_line() {
 fn backlink_context_is_the_sentence() {
     let r = html("First sentence here. The link to [[B]] sits in this one. Last sentence.\n");
     let text: String = r.links[0]
-        .context
+        .sentence(&|m| &r.links[m].label)
         .iter()
         .map(|s| match s {
             Segment::Text(t) => t.clone(),
