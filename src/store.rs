@@ -96,7 +96,17 @@ struct Decoded {
     bom: bool,
 }
 
+/// Largest note the history keeps as text, merged character by character with concurrent edits. Automerge holds
+/// each character as an operation, about 100 bytes in memory each: a 5 MB note took 3 GB and 49 s to clone. A
+/// larger note is kept as whole versions (its bytes), as an attachment is: concurrent edits of it are not merged,
+/// one version wins (see `bench/large-notes.sh` for what it costs). Obsidian Sync's own limit for a note is 5 MB.
+pub const MAX_TEXT: usize = 1 << 20;
+
+/// The history keeps `bytes` as text when they are UTF-8 and at most [`MAX_TEXT`] long, else as they are.
 fn decode(bytes: &[u8]) -> Decoded {
+    if bytes.len() > MAX_TEXT {
+        return Decoded { text: None, crlf: false, bom: false };
+    }
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let Ok(text) = std::str::from_utf8(if bom { &bytes[3..] } else { bytes }) else {
         return Decoded { text: None, crlf: false, bom: false };
@@ -106,21 +116,21 @@ fn decode(bytes: &[u8]) -> Decoded {
     Decoded { text: Some(text), crlf, bom }
 }
 
-/// The note's content in `doc` as of `heads`: its text, or (for a file that was not UTF-8) its bytes shown as
-/// text.
+/// The note's content in `doc` as of `heads`: its text, or (for a file kept as bytes: not UTF-8, or larger than
+/// [`MAX_TEXT`]) its bytes shown as text. Bytes win over text, as they do when the file is written
+/// ([`file_bytes`]): a document has both only when one device made a note bytes while another edited its text.
 /// No `heads` means the document as it is now.
 fn content_at(doc: &Automerge, heads: &[ChangeHash]) -> anyhow::Result<String> {
     let get = |key: &str| if heads.is_empty() { doc.get(ROOT, key) } else { doc.get_at(ROOT, key, heads) };
+    if let Some((Value::Scalar(value), _)) = get("bytes")? {
+        if let ScalarValue::Bytes(bytes) = value.as_ref() {
+            return Ok(String::from_utf8_lossy(bytes).into_owned());
+        }
+    }
     if let Some((Value::Object(ObjType::Text), text)) = get("text")? {
         return Ok(if heads.is_empty() { doc.text(&text)? } else { doc.text_at(&text, heads)? });
     }
-    Ok(match get("bytes")? {
-        Some((Value::Scalar(value), _)) => match value.as_ref() {
-            ScalarValue::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-            _ => String::new(),
-        },
-        _ => String::new(),
-    })
+    Ok(String::new())
 }
 
 /// Who made a change and why, as the change's message (JSON), so that `loam log` can say it.
@@ -623,6 +633,16 @@ impl Store {
                 changed.push((path, bytes, time));
             }
         }
+        for (path, bytes, _) in new.iter().chain(&changed) {
+            if bytes.len() > MAX_TEXT && crate::garden::is_note(path) {
+                eprintln!(
+                    "warning: {}: larger than {} MiB, so its history keeps whole versions: edits made elsewhere at \
+                     the same time are not merged into it, the latest version wins",
+                    crate::diagnostic::shown(path),
+                    MAX_TEXT >> 20
+                );
+            }
+        }
         // A few new documents are flushed one by one; many (an import) together, with one flush of the disk.
         let one_by_one = new.len() < FLUSH_TOGETHER;
         let made: Vec<anyhow::Result<(String, Entry)>> = new
@@ -967,8 +987,9 @@ impl Store {
         let decoded = decode(bytes);
         let files = DocFiles::new(&self.docs_dir(), &entry.doc);
         let mut doc = self.loaded(&entry.doc)?;
+        // A document with bytes is a file kept whole (bytes win over a text beside them: see [`content_at`]).
         let text = match doc.get(ROOT, "text")? {
-            Some((Value::Object(ObjType::Text), text)) => Some(text),
+            Some((Value::Object(ObjType::Text), text)) if doc.get(ROOT, "bytes")?.is_none() => Some(text),
             _ => None,
         };
         let disk_heads: Vec<ChangeHash> = entry.heads.iter().filter_map(|h| h.parse().ok()).collect();
@@ -1001,10 +1022,10 @@ impl Store {
                     tx.splice_text(&text, splice.at, splice.delete as isize, &splice.insert)?;
                 }
             }
-            // The file is not UTF-8 (any more): its bytes as they are.
-            (text, None) => {
+            // The file is not UTF-8, or too large for text (any more): its bytes as they are.
+            (_, None) => {
                 tx.put(ROOT, "bytes", ScalarValue::Bytes(bytes.to_vec()))?;
-                if text.is_some() {
+                if tx.get(ROOT, "text")?.is_some() {
                     tx.delete(ROOT, "text")?;
                 }
             }
@@ -1012,7 +1033,9 @@ impl Store {
             (None, Some(new)) => {
                 let object = tx.put_object(ROOT, "text", ObjType::Text)?;
                 tx.splice_text(&object, 0, 0, &new)?;
-                tx.delete(ROOT, "bytes")?;
+                if tx.get(ROOT, "bytes")?.is_some() {
+                    tx.delete(ROOT, "bytes")?;
+                }
             }
         }
         let (change, _) = tx.commit_with(self.options("edit", time));
@@ -1627,6 +1650,53 @@ mod tests {
         assert_eq!(texts(&store, "l.md"), ["caf\u{FFFD} au lait\n", "café au lait\n"]);
         store.record("l.md", "café au lait, noir\n".as_bytes()).unwrap();
         assert_eq!(texts(&store, "l.md").last().unwrap(), "café au lait, noir\n");
+    }
+
+    #[test]
+    fn a_note_larger_than_max_text_is_kept_as_whole_versions_and_as_text_again_below_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        let small = "# Big\n\nsmall at first\n".to_string();
+        let large = "[[link]] and words\n".repeat(MAX_TEXT / 19 + 1);
+        store.catch_up(notes(&[("big.md", &large), ("grows.md", &small)])).unwrap();
+        store.record("grows.md", large.as_bytes()).unwrap();
+        for path in ["big.md", "grows.md"] {
+            let doc = store.loaded(&store.entry(path).unwrap().doc).unwrap();
+            assert!(doc.get(ROOT, "text").unwrap().is_none(), "{path}: a large note is not text");
+            assert!(doc.get(ROOT, "bytes").unwrap().is_some(), "{path}: a large note is its bytes");
+        }
+        assert_eq!(texts(&store, "grows.md"), [small.clone(), large.clone()]);
+        // Small again: text, merged by character from then on, and every version in the history.
+        store.record("grows.md", small.as_bytes()).unwrap();
+        let doc = store.loaded(&store.entry("grows.md").unwrap().doc).unwrap();
+        assert!(doc.get(ROOT, "bytes").unwrap().is_none());
+        assert_eq!(texts(&store, "grows.md"), [small.clone(), large, small]);
+    }
+
+    #[test]
+    fn bytes_win_over_a_text_made_beside_them_and_an_edit_leaves_one_of_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), "Ada").unwrap();
+        store.catch_up(notes(&[("a.md", "text\n")])).unwrap();
+        // Elsewhere, at the same time: one device made the note bytes, another edited its text.
+        let (files, _) = remote_insert(&store, "a.md", 0, "edited ");
+        let mut doc = files.load().unwrap().with_actor(ActorId::random());
+        let before = doc.get_heads();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "bytes", ScalarValue::Bytes(b"whole\n".to_vec())).unwrap();
+        tx.commit();
+        assert_eq!(content_at(&doc, &[]).unwrap(), "whole\n");
+        let entry = store.entry("a.md").unwrap().clone();
+        assert_eq!(file_bytes(&doc, &entry).unwrap(), b"whole\n");
+        // The file saved as text afterwards: text only, so that what is written is what was saved.
+        let heads = doc.get_heads();
+        files.append(&doc, &doc.save_after(&before)).unwrap();
+        crate::lock(&store.recent).clear();
+        store.local.notes.get_mut("a.md").unwrap().heads = heads.iter().map(|h| h.to_string()).collect();
+        store.record("a.md", b"text again\n").unwrap();
+        let doc = files.load().unwrap();
+        assert!(doc.get(ROOT, "bytes").unwrap().is_none());
+        assert_eq!(content_at(&doc, &[]).unwrap(), "text again\n");
     }
 
     #[test]
