@@ -97,10 +97,12 @@ struct Decoded {
 }
 
 /// Largest note the history keeps as text, merged character by character with concurrent edits. Automerge holds
-/// each character as an operation, about 100 bytes in memory each: a 5 MB note took 3 GB and 49 s to clone. A
-/// larger note is kept as whole versions (its bytes), as an attachment is: concurrent edits of it are not merged,
-/// one version wins (see `bench/large-notes.sh` for what it costs). Obsidian Sync's own limit for a note is 5 MB.
-pub const MAX_TEXT: usize = 1 << 20;
+/// each character as an operation, some hundreds of bytes in memory: a 5 MB note took 3 GB and 49 s to clone, and
+/// a note of 1 MB still takes 6 s and 640 MiB to clone, 3 s and 660 MiB to record an edit (512 KiB: 3.7 s and
+/// 440 MiB, 1.5 s and 390 MiB). A larger note is kept as whole versions (its bytes), as an attachment is:
+/// concurrent edits of it are not merged, the latest version wins (`bench/large-notes.sh` measures it). Obsidian
+/// Sync's own limit for a note is 5 MB.
+pub const MAX_TEXT: usize = 512 << 10;
 
 /// The history keeps `bytes` as text when they are UTF-8 and at most [`MAX_TEXT`] long, else as they are.
 fn decode(bytes: &[u8]) -> Decoded {
@@ -636,10 +638,10 @@ impl Store {
         for (path, bytes, _) in new.iter().chain(&changed) {
             if bytes.len() > MAX_TEXT && crate::garden::is_note(path) {
                 eprintln!(
-                    "warning: {}: larger than {} MiB, so its history keeps whole versions: edits made elsewhere at \
+                    "warning: {}: larger than {} KiB, so its history keeps whole versions: edits made elsewhere at \
                      the same time are not merged into it, the latest version wins",
                     crate::diagnostic::shown(path),
-                    MAX_TEXT >> 20
+                    MAX_TEXT >> 10
                 );
             }
         }
