@@ -63,6 +63,10 @@
 //!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`); `sync/paths.rs`
 //!   refuses unsafe paths from peers, `sync/layout.rs` gives every note a place (the same on every peer),
 //!   `sync/address.rs` the `automerge:` URLs.
+//! - `fuzzing.rs`: fuzzing targets, each a function of a fuzzer's bytes that drives the real code
+//!   (`fuzzing/note.rs`: a small garden through every stage of a build; `fuzzing/config.rs`: `loam.toml`;
+//!   `fuzzing/sync_message.rs`: a peer's messages and documents into a store and its notes). `fuzz/` runs them
+//!   under cargo-fuzz, `tests/fuzz.rs` for a bounded number of seeded cases. Not Loam's API.
 //! - `cmd/`: one file per subcommand (`cmd/repair.rs` mends a damaged history: see `store::Damage`).
 //!
 //! # Invariants
@@ -75,8 +79,8 @@
 //! - A built site loads nothing from another origin: every script, style and font is in its `static/`.
 //! - One bad note never stops a build: every problem is a [`diagnostic::Diagnostic`] and the note is still built.
 //! - Nothing outside the output folder is ever written, and in it only files Loam wrote before are removed.
-//! - Everything but `garden.rs`, `output.rs`, `pipeline.rs`, `store.rs` and `cmd/` is pure: values in, values
-//!   out.
+//! - Everything but `garden.rs`, `output.rs`, `pipeline.rs`, `store.rs`, `cmd/` (and the sync fuzzing target's
+//!   scratch garden) is pure: values in, values out.
 //! - Nothing whose real path lies outside the garden's `Boundary` is read: not published, recorded or sent.
 //! - Only a file that is gone is recorded as deleted; a file that cannot be read keeps its history. A document
 //!   found lost or damaged is set aside and never written to again under its old heads (`store::Damage`).
@@ -92,6 +96,8 @@
 pub mod cmd;
 pub mod config;
 pub mod diagnostic;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod garden;
 pub mod markdown;
 pub mod note;

@@ -14,10 +14,19 @@ const MAX_EMBED_DEPTH: usize = 8;
 /// would otherwise multiply into a page of gigabytes.
 const MAX_EMBEDS_PER_PAGE: usize = 200;
 
-/// The notes being transcluded, outermost first, and how many embeds the page holds so far.
+/// How many bytes of transcluded HTML one page may hold in all. The count above does not bound a page by itself:
+/// a note of a few hundred bytes can make tens of kilobytes of HTML (a table's header of many columns is
+/// repeated in every row), and 200 embeds of it made pages of a hundred megabytes from an input of 1 KB (found
+/// by the fuzzer, `tests/fuzz.rs`). 4 MiB holds a page that gathers a book's chapters (a hundred of 40 KB each)
+/// and still renders in a fraction of a second.
+const MAX_EMBEDDED_BYTES: usize = 4 << 20;
+
+/// The notes being transcluded, outermost first, how many embeds the page holds so far and how many bytes of the
+/// notes' HTML they brought.
 struct Expansion {
     notes: Vec<usize>,
     embeds: usize,
+    bytes: usize,
 }
 
 /// What replaces the label of a link to an unpublished note when the label would give the note away.
@@ -27,7 +36,7 @@ const HIDDEN_LABEL: &str = "unpublished note";
 pub fn body_html(site: &Site, note: usize) -> (String, Vec<Diagnostic>) {
     let mut out = String::with_capacity(site.notes[note].body.html.len() + 256);
     let mut diagnostics = Vec::new();
-    let mut stack = Expansion { notes: vec![note], embeds: 0 };
+    let mut stack = Expansion { notes: vec![note], embeds: 0, bytes: 0 };
     expand(site, note, &site.notes[note].body.html, &mut stack, &mut out, &mut diagnostics);
     (out, diagnostics)
 }
@@ -244,14 +253,27 @@ fn transclude(
     let raw = &site.notes[note].body.links[n];
     let title = site.notes[target].title();
     let href = escape(site.note_url(target));
-    let cycle = stack.notes.contains(&target);
-    if cycle || stack.notes.len() > MAX_EMBED_DEPTH || stack.embeds >= MAX_EMBEDS_PER_PAGE {
-        let chain: Vec<&str> = stack.notes.iter().map(|&i| site.notes[i].path.as_str()).collect();
-        let why = if cycle {
-            format!("would repeat forever ({} -> {})", chain.join(" -> "), site.notes[target].path)
-        } else {
-            format!("would nest deeper than {MAX_EMBED_DEPTH} levels or pass {MAX_EMBEDS_PER_PAGE} embeds in one page")
-        };
+    let body = &site.notes[target].body;
+    let section = match raw.fragment.as_deref() {
+        Some(fragment) => match section(site, target, fragment) {
+            Some(section) => section,
+            None => &body.html,
+        },
+        None => &body.html,
+    };
+    let chain = || stack.notes.iter().map(|&i| site.notes[i].path.as_str()).collect::<Vec<_>>().join(" -> ");
+    let why = if stack.notes.contains(&target) {
+        Some(format!("would repeat forever ({} -> {})", chain(), site.notes[target].path))
+    } else if stack.notes.len() > MAX_EMBED_DEPTH {
+        Some(format!("would nest deeper than {MAX_EMBED_DEPTH} levels"))
+    } else if stack.embeds >= MAX_EMBEDS_PER_PAGE {
+        Some(format!("would pass {MAX_EMBEDS_PER_PAGE} embeds in one page"))
+    } else if stack.bytes + section.len() > MAX_EMBEDDED_BYTES {
+        Some(format!("would pass {} MiB of transcluded text in one page", MAX_EMBEDDED_BYTES >> 20))
+    } else {
+        None
+    };
+    if let Some(why) = why {
         diagnostics.push(
             Diagnostic::new(
                 &site.notes[note].path,
@@ -268,20 +290,14 @@ fn transclude(
         ));
         return;
     }
-    let body = &site.notes[target].body;
-    let section = match raw.fragment.as_deref() {
-        Some(fragment) => match section(site, target, fragment) {
-            Some(section) => section,
-            None => &body.html,
-        },
-        None => &body.html,
-    };
     out.push_str(&format!(
         "<div class=\"embed\"><div class=\"embed-title\"><a class=\"internal\" href=\"{href}\">{}</a></div>\n",
         escape(title)
     ));
     stack.notes.push(target);
     stack.embeds += 1;
+    // Counted as each section starts, not when it is done: what its own embeds bring is counted by them.
+    stack.bytes += section.len();
     let mut embedded = String::with_capacity(section.len());
     expand(site, target, section, stack, &mut embedded, diagnostics);
     stack.notes.pop();
@@ -340,7 +356,35 @@ fn section<'h>(site: &'h Site, note: usize, fragment: &str) -> Option<&'h str> {
 
 #[cfg(test)]
 mod tests {
-    use super::without_heading_ids;
+    use super::*;
+    use std::sync::Arc;
+
+    use crate::config::Config;
+    use crate::note::{self, Note};
+
+    /// Found by the fuzzer: notes of a few hundred bytes, each transcluding the next fourteen times, made a page of
+    /// 20 MB (and a build of many seconds) within the limit of 200 embeds, since one of them makes 100 KB of HTML.
+    #[test]
+    fn a_fan_out_of_transclusions_stops_at_a_size_and_says_where() {
+        let wide_table = format!("|{}\n|{}\n{}", "a|".repeat(100), "-|".repeat(100), "|x\n".repeat(100));
+        let files =
+            [("top.md", "![[middle]]".repeat(14)), ("middle.md", "![[leaf]]".repeat(14)), ("leaf.md", wide_table)];
+        let config = Config::default();
+        let notes: Vec<Arc<Note>> = files
+            .iter()
+            .map(|(path, text)| Arc::new(note::parse(path, text.as_bytes(), &note::Settings::default())))
+            .collect();
+        assert!(notes[2].body.html.len() > 64 << 10, "the leaf is not large enough to show anything");
+        let site = Site::new(&config, &notes, &[], &[], &[]);
+        let started = std::time::Instant::now();
+        let (html, diagnostics) = body_html(&site, 0);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "took {:?}", started.elapsed());
+        assert!(html.len() < MAX_EMBEDDED_BYTES + (256 << 10), "a page of {} bytes", html.len());
+        assert!(html.contains("embed-cycle"), "the embeds past the limit are not links");
+        let over = diagnostics.iter().find(|d| d.message.contains("MiB of transcluded text")).expect("a diagnostic");
+        assert_eq!(over.path, "middle.md");
+        assert!(over.message.contains("`leaf.md`"), "{}", over.message);
+    }
 
     #[test]
     fn transcluded_headings_lose_their_ids() {

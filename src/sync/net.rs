@@ -41,12 +41,12 @@ pub type Heads = std::collections::BTreeMap<String, Vec<String>>;
 pub type AskStore = Arc<dyn Fn(Ask) -> bool + Send + Sync>;
 
 /// A document id as the store names it (hex), from samod's.
-fn hex_of(id: &DocumentId) -> String {
+pub(crate) fn hex_of(id: &DocumentId) -> String {
     hex::encode(id.as_bytes())
 }
 
 /// samod's document id for a document the store names `doc` (hex).
-fn id_of(doc: &str) -> Option<DocumentId> {
+pub(crate) fn id_of(doc: &str) -> Option<DocumentId> {
     DocumentId::try_from(hex::decode(doc).ok()?).ok()
 }
 
@@ -532,7 +532,7 @@ impl Dialed {
 }
 
 /// The peer id a protocol message names as its sender (`senderId` in its CBOR map).
-fn sender_of(message: &[u8]) -> Option<PeerId> {
+pub(crate) fn sender_of(message: &[u8]) -> Option<PeerId> {
     let mut decoder = minicbor::Decoder::new(message);
     let fields = decoder.map().ok()??;
     for _ in 0..fields {
@@ -576,6 +576,13 @@ fn frames<M: 'static, E: std::fmt::Display + 'static>(
 /// The document (hex) whose changes a protocol message carries: a `sync` message whose Automerge sync data
 /// holds changes; `None` for anything else.
 fn changes_for(message: &[u8]) -> Option<String> {
+    let (document, sync) = sync_data(message)?;
+    (!sync.changes.is_empty()).then(|| hex_of(&document))
+}
+
+/// The document and the Automerge sync data of a protocol `sync` message; `None` for any other message, or one
+/// that does not decode.
+pub(crate) fn sync_data(message: &[u8]) -> Option<(DocumentId, automerge::sync::Message)> {
     let mut decoder = minicbor::Decoder::new(message);
     let fields = decoder.map().ok()??;
     let (mut kind, mut document, mut data) = (None, None, None);
@@ -591,10 +598,7 @@ fn changes_for(message: &[u8]) -> Option<String> {
         return None;
     }
     let sync = automerge::sync::Message::decode(data?).ok()?;
-    if sync.changes.is_empty() {
-        return None;
-    }
-    Some(hex_of(&document?.parse::<DocumentId>().ok()?))
+    Some((document?.parse::<DocumentId>().ok()?, sync))
 }
 
 #[derive(Debug)]
