@@ -1,5 +1,5 @@
 //! `loam build`, `check` and `init` run as a user runs them: the real binary on real gardens (the corpora in
-//! `../shared/corpora`, copied or built with `-o` into a temporary folder, never written to) and on small
+//! `tests/corpora`, copied or built with `-o` into a temporary folder, never written to) and on small
 //! gardens made here for one case each. Assertions read the files of the output folder.
 
 mod common;

@@ -520,12 +520,12 @@ describe('search in a garden written in Chinese', { timeout: 120_000 }, () => {
 });
 
 describe('search and the graph in a real vault with other scripts in its paths', { timeout: 180_000 }, () => {
-  const VAULT = path.resolve(REPO, process.env.LOAM_VAULT || '../shared/corpora/vault-of-knowledge');
+  const VAULT = path.resolve(REPO, process.env.LOAM_VAULT || 'tests/corpora/vault-of-knowledge');
   let server;
   let out;
 
   before(async () => {
-    if (!fs.existsSync(VAULT)) return;
+    if (!fs.existsSync(VAULT)) throw new Error(`corpus not found at ${VAULT} (tests/corpora is part of the repository)`);
     out = path.join(makeTempDir('vault'), 'out');
     await build(VAULT, out);
     server = await serveStatic(out);

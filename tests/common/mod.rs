@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-/// A real garden of `../shared/corpora`; read only (copy it before changing anything).
+/// A real garden of `tests/corpora` (see its README: sources and licences); read only (copy it before changing
+/// anything).
 #[allow(dead_code)]
 pub fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora").join(name)
 }
 
 /// Copies a folder's files and folders (symbolic links are left out).
