@@ -67,6 +67,8 @@
 //!   (`fuzzing/note.rs`: a small garden through every stage of a build; `fuzzing/config.rs`: `loam.toml`;
 //!   `fuzzing/sync_message.rs`: a peer's messages and documents into a store and its notes). `fuzz/` runs them
 //!   under cargo-fuzz, `tests/fuzz.rs` for a bounded number of seeded cases. Not Loam's API.
+//! - `platform.rs`: the few calls to the operating system beyond std (thread priority, flushing a folder, CPU
+//!   time), each behind a `cfg` with a portable fallback.
 //! - `cmd/`: one file per subcommand (`cmd/repair.rs` mends a damaged history: see `store::Damage`).
 //!
 //! # Invariants
@@ -104,6 +106,7 @@ pub mod note;
 pub mod output;
 pub mod page;
 pub mod pipeline;
+pub mod platform;
 pub mod render;
 pub mod resolve;
 pub mod search;

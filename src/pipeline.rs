@@ -399,35 +399,16 @@ impl Timings {
     pub fn lap(&mut self, phase: &str) {
         if self.enabled {
             let now = Instant::now();
-            let cpu = cpu_seconds();
+            let cpu = crate::platform::cpu_seconds();
             eprintln!(
                 "{:>8.1} ms  CPU {:>6.1} ms user {:>6.1} ms system  RSS {:>5} MiB  {phase}",
                 (now - self.last).as_secs_f64() * 1000.0,
                 (cpu.0 - self.last_cpu.0) * 1000.0,
                 (cpu.1 - self.last_cpu.1) * 1000.0,
-                resident_mib()
+                crate::platform::resident_mib()
             );
             self.last = now;
             self.last_cpu = cpu;
         }
     }
-}
-
-/// The process's resident memory now, in MiB (0 where `/proc` does not tell).
-fn resident_mib() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-    pages * 4096 / (1024 * 1024)
-}
-
-/// User and system CPU time of the whole process so far, in seconds.
-fn cpu_seconds() -> (f64, f64) {
-    // SAFETY: getrusage writes only into the struct it is given, which is plain data valid when zeroed.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    (seconds(usage.ru_utime), seconds(usage.ru_stime))
 }

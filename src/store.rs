@@ -277,11 +277,15 @@ impl Store {
             .write(true)
             .open(dir.join("lock"))
             .with_context(|| format!("cannot write in `{}`", dir.display()))?;
-        // SAFETY: flock only reads the descriptor, which `lock` keeps open; the lock goes with the process.
-        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            anyhow::bail!(
+        // The lock goes with the file, and so with the process however it ends.
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
                 "another Loam is recording the history of this garden (is `loam serve` running on it?); stop it first"
-            );
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                anyhow::bail!("cannot lock `{}` (one writer per garden): {e}", dir.join("lock").display())
+            }
         }
         check_format(&dir, true)?;
         let actor_file = dir.join("actor");

@@ -1,7 +1,8 @@
 //! Large notes (item 8 of the trust issue): a garden holding a 25 MB note is imported, edited, logged, cloned,
 //! synced and built by the real binary, run from inside the garden the way a user runs it, each command in
 //! bounded memory (its peak resident size, from the kernel's accounting of the finished process). Timing is
-//! measured by `bench/large-notes.sh`, not here.
+//! measured by `bench/large-notes.sh`, not here. Unix only: the peak is read with `wait4`.
+#![cfg(unix)]
 
 use std::io::Read;
 use std::path::Path;

@@ -114,6 +114,7 @@ fn a_save_recorded_under_a_relative_path_reaches_a_peer() {
 }
 
 /// Every file of a folder, as text, for looking for what must not be there.
+#[cfg(unix)]
 fn all_text(dir: &Path) -> String {
     let mut all = String::new();
     for entry in walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok) {

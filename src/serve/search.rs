@@ -78,7 +78,7 @@ impl LiveSearch {
         drop(queue);
         let this = self.clone();
         let started = std::thread::Builder::new().name("loam-search-preview".into()).spawn(move || {
-            lower_priority();
+            crate::platform::lower_thread_priority();
             loop {
                 // Wait for the saves to stop.
                 let mut seen = lock(&this.queue).asked;
@@ -124,14 +124,6 @@ fn index(snapshot: &Snapshot) -> Option<HashMap<String, Bytes>> {
         }
     });
     Some(files.into_inner().unwrap_or_else(|e| e.into_inner()))
-}
-
-/// Makes the calling thread yield the CPU to the rest of the preview (Linux gives each thread its own nice value).
-fn lower_priority() {
-    // SAFETY: setpriority reads its three plain arguments and changes only the calling thread's priority.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
-    }
 }
 
 /// Whether `path` (relative to the site's root) is a file of the search index.

@@ -214,15 +214,9 @@ fn frames(log: &[u8]) -> (Vec<&[u8]>, usize) {
     (out, at)
 }
 
-/// Flushes everything written to the file system that holds `dir` to the disk.
+/// Flushes the files written in the folder `dir` to the disk ([`crate::platform::flush_folder`]).
 pub fn sync_folder(dir: &Path) -> anyhow::Result<()> {
-    let folder = File::open(dir).map_err(|e| anyhow::anyhow!("cannot open `{}`: {e}", dir.display()))?;
-    // SAFETY: syncfs only reads the descriptor, which `folder` keeps open for the call.
-    let result = unsafe { libc::syncfs(std::os::fd::AsRawFd::as_raw_fd(&folder)) };
-    if result != 0 {
-        anyhow::bail!("cannot flush `{}` to the disk: {}", dir.display(), std::io::Error::last_os_error());
-    }
-    Ok(())
+    crate::platform::flush_folder(dir).map_err(|e| anyhow::anyhow!("cannot flush `{}` to the disk: {e}", dir.display()))
 }
 
 /// Writes `bytes` to `path` so that the file is either what it was or all of `bytes`, whatever happens: a

@@ -47,10 +47,10 @@ pub fn record(
     // Recording yields to the preview: its threads (this one and a pool of its own, so that its work never queues
     // in front of a rebuild's in the shared pool) run at a lower priority. A first import of a large garden takes
     // seconds of both cores.
-    lower_priority();
+    crate::platform::lower_thread_priority();
     let pool = match rayon::ThreadPoolBuilder::new()
         .thread_name(|i| format!("loam-history-{i}"))
-        .start_handler(|_| lower_priority())
+        .start_handler(|_| crate::platform::lower_thread_priority())
         .build()
     {
         Ok(pool) => pool,
@@ -60,16 +60,6 @@ pub fn record(
         }
     };
     pool.install(|| record_in(layout, author, changes, recorded, push, started));
-}
-
-/// Lowers the calling thread's scheduling priority (nice 10); where that is not possible, nothing changes.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: gettid has no preconditions; setpriority on this thread's id changes only this thread's priority.
-    unsafe {
-        let tid = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
-    }
 }
 
 fn record_in(

@@ -1,0 +1,82 @@
+//! What Loam asks of the operating system beyond the standard library, each behind a `cfg` with a portable
+//! fallback: Loam is developed on Linux, and these calls are the only ones that would keep it from building on
+//! macOS or Windows.
+
+use std::path::Path;
+
+/// Lowers the calling thread's scheduling priority (nice 10), so that background work (recording, the preview's
+/// search index) yields the CPU to the pages a reader waits for. Linux gives each thread its own nice value; where
+/// a priority is the whole process's, nothing changes.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid has no preconditions; setpriority on this thread's id changes only this thread's priority.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
+}
+
+/// Flushes to the disk the files written in the folder `dir` (its direct entries, and the folder itself where that
+/// can be flushed). Linux flushes the whole file system at once (`syncfs`), which is much quicker than one flush
+/// per file after an import of thousands; elsewhere each file is flushed.
+pub fn flush_folder(dir: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let folder = std::fs::File::open(dir)?;
+        // SAFETY: syncfs only reads the descriptor, which `folder` keeps open for the call.
+        if unsafe { libc::syncfs(std::os::fd::AsRawFd::as_raw_fd(&folder)) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                std::fs::OpenOptions::new().write(true).open(entry.path())?.sync_all()?;
+            }
+        }
+        #[cfg(unix)]
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(())
+    }
+}
+
+/// User and system CPU time of the whole process so far, in seconds; zeros where it is not known.
+pub fn cpu_seconds() -> (f64, f64) {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage writes only into the struct it is given, which is plain data valid when zeroed.
+        let usage = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+            usage
+        };
+        let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        (seconds(usage.ru_utime), seconds(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    {
+        (0.0, 0.0)
+    }
+}
+
+/// The process's resident memory now, in MiB; 0 where `/proc` does not tell.
+pub fn resident_mib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096 / (1024 * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_is_flushed_and_a_missing_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a"), b"x").unwrap();
+        flush_folder(dir.path()).unwrap();
+        assert!(flush_folder(&dir.path().join("missing")).is_err());
+    }
+}
