@@ -69,6 +69,9 @@ enum Command {
         /// [[sync.peers]] in loam.toml). Its token, if it takes one: LOAM_PEER_TOKEN.
         #[arg(long = "peer", value_name = "URL")]
         peers: Vec<String>,
+        /// Write the port it listens on to this file once it is listening (for scripts, with --port 0).
+        #[arg(long, value_name = "FILE")]
+        port_file: Option<PathBuf>,
     },
     /// Record every note in the garden's history (.loam/), or what changed since it last did.
     Import {
@@ -168,8 +171,9 @@ fn main() -> ExitCode {
         Command::Sync { other, path, token } => loam::cmd::sync::run(&other, &path, token).map(|()| true),
         Command::Log { note, patch } => loam::cmd::log::run(&note, patch).map(|()| true),
         Command::Show { note, at } => loam::cmd::log::show(&note, &at).map(|()| true),
-        Command::Serve { path, port, bind, open, poll, peers } => {
-            loam::cmd::serve::run(&path, loam::cmd::serve::Options { port, bind, open, poll, peers }).map(|()| true)
+        Command::Serve { path, port, bind, open, poll, peers, port_file } => {
+            let options = loam::cmd::serve::Options { port, bind, open, poll, peers, port_file };
+            loam::cmd::serve::run(&path, options).map(|()| true)
         }
     };
     match result {

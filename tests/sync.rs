@@ -183,9 +183,20 @@ fn edit(file: &Path, f: impl Fn(String) -> String) {
     std::fs::write(file, f(std::fs::read_to_string(file).unwrap())).unwrap();
 }
 
-/// Gives `loam serve` time to record what was just saved (it waits for saves to go quiet, half a second).
-fn settle() {
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+/// How many versions `loam log` lists for a note of `garden` (0 for one it does not know).
+fn versions(garden: &Path, note: &str) -> usize {
+    let (_, out, _) = loam(&["log", garden.join(note).to_str().unwrap()]);
+    out.lines().filter(|line| line.contains(note)).count()
+}
+
+/// Waits, polling `loam log`, until the `loam serve` of `garden` has recorded one more version of each note of
+/// `edited` (with the count it had before) and the deletion of each of `deleted` (gone from the garden's log).
+fn recorded(garden: &Path, edited: &[(&str, usize)], deleted: &[&str]) {
+    eventually(&format!("the saves in {} recorded", garden.display()), || {
+        let (_, log, _) = loam(&["log", garden.to_str().unwrap()]);
+        edited.iter().all(|&(note, before)| versions(garden, note) > before)
+            && deleted.iter().all(|note| !log.contains(&format!("  {note}  ")))
+    });
 }
 
 #[test]
@@ -205,6 +216,7 @@ fn over_the_network_a_clone_and_its_origin_sync_both_ways() {
     let address = |info: &str| info.lines().find(|l| l.contains("automerge:")).unwrap_or_default().to_string();
     assert_eq!(address(&info), address(&origin_info));
 
+    let before = [("hosting.md", versions(&ada, "hosting.md")), ("index.md", versions(&ada, "index.md"))];
     // Apart: Ada edits while serving; Bo offline. Both edit one note at each end, and both insert at the same
     // place of another; Ada deletes a note, Bo renames one and writes a new one.
     edit(&ada.join("hosting.md"), |t| format!("Ada's first line.\n{t}"));
@@ -214,7 +226,7 @@ fn over_the_network_a_clone_and_its_origin_sync_both_ways() {
     std::fs::remove_file(ada.join("philosophy.md")).unwrap();
     std::fs::rename(bo_notes.join("showcase.md"), bo_notes.join("Showcase of gardens.md")).unwrap();
     std::fs::write(bo_notes.join("new from Bo.md"), "A note Bo wrote offline.\n").unwrap();
-    settle();
+    recorded(&ada, &before, &["philosophy.md"]);
 
     let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap()]);
     assert!(ok && !err.contains("warning"), "{out}\n{err}\n{}", server.log());
@@ -251,6 +263,7 @@ fn three_gardens_on_loopback_converge_with_every_word() {
     clone_as(&server.url(), &bo, "Bo", None);
     clone_as(&server.url(), &cy, "Cy", None);
     let (bo_notes, cy_notes) = (bo.join("content"), cy.join("content"));
+    let before = [("index.md", versions(&ada, "index.md")), ("Meeting notes.md", 0)];
 
     for (garden, name) in [(&ada, "Ada"), (&bo_notes, "Bo"), (&cy_notes, "Cy")] {
         edit(&garden.join("index.md"), |t| format!("{t}\nMarker of {name}.\n"));
@@ -264,7 +277,7 @@ fn three_gardens_on_loopback_converge_with_every_word() {
     // A delete against an edit it had not seen: the note comes back, with the edit.
     std::fs::remove_file(ada.join("philosophy.md")).unwrap();
     edit(&cy_notes.join("philosophy.md"), |t| format!("{t}\nCy still needs this note.\n"));
-    settle();
+    recorded(&ada, &before, &["philosophy.md"]);
 
     for garden in [&bo, &cy, &bo] {
         let (ok, out, err) = loam(&["sync", &server.url(), garden.to_str().unwrap()]);
@@ -327,15 +340,20 @@ fn tokens_keep_strangers_out_and_read_only_peers_from_writing() {
     clone_as(&server.url(), &bo, "Bo", Some(read));
     let bo_notes = bo.join("content");
     same_notes(&ada, &bo_notes);
+    let before = [("index.md", versions(&ada, "index.md"))];
     edit(&bo_notes.join("hosting.md"), |t| format!("{t}\nBo has no right to write this.\n"));
     edit(&ada.join("index.md"), |t| format!("{t}\nAda writes this.\n"));
-    settle();
+    recorded(&ada, &before, &[]);
     let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap(), "--token", read]);
     assert!(ok && err.contains("does not take changes"), "{out}\n{err}");
     assert!(std::fs::read_to_string(bo_notes.join("index.md")).unwrap().contains("Ada writes this."));
-    settle();
-    assert!(!std::fs::read_to_string(ada.join("hosting.md")).unwrap().contains("no right"));
     assert!(server.log().contains("read-only"), "{}", server.log());
+    // An absence can only be watched for a while: samod drops a read-only peer's changes without a sign.
+    let watched = std::time::Instant::now();
+    while watched.elapsed() < std::time::Duration::from_millis(1500) {
+        assert!(!std::fs::read_to_string(ada.join("hosting.md")).unwrap().contains("no right"));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 
     // With the read-write token, Bo's change goes in.
     let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap(), "--token", write]);

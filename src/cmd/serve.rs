@@ -21,6 +21,8 @@ pub struct Options {
     pub poll: bool,
     /// Peers to keep syncing with (`--peer`), beside `[[sync.peers]]`.
     pub peers: Vec<String>,
+    /// Where to write the port once listening (`--port-file`), for scripts and tests.
+    pub port_file: Option<std::path::PathBuf>,
 }
 
 /// Whether `bind` is 127.0.0.1 or ::1, the only addresses served without a token. Other loopback addresses
@@ -134,6 +136,11 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
 
     let url = format!("http://{address}{}", snapshot.base_path);
     println!("serving `{}` at {url} (Ctrl-C to stop)", layout.root.display());
+    if let Some(file) = &options.port_file {
+        // Whole or not at all: a script polling for the file never reads half a number.
+        crate::store::files::write_atomic(file, address.port().to_string().as_bytes())
+            .with_context(|| format!("cannot write the port to `{}`", file.display()))?;
+    }
     if options.open {
         open_browser(&url);
     }

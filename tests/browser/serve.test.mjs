@@ -41,17 +41,21 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
     fs.copyFileSync(path.join(REPO, 'loam.toml'), path.join(garden, 'loam.toml'));
     fs.writeFileSync(path.join(garden, 'content', 'live.md'), longNote('The last paragraph says version one.'));
 
-    server = spawn(LOAM_BIN, ['serve', garden, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const portFile = path.join(garden, 'port');
+    server = spawn(LOAM_BIN, ['serve', garden, '--port', '0', '--port-file', portFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     server.stderr.on('data', (chunk) => {
       serverLog += chunk;
     });
     const lines = readline.createInterface({ input: server.stdout });
-    const line = await new Promise((resolve, reject) => {
+    await new Promise((resolve, reject) => {
       lines.once('line', resolve);
       server.once('exit', (code) => reject(new Error(`loam serve exited (${code}):\n${serverLog}`)));
     });
-    base = line.match(/http:\/\/127\.0\.0\.1:\d+\/\S*/)?.[0];
-    assert.ok(base, `no address in ${JSON.stringify(line)}`);
+    // The port from the file loam writes once it listens (just after that line); the garden's base_url is "/".
+    while (!fs.existsSync(portFile)) await new Promise((resolve) => setTimeout(resolve, 20));
+    base = `http://127.0.0.1:${Number(fs.readFileSync(portFile, 'utf8'))}/`;
     browser = await launch();
   });
 

@@ -59,6 +59,8 @@ pub struct Served {
     pub first_line: String,
     pub port: u16,
     pub log: std::sync::Arc<std::sync::Mutex<String>>,
+    /// Holds the port file.
+    _scratch: tempfile::TempDir,
 }
 
 #[allow(dead_code)]
@@ -79,11 +81,14 @@ impl Served {
     /// it listens.
     pub fn start_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         use std::io::{BufRead, Read};
+        let scratch = tempfile::tempdir().unwrap();
+        let port_file = scratch.path().join("port");
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
             .current_dir(dir)
             .arg("serve")
             .args(args)
-            .args(["--port", "0"])
+            .args(["--port", "0", "--port-file"])
+            .arg(&port_file)
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -103,13 +108,17 @@ impl Served {
         });
         let mut line = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line
-            .split("127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}; log: {}", log.lock().unwrap()));
-        Served { child, first_line: line, port, log }
+        // The port from the file it writes once listening, not from the words it prints.
+        let port = loop {
+            if let Some(port) = std::fs::read_to_string(&port_file).ok().and_then(|p| p.parse().ok()) {
+                break port;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("loam serve ended ({status}) before listening: {line}{}", log.lock().unwrap());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        Served { child, first_line: line, port, log, _scratch: scratch }
     }
 
     /// The sync address.

@@ -47,7 +47,8 @@ export function loam(...args) {
  */
 export async function serve(garden, extra = [], env = {}) {
   loam('import', garden);
-  const child = spawn(LOAM_BIN, ['serve', garden, '--port', '0', ...extra], {
+  const portFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loam-port-')), 'port');
+  const child = spawn(LOAM_BIN, ['serve', garden, '--port', '0', '--port-file', portFile, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -59,12 +60,15 @@ export async function serve(garden, extra = [], env = {}) {
   lines.on('line', (line) => {
     server.log += `${line}\n`;
   });
-  const line = await new Promise((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`loam serve exited (${code}):\n${server.log}`)));
+  // The port from the file loam writes once it listens, not from the words it prints.
+  let exited = null;
+  child.once('exit', (code) => {
+    exited = code;
   });
-  server.port = Number(line.match(/127\.0\.0\.1:(\d+)/)?.[1]);
-  if (!server.port) throw new Error(`no port in ${JSON.stringify(line)}`);
+  const port = () => (fs.existsSync(portFile) ? Number(fs.readFileSync(portFile, 'utf8')) : 0);
+  await until(() => exited !== null || port() > 0, () => server.log);
+  if (exited !== null) throw new Error(`loam serve exited (${exited}):\n${server.log}`);
+  server.port = port();
   server.stop = () =>
     new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
