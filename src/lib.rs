@@ -56,13 +56,15 @@
 //!   at the heads of the file on disk; `store/diff.rs` (the edit between two texts), `store/files.rs` (crash-safe
 //!   snapshots and logs), `store/local.rs` (this device's bookkeeping), `store/recorder.rs` (the thread that
 //!   records while `loam serve` runs, and answers sync's asks); `store/merge.rs` (taking in another garden's
-//!   changes and bringing the notes on disk in line with the merged index).
+//!   changes and bringing the notes on disk in line with the merged index), with `store/placement.rs` (every
+//!   note a place, the same on every peer) and `store/paths.rs` (refusing unsafe paths from peers) beside it.
 //! - `sync.rs`: sync between gardens. `sync/net.rs` speaks the automerge-repo protocol through samod, which is
 //!   kept behind it: samod's storage is the store itself (documents are read from it and every change a peer
 //!   sends is merged into it by the recorder's thread, which writes the notes), so there is one copy of each
-//!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`); `sync/paths.rs`
-//!   refuses unsafe paths from peers, `sync/layout.rs` gives every note a place (the same on every peer),
-//!   `sync/address.rs` the `automerge:` URLs.
+//!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`);
+//!   `store/address.rs` gives the `automerge:` URLs. Dependencies point one way: `cmd` -> `serve`, `sync` ->
+//!   `store` -> `garden`, `config`; the messages between the protocol and the store's thread (`Ask`, `ToPeers`)
+//!   are the store's types (`store/recorder.rs`).
 //! - `fuzzing.rs`: fuzzing targets, each a function of a fuzzer's bytes that drives the real code
 //!   (`fuzzing/note.rs`: a small garden through every stage of a build; `fuzzing/config.rs`: `loam.toml`;
 //!   `fuzzing/sync_message.rs`: a peer's messages and documents into a store and its notes). `fuzz/` runs them
@@ -87,7 +89,7 @@
 //! - Only a file that is gone is recorded as deleted; a file that cannot be read keeps its history. A document
 //!   found lost or damaged is set aside and never written to again under its old heads (`store::Damage`).
 //! - Recording history never writes a note file; only merging what a peer sent does (`Store::write_back`), and
-//!   only after recording any edit not yet recorded, inside the notes folder, at a path `sync/paths.rs` let
+//!   only after recording any edit not yet recorded, inside the notes folder, at a path `store/paths.rs` let
 //!   through.
 //! - A note's first-stage rendering depends on its bytes and `note::Settings` (the base path, the publish mode and
 //!   `unsafe_html`) only, so it can be cached by its hash (a change of any of them in loam.toml invalidates every

@@ -5,7 +5,7 @@
 
 mod frontmatter;
 
-pub use frontmatter::{Flag, Frontmatter};
+pub use frontmatter::{parse_date, Flag, Frontmatter};
 
 use std::borrow::Cow;
 
@@ -84,7 +84,7 @@ pub struct Keys {
     /// A hash of what resolving other notes' links to this one looks at: its path, aliases, headings and block
     /// ids (see `site::ResolveMemo`).
     pub shape: u64,
-    /// [`crate::site::model_input`]: what the site model reads of the note, hashed.
+    /// [`model_input`]: what the site model reads of the note, hashed.
     pub model: u64,
 }
 
@@ -124,7 +124,7 @@ impl Keys {
                 (url, url_key)
             })
             .collect();
-        let date = |text: &Option<String>| text.as_deref().and_then(crate::site::parse_date);
+        let date = |text: &Option<String>| text.as_deref().and_then(frontmatter::parse_date);
         let dates = [date(&meta.date), date(&meta.created), date(&meta.updated)];
         let tags: Vec<Vec<(String, String)>> = tags
             .iter()
@@ -265,7 +265,7 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
     let keys = Keys::of(path, &stem, &folder, &meta, &body, &tags);
     let mut note =
         Note { path: path.to_string(), stem, folder, meta, meta_ok, body, tags, body_line, diagnostics, keys };
-    note.keys.model = crate::site::model_input(&note);
+    note.keys.model = model_input(&note);
     note
 }
 
@@ -325,6 +325,44 @@ fn split_frontmatter(text: &str) -> (Option<&str>, &str, usize) {
         offset += line.len();
     }
     (None, text, 1)
+}
+
+/// A hash of everything the site model reads of one note, made when the note is parsed ([`crate::note::Keys`]):
+/// where it is and the URL it asks for, what decides whether it is published, its title (which names its folder
+/// in breadcrumbs), its shape (aliases, headings, block ids), its tags and aliases with their keys, and each link's
+/// kind, target and fragment. Not its text, the words around its links or the lines they are on: editing those
+/// leaves the model as it was. Whatever `Site` comes to read of a note must be hashed here, or the live preview would keep a stale
+/// model (the random-edit test in `tests/serve.rs` compares it with a fresh build).
+pub fn model_input(note: &Note) -> u64 {
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    let mut text = |t: &str| {
+        hash.update(t.as_bytes());
+        hash.update(&[0]);
+    };
+    text(&note.path);
+    text(&note.stem);
+    text(&note.folder);
+    text(note.title());
+    let keys = &note.keys;
+    text(&keys.url);
+    text(&keys.url_key);
+    text(&keys.title);
+    text(&keys.folder);
+    for link in &note.body.links {
+        text(&link.target);
+        text(link.fragment.as_deref().unwrap_or("\u{1}"));
+    }
+    // Whether it is published under each mode is all the model reads of `publish`, `draft` and `meta_ok`.
+    let flags = [PublishMode::All, PublishMode::Explicit].map(|mode| is_published(&note.meta, note.meta_ok, mode));
+    hash.update(&flags.map(u8::from));
+    for number in [keys.shape, keys.tags_hash, keys.aliases_hash] {
+        hash.update(&number.to_le_bytes());
+    }
+    hash.update(&(note.body.links.len() as u64).to_le_bytes());
+    for link in &note.body.links {
+        hash.update(&[link.kind as u8]);
+    }
+    hash.digest()
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ impl NoteCache {
 }
 
 /// A garden read and parsed: everything its site is made from.
-pub struct Garden {
+pub struct Gathered {
     pub config: Config,
     pub notes: Vec<Arc<Note>>,
     /// Modification time of each note's file.
@@ -152,7 +152,7 @@ pub struct Garden {
     pub templates_hash: u64,
 }
 
-impl Garden {
+impl Gathered {
     /// The static assets (built-in, replaced by the garden's own of the same name) and the attachments that
     /// published notes use, as files of the site.
     /// The site's static files (without the libraries it does not need) and the attachments its notes use.
@@ -186,7 +186,7 @@ pub fn gather(
     bar: &ProgressBar,
     cache: Option<&NoteCache>,
     changes: Option<&[PathBuf]>,
-) -> anyhow::Result<Garden> {
+) -> anyhow::Result<Gathered> {
     let settings = note::Settings::of(&config);
     if let Some(cache) = cache {
         cache.begin(&settings);
@@ -278,7 +278,7 @@ pub fn gather(
     }
     let attachment_paths = scan.attachments.iter().map(|a| a.path.clone()).collect();
     let history = if config.show_history { history_of(layout, cache, &notes) } else { Vec::new() };
-    Ok(Garden {
+    Ok(Gathered {
         config,
         notes,
         modified,

@@ -31,7 +31,7 @@ use crate::diagnostic::{shown, Diagnostic, Kind, Severity};
 use crate::garden::Layout;
 use crate::lock;
 use crate::output::{Contents, OutputFile};
-use crate::pipeline::{self, Garden, NoteCache};
+use crate::pipeline::{self, Gathered, NoteCache};
 use crate::render::{self, PageRef, Pages, Prepared, RenderMemo, RenderOptions};
 use crate::site::{ResolveMemo, Site};
 
@@ -56,7 +56,7 @@ pub struct Live<'a> {
 self_cell::self_cell!(
     /// A garden and the site made of it, in one value that can be shared between threads.
     pub struct LiveSite {
-        owner: Garden,
+        owner: Gathered,
         #[covariant]
         dependent: Live,
     }
@@ -345,7 +345,7 @@ impl Preview {
 /// A hash of everything a garden's pages are made from: settings, templates, each note's path, bytes and
 /// modification time, the attachments and static files (with their sizes and times, since they are served
 /// from disk).
-fn fingerprint(garden: &Garden) -> u64 {
+fn fingerprint(garden: &Gathered) -> u64 {
     let mut hash = Xxh3::new();
     hash.update(serde_json::to_string(&garden.config).unwrap_or_default().as_bytes());
     hash.update(&garden.templates_hash.to_le_bytes());
@@ -369,7 +369,7 @@ fn fingerprint(garden: &Garden) -> u64 {
 
 /// A hash of each note's contributors and last edit from the history, which pages show (see
 /// [`Snapshot::history`]).
-fn history_fingerprint(garden: &Garden) -> u64 {
+fn history_fingerprint(garden: &Gathered) -> u64 {
     let mut hash = Xxh3::new();
     for contributions in &garden.history {
         for author in &contributions.authors {

@@ -13,10 +13,10 @@ use xxhash_rust::xxh3::Xxh3;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::SystemTime;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use rayon::prelude::*;
 
-use crate::config::{Config, PublishMode};
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::lock;
 use crate::markdown::{heading_id, LinkKind};
@@ -161,7 +161,7 @@ pub struct Site<'a> {
 }
 
 /// What the site model is: everything about the site that is not a page's text. It depends only on what
-/// [`model_input`] hashes of each note, the publish mode, the base path and the attachments' paths, so `loam serve`
+/// [`note::model_input`] hashes of each note, the publish mode, the base path and the attachments' paths, so `loam serve`
 /// keeps it between builds while that hash is the same (most saves change a note's text and nothing else), and
 /// shares it with every snapshot made meanwhile.
 #[derive(Clone, Default)]
@@ -190,7 +190,7 @@ pub struct Model {
     /// Problems with links (broken, ambiguous, to an unpublished note), as (note, link index, problem). The line
     /// of the problem is the link's line in the note the model was made from; [`Site::diagnostics`] reads the
     /// current one, so that a model kept while lines moved (a line typed above a link) still reports the right
-    /// line. That is why link lines are not in [`model_input`].
+    /// line. That is why link lines are not in [`note::model_input`].
     link_diagnostics: Vec<(usize, usize, Diagnostic)>,
 }
 
@@ -734,45 +734,6 @@ impl<'a> Site<'a> {
     }
 }
 
-/// A hash of everything the site model reads of one note, made when the note is parsed ([`crate::note::Keys`]):
-/// where it is and the URL it asks for, what decides whether it is published, its title (which names its folder
-/// in breadcrumbs), its shape (aliases, headings, block ids), its tags and aliases with their keys, and each link's
-/// kind, target and fragment. Not its text, the words around its links or the lines they are on: editing those
-/// leaves the model as it was. Whatever `Site` comes to read of a note must be hashed here, or the live preview would keep a stale
-/// model (the random-edit test in `tests/serve.rs` compares it with a fresh build).
-pub fn model_input(note: &Note) -> u64 {
-    let mut hash = Xxh3::new();
-    let mut text = |t: &str| {
-        hash.update(t.as_bytes());
-        hash.update(&[0]);
-    };
-    text(&note.path);
-    text(&note.stem);
-    text(&note.folder);
-    text(note.title());
-    let keys = &note.keys;
-    text(&keys.url);
-    text(&keys.url_key);
-    text(&keys.title);
-    text(&keys.folder);
-    for link in &note.body.links {
-        text(&link.target);
-        text(link.fragment.as_deref().unwrap_or("\u{1}"));
-    }
-    // Whether it is published under each mode is all the model reads of `publish`, `draft` and `meta_ok`.
-    let flags =
-        [PublishMode::All, PublishMode::Explicit].map(|mode| note::is_published(&note.meta, note.meta_ok, mode));
-    hash.update(&flags.map(u8::from));
-    for number in [keys.shape, keys.tags_hash, keys.aliases_hash] {
-        hash.update(&number.to_le_bytes());
-    }
-    hash.update(&(note.body.links.len() as u64).to_le_bytes());
-    for link in &note.body.links {
-        hash.update(&[link.kind as u8]);
-    }
-    hash.digest()
-}
-
 /// Whether two paths are the same name in different Unicode forms: `Café.md` with `é` as one character (NFC,
 /// as most systems write it) and as `e` plus an accent (NFD, as macOS used to). Both can exist side by side on
 /// Linux and print the same, so a message naming them must tell them apart ([`named`]).
@@ -858,24 +819,6 @@ fn dates(note: &Note, modified: Option<SystemTime>, history: Option<&Contributio
     Dates { date, created, updated, modified, edited: history.and_then(|h| h.edited) }
 }
 
-/// Reads the date forms people write in frontmatter: `2024-01-02`, `2024-01-02 10:30`, RFC 3339.
-pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
-    let text = text.trim();
-    if let Ok(d) = DateTime::parse_from_rfc3339(text) {
-        return Some(d);
-    }
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(text, format) {
-            return Some(d.and_utc().fixed_offset());
-        }
-    }
-    let date_part = text.get(..10).unwrap_or(text);
-    NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc().fixed_offset())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -934,9 +877,9 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert!(parse_date("2024-01-02").is_some());
-        assert!(parse_date("2024-01-02 10:30").is_some());
-        assert!(parse_date("2024-01-02T10:30:00+02:00").is_some());
-        assert!(parse_date("someday").is_none());
+        assert!(note::parse_date("2024-01-02").is_some());
+        assert!(note::parse_date("2024-01-02 10:30").is_some());
+        assert!(note::parse_date("2024-01-02T10:30:00+02:00").is_some());
+        assert!(note::parse_date("someday").is_none());
     }
 }

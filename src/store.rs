@@ -17,10 +17,13 @@
 //! transaction at those heads, never against the document's current text: that would silently undo changes from
 //! elsewhere that were not written to the file yet (DESIGN.md).
 
+pub mod address;
 pub mod diff;
 pub mod files;
 mod local;
 pub mod merge;
+pub mod paths;
+pub mod placement;
 pub mod recorder;
 
 use std::collections::BTreeMap;
@@ -246,7 +249,7 @@ pub fn adopt_address(root: &Path, origin: &Path) -> anyhow::Result<()> {
 /// Makes the garden at `root` have the address `url` (an `automerge:` URL a peer gave), before its store is
 /// first opened.
 pub fn adopt_url(root: &Path, url: &str) -> anyhow::Result<()> {
-    let id = crate::sync::address::id(url).with_context(|| format!("`{url}` is not a garden's address"))?;
+    let id = crate::store::address::id(url).with_context(|| format!("`{url}` is not a garden's address"))?;
     let dir = root.join(".loam");
     std::fs::create_dir_all(&dir)?;
     write_atomic(&dir.join(GARDEN), id.as_bytes())
@@ -260,7 +263,7 @@ fn read_garden(dir: &Path) -> Option<String> {
 /// The address of the garden at `root`: the `automerge:` URL of its index document; `None` before its history
 /// is first recorded.
 pub fn address_of(root: &Path) -> Option<String> {
-    crate::sync::address::url(&read_garden(&root.join(".loam"))?)
+    crate::store::address::url(&read_garden(&root.join(".loam"))?)
 }
 
 /// How many documents [`Store::recent`] keeps.
@@ -480,7 +483,7 @@ impl Store {
 
     /// The garden's address: the `automerge:` URL of its index document.
     pub fn address(&self) -> Option<String> {
-        crate::sync::address::url(self.garden.as_deref()?)
+        crate::store::address::url(self.garden.as_deref()?)
     }
 
     /// How many notes the store tracks.

@@ -148,5 +148,5 @@ fn when(seconds: i64) -> String {
 
 /// A time as `loam show --at` takes it: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` in UTC.
 fn parse_time(text: &str) -> Option<i64> {
-    crate::site::parse_date(text).map(|t| t.timestamp())
+    crate::note::parse_date(text).map(|t| t.timestamp())
 }

@@ -1,6 +1,5 @@
 //! `loam serve`: the garden built in memory and served with live reload, rebuilt on every save.
 
-use crate::sync::Protocol;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;

@@ -10,7 +10,7 @@
 //! - as a bundle of whole documents, as `loam clone` receives one (`Store::take_in_bundle`).
 //!
 //! After each delivery the notes on disk are brought in line (`Store::apply_taken`, which checks every path
-//! through `sync/paths.rs`). The promise checked beside "no panic": nothing is ever written outside the garden.
+//! through `store/paths.rs`). The promise checked beside "no panic": nothing is ever written outside the garden.
 //!
 //! samod's own decoding of the protocol's envelope is private to samod and not reached here; the Automerge sync
 //! data inside it, which is most of what a peer controls, is.

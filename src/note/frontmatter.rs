@@ -53,7 +53,7 @@ pub struct Unreadable {
     pub message: String,
 }
 
-/// The forms `date`, `created` and `updated` are read in (see `site::parse_date`).
+/// The forms `date`, `created` and `updated` are read in (see [`parse_date`]).
 const DATE_FORMS: &str = "`2024-01-31`, `2024-01-31 14:05`, `2024-01-31T14:05:00` or `2024-01-31T14:05:00+02:00`";
 
 impl Frontmatter {
@@ -102,7 +102,7 @@ impl Frontmatter {
                 "date" | "created" | "updated" | "modified" | "lastmod" => {
                     let text = scalar(&value);
                     let unreadable = match &text {
-                        Some(date) => crate::site::parse_date(date).is_none(),
+                        Some(date) => parse_date(date).is_none(),
                         None => !is_empty(&value),
                     };
                     if unreadable {
@@ -242,6 +242,24 @@ fn flag_of(value: &Value) -> Flag {
         Value::Tagged(tagged) => flag_of(&tagged.value),
         _ => Flag::Unclear,
     }
+}
+
+/// Reads the date forms people write in frontmatter: `2024-01-02`, `2024-01-02 10:30`, RFC 3339.
+pub fn parse_date(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let text = text.trim();
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(d);
+    }
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return Some(d.and_utc().fixed_offset());
+        }
+    }
+    let date_part = text.get(..10).unwrap_or(text);
+    chrono::NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc().fixed_offset())
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ mod range;
 
 pub use connection::{serve, HEADER_TIMEOUT};
 
-use crate::sync::Protocol;
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -514,6 +513,6 @@ mod tests {
         let garden = Snapshot { root: Some(dir.path().to_path_buf()), ..snapshot("/g/", vec![]) };
         let (_, _, body) = get(garden, "/g/_loam/garden.json").await;
         let index = serde_json::from_str::<serde_json::Value>(&body).unwrap()["index"].as_str().unwrap().to_string();
-        assert_eq!(crate::sync::address::url(&crate::sync::address::id(&index).unwrap()), Some(index));
+        assert_eq!(crate::store::address::url(&crate::store::address::id(&index).unwrap()), Some(index));
     }
 }

@@ -9,10 +9,10 @@ use std::path::Path;
 use automerge::{Automerge, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
 
 use super::files::DocFiles;
+use super::placement::{self, Listed};
 use super::{deletion_stands, Entry, Store};
 use crate::diagnostic::shown;
 use crate::garden::SourceFile;
-use crate::sync::layout::{self, Listed};
 
 /// What a merge changed in this garden's notes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -378,7 +378,7 @@ impl Store {
     }
 
     /// Brings the notes in `content` in line with the index document: each live note at the place
-    /// [`layout::files`] gives it, with its document's text; each note whose deletion stands removed. With
+    /// [`placement::files`] gives it, with its document's text; each note whose deletion stands removed. With
     /// `only`, the text is written back only for notes whose document is among them, or new here.
     fn apply_index(&mut self, content: &Path, only: Option<&BTreeSet<String>>) -> anyhow::Result<Merged> {
         let mut merged = Merged::default();
@@ -405,7 +405,7 @@ impl Store {
                 removed.push(doc.clone());
             }
         }
-        let files = layout::files(&listed);
+        let files = placement::files(&listed);
         for (doc, path, why) in &files.refused {
             merged.refused.push((path.clone(), why.to_string()));
             eprintln!("warning: a note of the other garden was not written: `{}` ({doc}): {why}", shown(path));
@@ -452,7 +452,7 @@ impl Store {
             let before = moves.len();
             let mut waiting = Vec::new();
             for (old, path) in std::mem::take(&mut moves) {
-                let target = match crate::sync::paths::place(content, &path) {
+                let target = match super::paths::place(content, &path) {
                     Ok(target) => target,
                     Err(why) => {
                         merged.refused.push((path.clone(), why.to_string()));
@@ -490,7 +490,7 @@ impl Store {
             moves = waiting;
         }
         for (doc, path) in &files.paths {
-            let target = match crate::sync::paths::place(content, path) {
+            let target = match super::paths::place(content, path) {
                 Ok(target) => target,
                 Err(why) => {
                     merged.refused.push((path.clone(), why.to_string()));

@@ -10,7 +10,32 @@ use crate::cmd::plural;
 use crate::diagnostic::shown;
 use crate::garden::{is_ignored, is_note, Layout, SourceFile};
 use crate::store::{CaughtUp, Store, ToRecord};
-use crate::sync::net::{Ask, ToPeers};
+
+/// What the sync protocol asks of the garden's store; answered by the thread that owns it.
+pub enum Ask {
+    /// A document's whole history; `None` when the garden does not have it.
+    Load { doc: String, reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>> },
+    /// Changes a peer sent to a document, to be taken in (and the notes written); the reply comes once they are
+    /// kept on disk.
+    TakeIn { doc: String, bytes: Vec<u8>, reply: tokio::sync::oneshot::Sender<()> },
+    /// The heads of every note's document (`Store::heads`).
+    Heads { reply: tokio::sync::oneshot::Sender<Heads> },
+    /// Every document at once, for a clone (`Store::bundle`).
+    Bundle { reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>> },
+}
+
+/// The heads of documents (hex ids), each sorted: what two Loam gardens compare to sync only what differs.
+pub type Heads = std::collections::BTreeMap<String, Vec<String>>;
+
+/// How asks reach the store's thread: `false` when it is gone.
+pub type AskStore = std::sync::Arc<dyn Fn(Ask) -> bool + Send + Sync>;
+
+/// What the store's thread sends the protocol: a change made here, or a document the index lists that this
+/// garden lacks, to be fetched from peers.
+pub enum ToPeers {
+    Change(String, Vec<u8>),
+    Fetch(String),
+}
 
 /// How long a note must have been still before merged text from a peer is written into it: an editor saving as
 /// someone types is not fought over.

@@ -21,24 +21,20 @@ use samod::{BackoffConfig, DocumentId, PeerId, ShareConfig};
 
 use crate::config::Access;
 
-/// What the sync protocol asks of the garden's store; answered by the thread that owns it.
-pub enum Ask {
-    /// A document's whole history; `None` when the garden does not have it.
-    Load { doc: String, reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>> },
-    /// Changes a peer sent to a document, to be taken in (and the notes written); the reply comes once they are
-    /// kept on disk.
-    TakeIn { doc: String, bytes: Vec<u8>, reply: tokio::sync::oneshot::Sender<()> },
-    /// The heads of every note's document (`Store::heads`).
-    Heads { reply: tokio::sync::oneshot::Sender<Heads> },
-    /// Every document at once, for a clone (`Store::bundle`).
-    Bundle { reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>> },
+// What the protocol asks of the store and what the store sends it are the store's own types: sync depends on
+// the store, never the other way.
+pub use crate::store::recorder::{Ask, AskStore, Heads, ToPeers};
+
+/// The HTTP address of `path` at the root of the server whose sync address is `url` (`ws://HOST/…/sync`).
+pub fn beside(url: &str, path: &str) -> anyhow::Result<String> {
+    let rest = match url.split_once("://") {
+        Some(("ws", rest)) => rest,
+        Some(("wss", _)) => anyhow::bail!("`{url}`: wss:// is not supported yet; use ws:// (behind a tunnel or VPN)"),
+        _ => anyhow::bail!("`{url}` is not a peer's sync address (ws://HOST:PORT/sync)"),
+    };
+    let host = rest.split('/').next().unwrap_or(rest);
+    Ok(format!("http://{host}/{path}"))
 }
-
-/// The heads of documents (hex ids), each sorted: what two Loam gardens compare to sync only what differs.
-pub type Heads = std::collections::BTreeMap<String, Vec<String>>;
-
-/// How asks reach the store's thread: `false` when it is gone.
-pub type AskStore = Arc<dyn Fn(Ask) -> bool + Send + Sync>;
 
 /// A document id as the store names it (hex), from samod's.
 pub(crate) fn hex_of(id: &DocumentId) -> String {
@@ -150,13 +146,6 @@ pub struct Peers {
     news: tokio::sync::watch::Sender<u64>,
 }
 
-/// What the store's thread sends the protocol: a change made here, or a document the index lists that this
-/// garden lacks, to be fetched from peers.
-pub enum ToPeers {
-    Change(String, Vec<u8>),
-    Fetch(String),
-}
-
 impl Peers {
     /// Starts the protocol for the garden whose `.loam/` folder is `dir`, its store reached through `ask`.
     pub async fn start(dir: PathBuf, ask: AskStore) -> anyhow::Result<Peers> {
@@ -236,7 +225,7 @@ impl Peers {
     /// The heads a Loam peer at `url` (`ws://…/sync`) has, from its `/_loam/heads.json`; `None` from a peer that
     /// is not Loam (an automerge-repo relay), or that did not answer.
     pub async fn heads_of(url: &str, token: Option<String>) -> Option<Heads> {
-        let address = crate::sync::once::beside(url, "_loam/heads.json").ok()?;
+        let address = beside(url, "_loam/heads.json").ok()?;
         tokio::task::spawn_blocking(move || {
             let mut request = ureq::get(&address);
             if let Some(token) = token {
@@ -295,23 +284,25 @@ impl Peers {
     }
 }
 
-impl crate::sync::Protocol for Peers {
-    type Dialed = Dialed;
-
-    async fn established(&self, dialed: &Dialed) -> anyhow::Result<()> {
+/// The protocol's side of each command: what `loam serve`, `loam sync` and `loam clone` do with peers.
+impl Peers {
+    /// Waits for the first connection (or its permanent failure, as a refused token).
+    pub async fn established(&self, dialed: &Dialed) -> anyhow::Result<()> {
         dialed.established().await
     }
 
-    fn close(&self, dialed: &Dialed) {
+    /// Closes a connection this garden dialed.
+    pub fn close(&self, dialed: &Dialed) {
         dialed.close();
     }
 
-    async fn fetch(&self, doc: &str) -> bool {
+    /// Gets a document this garden lacks from the peers; whether any had it.
+    pub async fn fetch(&self, doc: &str) -> bool {
         self.exchange(doc, None).await.found
     }
 
     /// The heads of this garden's note documents (for `/_loam/heads.json`).
-    async fn heads(&self) -> Option<Heads> {
+    pub async fn heads(&self) -> Option<Heads> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         if !(self.ask)(Ask::Heads { reply }) {
             return None;
@@ -320,7 +311,7 @@ impl crate::sync::Protocol for Peers {
     }
 
     /// Every document of this garden in one piece (for `/_loam/documents`).
-    async fn bundle(&self) -> Option<Vec<u8>> {
+    pub async fn bundle(&self) -> Option<Vec<u8>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         if !(self.ask)(Ask::Bundle { reply }) {
             return None;
@@ -332,7 +323,7 @@ impl crate::sync::Protocol for Peers {
     /// index lists (each with what its exchange did). With `theirs`, the heads of the peer's documents, a
     /// document whose heads are the same on both sides is left out: both have it whole. Afterwards both sides have
     /// everything, and samod holds every document exchanged, so that later changes flow as they happen.
-    async fn exchange_all(&self, over: &Dialed, theirs: Option<Heads>) -> anyhow::Result<Vec<(String, Exchanged)>> {
+    pub async fn exchange_all(&self, over: &Dialed, theirs: Option<Heads>) -> anyhow::Result<Vec<(String, Exchanged)>> {
         let connection = over.connection();
         let index = self.index_id().ok_or_else(|| anyhow::anyhow!("this garden has no address yet"))?;
         let id = id_of(&index).ok_or_else(|| anyhow::anyhow!("`.loam/garden` does not hold a document id"))?;
@@ -361,7 +352,7 @@ impl crate::sync::Protocol for Peers {
 
     /// Takes a WebSocket a peer opened to `/sync`, with the access its token gave. The peer's first message
     /// names it; a peer id already connected with other access is refused.
-    async fn accept(&self, socket: axum::extract::ws::WebSocket, access: Access, from: String) {
+    pub async fn accept(&self, socket: axum::extract::ws::WebSocket, access: Access, from: String) {
         use axum::extract::ws::Message;
         let (mut sink, mut stream) = socket.split();
         // The first message (the protocol's "join") names the peer.
@@ -408,18 +399,18 @@ impl crate::sync::Protocol for Peers {
     }
 
     /// Keeps a connection to the peer at `url` (`ws://…/sync`), reconnecting with backoff when it drops.
-    fn dial(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
+    pub fn dial(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
         self.dial_with(url, token, None)
     }
 
     /// Connects to the peer at `url` for one exchange: a few tries, then an error.
-    fn dial_once(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
+    pub fn dial_once(&self, url: &str, token: Option<String>) -> anyhow::Result<Dialed> {
         self.dial_with(url, token, Some(3))
     }
 
     /// Keeps the garden in sync with a dialed peer: the whole garden at each (re)connection, then changes as they
     /// happen. Ends when the dialer does.
-    async fn keep_in_sync(&self, dialed: &Dialed, url: &str) {
+    pub async fn keep_in_sync(&self, dialed: &Dialed, url: &str) {
         let mut events = dialed.handle.events();
         let exchange = || async {
             let started = std::time::Instant::now();
@@ -461,7 +452,7 @@ impl crate::sync::Protocol for Peers {
 
     /// Passes a change made here to samod, if it holds the document or a peer is connected: peers syncing it
     /// get it at once.
-    async fn push(&self, doc: &str, bytes: Vec<u8>) {
+    pub async fn push(&self, doc: &str, bytes: Vec<u8>) {
         let held = crate::lock(&self.loaded).contains(doc);
         if !held && !self.connected() {
             return;
@@ -482,12 +473,12 @@ impl crate::sync::Protocol for Peers {
     }
 
     /// The documents (hex) whose changes went out over the connections this garden dialed.
-    fn sent(&self) -> HashSet<String> {
+    pub fn sent(&self) -> HashSet<String> {
         crate::lock(&self.sent).clone()
     }
 
     /// Stops every connection and the protocol.
-    async fn stop(&self) {
+    pub async fn stop(&self) {
         self.repo.stop().await;
     }
 }

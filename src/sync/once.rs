@@ -1,7 +1,6 @@
 //! One exchange with a peer over the network, for `loam sync URL` and `loam clone URL`: connect, sync the whole
 //! garden both ways, write the merged notes, and say what changed on each side.
 
-use crate::sync::Protocol;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,11 +10,11 @@ use anyhow::Context;
 use crate::garden::Layout;
 use crate::store::merge::Merged;
 use crate::store::Store;
-use crate::sync::net::{Ask, AskStore, Peers};
+use crate::sync::net::{beside, Ask, AskStore, Peers};
 
 /// What a peer says about its garden at `/_loam/garden.json`.
 #[derive(Debug, Clone, serde::Deserialize)]
-pub struct About {
+pub struct PeerGarden {
     /// The garden's address (`automerge:…`), `None` before its history exists.
     pub index: Option<String>,
     pub title: Option<String>,
@@ -39,19 +38,8 @@ fn about_url(url: &str) -> anyhow::Result<String> {
     beside(url, "_loam/garden.json")
 }
 
-/// The HTTP address of `path` at the root of the server whose sync address is `url` (`ws://HOST/…/sync`).
-pub fn beside(url: &str, path: &str) -> anyhow::Result<String> {
-    let rest = match url.split_once("://") {
-        Some(("ws", rest)) => rest,
-        Some(("wss", _)) => anyhow::bail!("`{url}`: wss:// is not supported yet; use ws:// (behind a tunnel or VPN)"),
-        _ => anyhow::bail!("`{url}` is not a peer's sync address (ws://HOST:PORT/sync)"),
-    };
-    let host = rest.split('/').next().unwrap_or(rest);
-    Ok(format!("http://{host}/{path}"))
-}
-
 /// Asks the peer at `url` what garden it serves.
-pub fn about(url: &str, token: Option<&str>) -> anyhow::Result<About> {
+pub fn about(url: &str, token: Option<&str>) -> anyhow::Result<PeerGarden> {
     let address = about_url(url)?;
     let mut request = ureq::get(&address);
     if let Some(token) = token {

@@ -111,7 +111,7 @@ fn later_limit(taken: &Taken) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::paths::MAX_NAME;
+    use crate::store::paths::MAX_NAME;
 
     fn index(entries: &[(&str, &str, bool)]) -> BTreeMap<String, Listed> {
         entries
