@@ -29,6 +29,12 @@ fn keep_freed_memory() {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Show only errors, not warnings and what the preview, history and sync are doing.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Show more of what Loam is doing (twice: everything, the libraries' too). RUST_LOG overrides both.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
 }
 
 #[derive(Subcommand)]
@@ -154,6 +160,7 @@ fn keep_freed_memory_a_while() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    loam::logging::init(cli.quiet, cli.verbose);
     if matches!(cli.command, Command::Build { .. } | Command::Check { .. }) {
         keep_freed_memory();
     }

@@ -400,7 +400,7 @@ impl Timings {
         if self.enabled {
             let now = Instant::now();
             let cpu = crate::platform::cpu_seconds();
-            eprintln!(
+            tracing::info!(
                 "{:>8.1} ms  CPU {:>6.1} ms user {:>6.1} ms system  RSS {:>5} MiB  {phase}",
                 (now - self.last).as_secs_f64() * 1000.0,
                 (cpu.0 - self.last_cpu.0) * 1000.0,

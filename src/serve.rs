@@ -497,7 +497,7 @@ fn log_rebuild(rebuilt: &Rebuilt, paths: &[PathBuf], layout: Option<&Layout>) {
     };
     let snapshot = &rebuilt.snapshot;
     if rebuilt.changed {
-        eprintln!(
+        tracing::info!(
             "{}: rebuilt in {} ms{}",
             shown(&what),
             rebuilt.took.as_millis(),
@@ -507,9 +507,9 @@ fn log_rebuild(rebuilt: &Rebuilt, paths: &[PathBuf], layout: Option<&Layout>) {
             }
         );
         for error in &snapshot.errors {
-            eprintln!("{error}");
+            tracing::info!("{error}");
         }
     } else {
-        eprintln!("{}: rebuilt in {} ms, nothing changed", shown(&what), rebuilt.took.as_millis());
+        tracing::info!("{}: rebuilt in {} ms, nothing changed", shown(&what), rebuilt.took.as_millis());
     }
 }

@@ -644,8 +644,8 @@ impl Store {
         }
         for (path, bytes, _) in new.iter().chain(&changed) {
             if bytes.len() > MAX_TEXT && crate::garden::is_note(path) {
-                eprintln!(
-                    "warning: {}: larger than {} KiB, so its history keeps whole versions: edits made elsewhere at \
+                tracing::warn!(
+                    "{}: larger than {} KiB, so its history keeps whole versions: edits made elsewhere at \
                      the same time are not merged into it, the latest version wins",
                     crate::diagnostic::shown(path),
                     MAX_TEXT >> 10
@@ -681,7 +681,7 @@ impl Store {
                 Ok(None) => {}
                 // A note whose history is damaged is left as it is (its file is safe); the others are recorded.
                 Err(error) => match error.downcast_ref::<Damage>() {
-                    Some(damage) => eprintln!("warning: {damage}"),
+                    Some(damage) => tracing::warn!("{damage}"),
                     None => return Err(error),
                 },
             }

@@ -44,7 +44,7 @@ pub fn run(other: &str, dir: &Path, token: Option<String>) -> anyhow::Result<()>
         ours.address().unwrap_or_default()
     );
     for (path, why) in &merged.refused {
-        eprintln!("warning: `{}` was not written: {why}", shown(path));
+        tracing::warn!("`{}` was not written: {why}", shown(path));
     }
     Ok(())
 }
@@ -79,7 +79,7 @@ fn over_network(url: &str, dir: &Path, token: Option<String>) -> anyhow::Result<
         started.elapsed().as_secs_f64()
     );
     for (path, why) in &outcome.here.refused {
-        eprintln!("warning: `{}` was not written: {why}", shown(path));
+        tracing::warn!("`{}` was not written: {why}", shown(path));
     }
     if !outcome.stalled.is_empty() {
         bail!("{url} stopped answering before {} came; run `loam sync {url}` in the clone", outcome.stalled.join(", "));

@@ -34,7 +34,7 @@ pub fn open_and_catch_up(layout: &Layout) -> anyhow::Result<(Store, CaughtUp)> {
     let config = layout.config()?;
     let mut store = Store::open(&layout.root, &config.author.or_user())?;
     for damage in store.damage() {
-        eprintln!("warning: {damage}");
+        tracing::warn!("{damage}");
     }
     store.finish_writes(&layout.content).context("cannot put a note's merged text in place")?;
     let files = crate::store::recorder::files_to_record(layout)?;

@@ -70,8 +70,8 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
     if !this_machine_only(options.bind) {
-        eprintln!(
-            "warning: listening on {address}: anyone who can reach this machine can read the preview; syncing takes a \
+        tracing::warn!(
+            "listening on {address}: anyone who can reach this machine can read the preview; syncing takes a \
              token"
         );
     }
@@ -162,24 +162,24 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         for (url, token) in dial {
             match peers.dial(&url, token) {
                 Ok(handle) => {
-                    eprintln!("sync: keeping in touch with {url}");
+                    tracing::info!("sync: keeping in touch with {url}");
                     let (peers, kept) = (peers.clone(), handle.clone());
                     tokio::spawn(async move { peers.keep_in_sync(&kept, &url).await });
                     dialed.push(handle);
                 }
-                Err(error) => eprintln!("warning: sync: {error:#}"),
+                Err(error) => tracing::warn!("sync: {error:#}"),
             }
         }
         // On stderr: whoever reads the first line of stdout for the address may have closed it since.
         match crate::store::address_of(&root) {
-            Some(garden) => eprintln!("sync at ws://{address}/sync, garden {garden}"),
-            None => eprintln!("sync at ws://{address}/sync"),
+            Some(garden) => tracing::info!("sync at ws://{address}/sync, garden {garden}"),
+            None => tracing::info!("sync at ws://{address}/sync"),
         }
         let sync = SyncState { peers: peers.clone(), tokens: Arc::new(tokens) };
         let app = router(AppState { snapshot: snapshots, stopping, sync: Some(sync), allowed });
         serve(listener, app, async move {
             shutdown_signal().await;
-            eprintln!("stopping");
+            tracing::info!("stopping");
             let _ = stop.send(true);
         })
         .await;
@@ -239,7 +239,7 @@ fn open_browser(url: &str) {
         "xdg-open"
     };
     if let Err(error) = std::process::Command::new(program).arg(url).spawn() {
-        eprintln!("warning: cannot open a browser ({program}: {error}); open {url} yourself");
+        tracing::warn!("cannot open a browser ({program}: {error}); open {url} yourself");
     }
 }
 

@@ -88,8 +88,8 @@ fn over_network(url: &str, path: &Path, token: Option<String>) -> anyhow::Result
         println!("  sent     {}", shown(path));
     }
     if !outcome.refused.is_empty() {
-        eprintln!(
-            "warning: {url} does not take changes from this garden (a read-only token?): {} not sent: {}",
+        tracing::warn!(
+            "{url} does not take changes from this garden (a read-only token?): {} not sent: {}",
             crate::cmd::plural(outcome.refused.len(), "note"),
             shown(&outcome.refused.join(", "))
         );
@@ -124,6 +124,6 @@ fn report(side: &str, layout: &Layout, merged: &Merged) {
         println!("  {line}");
     }
     for (path, why) in &merged.refused {
-        eprintln!("warning: {side}: `{}` was not written: {why}", shown(path));
+        tracing::warn!("{side}: `{}` was not written: {why}", shown(path));
     }
 }

@@ -95,7 +95,7 @@ fn access_of(
     }
     crate::config::access(&sync.tokens, presented.as_deref()).ok_or_else(|| {
         let why = if presented.is_some() { "a wrong token" } else { "no token" };
-        eprintln!("sync: refused {from}: {why}");
+        tracing::info!("sync: refused {from}: {why}");
         format!("this garden takes a sync token, and {why} was given (Authorization: Bearer TOKEN, or ?token=TOKEN)\n")
     })
 }

@@ -134,7 +134,7 @@ impl Watcher {
                 }
                 Err(errors) => {
                     for error in errors {
-                        eprintln!("warning: watching the garden: {error}");
+                        tracing::warn!("watching the garden: {error}");
                     }
                     vec![PathBuf::new()]
                 }
@@ -185,12 +185,12 @@ impl Watcher {
                 // Gone (moved away, deleted) or another folder now: its watch is dropped, and a folder at this path
                 // is watched afresh when there is one again, which the caller hears as a folder newly watched.
                 match now {
-                    None => eprintln!(
-                        "warning: `{}` is gone: not watching it until it comes back (the preview and the history \
+                    None => tracing::warn!(
+                        "`{}` is gone: not watching it until it comes back (the preview and the history \
                          wait for it)",
                         dir.display()
                     ),
-                    Some(_) => eprintln!("`{}` was replaced: watching it again", dir.display()),
+                    Some(_) => tracing::info!("`{}` was replaced: watching it again", dir.display()),
                 }
             }
             if moved {
@@ -220,8 +220,8 @@ impl Watcher {
                     }
                     self.watched.push((dir, recursive))
                 }
-                Err(error) => eprintln!(
-                    "warning: cannot watch `{}`: {error}; changes there need a restart (or try --poll)",
+                Err(error) => tracing::warn!(
+                    "cannot watch `{}`: {error}; changes there need a restart (or try --poll)",
                     shown(&dir.to_string_lossy())
                 ),
             }

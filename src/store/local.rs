@@ -47,8 +47,8 @@ impl Local {
                     let aside = dir.join("local.json.damaged");
                     std::fs::rename(&snapshot, &aside)
                         .with_context(|| format!("cannot move the damaged `{}` aside", snapshot.display()))?;
-                    eprintln!(
-                        "warning: `{}` was damaged ({error}); it is moved to `{}` and made again from the history",
+                    tracing::warn!(
+                        "`{}` was damaged ({error}); it is moved to `{}` and made again from the history",
                         snapshot.display(),
                         aside.display()
                     );

@@ -408,7 +408,7 @@ impl Store {
         let files = placement::files(&listed);
         for (doc, path, why) in &files.refused {
             merged.refused.push((path.clone(), why.to_string()));
-            eprintln!("warning: a note of the other garden was not written: `{}` ({doc}): {why}", shown(path));
+            tracing::warn!("a note of the other garden was not written: `{}` ({doc}): {why}", shown(path));
         }
         // Deletions: a note is removed only when its file holds what was recorded (an edit typed here since is
         // recorded instead, and brings the note back everywhere).

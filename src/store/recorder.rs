@@ -80,7 +80,7 @@ pub fn record(
     {
         Ok(pool) => pool,
         Err(error) => {
-            eprintln!("error: history is not recorded: {error}");
+            tracing::error!("history is not recorded: {error}");
             return;
         }
     };
@@ -103,14 +103,14 @@ fn record_in(
     let mut store = match Store::open(&layout.root, &author) {
         Ok(store) => store,
         Err(error) => {
-            eprintln!("error: history is not recorded: {error:#}");
+            tracing::error!("history is not recorded: {error:#}");
             // Sync's asks still get an answer (nothing), so that no peer waits for ever.
             while changes.recv().is_ok() {}
             return;
         }
     };
     for damage in store.damage() {
-        eprintln!("warning: {damage}");
+        tracing::warn!("{damage}");
     }
     // Documents set aside as damaged count as missing: the peers are asked for them at once.
     if let Some(push) = &push {
@@ -120,7 +120,7 @@ fn record_in(
     }
     // Write-backs a crash interrupted go in place before the notes are read.
     if let Err(error) = store.finish_writes(&layout.content) {
-        eprintln!("warning: a note's merged text could not be put in place: {error:#}");
+        tracing::warn!("a note's merged text could not be put in place: {error:#}");
     }
     if push.is_some() {
         store.keep_outbox();
@@ -211,7 +211,7 @@ fn apply_taken(layout: &Layout, store: &mut Store, recorded: &Sender<Vec<PathBuf
                 let _ = recorded.send(Vec::new());
             }
         }
-        Err(error) => eprintln!("warning: sync: the notes could not be brought up to date: {error:#}"),
+        Err(error) => tracing::warn!("sync: the notes could not be brought up to date: {error:#}"),
     }
     if let (true, Some(push)) = (index_changed, push) {
         for doc in store.missing().unwrap_or_default() {
@@ -226,7 +226,7 @@ pub fn answer(store: &mut Store, ask: Ask) -> Option<tokio::sync::oneshot::Sende
     match ask {
         Ask::Load { doc, reply } => {
             let bytes = store.document(&doc).unwrap_or_else(|error| {
-                eprintln!("warning: sync: document {doc} could not be read: {error:#}");
+                tracing::warn!("sync: document {doc} could not be read: {error:#}");
                 None
             });
             let _ = reply.send(bytes);
@@ -236,14 +236,14 @@ pub fn answer(store: &mut Store, ask: Ask) -> Option<tokio::sync::oneshot::Sende
         }
         Ask::Bundle { reply } => {
             let bundle = store.bundle().unwrap_or_else(|error| {
-                eprintln!("warning: sync: the garden's documents could not be read: {error:#}");
+                tracing::warn!("sync: the garden's documents could not be read: {error:#}");
                 Vec::new()
             });
             let _ = reply.send(Some(bundle).filter(|b| !b.is_empty()));
         }
         Ask::TakeIn { doc, bytes, reply } => {
             if let Err(error) = store.take_in(&doc, &bytes) {
-                eprintln!("warning: sync: changes to document {doc} were not taken in: {error:#}");
+                tracing::warn!("sync: changes to document {doc} were not taken in: {error:#}");
             }
             return Some(reply);
         }
@@ -254,7 +254,7 @@ pub fn answer(store: &mut Store, ask: Ask) -> Option<tokio::sync::oneshot::Sende
 /// Flushes what a batch of asks took in, then tells their senders it is kept.
 pub fn kept(store: &mut Store, replies: Vec<tokio::sync::oneshot::Sender<()>>) {
     if let Err(error) = store.flush() {
-        eprintln!("warning: sync: {error:#}");
+        tracing::warn!("sync: {error:#}");
     }
     for reply in replies {
         let _ = reply.send(());
@@ -264,10 +264,10 @@ pub fn kept(store: &mut Store, replies: Vec<tokio::sync::oneshot::Sender<()>>) {
 /// Says what a sync did to the notes.
 pub fn report(merged: &crate::store::merge::Merged) {
     for line in merged.lines() {
-        eprintln!("sync: {line}");
+        tracing::info!("sync: {line}");
     }
     for (path, why) in &merged.refused {
-        eprintln!("warning: sync: `{}` was not written: {why}", shown(path));
+        tracing::warn!("sync: `{}` was not written: {why}", shown(path));
     }
 }
 
@@ -296,8 +296,8 @@ fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> 
             // The watcher also watches the garden's root (for loam.toml), templates/ and static/: not notes. A path
             // anywhere else is one the recorder cannot place, which must never pass unsaid.
             if !path.starts_with(&layout.root) {
-                eprintln!(
-                    "error: `{}` changed, but it is not in the garden `{}`; it is not recorded in the history",
+                tracing::error!(
+                    "`{}` changed, but it is not in the garden `{}`; it is not recorded in the history",
                     shown(&path.to_string_lossy()),
                     shown(&layout.root.to_string_lossy())
                 );
@@ -314,14 +314,11 @@ fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> 
         match crate::garden::real_path(&path) {
             Ok(real) if layout.boundary.admits(&real) => {}
             Ok(real) => {
-                eprintln!(
-                    "warning: {relative}: not recorded: its real path `{}` is outside the garden",
-                    real.display()
-                );
+                tracing::warn!("{relative}: not recorded: its real path `{}` is outside the garden", real.display());
                 continue;
             }
             Err(e) => {
-                eprintln!("warning: {}: not recorded in the history: {e}", shown(&relative));
+                tracing::warn!("{}: not recorded in the history: {e}", shown(&relative));
                 continue;
             }
         }
@@ -338,17 +335,16 @@ fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> 
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::fs::symlink_metadata(&path).is_err() => {
                 gone.push(relative)
             }
-            Err(e) => eprintln!(
-                "warning: {}: not recorded in the history: {e}; its history is kept as it was",
-                shown(&relative)
-            ),
+            Err(e) => {
+                tracing::warn!("{}: not recorded in the history: {e}; its history is kept as it was", shown(&relative))
+            }
         }
     }
     if present.is_empty() && gone.is_empty() {
         return CaughtUp::default();
     }
     store.update(present, gone).unwrap_or_else(|error| {
-        eprintln!("warning: a change was not recorded in the history: {error:#}");
+        tracing::warn!("a change was not recorded in the history: {error:#}");
         CaughtUp::default()
     })
 }
@@ -357,7 +353,7 @@ fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> 
 pub fn files_to_record(layout: &Layout) -> anyhow::Result<ToRecord> {
     let scan = layout.scan(|source| source)?;
     for problem in scan.diagnostics.iter().filter(|d| d.kind == crate::diagnostic::Kind::Read) {
-        eprintln!("{problem}");
+        tracing::info!("{problem}");
     }
     let mut files = scan.notes;
     let mut kept = scan.kept;
@@ -369,14 +365,14 @@ pub fn files_to_record(layout: &Layout) -> anyhow::Result<ToRecord> {
         let metadata = match std::fs::metadata(&attachment.file) {
             Ok(metadata) => metadata,
             Err(e) => {
-                eprintln!("warning: {}: not recorded in the history: {e}", shown(&attachment.path));
+                tracing::warn!("{}: not recorded in the history: {e}", shown(&attachment.path));
                 kept.push(attachment.path);
                 continue;
             }
         };
         if metadata.len() > MAX_ATTACHMENT {
-            eprintln!(
-                "warning: {}: not recorded in the history: larger than {} MiB",
+            tracing::warn!(
+                "{}: not recorded in the history: larger than {} MiB",
                 shown(&attachment.path),
                 MAX_ATTACHMENT >> 20
             );
@@ -386,7 +382,7 @@ pub fn files_to_record(layout: &Layout) -> anyhow::Result<ToRecord> {
         match std::fs::read(&attachment.file) {
             Ok(bytes) => files.push(SourceFile { path: attachment.path, bytes, modified: metadata.modified().ok() }),
             Err(e) => {
-                eprintln!("warning: {}: not recorded in the history: {e}", shown(&attachment.path));
+                tracing::warn!("{}: not recorded in the history: {e}", shown(&attachment.path));
                 kept.push(attachment.path);
             }
         }
@@ -403,13 +399,13 @@ fn catch_up(layout: &Layout, store: &mut Store, started: Instant) -> CaughtUp {
     let notes = match files_to_record(layout) {
         Ok(notes) => notes,
         Err(error) => {
-            eprintln!("warning: the history could not look at the notes: {error:#}");
+            tracing::warn!("the history could not look at the notes: {error:#}");
             return CaughtUp::default();
         }
     };
     let done = store.catch_up(notes);
     match &done {
-        Ok(done) if done.added + done.changed + done.moved + done.deleted > 0 => eprintln!(
+        Ok(done) if done.added + done.changed + done.moved + done.deleted > 0 => tracing::info!(
             "history: recorded {} new, {} changed, {} moved and {} deleted in {:.1} s",
             plural(done.added, "note"),
             done.changed,
@@ -418,7 +414,7 @@ fn catch_up(layout: &Layout, store: &mut Store, started: Instant) -> CaughtUp {
             started.elapsed().as_secs_f64()
         ),
         Ok(_) => {}
-        Err(error) => eprintln!("warning: the history is not up to date: {error:#}"),
+        Err(error) => tracing::warn!("the history is not up to date: {error:#}"),
     }
     done.unwrap_or_default()
 }

@@ -108,7 +108,7 @@ impl samod::storage::Storage for GardenStorage {
                     let _ = std::fs::create_dir_all(dir);
                 }
                 if let Err(error) = crate::store::files::write_atomic(&this.id_file, &data) {
-                    eprintln!("warning: sync: {error:#}");
+                    tracing::warn!("sync: {error:#}");
                 }
                 return;
             }
@@ -364,7 +364,7 @@ impl Peers {
             }
         };
         let Some(peer) = sender_of(&first) else {
-            eprintln!("sync: {from}: refused: its first message does not name it");
+            tracing::info!("sync: {from}: refused: its first message does not name it");
             let _ = sink.send(Message::Close(None)).await;
             return;
         };
@@ -377,11 +377,11 @@ impl Peers {
             clash
         };
         if clash {
-            eprintln!("sync: {from}: refused: peer `{peer}` is connected already with other access");
+            tracing::info!("sync: {from}: refused: peer `{peer}` is connected already with other access");
             let _ = sink.send(Message::Close(None)).await;
             return;
         }
-        eprintln!(
+        tracing::info!(
             "sync: {from} connected as `{peer}` ({})",
             if access == Access::ReadOnly { "read-only: its changes are not taken" } else { "read-write" }
         );
@@ -416,18 +416,18 @@ impl Peers {
             let started = std::time::Instant::now();
             let theirs = Peers::heads_of(url, dialed.token.clone()).await;
             match self.exchange_all(dialed, theirs).await {
-                Ok(done) => eprintln!(
+                Ok(done) => tracing::info!(
                     "sync: {url}: in step ({} documents exchanged in {:.1} s)",
                     done.len(),
                     started.elapsed().as_secs_f64()
                 ),
-                Err(error) => eprintln!("warning: sync: {url}: {error:#}"),
+                Err(error) => tracing::warn!("sync: {url}: {error:#}"),
             }
         };
         match dialed.established().await {
             Ok(()) => exchange().await,
             Err(error) => {
-                eprintln!("warning: sync: {url}: {error:#}");
+                tracing::warn!("sync: {url}: {error:#}");
                 return;
             }
         }
@@ -440,9 +440,9 @@ impl Peers {
                     exchange().await
                 }
                 samod::DialerEvent::Connected { .. } => {}
-                samod::DialerEvent::Disconnected { reason } => eprintln!("sync: {url}: disconnected ({reason})"),
+                samod::DialerEvent::Disconnected { reason } => tracing::info!("sync: {url}: disconnected ({reason})"),
                 samod::DialerEvent::PermanentFailure | samod::DialerEvent::MaxRetriesReached => {
-                    eprintln!("warning: sync: {url}: gave up");
+                    tracing::warn!("sync: {url}: gave up");
                     return;
                 }
                 samod::DialerEvent::Reconnecting { .. } => {}
@@ -465,7 +465,7 @@ impl Peers {
             let _ = handle
                 .with_document_async(move |document| {
                     if let Err(error) = document.load_incremental(&bytes) {
-                        eprintln!("warning: sync: a change could not be passed on: {error}");
+                        tracing::warn!("sync: a change could not be passed on: {error}");
                     }
                 })
                 .await;

@@ -96,7 +96,7 @@ pub fn exchange(layout: &Layout, store: Store, url: &str, token: Option<String>)
         let mut here = Merged::default();
         let apply = |store: &mut Store, here: &mut Merged| match store.apply_taken(&content) {
             Ok(merged) => here.extend(merged),
-            Err(error) => eprintln!("warning: the notes could not be brought up to date: {error:#}"),
+            Err(error) => tracing::warn!("the notes could not be brought up to date: {error:#}"),
         };
         // The notes are written once, at the end: placing them as they come would look at the whole index for
         // each batch.

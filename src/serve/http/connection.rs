@@ -38,7 +38,7 @@ pub async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output 
                 Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors, most likely: wait for some to be freed rather than spin.
-                    eprintln!("warning: cannot accept a connection: {error}");
+                    tracing::warn!("cannot accept a connection: {error}");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }

@@ -108,7 +108,7 @@ pub async fn guard(State(allowed): State<Arc<Allowed>>, request: Request, next: 
         Some(Ok(host)) if allowed.host(host) => Some(host),
         Some(host) => {
             let host = host.unwrap_or("(not text)");
-            eprintln!("refused a request for host {host:?}: not this machine's name nor in allowed_hosts");
+            tracing::info!("refused a request for host {host:?}: not this machine's name nor in allowed_hosts");
             return refuse(format!(
                 "loam serve does not answer to the host name {host:?}: if it is yours, add it to `allowed_hosts` \
                  under `[serve]` in loam.toml\n"
@@ -119,7 +119,7 @@ pub async fn guard(State(allowed): State<Arc<Allowed>>, request: Request, next: 
         if let Some(origin) = headers.get(header::ORIGIN) {
             let origin = origin.to_str().unwrap_or("(not text)");
             if !allowed.origin(origin, host) {
-                eprintln!(
+                tracing::info!(
                     "refused {} from a page of {origin:?}: not the preview's origin nor in allowed_origins",
                     request.uri().path()
                 );
