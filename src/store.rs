@@ -203,27 +203,17 @@ pub struct Store {
 /// --from`), and until then a save of the note is not recorded (recording it into a document that lost its own
 /// changes would start its history again and reuse this device's sequence numbers, which every peer refuses).
 /// The note's file is never touched.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the history of `{}` is damaged ({what}); the note is safe, but its saves are not recorded until its history is \
+     fetched again from a peer (`loam repair --from PEER`, or `loam sync PEER`) or started anew (`loam repair`)",
+    crate::diagnostic::shown(path)
+)]
 pub struct Damage {
     pub path: String,
     pub doc: String,
     /// What is wrong, for the user.
     pub what: String,
-}
-
-impl std::error::Error for Damage {}
-
-impl std::fmt::Display for Damage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the history of `{}` is damaged ({}); the note is safe, but its saves are not recorded until its history \
-             is fetched again from a peer (`loam repair --from PEER`, or `loam sync PEER`) or started anew \
-             (`loam repair`)",
-            crate::diagnostic::shown(&self.path),
-            self.what
-        )
-    }
 }
 
 /// A change made here for peers: (document id, Automerge bytes).

@@ -592,28 +592,14 @@ pub(crate) fn sync_data(message: &[u8]) -> Option<(DocumentId, automerge::sync::
     Some((document?.parse::<DocumentId>().ok()?, sync))
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct NetError(String);
 
-impl std::fmt::Display for NetError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for NetError {}
-
 /// A peer that refused this garden (a wrong token): no use trying again.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct Refused(String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refused {}
 
 /// Dials a peer's `/sync` with tokio-tungstenite, presenting the token as `Authorization: Bearer`.
 struct WsDialer {
