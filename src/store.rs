@@ -126,16 +126,27 @@ fn decode(bytes: &[u8]) -> Decoded {
 /// ([`file_bytes`]): a document has both only when one device made a note bytes while another edited its text.
 /// No `heads` means the document as it is now.
 fn content_at(doc: &Automerge, heads: &[ChangeHash]) -> anyhow::Result<String> {
-    let get = |key: &str| if heads.is_empty() { doc.get(ROOT, key) } else { doc.get_at(ROOT, key, heads) };
-    if let Some((Value::Scalar(value), _)) = get("bytes")? {
-        if let ScalarValue::Bytes(bytes) = value.as_ref() {
-            return Ok(String::from_utf8_lossy(bytes).into_owned());
-        }
+    if let Some(bytes) = kept_bytes(doc, heads)? {
+        return Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()));
     }
-    if let Some((Value::Object(ObjType::Text), text)) = get("text")? {
+    let text = if heads.is_empty() { doc.get(ROOT, "text")? } else { doc.get_at(ROOT, "text", heads)? };
+    if let Some((Value::Object(ObjType::Text), text)) = text {
         return Ok(if heads.is_empty() { doc.text(&text)? } else { doc.text_at(&text, heads)? });
     }
     Ok(String::new())
+}
+
+/// The bytes a document keeps for a file kept whole (not UTF-8, or larger than [`MAX_TEXT`]) as of `heads` (none:
+/// as it is now); `None` for a note kept as text. The one place that decides that bytes win over text.
+fn kept_bytes(doc: &Automerge, heads: &[ChangeHash]) -> anyhow::Result<Option<Vec<u8>>> {
+    let value = if heads.is_empty() { doc.get(ROOT, "bytes")? } else { doc.get_at(ROOT, "bytes", heads)? };
+    Ok(match value {
+        Some((Value::Scalar(value), _)) => match value.as_ref() {
+            ScalarValue::Bytes(bytes) => Some(bytes.clone()),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// Who made a change and why, as the change's message (JSON), so that `loam log` can say it.
@@ -1272,12 +1283,10 @@ fn pending_file(file: &Path) -> PathBuf {
 /// The bytes of a note's file for its document as it is now: its text with the file's own line endings and
 /// byte-order mark ([`Entry::crlf`], [`Entry::bom`]), or its bytes as they are for a file that is not UTF-8.
 fn file_bytes(doc: &Automerge, entry: &Entry) -> anyhow::Result<Vec<u8>> {
-    if let Some((Value::Scalar(value), _)) = doc.get(ROOT, "bytes")? {
-        if let ScalarValue::Bytes(bytes) = value.as_ref() {
-            return Ok(bytes.clone());
-        }
+    match kept_bytes(doc, &[])? {
+        Some(bytes) => Ok(bytes),
+        None => Ok(text_bytes(&content_at(doc, &[])?, entry)),
     }
-    Ok(text_bytes(&content_at(doc, &[])?, entry))
 }
 
 /// A note's text as its file holds it: with its byte-order mark and line endings.
