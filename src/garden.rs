@@ -263,6 +263,7 @@ impl Layout {
         listing: &Listing,
         each: impl Fn(SourceFile) -> T + Sync,
         known: &(dyn Fn(&str) -> Option<T> + Sync),
+        given: &(dyn Fn(&str) -> Option<SourceFile> + Sync),
     ) -> Scan<T> {
         // Known notes are looked up in one pass (most of them, after a single save); only the others are read,
         // on all cores.
@@ -277,7 +278,9 @@ impl Layout {
             .into_par_iter()
             .map(|i| {
                 let (relative, path) = &listing.notes[i];
-                (i, read_note(relative.clone(), path).map(&each))
+                // A file its caller already read is not read again.
+                let source = given(relative).map_or_else(|| read_note(relative.clone(), path), Ok);
+                (i, source.map(&each))
             })
             .collect();
         for (i, result) in fresh {

@@ -11,7 +11,18 @@
 //!
 //! `loam serve` runs the same stages on every change, memoised (parsed notes by content hash, resolved links by
 //! note and garden shape, the whole site model by a hash of what it reads of each note, templates by their text),
-//! keeps the site in memory and renders a page when a browser asks for it.
+//! keeps the site in memory and renders a page when a browser asks for it. One thread owns everything that
+//! changes while it runs (`live.rs`): the preview's state and the history. Everything else sends it an `Input` or
+//! reads an immutable snapshot, and each path through it is a straight line:
+//!
+//! ```text
+//! a save:          watcher --Input::Files--> live::Garden: read each changed file once
+//!                      -> record it (store) -> rebuild the preview from the same bytes, with the contributors
+//!                         and date recording returned (serve.rs) -> snapshot --> HTTP handlers (serve/http.rs)
+//!                      -> the recorded change --> sync (sync/net.rs) --> peers
+//! a peer's change: peer --> sync/net.rs --Input::Peer(TakeIn)--> live::Garden: merge into the store, flush, reply
+//!                      -> write the notes (store/merge.rs) -> rebuild -> snapshot --> HTTP handlers
+//! ```
 //!
 //! # Code map
 //!
@@ -44,23 +55,26 @@
 //! - `pipeline.rs`: the stages in order. `gather` reads and parses a garden (with `NoteCache`, notes whose bytes
 //!   did not change are not parsed again); `build` runs every stage for `build` and `check`, each file going to
 //!   a callback as soon as it is made.
-//! - `serve.rs`: the live preview. One thread owns the garden (`Preview`): on each change it gathers the garden
-//!   again (memoised) and makes a `Snapshot` holding the site model, whose pages are rendered when first asked
-//!   for; `serve/http.rs` answers requests from the current snapshot (axum; the router needs no socket) and
+//! - `live.rs`: the living garden behind `loam serve`, the one owner of what changes while it runs (the preview
+//!   and the store), fed by one channel of `Input`s (files changed, anything changed, a peer's ask) and its own
+//!   ticks (looking at the watched folders again, writing merged text held back from a note being typed into).
+//! - `serve.rs`: the live preview (`Preview`): on each change it gathers the garden again (memoised, from the
+//!   bytes `live.rs` read) and makes a `Snapshot` holding the site model, whose pages are rendered when first
+//!   asked for; `serve/http.rs` answers requests from the current snapshot (axum; the router needs no socket) and
 //!   streams live-reload events, behind `http/guard.rs` (only this machine's or allowed `Host` names; at `/sync`
 //!   and `/_loam/`, only the preview's own or allowed `Origin`s), with `http/range.rs` (byte ranges) and
-//!   `http/connection.rs` (the sockets: header and idle timeouts, graceful shutdown); `serve/watch.rs` watches the folders (notify, or polling) and filters out
-//!   editors' scratch files; `serve/search.rs` makes the preview's search index, once someone searches, on a
+//!   `http/connection.rs` (the sockets: header and idle timeouts, graceful shutdown); `serve/watch.rs` watches the folders (notify, or polling), filters out
+//!   editors' scratch files and tells what changed; `serve/search.rs` makes the preview's search index, once someone searches, on a
 //!   low-priority thread.
 //! - `store.rs`: the history in `.loam/`: one Automerge document per note, each save one change, edits applied
 //!   at the heads of the file on disk; `store/diff.rs` (the edit between two texts), `store/files.rs` (crash-safe
-//!   snapshots and logs), `store/local.rs` (this device's bookkeeping), `store/recorder.rs` (the thread that
-//!   records while `loam serve` runs, and answers sync's asks); `store/merge.rs` (taking in another garden's
+//!   snapshots and logs), `store/local.rs` (this device's bookkeeping), `store/recorder.rs` (recording
+//!   changed files, each read once, and answering sync's asks, for `live.rs` and `loam sync`); `store/merge.rs` (taking in another garden's
 //!   changes and bringing the notes on disk in line with the merged index), with `store/placement.rs` (every
 //!   note a place, the same on every peer) and `store/paths.rs` (refusing unsafe paths from peers) beside it.
 //! - `sync.rs`: sync between gardens. `sync/net.rs` speaks the automerge-repo protocol through samod, which is
 //!   kept behind it: samod's storage is the store itself (documents are read from it and every change a peer
-//!   sends is merged into it by the recorder's thread, which writes the notes), so there is one copy of each
+//!   sends is merged into it by the living garden (`live.rs`), which writes the notes), so there is one copy of each
 //!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`);
 //!   `store/address.rs` gives the `automerge:` URLs. Dependencies point one way: `cmd` -> `serve`, `sync` ->
 //!   `store` -> `garden`, `config`; the messages between the protocol and the store's thread (`Ask`, `ToPeers`)
@@ -84,8 +98,11 @@
 //! - A built site loads nothing from another origin: every script, style and font is in its `static/`.
 //! - One bad note never stops a build: every problem is a [`diagnostic::Diagnostic`] and the note is still built.
 //! - Nothing outside the output folder is ever written, and in it only files Loam wrote before are removed.
-//! - Everything but `garden.rs`, `output.rs`, `pipeline.rs`, `store.rs`, `cmd/` (and the sync fuzzing target's
-//!   scratch garden) is pure: values in, values out.
+//! - Everything but `garden.rs`, `output.rs`, `pipeline.rs`, `store.rs`, `live.rs`, `cmd/` (and the sync fuzzing
+//!   target's scratch garden) is pure: values in, values out.
+//! - While `loam serve` runs, only the thread of `live.rs` changes the garden's state: the preview's caches and
+//!   the store. A saved file is read once per change; recording comes before the rebuild that shows it, so a page
+//!   never shows a save with the contributors of the one before.
 //! - Nothing whose real path lies outside the garden's `Boundary` is read: not published, recorded or sent.
 //! - Only a file that is gone is recorded as deleted; a file that cannot be read keeps its history. A document
 //!   found lost or damaged is set aside and never written to again under its old heads (`store::Damage`).
@@ -104,6 +121,7 @@ pub mod diagnostic;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod garden;
+pub mod live;
 pub mod logging;
 pub mod markdown;
 pub mod note;

@@ -53,12 +53,28 @@ pub struct NoteCache {
     listing: Mutex<Option<Listing>>,
     /// The compiled templates and their problems, by the hash of the garden's own templates.
     templates: Mutex<Option<KeptTemplates>>,
-    /// The history's contributions by note path, by the sizes and times of the bookkeeping files read.
-    history: Mutex<Option<(HistoryStamp, Arc<History>)>>,
+    /// The history's contributions by note path.
+    history: Mutex<Option<KeptHistory>>,
 }
 
 /// Each note's contributions by its path.
-type History = HashMap<String, Contributions>;
+pub type History = HashMap<String, Contributions>;
+
+/// Where the contributions a build shows come from.
+enum KeptHistory {
+    /// Read from the bookkeeping on disk, whose files had these sizes and times: another process records.
+    Read(HistoryStamp, Arc<History>),
+    /// Given by whoever records the history in this process ([`NoteCache::give_history`]): nothing is read.
+    Given(Arc<History>),
+}
+
+/// Which files a build is told changed since the last one with the same cache, and what the caller already read
+/// of them.
+#[derive(Clone, Copy)]
+pub struct Changes<'a> {
+    pub paths: &'a [PathBuf],
+    pub read: &'a [SourceFile],
+}
 
 /// The size and modification time of each of the history's bookkeeping files (`None`: missing).
 type HistoryStamp = [Option<(u64, Option<SystemTime>)>; 2];
@@ -119,6 +135,18 @@ impl NoteCache {
         }
         let present: std::collections::HashSet<&str> = notes.iter().map(|n| n.path.as_str()).collect();
         lock(&self.notes).retain(|path, _| present.contains(path.as_str()));
+    }
+
+    /// Changes the contributions builds with this cache show, as the process that records the history knows
+    /// them: from then on they are never read from disk.
+    pub fn give_history(&self, change: impl FnOnce(&mut History)) {
+        let mut kept = lock(&self.history);
+        let mut history = match kept.take() {
+            Some(KeptHistory::Given(history)) => history,
+            _ => Arc::default(),
+        };
+        change(Arc::make_mut(&mut history));
+        *kept = Some(KeptHistory::Given(history));
     }
 
     pub fn len(&self) -> usize {
@@ -185,7 +213,7 @@ pub fn gather(
     config: Config,
     bar: &ProgressBar,
     cache: Option<&NoteCache>,
-    changes: Option<&[PathBuf]>,
+    changes: Option<Changes<'_>>,
 ) -> anyhow::Result<Gathered> {
     let settings = note::Settings::of(&config);
     if let Some(cache) = cache {
@@ -224,8 +252,8 @@ pub fn gather(
     // With the watcher's paths, the last walk is updated instead of walking again, and only the notes at those
     // paths are read.
     let listed = match (cache, changes) {
-        (Some(cache), Some(paths)) => lock(&cache.listing).take().and_then(|mut listing| {
-            let changed = layout.update_listing(&mut listing, paths)?;
+        (Some(cache), Some(changes)) => lock(&cache.listing).take().and_then(|mut listing| {
+            let changed = layout.update_listing(&mut listing, changes.paths)?;
             Some((listing, changed))
         }),
         _ => None,
@@ -234,7 +262,10 @@ pub fn gather(
         || match (cache, listed) {
             (Some(cache), Some((listing, changed))) => {
                 let known = |path: &str| if changed.contains(path) { None } else { cache.cached(path) };
-                let scan = layout.read_listing(&listing, each, &known);
+                let read: HashMap<&str, &SourceFile> =
+                    changes.iter().flat_map(|c| c.read).map(|file| (file.path.as_str(), file)).collect();
+                let given = |path: &str| read.get(path).map(|file| (*file).clone());
+                let scan = layout.read_listing(&listing, each, &known, &given);
                 *lock(&cache.listing) = Some(listing);
                 Ok(scan)
             }
@@ -293,33 +324,47 @@ pub fn gather(
     })
 }
 
-/// Each note's contributions from the garden's history (`store::contributions_of`), in the notes' order; empty
-/// when the garden has no history. With a cache, the bookkeeping is read again only when its files changed.
+/// Each note's contributions from the garden's history, in the notes' order; empty when the garden has no
+/// history. Given by the process recording it, if it is this one ([`NoteCache::give_history`]); else read from
+/// the bookkeeping (`store::contributions_of`), with a cache only when its files changed.
 fn history_of(layout: &Layout, cache: Option<&NoteCache>, notes: &[Arc<Note>]) -> Vec<Contributions> {
-    let dir = layout.root.join(".loam");
-    let stamp = |name: &str| std::fs::metadata(dir.join(name)).ok().map(|m| (m.len(), m.modified().ok()));
-    let stamps = [stamp("local.json"), stamp("local.log")];
-    if stamps == [None, None] {
-        return Vec::new();
-    }
-    let known = cache.and_then(|cache| {
-        lock(&cache.history).as_ref().filter(|(known, _)| *known == stamps).map(|(_, by_path)| by_path.clone())
+    let given = cache.and_then(|cache| match lock(&cache.history).as_ref() {
+        Some(KeptHistory::Given(history)) => Some(history.clone()),
+        _ => None,
     });
-    let by_path = known.unwrap_or_else(|| {
-        let read: History = crate::store::contributions_of(&layout.root)
-            .into_iter()
-            .map(|(path, (authors, edited))| {
-                let edited = chrono::DateTime::from_timestamp(edited, 0).filter(|_| edited > 0);
-                (path, Contributions { authors, edited: edited.map(|d| d.fixed_offset()) })
+    let by_path = match given {
+        Some(history) => history,
+        None => {
+            let dir = layout.root.join(".loam");
+            let stamp = |name: &str| std::fs::metadata(dir.join(name)).ok().map(|m| (m.len(), m.modified().ok()));
+            let stamps = [stamp("local.json"), stamp("local.log")];
+            if stamps == [None, None] {
+                return Vec::new();
+            }
+            let known = cache.and_then(|cache| match lock(&cache.history).as_ref() {
+                Some(KeptHistory::Read(known, by_path)) if *known == stamps => Some(by_path.clone()),
+                _ => None,
+            });
+            known.unwrap_or_else(|| {
+                let read: History = crate::store::contributions_of(&layout.root)
+                    .into_iter()
+                    .map(|(path, authorship)| (path, contributions(authorship)))
+                    .collect();
+                let read = Arc::new(read);
+                if let Some(cache) = cache {
+                    *lock(&cache.history) = Some(KeptHistory::Read(stamps, read.clone()));
+                }
+                read
             })
-            .collect();
-        let read = Arc::new(read);
-        if let Some(cache) = cache {
-            *lock(&cache.history) = Some((stamps, read.clone()));
         }
-        read
-    });
+    };
     notes.iter().map(|note| by_path.get(&note.path).cloned().unwrap_or_default()).collect()
+}
+
+/// What pages show of a note's [`Authorship`](crate::store::Authorship).
+pub fn contributions((authors, edited): crate::store::Authorship) -> Contributions {
+    let edited = chrono::DateTime::from_timestamp(edited, 0).filter(|_| edited > 0);
+    Contributions { authors, edited: edited.map(|d| d.fixed_offset()) }
 }
 
 /// Runs the whole pipeline on the garden at `layout`.

@@ -2,10 +2,11 @@
 //! with a live-reload event stream.
 //!
 //! ```text
-//! watcher (watch.rs) --paths--> owner thread: Preview::rebuild --Arc<Snapshot>--> HTTP handlers (http.rs)
+//! live::Garden (live.rs) --changes, bytes read--> Preview::rebuild_with --Arc<Snapshot>--> HTTP handlers (http.rs)
 //! ```
 //!
-//! One thread owns the garden state ([`Preview`]: the parsed-note cache and the current snapshot). The HTTP
+//! The living garden's thread owns the preview's state ([`Preview`]: the parsed-note cache and the current
+//! snapshot). The HTTP
 //! handlers only ever read an immutable [`Snapshot`] through a `tokio::sync::watch` channel, so serving never waits
 //! on a rebuild, and a rebuild never sees a half-served state. Rebuilds run the same pipeline as `loam build`
 //! (with `live_reload` on and the base URL pointing at the preview), so a page served here is the page a build
@@ -31,7 +32,7 @@ use crate::diagnostic::{shown, Diagnostic, Kind, Severity};
 use crate::garden::Layout;
 use crate::lock;
 use crate::output::{Contents, OutputFile};
-use crate::pipeline::{self, Gathered, NoteCache};
+use crate::pipeline::{self, Changes, Gathered, NoteCache};
 use crate::render::{self, PageRef, Pages, Prepared, RenderMemo, RenderOptions};
 use crate::site::{ResolveMemo, Site};
 
@@ -168,7 +169,7 @@ fn render(site: &LiveSite, page: &PageRef) -> Rendered {
     }
 }
 
-/// The state the owner thread keeps between rebuilds.
+/// The state the living garden (`live.rs`) keeps for the preview between rebuilds.
 pub struct Preview {
     garden: PathBuf,
     /// Where the preview is served, for the site's absolute URLs (feeds, sitemap, canonical links).
@@ -221,8 +222,14 @@ impl Preview {
     /// folders are not walked again, and only those files are read, when they are notes or attachments of the
     /// content folder. Anything else (a folder, settings, templates) means a full look.
     pub fn rebuild_after(&mut self, paths: Option<&[PathBuf]>) -> Rebuilt {
+        self.rebuild_with(paths.map(|paths| Changes { paths, read: &[] }))
+    }
+
+    /// [`rebuild_after`](Preview::rebuild_after) the `changes`, whose files the caller may have read already: those
+    /// are not read again.
+    pub fn rebuild_with(&mut self, changes: Option<Changes<'_>>) -> Rebuilt {
         let started = Instant::now();
-        let mut next = match self.build(paths) {
+        let mut next = match self.build(changes) {
             Ok(snapshot) => snapshot,
             Err(error) => {
                 let diagnostic = match error.downcast_ref::<ConfigError>() {
@@ -272,7 +279,13 @@ impl Preview {
         Rebuilt { snapshot: self.current.clone(), changed, history_changed, took: started.elapsed() }
     }
 
-    fn build(&mut self, paths: Option<&[PathBuf]>) -> anyhow::Result<Snapshot> {
+    /// The parsed-note cache, which the living garden also gives the history's contributions
+    /// ([`NoteCache::give_history`]).
+    pub fn cache(&self) -> &NoteCache {
+        &self.cache
+    }
+
+    fn build(&mut self, changes: Option<Changes<'_>>) -> anyhow::Result<Snapshot> {
         let mut timings = pipeline::Timings::new(Instant::now());
         let layout = Layout::discover(&self.garden, None)?;
         let mut config = layout.config()?;
@@ -280,7 +293,7 @@ impl Preview {
         let base_path = preview_config(&mut config, self.address);
         let options = RenderOptions { live_reload: true };
         let title = config.title.clone();
-        let mut garden = pipeline::gather(&layout, config, &ProgressBar::hidden(), Some(&self.cache), paths)?;
+        let mut garden = pipeline::gather(&layout, config, &ProgressBar::hidden(), Some(&self.cache), changes)?;
         timings.lap("scan and parse (changed notes only)");
         let mut diagnostics = std::mem::take(&mut garden.diagnostics);
         let (fingerprint, history) = (fingerprint(&garden), history_fingerprint(&garden));
@@ -389,97 +402,7 @@ pub fn preview_config(config: &mut Config, address: SocketAddr) -> String {
     base_path
 }
 
-/// How long a burst of changes (a `git checkout`, a sync tool) must go quiet before the rebuild that follows it.
-const BURST_QUIET: Duration = Duration::from_millis(100);
-/// How often a quiet preview looks whether its watched folders are still the ones on disk.
-const LOOK_AGAIN: Duration = Duration::from_secs(1);
-/// A burst that never goes quiet still gets a rebuild this often.
-const BURST_MAX_WAIT: Duration = Duration::from_secs(2);
-
-/// Where the owner thread sends what it learns: snapshots to the HTTP side, and the watcher's paths, once the
-/// preview is rebuilt, to the history's recorder (`store/recorder.rs`).
-pub struct Outputs {
-    pub publish: tokio::sync::watch::Sender<Arc<Snapshot>>,
-    pub record: Option<std::sync::mpsc::Sender<crate::store::recorder::Job>>,
-}
-
-/// The owner thread's loop: waits for changes, rebuilds, and publishes the new snapshot if the site changed.
-/// A single save is rebuilt at once. Changes that arrive while a rebuild runs mean a burst is under way: they
-/// are gathered until the burst goes quiet and then make one rebuild, never a queue of them. Ends when the
-/// watcher or every reader is gone.
-pub fn own(
-    mut preview: Preview,
-    mut watcher: watch::Watcher,
-    changes: std::sync::mpsc::Receiver<Vec<PathBuf>>,
-    outputs: Outputs,
-) {
-    let Outputs { publish, record } = outputs;
-    // Changes that arrived during the last rebuild: a burst is under way.
-    let mut during: Option<Vec<PathBuf>> = None;
-    let mut last_rebuild: Option<Instant> = None;
-    loop {
-        let mut paths = match during.take() {
-            Some(mut paths) => {
-                watch::until_quiet(&changes, &mut paths, BURST_QUIET, BURST_MAX_WAIT);
-                paths
-            }
-            None => match changes.recv_timeout(LOOK_AGAIN) {
-                // Soon after the last rebuild: a burst too, whose gaps are longer than a rebuild takes.
-                Ok(mut paths) if last_rebuild.is_some_and(|at| at.elapsed() < BURST_QUIET) => {
-                    watch::until_quiet(&changes, &mut paths, BURST_QUIET, BURST_MAX_WAIT);
-                    paths
-                }
-                Ok(paths) => paths,
-                // Quiet: a watched folder may have gone, or come back (a notes folder moved away and back sends
-                // nothing to a watch that was on it), which only looking tells.
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    match preview.layout.as_ref().is_some_and(|layout| watcher.sync(layout)) {
-                        true => vec![PathBuf::new()],
-                        false => continue,
-                    }
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
-            },
-        };
-        while let Ok(more) = changes.try_recv() {
-            paths.extend(more);
-        }
-        // The history records the save beside the rebuild, not after it: peers get it sooner. (An empty list is
-        // the recorder's own news, that the history changed: nothing for it to record.)
-        if let Some(record) = record.as_ref().filter(|_| !paths.is_empty()) {
-            // The recorder may have stopped (a read-only garden); the preview goes on without it.
-            let _ = record.send(crate::store::recorder::Job::Paths(paths.clone()));
-        }
-        // The watcher's paths are what changed, unless one of them is the empty "look at everything" one.
-        let known = !paths.iter().any(|p| p.as_os_str().is_empty());
-        let mut rebuilt = preview.rebuild_after(known.then_some(paths.as_slice()));
-        // A folder watched only now (`templates/` made while serving, the notes folder back in its place) may hold
-        // files written before its watch: the preview and the history look at everything.
-        while preview.layout.as_ref().is_some_and(|layout| watcher.sync(layout)) {
-            if let Some(record) = &record {
-                let _ = record.send(crate::store::recorder::Job::Paths(vec![PathBuf::new()]));
-            }
-            let again = preview.rebuild();
-            rebuilt = Rebuilt {
-                changed: rebuilt.changed || again.changed,
-                history_changed: rebuilt.history_changed || again.history_changed,
-                took: rebuilt.took + again.took,
-                snapshot: again.snapshot,
-            };
-        }
-        // A rebuild for the history's news (an empty list) follows each recorded save: not worth a line.
-        if !paths.is_empty() {
-            log_rebuild(&rebuilt, &paths, preview.layout.as_ref());
-        }
-        if (rebuilt.changed || rebuilt.history_changed) && publish.send(rebuilt.snapshot).is_err() {
-            return;
-        }
-        last_rebuild = Some(Instant::now());
-        during = changes.try_recv().ok();
-    }
-}
-
-fn log_rebuild(rebuilt: &Rebuilt, paths: &[PathBuf], layout: Option<&Layout>) {
+pub fn log_rebuild(rebuilt: &Rebuilt, paths: &[PathBuf], layout: Option<&Layout>) {
     let mut names: Vec<String> = paths
         .iter()
         .filter(|p| !p.as_os_str().is_empty())

@@ -177,6 +177,9 @@ pub struct CaughtUp {
     pub deleted: usize,
     /// Files the bookkeeping had lost, found to be notes the history has (see [`Store::update`]).
     pub adopted: usize,
+    /// What pages show of each note this touched, as it now stands (`None`: no longer a note here): the
+    /// recording's news for the live preview, which so never reads the bookkeeping back from disk.
+    pub authorship: Vec<(String, Option<Authorship>)>,
 }
 
 pub struct Store {
@@ -507,6 +510,12 @@ impl Store {
     }
 
     /// Paths of every note the store tracks.
+    /// Who changed each note and when it last changed, by path, as recorded so far (what [`contributions_of`]
+    /// reads from disk, from the store in memory).
+    pub fn authorship(&self) -> impl Iterator<Item = (&str, Authorship)> {
+        self.local.notes.iter().map(|(path, entry)| (path.as_str(), (entry.authors.clone(), entry.edited)))
+    }
+
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.local.notes.keys().map(String::as_str)
     }
@@ -708,6 +717,15 @@ impl Store {
         report.deleted = deleted.len();
         self.set_index_with(&deleted, &seen, &BTreeMap::new(), "delete")?;
         self.local.persist(&touched)?;
+        touched.sort();
+        touched.dedup();
+        report.authorship = touched
+            .into_iter()
+            .map(|path| {
+                let now = self.local.notes.get(&path).map(|entry| (entry.authors.clone(), entry.edited));
+                (path, now)
+            })
+            .collect();
         Ok(report)
     }
 
@@ -1401,7 +1419,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path(), "Ada").unwrap();
         let done = store.catch_up(notes(&[("a.md", "one\n"), ("b/c.md", "see")])).unwrap();
-        assert_eq!(done, CaughtUp { added: 2, ..CaughtUp::default() });
+        let recorded: Vec<(&str, &[String])> =
+            done.authorship.iter().map(|(path, a)| (path.as_str(), a.as_ref().unwrap().0.as_slice())).collect();
+        assert_eq!(recorded, [("a.md", &["Ada".to_string()][..]), ("b/c.md", &["Ada".to_string()][..])]);
+        assert_eq!(done, CaughtUp { added: 2, authorship: done.authorship.clone(), ..CaughtUp::default() });
         assert!(store.record("a.md", b"one\ntwo\n").unwrap());
         assert!(!store.record("a.md", b"one\ntwo\n").unwrap(), "the same bytes again are no change");
         assert!(store.record("a.md", b"one\n2\n").unwrap());
@@ -1590,7 +1611,10 @@ mod tests {
         let mut store = Store::open(dir.path(), "Ada").unwrap();
         let done =
             store.catch_up(notes(&[("a.md", "alpha, edited"), ("moved/b.md", "beta 2"), ("d.md", "delta")])).unwrap();
-        assert_eq!(done, CaughtUp { added: 1, changed: 1, moved: 1, deleted: 1, adopted: 0 });
+        let touched: Vec<(&str, bool)> = done.authorship.iter().map(|(p, a)| (p.as_str(), a.is_some())).collect();
+        assert_eq!(touched, [("a.md", true), ("b.md", false), ("c.md", false), ("d.md", true), ("moved/b.md", true)]);
+        let authorship = done.authorship.clone();
+        assert_eq!(done, CaughtUp { added: 1, changed: 1, moved: 1, deleted: 1, adopted: 0, authorship });
         assert_eq!(texts(&store, "a.md"), ["alpha", "alpha, edited"]);
         assert_eq!(texts(&store, "moved/b.md"), ["beta", "beta 2"]);
         assert!(store.entry("b.md").is_none() && store.entry("c.md").is_none());

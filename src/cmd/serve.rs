@@ -8,10 +8,11 @@ use anyhow::Context;
 
 use crate::cmd::plural;
 use crate::garden::Layout;
+use crate::live::{Garden, Input};
 use crate::serve::http::guard::Allowed;
 use crate::serve::http::{router, serve, AppState, SyncState};
 use crate::serve::watch::Watcher;
-use crate::serve::{own, Outputs, Preview};
+use crate::serve::Preview;
 
 pub struct Options {
     pub port: u16,
@@ -76,12 +77,13 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         );
     }
 
-    // Watching starts before the first build, so that nothing saved while it runs goes unseen.
+    // Watching starts before the first build, so that nothing saved while it runs goes unseen. Everything the
+    // garden's owner is told comes on one channel: the watcher's news and peers' asks.
     let layout = Layout::discover(path, None)?;
-    let (changes_tx, changes) = std::sync::mpsc::channel();
-    // The recorder tells the preview, as the watcher does, when the history changed what pages show.
-    let history_changes = changes_tx.clone();
-    let mut watcher = Watcher::start(options.poll, Some(layout.out.clone()), changes_tx)
+    let (inputs_tx, inputs) = std::sync::mpsc::channel();
+    let files = inputs_tx.clone();
+    let tell: crate::serve::watch::Tell = Arc::new(move |change| files.send(Input::Files(change)).is_ok());
+    let mut watcher = Watcher::start(options.poll, Some(layout.out.clone()), tell)
         .context("cannot watch the garden's files (try --poll)")?;
     watcher.sync(&layout);
 
@@ -107,18 +109,10 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         }
     );
 
-    // The history: what changed while Loam was stopped, then every save; and what sync asks of it.
-    let (record, recorded) = std::sync::mpsc::channel();
     // A broken loam.toml is shown over the preview; the history goes on under the system's user name meanwhile.
     let config = layout.config().unwrap_or_default();
     let author = config.author.clone().or_user();
-    let history_layout = layout.clone();
     let (push, pushed) = tokio::sync::mpsc::unbounded_channel();
-    std::thread::Builder::new()
-        .name("loam-history".into())
-        .spawn(move || crate::store::recorder::record(history_layout, author, recorded, history_changes, Some(push)))
-        .context("cannot start the history's thread")?;
-    let asks = record.clone();
     let tokens = config.sync.all_tokens(|var| std::env::var(var).ok());
     let allowed = Arc::new(Allowed::new(&config.serve));
     let mut dial: Vec<(String, Option<String>)> =
@@ -127,10 +121,12 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
     dial.extend(options.peers.iter().map(|url| (url.clone(), peer_token.clone())));
 
     let (publish, snapshots) = tokio::sync::watch::channel(Arc::clone(&snapshot));
-    let outputs = Outputs { publish, record: Some(record) };
+    // The history: what changed while Loam was stopped, then every save; and what sync asks of it.
+    let garden = Garden::new(preview, watcher, author, publish, Some(push));
+    let me = inputs_tx.clone();
     std::thread::Builder::new()
         .name("loam-garden".into())
-        .spawn(move || own(preview, watcher, changes, outputs))
+        .spawn(move || garden.run(inputs, me))
         .context("cannot start the garden's thread")?;
 
     let url = format!("http://{address}{}", snapshot.base_path);
@@ -154,8 +150,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        let ask: crate::sync::net::AskStore =
-            Arc::new(move |ask| asks.send(crate::store::recorder::Job::Ask(ask)).is_ok());
+        let ask: crate::sync::net::AskStore = Arc::new(move |ask| inputs_tx.send(Input::Peer(ask)).is_ok());
         let peers = crate::sync::net::Peers::start(loam_dir, ask).await.map_err(std::io::Error::other)?;
         tokio::spawn(pass_on(peers.clone(), pushed));
         let mut dialed = Vec::new();

@@ -1,5 +1,5 @@
 //! Watching a garden's files: notify's native events (or polling, for file systems where those are unreliable),
-//! debounced, filtered to the files that can change the site, and sent on as batches of paths.
+//! debounced, filtered to the files that can change the site, and told on as batches of paths ([`Change`]).
 //!
 //! Editors save in many ways: writing in place, writing a temporary file and renaming it over the note (vim,
 //! VS Code, JetBrains), deleting and creating again. Each rebuild rescans the garden, so none of these needs to be
@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use std::time::SystemTime;
@@ -29,6 +28,18 @@ pub const DEBOUNCE: Duration = Duration::from_millis(10);
 
 /// How often `--poll` looks at every file.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(300);
+
+/// What the watcher tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// These files changed (made, written, renamed or deleted).
+    Paths(Vec<PathBuf>),
+    /// Anything may have changed: the kernel dropped events, a watch failed, or the first look of `--poll`.
+    Everything,
+}
+
+/// Where the watcher tells what changed; `false` when no one listens any more.
+pub type Tell = Arc<dyn Fn(Change) -> bool + Send + Sync>;
 
 enum Inner {
     Native(Debouncer<RecommendedWatcher, RecommendedCache>),
@@ -59,12 +70,7 @@ pub struct Watcher {
 
 /// `--poll`'s loop: every [`POLL_INTERVAL`], the size and modification time of every file that matters; any
 /// difference from the last look is a change.
-fn poll_loop(
-    roots: &Mutex<Vec<(PathBuf, bool)>>,
-    out: Option<&Path>,
-    stop: &AtomicBool,
-    changes: &Sender<Vec<PathBuf>>,
-) {
+fn poll_loop(roots: &Mutex<Vec<(PathBuf, bool)>>, out: Option<&Path>, stop: &AtomicBool, tell: &Tell) {
     let mut last: Option<HashMap<PathBuf, (Option<SystemTime>, u64)>> = None;
     while !stop.load(Ordering::Relaxed) {
         let roots = lock(roots).clone();
@@ -81,18 +87,18 @@ fn poll_loop(
                 }
             }
         }
-        let changed: Vec<PathBuf> = match &last {
+        let changed = match &last {
             Some(last) => {
                 let mut changed: Vec<PathBuf> =
                     now.iter().filter(|(path, seen)| last.get(*path) != Some(seen)).map(|(p, _)| p.clone()).collect();
                 changed.extend(last.keys().filter(|path| !now.contains_key(*path)).cloned());
-                changed
+                (!changed.is_empty()).then_some(Change::Paths(changed))
             }
             // The first look comes after the first build began: whatever changed in between is not known.
-            None if !roots.is_empty() => vec![PathBuf::new()],
-            None => Vec::new(),
+            None if !roots.is_empty() => Some(Change::Everything),
+            None => None,
         };
-        if !changed.is_empty() && changes.send(changed).is_err() {
+        if changed.is_some_and(|change| !tell(change)) {
             return;
         }
         if !roots.is_empty() {
@@ -107,40 +113,41 @@ fn dirs(roots: &Mutex<Vec<(PathBuf, bool)>>) -> Vec<PathBuf> {
 }
 
 impl Watcher {
-    /// Starts watching; each batch of relevant paths goes to `changes`. The folders to watch are set by [`sync`].
+    /// Starts watching; each batch of relevant paths goes to `tell`. The folders to watch are set by [`sync`].
     ///
     /// [`sync`]: Watcher::sync
-    pub fn start(poll: bool, out: Option<PathBuf>, changes: Sender<Vec<PathBuf>>) -> notify::Result<Watcher> {
+    pub fn start(poll: bool, out: Option<PathBuf>, tell: Tell) -> notify::Result<Watcher> {
         let roots = Arc::new(Mutex::new(Vec::new()));
         let watched_roots = roots.clone();
         let handler_roots = roots.clone();
-        let handler_changes = changes.clone();
+        let handler_tell = tell.clone();
         let handler_out = out.clone();
         let handler = move |result: DebounceEventResult| {
-            let paths: Vec<PathBuf> = match result {
+            let change = match result {
                 Ok(events) => {
                     let rescan = events.iter().any(|e| e.need_rescan());
-                    let mut paths: Vec<PathBuf> = events
+                    let paths: Vec<PathBuf> = events
                         .into_iter()
                         .filter(|e| changes_files(&e.event.kind))
                         .flat_map(|e| e.event.paths)
                         .filter(|p| matters(p, &dirs(&handler_roots), handler_out.as_deref()))
                         .collect();
-                    if rescan && paths.is_empty() {
+                    match (paths.is_empty(), rescan) {
                         // The kernel dropped events: rebuild anyway, since anything may have changed.
-                        paths.push(PathBuf::new());
+                        (true, true) => Some(Change::Everything),
+                        (true, false) => None,
+                        (false, _) => Some(Change::Paths(paths)),
                     }
-                    paths
                 }
                 Err(errors) => {
                     for error in errors {
                         tracing::warn!("watching the garden: {error}");
                     }
-                    vec![PathBuf::new()]
+                    Some(Change::Everything)
                 }
             };
-            if !paths.is_empty() {
-                let _ = handler_changes.send(paths);
+            if let Some(change) = change {
+                handler_tell(change);
             }
         };
         let inner = if poll {
@@ -148,7 +155,7 @@ impl Watcher {
             let (roots, stop_flag) = (roots.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("loam-poll".into())
-                .spawn(move || poll_loop(&roots, out.as_deref(), &stop_flag, &changes))
+                .spawn(move || poll_loop(&roots, out.as_deref(), &stop_flag, &tell))
                 .map_err(|e| notify::Error::generic(&e.to_string()))?;
             Inner::Poll(stop)
         } else {
@@ -287,23 +294,6 @@ pub fn is_scratch(name: &str) -> bool {
         || lower == ".ds_store"
         || lower.starts_with(".goutputstream-")                    // GNOME's GIO
         || lower.starts_with(".~lock.") // LibreOffice
-}
-
-/// Adds to `paths` whatever else comes on `changes` until nothing has come for `quiet` (or `longest` has passed):
-/// one burst of changes (a `git checkout`, a sync tool) becomes one batch.
-pub fn until_quiet(
-    changes: &std::sync::mpsc::Receiver<Vec<PathBuf>>,
-    paths: &mut Vec<PathBuf>,
-    quiet: Duration,
-    longest: Duration,
-) {
-    let started = std::time::Instant::now();
-    while let Ok(more) = changes.recv_timeout(quiet) {
-        paths.extend(more);
-        if started.elapsed() > longest {
-            break;
-        }
-    }
 }
 
 #[cfg(test)]

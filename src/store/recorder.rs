@@ -1,9 +1,8 @@
-//! The thread that owns the store while `loam serve` runs: it records what changed while Loam was stopped,
-//! then every save the watcher reports, one change each. It runs beside the preview so that recording (and the
-//! first import of a large garden) never delays a page.
+//! Recording a garden's files into its store, and answering what sync asks of the store: the steps the living
+//! garden (`live.rs`) takes while `loam serve` runs, and `loam sync` takes once. Nothing here is a thread or owns
+//! a store: each function is given the store it works on.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender};
 use std::time::Instant;
 
 use crate::cmd::plural;
@@ -39,185 +38,31 @@ pub enum ToPeers {
 
 /// How long a note must have been still before merged text from a peer is written into it: an editor saving as
 /// someone types is not fought over.
-const WRITE_QUIET: std::time::Duration = std::time::Duration::from_millis(1000);
-
-/// What the recorder is given to do.
-pub enum Job {
-    /// Paths the watcher saw change; an empty path means "look at everything".
-    Paths(Vec<PathBuf>),
-    /// What sync asks of the store (a document for a peer, or a peer's changes to take in).
-    Ask(Ask),
-}
+pub const WRITE_QUIET: std::time::Duration = std::time::Duration::from_millis(1000);
 
 /// Where the changes recorded here go, for sync to pass on to peers, with the documents to fetch from them.
 pub type Push = tokio::sync::mpsc::UnboundedSender<ToPeers>;
 
-/// How long the watcher's paths must stop coming before they are recorded, and the longest wait for that. Short:
-/// a save reaches syncing peers only once recorded; an editor's save (temporary file, rename) and a burst such as
-/// a `git checkout` come faster than this between events, so each is still recorded once.
-const QUIET: std::time::Duration = std::time::Duration::from_millis(30);
-const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// Records the garden at `layout` until `changes` closes. Each message is the paths the watcher saw change; an
-/// empty path means "look at everything" (a catch-up). After recording something, an empty list of paths goes
-/// to `recorded` (the preview's owner), since pages show what the history says.
-pub fn record(
-    layout: Layout,
-    author: String,
-    changes: Receiver<Job>,
-    recorded: Sender<Vec<PathBuf>>,
-    push: Option<Push>,
-) {
-    let started = Instant::now();
-    // Recording yields to the preview: its threads (this one and a pool of its own, so that its work never queues
-    // in front of a rebuild's in the shared pool) run at a lower priority. A first import of a large garden takes
-    // seconds of both cores.
-    crate::platform::lower_thread_priority();
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .thread_name(|i| format!("loam-history-{i}"))
-        .start_handler(|_| crate::platform::lower_thread_priority())
-        .build()
-    {
-        Ok(pool) => pool,
-        Err(error) => {
-            tracing::error!("history is not recorded: {error}");
-            return;
-        }
-    };
-    pool.install(|| record_in(layout, author, changes, recorded, push, started));
-}
-
-fn record_in(
-    layout: Layout,
-    author: String,
-    changes: Receiver<Job>,
-    recorded: Sender<Vec<PathBuf>>,
-    push: Option<Push>,
-    started: Instant,
-) {
-    let tell = |done: CaughtUp| {
-        if done != CaughtUp::default() {
-            let _ = recorded.send(Vec::new());
-        }
-    };
-    let mut store = match Store::open(&layout.root, &author) {
-        Ok(store) => store,
-        Err(error) => {
-            tracing::error!("history is not recorded: {error:#}");
-            // Sync's asks still get an answer (nothing), so that no peer waits for ever.
-            while changes.recv().is_ok() {}
-            return;
-        }
-    };
-    for damage in store.damage() {
-        tracing::warn!("{damage}");
-    }
-    // Documents set aside as damaged count as missing: the peers are asked for them at once.
-    if let Some(push) = &push {
-        for doc in store.missing().unwrap_or_default() {
-            let _ = push.send(ToPeers::Fetch(doc));
-        }
-    }
-    // Write-backs a crash interrupted go in place before the notes are read.
-    if let Err(error) = store.finish_writes(&layout.content) {
-        tracing::warn!("a note's merged text could not be put in place: {error:#}");
-    }
-    if push.is_some() {
-        store.keep_outbox();
-    }
-    store.hold_back_writes(WRITE_QUIET);
-    let pass_on = |store: &mut Store| {
-        if let Some(push) = &push {
-            for (doc, bytes) in store.take_outbox() {
-                let _ = push.send(ToPeers::Change(doc, bytes));
-            }
-        }
-    };
-    tell(catch_up(&layout, &mut store, started));
-    pass_on(&mut store);
-    // Paths waiting to be recorded, and when the first and the last of them came.
-    let mut pending: Vec<PathBuf> = Vec::new();
-    let mut since: Option<(Instant, Instant)> = None;
-    // When merged text held back from notes being typed into is tried again.
-    let mut retry: Option<Instant> = None;
-    loop {
-        // Recording is not in a hurry: a burst (a `git checkout`, a sync tool) is recorded once it goes quiet,
-        // so that its flushes to the disk do not slow the burst itself. Sync's asks are answered at once.
-        let quiet = since
-            .map(|(first, last)| QUIET.saturating_sub(last.elapsed()).min(MAX_WAIT.saturating_sub(first.elapsed())));
-        let again = retry.map(|at| at.saturating_duration_since(Instant::now()));
-        let job = match quiet.into_iter().chain(again).min() {
-            None => match changes.recv() {
-                Ok(job) => Some(job),
-                Err(_) => break,
-            },
-            Some(wait) => match changes.recv_timeout(wait) {
-                Ok(job) => Some(job),
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-            },
-        };
-        if job.is_none() && retry.is_some_and(|at| at <= Instant::now()) {
-            apply_taken(&layout, &mut store, &recorded, push.as_ref());
-            retry = store.has_taken().then(|| Instant::now() + WRITE_QUIET / 4);
-            pass_on(&mut store);
-            if since.is_none_or(|(first, last)| last.elapsed() < QUIET && first.elapsed() < MAX_WAIT) {
-                continue;
-            }
-        }
-        match job {
-            Some(Job::Paths(paths)) => {
-                let now = Instant::now();
-                since = Some((since.map_or(now, |(first, _)| first), now));
-                pending.extend(paths);
-            }
-            Some(Job::Ask(ask)) => {
-                let mut replies: Vec<_> = answer(&mut store, ask).into_iter().collect();
-                // Every ask already waiting, then the notes written once.
-                while let Ok(job) = changes.try_recv() {
-                    match job {
-                        Job::Ask(ask) => replies.extend(answer(&mut store, ask)),
-                        Job::Paths(paths) => {
-                            let now = Instant::now();
-                            since = Some((since.map_or(now, |(first, _)| first), now));
-                            pending.extend(paths);
-                        }
-                    }
-                }
-                kept(&mut store, replies);
-                apply_taken(&layout, &mut store, &recorded, push.as_ref());
-                retry = store.has_taken().then(|| Instant::now() + WRITE_QUIET / 4);
-                pass_on(&mut store);
-            }
-            None => {
-                since = None;
-                tell(record_paths(&layout, &mut store, std::mem::take(&mut pending)));
-                pass_on(&mut store);
-            }
-        }
-    }
-    if !pending.is_empty() {
-        record_paths(&layout, &mut store, pending);
-    }
-}
-
 /// Writes what peers sent to the notes, and asks the peers for notes their index names that this garden lacks.
-fn apply_taken(layout: &Layout, store: &mut Store, recorded: &Sender<Vec<PathBuf>>, push: Option<&Push>) {
+/// Returns whether any note changed.
+pub fn apply_taken(layout: &Layout, store: &mut Store, push: Option<&Push>) -> bool {
     let index_changed = store.index_taken();
-    match store.apply_taken(&layout.content) {
+    let changed = match store.apply_taken(&layout.content) {
         Ok(merged) => {
             report(&merged);
-            if merged != Default::default() {
-                let _ = recorded.send(Vec::new());
-            }
+            merged != Default::default()
         }
-        Err(error) => tracing::warn!("sync: the notes could not be brought up to date: {error:#}"),
-    }
+        Err(error) => {
+            tracing::warn!("sync: the notes could not be brought up to date: {error:#}");
+            false
+        }
+    };
     if let (true, Some(push)) = (index_changed, push) {
         for doc in store.missing().unwrap_or_default() {
             let _ = push.send(ToPeers::Fetch(doc));
         }
     }
+    changed
 }
 
 /// Answers one of sync's asks. The answer to changes taken in is returned, to be sent once they are flushed to
@@ -271,30 +116,41 @@ pub fn report(merged: &crate::store::merge::Merged) {
     }
 }
 
-/// Records the paths the watcher saw change.
-fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> CaughtUp {
-    // A folder among the paths (made, moved or deleted with notes in it: the watcher may never name the notes
-    // inside, as when a note is moved into a folder made a moment before) means looking at everything, as the
-    // preview does.
+/// What the files at the paths a watcher saw change hold now, each read once: for the history and the preview
+/// alike.
+#[derive(Debug, Default, Clone)]
+pub struct Read {
+    /// Notes and attachments that are there, with their bytes (attachments over [`MAX_ATTACHMENT`] left out).
+    pub present: Vec<SourceFile>,
+    /// Paths (relative to the notes folder) of files that are gone.
+    pub gone: Vec<String>,
+}
+
+/// What changed at `paths`: the files, each read once, or `None` when only looking at everything tells (a folder
+/// made, moved or deleted with notes in it, whose notes the watcher may never name; a symbolic link, which the
+/// walk decides about). Paths outside the notes folder are not notes: the watcher also watches the garden's root
+/// (for loam.toml), `templates/` and `static/`.
+pub fn read_changed(layout: &Layout, store: Option<&Store>, paths: &[PathBuf]) -> Option<Read> {
     // A path that is gone was a folder unless it was a note or a file the history has (an attachment).
     let folder = |p: &PathBuf| {
-        p.is_dir() || (!p.exists() && !is_note(&p.to_string_lossy()) && store.entry(&layout.relative(p)).is_none())
+        p.is_dir()
+            || (!p.exists()
+                && !is_note(&p.to_string_lossy())
+                && store.is_none_or(|store| store.entry(&layout.relative(p)).is_none()))
     };
     if paths.iter().any(|p| p.as_os_str().is_empty() || (p.starts_with(&layout.content) && folder(p))) {
-        return catch_up(layout, store, Instant::now());
+        return None;
     }
-    // A symbolic link among the paths: the walk decides whether it stays inside the garden.
     if paths.iter().any(|p| p.starts_with(&layout.content) && p.is_symlink()) {
-        return catch_up(layout, store, Instant::now());
+        return None;
     }
-    let mut present = Vec::new();
-    let mut gone = Vec::new();
+    let mut read = Read::default();
+    let mut paths = paths.to_vec();
     paths.sort();
     paths.dedup();
     for path in paths {
         let Ok(inside) = path.strip_prefix(&layout.content) else {
-            // The watcher also watches the garden's root (for loam.toml), templates/ and static/: not notes. A path
-            // anywhere else is one the recorder cannot place, which must never pass unsaid.
+            // A path anywhere else than the garden is one the recorder cannot place, which must never pass unsaid.
             if !path.starts_with(&layout.root) {
                 tracing::error!(
                     "`{}` changed, but it is not in the garden `{}`; it is not recorded in the history",
@@ -322,28 +178,33 @@ fn record_paths(layout: &Layout, store: &mut Store, mut paths: Vec<PathBuf>) -> 
                 continue;
             }
         }
-        let too_big = !is_note(&relative) && std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_ATTACHMENT);
-        if too_big {
+        let metadata = std::fs::metadata(&path);
+        if !is_note(&relative) && metadata.as_ref().is_ok_and(|m| m.len() > MAX_ATTACHMENT) {
             continue;
         }
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-                present.push(SourceFile { path: relative, bytes, modified });
+                let modified = metadata.and_then(|m| m.modified()).ok();
+                read.present.push(SourceFile { path: relative, bytes, modified });
             }
             // Only a file that is gone is a deletion; one that is there and cannot be read is reported and kept.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::fs::symlink_metadata(&path).is_err() => {
-                gone.push(relative)
+                read.gone.push(relative)
             }
             Err(e) => {
                 tracing::warn!("{}: not recorded in the history: {e}; its history is kept as it was", shown(&relative))
             }
         }
     }
-    if present.is_empty() && gone.is_empty() {
+    Some(read)
+}
+
+/// Records files read by [`read_changed`].
+pub fn record(store: &mut Store, read: &Read) -> CaughtUp {
+    if read.present.is_empty() && read.gone.is_empty() {
         return CaughtUp::default();
     }
-    store.update(present, gone).unwrap_or_else(|error| {
+    store.update(read.present.clone(), read.gone.clone()).unwrap_or_else(|error| {
         tracing::warn!("a change was not recorded in the history: {error:#}");
         CaughtUp::default()
     })
@@ -395,7 +256,7 @@ pub fn files_to_record(layout: &Layout) -> anyhow::Result<ToRecord> {
 pub const MAX_ATTACHMENT: u64 = 32 << 20;
 
 /// Records what changed in the whole garden; returns what was recorded.
-fn catch_up(layout: &Layout, store: &mut Store, started: Instant) -> CaughtUp {
+pub fn catch_up(layout: &Layout, store: &mut Store, started: Instant) -> CaughtUp {
     let notes = match files_to_record(layout) {
         Ok(notes) => notes,
         Err(error) => {

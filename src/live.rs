@@ -1,0 +1,464 @@
+//! The living garden behind `loam serve`: one thread owns everything that changes while it runs, the preview's
+//! state ([`Preview`]: parsed notes, memos, the current snapshot) and the history ([`Store`]), and is told what
+//! happens through one channel of [`Input`]s.
+//!
+//! ```text
+//! a save:          watcher --Input::Files--> Garden: read each file once -> record (Store) -> rebuild (Preview)
+//!                      -> snapshot to the HTTP side (tokio watch); the recorded change to the peers (Push)
+//! a peer's change: sync connection --Input::Peer(TakeIn)--> Garden: take in, flush, reply -> write the notes
+//!                      (checkout) -> rebuild -> snapshot; the watcher then sees the notes written, already recorded
+//! ```
+//!
+//! Every other part reads or sends: HTTP handlers read immutable snapshots, sync connections send asks and await
+//! their replies, the watcher sends paths. What is slow and needs no decision runs beside the owner on workers:
+//! recording's work on documents (a pool of low-priority threads), search indexing (`serve/search.rs`), and the
+//! opening of the history at start: a worker opens the store and records what changed while Loam was stopped (the
+//! first import of a large garden takes seconds), then hands the store to the owner ([`Input::History`]).
+//! Meanwhile saves are previewed at once, and they and peers' asks wait for the store.
+//!
+//! A save is recorded before the preview is rebuilt, so that one rebuild shows the new text with its contributors
+//! and date, and recording hands the preview what it changed ([`CaughtUp::authorship`]): the preview never reads
+//! the history's bookkeeping back from disk.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::pipeline::{contributions, Changes};
+use crate::serve::watch::{Change, Watcher};
+use crate::serve::{log_rebuild, Preview, Rebuilt, Snapshot};
+use crate::store::recorder::{self, Ask, Push, ToPeers, WRITE_QUIET};
+use crate::store::{CaughtUp, Store};
+
+/// What the living garden is told.
+pub enum Input {
+    /// The watcher's news: files changed, or anything may have.
+    Files(Change),
+    /// What a peer's sync connection asks of the store.
+    Peer(Ask),
+    /// The history, opened and caught up with the files by a worker at start (`None`: it could not be opened).
+    History(Option<Box<Store>>),
+}
+
+/// How long a burst of changes (a `git checkout`, a sync tool) must go quiet before the batch it makes is taken in.
+const BURST_QUIET: Duration = Duration::from_millis(100);
+/// A burst that never goes quiet is still taken in this often.
+const BURST_MAX_WAIT: Duration = Duration::from_secs(2);
+/// How often a quiet garden looks whether its watched folders are still the ones on disk.
+const LOOK_AGAIN: Duration = Duration::from_secs(1);
+
+/// Changes gathered to be taken in together.
+#[derive(Default)]
+struct Batch {
+    paths: Vec<PathBuf>,
+    /// Anything may have changed: look at everything.
+    everything: bool,
+}
+
+impl Batch {
+    fn add(&mut self, change: Change) {
+        match change {
+            Change::Paths(paths) => self.paths.extend(paths),
+            Change::Everything => self.everything = true,
+        }
+    }
+}
+
+/// What waits while a worker opens the history.
+#[derive(Default)]
+struct Waiting {
+    /// Files read for saves, to be recorded (`None`: a look at everything).
+    reads: Vec<Option<recorder::Read>>,
+    asks: Vec<Ask>,
+}
+
+/// Opens the history of the garden at `layout`, as `author`, and records what changed while Loam was stopped.
+fn open(
+    layout: &crate::garden::Layout,
+    author: &str,
+    push: Option<&Push>,
+    pool: Option<&rayon::ThreadPool>,
+) -> Option<Store> {
+    let started = Instant::now();
+    let mut store = match Store::open(&layout.root, author) {
+        Ok(store) => store,
+        Err(error) => {
+            tracing::error!("history is not recorded: {error:#}");
+            return None;
+        }
+    };
+    for damage in store.damage() {
+        tracing::warn!("{damage}");
+    }
+    // Documents set aside as damaged count as missing: the peers are asked for them at once.
+    if let Some(push) = push {
+        for doc in store.missing().unwrap_or_default() {
+            let _ = push.send(ToPeers::Fetch(doc));
+        }
+        store.keep_outbox();
+    }
+    // Write-backs a crash interrupted go in place before the notes are read.
+    if let Err(error) = store.finish_writes(&layout.content) {
+        tracing::warn!("a note's merged text could not be put in place: {error:#}");
+    }
+    store.hold_back_writes(WRITE_QUIET);
+    match pool {
+        Some(pool) => pool.install(|| recorder::catch_up(layout, &mut store, started)),
+        None => recorder::catch_up(layout, &mut store, started),
+    };
+    Some(store)
+}
+
+/// The owner of a served garden.
+pub struct Garden {
+    preview: Preview,
+    watcher: Watcher,
+    /// The history, once opened; `None` when it cannot be (another process records it, or a read-only folder): the
+    /// preview then reads what the history says from disk, as that process writes it.
+    store: Option<Store>,
+    /// While a worker opens the history: what waits for it.
+    opening: Option<Waiting>,
+    author: String,
+    /// Where snapshots go to the HTTP side.
+    publish: tokio::sync::watch::Sender<Arc<Snapshot>>,
+    /// Where changes recorded here go to the peers (`None`: no sync).
+    push: Option<Push>,
+    /// Recording's threads, at a lower priority than the preview's.
+    pool: Option<Arc<rayon::ThreadPool>>,
+    /// Answers to peers' changes, sent once those are flushed to disk.
+    replies: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// When merged text held back from notes being typed into is tried again.
+    retry: Option<Instant>,
+    last_taken: Option<Instant>,
+}
+
+impl Garden {
+    /// The garden whose first build `preview` made (and whose folders `watcher` watches), recorded under `author`.
+    pub fn new(
+        preview: Preview,
+        watcher: Watcher,
+        author: String,
+        publish: tokio::sync::watch::Sender<Arc<Snapshot>>,
+        push: Option<Push>,
+    ) -> Garden {
+        // Recording yields to the preview: a first import of a large garden takes seconds of both cores.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("loam-history-{i}"))
+            .start_handler(|_| crate::platform::lower_thread_priority())
+            .build()
+            .map_err(|error| tracing::warn!("recording runs at the preview's priority: {error}"))
+            .ok()
+            .map(Arc::new);
+        Garden {
+            preview,
+            watcher,
+            store: None,
+            opening: None,
+            author,
+            publish,
+            push,
+            pool,
+            replies: Vec::new(),
+            retry: None,
+            last_taken: None,
+        }
+    }
+
+    /// Has the history opened (by a worker, which sends it on `me`), then takes in every input until the channel
+    /// closes or no one reads the snapshots any more. A single save is taken in at once; changes that come while
+    /// one is taken in mean a burst is under way, and are gathered until it goes quiet.
+    pub fn run(mut self, inputs: Receiver<Input>, me: Sender<Input>) {
+        self.open_history(me);
+        // Changes that came while the last batch was taken in: a burst under way.
+        let mut during: Option<Batch> = None;
+        loop {
+            let mut batch = match during.take() {
+                Some(batch) => batch,
+                None => {
+                    let wait = self.retry.map_or(LOOK_AGAIN, |at| at.saturating_duration_since(Instant::now()));
+                    match inputs.recv_timeout(wait.min(LOOK_AGAIN)) {
+                        Ok(Input::Peer(ask)) => {
+                            self.answer(ask, &inputs);
+                            continue;
+                        }
+                        Ok(Input::History(store)) => {
+                            if !self.opened(store) {
+                                return;
+                            }
+                            continue;
+                        }
+                        Ok(Input::Files(change)) => {
+                            let mut batch = Batch::default();
+                            batch.add(change);
+                            // Soon after the last batch: a burst too, whose gaps are longer than taking one in.
+                            if self.last_taken.is_none_or(|at| at.elapsed() >= BURST_QUIET) {
+                                if !self.take(batch) {
+                                    return;
+                                }
+                                during = self.more_files(&inputs);
+                                continue;
+                            }
+                            batch
+                        }
+                        Err(RecvTimeoutError::Timeout) => {
+                            if !self.tick() {
+                                return;
+                            }
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+            };
+            if !self.until_quiet(&inputs, &mut batch) || !self.take(batch) {
+                return;
+            }
+            during = self.more_files(&inputs);
+        }
+    }
+
+    /// Files that came while the last batch was taken in (answering peers' asks among them).
+    fn more_files(&mut self, inputs: &Receiver<Input>) -> Option<Batch> {
+        let mut batch: Option<Batch> = None;
+        while let Ok(input) = inputs.try_recv() {
+            match input {
+                Input::Files(change) => batch.get_or_insert_with(Batch::default).add(change),
+                Input::Peer(ask) => self.answer(ask, inputs),
+                Input::History(store) => {
+                    self.opened(store);
+                }
+            }
+        }
+        batch
+    }
+
+    /// Adds to `batch` whatever else changes until nothing has come for [`BURST_QUIET`] (or [`BURST_MAX_WAIT`] has
+    /// passed), answering peers meanwhile. Returns `false` when the inputs are gone.
+    fn until_quiet(&mut self, inputs: &Receiver<Input>, batch: &mut Batch) -> bool {
+        let started = Instant::now();
+        loop {
+            match inputs.recv_timeout(BURST_QUIET) {
+                Ok(Input::Files(change)) => batch.add(change),
+                Ok(Input::Peer(ask)) => self.answer(ask, inputs),
+                Ok(Input::History(store)) => {
+                    self.opened(store);
+                }
+                Err(RecvTimeoutError::Timeout) => return true,
+                Err(RecvTimeoutError::Disconnected) => return false,
+            }
+            if started.elapsed() > BURST_MAX_WAIT {
+                return true;
+            }
+        }
+    }
+
+    /// Has a worker open the garden's history and record what changed while Loam was stopped; it sends the
+    /// store on `me` when done.
+    fn open_history(&mut self, me: Sender<Input>) {
+        let Some(layout) = self.preview.layout.clone() else { return };
+        self.opening = Some(Waiting::default());
+        let (author, fetch, pool) = (self.author.clone(), self.push.clone(), self.pool.clone());
+        let opening = move || {
+            crate::platform::lower_thread_priority();
+            let store = open(&layout, &author, fetch.as_ref(), pool.as_deref());
+            let _ = me.send(Input::History(store.map(Box::new)));
+        };
+        if let Err(error) = std::thread::Builder::new().name("loam-history".into()).spawn(opening) {
+            tracing::error!("history is not recorded: {error}");
+            self.opening = None;
+        }
+    }
+
+    /// The history, opened: what waited for it is done now. `false` when no one reads the snapshots any more.
+    fn opened(&mut self, store: Option<Box<Store>>) -> bool {
+        let waiting = self.opening.take().unwrap_or_default();
+        let Some(store) = store else {
+            // The asks are dropped unanswered: each peer is told there is nothing.
+            return true;
+        };
+        self.store = Some(*store);
+        for read in waiting.reads {
+            match read {
+                Some(read) => {
+                    let Some(mut store) = self.store.take() else { break };
+                    self.in_pool(|| recorder::record(&mut store, &read));
+                    self.store = Some(store);
+                }
+                None => self.catch_up(),
+            }
+        }
+        self.history_from_store();
+        self.pass_on();
+        if let Some(store) = self.store.as_mut() {
+            for ask in waiting.asks {
+                self.replies.extend(recorder::answer(store, ask));
+            }
+        }
+        self.settle();
+        let rebuilt = self.preview.rebuild_with(Some(Changes { paths: &[], read: &[] }));
+        self.publish(rebuilt)
+    }
+
+    /// Runs recording's work on its own threads.
+    fn in_pool<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
+        match &self.pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        }
+    }
+
+    /// Takes in a batch of changed files: each read once, recorded, then the preview rebuilt from the same bytes
+    /// and published. Returns `false` when no one reads the snapshots any more.
+    fn take(&mut self, batch: Batch) -> bool {
+        let layout = self.preview.layout.clone();
+        // What changed, each file read once, for the history and the preview; `None`: only a look at everything
+        // tells what changed (a folder, a symbolic link).
+        let read = match (&layout, batch.everything) {
+            (Some(layout), false) => recorder::read_changed(layout, self.store.as_ref(), &batch.paths),
+            _ => None,
+        };
+        if let Some(waiting) = &mut self.opening {
+            waiting.reads.push(read.clone());
+        }
+        if let (Some(mut store), Some(layout)) = (self.store.take(), &layout) {
+            match &read {
+                Some(read) => {
+                    let done = self.in_pool(|| recorder::record(&mut store, read));
+                    self.store = Some(store);
+                    self.history_changed(done);
+                }
+                None => {
+                    self.in_pool(|| recorder::catch_up(layout, &mut store, Instant::now()));
+                    self.store = Some(store);
+                    self.history_from_store();
+                }
+            }
+            self.pass_on();
+        }
+        let changes = (!batch.everything).then(|| Changes {
+            paths: &batch.paths,
+            read: read.as_ref().map_or(&[][..], |read| read.present.as_slice()),
+        });
+        let mut rebuilt = self.preview.rebuild_with(changes);
+        // A folder watched only now (`templates/` made while serving, the notes folder back in its place) may hold
+        // files written before its watch: the history and the preview look at everything.
+        while self.preview.layout.as_ref().is_some_and(|layout| self.watcher.sync(layout)) {
+            self.catch_up();
+            let again = self.preview.rebuild();
+            rebuilt = Rebuilt {
+                changed: rebuilt.changed || again.changed,
+                history_changed: rebuilt.history_changed || again.history_changed,
+                took: rebuilt.took + again.took,
+                snapshot: again.snapshot,
+            };
+        }
+        let named = if batch.everything { &[][..] } else { batch.paths.as_slice() };
+        log_rebuild(&rebuilt, named, self.preview.layout.as_ref());
+        self.last_taken = Some(Instant::now());
+        self.publish(rebuilt)
+    }
+
+    /// Records whatever changed in the whole garden.
+    fn catch_up(&mut self) {
+        let (Some(mut store), Some(layout)) = (self.store.take(), self.preview.layout.clone()) else { return };
+        self.in_pool(|| recorder::catch_up(&layout, &mut store, Instant::now()));
+        self.store = Some(store);
+        self.history_from_store();
+        self.pass_on();
+    }
+
+    /// Sends a rebuilt snapshot to the HTTP side if what it serves changed. `false` when no one reads them.
+    fn publish(&mut self, rebuilt: Rebuilt) -> bool {
+        !(rebuilt.changed || rebuilt.history_changed) || self.publish.send(rebuilt.snapshot).is_ok()
+    }
+
+    /// What a quiet garden does now and then: looks whether its watched folders are still the ones on disk (a
+    /// notes folder moved away and back sends nothing to a watch that was on it), and writes merged text held
+    /// back from notes being typed into.
+    fn tick(&mut self) -> bool {
+        if self.retry.is_some_and(|at| at <= Instant::now()) {
+            self.settle();
+        }
+        match self.preview.layout.as_ref().is_some_and(|layout| self.watcher.sync(layout)) {
+            true => self.take(Batch { paths: Vec::new(), everything: true }),
+            false => true,
+        }
+    }
+
+    /// Answers one of a peer's asks, and every other ask already waiting, then writes what they brought to the
+    /// notes. Files changed meanwhile are taken in after.
+    fn answer(&mut self, ask: Ask, inputs: &Receiver<Input>) {
+        if let Some(waiting) = &mut self.opening {
+            waiting.asks.push(ask);
+            return;
+        }
+        let Some(store) = self.store.as_mut() else {
+            // No history here: dropping the ask answers "nothing", so that no peer waits for ever.
+            return;
+        };
+        self.replies.extend(recorder::answer(store, ask));
+        let mut files = Vec::new();
+        while let Ok(input) = inputs.try_recv() {
+            match input {
+                Input::Peer(ask) => self.replies.extend(recorder::answer(store, ask)),
+                Input::Files(change) => files.push(change),
+                // Only ever sent once, while no store is here.
+                Input::History(_) => {}
+            }
+        }
+        self.settle();
+        if !files.is_empty() {
+            let mut batch = Batch::default();
+            files.into_iter().for_each(|change| batch.add(change));
+            self.take(batch);
+        }
+    }
+
+    /// Flushes what peers sent and answers them, then writes merged text to the notes whose files have been still
+    /// long enough (the others are tried again soon), and rebuilds the preview if a note changed.
+    fn settle(&mut self) {
+        let Some(layout) = self.preview.layout.clone() else { return };
+        let Some(store) = self.store.as_mut() else { return };
+        recorder::kept(store, std::mem::take(&mut self.replies));
+        let written = recorder::apply_taken(&layout, store, self.push.as_ref());
+        self.retry = store.has_taken().then(|| Instant::now() + WRITE_QUIET / 4);
+        self.pass_on();
+        if written {
+            // The notes written are recorded as they are: the watcher's news of them will find nothing new.
+            self.history_from_store();
+            let rebuilt = self.preview.rebuild_with(Some(Changes { paths: &[], read: &[] }));
+            self.publish(rebuilt);
+        }
+    }
+
+    /// Passes the changes recorded here on to the peers.
+    fn pass_on(&mut self) {
+        if let (Some(store), Some(push)) = (self.store.as_mut(), &self.push) {
+            for (doc, bytes) in store.take_outbox() {
+                let _ = push.send(ToPeers::Change(doc, bytes));
+            }
+        }
+    }
+
+    /// Gives the preview what recording changed of the notes' contributors and dates.
+    fn history_changed(&mut self, done: CaughtUp) {
+        self.preview.cache().give_history(|history| {
+            for (path, authorship) in done.authorship {
+                match authorship {
+                    Some(authorship) => history.insert(path, contributions(authorship)),
+                    None => history.remove(&path),
+                };
+            }
+        });
+    }
+
+    /// Gives the preview every note's contributors and date, as the history now has them.
+    fn history_from_store(&mut self) {
+        let Some(store) = &self.store else { return };
+        self.preview.cache().give_history(|history| {
+            history.clear();
+            history.extend(store.authorship().map(|(path, authorship)| (path.to_string(), contributions(authorship))));
+        });
+    }
+}
