@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
+use crate::LOAM;
 
 /// What every command on a garden with a 25 MB note must stay under (issue 16: 1 GiB).
 const MEMORY_LIMIT_MIB: u64 = 1024;

@@ -2,15 +2,12 @@
 //! `tests/corpora`, copied or built with `-o` into a temporary folder, never written to) and on small
 //! gardens made here for one case each. Assertions read the files of the output folder.
 
-mod common;
-
-use common::{copy_dir, corpus};
+use crate::garden::{copy_dir, corpus};
+use crate::LOAM;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use regex::Regex;
-
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
 
 /// A garden in a temporary folder, and an output folder beside it.
 struct Garden {
@@ -816,7 +813,7 @@ fn alias_pages_are_the_same_bytes_whether_made_from_the_built_in_pattern_or_by_t
         }
     }
     // The same template as a garden's own goes through Tera every time.
-    slow.file("templates/alias.html", include_str!("../templates/alias.html"));
+    slow.file("templates/alias.html", include_str!("../../templates/alias.html"));
     let (fast, slow) = (fast.build().ok(), slow.build().ok());
     let aliases = ["cat-mouse/index.html", "tom-t-j/index.html", "über-ärger/index.html", "f/plain-alias/index.html"];
     for alias in aliases {
@@ -835,8 +832,8 @@ fn pages_from_the_built_in_patterns_are_the_pages_tera_makes() {
             copy_dir(&corpus(name), &garden.root.join("content"));
             garden.file("loam.toml", "title = \"Q & <A>\"\nbase_url = \"https://example.org/sub dir/\"\n");
         }
-        slow.file("templates/note.html", include_str!("../templates/note.html"));
-        slow.file("templates/alias.html", include_str!("../templates/alias.html"));
+        slow.file("templates/note.html", include_str!("../../templates/note.html"));
+        slow.file("templates/alias.html", include_str!("../../templates/alias.html"));
         let (fast, slow) = (fast.build().ok(), slow.build().ok());
         let relative = |run: &Run| -> Vec<PathBuf> {
             let mut files: Vec<PathBuf> =

@@ -2,15 +2,14 @@
 //! then synced both ways; between folders on this machine, and over the network with `loam serve`'s `/sync` on
 //! loopback.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{copy_dir, corpus, eventually, Served};
-
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
+use crate::garden::{copy_dir, corpus};
+use crate::served::Served;
+use crate::wait::eventually;
+use crate::LOAM;
 
 fn loam(args: &[&str]) -> (bool, String, String) {
     let output = Command::new(LOAM).args(args).output().expect("loam runs");

@@ -2,16 +2,15 @@
 //! changed the ways editors change them, and the answers read over HTTP. Also: an incremental rebuild gives the
 //! same site as a fresh one, after a random run of edits, renames and deletes.
 
-mod common;
-
-use common::{copy_dir, corpus, notes_in, Random, Served};
+use crate::garden::{copy_dir, corpus, notes_in};
+use crate::random::Random;
+use crate::served::Served;
+use crate::LOAM;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
 
 /// A running `loam serve` on a port of its choosing, with an HTTP client for it; killed when dropped.
 struct Server {

@@ -2,13 +2,12 @@
 //! binary run the way a user runs it: from inside the garden with no PATH, with relative paths, and with absolute
 //! ones. Nothing leaves the garden that should not, and no word is lost.
 
-mod common;
-
-use common::{eventually, Served};
+use crate::garden::notes_in;
+use crate::served::Served;
+use crate::wait::eventually;
+use crate::LOAM;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
 
 /// `loam ARGS` run in the folder `dir`: (success, stdout, stderr).
 fn loam_in(dir: &Path, args: &[&str]) -> (bool, String, String) {
@@ -311,7 +310,7 @@ fn garden_and_copy(dir: &Path) -> (PathBuf, PathBuf) {
 
 /// Every note file under `dir` (outside `.loam/`), relative.
 fn note_files(dir: &Path) -> Vec<String> {
-    common::notes_in(dir).iter().map(|p| p.strip_prefix(dir).unwrap().to_string_lossy().into_owned()).collect()
+    notes_in(dir).iter().map(|p| p.strip_prefix(dir).unwrap().to_string_lossy().into_owned()).collect()
 }
 
 #[test]
@@ -441,5 +440,5 @@ fn moving_the_notes_folder_away_and_back_while_serving_recovers() {
     eventually(&format!("the save is recorded; log:\n{}", server.log()), || {
         changes_listed(&root, "content/idea.md") == 2
     });
-    assert_eq!(common::notes_in(&root.join("content")).len(), 1, "nothing was deleted or duplicated");
+    assert_eq!(notes_in(&root.join("content")).len(), 1, "nothing was deleted or duplicated");
 }

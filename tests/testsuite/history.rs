@@ -4,17 +4,15 @@
 //!
 //! 100 rounds by default (`LOAM_CRASH_ROUNDS` sets another number).
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{copy_dir, corpus, notes_in, Random};
-
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
+use crate::garden::{copy_dir, corpus, notes_in};
+use crate::random::Random;
+use crate::LOAM;
 
 /// Every note's history in the store (change hashes, oldest first) and its last text, after the catch-up a
 /// start does.
