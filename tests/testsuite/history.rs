@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::garden::{copy_dir, corpus, notes_in};
+use crate::garden::{notes_in, Garden};
 use crate::random::Random;
 use crate::LOAM;
 
@@ -34,9 +34,7 @@ fn store_after_catch_up(garden: &Path) -> BTreeMap<String, (Vec<String>, String)
 #[test]
 fn the_history_survives_being_killed_at_any_moment() {
     let rounds: usize = std::env::var("LOAM_CRASH_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    copy_dir(&corpus("quartz-docs"), &garden);
+    let garden = Garden::new().corpus("quartz-docs").build();
     let mut random = Random(0xdead_beef_cafe_f00d);
     let mut known: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for round in 0..rounds {

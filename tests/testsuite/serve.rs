@@ -2,7 +2,7 @@
 //! changed the ways editors change them, and the answers read over HTTP. Also: an incremental rebuild gives the
 //! same site as a fresh one, after a random run of edits, renames and deletes.
 
-use crate::garden::{copy_dir, corpus, notes_in};
+use crate::garden::{notes_in, Garden, TempGarden};
 use crate::random::Random;
 use crate::served::Served;
 use crate::LOAM;
@@ -74,9 +74,7 @@ fn save_by_rename(path: &Path, text: &str) {
 
 #[test]
 fn every_way_an_editor_saves_updates_the_served_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden with spaces");
-    copy_dir(&corpus("quartz-docs"), &garden);
+    let garden = Garden::named("garden with spaces").corpus("quartz-docs").build();
     let server = Server::start(&garden, &[]);
 
     let (status, page) = server.get("/build/");
@@ -206,8 +204,10 @@ fn templates_static_files_and_loam_toml_apply_while_serving() {
 
 #[test]
 fn turning_unsafe_html_on_while_serving_renders_every_note_again() {
-    let (_dir, garden) = garden_of_one("visitor.md", "Hi <kbd>k</kbd> <img src=x onerror=\"window.pwned = 1\">\n");
-    std::fs::write(garden.join("loam.toml"), "content = \".\"\n").unwrap();
+    let garden = Garden::new()
+        .config("content = \".\"\n")
+        .file("visitor.md", "Hi <kbd>k</kbd> <img src=x onerror=\"window.pwned = 1\">\n")
+        .build();
     let server = Server::start(&garden, &[]);
     let page = server.wait_for_text("/visitor/", "<kbd>k</kbd>");
     assert!(!page.contains("pwned"), "sanitised by default: {page}");
@@ -218,18 +218,9 @@ fn turning_unsafe_html_on_while_serving_renders_every_note_again() {
     server.wait_for("/visitor/", "sanitised again", |status, body| status == 200 && !body.contains("pwned"));
 }
 
-/// A vault of one note in a temporary folder (kept while the folder lives).
-fn garden_of_one(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    std::fs::create_dir_all(&garden).unwrap();
-    std::fs::write(garden.join(name), text).unwrap();
-    (dir, garden)
-}
-
 #[test]
 fn the_preview_has_a_search_index_that_follows_saves() {
-    let (_dir, garden) = garden_of_one("marigold.md", "Marigolds keep pests away.\n");
+    let garden = Garden::new().file("marigold.md", "Marigolds keep pests away.\n").build();
     let server = Server::start(&garden, &[]);
     server.wait_for_text("/marigold/", "Marigolds");
     // No index is made until a reader searches: the first request for it starts the indexing.
@@ -256,7 +247,7 @@ fn the_preview_has_a_search_index_that_follows_saves() {
 
 #[test]
 fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
-    let (_dir, garden) = garden_of_one("start.md", "Start.\n");
+    let garden = Garden::new().file("start.md", "Start.\n").build();
     let server = Server::start(&garden, &[]);
     server.wait_for_text("/start/", "Start.");
     // 500 files at once, like a `git checkout`.
@@ -271,7 +262,7 @@ fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
 
 #[test]
 fn listening_beyond_this_machine_takes_a_token() {
-    let (_dir, garden) = garden_of_one("a.md", "A.\n");
+    let garden = Garden::new().file("a.md", "A.\n").build();
     // Refused before anything listens: every address but 127.0.0.1 and ::1, other loopback addresses included.
     for bind in ["0.0.0.0", "127.0.0.2"] {
         let output = Command::new(LOAM)
@@ -289,7 +280,7 @@ fn listening_beyond_this_machine_takes_a_token() {
 
 #[test]
 fn polling_sees_changes_too() {
-    let (_dir, garden) = garden_of_one("note.md", "First text.\n");
+    let garden = Garden::new().file("note.md", "First text.\n").build();
     let server = Server::start(&garden, &["--poll"]);
     server.wait_for_text("/note/", "First text.");
     std::fs::write(garden.join("note.md"), "Second text, seen by polling.\n").unwrap();
@@ -298,9 +289,7 @@ fn polling_sees_changes_too() {
 
 #[test]
 fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    copy_dir(&corpus("quartz-docs"), &garden);
+    let garden = Garden::new().corpus("quartz-docs").build();
     let address = "127.0.0.1:1111".parse().unwrap();
     // Files older than two seconds are known by size and time without being read: age them all, and give each
     // file an edit touches a time of its own, in the past, so that this path is the one taken.
@@ -425,10 +414,7 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
 
 #[test]
 fn ctrl_c_stops_the_server_cleanly_even_with_a_tab_listening() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    std::fs::create_dir_all(&garden).unwrap();
-    std::fs::write(garden.join("note.md"), "Text.\n").unwrap();
+    let garden = Garden::new().file("note.md", "Text.\n").build();
     let mut server = Server::start(&garden, &[]);
     server.wait_for_text("/note/", "Text.");
     // An open live-reload stream, as an open tab has.
@@ -478,10 +464,7 @@ fn wait_for_history(file: &Path, count: usize, server: &Server) -> Vec<String> {
 
 #[test]
 fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    copy_dir(&corpus("quartz-docs"), &garden);
-    std::fs::write(garden.join("loam.toml"), "content = \".\"\n[author]\nname = \"Tess Ter\"\n").unwrap();
+    let garden = Garden::new().corpus("quartz-docs").config("content = \".\"\n[author]\nname = \"Tess Ter\"\n").build();
     let note = garden.join("hosting.md");
     let original = std::fs::read_to_string(&note).unwrap();
     // Written long ago: the import is dated by the file, and the page says so once it is recorded.
@@ -535,11 +518,11 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
 }
 
 /// `loam serve` on a garden of one note, `/note/` (saying "Text."), once it serves it.
-fn serving_one_note() -> (tempfile::TempDir, Server) {
-    let (dir, garden) = garden_of_one("note.md", "Text.\n");
+fn serving_one_note() -> (TempGarden, Server) {
+    let garden = Garden::new().file("note.md", "Text.\n").build();
     let server = Server::start(&garden, &[]);
     server.wait_for_text("/note/", "Text.");
-    (dir, server)
+    (garden, server)
 }
 
 /// An answer read off the wire: what `raw` returns.
@@ -622,7 +605,7 @@ fn lines(lines: &[String]) -> Vec<&str> {
 
 #[test]
 fn a_web_page_of_another_origin_cannot_open_sync_or_read_loam() {
-    let (_dir, garden) = garden_of_one("secret.md", "---\npublish: false\n---\nUnpublished words.\n");
+    let garden = Garden::new().file("secret.md", "---\npublish: false\n---\nUnpublished words.\n").build();
     let server = Server::start(&garden, &[]);
     let port = server.served.port;
     let host = format!("127.0.0.1:{port}");
@@ -649,7 +632,7 @@ fn a_web_page_of_another_origin_cannot_open_sync_or_read_loam() {
 
 #[test]
 fn a_request_naming_another_host_is_refused() {
-    let (_dir, server) = serving_one_note();
+    let (_garden, server) = serving_one_note();
     let port = server.served.port;
 
     // DNS rebinding: evil.example resolves to 127.0.0.1, and its page's requests name it.
@@ -670,12 +653,10 @@ fn a_request_naming_another_host_is_refused() {
 
 #[test]
 fn hosts_and_origins_named_in_loam_toml_are_let_in() {
-    let (_dir, garden) = garden_of_one("note.md", "Text.\n");
-    std::fs::write(
-        garden.join("loam.toml"),
-        "content = \".\"\n[serve]\nallowed_hosts = [\"laptop.lan\"]\nallowed_origins = [\"http://localhost:5173\"]\n",
-    )
-    .unwrap();
+    let garden = Garden::new()
+        .config("content = \".\"\n[serve]\nallowed_hosts = [\"laptop.lan\"]\nallowed_origins = [\"http://localhost:5173\"]\n")
+        .file("note.md", "Text.\n")
+        .build();
     let server = Server::start(&garden, &[]);
     let port = server.served.port;
     server.wait_for_text("/note/", "Text.");
@@ -690,7 +671,7 @@ fn hosts_and_origins_named_in_loam_toml_are_let_in() {
 
 #[test]
 fn pages_answer_get_and_head_and_refuse_other_methods() {
-    let (_dir, server) = serving_one_note();
+    let (_garden, server) = serving_one_note();
     let port = server.served.port;
     let host = format!("Host: 127.0.0.1:{port}");
     for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
@@ -707,11 +688,11 @@ fn pages_answer_get_and_head_and_refuse_other_methods() {
 #[test]
 fn a_range_of_a_file_or_page_is_answered_with_206_and_past_the_end_with_416() {
     // A garden with a loam.toml, whose `static/` is served as it is.
-    let (_dir, garden) = garden_of_one("loam.toml", "title = \"Ranges\"\n");
-    std::fs::create_dir_all(garden.join("content")).unwrap();
-    std::fs::write(garden.join("content/note.md"), "Text.\n").unwrap();
-    std::fs::create_dir_all(garden.join("static")).unwrap();
-    std::fs::write(garden.join("static/clip.txt"), "0123456789").unwrap();
+    let garden = Garden::new()
+        .config("title = \"Ranges\"\n")
+        .file("content/note.md", "Text.\n")
+        .file("static/clip.txt", "0123456789")
+        .build();
     let server = Server::start(&garden, &[]);
     let port = server.served.port;
     server.wait_for_text("/static/clip.txt", "0123456789");
@@ -737,7 +718,7 @@ fn a_range_of_a_file_or_page_is_answered_with_206_and_past_the_end_with_416() {
 
 #[test]
 fn a_lowercase_bearer_scheme_is_accepted() {
-    let (_dir, garden) = garden_of_one("note.md", "Text.\n");
+    let garden = Garden::new().file("note.md", "Text.\n").build();
     let token = "a-read-write-token-0123456789";
     let served = Served::start(&garden, &[("LOAM_TOKEN", token)]);
     let host = format!("Host: 127.0.0.1:{}", served.port);
@@ -753,7 +734,7 @@ fn a_lowercase_bearer_scheme_is_accepted() {
 #[test]
 fn a_connection_that_sends_nothing_or_half_a_request_is_closed() {
     use std::io::Write;
-    let (_dir, garden) = garden_of_one("note.md", "Text.\n");
+    let garden = Garden::new().file("note.md", "Text.\n").build();
     let server = Server::start(&garden, &[]);
     let port = server.served.port;
     let timeout = loam::serve::http::HEADER_TIMEOUT;
