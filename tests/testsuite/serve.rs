@@ -5,6 +5,7 @@
 use crate::garden::{notes_in, Garden, TempGarden};
 use crate::random::Random;
 use crate::served::Served;
+use crate::wait::never;
 use crate::LOAM;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -137,9 +138,14 @@ fn every_way_an_editor_saves_updates_the_served_pages() {
     let before = server.get("/_loam/status").1;
     std::fs::write(garden.join(".build.md.swp"), "vim swap").unwrap();
     std::fs::write(garden.join("build.md~"), "backup").unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    never("a swap or backup file changed the status", SCRATCH_WINDOW, || server.get("/_loam/status").1 != before);
     assert_eq!(server.get("/_loam/status").1, before, "a swap or backup file changed nothing");
 }
+
+/// How long a scratch file is watched for a rebuild it must not cause. A file the watcher let through would be
+/// rebuilt after its debounce (`serve::watch::DEBOUNCE`, 10 ms) and the 100 ms a burst of changes must go quiet;
+/// no event says that a file was filtered out, so the absence is watched for three times that.
+const SCRATCH_WINDOW: Duration = Duration::from_millis(300);
 
 #[test]
 fn templates_static_files_and_loam_toml_apply_while_serving() {
@@ -223,8 +229,9 @@ fn the_preview_has_a_search_index_that_follows_saves() {
     let garden = Garden::new().file("marigold.md", "Marigolds keep pests away.\n").build();
     let server = Server::start(&garden, &[]);
     server.wait_for_text("/marigold/", "Marigolds");
-    // No index is made until a reader searches: the first request for it starts the indexing.
-    std::thread::sleep(Duration::from_millis(1500));
+    // No index is made until a reader searches: the first request for it starts the indexing, so it cannot be
+    // polled for; the test lets a window pass in which an index made unasked would have been made, then asks.
+    std::thread::sleep(UNASKED_INDEX_WINDOW);
     assert_eq!(server.get("/static/search/meta.json").0, 503, "not made before anyone searched");
     assert!(!server.log.lock().unwrap().contains("panicked"));
     server.wait_for("/static/search/meta.json", "an index of one page", |status, body| {
@@ -245,6 +252,11 @@ fn the_preview_has_a_search_index_that_follows_saves() {
     assert_eq!(server.get("/static/search.js").0, 200, "the site's own script is no file of the index");
 }
 
+/// How long the preview is left alone before its search index is first asked for. An index made without being
+/// asked would be made once the saves had been quiet for 800 ms (`serve/search.rs`'s `QUIET`) and would then take
+/// a moment for one note; asking is what starts the indexing, so the absence is watched for this long, once.
+const UNASKED_INDEX_WINDOW: Duration = Duration::from_millis(1500);
+
 #[test]
 fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
     let garden = Garden::new().file("start.md", "Start.\n").build();
@@ -255,10 +267,18 @@ fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
         std::fs::write(garden.join(format!("burst {i}.md")), format!("Burst note {i}.\n")).unwrap();
     }
     server.wait_for_text("/burst-499/", "Burst note 499.");
-    std::thread::sleep(Duration::from_millis(500));
+    // A rebuild still queued behind the one that served the last note would run in the next 100 ms (the quiet a
+    // burst waits for); nothing says that none is queued, so the log is watched for a while.
+    never("more than 4 rebuilds", QUEUED_REBUILD_WINDOW, || {
+        server.log.lock().unwrap().matches("rebuilt in").count() > 4
+    });
     let rebuilds = server.log.lock().unwrap().matches("rebuilt in").count();
     assert!(rebuilds <= 4, "500 files made {rebuilds} rebuilds:\n{}", server.log.lock().unwrap());
 }
+
+/// How long the log is watched, after the last note of a burst is served, for rebuilds queued behind it: five
+/// times the 100 ms a burst must go quiet before its rebuild.
+const QUEUED_REBUILD_WINDOW: Duration = Duration::from_millis(500);
 
 #[test]
 fn listening_beyond_this_machine_takes_a_token() {

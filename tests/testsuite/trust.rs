@@ -183,9 +183,11 @@ fn symbolic_links_out_of_the_garden_are_never_read_and_those_inside_work() {
     assert!(ok, "{err}");
     let copy = all_text(&root.beside("copy/content"));
     assert!(copy.contains("inner words") && !copy.contains("SECRET-MARKER") && !copy.contains("root:x:0"), "{copy}");
-    // A save through the preview of a link out of the garden is not recorded either.
+    // A save through the preview of a link out of the garden is not recorded either. A save inside the garden
+    // after it is the sign that the preview has taken in the first: changes are taken in the order they come.
     std::fs::write(outside.join("secret.md"), "# Secret\n\nTOP-SECRET-MARKER, edited\n").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    root.write("content/home.md", "# Home\n\n[[secret]] [[deep]] ![[key.png]] [[alias]] [[inner]]\n\nSaved after.\n");
+    eventually("the save after it is recorded", || changes_listed(&root, "content/home.md") == 2);
     let (_, log, _) = loam_in(&root, &["log"]);
     assert!(!log.contains("secret.md"), "{log}");
     let (status, _) = server.get("/secret/");
