@@ -1,8 +1,8 @@
 //! Fuzzing targets: each takes the bytes a fuzzer makes and drives the real code with them, in memory (or in a
 //! temporary folder where the real code needs one), panicking only where Loam would. Two harnesses call them:
 //! `fuzz/` (cargo-fuzz and libFuzzer, on a nightly toolchain) runs them for as long as one likes, and
-//! `tests/fuzz.rs` (any toolchain) runs each over its seed corpus and a bounded number of seeded cases, with a
-//! limit on each case's time and on the memory all of them hold.
+//! `tests/testsuite/fuzz.rs` (any toolchain) runs each over its seed corpus and a bounded number of seeded cases,
+//! with a limit on each case's time and on the memory all of them hold.
 //!
 //! Not part of Loam's API: public only so that those harnesses, outside the crate, can reach it.
 //!
@@ -23,5 +23,5 @@ pub use sync_message::run as sync_message;
 /// A fuzzing target: any bytes in, a panic only where Loam has a bug.
 pub type Target = fn(&[u8]);
 
-/// Every target by name, as `fuzz/fuzz_targets/` and `tests/fuzz.rs` call them.
+/// Every target by name, as `fuzz/fuzz_targets/` and `tests/testsuite/fuzz.rs` call them.
 pub const TARGETS: &[(&str, Target)] = &[("note", note), ("config", config), ("sync_message", sync_message)];

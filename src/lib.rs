@@ -82,7 +82,7 @@
 //! - `fuzzing.rs`: fuzzing targets, each a function of a fuzzer's bytes that drives the real code
 //!   (`fuzzing/note.rs`: a small garden through every stage of a build; `fuzzing/config.rs`: `loam.toml`;
 //!   `fuzzing/sync_message.rs`: a peer's messages and documents into a store and its notes). `fuzz/` runs them
-//!   under cargo-fuzz, `tests/fuzz.rs` for a bounded number of seeded cases. Not Loam's API.
+//!   under cargo-fuzz, `tests/testsuite/fuzz.rs` for a bounded number of seeded cases. Not Loam's API.
 //! - `logging.rs`: messages that are not a command's own output, through `tracing` (`-q`, `-v`, `RUST_LOG`).
 //! - `platform.rs`: the few calls to the operating system beyond std (thread priority, flushing a folder, CPU
 //!   time), each behind a `cfg` with a portable fallback.

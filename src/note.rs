@@ -332,7 +332,7 @@ fn split_frontmatter(text: &str) -> (Option<&str>, &str, usize) {
 /// in breadcrumbs), its shape (aliases, headings, block ids), its tags and aliases with their keys, and each link's
 /// kind, target and fragment. Not its text, the words around its links or the lines they are on: editing those
 /// leaves the model as it was. Whatever `Site` comes to read of a note must be hashed here, or the live preview would keep a stale
-/// model (the random-edit test in `tests/serve.rs` compares it with a fresh build).
+/// model (the random-edit test in `tests/testsuite/serve.rs` compares it with a fresh build).
 pub fn model_input(note: &Note) -> u64 {
     let mut hash = xxhash_rust::xxh3::Xxh3::new();
     let mut text = |t: &str| {

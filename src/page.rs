@@ -17,8 +17,8 @@ const MAX_EMBEDS_PER_PAGE: usize = 200;
 /// How many bytes of transcluded HTML one page may hold in all. The count above does not bound a page by itself:
 /// a note of a few hundred bytes can make tens of kilobytes of HTML (a table's header of many columns is
 /// repeated in every row), and 200 embeds of it made pages of a hundred megabytes from an input of 1 KB (found
-/// by the fuzzer, `tests/fuzz.rs`). 4 MiB holds a page that gathers a book's chapters (a hundred of 40 KB each)
-/// and still renders in a fraction of a second.
+/// by the fuzzer, `tests/testsuite/fuzz.rs`). 4 MiB holds a page that gathers a book's chapters (a hundred of
+/// 40 KB each) and still renders in a fraction of a second.
 const MAX_EMBEDDED_BYTES: usize = 4 << 20;
 
 /// The notes being transcluded, outermost first, how many embeds the page holds so far and how many bytes of the

@@ -2,13 +2,12 @@
 //! binary run the way a user runs it: from inside the garden with no PATH, with relative paths, and with absolute
 //! ones. Nothing leaves the garden that should not, and no word is lost.
 
-mod common;
-
-use common::{eventually, Served};
+use crate::garden::{notes_in, Garden, TempGarden};
+use crate::served::Served;
+use crate::wait::eventually;
+use crate::LOAM;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
 
 /// `loam ARGS` run in the folder `dir`: (success, stdout, stderr).
 fn loam_in(dir: &Path, args: &[&str]) -> (bool, String, String) {
@@ -36,17 +35,9 @@ impl Serving {
     }
 }
 
-/// A garden with `loam.toml`, its notes in `content/`.
-fn garden(parent: &Path, name: &str, notes: &[(&str, &str)]) -> PathBuf {
-    let root = parent.join(name);
-    std::fs::create_dir_all(root.join("content")).unwrap();
-    std::fs::write(root.join("loam.toml"), "title = \"Trust\"\n[author]\nname = \"Ada\"\n").unwrap();
-    for (path, text) in notes {
-        let file = root.join("content").join(path);
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(file, text).unwrap();
-    }
-    root
+/// A garden with `loam.toml` (Ada its author), so that its notes go in `content/`.
+fn garden() -> Garden {
+    Garden::new().config("title = \"Trust\"\n[author]\nname = \"Ada\"\n")
 }
 
 /// Saves the way vim and VS Code do: a temporary file beside the note, renamed over it.
@@ -66,15 +57,14 @@ fn changes_listed(dir: &Path, note: &str) -> usize {
 fn serve_with_a_relative_path_or_none_records_every_save() {
     // The README's own first command is `loam serve` inside the garden; `.` and `../garden` and `garden` from
     // the folder above are the same garden, and each must record a save in the history.
-    let dir = tempfile::tempdir().unwrap();
-    let root = garden(dir.path(), "garden", &[("idea.md", "# Idea\n\nfirst words\n")]);
+    let root = garden().file("content/idea.md", "# Idea\n\nfirst words\n").build();
     let content = root.join("content");
     for (cwd, args) in [
-        (root.clone(), vec![]),
-        (root.clone(), vec!["."]),
-        (dir.path().to_path_buf(), vec!["garden"]),
+        (root.to_path_buf(), vec![]),
+        (root.to_path_buf(), vec!["."]),
+        (root.dir().to_path_buf(), vec!["garden"]),
         (content.clone(), vec![".."]),
-        (dir.path().to_path_buf(), vec![root.to_str().unwrap()]),
+        (root.dir().to_path_buf(), vec![root.to_str().unwrap()]),
     ] {
         let before = changes_listed(&root, "content/idea.md");
         let server = Serving::start(&cwd, &args);
@@ -97,16 +87,15 @@ fn serve_with_a_relative_path_or_none_records_every_save() {
 
 #[test]
 fn a_save_recorded_under_a_relative_path_reaches_a_peer() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = garden(dir.path(), "garden", &[("idea.md", "# Idea\n\nfirst words\n")]);
+    let root = garden().file("content/idea.md", "# Idea\n\nfirst words\n").build();
     let server = Serving::start(&root, &[]);
     eventually("the first import", || changes_listed(&root, "content/idea.md") == 1);
     let url = format!("ws://127.0.0.1:{}/sync", server.0.port);
-    let (ok, _, err) = loam_in(dir.path(), &["clone", &url, "copy"]);
+    let (ok, _, err) = loam_in(root.dir(), &["clone", &url, "copy"]);
     assert!(ok, "{err}");
     save_by_rename(&root.join("content/idea.md"), "# Idea\n\nfirst words\n\nand a second thought\n");
     eventually("the save is recorded", || changes_listed(&root, "content/idea.md") == 2);
-    let copy = dir.path().join("copy");
+    let copy = root.beside("copy");
     let (ok, out, err) = loam_in(&copy, &["sync", &url]);
     assert!(ok, "{out}{err}");
     let text = std::fs::read_to_string(copy.join("content/idea.md")).unwrap();
@@ -129,20 +118,17 @@ fn all_text(dir: &Path) -> String {
 #[cfg(unix)]
 fn symbolic_links_out_of_the_garden_are_never_read_and_those_inside_work() {
     use std::os::unix::fs::symlink;
-    let dir = tempfile::tempdir().unwrap();
-    let outside = dir.path().join("outside");
-    std::fs::create_dir_all(outside.join("folder")).unwrap();
-    std::fs::write(outside.join("secret.md"), "# Secret\n\nTOP-SECRET-MARKER in a note\n").unwrap();
-    std::fs::write(outside.join("folder/deep.md"), "# Deep\n\nDEEP-SECRET-MARKER\n").unwrap();
-    std::fs::write(outside.join("folder/key.png"), "PNG-SECRET-MARKER").unwrap();
-    let root = garden(
-        dir.path(),
-        "garden",
-        &[
-            ("home.md", "# Home\n\n[[secret]] [[deep]] ![[key.png]] [[alias]] [[inner]]\n"),
-            ("real/inner.md", "# Inner\n\ninner words\n"),
-        ],
-    );
+    let root = garden()
+        .file("content/home.md", "# Home\n\n[[secret]] [[deep]] ![[key.png]] [[alias]] [[inner]]\n")
+        .file("content/real/inner.md", "# Inner\n\ninner words\n")
+        .build();
+    // Beside the garden, not in it.
+    let outside = Garden::named("outside")
+        .file("secret.md", "# Secret\n\nTOP-SECRET-MARKER in a note\n")
+        .file("folder/deep.md", "# Deep\n\nDEEP-SECRET-MARKER\n")
+        .file("folder/key.png", "PNG-SECRET-MARKER")
+        .beside(&root)
+        .build();
     let content = root.join("content");
     symlink(outside.join("secret.md"), content.join("secret.md")).unwrap();
     symlink(&outside, content.join("linked")).unwrap();
@@ -154,7 +140,7 @@ fn symbolic_links_out_of_the_garden_are_never_read_and_those_inside_work() {
     symlink(content.join("real"), content.join("also-real")).unwrap();
     symlink(&content, content.join("real/loop")).unwrap();
 
-    for (cwd, args) in [(root.clone(), vec!["build"]), (dir.path().to_path_buf(), vec!["build", "garden"])] {
+    for (cwd, args) in [(root.to_path_buf(), vec!["build"]), (root.dir().to_path_buf(), vec!["build", "garden"])] {
         let (ok, _, err) = loam_in(&cwd, &args);
         assert!(ok, "{err}");
         let site = all_text(&root.join("public"));
@@ -168,7 +154,7 @@ fn symbolic_links_out_of_the_garden_are_never_read_and_those_inside_work() {
         // Each skipped link is named with where it points.
         for (link, target) in [
             ("secret.md", outside.join("secret.md")),
-            ("linked", outside.clone()),
+            ("linked", outside.to_path_buf()),
             ("etc", PathBuf::from("/etc")),
             ("passwd.md", PathBuf::from("/etc/passwd")),
         ] {
@@ -193,13 +179,15 @@ fn symbolic_links_out_of_the_garden_are_never_read_and_those_inside_work() {
     }
     let server = Serving::start(&root, &[]);
     let url = format!("ws://127.0.0.1:{}/sync", server.0.port);
-    let (ok, _, err) = loam_in(dir.path(), &["clone", &url, "copy"]);
+    let (ok, _, err) = loam_in(root.dir(), &["clone", &url, "copy"]);
     assert!(ok, "{err}");
-    let copy = all_text(&dir.path().join("copy/content"));
+    let copy = all_text(&root.beside("copy/content"));
     assert!(copy.contains("inner words") && !copy.contains("SECRET-MARKER") && !copy.contains("root:x:0"), "{copy}");
-    // A save through the preview of a link out of the garden is not recorded either.
+    // A save through the preview of a link out of the garden is not recorded either. A save inside the garden
+    // after it is the sign that the preview has taken in the first: changes are taken in the order they come.
     std::fs::write(outside.join("secret.md"), "# Secret\n\nTOP-SECRET-MARKER, edited\n").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    root.write("content/home.md", "# Home\n\n[[secret]] [[deep]] ![[key.png]] [[alias]] [[inner]]\n\nSaved after.\n");
+    eventually("the save after it is recorded", || changes_listed(&root, "content/home.md") == 2);
     let (_, log, _) = loam_in(&root, &["log"]);
     assert!(!log.contains("secret.md"), "{log}");
     let (status, _) = server.get("/secret/");
@@ -235,11 +223,11 @@ fn loam_unprivileged(dir: &Path, args: &[&str]) -> (bool, String, String) {
 #[cfg(unix)]
 fn a_note_that_cannot_be_read_is_reported_and_kept_not_deleted() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let root = garden(dir.path(), "garden", &[("locked.md", "# Locked\n\nwords to keep\n"), ("open.md", "# Open\n")]);
+    let root =
+        garden().file("content/locked.md", "# Locked\n\nwords to keep\n").file("content/open.md", "# Open\n").build();
     if unsafe { libc::geteuid() } == 0 {
         // The garden is given to `nobody`, who runs Loam below.
-        let status = Command::new("chown").args(["-R", "65534:65534"]).arg(dir.path()).status().unwrap();
+        let status = Command::new("chown").args(["-R", "65534:65534"]).arg(root.dir()).status().unwrap();
         assert!(status.success());
     }
     let (ok, _, err) = loam_unprivileged(&root, &["import"]);
@@ -251,8 +239,8 @@ fn a_note_that_cannot_be_read_is_reported_and_kept_not_deleted() {
     assert!(err.contains("locked.md") && err.contains("ermission denied"), "{err}");
     assert!(err.contains("0 deleted"), "{err}");
     // A peer that syncs with this garden keeps its copy.
-    let server_dir = dir.path().join("copy");
-    let (ok, _, err) = loam_unprivileged(dir.path(), &["clone", root.to_str().unwrap(), server_dir.to_str().unwrap()]);
+    let server_dir = root.beside("copy");
+    let (ok, _, err) = loam_unprivileged(root.dir(), &["clone", root.to_str().unwrap(), server_dir.to_str().unwrap()]);
     assert!(ok, "{err}");
     let (ok, out, err) = loam_unprivileged(&server_dir, &["sync", root.to_str().unwrap()]);
     assert!(ok, "{out}{err}");
@@ -298,26 +286,28 @@ fn document_count(root: &Path) -> usize {
 }
 
 /// A garden of three notes with its history, and a copy of it (`loam clone` from the folder) beside.
-fn garden_and_copy(dir: &Path) -> (PathBuf, PathBuf) {
-    let root =
-        garden(dir, "garden", &[("a.md", "# A\n\nalpha\n"), ("b.md", "# B\n\nbeta\n"), ("sub/c.md", "# C\n\ngamma\n")]);
+fn garden_and_copy() -> (TempGarden, PathBuf) {
+    let root = garden()
+        .file("content/a.md", "# A\n\nalpha\n")
+        .file("content/b.md", "# B\n\nbeta\n")
+        .file("content/sub/c.md", "# C\n\ngamma\n")
+        .build();
     let (ok, _, err) = loam_in(&root, &["import"]);
     assert!(ok, "{err}");
-    let copy = dir.join("copy");
-    let (ok, _, err) = loam_in(dir, &["clone", "garden", "copy"]);
+    let copy = root.beside("copy");
+    let (ok, _, err) = loam_in(root.dir(), &["clone", "garden", "copy"]);
     assert!(ok, "{err}");
     (root, copy)
 }
 
 /// Every note file under `dir` (outside `.loam/`), relative.
 fn note_files(dir: &Path) -> Vec<String> {
-    common::notes_in(dir).iter().map(|p| p.strip_prefix(dir).unwrap().to_string_lossy().into_owned()).collect()
+    notes_in(dir).iter().map(|p| p.strip_prefix(dir).unwrap().to_string_lossy().into_owned()).collect()
 }
 
 #[test]
 fn losing_the_bookkeeping_rebuilds_it_from_the_history_with_no_duplicate() {
-    let dir = tempfile::tempdir().unwrap();
-    let (root, copy) = garden_and_copy(dir.path());
+    let (root, copy) = garden_and_copy();
     let docs_before = document_count(&root);
     let (_, log_before, _) = loam_in(&root, &["log"]);
     // Lost while Loam was stopped, and meanwhile one note edited and one moved.
@@ -352,8 +342,7 @@ fn losing_the_bookkeeping_rebuilds_it_from_the_history_with_no_duplicate() {
 
 #[test]
 fn an_emptied_document_is_named_and_fetched_again_from_a_peer() {
-    let dir = tempfile::tempdir().unwrap();
-    let (root, copy) = garden_and_copy(dir.path());
+    let (root, copy) = garden_and_copy();
     let doc = documents_of(&root)["a.md"].clone();
     let snapshot = root.join(format!(".loam/docs/{doc}.am"));
     std::fs::write(&snapshot, b"").unwrap();
@@ -377,8 +366,7 @@ fn an_emptied_document_is_named_and_fetched_again_from_a_peer() {
 
 #[test]
 fn a_truncated_document_without_a_peer_starts_its_history_anew_and_never_forks_a_copy() {
-    let dir = tempfile::tempdir().unwrap();
-    let (root, copy) = garden_and_copy(dir.path());
+    let (root, copy) = garden_and_copy();
     let doc = documents_of(&root)["b.md"].clone();
     let snapshot = root.join(format!(".loam/docs/{doc}.am"));
     let bytes = std::fs::read(&snapshot).unwrap();
@@ -406,8 +394,7 @@ fn a_truncated_document_without_a_peer_starts_its_history_anew_and_never_forks_a
 
 #[test]
 fn a_damaged_index_says_what_to_do_and_is_fetched_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let (root, _copy) = garden_and_copy(dir.path());
+    let (root, _copy) = garden_and_copy();
     // Automerge's magic bytes, then garbage: a snapshot a failing disk could leave.
     std::fs::write(root.join(".loam/index.am"), b"\x85\x6f\x4a\x83 damaged beyond reading").unwrap();
     let (_, info, _) = loam_in(&root, &["info"]);
@@ -425,15 +412,14 @@ fn a_damaged_index_says_what_to_do_and_is_fetched_again() {
 
 #[test]
 fn moving_the_notes_folder_away_and_back_while_serving_recovers() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = garden(dir.path(), "garden", &[("idea.md", "# Idea\n\nfirst words\n")]);
+    let root = garden().file("content/idea.md", "# Idea\n\nfirst words\n").build();
     let server = Serving::start(&root, &[]);
     eventually("the first import", || changes_listed(&root, "content/idea.md") == 1);
-    std::fs::rename(root.join("content"), dir.path().join("away")).unwrap();
+    std::fs::rename(root.join("content"), root.beside("away")).unwrap();
     eventually(&format!("the preview says it stopped watching; log:\n{}", server.log()), || {
         server.log().contains("is gone")
     });
-    std::fs::rename(dir.path().join("away"), root.join("content")).unwrap();
+    std::fs::rename(root.beside("away"), root.join("content")).unwrap();
     save_by_rename(&root.join("content/idea.md"), "# Idea\n\nfirst words\n\nwritten after the folder came back\n");
     eventually(&format!("the save is served; log:\n{}", server.log()), || {
         server.get("/idea/").1.contains("written after the folder came back")
@@ -441,5 +427,5 @@ fn moving_the_notes_folder_away_and_back_while_serving_recovers() {
     eventually(&format!("the save is recorded; log:\n{}", server.log()), || {
         changes_listed(&root, "content/idea.md") == 2
     });
-    assert_eq!(common::notes_in(&root.join("content")).len(), 1, "nothing was deleted or duplicated");
+    assert_eq!(notes_in(&root.join("content")).len(), 1, "nothing was deleted or duplicated");
 }

@@ -4,17 +4,15 @@
 //!
 //! 100 rounds by default (`LOAM_CRASH_ROUNDS` sets another number).
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{copy_dir, corpus, notes_in, Random};
-
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
+use crate::garden::{notes_in, Garden};
+use crate::random::Random;
+use crate::LOAM;
 
 /// Every note's history in the store (change hashes, oldest first) and its last text, after the catch-up a
 /// start does.
@@ -36,9 +34,7 @@ fn store_after_catch_up(garden: &Path) -> BTreeMap<String, (Vec<String>, String)
 #[test]
 fn the_history_survives_being_killed_at_any_moment() {
     let rounds: usize = std::env::var("LOAM_CRASH_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    copy_dir(&corpus("quartz-docs"), &garden);
+    let garden = Garden::new().corpus("quartz-docs").build();
     let mut random = Random(0xdead_beef_cafe_f00d);
     let mut known: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for round in 0..rounds {

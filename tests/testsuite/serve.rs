@@ -2,16 +2,16 @@
 //! changed the ways editors change them, and the answers read over HTTP. Also: an incremental rebuild gives the
 //! same site as a fresh one, after a random run of edits, renames and deletes.
 
-mod common;
-
-use common::{copy_dir, corpus, notes_in, Random, Served};
+use crate::garden::{notes_in, Garden, TempGarden};
+use crate::random::Random;
+use crate::served::Served;
+use crate::wait::never;
+use crate::LOAM;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
 
 /// A running `loam serve` on a port of its choosing, with an HTTP client for it; killed when dropped.
 struct Server {
@@ -75,9 +75,7 @@ fn save_by_rename(path: &Path, text: &str) {
 
 #[test]
 fn every_way_an_editor_saves_updates_the_served_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden with spaces");
-    copy_dir(&corpus("quartz-docs"), &garden);
+    let garden = Garden::named("garden with spaces").corpus("quartz-docs").build();
     let server = Server::start(&garden, &[]);
 
     let (status, page) = server.get("/build/");
@@ -140,9 +138,14 @@ fn every_way_an_editor_saves_updates_the_served_pages() {
     let before = server.get("/_loam/status").1;
     std::fs::write(garden.join(".build.md.swp"), "vim swap").unwrap();
     std::fs::write(garden.join("build.md~"), "backup").unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    never("a swap or backup file changed the status", SCRATCH_WINDOW, || server.get("/_loam/status").1 != before);
     assert_eq!(server.get("/_loam/status").1, before, "a swap or backup file changed nothing");
 }
+
+/// How long a scratch file is watched for a rebuild it must not cause. A file the watcher let through would be
+/// rebuilt after its debounce (`serve::watch::DEBOUNCE`, 10 ms) and the 100 ms a burst of changes must go quiet;
+/// no event says that a file was filtered out, so the absence is watched for three times that.
+const SCRATCH_WINDOW: Duration = Duration::from_millis(300);
 
 #[test]
 fn templates_static_files_and_loam_toml_apply_while_serving() {
@@ -207,8 +210,10 @@ fn templates_static_files_and_loam_toml_apply_while_serving() {
 
 #[test]
 fn turning_unsafe_html_on_while_serving_renders_every_note_again() {
-    let (_dir, garden) = garden_of_one("visitor.md", "Hi <kbd>k</kbd> <img src=x onerror=\"window.pwned = 1\">\n");
-    std::fs::write(garden.join("loam.toml"), "content = \".\"\n").unwrap();
+    let garden = Garden::new()
+        .config("content = \".\"\n")
+        .file("visitor.md", "Hi <kbd>k</kbd> <img src=x onerror=\"window.pwned = 1\">\n")
+        .build();
     let server = Server::start(&garden, &[]);
     let page = server.wait_for_text("/visitor/", "<kbd>k</kbd>");
     assert!(!page.contains("pwned"), "sanitised by default: {page}");
@@ -219,22 +224,14 @@ fn turning_unsafe_html_on_while_serving_renders_every_note_again() {
     server.wait_for("/visitor/", "sanitised again", |status, body| status == 200 && !body.contains("pwned"));
 }
 
-/// A vault of one note in a temporary folder (kept while the folder lives).
-fn garden_of_one(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    std::fs::create_dir_all(&garden).unwrap();
-    std::fs::write(garden.join(name), text).unwrap();
-    (dir, garden)
-}
-
 #[test]
 fn the_preview_has_a_search_index_that_follows_saves() {
-    let (_dir, garden) = garden_of_one("marigold.md", "Marigolds keep pests away.\n");
+    let garden = Garden::new().file("marigold.md", "Marigolds keep pests away.\n").build();
     let server = Server::start(&garden, &[]);
     server.wait_for_text("/marigold/", "Marigolds");
-    // No index is made until a reader searches: the first request for it starts the indexing.
-    std::thread::sleep(Duration::from_millis(1500));
+    // No index is made until a reader searches: the first request for it starts the indexing, so it cannot be
+    // polled for; the test lets a window pass in which an index made unasked would have been made, then asks.
+    std::thread::sleep(UNASKED_INDEX_WINDOW);
     assert_eq!(server.get("/static/search/meta.json").0, 503, "not made before anyone searched");
     assert!(!server.log.lock().unwrap().contains("panicked"));
     server.wait_for("/static/search/meta.json", "an index of one page", |status, body| {
@@ -255,9 +252,14 @@ fn the_preview_has_a_search_index_that_follows_saves() {
     assert_eq!(server.get("/static/search.js").0, 200, "the site's own script is no file of the index");
 }
 
+/// How long the preview is left alone before its search index is first asked for. An index made without being
+/// asked would be made once the saves had been quiet for 800 ms (`serve/search.rs`'s `QUIET`) and would then take
+/// a moment for one note; asking is what starts the indexing, so the absence is watched for this long, once.
+const UNASKED_INDEX_WINDOW: Duration = Duration::from_millis(1500);
+
 #[test]
 fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
-    let (_dir, garden) = garden_of_one("start.md", "Start.\n");
+    let garden = Garden::new().file("start.md", "Start.\n").build();
     let server = Server::start(&garden, &[]);
     server.wait_for_text("/start/", "Start.");
     // 500 files at once, like a `git checkout`.
@@ -265,14 +267,22 @@ fn a_burst_of_changes_is_one_rebuild_not_a_queue() {
         std::fs::write(garden.join(format!("burst {i}.md")), format!("Burst note {i}.\n")).unwrap();
     }
     server.wait_for_text("/burst-499/", "Burst note 499.");
-    std::thread::sleep(Duration::from_millis(500));
+    // A rebuild still queued behind the one that served the last note would run in the next 100 ms (the quiet a
+    // burst waits for); nothing says that none is queued, so the log is watched for a while.
+    never("more than 4 rebuilds", QUEUED_REBUILD_WINDOW, || {
+        server.log.lock().unwrap().matches("rebuilt in").count() > 4
+    });
     let rebuilds = server.log.lock().unwrap().matches("rebuilt in").count();
     assert!(rebuilds <= 4, "500 files made {rebuilds} rebuilds:\n{}", server.log.lock().unwrap());
 }
 
+/// How long the log is watched, after the last note of a burst is served, for rebuilds queued behind it: five
+/// times the 100 ms a burst must go quiet before its rebuild.
+const QUEUED_REBUILD_WINDOW: Duration = Duration::from_millis(500);
+
 #[test]
 fn listening_beyond_this_machine_takes_a_token() {
-    let (_dir, garden) = garden_of_one("a.md", "A.\n");
+    let garden = Garden::new().file("a.md", "A.\n").build();
     // Refused before anything listens: every address but 127.0.0.1 and ::1, other loopback addresses included.
     for bind in ["0.0.0.0", "127.0.0.2"] {
         let output = Command::new(LOAM)
@@ -290,7 +300,7 @@ fn listening_beyond_this_machine_takes_a_token() {
 
 #[test]
 fn polling_sees_changes_too() {
-    let (_dir, garden) = garden_of_one("note.md", "First text.\n");
+    let garden = Garden::new().file("note.md", "First text.\n").build();
     let server = Server::start(&garden, &["--poll"]);
     server.wait_for_text("/note/", "First text.");
     std::fs::write(garden.join("note.md"), "Second text, seen by polling.\n").unwrap();
@@ -299,9 +309,7 @@ fn polling_sees_changes_too() {
 
 #[test]
 fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    copy_dir(&corpus("quartz-docs"), &garden);
+    let garden = Garden::new().corpus("quartz-docs").build();
     let address = "127.0.0.1:1111".parse().unwrap();
     // Files older than two seconds are known by size and time without being read: age them all, and give each
     // file an edit touches a time of its own, in the past, so that this path is the one taken.
@@ -426,10 +434,7 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
 
 #[test]
 fn ctrl_c_stops_the_server_cleanly_even_with_a_tab_listening() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    std::fs::create_dir_all(&garden).unwrap();
-    std::fs::write(garden.join("note.md"), "Text.\n").unwrap();
+    let garden = Garden::new().file("note.md", "Text.\n").build();
     let mut server = Server::start(&garden, &[]);
     server.wait_for_text("/note/", "Text.");
     // An open live-reload stream, as an open tab has.
@@ -479,10 +484,7 @@ fn wait_for_history(file: &Path, count: usize, server: &Server) -> Vec<String> {
 
 #[test]
 fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let garden = dir.path().join("garden");
-    copy_dir(&corpus("quartz-docs"), &garden);
-    std::fs::write(garden.join("loam.toml"), "content = \".\"\n[author]\nname = \"Tess Ter\"\n").unwrap();
+    let garden = Garden::new().corpus("quartz-docs").config("content = \".\"\n[author]\nname = \"Tess Ter\"\n").build();
     let note = garden.join("hosting.md");
     let original = std::fs::read_to_string(&note).unwrap();
     // Written long ago: the import is dated by the file, and the page says so once it is recorded.
@@ -536,11 +538,11 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
 }
 
 /// `loam serve` on a garden of one note, `/note/` (saying "Text."), once it serves it.
-fn serving_one_note() -> (tempfile::TempDir, Server) {
-    let (dir, garden) = garden_of_one("note.md", "Text.\n");
+fn serving_one_note() -> (TempGarden, Server) {
+    let garden = Garden::new().file("note.md", "Text.\n").build();
     let server = Server::start(&garden, &[]);
     server.wait_for_text("/note/", "Text.");
-    (dir, server)
+    (garden, server)
 }
 
 /// An answer read off the wire: what `raw` returns.
@@ -623,7 +625,7 @@ fn lines(lines: &[String]) -> Vec<&str> {
 
 #[test]
 fn a_web_page_of_another_origin_cannot_open_sync_or_read_loam() {
-    let (_dir, garden) = garden_of_one("secret.md", "---\npublish: false\n---\nUnpublished words.\n");
+    let garden = Garden::new().file("secret.md", "---\npublish: false\n---\nUnpublished words.\n").build();
     let server = Server::start(&garden, &[]);
     let port = server.served.port;
     let host = format!("127.0.0.1:{port}");
@@ -650,7 +652,7 @@ fn a_web_page_of_another_origin_cannot_open_sync_or_read_loam() {
 
 #[test]
 fn a_request_naming_another_host_is_refused() {
-    let (_dir, server) = serving_one_note();
+    let (_garden, server) = serving_one_note();
     let port = server.served.port;
 
     // DNS rebinding: evil.example resolves to 127.0.0.1, and its page's requests name it.
@@ -671,12 +673,10 @@ fn a_request_naming_another_host_is_refused() {
 
 #[test]
 fn hosts_and_origins_named_in_loam_toml_are_let_in() {
-    let (_dir, garden) = garden_of_one("note.md", "Text.\n");
-    std::fs::write(
-        garden.join("loam.toml"),
-        "content = \".\"\n[serve]\nallowed_hosts = [\"laptop.lan\"]\nallowed_origins = [\"http://localhost:5173\"]\n",
-    )
-    .unwrap();
+    let garden = Garden::new()
+        .config("content = \".\"\n[serve]\nallowed_hosts = [\"laptop.lan\"]\nallowed_origins = [\"http://localhost:5173\"]\n")
+        .file("note.md", "Text.\n")
+        .build();
     let server = Server::start(&garden, &[]);
     let port = server.served.port;
     server.wait_for_text("/note/", "Text.");
@@ -691,7 +691,7 @@ fn hosts_and_origins_named_in_loam_toml_are_let_in() {
 
 #[test]
 fn pages_answer_get_and_head_and_refuse_other_methods() {
-    let (_dir, server) = serving_one_note();
+    let (_garden, server) = serving_one_note();
     let port = server.served.port;
     let host = format!("Host: 127.0.0.1:{port}");
     for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
@@ -708,11 +708,11 @@ fn pages_answer_get_and_head_and_refuse_other_methods() {
 #[test]
 fn a_range_of_a_file_or_page_is_answered_with_206_and_past_the_end_with_416() {
     // A garden with a loam.toml, whose `static/` is served as it is.
-    let (_dir, garden) = garden_of_one("loam.toml", "title = \"Ranges\"\n");
-    std::fs::create_dir_all(garden.join("content")).unwrap();
-    std::fs::write(garden.join("content/note.md"), "Text.\n").unwrap();
-    std::fs::create_dir_all(garden.join("static")).unwrap();
-    std::fs::write(garden.join("static/clip.txt"), "0123456789").unwrap();
+    let garden = Garden::new()
+        .config("title = \"Ranges\"\n")
+        .file("content/note.md", "Text.\n")
+        .file("static/clip.txt", "0123456789")
+        .build();
     let server = Server::start(&garden, &[]);
     let port = server.served.port;
     server.wait_for_text("/static/clip.txt", "0123456789");
@@ -738,7 +738,7 @@ fn a_range_of_a_file_or_page_is_answered_with_206_and_past_the_end_with_416() {
 
 #[test]
 fn a_lowercase_bearer_scheme_is_accepted() {
-    let (_dir, garden) = garden_of_one("note.md", "Text.\n");
+    let garden = Garden::new().file("note.md", "Text.\n").build();
     let token = "a-read-write-token-0123456789";
     let served = Served::start(&garden, &[("LOAM_TOKEN", token)]);
     let host = format!("Host: 127.0.0.1:{}", served.port);
@@ -754,7 +754,7 @@ fn a_lowercase_bearer_scheme_is_accepted() {
 #[test]
 fn a_connection_that_sends_nothing_or_half_a_request_is_closed() {
     use std::io::Write;
-    let (_dir, garden) = garden_of_one("note.md", "Text.\n");
+    let garden = Garden::new().file("note.md", "Text.\n").build();
     let server = Server::start(&garden, &[]);
     let port = server.served.port;
     let timeout = loam::serve::http::HEADER_TIMEOUT;

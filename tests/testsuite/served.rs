@@ -1,58 +1,9 @@
-//! What the integration tests share: the corpora, and copies of them to change.
+//! A `loam serve` process for the tests: started on a free loopback port, which it reports in its `--port-file`,
+//! and killed when dropped.
 
-use std::path::{Path, PathBuf};
-
-/// A real garden of `tests/corpora` (see its README: sources and licences); read only (copy it before changing
-/// anything).
-#[allow(dead_code)]
-pub fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora").join(name)
-}
-
-/// Copies a folder's files and folders (symbolic links are left out).
-#[allow(dead_code)]
-pub fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else if entry.file_type().is_file() {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A deterministic pseudo-random sequence (xorshift), so that a failure can be replayed.
-#[allow(dead_code)]
-pub struct Random(pub u64);
-
-#[allow(dead_code)]
-impl Random {
-    pub fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
-/// The notes under `dir` (not in the store's `.loam/`), sorted.
-#[allow(dead_code)]
-pub fn notes_in(dir: &Path) -> Vec<PathBuf> {
-    let mut notes: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".loam")
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
-        .map(|e| e.path().to_path_buf())
-        .collect();
-    notes.sort();
-    notes
-}
+use std::path::Path;
 
 /// A running `loam serve --port 0` (on loopback): its port and what it printed; killed when dropped.
-#[allow(dead_code)]
 pub struct Served {
     pub child: std::process::Child,
     /// The first line it printed, with the preview's address.
@@ -63,7 +14,6 @@ pub struct Served {
     _scratch: tempfile::TempDir,
 }
 
-#[allow(dead_code)]
 impl Served {
     /// Serves `garden` with `env` set, once it listens.
     pub fn start(garden: &Path, env: &[(&str, &str)]) -> Served {
@@ -83,7 +33,7 @@ impl Served {
         use std::io::{BufRead, Read};
         let scratch = tempfile::tempdir().unwrap();
         let port_file = scratch.path().join("port");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loam"))
+        let mut child = std::process::Command::new(crate::LOAM)
             .current_dir(dir)
             .arg("serve")
             .args(args)
@@ -135,15 +85,5 @@ impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Waits up to 20 s for `ok`, polling; panics with `what` after.
-#[allow(dead_code)]
-pub fn eventually(what: &str, ok: impl Fn() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !ok() {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting: {what}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }

@@ -2,55 +2,22 @@
 //! `tests/corpora`, copied or built with `-o` into a temporary folder, never written to) and on small
 //! gardens made here for one case each. Assertions read the files of the output folder.
 
-mod common;
-
-use common::{copy_dir, corpus};
+use crate::garden::{corpus, Garden, TempGarden};
+use crate::LOAM;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use regex::Regex;
 
-const LOAM: &str = env!("CARGO_BIN_EXE_loam");
-
-/// A garden in a temporary folder, and an output folder beside it.
-struct Garden {
-    dir: tempfile::TempDir,
-    root: PathBuf,
+/// `loam build GARDEN -o OUT`, into the folder `out` beside the garden.
+fn build(garden: &TempGarden) -> Run {
+    let out = garden.beside("out");
+    Run::of(&["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone())
 }
 
-impl Garden {
-    fn new() -> Garden {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("garden");
-        std::fs::create_dir_all(&root).unwrap();
-        Garden { dir, root }
-    }
-
-    /// A copy of a corpus, for tests that add a `loam.toml` or change files.
-    fn copy_of(name: &str) -> Garden {
-        let garden = Garden::new();
-        copy_dir(&corpus(name), &garden.root);
-        garden
-    }
-
-    fn file(&self, path: &str, text: impl AsRef<[u8]>) -> &Self {
-        let path = self.root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-        self
-    }
-
-    fn out(&self) -> PathBuf {
-        self.dir.path().join("out")
-    }
-
-    fn build(&self) -> Run {
-        Run::of(&["build", self.root.to_str().unwrap(), "-o", self.out().to_str().unwrap()], self.out())
-    }
-
-    fn check(&self) -> Run {
-        Run::of(&["check", self.root.to_str().unwrap()], self.out())
-    }
+/// `loam check GARDEN`; its `out` is where a build would have written, to show that check writes nothing.
+fn check(garden: &TempGarden) -> Run {
+    Run::of(&["check", garden.to_str().unwrap()], garden.beside("out"))
 }
 
 struct Run {
@@ -211,11 +178,13 @@ fn superbenefit_vault_root_and_stale_links_resolve() {
 
 #[test]
 fn superbenefit_in_explicit_mode_publishes_nothing_and_leaks_nothing() {
-    let garden = Garden::copy_of("superbenefit-ccc");
-    garden.file("loam.toml", "title = \"Commons\"\npublish_mode = \"explicit\"\ncontent = \".\"\n");
-    let run = garden.build().ok();
+    let garden = Garden::new()
+        .corpus("superbenefit-ccc")
+        .config("title = \"Commons\"\npublish_mode = \"explicit\"\ncontent = \".\"\n")
+        .build();
+    let run = build(&garden).ok();
     let everything = all_text(&run);
-    for entry in walkdir::WalkDir::new(&garden.root) {
+    for entry in walkdir::WalkDir::new(&garden) {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().to_string();
         let Some(stem) = name.strip_suffix(".md") else { continue };
@@ -276,8 +245,7 @@ fn vault_of_knowledge_crlf_empty_and_other_scripts() {
 
 #[test]
 fn an_unpublished_note_leaves_no_trace() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("loam.toml", "title = \"Commons Garden\"\n")
         .file(
             "content/Secret Plan.md",
@@ -287,8 +255,9 @@ fn an_unpublished_note_leaves_no_trace() {
             "content/Public.md",
             "---\ntags: [open]\n---\nSee [[Secret Plan]] and [[Secret Plan|the nightjar plan]] and [[Hidden Agenda]] and [[Secret Plan|details]] and [x](Secret%20Plan.md).\n\n![[Secret Plan]]\n\n#open\n",
         )
-        .file("content/Other.md", "Links to [[Public]].\n");
-    let run = garden.build().ok();
+        .file("content/Other.md", "Links to [[Public]].\n")
+        .build();
+    let run = build(&garden).ok();
     let everything = all_text(&run).to_lowercase();
     for secret in ["xyzzy-7781", "secret plan", "secret-plan", "nightjar", "covert", "hidden agenda", "hidden-agenda"] {
         assert!(!everything.contains(secret), "`{secret}` leaked into the site");
@@ -314,12 +283,12 @@ const HOSTILE_NOTE: &str = "---\ndate: 2024-05-01\n---\n# Visitor\n\n\
 
 #[test]
 fn a_notes_scripts_reach_no_page_feed_or_search_index() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("loam.toml", "title = \"Commons\"\nbase_url = \"https://example.org/\"\n")
         .file("content/Visitor.md", HOSTILE_NOTE)
-        .file("content/Host.md", "---\ndate: 2024-05-02\n---\nIt embeds the visitor:\n\n![[Visitor]]\n");
-    let run = garden.build().ok();
+        .file("content/Host.md", "---\ndate: 2024-05-02\n---\nIt embeds the visitor:\n\n![[Visitor]]\n")
+        .build();
+    let run = build(&garden).ok();
     assert!(run.exists("feed.xml") && run.exists("static/search/meta.json"));
     let everything = all_text(&run);
     assert!(everything.contains("Press <kbd>Ctrl</kbd>"), "the note's harmless HTML is kept");
@@ -335,12 +304,12 @@ fn a_notes_scripts_reach_no_page_feed_or_search_index() {
 
 #[test]
 fn unsafe_html_publishes_a_notes_html_as_written() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("loam.toml", "title = \"Mine\"\nunsafe_html = true\n")
         .file("content/Visitor.md", HOSTILE_NOTE)
-        .file("content/Host.md", "Host.\n");
-    let run = garden.build().ok();
+        .file("content/Host.md", "Host.\n")
+        .build();
+    let run = build(&garden).ok();
     let page = run.page("visitor/index.html");
     for raw in [
         "<script>window.pwned = 1</script>",
@@ -354,29 +323,29 @@ fn unsafe_html_publishes_a_notes_html_as_written() {
 
 #[test]
 fn pages_and_the_feed_show_contributors_and_the_last_edit_from_the_history() {
-    let garden = Garden::new();
     let settings = |name: &str, extra: &str| format!("title = \"Commons\"\n{extra}[author]\nname = \"{name}\"\n");
+    let garden = Garden::new()
+        .config(&settings("Ada <Lovelace>", ""))
+        .file("content/Plan.md", "---\ndate: 2020-01-02\n---\nThe plan.\n")
+        .file("content/Other.md", "Other.\n")
+        .build();
     let dated = |path: &str, secs: u64| {
-        let file = std::fs::File::options().append(true).open(garden.root.join(path)).unwrap();
+        let file = std::fs::File::options().append(true).open(garden.join(path)).unwrap();
         file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)).unwrap();
     };
-    garden
-        .file("loam.toml", settings("Ada <Lovelace>", ""))
-        .file("content/Plan.md", "---\ndate: 2020-01-02\n---\nThe plan.\n")
-        .file("content/Other.md", "Other.\n");
     // Written long before Loam saw them: the history dates each note by its file.
     dated("content/Plan.md", 1_600_000_000);
     dated("content/Other.md", 1_600_000_000);
-    let import = |garden: &Garden| Run::of(&["import", garden.root.to_str().unwrap()], garden.out()).ok();
+    let import = |garden: &TempGarden| Run::of(&["import", garden.to_str().unwrap()], garden.beside("out")).ok();
     import(&garden);
     // Someone else edits the plan on this machine.
     garden
-        .file("loam.toml", settings("Bo", ""))
-        .file("content/Plan.md", "---\ndate: 2020-01-02\n---\nThe plan, revised.\n");
+        .write("loam.toml", settings("Bo", ""))
+        .write("content/Plan.md", "---\ndate: 2020-01-02\n---\nThe plan, revised.\n");
     dated("content/Plan.md", 1_700_000_000);
     import(&garden);
 
-    let run = garden.build().ok();
+    let run = build(&garden).ok();
     let plan = run.page("plan/index.html");
     assert!(plan.contains("Last edited <time datetime=\"2023-11-14T22:13:20+00:00\">2023-11-14</time>"), "{plan}");
     assert!(plan.contains("Contributors: Ada &lt;Lovelace&gt;, Bo"), "{plan}");
@@ -389,8 +358,8 @@ fn pages_and_the_feed_show_contributors_and_the_last_edit_from_the_history() {
     assert!(plan_at < other_at && feed.contains("2023-11-14T22:13:20+00:00"), "{feed}");
 
     // Turned off: no names and no history dates anywhere.
-    garden.file("loam.toml", settings("Bo", "show_history = false\n"));
-    let run = garden.build().ok();
+    garden.write("loam.toml", settings("Bo", "show_history = false\n"));
+    let run = build(&garden).ok();
     let everything = all_text(&run);
     assert!(!everything.contains("Lovelace") && !everything.contains("Last edited"));
     assert!(!everything.contains("2023-11-14"), "the feed goes back to the notes' own dates");
@@ -408,7 +377,7 @@ fn build_here(dir: &std::path::Path) -> Run {
 
 #[test]
 fn unclear_publish_or_draft_leaves_the_note_unpublished_with_an_error_at_its_line_in_both_modes() {
-    let garden = Garden::new();
+    let mut garden = Garden::new();
     // (file stem, frontmatter line on line 3 of the file); every stem holds `hush`, which no published file may.
     let unclear = [
         ("hush-off", "publish: off"),
@@ -425,18 +394,19 @@ fn unclear_publish_or_draft_leaves_the_note_unpublished_with_an_error_at_its_lin
     for (stem, line) in unclear {
         // `publish: true` on line 2 is clear, so in explicit mode only the unclear line keeps the note out.
         let publish = if line.starts_with("draft") { "publish: true" } else { "tags: [hushtag]" };
-        garden.file(
+        garden = garden.file(
             &format!("content/{stem}.md"),
             format!("---\n{publish}\n{line}\ntitle: Hushed {stem}\n---\nThe hushword is {stem}.\n\n[[Open]]\n"),
         );
     }
     let links: String = unclear.iter().map(|(stem, _)| format!("[[{stem}]] ")).collect();
-    garden
+    let garden = garden
         .file("content/Open.md", format!("---\npublish: TRUE\ndraft: \"False\"\n---\nOpen links to {links}\n"))
-        .file("content/Closed.md", "---\npublish: \"FALSE\"\n---\nclosed\n");
+        .file("content/Closed.md", "---\npublish: \"FALSE\"\n---\nclosed\n")
+        .build();
     for mode in ["all", "explicit"] {
-        garden.file("loam.toml", format!("title = \"Quiet\"\npublish_mode = \"{mode}\"\n"));
-        let run = build_here(&garden.root).ok();
+        garden.write("loam.toml", format!("title = \"Quiet\"\npublish_mode = \"{mode}\"\n"));
+        let run = build_here(&garden).ok();
         let stderr = run.stderr();
         for (stem, line) in unclear {
             let key = line.split(':').next().unwrap();
@@ -461,29 +431,29 @@ fn unclear_publish_or_draft_leaves_the_note_unpublished_with_an_error_at_its_lin
 
 #[test]
 fn broken_yaml_names_file_line_and_column_and_the_rest_builds() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("bad.md", "---\ntitle: Fine\ntags: [one, two\nmore: x\n---\nBody text\n")
-        .file("good.md", "Hello [[bad]]\n");
-    let run = garden.build().ok();
+        .file("good.md", "Hello [[bad]]\n")
+        .build();
+    let run = build(&garden).ok();
     let stderr = run.stderr();
     assert!(Regex::new(r"bad\.md:\d+:\d+: error: cannot read the frontmatter").unwrap().is_match(&stderr), "{stderr}");
     assert!(run.exists("good/index.html"));
     assert!(!run.exists("bad/index.html"), "a note whose frontmatter cannot be read is not published");
-    let check = garden.check();
+    let check = check(&garden);
     assert!(!check.output.status.success(), "check fails on broken YAML");
 }
 
 #[test]
 fn encodings_line_endings_and_empty_files() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("latin1.md", b"caf\xe9 au lait\n".as_slice())
         .file("bom.md", "\u{feff}---\ntitle: With BOM\n---\n# Heading\n")
         .file("crlf.md", "---\r\ntitle: Windows\r\n---\r\nLine one\r\nline two [[bom]]\r\n")
         .file("empty.md", "")
-        .file("blank.md", "\n\n   \n");
-    let run = garden.build().ok();
+        .file("blank.md", "\n\n   \n")
+        .build();
+    let run = build(&garden).ok();
     assert!(run.stderr().contains("latin1.md:1: warning: the file is not valid UTF-8"), "{}", run.stderr());
     assert!(run.page("latin1/index.html").contains("caf\u{fffd} au lait"));
     assert!(run.page("bom/index.html").contains("<h1 class=\"page-title\">With BOM</h1>"));
@@ -496,17 +466,20 @@ fn encodings_line_endings_and_empty_files() {
 
 #[test]
 fn huge_and_deeply_nested_notes() {
-    let garden = Garden::new();
     let paragraph = "Some words in a paragraph with a [[link]] and `code` and *emphasis*.\n\n";
     let big = paragraph.repeat(100 * 1024 * 1024 / paragraph.len());
-    garden.file("huge.md", &big).file("link.md", "small");
     let mut nested = String::new();
     for depth in 0..10_000 {
         nested.push_str(&"  ".repeat(depth));
         nested.push_str("- item\n");
     }
-    garden.file("nested.md", &nested).file("quotes.md", ">".repeat(10_000) + " deep");
-    let run = garden.build().ok();
+    let garden = Garden::new()
+        .file("huge.md", &big)
+        .file("link.md", "small")
+        .file("nested.md", &nested)
+        .file("quotes.md", ">".repeat(10_000) + " deep")
+        .build();
+    let run = build(&garden).ok();
     assert!(run.page("huge/index.html").len() > 100 * 1024 * 1024);
     assert!(run.page("nested/index.html").contains("<li>item"));
     assert!(run.exists("quotes/index.html"));
@@ -515,18 +488,16 @@ fn huge_and_deeply_nested_notes() {
 #[cfg(unix)]
 #[test]
 fn symlink_loops_are_reported_and_skipped() {
-    let garden = Garden::new();
-    garden.file("notes/a.md", "A");
-    std::os::unix::fs::symlink(garden.root.join("notes"), garden.root.join("notes/loop")).unwrap();
-    let run = garden.build().ok();
+    let garden = Garden::new().file("notes/a.md", "A").build();
+    std::os::unix::fs::symlink(garden.join("notes"), garden.join("notes/loop")).unwrap();
+    let run = build(&garden).ok();
     assert!(run.stderr().contains("symbolic link loop"), "{}", run.stderr());
     assert!(run.exists("notes/a/index.html"));
 }
 
 #[test]
 fn odd_file_names_and_slug_collisions() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file(
             "with spaces.md",
             "x [[it's \"quoted\"]] [c](C%23%20%26%20100%25.md) [[🌱 Seedling]] [[Ωmega Ψ]] [[with spaces]]",
@@ -537,8 +508,9 @@ fn odd_file_names_and_slug_collisions() {
         .file("Ωmega Ψ.md", "o")
         .file("Note.md", "one")
         .file("sub/../note.md", "")
-        .file("NOTE.markdown", "two");
-    let run = garden.build().ok();
+        .file("NOTE.markdown", "two")
+        .build();
+    let run = build(&garden).ok();
     let page = run.page("with-spaces/index.html");
     for href in ["/its-quoted/", "/c-100/", "/seedling/", "/ωmega-ψ/", "/with-spaces/"] {
         assert!(page.contains(&format!("href=\"{href}\"")), "missing {href} in {page}");
@@ -552,12 +524,12 @@ fn odd_file_names_and_slug_collisions() {
 
 #[test]
 fn self_links_and_transclusion_cycles() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("a.md", "# Top\n\nSee [[a]] and [[#Top]].\n\n![[b]]\n")
         .file("b.md", "## Part\n\nFrom b. ![[a]]\n")
-        .file("c.md", "![[c]]\n");
-    let run = garden.build().ok();
+        .file("c.md", "![[c]]\n")
+        .build();
+    let run = build(&garden).ok();
     assert!(run.stderr().contains("would repeat forever"), "{}", run.stderr());
     let a = run.page("a/index.html");
     assert!(a.contains("From b."), "b is transcluded into a");
@@ -568,13 +540,13 @@ fn self_links_and_transclusion_cycles() {
 #[test]
 fn transclusion_fan_out_cannot_blow_up_a_page() {
     // Ten notes that each embed the next one ten times: unchecked, the first page would hold 10^9 copies.
-    let garden = Garden::new();
+    let mut garden = Garden::new().file("n10.md", "bottom");
     for level in 0..10 {
         let embeds = format!("![[n{}]]\n\n", level + 1).repeat(10);
-        garden.file(&format!("n{level}.md"), format!("Level {level}\n\n{embeds}"));
+        garden = garden.file(&format!("n{level}.md"), format!("Level {level}\n\n{embeds}"));
     }
-    garden.file("n10.md", "bottom");
-    let run = garden.build().ok();
+    let garden = garden.build();
+    let run = build(&garden).ok();
     assert!(run.page("n0/index.html").len() < 5_000_000);
     assert!(run.stderr().contains("embeds in one page"), "{}", run.stderr());
 }
@@ -584,8 +556,7 @@ fn transclusion_fan_out_cannot_blow_up_a_page() {
 
 #[test]
 fn obsidian_syntax_renders_and_code_stays_literal() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file(
             "n.md",
             "---\ntitle: Syntax\ntags: [area/topic]\n---\n# Title\n\n> [!warning]- Careful\n> folded body\n\n> [!NOTE]\n> plain\n\n\
@@ -594,8 +565,9 @@ fn obsidian_syntax_renders_and_code_stays_literal() {
              ![[img.png|300]] ![[other#Section]] [[other#^blk|block]] $e^x$\n\n[^1]\n\n[^1]: foot\n",
         )
         .file("other.md", "## Section\n\nSection text.\n\n## Next\n\nnot included\n\nA block. ^blk\n")
-        .file("img.png", b"\x89PNG fake".as_slice());
-    let run = garden.build().ok();
+        .file("img.png", b"\x89PNG fake".as_slice())
+        .build();
+    let run = build(&garden).ok();
     let page = run.page("n/index.html");
     assert!(page.contains(
         "<details class=\"callout\" data-callout=\"warning\"><summary class=\"callout-title\">Careful</summary>"
@@ -623,34 +595,35 @@ fn obsidian_syntax_renders_and_code_stays_literal() {
 
 #[test]
 fn rebuilds_touch_only_what_changed_and_never_foreign_files() {
-    let garden = Garden::new();
-    garden.file("a.md", "A [[b]]").file("b.md", "B").file("c.md", "C");
-    let out = garden.out();
+    let garden = Garden::new().file("a.md", "A [[b]]").file("b.md", "B").file("c.md", "C").build();
+    let out = garden.beside("out");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("CNAME"), "example.org").unwrap();
     std::fs::create_dir_all(out.join("c")).unwrap();
     std::fs::write(out.join("c/keep.txt"), "mine").unwrap();
-    garden.build().ok();
+    build(&garden).ok();
+    // Dated long ago, so that a page written again shows by its time, however coarse the clock.
+    let page = std::fs::File::options().append(true).open(out.join("a/index.html")).unwrap();
+    page.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000)).unwrap();
     let before = std::fs::metadata(out.join("a/index.html")).unwrap().modified().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    let run = garden.build().ok();
+    let run = build(&garden).ok();
     assert!(run.stderr().contains("0 written"), "{}", run.stderr());
     assert_eq!(std::fs::metadata(out.join("a/index.html")).unwrap().modified().unwrap(), before);
-    std::fs::remove_file(garden.root.join("c.md")).unwrap();
-    let run = garden.build().ok();
+    std::fs::remove_file(garden.join("c.md")).unwrap();
+    let run = build(&garden).ok();
     assert!(!run.exists("c/index.html"), "the deleted note's page is removed");
     assert!(run.exists("c/keep.txt") && run.exists("CNAME"), "files Loam did not write stay");
 }
 
 #[test]
 fn base_url_with_a_sub_path() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("loam.toml", "title = \"G\"\nbase_url = \"https://example.org/garden/\"\n")
         .file("content/index.md", "Home [[a]] #t")
         .file("content/folder/a.md", "---\naliases: [Alpha]\ntags: [x/y]\n---\nA ![[pic.png]] [[index]]")
-        .file("content/folder/pic.png", "png");
-    let run = garden.build().ok();
+        .file("content/folder/pic.png", "png")
+        .build();
+    let run = build(&garden).ok();
     let dangling = run.dangling_links("/garden/");
     assert!(dangling.is_empty(), "{}", dangling.join("\n"));
     assert!(run.page("index.html").contains("href=\"/garden/folder/a/\""));
@@ -664,12 +637,11 @@ fn base_url_with_a_sub_path() {
 
 #[test]
 fn check_fails_on_broken_links_and_passes_on_our_docs() {
-    let garden = Garden::new();
-    garden.file("a.md", "[[nowhere]]");
-    let run = garden.check();
+    let garden = Garden::new().file("a.md", "[[nowhere]]").build();
+    let run = check(&garden);
     assert!(!run.output.status.success());
     assert!(run.stderr().contains("a.md:1: warning: `nowhere` points at no note"), "{}", run.stderr());
-    assert!(!garden.out().exists(), "check writes nothing");
+    assert!(!garden.beside("out").exists(), "check writes nothing");
 
     let docs = Run::of(&["check", env!("CARGO_MANIFEST_DIR")], PathBuf::new());
     assert!(docs.output.status.success(), "the repository's own garden has problems:\n{}", docs.stderr());
@@ -693,23 +665,23 @@ fn init_makes_a_garden_that_builds_cleanly_and_never_overwrites() {
 
 #[test]
 fn unknown_config_key_is_an_error_naming_it() {
-    let garden = Garden::new();
-    garden.file("loam.toml", "title = \"x\"\npublsh_mode = \"all\"\n").file("content/a.md", "a");
-    let run = garden.build();
+    let garden =
+        Garden::new().file("loam.toml", "title = \"x\"\npublsh_mode = \"all\"\n").file("content/a.md", "a").build();
+    let run = build(&garden);
     assert!(!run.output.status.success());
     assert!(run.stderr().contains("publsh_mode") && run.stderr().contains("loam.toml:2"), "{}", run.stderr());
 }
 
 #[test]
 fn a_gardens_templates_and_static_files_override_the_built_in_ones() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("loam.toml", "title = \"Own\"\n")
         .file("content/a.md", "---\nmood: sunny\n---\nText")
         .file("templates/note.html", "<h1>{{ note.title }}</h1><p>{{ note.extra.mood }}</p>{{ note.content | safe }}")
         .file("static/style.css", "body { color: green }")
-        .file("static/extra.js", "1");
-    let run = garden.build().ok();
+        .file("static/extra.js", "1")
+        .build();
+    let run = build(&garden).ok();
     assert_eq!(run.page("a/index.html"), "<h1>a</h1><p>sunny</p><p>Text</p>\n");
     assert_eq!(run.page("static/style.css"), "body { color: green }");
     assert!(run.exists("static/extra.js") && run.exists("static/loam.js"));
@@ -717,8 +689,7 @@ fn a_gardens_templates_and_static_files_override_the_built_in_ones() {
 
 #[test]
 fn a_template_that_loops_over_backlinks_tags_and_breadcrumbs_gets_them() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("loam.toml", "")
         .file("content/f/a.md", "---\ntags: [x, y]\n---\nText")
         .file("content/b.md", "See [[a]] here.")
@@ -731,8 +702,9 @@ fn a_template_that_loops_over_backlinks_tags_and_breadcrumbs_gets_them() {
         .file(
             "templates/list.html",
             "{% for i in list.items %}{{ i.title }}{% for t in i.tags %}#{{ t.name }}{% endfor %},{% endfor %}",
-        );
-    let run = garden.build().ok();
+        )
+        .build();
+    let run = build(&garden).ok();
     assert_eq!(run.page("f/a/index.html"), "[b: See <strong>a</strong> here.]#x#y/Home/f");
     assert_eq!(run.page("f/index.html"), "a#x#y,");
     assert_eq!(run.page("tags/x/index.html"), "a,");
@@ -740,15 +712,15 @@ fn a_template_that_loops_over_backlinks_tags_and_breadcrumbs_gets_them() {
 
 #[test]
 fn control_characters_in_file_names_reach_the_terminal_escaped() {
-    let garden = Garden::new();
+    let mut garden = Garden::new().file("Links.md", "[[nowhere\u{1b}[0m]]\n");
     // An escape sequence that would clear the screen and colour what follows, a bell, and a right-to-left override
     // that would show the rest of the name reversed, so that it reads as another.
     let names = ["esc\u{1b}[2J\u{1b}[31mred\u{7}.md", "bidi\u{202e}txt.md", "line\nfeed.md"];
     for name in names {
-        garden.file(name, "---\npublish: off\n---\nhidden\n");
+        garden = garden.file(name, "---\npublish: off\n---\nhidden\n");
     }
-    garden.file("Links.md", "[[nowhere\u{1b}[0m]]\n");
-    let run = build_here(&garden.root).ok();
+    let garden = garden.build();
+    let run = build_here(&garden).ok();
     let stderr = &run.output.stderr;
     assert!(!stderr.contains(&0x1b) && !stderr.contains(&0x07), "a raw control byte reached the terminal");
     let text = run.stderr();
@@ -763,11 +735,14 @@ fn control_characters_in_file_names_reach_the_terminal_escaped() {
 
 #[test]
 fn names_that_differ_only_in_unicode_form_are_told_apart() {
-    let garden = Garden::new();
     // `Café` typed with `é` as one character (NFC) and as `e` plus a combining accent (NFD): on Linux both files
     // can exist, and a terminal prints them alike.
-    garden.file("Caf\u{e9}.md", "one character").file("Cafe\u{301}.md", "with an accent").file("Menu.md", "[[Café]]");
-    let run = build_here(&garden.root).ok();
+    let garden = Garden::new()
+        .file("Caf\u{e9}.md", "one character")
+        .file("Cafe\u{301}.md", "with an accent")
+        .file("Menu.md", "[[Café]]")
+        .build();
+    let run = build_here(&garden).ok();
     let stderr = run.stderr();
     // Notes go in the order of their paths' bytes, where `e` comes before `é`.
     let expected = "`Cafe\u{301}.md` (NFD, 9 bytes) and `Caf\u{e9}.md` (NFC, 8 bytes) would both be published at \
@@ -779,14 +754,14 @@ fn names_that_differ_only_in_unicode_form_are_told_apart() {
 
 #[test]
 fn a_note_whose_url_is_a_folder_or_tag_page_becomes_its_text_and_nothing_is_written_twice() {
-    let garden = Garden::new();
-    garden
+    let garden = Garden::new()
         .file("loam.toml", "")
         .file("content/Area.md", "All about the area.")
         .file("content/Area/inside.md", "Inside #plugin")
         .file("content/tags/plugin.md", "What plugins are.")
-        .file("content/tags.md", "Every tag we use.");
-    let run = garden.build().ok();
+        .file("content/tags.md", "Every tag we use.")
+        .build();
+    let run = build(&garden).ok();
     let area = run.page("area/index.html");
     assert!(area.contains("All about the area.") && area.contains("inside/"), "{area}");
     let tag = run.page("tags/plugin/index.html");
@@ -807,17 +782,14 @@ fn alias_pages_are_the_same_bytes_whether_made_from_the_built_in_pattern_or_by_t
         ("content/f/Plain.md", "---\naliases: plain alias\n---\nText"),
     ];
     let config = "title = \"A <b> & 'c'\"\nbase_url = \"https://example.org/g a/\"\n";
-    let fast = Garden::new();
-    let slow = Garden::new();
-    for garden in [&fast, &slow] {
-        garden.file("loam.toml", config);
-        for (path, text) in notes {
-            garden.file(path, text);
-        }
+    let mut garden = Garden::new().config(config);
+    for (path, text) in notes {
+        garden = garden.file(path, text);
     }
     // The same template as a garden's own goes through Tera every time.
-    slow.file("templates/alias.html", include_str!("../templates/alias.html"));
-    let (fast, slow) = (fast.build().ok(), slow.build().ok());
+    let slow = garden.clone().file("templates/alias.html", include_str!("../../templates/alias.html")).build();
+    let fast = garden.build();
+    let (fast, slow) = (build(&fast).ok(), build(&slow).ok());
     let aliases = ["cat-mouse/index.html", "tom-t-j/index.html", "über-ärger/index.html", "f/plain-alias/index.html"];
     for alias in aliases {
         assert_eq!(fast.page(alias), slow.page(alias), "{alias}");
@@ -830,14 +802,16 @@ fn alias_pages_are_the_same_bytes_whether_made_from_the_built_in_pattern_or_by_t
 #[test]
 fn pages_from_the_built_in_patterns_are_the_pages_tera_makes() {
     for name in ["quartz-docs", "vault-of-knowledge"] {
-        let [fast, slow] = [Garden::new(), Garden::new()];
-        for garden in [&fast, &slow] {
-            copy_dir(&corpus(name), &garden.root.join("content"));
-            garden.file("loam.toml", "title = \"Q & <A>\"\nbase_url = \"https://example.org/sub dir/\"\n");
-        }
-        slow.file("templates/note.html", include_str!("../templates/note.html"));
-        slow.file("templates/alias.html", include_str!("../templates/alias.html"));
-        let (fast, slow) = (fast.build().ok(), slow.build().ok());
+        let garden = Garden::new()
+            .corpus_at("content", name)
+            .config("title = \"Q & <A>\"\nbase_url = \"https://example.org/sub dir/\"\n");
+        let slow = garden
+            .clone()
+            .file("templates/note.html", include_str!("../../templates/note.html"))
+            .file("templates/alias.html", include_str!("../../templates/alias.html"))
+            .build();
+        let fast = garden.build();
+        let (fast, slow) = (build(&fast).ok(), build(&slow).ok());
         let relative = |run: &Run| -> Vec<PathBuf> {
             let mut files: Vec<PathBuf> =
                 run.files().into_iter().map(|f| f.strip_prefix(&run.out).unwrap().to_path_buf()).collect();
@@ -859,9 +833,9 @@ fn pages_from_the_built_in_patterns_are_the_pages_tera_makes() {
 
 #[test]
 fn math_and_diagram_libraries_are_written_only_for_a_garden_that_uses_them() {
-    let garden = Garden::new();
-    garden.file("content/Plain.md", "No formulas here, and no diagrams: a $5 bill and $10.\n");
-    let run = garden.build().ok();
+    let garden =
+        Garden::new().file("content/Plain.md", "No formulas here, and no diagrams: a $5 bill and $10.\n").build();
+    let run = build(&garden).ok();
     let out = run.out.clone();
     assert!(out.join("static/vendor/force-graph/force-graph.min.js").is_file(), "the graph is on every site");
     assert!(out.join("static/math.js").is_file() && out.join("static/mermaid.js").is_file());
@@ -869,14 +843,14 @@ fn math_and_diagram_libraries_are_written_only_for_a_garden_that_uses_them() {
     assert!(!out.join("static/vendor/mermaid").exists(), "no diagram, no mermaid");
 
     // An unpublished note's formula is on no page.
-    garden.file("content/Secret.md", "---\npublish: false\n---\nEuler: $e^{i\\pi} + 1 = 0$\n");
-    garden.build().ok();
+    garden.write("content/Secret.md", "---\npublish: false\n---\nEuler: $e^{i\\pi} + 1 = 0$\n");
+    build(&garden).ok();
     assert!(!out.join("static/vendor/katex").exists(), "an unpublished formula needs no KaTeX");
 
     garden
-        .file("content/Formula.md", "Euler: $e^{i\\pi} + 1 = 0$\n")
-        .file("content/Plain.md", "![[Formula]]\n\n```mermaid\ngraph TD\n  A --> B\n```\n");
-    garden.build().ok();
+        .write("content/Formula.md", "Euler: $e^{i\\pi} + 1 = 0$\n")
+        .write("content/Plain.md", "![[Formula]]\n\n```mermaid\ngraph TD\n  A --> B\n```\n");
+    build(&garden).ok();
     assert!(out.join("static/vendor/katex/katex.min.js").is_file());
     assert!(out.join("static/vendor/katex/katex.min.css").is_file());
     assert!(out.join("static/vendor/mermaid/mermaid.min.js").is_file());

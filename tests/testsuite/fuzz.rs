@@ -3,7 +3,10 @@
 //! repeated or spliced from another seed (so that cases reach past the parsers), half bytes at random. A case
 //! fails if it panics, takes more than `LOAM_FUZZ_SECONDS` (5 by default) or leaves the process holding more than
 //! 1 GiB beyond what it held at the start; the failure names the seed and case, and the input is saved under
-//! `target/fuzz-failures/`.
+//! `target/fuzz-failures/`. The process is the whole test binary's: under `cargo test` the other modules' tests
+//! run in it too (cargo-nextest gives each test a process of its own), and what they hold counts; those that work
+//! in this process rather than in a `loam` child (the preview's random edits in `serve`, the crash test's store in
+//! `history`) hold a small part of that limit.
 //!
 //! `LOAM_FUZZ_CASES` (300 by default) sets the number of cases per target, `LOAM_FUZZ_SEED` the seed (a fixed
 //! one by default, so that a run is repeatable; `random` for a new one each run, printed), and
