@@ -1,9 +1,14 @@
 //! A page rendered once by Tera with markers in place of its values, then filled in for each page that differs
-//! only in those values. Only for built-in templates, whose use of each value is known: a value is printed
-//! (escaped or `| safe`) or tested for being empty, never transformed. Tests render pages both ways and compare
-//! the bytes. Pure.
+//! only in those values: the built-in note and alias pages ([`alias_pattern`], [`note_patterns`]). Only for
+//! built-in templates, whose use of each value is known: a value is printed (escaped or `| safe`) or tested for
+//! being empty, never transformed. Tests render pages both ways and compare the bytes. Pure.
 
 use pulldown_cmark_escape::escape_html;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use super::context::object;
+use super::Renderer;
 
 /// The marker for value `index`. Its `&` tells, in the rendered text, whether Tera escaped the value there.
 pub fn marker(index: usize) -> String {
@@ -59,6 +64,54 @@ impl Pattern {
         }
         out.into_bytes()
     }
+}
+
+/// The built-in alias page with markers for its three values (target URL, title, canonical URL): alias pages
+/// differ only in those, and rendering ten thousand of them through Tera cost more than everything else about
+/// them.
+pub(super) fn alias_pattern(renderer: &Renderer) -> Option<Pattern> {
+    let alias = json!({ "target_url": marker(0), "target_title": marker(1), "canonical": marker(2) });
+    let context = renderer.context(POISON, object([("alias", alias)]));
+    Pattern::parse(std::str::from_utf8(&renderer.templates.render("alias.html", context).ok()?).ok()?, 3)
+}
+
+/// The values of the built-in note page, in the order of their markers.
+pub(super) const NOTE_VALUES: usize = 9;
+
+/// The built-in note page for each combination of what its conditions test (see [`NoteParts::variant`]), with
+/// markers for its values: a note page then costs a copy of its parts instead of a Tera render.
+pub(super) fn note_patterns(renderer: &Renderer) -> Option<Vec<Pattern>> {
+    (0..32u8)
+        .into_par_iter()
+        .map(|variant| {
+            let has = |bit: u8| variant & (1 << bit) != 0;
+            let value = |bit: u8, index: usize| if has(bit) { marker(index) } else { String::new() };
+            let note = object([
+                ("title", marker(0).into()),
+                ("description", value(0, 1).into()),
+                ("url", marker(2).into()),
+                ("breadcrumbs_html", marker(3).into()),
+                ("dates_html", value(1, 4).into()),
+                ("tags_html", value(2, 5).into()),
+                ("toc", Value::Array(if has(3) { vec![Value::Null; 2] } else { Vec::new() })),
+                ("toc_html", marker(6).into()),
+                ("content", marker(7).into()),
+                ("backlinks_html", value(4, 8).into()),
+                // Values the built-in templates do not use: if one is printed, the pattern is refused.
+                ("path", POISON.into()),
+                ("tags", Value::Array(Vec::new())),
+                ("created", Value::Null),
+                ("updated", Value::Null),
+                ("date", Value::Null),
+                ("backlinks", Value::Array(Vec::new())),
+                ("breadcrumbs", Value::Array(Vec::new())),
+                ("extra", Value::Object(serde_json::Map::new())),
+            ]);
+            let context = renderer.context(POISON, object([("note", note)]));
+            let rendered = renderer.templates.render("note.html", context).ok()?;
+            Pattern::parse(std::str::from_utf8(&rendered).ok()?, NOTE_VALUES)
+        })
+        .collect()
 }
 
 #[cfg(test)]
