@@ -299,7 +299,7 @@ impl Renderer<'_, '_> {
             ("items", items),
         ]);
         let source = folder.note.map_or_else(|| folder.path.clone(), |n| site.notes[n].path.clone());
-        let list = object([("list", with_breadcrumbs_html(list))]);
+        let list = object([("list", with_breadcrumbs_html(&self.templates.parts, list))]);
         with_problems(self.render("list.html", index_file(&folder.url), &folder.url, list, &source), diagnostics)
     }
 
@@ -333,7 +333,7 @@ impl Renderer<'_, '_> {
             "list.html",
             index_file(&tag.url),
             &tag.url,
-            object([("list", with_breadcrumbs_html(list))]),
+            object([("list", with_breadcrumbs_html(&self.templates.parts, list))]),
             source,
         );
         with_problems(page, diagnostics)
@@ -362,7 +362,7 @@ impl Renderer<'_, '_> {
             "list.html",
             "tags/index.html".into(),
             "tags/",
-            object([("list", with_breadcrumbs_html(list))]),
+            object([("list", with_breadcrumbs_html(&self.templates.parts, list))]),
             source,
         );
         with_problems(page, diagnostics)

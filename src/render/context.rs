@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
 
-use super::parts::{backlinks_html, breadcrumbs_html, dates_html, item_html, recent_html, tags_html, toc_html};
+use super::parts::Parts;
 use super::pattern::{alias_pattern, note_patterns, Pattern};
 use super::{RenderMemo, RenderOptions, Renderer, Templates};
 use crate::diagnostic::Diagnostic;
@@ -42,19 +42,21 @@ struct Lists {
 }
 
 impl Lists {
-    fn new(site: &Site, values: bool) -> Lists {
+    /// The summaries; `list.items` only when a template names it (see `Named`).
+    fn new(site: &Site, templates: &Templates) -> Lists {
+        let parts = &templates.parts;
         // Its `<li>` for `items_html`: with its tags on folder pages, without on tag pages.
         let item_html: Vec<[String; 2]> = (0..site.notes.len())
             .into_par_iter()
             .map(|i| {
                 if site.published[i] {
-                    [item_html(site, i, true), item_html(site, i, false)]
+                    [parts.item_html(site, i, true), parts.item_html(site, i, false)]
                 } else {
                     Default::default()
                 }
             })
             .collect();
-        let items = if values {
+        let items = if templates.named.items {
             (0..site.notes.len())
                 .into_par_iter()
                 .map(|i| if site.published[i] { item(site, i) } else { Value::Null })
@@ -85,7 +87,7 @@ impl Prepared {
     ) -> Prepared {
         let lists = OnceLock::new();
         if eager {
-            let _ = lists.set(Lists::new(site, templates.named.items));
+            let _ = lists.set(Lists::new(site, templates));
         }
         let config = site.config;
         let site_value = json!({
@@ -102,7 +104,7 @@ impl Prepared {
             ("graph_url", site.url("graph/").into()),
             ("search", config.search.into()),
             ("site_origin", config.site_origin().into()),
-            ("recent_html", recent_html(site).into()),
+            ("recent_html", templates.parts.recent_html(site).into()),
             ("loam_version", env!("CARGO_PKG_VERSION").into()),
             ("live_reload", options.live_reload.into()),
         ]
@@ -124,7 +126,7 @@ impl Prepared {
                     .map(|(folder_key, folder)| {
                         let both = [true, false].map(|include_last| {
                             let crumbs = breadcrumbs(site, &folder.path, include_last);
-                            let html = breadcrumbs_html(&crumbs);
+                            let html = templates.parts.breadcrumbs_html(&crumbs);
                             (crumbs, html)
                         });
                         (folder_key.clone(), both)
@@ -177,7 +179,7 @@ pub(super) struct NoteParts<'r> {
 
 impl Renderer<'_, '_> {
     fn lists(&self) -> &Lists {
-        self.prep.lists.get_or_init(|| Lists::new(self.site, self.templates.named.items))
+        self.prep.lists.get_or_init(|| Lists::new(self.site, self.templates))
     }
 
     /// What lists sort note `i` by.
@@ -217,7 +219,8 @@ impl Renderer<'_, '_> {
         let headings = &note.body.headings;
         // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
         let top = headings.iter().map(|h| h.level).min().unwrap_or(1);
-        let toc_html = toc_html(headings.iter().map(|h| (h.level - top, h.id.as_str(), h.text.as_str())));
+        let toc_html =
+            self.templates.parts.toc_html(headings.iter().map(|h| (h.level - top, h.id.as_str(), h.text.as_str())));
         // One entry per linking note, with the sentence of its first link here, sorted by title.
         let mut seen = std::collections::HashSet::new();
         let mut linking: Vec<(&str, usize, String)> = Vec::new();
@@ -227,21 +230,21 @@ impl Renderer<'_, '_> {
             }
         }
         linking.sort_by(|a, b| a.0.cmp(b.0));
-        let backlinks_html = backlinks_html(
+        let backlinks_html = self.templates.parts.backlinks_html(
             linking
                 .iter()
                 .map(|(_, from, context)| (site.notes[*from].title(), site.note_url(*from), context.as_str())),
         );
         NoteParts {
             content,
-            tags_html: tags_html(site, note_tags(site, i), "\n        "),
+            tags_html: self.templates.parts.tags_html(site, note_tags(site, i)),
             breadcrumbs,
             breadcrumbs_html,
             top,
             toc_html,
             linking,
             backlinks_html,
-            dates_html: dates_html(&site.dates[i], self.contributors(i)),
+            dates_html: self.templates.parts.dates_html(&site.dates[i], self.contributors(i)),
         }
     }
 
@@ -404,8 +407,8 @@ pub(super) fn tag_values(site: &Site, i: usize) -> Value {
 }
 
 /// Adds `breadcrumbs_html` beside a list page's `breadcrumbs`. See [`toc_html`].
-pub(super) fn with_breadcrumbs_html(mut list: Value) -> Value {
-    let html = list["breadcrumbs"].as_array().map(|crumbs| breadcrumbs_html(crumbs)).unwrap_or_default();
+pub(super) fn with_breadcrumbs_html(parts: &Parts, mut list: Value) -> Value {
+    let html = list["breadcrumbs"].as_array().map(|crumbs| parts.breadcrumbs_html(crumbs)).unwrap_or_default();
     if let Value::Object(map) = &mut list {
         map.insert("breadcrumbs_html".into(), html.into());
     }

@@ -1,11 +1,13 @@
 //! A page rendered once by Tera with markers in place of its values, then filled in for each page that differs
-//! only in those values: the built-in note and alias pages ([`alias_pattern`], [`note_patterns`]). Only for
-//! built-in templates, whose use of each value is known: a value is printed (escaped or `| safe`) or tested for
-//! being empty, never transformed. Tests render pages both ways and compare the bytes. Pure.
+//! only in those values: the built-in note and alias pages, and the entries of lists that come as ready HTML
+//! ([`Part`]). Only for built-in templates, whose use of each value is known: a value is printed (escaped or
+//! `| safe`) or tested for being empty, never transformed. Tests render pages both ways and compare the bytes.
+//! Pure.
 
 use pulldown_cmark_escape::escape_html;
 use rayon::prelude::*;
 use serde_json::{json, Value};
+use tera::Tera;
 
 use super::context::object;
 use super::Renderer;
@@ -53,16 +55,64 @@ impl Pattern {
         let size = self.pieces.iter().map(|p| if let Piece::Text(t) = p { t.len() } else { 0 }).sum::<usize>()
             + values.iter().map(|v| v.len()).sum::<usize>();
         let mut out = String::with_capacity(size + size / 8);
+        self.fill_into(&mut out, values);
+        out.into_bytes()
+    }
+
+    /// [`Pattern::fill`], onto the end of `out`.
+    pub fn fill_into(&self, out: &mut String, values: &[&str]) {
         for piece in &self.pieces {
             match piece {
                 Piece::Text(text) => out.push_str(text),
                 Piece::Value { index, escaped: true } => {
-                    let _ = escape_html(&mut out, values[*index]);
+                    let _ = escape_html(&mut *out, values[*index]);
                 }
                 Piece::Value { index, escaped: false } => out.push_str(values[*index]),
             }
         }
-        out.into_bytes()
+    }
+}
+
+/// A small built-in template for one entry of a list (`templates/parts/`), rendered once for each combination of
+/// its optional values being empty or not (a part only tests those for being empty): an entry then costs a copy
+/// of its text and values, as if the markup were written in Rust, and the markup stays in the template.
+pub struct Part {
+    /// By the bits of which optional values are set, the first optional value the lowest bit.
+    patterns: Vec<Pattern>,
+    /// The indexes of the optional values.
+    optional: Vec<usize>,
+}
+
+impl Part {
+    /// Renders template `name` of `tera` with a marker for each of `fields` (the values, in the order
+    /// [`Part::fill_into`] takes them), for each combination of the `optional` ones being set; `None` if a
+    /// rendering fails or does more with a value than print it.
+    pub fn new(tera: &Tera, name: &str, fields: &[&str], optional: &[&str]) -> Option<Part> {
+        let optional: Vec<usize> =
+            optional.iter().map(|o| fields.iter().position(|f| f == o)).collect::<Option<_>>()?;
+        let patterns = (0..1usize << optional.len())
+            .map(|variant| {
+                let value = |index: usize| match optional.iter().position(|&o| o == index) {
+                    Some(bit) if variant & (1 << bit) == 0 => String::new(),
+                    _ => marker(index),
+                };
+                let context: serde_json::Map<String, Value> =
+                    fields.iter().enumerate().map(|(index, field)| (field.to_string(), value(index).into())).collect();
+                let context = tera::Context::from_value(Value::Object(context)).ok()?;
+                Pattern::parse(&tera.render(name, &context).ok()?, fields.len())
+            })
+            .collect::<Option<_>>()?;
+        Some(Part { patterns, optional })
+    }
+
+    /// The entry with `values[i]` in place of field `i`, onto the end of `out`.
+    pub fn fill_into(&self, out: &mut String, values: &[&str]) {
+        let variant = self
+            .optional
+            .iter()
+            .enumerate()
+            .fold(0, |variant, (bit, &index)| variant | (usize::from(!values[index].is_empty()) << bit));
+        self.patterns[variant].fill_into(out, values);
     }
 }
 

@@ -5,6 +5,7 @@
 use serde_json::Value;
 use tera::Tera;
 
+use super::parts::Parts;
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 
 /// The built-in templates, compiled into the binary.
@@ -17,6 +18,16 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("graph.html", include_str!("../../templates/graph.html")),
     ("feed.xml", include_str!("../../templates/feed.xml")),
     ("sitemap.xml", include_str!("../../templates/sitemap.xml")),
+    // The markup of one entry of each list that comes as ready HTML (see `parts.rs`).
+    ("parts/recent_note.html", include_str!("../../templates/parts/recent_note.html")),
+    ("parts/toc_entry.html", include_str!("../../templates/parts/toc_entry.html")),
+    ("parts/backlink.html", include_str!("../../templates/parts/backlink.html")),
+    ("parts/breadcrumb.html", include_str!("../../templates/parts/breadcrumb.html")),
+    ("parts/tag.html", include_str!("../../templates/parts/tag.html")),
+    ("parts/note_item.html", include_str!("../../templates/parts/note_item.html")),
+    ("parts/note_item_tag.html", include_str!("../../templates/parts/note_item_tag.html")),
+    ("parts/date.html", include_str!("../../templates/parts/date.html")),
+    ("parts/contributors.html", include_str!("../../templates/parts/contributors.html")),
 ];
 
 pub struct Templates {
@@ -27,6 +38,8 @@ pub struct Templates {
     /// [`pattern`]).
     pub(super) built_in_alias: bool,
     pub(super) built_in_note: bool,
+    /// The built-in `templates/parts/`, whatever the garden's own templates are.
+    pub(super) parts: Parts,
 }
 
 /// Lists in `note` that templates may use or not: building them for ten thousand pages that never show them
@@ -101,6 +114,7 @@ impl Templates {
         // unreadable; escaping the five characters HTML needs is enough.
         tera.set_escape_fn(escape_html);
         tera.add_raw_templates(TEMPLATES.iter().copied()).expect("the built-in templates are valid");
+        let parts = Parts::new(&tera);
         let mut named = Named::in_sources(TEMPLATES.iter().map(|(_, text)| *text));
         let (mut built_in_alias, mut built_in_note) = (true, true);
         if !overrides.is_empty() {
@@ -128,7 +142,7 @@ impl Templates {
                 ),
             }
         }
-        Templates { tera, named, built_in_alias, built_in_note }
+        Templates { tera, named, built_in_alias, built_in_note, parts }
     }
 
     /// The page's bytes. Rendering into bytes spares Tera's final check that its output is UTF-8.
