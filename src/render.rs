@@ -1,11 +1,12 @@
 //! Pages from the site model, one pure stage: values in, files out (the caller passes the garden's template
 //! texts in and writes what comes out). This file holds the entry points ([`render_site`] for a build,
-//! [`render_page`] for the live preview) and the [`Renderer`] of each kind of HTML page; the parts are:
+//! [`render_page`] for the live preview) and the `Renderer` of each kind of HTML page; the parts are:
 //!
 //! - `render/templates.rs`: the Tera templates, built in or the garden's own, and which lists they read;
 //! - `render/context.rs`: the values each page's template sees (`templates/CONTEXT.md` documents them);
-//! - `render/parts.rs`: the lists among those values that come as ready HTML;
-//! - `render/pattern.rs`: the built-in note and alias pages, rendered once with markers and filled in per page;
+//! - `render/parts.rs`: the lists among those values that come as ready HTML, their markup in `templates/parts/`;
+//! - `render/pattern.rs`: the built-in note and alias pages and parts, rendered once with markers and filled in
+//!   per page or entry;
 //! - `render/pages.rs`: every page of a site by its path, for rendering one at a time;
 //! - `render/feeds.rs`: the Atom feed and the sitemap;
 //! - `render/graph.rs`: `graph.json`, for the graph view and the explorer;

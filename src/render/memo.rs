@@ -10,7 +10,7 @@ use crate::lock;
 use crate::site::{Model, Site};
 
 /// What rendering keeps between the builds of the live preview: the patterns and breadcrumbs of the last build
-/// (see [`Prepared::with_patterns`]) and its page index ([`RenderMemo::pages`]), each with what it was made from.
+/// (see [`super::Prepared::with_patterns`]) and its page index ([`RenderMemo::pages`]), each with what it was made from.
 #[derive(Default)]
 pub struct RenderMemo {
     pub(super) patterns: Mutex<Option<PatternsByKey>>,

@@ -28,7 +28,7 @@ pub enum PageRef {
     Graph,
 }
 
-/// Every page of the site, with the path of the file it becomes: what [`render_site`] renders, for rendering one
+/// Every page of the site, with the path of the file it becomes: what [`super::render_site`] renders, for rendering one
 /// page at a time (`loam serve` renders a page when it is asked for).
 pub fn pages(site: &Site) -> Vec<(String, PageRef)> {
     let mut pages: Vec<(String, PageRef)> = Vec::new();
