@@ -1,0 +1,63 @@
+//! The files compiled into the binary that every site gets under `static/`: Loam's own scripts and style sheet,
+//! and the vendored libraries (`vendor.rs`), with which of those libraries a site needs. Pure.
+
+use super::vendor;
+
+/// The built-in assets, served under `static/`.
+pub const STATIC: &[(&str, &[u8])] = &[
+    ("style.css", include_bytes!("../../static/style.css")),
+    ("loam.js", include_bytes!("../../static/loam.js")),
+    ("search.js", include_bytes!("../../static/search.js")),
+    ("preview.js", include_bytes!("../../static/preview.js")),
+    ("explorer.js", include_bytes!("../../static/explorer.js")),
+    ("toc.js", include_bytes!("../../static/toc.js")),
+    ("graph.js", include_bytes!("../../static/graph.js")),
+    ("math.js", include_bytes!("../../static/math.js")),
+    ("mermaid.js", include_bytes!("../../static/mermaid.js")),
+];
+
+/// Every asset compiled in, by name under `static/`: the built-in ones and the vendored libraries
+/// (`static/vendor/`, written by `scripts/vendor`).
+pub fn static_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    STATIC.iter().chain(vendor::VENDOR).copied()
+}
+
+/// Which of the vendored libraries a site needs: KaTeX (600 KB) only where a note has math, mermaid (5.3 MB) only
+/// where a note has a diagram. `math.js` and `mermaid.js` load them only on pages that have one, so a site
+/// without any never asks for them, and `loam build` leaves them out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Libraries {
+    pub math: bool,
+    pub mermaid: bool,
+}
+
+impl Libraries {
+    pub const ALL: Libraries = Libraries { math: true, mermaid: true };
+
+    /// What the published notes' HTML needs (a page can embed only published notes, so their HTML is all there
+    /// is).
+    pub fn of<'a>(html: impl IntoIterator<Item = &'a str>) -> Libraries {
+        let math = memchr::memmem::Finder::new("<math");
+        let mermaid = memchr::memmem::Finder::new("<pre class=\"mermaid\">");
+        let mut needed = Libraries::default();
+        for html in html {
+            needed.math |= math.find(html.as_bytes()).is_some();
+            needed.mermaid |= mermaid.find(html.as_bytes()).is_some();
+            if needed.math && needed.mermaid {
+                break;
+            }
+        }
+        needed
+    }
+
+    /// Whether the site's static file `name` (as in [`static_files`]) is needed.
+    pub fn has(&self, name: &str) -> bool {
+        if name.starts_with("vendor/katex/") {
+            self.math
+        } else if name.starts_with("vendor/mermaid/") {
+            self.mermaid
+        } else {
+            true
+        }
+    }
+}
