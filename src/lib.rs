@@ -72,7 +72,9 @@
 //!   editors' scratch files and tells what changed; `serve/search.rs` makes the preview's search index, once someone searches, on a
 //!   low-priority thread.
 //! - `store.rs`: the history in `.loam/`: one Automerge document per note, each save one change, edits applied
-//!   at the heads of the file on disk; `store/diff.rs` (the edit between two texts), `store/files.rs` (crash-safe
+//!   at the heads of the file on disk; `store/checkout.rs` (the notes folder brought in line with the history:
+//!   write-backs, peers' moves and deletions, finishing interrupted writes), `store/session.rs` (a sync's state:
+//!   what peers sent, the outbox for them); `store/diff.rs` (the edit between two texts), `store/files.rs` (crash-safe
 //!   snapshots and logs), `store/local.rs` (this device's bookkeeping), `store/recorder.rs` (recording
 //!   changed files, each read once, and answering sync's asks, for `live.rs` and `loam sync`); `store/merge.rs` (taking in another garden's
 //!   changes and bringing the notes on disk in line with the merged index), with `store/placement.rs` (every

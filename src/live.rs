@@ -11,10 +11,11 @@
 //!
 //! Every other part reads or sends: HTTP handlers read immutable snapshots, sync connections send asks and await
 //! their replies, the watcher sends paths. What is slow and needs no decision runs beside the owner on workers:
-//! recording's work on documents (a pool of low-priority threads), search indexing (`serve/search.rs`), and the
-//! opening of the history at start: a worker opens the store and records what changed while Loam was stopped (the
-//! first import of a large garden takes seconds), then hands the store to the owner ([`Input::History`]).
-//! Meanwhile saves are previewed at once, and they and peers' asks wait for the store.
+//! search indexing (`serve/search.rs`), and the opening of the history at start: a worker, at a lower priority
+//! than the preview, opens the store and records what changed while Loam was stopped (the first import of a large
+//! garden takes seconds of both cores), then hands the store to the owner ([`Input::History`]). Meanwhile saves
+//! are previewed at once, and they and peers' asks wait for the store. What the owner waits for (recording a
+//! save) runs at the preview's priority: a lower one would only make the page wait longer.
 //!
 //! A save is recorded before the preview is rebuilt, so that one rebuild shows the new text with its contributors
 //! and date, and recording hands the preview what it changed ([`CaughtUp::authorship`]): the preview never reads
@@ -124,8 +125,6 @@ pub struct Garden {
     publish: tokio::sync::watch::Sender<Arc<Snapshot>>,
     /// Where changes recorded here go to the peers (`None`: no sync).
     push: Option<Push>,
-    /// Recording's threads, at a lower priority than the preview's.
-    pool: Option<Arc<rayon::ThreadPool>>,
     /// Answers to peers' changes, sent once those are flushed to disk.
     replies: Vec<tokio::sync::oneshot::Sender<()>>,
     /// When merged text held back from notes being typed into is tried again.
@@ -142,14 +141,6 @@ impl Garden {
         publish: tokio::sync::watch::Sender<Arc<Snapshot>>,
         push: Option<Push>,
     ) -> Garden {
-        // Recording yields to the preview: a first import of a large garden takes seconds of both cores.
-        let pool = rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("loam-history-{i}"))
-            .start_handler(|_| crate::platform::lower_thread_priority())
-            .build()
-            .map_err(|error| tracing::warn!("recording runs at the preview's priority: {error}"))
-            .ok()
-            .map(Arc::new);
         Garden {
             preview,
             watcher,
@@ -158,7 +149,6 @@ impl Garden {
             author,
             publish,
             push,
-            pool,
             replies: Vec::new(),
             retry: None,
             last_taken: None,
@@ -258,10 +248,18 @@ impl Garden {
     fn open_history(&mut self, me: Sender<Input>) {
         let Some(layout) = self.preview.layout.clone() else { return };
         self.opening = Some(Waiting::default());
-        let (author, fetch, pool) = (self.author.clone(), self.push.clone(), self.pool.clone());
+        let (author, fetch) = (self.author.clone(), self.push.clone());
         let opening = move || {
+            // The history's opening yields to the preview: its threads (this one and a pool of its own, so that its
+            // work never queues in front of a rebuild's in the shared pool) run at a lower priority.
             crate::platform::lower_thread_priority();
-            let store = open(&layout, &author, fetch.as_ref(), pool.as_deref());
+            let pool = rayon::ThreadPoolBuilder::new()
+                .thread_name(|i| format!("loam-history-{i}"))
+                .start_handler(|_| crate::platform::lower_thread_priority())
+                .build()
+                .map_err(|error| tracing::warn!("the history opens at the preview's priority: {error}"))
+                .ok();
+            let store = open(&layout, &author, fetch.as_ref(), pool.as_ref());
             let _ = me.send(Input::History(store.map(Box::new)));
         };
         if let Err(error) = std::thread::Builder::new().name("loam-history".into()).spawn(opening) {
@@ -282,7 +280,7 @@ impl Garden {
             match read {
                 Some(read) => {
                     let Some(mut store) = self.store.take() else { break };
-                    self.in_pool(|| recorder::record(&mut store, &read));
+                    recorder::record(&mut store, &read);
                     self.store = Some(store);
                 }
                 None => self.catch_up(),
@@ -298,14 +296,6 @@ impl Garden {
         self.settle();
         let rebuilt = self.preview.rebuild_with(Some(Changes { paths: &[], read: &[] }));
         self.publish(rebuilt)
-    }
-
-    /// Runs recording's work on its own threads.
-    fn in_pool<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
-        match &self.pool {
-            Some(pool) => pool.install(work),
-            None => work(),
-        }
     }
 
     /// Takes in a batch of changed files: each read once, recorded, then the preview rebuilt from the same bytes
@@ -324,12 +314,12 @@ impl Garden {
         if let (Some(mut store), Some(layout)) = (self.store.take(), &layout) {
             match &read {
                 Some(read) => {
-                    let done = self.in_pool(|| recorder::record(&mut store, read));
+                    let done = recorder::record(&mut store, read);
                     self.store = Some(store);
                     self.history_changed(done);
                 }
                 None => {
-                    self.in_pool(|| recorder::catch_up(layout, &mut store, Instant::now()));
+                    recorder::catch_up(layout, &mut store, Instant::now());
                     self.store = Some(store);
                     self.history_from_store();
                 }
@@ -362,7 +352,7 @@ impl Garden {
     /// Records whatever changed in the whole garden.
     fn catch_up(&mut self) {
         let (Some(mut store), Some(layout)) = (self.store.take(), self.preview.layout.clone()) else { return };
-        self.in_pool(|| recorder::catch_up(&layout, &mut store, Instant::now()));
+        recorder::catch_up(&layout, &mut store, Instant::now());
         self.store = Some(store);
         self.history_from_store();
         self.pass_on();

@@ -1,18 +1,17 @@
 //! Taking in another garden's history: its index and note documents are merged into this store's, and the
-//! notes on disk are brought in line with the merged index (moved, made, written back or deleted), never losing
-//! a word typed here that was not recorded yet. This is what a sync does with the documents it receives; here
-//! they come from another garden's `.loam/` folder on the same machine (`Store::merge_from`).
+//! notes on disk are brought in line with the merged index by the checkout (`checkout.rs`: moved, made, written
+//! back or deleted), never losing a word typed here that was not recorded yet. This is what a sync does with the
+//! documents it receives; here they come from another garden's `.loam/` folder on the same machine
+//! (`Store::merge_from`). The documents a sync reads (`document`, `bundle`, `heads`) are served from here too.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use automerge::{Automerge, ChangeHash, ReadDoc, ScalarValue, Value, ROOT};
 
 use super::files::DocFiles;
-use super::placement::{self, Listed};
-use super::{deletion_stands, Entry, Store};
+use super::Store;
 use crate::diagnostic::shown;
-use crate::garden::SourceFile;
 
 /// What a merge changed in this garden's notes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -55,10 +54,10 @@ impl Merged {
 pub(super) struct IndexEntry {
     pub(super) path: String,
     pub(super) deleted: bool,
-    seen: Vec<ChangeHash>,
+    pub(super) seen: Vec<ChangeHash>,
     /// The line endings and byte-order mark of the file where the note was first recorded.
-    crlf: bool,
-    bom: bool,
+    pub(super) crlf: bool,
+    pub(super) bom: bool,
 }
 
 /// The documents an index document lists (a peer's copy of the index, as the sync protocol holds it).
@@ -203,133 +202,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Takes in a peer's [`Store::bundle`]: each document is checked by loading it before it is kept (these
-    /// bytes come from the network, not from samod). Returns how many documents were new.
-    pub fn take_in_bundle(&mut self, mut bundle: &[u8]) -> anyhow::Result<usize> {
-        let mut taken = 0;
-        while !bundle.is_empty() {
-            anyhow::ensure!(bundle.len() >= 40, "a peer's bundle of documents is cut short");
-            let (id, rest) = bundle.split_at(32);
-            let (length, rest) = rest.split_at(8);
-            let length = u64::from_le_bytes(length.try_into().expect("8 bytes")) as usize;
-            anyhow::ensure!(rest.len() >= length, "a peer's bundle of documents is cut short");
-            let (bytes, rest) = rest.split_at(length);
-            bundle = rest;
-            let id = std::str::from_utf8(id).unwrap_or_default();
-            if !is_document_id(id) {
-                anyhow::bail!("a peer's bundle names `{}`, which is not a document id", id.escape_debug());
-            }
-            let document = Automerge::load(bytes).map_err(|e| anyhow::anyhow!("document {id} from a peer: {e}"))?;
-            if document.get_heads().is_empty() {
-                continue;
-            }
-            if self.take_in(id, bytes)? {
-                taken += 1;
-            }
-        }
-        self.flush()?;
-        Ok(taken)
-    }
-
-    /// Takes in a peer's changes to document `doc` (changes or a whole saved document), durably; returns
-    /// whether they held anything new. The notes on disk follow at [`Store::apply_taken`], so that a burst of
-    /// documents (a clone) is placed once.
-    pub fn take_in(&mut self, doc: &str, bytes: &[u8]) -> anyhow::Result<bool> {
-        self.writable()?;
-        if self.index_id() == Some(doc) {
-            let before = self.index.get_heads();
-            self.index.load_incremental(bytes)?;
-            if self.index.get_heads() == before {
-                return Ok(false);
-            }
-            DocFiles::new(&self.dir, "index").append(&self.index, &self.index.save_after(&before))?;
-            self.taken_index = true;
-            return Ok(true);
-        }
-        if !is_document_id(doc) {
-            anyhow::bail!("`{doc}` is not a document id");
-        }
-        let files = DocFiles::new(&self.docs_dir(), doc);
-        if !files.exists() {
-            // A document new here (a clone gets thousands): kept as samod wrote it (it has loaded these bytes
-            // itself), and flushed to the disk with the others of its batch ([`Store::flush`]).
-            if bytes.is_empty() {
-                return Ok(false);
-            }
-            files.write_new(bytes, false)?;
-            self.unflushed = true;
-            self.taken.insert(doc.to_string());
-            return Ok(true);
-        }
-        let mut ours = self.loaded(doc)?;
-        let before = ours.get_heads();
-        ours.load_incremental(bytes)?;
-        let new = ours.get_heads() != before;
-        if new {
-            files.append(&ours, &ours.save_after(&before))?;
-            self.taken.insert(doc.to_string());
-        }
-        self.keep_loaded(doc.to_string(), ours);
-        Ok(new)
-    }
-
-    /// Flushes to the disk the documents [`Store::take_in`] wrote since the last call: once per batch of them,
-    /// before their senders are told they are kept.
-    pub fn flush(&mut self) -> anyhow::Result<()> {
-        if std::mem::take(&mut self.unflushed) {
-            super::files::sync_folder(&self.docs_dir())?;
-        }
-        Ok(())
-    }
-
-    /// Brings the notes in `content` in line with what [`Store::take_in`] took in since the last call: the
-    /// index's moves, new notes and deletions, and the text of each note whose document changed.
-    pub fn apply_taken(&mut self, content: &Path) -> anyhow::Result<Merged> {
-        if !self.taken_index && self.taken.is_empty() {
-            return Ok(Merged::default());
-        }
-        let taken = std::mem::take(&mut self.taken);
-        if !std::mem::take(&mut self.taken_index) {
-            // Only notes' texts changed (a save on a peer, the usual case while both serve): each is written where
-            // it is, without reading the whole index, unless one is new here.
-            let placed: BTreeMap<&String, &String> =
-                self.local.notes.iter().map(|(path, entry)| (&entry.doc, path)).collect();
-            let paths: Option<Vec<String>> = taken.iter().map(|doc| placed.get(doc).map(|p| (*p).clone())).collect();
-            if let Some(paths) = paths {
-                let mut merged = Merged::default();
-                for (doc, path) in taken.iter().zip(paths) {
-                    let target = content.join(&path);
-                    if self.typed_into(&target) {
-                        self.taken.insert(doc.clone());
-                    } else if self.write_back(&path, &target)? {
-                        merged.updated.push(path);
-                    }
-                }
-                return Ok(merged);
-            }
-        }
-        self.apply_index(content, Some(&taken))
-    }
-
-    /// Holds back writing merged text into a note whose file changed less than `quiet` ago (an editor saving as
-    /// someone types): [`Store::apply_taken`] leaves it for a later call, which [`Store::has_taken`] asks for.
-    pub fn hold_back_writes(&mut self, quiet: std::time::Duration) {
-        self.write_quiet = Some(quiet);
-    }
-
-    /// Whether changes taken in wait to be written to their notes.
-    pub fn has_taken(&self) -> bool {
-        self.taken_index || !self.taken.is_empty()
-    }
-
-    /// Whether `file` changed too recently to be written now (see [`Store::hold_back_writes`]).
-    fn typed_into(&self, file: &Path) -> bool {
-        let Some(quiet) = self.write_quiet else { return false };
-        std::fs::metadata(file)
-            .and_then(|m| m.modified())
-            .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age < quiet))
-    }
-
     /// The heads of each note's document, as far as this device's bookkeeping knows them (the heads of its file,
     /// which are the document's unless a peer's changes wait to be written): what a peer compares with its own to
     /// sync only the documents that differ. Documents with changes waiting are left out, so that they are synced.
@@ -338,18 +210,13 @@ impl Store {
             .notes
             .values()
             // A document set aside as damaged is missing here: left out, so that a peer sends it whole.
-            .filter(|entry| !self.taken.contains(&entry.doc) && self.doc_files(&entry.doc).exists())
+            .filter(|entry| !self.session.taken.contains(&entry.doc) && self.doc_files(&entry.doc).exists())
             .map(|entry| {
                 let mut heads = entry.heads.clone();
                 heads.sort();
                 (entry.doc.clone(), heads)
             })
             .collect()
-    }
-
-    /// Whether [`Store::take_in`] changed the index since the last [`Store::apply_taken`].
-    pub fn index_taken(&self) -> bool {
-        self.taken_index
     }
 
     /// Documents the index lists, not deleted, that this garden does not have yet (a peer is to send them).
@@ -365,190 +232,12 @@ impl Store {
     pub fn documents(&self) -> anyhow::Result<Vec<String>> {
         Ok(read_index(&self.index)?.into_keys().collect())
     }
-
-    /// Starts keeping the changes this store makes from now on, for [`Store::take_outbox`] (a sync passes them on
-    /// to peers as they happen).
-    pub fn keep_outbox(&mut self) {
-        self.outbox.get_or_insert_with(Default::default);
-    }
-
-    /// The changes made here since the last call, as (document, Automerge bytes), in order.
-    pub fn take_outbox(&mut self) -> Vec<super::Outgoing> {
-        self.outbox.as_ref().map(|outbox| std::mem::take(&mut *crate::lock(outbox))).unwrap_or_default()
-    }
-
-    /// Brings the notes in `content` in line with the index document: each live note at the place
-    /// [`placement::files`] gives it, with its document's text; each note whose deletion stands removed. With
-    /// `only`, the text is written back only for notes whose document is among them, or new here.
-    fn apply_index(&mut self, content: &Path, only: Option<&BTreeSet<String>>) -> anyhow::Result<Merged> {
-        let mut merged = Merged::default();
-        let index = read_index(&self.index)?;
-        let here: BTreeMap<String, String> =
-            self.local.notes.iter().map(|(path, entry)| (entry.doc.clone(), path.clone())).collect();
-        // Which documents live: not deleted, or deleted without having seen every change to them.
-        let mut listed = BTreeMap::new();
-        let mut removed = Vec::new();
-        for (doc, entry) in &index {
-            // A peer may send the index before the note's document: the note comes when its document does.
-            if !here.contains_key(doc) && !self.doc_files(doc).exists() {
-                continue;
-            }
-            let alive = !entry.deleted || {
-                let document = self.loaded(doc)?;
-                let stands = deletion_stands(&document, &entry.seen);
-                self.keep_loaded(doc.clone(), document);
-                !stands
-            };
-            if alive {
-                listed.insert(doc.clone(), Listed { path: entry.path.clone(), deleted: false });
-            } else if here.contains_key(doc) {
-                removed.push(doc.clone());
-            }
-        }
-        let files = placement::files(&listed);
-        for (doc, path, why) in &files.refused {
-            merged.refused.push((path.clone(), why.to_string()));
-            tracing::warn!("a note of the other garden was not written: `{}` ({doc}): {why}", shown(path));
-        }
-        // Deletions: a note is removed only when its file holds what was recorded (an edit typed here since is
-        // recorded instead, and brings the note back everywhere).
-        for doc in removed {
-            let path = here[&doc].clone();
-            let file = content.join(&path);
-            let bytes = match std::fs::read(&file) {
-                Ok(bytes) => Some(bytes),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                // A file that is there and cannot be read may hold words never recorded: it stays.
-                Err(e) => {
-                    merged.refused.push((path.clone(), format!("deleted elsewhere, but it cannot be read here: {e}")));
-                    continue;
-                }
-            };
-            let recorded = self.local.notes[&path].hash;
-            if bytes.as_deref().is_some_and(|b| xxhash_rust::xxh3::xxh3_64(b) != recorded) {
-                let modified = std::fs::metadata(&file).and_then(|m| m.modified()).ok();
-                let bytes = bytes.unwrap_or_default();
-                self.update(vec![SourceFile { path: path.clone(), bytes, modified }], Vec::new())?;
-                self.set_index(&[(doc.clone(), Some(path.clone()))], "edit")?;
-                continue;
-            }
-            if file.exists() {
-                std::fs::remove_file(&file)?;
-            }
-            self.local.notes.remove(&path);
-            self.local.persist(std::slice::from_ref(&path))?;
-            merged.removed.push(path);
-        }
-        // Moves first, so that a path a note leaves is free for the note that takes it. A note whose new path is
-        // still another moving note's file waits for that one to move: a new note at one path can shift a chain
-        // of numbered names ("Name.md" to "Name (2).md" to "Name (3).md"), which goes from its end.
-        let mut moves: Vec<(String, String)> = files
-            .paths
-            .iter()
-            .filter_map(|(doc, path)| here.get(doc).filter(|old| *old != path).map(|old| (old.clone(), path.clone())))
-            .collect();
-        while !moves.is_empty() {
-            let leaving: BTreeSet<String> = moves.iter().map(|(old, _)| old.clone()).collect();
-            let before = moves.len();
-            let mut waiting = Vec::new();
-            for (old, path) in std::mem::take(&mut moves) {
-                let target = match super::paths::place(content, &path) {
-                    Ok(target) => target,
-                    Err(why) => {
-                        merged.refused.push((path.clone(), why.to_string()));
-                        continue;
-                    }
-                };
-                if leaving.contains(&path) {
-                    waiting.push((old, path));
-                    continue;
-                }
-                let from = content.join(&old);
-                if target.exists() {
-                    // A file the history does not know is there: it is not overwritten, and the note stays put.
-                    merged.refused.push((path.clone(), "a file that is not in the history is there".into()));
-                    continue;
-                }
-                if let Some(folder) = target.parent() {
-                    std::fs::create_dir_all(folder)?;
-                }
-                if from.exists() {
-                    std::fs::rename(&from, &target)?;
-                }
-                let entry = self.local.notes.remove(&old).expect("a note here has bookkeeping");
-                self.local.notes.insert(path.clone(), entry);
-                self.local.persist(&[old.clone(), path.clone()])?;
-                merged.moved.push((old, path));
-            }
-            if waiting.len() == before {
-                // A cycle (two notes swapping names): each stays where it is until a later sync.
-                for (old, path) in waiting {
-                    merged.refused.push((path, format!("`{old}` would take the place of a note moving there")));
-                }
-                break;
-            }
-            moves = waiting;
-        }
-        for (doc, path) in &files.paths {
-            let target = match super::paths::place(content, path) {
-                Ok(target) => target,
-                Err(why) => {
-                    merged.refused.push((path.clone(), why.to_string()));
-                    continue;
-                }
-            };
-            let fresh = !here.contains_key(doc);
-            if fresh {
-                if self.local.notes.contains_key(path) || target.exists() {
-                    merged.refused.push((path.clone(), "another note is there".into()));
-                    continue;
-                }
-                // Written the way the garden that first recorded it wrote it.
-                let (crlf, bom) = index.get(doc).map_or((false, false), |e| (e.crlf, e.bom));
-                let entry = Entry {
-                    doc: doc.clone(),
-                    hash: 0,
-                    heads: Vec::new(),
-                    crlf,
-                    bom,
-                    authors: Vec::new(),
-                    edited: 0,
-                    writing: false,
-                };
-                self.local.notes.insert(path.clone(), entry);
-                merged.added.push(path.clone());
-            } else if self.local.notes.get(path).is_none_or(|e| &e.doc != doc) {
-                // Its move above was refused.
-                continue;
-            } else if only.is_some_and(|only| !only.contains(doc)) {
-                continue;
-            } else if self.typed_into(&target) {
-                // Someone is typing into it: written once it has been still a moment, not fought over.
-                self.taken.insert(doc.clone());
-                continue;
-            }
-            // One note that cannot be read or written here (its permissions, a full disk) is reported, and the
-            // others are still brought up to date.
-            match self.write_back(path, &target) {
-                Ok(written) if written && !fresh => merged.updated.push(path.clone()),
-                Ok(_) => {}
-                Err(error) => {
-                    if fresh {
-                        // Not here after all: no bookkeeping, or the next catch-up would take it for a deletion.
-                        self.local.notes.remove(path);
-                        merged.added.retain(|added| added != path);
-                    }
-                    merged.refused.push((path.clone(), format!("{error:#}")));
-                }
-            }
-        }
-        Ok(merged)
-    }
 }
 
 #[cfg(test)]
 mod tests_support {
     use super::*;
+    use crate::garden::SourceFile;
 
     /// A garden in a folder: its root, and its notes folder.
     pub struct Garden {
