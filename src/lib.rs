@@ -17,9 +17,9 @@
 //!
 //! ```text
 //! a save:          watcher --Input::Files--> live::Garden: read each changed file once
-//!                      -> record it (store) -> rebuild the preview from the same bytes, with the contributors
-//!                         and date recording returned (serve.rs) -> snapshot --> HTTP handlers (serve/http.rs)
-//!                      -> the recorded change --> sync (sync/net.rs) --> peers
+//!                      -> rebuild the preview from those bytes (serve.rs) -> snapshot --> HTTP handlers
+//!                      -> record the same bytes (store) -> the change --> sync (sync/net.rs) --> peers
+//!                      -> the contributors and date recording returned -> snapshot (no reload)
 //! a peer's change: peer --> sync/net.rs --Input::Peer(TakeIn)--> live::Garden: merge into the store, flush, reply
 //!                      -> write the notes (store/merge.rs) -> rebuild -> snapshot --> HTTP handlers
 //! ```
@@ -108,8 +108,8 @@
 //! - Everything but `garden.rs`, `output.rs`, `pipeline.rs`, `store.rs`, `live.rs`, `cmd/` (and the sync fuzzing
 //!   target's scratch garden) is pure: values in, values out.
 //! - While `loam serve` runs, only the thread of `live.rs` changes the garden's state: the preview's caches and
-//!   the store. A saved file is read once per change; recording comes before the rebuild that shows it, so a page
-//!   never shows a save with the contributors of the one before.
+//!   the store. A saved file is read once per change, for the preview and the history; the history's news for
+//!   pages (contributors, dates) comes from recording as a value, never read back from `.loam/`.
 //! - Nothing whose real path lies outside the garden's `Boundary` is read: not published, recorded or sent.
 //! - Only a file that is gone is recorded as deleted; a file that cannot be read keeps its history. A document
 //!   found lost or damaged is set aside and never written to again under its old heads (`store::Damage`).

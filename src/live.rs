@@ -3,8 +3,9 @@
 //! happens through one channel of [`Input`]s.
 //!
 //! ```text
-//! a save:          watcher --Input::Files--> Garden: read each file once -> record (Store) -> rebuild (Preview)
-//!                      -> snapshot to the HTTP side (tokio watch); the recorded change to the peers (Push)
+//! a save:          watcher --Input::Files--> Garden: read each file once -> rebuild (Preview) -> snapshot to the
+//!                      HTTP side (tokio watch) -> record the same bytes (Store) -> the change to the peers (Push)
+//!                      -> what the history says on pages (contributors, last edit) to the preview
 //! a peer's change: sync connection --Input::Peer(TakeIn)--> Garden: take in, flush, reply -> write the notes
 //!                      (checkout) -> rebuild -> snapshot; the watcher then sees the notes written, already recorded
 //! ```
@@ -15,11 +16,12 @@
 //! than the preview, opens the store and records what changed while Loam was stopped (the first import of a large
 //! garden takes seconds of both cores), then hands the store to the owner ([`Input::History`]). Meanwhile saves
 //! are previewed at once, and they and peers' asks wait for the store. What the owner waits for (recording a
-//! save) runs at the preview's priority: a lower one would only make the page wait longer.
+//! save) runs at the preview's priority: a lower one would only delay the next save.
 //!
-//! A save is recorded before the preview is rebuilt, so that one rebuild shows the new text with its contributors
-//! and date, and recording hands the preview what it changed ([`CaughtUp::authorship`]): the preview never reads
-//! the history's bookkeeping back from disk.
+//! A save is shown first and recorded right after, from the bytes the preview read: recording a save takes a few
+//! milliseconds that the page need not wait for. Recording hands the preview what it changed of the pages
+//! ([`CaughtUp::authorship`]: contributors, the last edit), so the preview never reads the history's bookkeeping
+//! back from disk; when that changed, the snapshot is made again and served without reloading open pages.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -302,30 +304,12 @@ impl Garden {
     /// and published. Returns `false` when no one reads the snapshots any more.
     fn take(&mut self, batch: Batch) -> bool {
         let layout = self.preview.layout.clone();
-        // What changed, each file read once, for the history and the preview; `None`: only a look at everything
+        // What changed, each file read once, for the preview and the history; `None`: only a look at everything
         // tells what changed (a folder, a symbolic link).
         let read = match (&layout, batch.everything) {
             (Some(layout), false) => recorder::read_changed(layout, self.store.as_ref(), &batch.paths),
             _ => None,
         };
-        if let Some(waiting) = &mut self.opening {
-            waiting.reads.push(read.clone());
-        }
-        if let (Some(mut store), Some(layout)) = (self.store.take(), &layout) {
-            match &read {
-                Some(read) => {
-                    let done = recorder::record(&mut store, read);
-                    self.store = Some(store);
-                    self.history_changed(done);
-                }
-                None => {
-                    recorder::catch_up(layout, &mut store, Instant::now());
-                    self.store = Some(store);
-                    self.history_from_store();
-                }
-            }
-            self.pass_on();
-        }
         let changes = (!batch.everything).then(|| Changes {
             paths: &batch.paths,
             read: read.as_ref().map_or(&[][..], |read| read.present.as_slice()),
@@ -346,6 +330,37 @@ impl Garden {
         let named = if batch.everything { &[][..] } else { batch.paths.as_slice() };
         log_rebuild(&rebuilt, named, self.preview.layout.as_ref());
         self.last_taken = Some(Instant::now());
+        if !self.publish(rebuilt) {
+            return false;
+        }
+        // Then the history, from the same bytes: the page shows a save without waiting for it to be recorded.
+        if let Some(waiting) = &mut self.opening {
+            waiting.reads.push(read);
+            return true;
+        }
+        let started = Instant::now();
+        let recorded = match (self.store.as_mut(), &layout, &read) {
+            (Some(store), _, Some(read)) => {
+                let done = recorder::record(store, read);
+                let recorded = done != CaughtUp::default();
+                self.history_changed(done);
+                recorded
+            }
+            (Some(store), Some(layout), None) => {
+                let recorded = recorder::catch_up(layout, store, Instant::now()) != CaughtUp::default();
+                self.history_from_store();
+                recorded
+            }
+            _ => false,
+        };
+        if !recorded {
+            return true;
+        }
+        self.pass_on();
+        tracing::debug!("recorded in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+        // What pages say of the history (contributors, the last edit) changed: served from now on, without
+        // reloading the pages open.
+        let rebuilt = self.preview.rebuild_with(Some(Changes { paths: &[], read: &[] }));
         self.publish(rebuilt)
     }
 

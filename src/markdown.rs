@@ -7,6 +7,10 @@
 //! whole garden is known. NUL never occurs in pulldown-cmark's output (CommonMark turns it into U+FFFD), so a
 //! marker cannot be forged by a note's text. HTML written in the note is sanitised here too, so that every later
 //! stage (pages, transclusions, the feed, the search index) reads clean HTML (`markdown/sanitise.rs`).
+//!
+//! Longer than most files (about 900 lines) for a reason: it is one pass over pulldown-cmark's events, and the
+//! pass's state (open blocks, links, embeds, headings, the block being written) is shared by every rule in it;
+//! what stands alone is in `markdown/` (inline syntax, math, highlighting, sanitising, a link's sentence).
 
 mod context;
 pub mod highlight;

@@ -17,6 +17,10 @@
 //!
 //! Where a word is, counted in the note's words: the body from 0 up, the title from -1 down, aliases and tags
 //! from [`META`] down. Pure: the files go to the caller as they are made.
+//!
+//! Longer than most files (about 1,100 lines) for a reason: the index is a file format with its reader in
+//! `static/search.js`, and the writer's rules (how words are folded and keyed, how chunks and bundles are cut) are
+//! kept in one place so that they can be read against the reader's, with the tests that pin them.
 
 use std::sync::Mutex;
 

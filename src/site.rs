@@ -3,6 +3,10 @@
 //!
 //! Publishing rules are applied here, once, and everything downstream reads only what this module lets
 //! through; that is how an unpublished note stays out of every page, list and feed.
+//!
+//! Longer than most files (about 900 lines) for a reason: the publishing rules and everything they decide (URLs,
+//! links, backlinks, tags, folders, aliases) are made in one pass over the notes, and the memo that keeps the
+//! model between the preview's builds sits beside what it keeps, so that a rule and its key are read together.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

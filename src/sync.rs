@@ -5,5 +5,7 @@
 
 pub mod net;
 pub mod once;
+pub mod routes;
 
 pub use net::{Exchanged, Heads};
+pub use routes::{routes, SyncState};

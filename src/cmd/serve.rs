@@ -10,9 +10,10 @@ use crate::cmd::plural;
 use crate::garden::Layout;
 use crate::live::{Garden, Input};
 use crate::serve::http::guard::Allowed;
-use crate::serve::http::{router, serve, AppState, SyncState};
+use crate::serve::http::{guarded, pages, serve, AppState};
 use crate::serve::watch::Watcher;
 use crate::serve::Preview;
+use crate::sync::SyncState;
 
 pub struct Options {
     pub port: u16,
@@ -171,7 +172,8 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
             None => tracing::info!("sync at ws://{address}/sync"),
         }
         let sync = SyncState { peers: peers.clone(), tokens: Arc::new(tokens) };
-        let app = router(AppState { snapshot: snapshots, stopping, sync: Some(sync), allowed });
+        let pages = pages(AppState { snapshot: snapshots, stopping, allowed: allowed.clone() });
+        let app = guarded(crate::sync::routes(sync, pages.clone()).merge(pages), allowed);
         serve(listener, app, async move {
             shutdown_signal().await;
             tracing::info!("stopping");

@@ -34,35 +34,33 @@ const LIVE_JS: &str = include_str!("live.js");
 pub struct AppState {
     pub snapshot: watch::Receiver<Arc<Snapshot>>,
     pub stopping: watch::Receiver<bool>,
-    /// The sync endpoint's side, when the garden syncs.
-    pub sync: Option<SyncState>,
     /// The hosts and origins `[serve]` allows besides this machine's own.
     pub allowed: Arc<guard::Allowed>,
 }
 
-/// What `/sync` needs: the protocol's peers, and the tokens that let a peer in.
-#[derive(Clone)]
-pub struct SyncState {
-    pub peers: crate::sync::net::Peers,
-    /// Empty: no token is asked (the server listens on this machine only, see `cmd::serve::may_listen`).
-    pub tokens: Arc<Vec<crate::config::Token>>,
-}
-
+/// The preview's whole server without sync: [`pages`], [`guarded`].
 pub fn router(state: AppState) -> Router {
     let allowed = state.allowed.clone();
+    guarded(pages(state), allowed)
+}
+
+/// The pages and files of the site, the live-reload stream and the garden's address: every route but sync's,
+/// which `sync::routes` adds beside them.
+pub fn pages(state: AppState) -> Router {
     Router::new()
-        .route("/sync", axum::routing::get(sync))
         // Beside /sync whatever the site's sub-path, so that a peer finds it from the sync address alone.
         .route(
             "/_loam/garden.json",
             axum::routing::get(|State(state): State<AppState>| async move { garden(&state.snapshot.borrow().clone()) }),
         )
-        .route("/_loam/heads.json", axum::routing::get(heads))
-        .route("/_loam/documents", axum::routing::get(documents))
         .fallback(page)
         .with_state(state)
-        .layer(axum::middleware::from_fn(range::ranges))
-        // Outermost: a request from a host or origin that may not reach the garden gets nothing else.
+}
+
+/// `app` behind the guards every request passes: the `Host` and `Origin` checks of `http/guard.rs` (outermost: a
+/// request from a host or origin that may not reach the garden gets nothing else), and byte ranges.
+pub fn guarded(app: Router, allowed: Arc<guard::Allowed>) -> Router {
+    app.layer(axum::middleware::from_fn(range::ranges))
         .layer(axum::middleware::from_fn_with_state(allowed, guard::guard))
 }
 
@@ -73,108 +71,6 @@ async fn page(state: State<AppState>, method: Method, uri: Uri) -> Response {
             .into_response();
     }
     handle(state, uri).await
-}
-
-/// The access the token a request presents gives (`Authorization: Bearer`, or `?token=`); a refusal, logged,
-/// when it gives none.
-fn access_of(
-    sync: &SyncState,
-    parts: &axum::http::request::Parts,
-    from: &str,
-) -> Result<crate::config::Access, String> {
-    let from_header =
-        parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer).map(str::to_string);
-    let query = parts.uri.query().and_then(|q| {
-        q.split('&')
-            .find_map(|pair| pair.strip_prefix("token="))
-            .map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy().into_owned())
-    });
-    let presented = from_header.or(query);
-    if sync.tokens.is_empty() {
-        return Ok(crate::config::Access::ReadWrite);
-    }
-    crate::config::access(&sync.tokens, presented.as_deref()).ok_or_else(|| {
-        let why = if presented.is_some() { "a wrong token" } else { "no token" };
-        tracing::info!("sync: refused {from}: {why}");
-        format!("this garden takes a sync token, and {why} was given (Authorization: Bearer TOKEN, or ?token=TOKEN)\n")
-    })
-}
-
-/// The token of an `Authorization: Bearer TOKEN` header; the scheme's name in any case, as HTTP's schemes are
-/// (RFC 9110, section 11.1).
-fn bearer(authorization: &str) -> Option<&str> {
-    let (scheme, token) = authorization.trim_start().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-/// `/_loam/heads.json`: the heads of every note's document, for a Loam peer to sync only what differs.
-async fn heads(State(state): State<AppState>, request: axum::extract::Request) -> Response {
-    let sync = match from_peer(state, request, "a peer asking for heads").await {
-        Ok(sync) => sync,
-        Err(response) => return response,
-    };
-    let heads = sync.peers.heads().await.map(|heads| serde_json::to_vec(&heads).unwrap_or_default());
-    history_answer(heads, "application/json")
-}
-
-/// `/_loam/documents`: every document of the garden in one piece, for `loam clone` (see `Store::bundle`).
-async fn documents(State(state): State<AppState>, request: axum::extract::Request) -> Response {
-    let sync = match from_peer(state, request, "a peer asking for every document").await {
-        Ok(sync) => sync,
-        Err(response) => return response,
-    };
-    history_answer(sync.peers.bundle().await, "application/octet-stream")
-}
-
-/// The sync side for a request a peer makes beside `/sync`, which takes the same token (`what` names the request
-/// in the log); else the answer: the garden's own page when the garden does not sync, or the refusal.
-async fn from_peer(state: AppState, request: axum::extract::Request, what: &str) -> Result<SyncState, Response> {
-    let (parts, _) = request.into_parts();
-    let Some(sync) = state.sync.clone() else {
-        return Err(handle(State(state), parts.uri).await);
-    };
-    match access_of(&sync, &parts, what) {
-        Ok(_) => Ok(sync),
-        Err(refusal) => Err((StatusCode::UNAUTHORIZED, refusal).into_response()),
-    }
-}
-
-/// What the history gave, as `kind`; unavailable when it gave nothing (the recorder is not running).
-fn history_answer(body: Option<Vec<u8>>, kind: &'static str) -> Response {
-    match body {
-        Some(body) => ([(header::CONTENT_TYPE, kind)], body).into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, "the history is not available\n").into_response(),
-    }
-}
-
-/// `/sync`: a WebSocket speaking the automerge-repo protocol, for a peer with a valid token (as `Authorization:
-/// Bearer`, or `?token=` for clients that cannot set headers, such as browsers). Anything else at `/sync` is the
-/// garden's own page, if it has one.
-async fn sync(State(state): State<AppState>, request: axum::extract::Request) -> Response {
-    use axum::extract::{ws::WebSocketUpgrade, ConnectInfo, FromRequestParts};
-    let (mut parts, body) = request.into_parts();
-    let Some(sync) = state.sync.clone() else {
-        return handle(State(state), parts.uri).await;
-    };
-    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-        Ok(upgrade) => upgrade,
-        Err(_) => {
-            let _ = body;
-            return handle(State(state), parts.uri).await;
-        }
-    };
-    let from = parts
-        .extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "a peer".to_string(), |ConnectInfo(address)| address.to_string());
-    let access = match access_of(&sync, &parts, &from) {
-        Ok(access) => access,
-        Err(refusal) => return (StatusCode::UNAUTHORIZED, refusal).into_response(),
-    };
-    upgrade
-        .max_message_size(256 << 20)
-        .on_upgrade(move |socket| async move { sync.peers.accept(socket, access, from).await })
-        .into_response()
 }
 
 async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
@@ -440,7 +336,7 @@ mod tests {
     async fn get(snapshot: Snapshot, uri: &str) -> (StatusCode, Option<String>, String) {
         let (_publish, snapshots) = watch::channel(Arc::new(snapshot));
         let (_stop, stopping) = watch::channel(false);
-        let app = router(AppState { snapshot: snapshots, stopping, sync: None, allowed: Default::default() });
+        let app = router(AppState { snapshot: snapshots, stopping, allowed: Default::default() });
         let response = app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
         let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());

@@ -10,6 +10,9 @@
 //! Access: a peer that connects to `/sync` has presented a token (or is on this machine with no tokens set);
 //! its access, read-write or read-only, holds for the peer id it announces in its first message, which samod
 //! then holds it to. A read-only peer is sent every change and none of its own is taken.
+//!
+//! Longer than most files (about 700 lines) for a reason: it is the one place that names samod, so the protocol's
+//! storage adapter, its access rules and the connections to peers stay behind a single wall.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

@@ -1,6 +1,8 @@
 //! `loam build`, `check` and `init` run as a user runs them: the real binary on real gardens (the corpora in
 //! `tests/corpora`, copied or built with `-o` into a temporary folder, never written to) and on small
 //! gardens made here for one case each. Assertions read the files of the output folder.
+//!
+//! Long because each test is a whole scenario run the way a user runs it; they share the helpers of `garden.rs`.
 
 use crate::garden::{corpus, Garden, TempGarden};
 use crate::LOAM;

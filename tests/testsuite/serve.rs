@@ -1,6 +1,9 @@
 //! `loam serve` as a user runs it: the real binary on a copy of a real garden, on a free loopback port, with files
 //! changed the ways editors change them, and the answers read over HTTP. Also: an incremental rebuild gives the
 //! same site as a fresh one, after a random run of edits, renames and deletes.
+//!
+//! Long because each test is a whole scenario run the way a user runs it; they share the helpers of `garden.rs`
+//! and `served.rs`.
 
 use crate::garden::{notes_in, Garden, TempGarden};
 use crate::random::Random;

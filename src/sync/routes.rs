@@ -1,0 +1,127 @@
+//! Sync's HTTP routes, which the preview's server merges beside its pages (`cmd/serve.rs`): `/sync` (the
+//! automerge-repo protocol over a WebSocket), `/_loam/heads.json` and `/_loam/documents` (what a Loam peer asks
+//! for to sync only what differs, or to clone at once), each behind the garden's tokens. The server's own guards
+//! (`Host`, `Origin`) wrap them with everything else.
+
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower::ServiceExt;
+
+use super::net::Peers;
+
+/// What the routes need: the protocol's peers, and the tokens that let a peer in.
+#[derive(Clone)]
+pub struct SyncState {
+    pub peers: Peers,
+    /// Empty: no token is asked (the server listens on this machine only, see `cmd::serve::may_listen`).
+    pub tokens: Arc<Vec<crate::config::Token>>,
+}
+
+#[derive(Clone)]
+struct Routes {
+    sync: SyncState,
+    /// What answers a request at `/sync` that is not a WebSocket: the garden's own page there, if it has one.
+    other: Router,
+}
+
+/// The sync routes of a garden that syncs; `other` answers what is not sync's at their paths.
+pub fn routes(sync: SyncState, other: Router) -> Router {
+    Router::new()
+        .route("/sync", axum::routing::get(socket))
+        .route("/_loam/heads.json", axum::routing::get(heads))
+        .route("/_loam/documents", axum::routing::get(documents))
+        .with_state(Routes { sync, other })
+}
+
+/// The access the token a request presents gives (`Authorization: Bearer`, or `?token=`); a refusal, logged,
+/// when it gives none.
+fn access_of(sync: &SyncState, parts: &Parts, from: &str) -> Result<crate::config::Access, String> {
+    let from_header =
+        parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer).map(str::to_string);
+    let query = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("token="))
+            .map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy().into_owned())
+    });
+    let presented = from_header.or(query);
+    if sync.tokens.is_empty() {
+        return Ok(crate::config::Access::ReadWrite);
+    }
+    crate::config::access(&sync.tokens, presented.as_deref()).ok_or_else(|| {
+        let why = if presented.is_some() { "a wrong token" } else { "no token" };
+        tracing::info!("sync: refused {from}: {why}");
+        format!("this garden takes a sync token, and {why} was given (Authorization: Bearer TOKEN, or ?token=TOKEN)\n")
+    })
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header; the scheme's name in any case, as HTTP's schemes are
+/// (RFC 9110, section 11.1).
+fn bearer(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// `/_loam/heads.json`: the heads of every note's document, for a Loam peer to sync only what differs.
+async fn heads(State(routes): State<Routes>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    if let Some(refused) = refusal(&routes.sync, &parts, "a peer asking for heads") {
+        return refused;
+    }
+    let sync = &routes.sync;
+    let heads = sync.peers.heads().await.map(|heads| serde_json::to_vec(&heads).unwrap_or_default());
+    history_answer(heads, "application/json")
+}
+
+/// `/_loam/documents`: every document of the garden in one piece, for `loam clone` (see `Store::bundle`).
+async fn documents(State(routes): State<Routes>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    if let Some(refused) = refusal(&routes.sync, &parts, "a peer asking for every document") {
+        return refused;
+    }
+    let sync = &routes.sync;
+    history_answer(sync.peers.bundle().await, "application/octet-stream")
+}
+
+/// The refusal of a request a peer makes beside `/sync` without the token `/sync` takes (`what` names the request
+/// in the log); `None` when it may go on.
+fn refusal(sync: &SyncState, parts: &Parts, what: &str) -> Option<Response> {
+    access_of(sync, parts, what).err().map(|refusal| (StatusCode::UNAUTHORIZED, refusal).into_response())
+}
+
+/// What the history gave, as `kind`; unavailable when it gave nothing (no history is recorded here).
+fn history_answer(body: Option<Vec<u8>>, kind: &'static str) -> Response {
+    match body {
+        Some(body) => ([(header::CONTENT_TYPE, kind)], body).into_response(),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "the history is not available\n").into_response(),
+    }
+}
+
+/// `/sync`: a WebSocket speaking the automerge-repo protocol, for a peer with a valid token (as `Authorization:
+/// Bearer`, or `?token=` for clients that cannot set headers, such as browsers). Anything else at `/sync` is the
+/// garden's own page, if it has one.
+async fn socket(State(routes): State<Routes>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &routes).await {
+        Ok(upgrade) => upgrade,
+        Err(_) => return routes.other.oneshot(Request::from_parts(parts, body)).await.into_response(),
+    };
+    let from = parts
+        .extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "a peer".to_string(), |ConnectInfo(address)| address.to_string());
+    let access = match access_of(&routes.sync, &parts, &from) {
+        Ok(access) => access,
+        Err(refusal) => return (StatusCode::UNAUTHORIZED, refusal).into_response(),
+    };
+    let sync = routes.sync;
+    upgrade
+        .max_message_size(256 << 20)
+        .on_upgrade(move |socket| async move { sync.peers.accept(socket, access, from).await })
+        .into_response()
+}
