@@ -279,13 +279,12 @@ impl Garden {
         };
         self.store = Some(*store);
         for read in waiting.reads {
-            match read {
-                Some(read) => {
-                    let Some(mut store) = self.store.take() else { break };
-                    recorder::record(&mut store, &read);
-                    self.store = Some(store);
+            match (read, self.store.as_mut()) {
+                (Some(read), Some(store)) => {
+                    recorder::record(store, &read);
                 }
-                None => self.catch_up(),
+                (None, _) => self.catch_up(),
+                (Some(_), None) => {}
             }
         }
         self.history_from_store();
@@ -366,9 +365,8 @@ impl Garden {
 
     /// Records whatever changed in the whole garden.
     fn catch_up(&mut self) {
-        let (Some(mut store), Some(layout)) = (self.store.take(), self.preview.layout.clone()) else { return };
-        recorder::catch_up(&layout, &mut store, Instant::now());
-        self.store = Some(store);
+        let (Some(store), Some(layout)) = (self.store.as_mut(), self.preview.layout.as_ref()) else { return };
+        recorder::catch_up(layout, store, Instant::now());
         self.history_from_store();
         self.pass_on();
     }
