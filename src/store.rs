@@ -206,6 +206,9 @@ pub struct Store {
     /// document with its log of changes costs far more than the edit. Bounded, so a large garden's histories are
     /// never all in memory.
     recent: std::sync::Mutex<std::collections::VecDeque<(String, Automerge)>>,
+    /// How many frames the log of each document edited here held, and its size, as the last edit left it: while
+    /// the size is the same, the next edit need not read the log to count them.
+    log_frames: std::sync::Mutex<std::collections::HashMap<String, (usize, u64)>>,
     /// `.loam/lock`, held (flock) while this store may write: one writer per garden. `None` for a reader.
     lock: Option<std::fs::File>,
     /// What a sync took in and what waits to go out to peers (`session.rs`).
@@ -328,6 +331,7 @@ impl Store {
             index,
             local,
             recent: Default::default(),
+            log_frames: Default::default(),
             lock: Some(lock),
             session: Default::default(),
             write_quiet: None,
@@ -359,6 +363,7 @@ impl Store {
             index,
             local,
             recent: Default::default(),
+            log_frames: Default::default(),
             lock: None,
             session: Default::default(),
             write_quiet: None,
@@ -988,7 +993,10 @@ impl Store {
             None => entry.heads.clone(),
         };
         let change = doc.save_after(&before);
-        files.append(&doc, &change)?;
+        // The log as this store last left it: a save reads no more than the note.
+        let known = crate::lock(&self.log_frames).get(&entry.doc).copied();
+        let frames = files.append_counted(&doc, &change, known)?;
+        crate::lock(&self.log_frames).insert(entry.doc.clone(), frames);
         self.to_outbox(&entry.doc, &change);
         self.keep_loaded(entry.doc.clone(), doc);
         let (crlf, bom) = (decoded.crlf, decoded.bom);

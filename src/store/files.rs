@@ -169,12 +169,29 @@ impl DocFiles {
 
     /// Appends the changes in `bytes` (from `save_after`) to the log, compacting when the log is long.
     pub fn append(&self, doc: &Automerge, bytes: &[u8]) -> anyhow::Result<()> {
+        self.append_counted(doc, bytes, None).map(|_| ())
+    }
+
+    /// [`append`](DocFiles::append), told how many frames the log held when the caller last appended to it, and
+    /// its size then: while the size is the same, the log is not read to count them. Returns the same two after.
+    pub fn append_counted(
+        &self,
+        doc: &Automerge,
+        bytes: &[u8],
+        known: Option<(usize, u64)>,
+    ) -> anyhow::Result<(usize, u64)> {
+        let size = std::fs::metadata(&self.log).map_or(0, |m| m.len());
+        let existing = match known {
+            Some((frames, then)) if then == size => frames,
+            _ if size > 0 => frames(&std::fs::read(&self.log)?).0.len(),
+            _ => 0,
+        };
         if bytes.is_empty() {
-            return Ok(());
+            return Ok((existing, size));
         }
-        let existing = std::fs::metadata(&self.log).map(|m| m.len()).unwrap_or(0);
-        if existing > 0 && frames(&std::fs::read(&self.log)?).0.len() >= COMPACT_AFTER {
-            return self.save(doc);
+        if existing >= COMPACT_AFTER {
+            self.save(doc)?;
+            return Ok((0, 0));
         }
         let mut frame = Vec::with_capacity(HEAD + bytes.len());
         frame.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
@@ -183,7 +200,7 @@ impl DocFiles {
         let mut file = OpenOptions::new().create(true).append(true).open(&self.log)?;
         file.write_all(&frame)?;
         file.sync_data()?;
-        Ok(())
+        Ok((existing + 1, size + frame.len() as u64))
     }
 }
 
@@ -270,5 +287,39 @@ mod tests {
         assert_eq!(loaded.text(&text).unwrap(), "one two");
         // The torn tail is gone, so what is appended next loads too.
         assert!(std::fs::metadata(&log).unwrap().len() < bytes.len() as u64 - 3);
+    }
+
+    #[test]
+    fn a_counted_append_compacts_at_the_same_frame_as_a_counting_one_and_recounts_a_log_changed_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let (counted, counting) = (DocFiles::new(dir.path(), "a"), DocFiles::new(dir.path(), "b"));
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        let text = tx.put_object(ROOT, "text", ObjType::Text).unwrap();
+        tx.commit();
+        counted.save(&doc).unwrap();
+        counting.save(&doc).unwrap();
+        let mut known = None;
+        for n in 0..COMPACT_AFTER * 2 + 3 {
+            let heads = doc.get_heads();
+            let mut tx = doc.transaction();
+            tx.splice_text(&text, 0, 0, "x").unwrap();
+            tx.commit();
+            let change = doc.save_after(&heads);
+            known = Some(counted.append_counted(&doc, &change, known).unwrap());
+            counting.append(&doc, &change).unwrap();
+            let size = |files: &DocFiles| std::fs::metadata(&files.log).map_or(0, |m| m.len());
+            assert_eq!(size(&counted), size(&counting), "after change {n}");
+            assert_eq!(known.unwrap().1, size(&counted));
+        }
+        assert_eq!(counted.load().unwrap().text(&text).unwrap(), "x".repeat(COMPACT_AFTER * 2 + 3));
+        // Another writer's frame: the size differs from the one known, so the log is counted again.
+        let heads = doc.get_heads();
+        let mut tx = doc.transaction();
+        tx.splice_text(&text, 0, 0, "y").unwrap();
+        tx.commit();
+        counted.append(&doc, &doc.save_after(&heads)).unwrap();
+        let (frames, _) = counted.append_counted(&doc, &[], known).unwrap();
+        assert_eq!(frames, known.unwrap().0 + 1);
     }
 }
