@@ -20,11 +20,15 @@ pub fn report(diagnostics: &[Diagnostic]) -> (usize, usize) {
     let mut warnings = 0;
     // A garden can have thousands of warnings; one write per line would cost more than the build.
     let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
+    // `-q` shows only errors; the warnings are still counted in the command's summary.
+    let quiet = crate::logging::quiet();
     for d in diagnostics {
-        let _ = writeln!(stderr, "{d}");
         match d.severity {
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,
+        }
+        if !(quiet && d.severity == Severity::Warning) {
+            let _ = writeln!(stderr, "{d}");
         }
     }
     (errors, warnings)

@@ -3,7 +3,8 @@
 //! command's own output (what `loam build` built, `loam log`'s list, a failed command's error) is printed by the
 //! command itself and is never filtered.
 //!
-//! `-q` keeps only errors, `-v` adds the details (and `-vv` everything, dependencies' too); `RUST_LOG`, such as
+//! `-q` keeps only errors (the lists of problems `build` and `check` print leave out their warnings too, and
+//! count them), `-v` adds the details (and `-vv` everything, dependencies' too); `RUST_LOG`, such as
 //! `RUST_LOG=loam::sync=debug`, overrides both.
 
 use std::fmt;
@@ -25,8 +26,18 @@ fn directives(quiet: bool, verbose: u8) -> &'static str {
     }
 }
 
+/// Whether `-q` was given: commands that print a list of problems leave out the warnings too (they still count
+/// them).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether only errors are to be shown (`-q`).
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Shows Loam's messages on stderr from now on; called once, by `main`.
 pub fn init(quiet: bool, verbose: u8) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
     let filter = match std::env::var("RUST_LOG") {
         Ok(text) if !text.trim().is_empty() => EnvFilter::new(text),
         _ => EnvFilter::new(directives(quiet, verbose)),

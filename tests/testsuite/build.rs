@@ -650,6 +650,17 @@ fn check_fails_on_broken_links_and_passes_on_our_docs() {
 }
 
 #[test]
+fn quiet_shows_errors_and_counts_warnings_without_listing_them() {
+    let garden = Garden::new().file("a.md", "[[nowhere]]").file("b.md", "---\npublish: maybe\n---\nb").build();
+    let out = garden.beside("out");
+    let run = Run::of(&["build", "-q", garden.to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone());
+    let stderr = run.stderr();
+    assert!(!stderr.contains("warning: `nowhere` points at no note"), "{stderr}");
+    assert!(stderr.contains("b.md:2: error:"), "errors are still shown: {stderr}");
+    assert!(stderr.contains("1 warning"), "the warning is still counted: {stderr}");
+}
+
+#[test]
 fn init_makes_a_garden_that_builds_cleanly_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let garden = dir.path().join("my garden");
