@@ -170,17 +170,8 @@ impl Garden {
                 None => {
                     let wait = self.retry.map_or(LOOK_AGAIN, |at| at.saturating_duration_since(Instant::now()));
                     match inputs.recv_timeout(wait.min(LOOK_AGAIN)) {
-                        Ok(Input::Peer(ask)) => {
-                            self.answer(ask, &inputs);
-                            continue;
-                        }
-                        Ok(Input::History(store)) => {
-                            if !self.opened(store) {
-                                return;
-                            }
-                            continue;
-                        }
-                        Ok(Input::Files(change)) => {
+                        Ok(input) => {
+                            let Some(change) = self.files_of(input, &inputs) else { continue };
                             let mut batch = Batch::default();
                             batch.add(change);
                             // Soon after the last batch: a burst too, whose gaps are longer than taking one in.
@@ -214,12 +205,8 @@ impl Garden {
     fn more_files(&mut self, inputs: &Receiver<Input>) -> Option<Batch> {
         let mut batch: Option<Batch> = None;
         while let Ok(input) = inputs.try_recv() {
-            match input {
-                Input::Files(change) => batch.get_or_insert_with(Batch::default).add(change),
-                Input::Peer(ask) => self.answer(ask, inputs),
-                Input::History(store) => {
-                    self.opened(store);
-                }
+            if let Some(change) = self.files_of(input, inputs) {
+                batch.get_or_insert_with(Batch::default).add(change);
             }
         }
         batch
@@ -231,10 +218,10 @@ impl Garden {
         let started = Instant::now();
         loop {
             match inputs.recv_timeout(BURST_QUIET) {
-                Ok(Input::Files(change)) => batch.add(change),
-                Ok(Input::Peer(ask)) => self.answer(ask, inputs),
-                Ok(Input::History(store)) => {
-                    self.opened(store);
+                Ok(input) => {
+                    if let Some(change) = self.files_of(input, inputs) {
+                        batch.add(change);
+                    }
                 }
                 Err(RecvTimeoutError::Timeout) => return true,
                 Err(RecvTimeoutError::Disconnected) => return false,
@@ -243,6 +230,17 @@ impl Garden {
                 return true;
             }
         }
+    }
+
+    /// The watcher's news in `input`, for the caller to gather; any other input is dealt with here (a peer's ask
+    /// answered, the opened history taken).
+    fn files_of(&mut self, input: Input, inputs: &Receiver<Input>) -> Option<Change> {
+        match input {
+            Input::Files(change) => return Some(change),
+            Input::Peer(ask) => self.answer(ask, inputs),
+            Input::History(store) => self.opened(store),
+        }
+        None
     }
 
     /// Has a worker open the garden's history and record what changed while Loam was stopped; it sends the
@@ -270,18 +268,19 @@ impl Garden {
         }
     }
 
-    /// The history, opened: what waited for it is done now. `false` when no one reads the snapshots any more.
-    fn opened(&mut self, store: Option<Box<Store>>) -> bool {
+    /// The history, opened: what waited for it is done now. (A snapshot no one reads any more ends the loop at the
+    /// next batch.)
+    fn opened(&mut self, store: Option<Box<Store>>) {
         let waiting = self.opening.take().unwrap_or_default();
         let Some(store) = store else {
             // The asks are dropped unanswered: each peer is told there is nothing.
-            return true;
+            return;
         };
         self.store = Some(*store);
         for read in waiting.reads {
             match (read, self.store.as_mut()) {
                 (Some(read), Some(store)) => {
-                    recorder::record(store, &read);
+                    recorder::record(store, read);
                 }
                 (None, _) => self.catch_up(),
                 (Some(_), None) => {}
@@ -296,7 +295,7 @@ impl Garden {
         }
         self.settle();
         let rebuilt = self.preview.rebuild_with(Some(Changes { paths: &[], read: &[] }));
-        self.publish(rebuilt)
+        self.publish(rebuilt);
     }
 
     /// Takes in a batch of changed files: each read once, recorded, then the preview rebuilt from the same bytes
@@ -338,7 +337,7 @@ impl Garden {
             return true;
         }
         let started = Instant::now();
-        let recorded = match (self.store.as_mut(), &layout, &read) {
+        let recorded = match (self.store.as_mut(), &layout, read) {
             (Some(store), _, Some(read)) => {
                 let done = recorder::record(store, read);
                 let recorded = done != CaughtUp::default();

@@ -118,7 +118,7 @@ pub fn report(merged: &crate::store::merge::Merged) {
 
 /// What the files at the paths a watcher saw change hold now, each read once: for the history and the preview
 /// alike.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Read {
     /// Notes and attachments that are there, with their bytes (attachments over [`MAX_ATTACHMENT`] left out).
     pub present: Vec<SourceFile>,
@@ -200,11 +200,11 @@ pub fn read_changed(layout: &Layout, store: Option<&Store>, paths: &[PathBuf]) -
 }
 
 /// Records files read by [`read_changed`].
-pub fn record(store: &mut Store, read: &Read) -> CaughtUp {
+pub fn record(store: &mut Store, read: Read) -> CaughtUp {
     if read.present.is_empty() && read.gone.is_empty() {
         return CaughtUp::default();
     }
-    store.update(read.present.clone(), read.gone.clone()).unwrap_or_else(|error| {
+    store.update(read.present, read.gone).unwrap_or_else(|error| {
         tracing::warn!("a change was not recorded in the history: {error:#}");
         CaughtUp::default()
     })
