@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 /// Which notes become pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PublishMode {
     /// Everything except notes marked `draft: true` or `publish: false`.
@@ -15,7 +15,7 @@ pub enum PublishMode {
     Explicit,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Author {
     pub name: String,
@@ -35,7 +35,7 @@ impl Author {
 }
 
 /// Everything `loam.toml` may say. Unknown keys are refused so that a typo is never silently ignored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub title: String,
@@ -67,7 +67,7 @@ pub struct Config {
 }
 
 /// `[serve]`: who besides this machine's own names may reach `loam serve`. Read when the server starts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Serve {
     /// Host names, besides `localhost`, `*.localhost` and IP addresses, that requests may name in their `Host`
@@ -82,7 +82,7 @@ pub struct Serve {
 }
 
 /// `[sync]`: who may sync with this garden, and which peers it syncs with.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Sync {
     /// `[[sync.tokens]]`: the secrets peers present, each read-write or read-only.
@@ -91,7 +91,7 @@ pub struct Sync {
     pub peers: Vec<Peer>,
 }
 
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Token {
     pub token: String,
@@ -107,7 +107,7 @@ impl std::fmt::Debug for Token {
 }
 
 /// What a token lets a peer do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Access {
     /// Clone, pull and send changes.
@@ -117,7 +117,7 @@ pub enum Access {
     ReadOnly,
 }
 
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Peer {
     /// The peer's sync URL, such as `ws://laptop.local:1111/sync`.

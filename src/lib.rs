@@ -9,8 +9,9 @@
 //!     -> render pages (render.rs, Tera) -> write (output.rs)
 //! ```
 //!
-//! `loam serve` runs the same stages on every change, memoised (parsed notes by content hash, resolved links by
-//! note and garden shape, the whole site model by a hash of what it reads of each note, templates by their text),
+//! `loam serve` runs the same stages on every change, memoised (`memo.rs`: parsed notes by content hash, the whole
+//! site model by the key of each note's `Outline`, resolved links by outline and garden shape, templates by their
+//! text; every key derived from a `#[derive(Hash)]` type, none listed by hand),
 //! keeps the site in memory and renders a page when a browser asks for it. One thread owns everything that
 //! changes while it runs (`live.rs`): the preview's state and the history. Everything else sends it an `Input` or
 //! reads an immutable snapshot, and each path through it is a straight line:
@@ -40,7 +41,10 @@
 //!   `markdown/sanitise.rs` (the note's own HTML through ammonia's allow-list, Loam's markup around it untouched).
 //! - `resolve.rs`: `LinkIndex`, which turns a link target into a file, in Obsidian's order.
 //! - `site.rs`: `Site`, the whole garden after publishing rules: its `Model` (URLs, links, backlinks, tags,
-//!   folders, aliases), shared between the live preview's builds while no note's site-facing parts change.
+//!   folders, aliases), made by `site/model.rs` of each note's `note::Outline` alone (what the rules read of a
+//!   note, made at parse time), and shared between the live preview's builds while no outline changes.
+//! - `memo.rs`: `key_of` (the key of a `#[derive(Hash)]` value) and `Kept` (a value kept under the key of what it
+//!   was made of), which the live preview's memos are built on.
 //! - `page.rs`: the second stage: markers to final HTML (links, transclusions, images).
 //! - `render.rs`: pages from the site model (`render_site` for a build, `render_page` for the live preview), one
 //!   kind of page at a time: `render/templates.rs` (the Tera templates, built in or the garden's own, and which
@@ -119,6 +123,8 @@
 //! - A note's first-stage rendering depends on its bytes and `note::Settings` (the base path, the publish mode and
 //!   `unsafe_html`) only, so it can be cached by its hash (a change of any of them in loam.toml invalidates every
 //!   entry).
+//! - The site model reads a note only through its `note::Outline` (the model's builder is never handed a note), so
+//!   the key the preview keeps the model under is derived from what the model reads.
 //! - HTML written in a note reaches a page, the feed or the search index only through `markdown/sanitise.rs`,
 //!   unless `unsafe_html = true`: every later stage reads the first stage's output.
 
@@ -131,6 +137,7 @@ pub mod garden;
 pub mod live;
 pub mod logging;
 pub mod markdown;
+pub mod memo;
 pub mod note;
 pub mod output;
 pub mod page;

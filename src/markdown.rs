@@ -26,7 +26,7 @@ use pulldown_cmark_escape::{escape_href, escape_html};
 use crate::slug;
 
 /// How an internal link was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkKind {
     /// `[[target]]` or `[label](target.md)`.
     Link,
@@ -107,11 +107,16 @@ impl Rendered {
     /// The heading a link's `#fragment` names: by id (`#my-heading`) or by text, case-insensitively
     /// (`#My Heading`). Obsidian writes a sub-heading as `Heading#Sub`; the last part names it.
     pub fn heading_for(&self, fragment: &str) -> Option<usize> {
-        let wanted = fragment.rsplit('#').next().unwrap_or(fragment);
-        let id = heading_id(wanted);
-        let wanted_key = slug::key(wanted);
-        self.headings.iter().position(|h| h.id == id || slug::key(&h.text) == wanted_key)
+        heading_for(self.headings.iter().map(|h| (h.id.as_str(), h.text.as_str())), fragment)
     }
+}
+
+/// Which of `headings` (id, text) a link's `#fragment` names (see [`Rendered::heading_for`]).
+pub fn heading_for<'h>(mut headings: impl Iterator<Item = (&'h str, &'h str)>, fragment: &str) -> Option<usize> {
+    let wanted = fragment.rsplit('#').next().unwrap_or(fragment);
+    let id = heading_id(wanted);
+    let wanted_key = slug::key(wanted);
+    headings.position(|(heading_id, text)| heading_id == id || slug::key(text) == wanted_key)
 }
 
 fn options() -> Options {

@@ -8,10 +8,12 @@ mod frontmatter;
 pub use frontmatter::{parse_date, Flag, Frontmatter};
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::config::{Config, PublishMode};
 use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::markdown::{self, RawHtml, Rendered};
+use crate::memo::key_of;
 use crate::slug::{key, slugify, slugify_path};
 
 /// The parts of `loam.toml` a note's parse depends on: a change of any of them parses every note again.
@@ -54,60 +56,99 @@ pub struct Note {
     /// Line of the body's first line in the file, to turn body lines into file lines.
     pub body_line: usize,
     pub diagnostics: Vec<Diagnostic>,
-    /// What the site model needs of the note alone, made here so that a parsed note kept by the live preview
-    /// brings them along (slugs are costly at 10,000 notes).
+    /// The frontmatter's `date`, `created` and `updated`, read.
+    pub dates: [Option<chrono::DateTime<chrono::FixedOffset>>; 3],
+    /// What the site model reads of the note, made here so that a parsed note kept by the live preview brings it
+    /// along (slugs are costly at 10,000 notes).
+    pub outline: Arc<Outline>,
+    /// The keys of the outline and its parts, for the memos of the live preview.
     pub keys: Keys,
 }
 
-/// Slugs and keys that depend on the note alone.
-#[derive(Debug, Clone, Default)]
-pub struct Keys {
+/// What the site model reads of one note: where it is, the URL it asks for, whether it is published, its title,
+/// what links to it can point at, its tags and aliases, and where its links go. Not its text, the words around its
+/// links or the lines they are on: editing those leaves the model as it was.
+///
+/// `site::Model` is made of outlines alone (its builder is never handed a note), so the key it is kept under in the
+/// live preview is derived from this type ([`crate::memo::key_of`]): a field added here is in the key. The random-edit
+/// test in `tests/testsuite/serve.rs` compares every kept model with a fresh build.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Outline {
+    /// Path relative to the content folder, `/`-separated, as on disk.
+    pub path: String,
+    pub folder: String,
+    /// The title (frontmatter `title`, else the file name), which names the note's folder in breadcrumbs.
+    pub title: String,
+    /// Whether the note is published in `all` mode and in `explicit` mode: all the model reads of `publish`,
+    /// `draft` and whether the frontmatter could be read.
+    pub published: [bool; 2],
     /// The URL the note asks for (`permalink`, else its path as a slug), before collisions are settled.
     pub url: String,
     /// `slug::key` of `url`.
     pub url_key: String,
     /// `slug::key` of the title, which lists sort by.
-    pub title: String,
+    pub title_key: String,
     /// `slug::key` of the folder.
-    pub folder: String,
-    /// (URL, its key) of each alias's redirect page, in the note's folder.
-    pub aliases: Vec<(String, String)>,
+    pub folder_key: String,
+    /// What a link in another note can point at in this one.
+    pub anchors: Anchors,
+    /// (URL, its key) of each alias's redirect page, in the note's folder, parallel to `anchors.aliases`.
+    pub alias_pages: Vec<(String, String)>,
     /// For each of the note's tags, the tag and the ones above it, deepest first, as (name, key):
     /// `a/b` gives `[("a/b", "a/b"), ("a", "a")]`.
     pub tags: Vec<Vec<(String, String)>>,
-    /// The frontmatter's `date`, `created` and `updated`, read.
-    pub dates: [Option<chrono::DateTime<chrono::FixedOffset>>; 3],
-    /// A hash of the tag chains (names and keys), and one of the aliases (text, URL and key): what the site's
-    /// tag pages and alias pages are made from, for telling whether they can be kept.
-    pub tags_hash: u64,
-    pub aliases_hash: u64,
-    /// A hash of what resolving other notes' links to this one looks at: its path, aliases, headings and block
-    /// ids (see `site::ResolveMemo`).
-    pub shape: u64,
-    /// [`model_input`]: what the site model reads of the note, hashed.
-    pub model: u64,
+    /// Where each of the note's links goes, parallel to `body.links`.
+    pub links: Vec<Target>,
 }
 
-impl Keys {
-    fn of(path: &str, stem: &str, folder: &str, meta: &Frontmatter, body: &Rendered, tags: &[String]) -> Keys {
-        let mut shape = xxhash_rust::xxh3::Xxh3::new();
-        let mut text = |t: &str| {
-            shape.update(t.as_bytes());
-            shape.update(&[0]);
-        };
-        text(path);
-        for alias in &meta.aliases {
-            text(alias);
-        }
-        text("\u{1}");
-        for heading in &body.headings {
-            text(&heading.id);
-            text(&heading.text);
-        }
-        text("\u{1}");
-        for block in &body.blocks {
-            text(block);
-        }
+/// What resolving a link in another note looks at in this one, besides its path: the names it goes by, its
+/// headings (id, text) and block ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Anchors {
+    pub aliases: Vec<String>,
+    pub headings: Vec<(String, String)>,
+    pub blocks: Vec<String>,
+}
+
+impl Anchors {
+    /// The heading a link's `#fragment` names (see [`Rendered::heading_for`]).
+    pub fn heading_for(&self, fragment: &str) -> Option<usize> {
+        markdown::heading_for(self.headings.iter().map(|(id, text)| (id.as_str(), text.as_str())), fragment)
+    }
+}
+
+/// One link of a note as the model reads it: its kind and where it goes, not its text or line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    pub kind: markdown::LinkKind,
+    pub target: String,
+    pub fragment: Option<String>,
+}
+
+/// The keys of a note's outline and of the parts of it that the site's smaller memos read, made once when the
+/// note is parsed (hashing 10,000 outlines at every save would cost more than what the memos save).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Keys {
+    /// The whole outline.
+    pub outline: u64,
+    /// The path and anchors: what resolving other notes' links looks at.
+    pub anchors: u64,
+    /// The tag chains: what tag pages are made of.
+    pub tags: u64,
+    /// The aliases and their pages.
+    pub aliases: u64,
+}
+
+impl Outline {
+    fn of(
+        path: &str,
+        stem: &str,
+        folder: &str,
+        meta: &Frontmatter,
+        meta_ok: bool,
+        body: &Rendered,
+        tags: &[String],
+    ) -> Outline {
         let url = wanted_url(stem, folder, meta.permalink.as_deref());
         let title = meta.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(stem);
         let base = if folder.is_empty() || meta.aliases.is_empty() {
@@ -115,7 +156,7 @@ impl Keys {
         } else {
             format!("{}/", slugify_path(folder))
         };
-        let aliases = meta
+        let alias_pages = meta
             .aliases
             .iter()
             .map(|alias| {
@@ -124,9 +165,7 @@ impl Keys {
                 (url, url_key)
             })
             .collect();
-        let date = |text: &Option<String>| text.as_deref().and_then(frontmatter::parse_date);
-        let dates = [date(&meta.date), date(&meta.created), date(&meta.updated)];
-        let tags: Vec<Vec<(String, String)>> = tags
+        let tags = tags
             .iter()
             .map(|tag| {
                 let parts: Vec<&str> = tag.split('/').filter(|p| !p.is_empty()).collect();
@@ -140,32 +179,43 @@ impl Keys {
                     .collect()
             })
             .collect();
-        let hash_of = |parts: &mut dyn Iterator<Item = &str>| {
-            let mut hash = xxhash_rust::xxh3::Xxh3::new();
-            for part in parts {
-                hash.update(part.as_bytes());
-                hash.update(&[0]);
-            }
-            hash.digest()
-        };
-        let tags_hash = hash_of(&mut tags.iter().flat_map(|chain: &Vec<(String, String)>| {
-            chain.iter().flat_map(|(name, key)| [name.as_str(), key.as_str()]).chain(["\u{1}"])
-        }));
-        let aliases_hash = hash_of(&mut meta.aliases.iter().zip(&aliases).flat_map(
-            |(alias, (url, key)): (&String, &(String, String))| [alias.as_str(), url.as_str(), key.as_str()],
-        ));
-        Keys {
-            tags_hash,
-            aliases_hash,
+        Outline {
+            path: path.to_string(),
+            folder: folder.to_string(),
+            title: title.to_string(),
+            published: [PublishMode::All, PublishMode::Explicit].map(|mode| is_published(meta, meta_ok, mode)),
             url_key: key(&url),
             url,
-            title: key(title),
-            folder: key(folder),
-            aliases,
+            title_key: key(title),
+            folder_key: key(folder),
+            anchors: Anchors {
+                aliases: meta.aliases.clone(),
+                headings: body.headings.iter().map(|h| (h.id.clone(), h.text.clone())).collect(),
+                blocks: body.blocks.clone(),
+            },
+            alias_pages,
             tags,
-            dates,
-            shape: shape.digest(),
-            model: 0,
+            links: body
+                .links
+                .iter()
+                .map(|l| Target { kind: l.kind, target: l.target.clone(), fragment: l.fragment.clone() })
+                .collect(),
+        }
+    }
+
+    /// Whether the note is published under `mode`.
+    pub fn is_published(&self, mode: PublishMode) -> bool {
+        self.published[usize::from(mode == PublishMode::Explicit)]
+    }
+}
+
+impl Keys {
+    fn of(outline: &Outline) -> Keys {
+        Keys {
+            outline: key_of(outline),
+            anchors: key_of(&(&outline.path, &outline.anchors)),
+            tags: key_of(&outline.tags),
+            aliases: key_of(&(&outline.anchors.aliases, &outline.alias_pages)),
         }
     }
 }
@@ -262,11 +312,25 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
         link.line += body_line - 1;
     }
     let tags = all_tags(&meta, &body);
-    let keys = Keys::of(path, &stem, &folder, &meta, &body, &tags);
-    let mut note =
-        Note { path: path.to_string(), stem, folder, meta, meta_ok, body, tags, body_line, diagnostics, keys };
-    note.keys.model = model_input(&note);
-    note
+    let outline = Outline::of(path, &stem, &folder, &meta, meta_ok, &body, &tags);
+    let keys = Keys::of(&outline);
+    let date = |text: &Option<String>| text.as_deref().and_then(frontmatter::parse_date);
+    let dates = [date(&meta.date), date(&meta.created), date(&meta.updated)];
+    let outline = Arc::new(outline);
+    Note {
+        path: path.to_string(),
+        stem,
+        folder,
+        meta,
+        meta_ok,
+        body,
+        tags,
+        body_line,
+        diagnostics,
+        dates,
+        outline,
+        keys,
+    }
 }
 
 /// Bytes to text: a BOM is dropped, CRLF becomes LF, invalid UTF-8 is replaced and reported.
@@ -325,44 +389,6 @@ fn split_frontmatter(text: &str) -> (Option<&str>, &str, usize) {
         offset += line.len();
     }
     (None, text, 1)
-}
-
-/// A hash of everything the site model reads of one note, made when the note is parsed ([`crate::note::Keys`]):
-/// where it is and the URL it asks for, what decides whether it is published, its title (which names its folder
-/// in breadcrumbs), its shape (aliases, headings, block ids), its tags and aliases with their keys, and each link's
-/// kind, target and fragment. Not its text, the words around its links or the lines they are on: editing those
-/// leaves the model as it was. Whatever `Site` comes to read of a note must be hashed here, or the live preview would keep a stale
-/// model (the random-edit test in `tests/testsuite/serve.rs` compares it with a fresh build).
-pub fn model_input(note: &Note) -> u64 {
-    let mut hash = xxhash_rust::xxh3::Xxh3::new();
-    let mut text = |t: &str| {
-        hash.update(t.as_bytes());
-        hash.update(&[0]);
-    };
-    text(&note.path);
-    text(&note.stem);
-    text(&note.folder);
-    text(note.title());
-    let keys = &note.keys;
-    text(&keys.url);
-    text(&keys.url_key);
-    text(&keys.title);
-    text(&keys.folder);
-    for link in &note.body.links {
-        text(&link.target);
-        text(link.fragment.as_deref().unwrap_or("\u{1}"));
-    }
-    // Whether it is published under each mode is all the model reads of `publish`, `draft` and `meta_ok`.
-    let flags = [PublishMode::All, PublishMode::Explicit].map(|mode| is_published(&note.meta, note.meta_ok, mode));
-    hash.update(&flags.map(u8::from));
-    for number in [keys.shape, keys.tags_hash, keys.aliases_hash] {
-        hash.update(&number.to_le_bytes());
-    }
-    hash.update(&(note.body.links.len() as u64).to_le_bytes());
-    for link in &note.body.links {
-        hash.update(&[link.kind as u8]);
-    }
-    hash.digest()
 }
 
 #[cfg(test)]

@@ -20,21 +20,21 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Bytes;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
-use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, ConfigError};
 use crate::diagnostic::{shown, Diagnostic, Kind, Severity};
 use crate::garden::Layout;
 use crate::lock;
+use crate::memo::key_of;
 use crate::output::{Contents, OutputFile};
 use crate::pipeline::{self, Changes, Gathered, NoteCache};
 use crate::render::{self, PageRef, Pages, Prepared, RenderMemo, RenderOptions};
-use crate::site::{ResolveMemo, Site};
+use crate::site::{Site, SiteMemo};
 
 /// One file of the served site.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,9 +81,9 @@ pub struct Snapshot {
     pub files: HashMap<String, Served>,
     site: Option<Arc<LiveSite>>,
     rendered: Mutex<HashMap<String, Rendered>>,
-    /// Hash of everything the site is made from, for telling whether a rebuild changed anything.
+    /// Key of everything the site is made from ([`Inputs`]), for telling whether a rebuild changed anything.
     fingerprint: u64,
-    /// Hash of what the history says of each note (contributors, last edit): when only that changed, pages are
+    /// Key of what the history says of each note (contributors, last edit): when only that changed, pages are
     /// made again but open pages are not reloaded (it changes after every recorded save, half a second after
     /// the save's own reload).
     history: u64,
@@ -175,8 +175,10 @@ pub struct Preview {
     /// Where the preview is served, for the site's absolute URLs (feeds, sitemap, canonical links).
     address: SocketAddr,
     cache: NoteCache,
-    resolved: ResolveMemo,
+    resolved: SiteMemo,
     rendering: RenderMemo,
+    /// The stamp of each attachment and static file, as the last rebuild saw it (see [`Inputs::of`]).
+    stamps: HashMap<PathBuf, Stamp>,
     current: Arc<Snapshot>,
     search: Arc<search::LiveSearch>,
     /// The folders of the garden as last discovered (they move when `loam.toml` names another content folder).
@@ -199,8 +201,9 @@ impl Preview {
             garden: garden.to_path_buf(),
             address,
             cache: NoteCache::default(),
-            resolved: ResolveMemo::default(),
+            resolved: SiteMemo::default(),
             rendering: RenderMemo::default(),
+            stamps: HashMap::new(),
             current: Arc::new(Snapshot::default()),
             search: Arc::default(),
             layout: None,
@@ -293,10 +296,12 @@ impl Preview {
         let base_path = preview_config(&mut config, self.address);
         let options = RenderOptions { live_reload: true };
         let title = config.title.clone();
+        let changed = changes.as_ref().map(|c| c.paths);
         let mut garden = pipeline::gather(&layout, config, &ProgressBar::hidden(), Some(&self.cache), changes)?;
         timings.lap("scan and parse (changed notes only)");
         let mut diagnostics = std::mem::take(&mut garden.diagnostics);
-        let (fingerprint, history) = (fingerprint(&garden), history_fingerprint(&garden));
+        let fingerprint = key_of(&Inputs::of(&garden, &mut self.stamps, changed));
+        let history = key_of(&garden.history);
         timings.lap("fingerprint");
         let notes = garden.notes.len();
         let memo = &self.resolved;
@@ -355,43 +360,55 @@ impl Preview {
     }
 }
 
-/// A hash of everything a garden's pages are made from: settings, templates, each note's path, bytes and
-/// modification time, the attachments and static files (with their sizes and times, since they are served
-/// from disk).
-fn fingerprint(garden: &Gathered) -> u64 {
-    let mut hash = Xxh3::new();
-    hash.update(serde_json::to_string(&garden.config).unwrap_or_default().as_bytes());
-    hash.update(&garden.templates_hash.to_le_bytes());
-    for ((note, content), modified) in garden.notes.iter().zip(&garden.hashes).zip(&garden.modified) {
-        hash.update(note.path.as_bytes());
-        hash.update(&content.to_le_bytes());
-        let nanos = modified.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
-        hash.update(&nanos.to_le_bytes());
-    }
-    let files =
-        garden.attachments.iter().map(|a| (&a.path, &a.file)).chain(garden.static_files.iter().map(|(n, f)| (n, f)));
-    for (name, file) in files {
-        hash.update(name.as_bytes());
-        if let Ok(meta) = std::fs::metadata(file) {
-            hash.update(&meta.len().to_le_bytes());
-            hash.update(format!("{:?}", meta.modified().ok()).as_bytes());
-        }
-    }
-    hash.digest()
+/// What a garden's pages are made of, as far as telling whether a rebuild changed anything: the settings, the
+/// templates, each note's path, bytes and modification time, and the size and time of each attachment and static
+/// file (served from disk as they are). Its [`key_of`] is the snapshot's fingerprint.
+#[derive(Hash)]
+struct Inputs<'g> {
+    config: &'g Config,
+    templates: u64,
+    notes: Vec<(&'g str, u64, Option<SystemTime>)>,
+    files: Vec<(&'g str, Stamp)>,
 }
 
-/// A hash of each note's contributors and last edit from the history, which pages show (see
-/// [`Snapshot::history`]).
-fn history_fingerprint(garden: &Gathered) -> u64 {
-    let mut hash = Xxh3::new();
-    for contributions in &garden.history {
-        for author in &contributions.authors {
-            hash.update(author.as_bytes());
-            hash.update(&[0]);
+/// A served file's size and modification time (`None`: it could not be looked at).
+type Stamp = Option<(u64, Option<SystemTime>)>;
+
+impl<'g> Inputs<'g> {
+    /// The inputs of `garden`. A file's stamp is looked up on disk only when it is new to `stamps` or among the
+    /// changed paths; `stamps` is left holding the garden's files, so a save does not look at every attachment.
+    fn of(garden: &'g Gathered, stamps: &mut HashMap<PathBuf, Stamp>, changed: Option<&[PathBuf]>) -> Inputs<'g> {
+        match changed {
+            Some(paths) => {
+                for path in paths {
+                    stamps.remove(path);
+                }
+            }
+            None => stamps.clear(),
         }
-        hash.update(&contributions.edited.map_or(0, |d| d.timestamp()).to_le_bytes());
+        let mut kept = std::mem::take(stamps);
+        let files = garden
+            .attachments
+            .iter()
+            .map(|a| (&a.path, &a.file))
+            .chain(garden.static_files.iter().map(|(n, f)| (n, f)));
+        let files = files
+            .map(|(name, file)| {
+                let stamp = kept
+                    .remove(file)
+                    .unwrap_or_else(|| std::fs::metadata(file).ok().map(|meta| (meta.len(), meta.modified().ok())));
+                stamps.insert(file.clone(), stamp);
+                (name.as_str(), stamp)
+            })
+            .collect();
+        let notes = garden.notes.iter().zip(&garden.hashes).zip(&garden.modified);
+        Inputs {
+            config: &garden.config,
+            templates: garden.templates_hash,
+            notes: notes.map(|((note, hash), modified)| (note.path.as_str(), *hash, *modified)).collect(),
+            files,
+        }
     }
-    hash.digest()
 }
 
 /// Points the site's absolute URLs at the preview, keeping the base URL's path so that a site meant for a

@@ -11,6 +11,7 @@ use super::pattern::{alias_pattern, note_patterns, Pattern};
 use super::{RenderMemo, RenderOptions, Renderer, Templates};
 use crate::diagnostic::Diagnostic;
 use crate::lock;
+use crate::memo::key_of;
 use crate::page;
 use crate::site::Site;
 use crate::slug::key;
@@ -90,27 +91,31 @@ impl Prepared {
             let _ = lists.set(Lists::new(site, templates));
         }
         let config = site.config;
-        let site_value = json!({
-            "title": config.title,
-            "description": config.description,
-            "author": config.author.name,
-            "language": config.language,
-            "base_url": config.base_url,
+        let globals = Globals {
+            site: SiteValues {
+                title: &config.title,
+                description: &config.description,
+                author: &config.author.name,
+                language: &config.language,
+                base_url: &config.base_url,
+            },
+            base_path: &site.base_path,
+            tags_url: site.url("tags/"),
+            graph_url: site.url("graph/"),
+            search: config.search,
+            site_origin: config.site_origin(),
+            recent_html: templates.parts.recent_html(site),
+            loam_version: env!("CARGO_PKG_VERSION"),
+            live_reload: options.live_reload,
+        };
+        // What the patterns are made of: the templates and the values every page shares.
+        let key = kept.map(|(_, templates_hash)| {
+            key_of(&(templates_hash, templates.built_in_alias, templates.built_in_note, &globals))
         });
-        let globals = [
-            ("site", site_value),
-            ("base_path", site.base_path.as_str().into()),
-            ("tags_url", site.url("tags/").into()),
-            ("graph_url", site.url("graph/").into()),
-            ("search", config.search.into()),
-            ("site_origin", config.site_origin().into()),
-            ("recent_html", templates.parts.recent_html(site).into()),
-            ("loam_version", env!("CARGO_PKG_VERSION").into()),
-            ("live_reload", options.live_reload.into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+        let globals = match serde_json::to_value(&globals) {
+            Ok(Value::Object(globals)) => globals,
+            _ => unreachable!("a struct of strings and flags serialises to an object"),
+        };
         // Every note of a folder has the same breadcrumbs. They are made of the folders, the titles of the notes
         // standing for them (both in the site model) and the site's title: kept while those are the same.
         let kept_crumbs = kept.and_then(|(kept, _)| {
@@ -139,27 +144,43 @@ impl Prepared {
             crumbs
         });
         let mut prepared = Prepared { lists, globals, crumbs, alias_pattern: None, note_patterns: None };
-        let key = kept.map(|(_, templates_hash)| {
-            let globals = serde_json::to_string(&prepared.globals).unwrap_or_default();
-            format!("{templates_hash:016x} {} {} {globals}", templates.built_in_alias, templates.built_in_note)
-        });
-        if let (Some((kept, _)), Some(key)) = (kept, &key) {
-            let last = lock(&kept.patterns);
-            if let Some((_, alias, notes)) = last.as_ref().filter(|(k, _, _)| k == key) {
-                (prepared.alias_pattern, prepared.note_patterns) = (alias.clone(), notes.clone());
-                drop(last);
-                return prepared;
-            }
-        }
-        let renderer = Renderer { site, templates, prep: &prepared, search: None };
-        let alias = if templates.built_in_alias { alias_pattern(&renderer).map(Arc::new) } else { None };
-        let notes = if templates.built_in_note { note_patterns(&renderer).map(Arc::new) } else { None };
-        if let (Some((kept, _)), Some(key)) = (kept, key) {
-            *lock(&kept.patterns) = Some((key, alias.clone(), notes.clone()));
-        }
-        (prepared.alias_pattern, prepared.note_patterns) = (alias, notes);
+        let make = |prepared: &Prepared| {
+            let renderer = Renderer { site, templates, prep: prepared, search: None };
+            let alias = if templates.built_in_alias { alias_pattern(&renderer).map(Arc::new) } else { None };
+            let notes = if templates.built_in_note { note_patterns(&renderer).map(Arc::new) } else { None };
+            (alias, notes)
+        };
+        (prepared.alias_pattern, prepared.note_patterns) = match kept.zip(key) {
+            Some(((kept, _), key)) => kept.patterns.get_or(key, || make(&prepared)),
+            None => make(&prepared),
+        };
         prepared
     }
+}
+
+/// The values every page's template sees. Serialised into each page's context, and hashed into the key of the
+/// patterns made with them.
+#[derive(serde::Serialize, Hash)]
+struct Globals<'s> {
+    site: SiteValues<'s>,
+    base_path: &'s str,
+    tags_url: String,
+    graph_url: String,
+    search: bool,
+    site_origin: &'s str,
+    recent_html: String,
+    loam_version: &'static str,
+    live_reload: bool,
+}
+
+/// `site.*` in templates.
+#[derive(serde::Serialize, Hash)]
+struct SiteValues<'s> {
+    title: &'s str,
+    description: &'s str,
+    author: &'s str,
+    language: &'s str,
+    base_url: &'s str,
 }
 
 /// What a note's page shows (see [`Renderer::note_parts`]).
@@ -184,7 +205,7 @@ impl Renderer<'_, '_> {
 
     /// What lists sort note `i` by.
     pub(super) fn sort_key(&self, i: usize) -> &str {
-        &self.site.notes[i].keys.title
+        &self.site.notes[i].outline.title_key
     }
 
     /// Who changed note `i`, from the history.
@@ -193,7 +214,7 @@ impl Renderer<'_, '_> {
     }
 
     pub(super) fn is_folder_note(&self, note: usize) -> bool {
-        self.site.folders.get(&self.site.notes[note].keys.folder).is_some_and(|f| f.note == Some(note))
+        self.site.folders.get(&self.site.notes[note].outline.folder_key).is_some_and(|f| f.note == Some(note))
     }
 
     /// The values every template sees, plus the page's own.
@@ -215,7 +236,7 @@ impl Renderer<'_, '_> {
         let note = &site.notes[i];
         let (content, problems) = page::body_html(site, i);
         diagnostics.extend(problems);
-        let (breadcrumbs, breadcrumbs_html) = self.breadcrumbs(&note.keys.folder, !self.is_folder_note(i));
+        let (breadcrumbs, breadcrumbs_html) = self.breadcrumbs(&note.outline.folder_key, !self.is_folder_note(i));
         let headings = &note.body.headings;
         // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
         let top = headings.iter().map(|h| h.level).min().unwrap_or(1);
@@ -395,7 +416,7 @@ pub(super) fn item_date(site: &Site, i: usize) -> String {
 
 /// The tags of note `i` that have pages, in the note's order.
 pub(super) fn note_tags<'s>(site: &'s Site, i: usize) -> impl Iterator<Item = &'s crate::site::Tag> + use<'s> {
-    site.notes[i].keys.tags.iter().filter_map(|chain| site.tags.get(&chain.first()?.1))
+    site.notes[i].outline.tags.iter().filter_map(|chain| site.tags.get(&chain.first()?.1))
 }
 
 /// The tags of note `i` as `{ name, url }` values for templates.

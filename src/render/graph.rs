@@ -66,14 +66,14 @@ pub fn json(site: &Site) -> Vec<u8> {
         .map(|&i| {
             let note = &site.notes[i];
             let mut tags: Vec<u32> = note
-                .keys
+                .outline
                 .tags
                 .iter()
                 .filter_map(|chain| chain.first().and_then(|(_, key)| tag_of.get(key.as_str()).copied()))
                 .collect();
             tags.sort_unstable();
             tags.dedup();
-            let folder = folder_of.get(note.keys.folder.as_str()).copied().unwrap_or(0);
+            let folder = folder_of.get(note.outline.folder_key.as_str()).copied().unwrap_or(0);
             Node { title: note.title(), url: site.note_url(i), tags, folder }
         })
         .collect();

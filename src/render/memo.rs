@@ -7,13 +7,14 @@ use super::context::Crumbs;
 use super::pages::{pages, Pages};
 use super::pattern::Pattern;
 use crate::lock;
+use crate::memo::Kept;
 use crate::site::{Model, Site};
 
 /// What rendering keeps between the builds of the live preview: the patterns and breadcrumbs of the last build
 /// (see [`super::Prepared::with_patterns`]) and its page index ([`RenderMemo::pages`]), each with what it was made from.
 #[derive(Default)]
 pub struct RenderMemo {
-    pub(super) patterns: Mutex<Option<PatternsByKey>>,
+    pub(super) patterns: Kept<Patterns>,
     /// The breadcrumbs, with the site model and the site title they were made from.
     pub(super) crumbs: Mutex<Option<KeptCrumbs>>,
     /// The page index, with the site model it was listed from (it depends on nothing else).
@@ -36,5 +37,5 @@ impl RenderMemo {
 /// (the site model, the site's title, the breadcrumbs made of them)
 pub(super) type KeptCrumbs = (Arc<Model>, String, Arc<Crumbs>);
 
-/// (what they were made from, the alias pattern, the note patterns)
-pub(super) type PatternsByKey = (String, Option<Arc<Pattern>>, Option<Arc<Vec<Pattern>>>);
+/// (the alias pattern, the note patterns)
+pub(super) type Patterns = (Option<Arc<Pattern>>, Option<Arc<Vec<Pattern>>>);

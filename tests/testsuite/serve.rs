@@ -209,6 +209,24 @@ fn templates_static_files_and_loam_toml_apply_while_serving() {
     std::fs::create_dir_all(garden.join("static")).unwrap();
     std::fs::write(garden.join("static/extra.css"), "body { color: rebeccapurple }").unwrap();
     server.wait_for_text("/sub/static/extra.css", "rebeccapurple");
+
+    // A file served from disk that changes makes open pages reload, and so does an attachment: the version goes up.
+    let before = page_version(&server.wait_for_text("/sub/plain/", "A plain note."));
+    std::fs::write(garden.join("static/extra.css"), "body { color: teal; margin: 0 }").unwrap();
+    let page = server.wait_for("/sub/plain/", "a new version", |_, page| page_version(page) != before);
+    std::fs::write(garden.join("content/plain.md"), "# Plain\n\nA plain note.\n\n![[pic.png]]\n").unwrap();
+    std::fs::write(garden.join("content/pic.png"), b"PNG one").unwrap();
+    let page = server
+        .wait_for("/sub/plain/", "the picture", |_, p| p.contains("pic.png") && page_version(p) != page_version(&page));
+    server.wait_for_text("/sub/pic.png", "PNG one");
+    std::fs::write(garden.join("content/pic.png"), b"PNG two, longer").unwrap();
+    server.wait_for("/sub/plain/", "a new version", |_, p| page_version(p) != page_version(&page));
+    server.wait_for_text("/sub/pic.png", "PNG two");
+}
+
+/// The version a page was served at (`data-loam-version`), which browsers reload at when it goes up.
+fn page_version(page: &str) -> Option<String> {
+    page.split("data-loam-version=\"").nth(1).map(|v| v[..v.find('"').unwrap()].to_string())
 }
 
 #[test]
@@ -515,9 +533,8 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
     let dated = server.wait_for("/hosting/", "showing the new edit's date", |status, page| {
         status == 200 && page.contains("Last edited <time") && !page.contains("2020-09-13T12:26:40")
     });
-    let version = |page: &str| page.split("data-loam-version=\"").nth(1).map(|v| v[..v.find('"').unwrap()].to_string());
-    assert!(version(&edited).is_some(), "{edited}");
-    assert_eq!(version(&dated), version(&edited), "the history's news is no new version");
+    assert!(page_version(&edited).is_some(), "{edited}");
+    assert_eq!(page_version(&dated), page_version(&edited), "the history's news is no new version");
     save_by_rename(&note, &format!("{original}\nA first added line.\nA second one.\n"));
     let lines = wait_for_history(&note, 3, &server);
     assert!(lines[0].contains("+1 -0") && lines[0].contains("edit") && lines[0].contains("Tess Ter"), "{lines:?}");
