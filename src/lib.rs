@@ -19,7 +19,8 @@
 //! ```text
 //! a save:          watcher --Input::Files--> live::Garden: read each changed file once
 //!                      -> rebuild the preview from those bytes (serve.rs) -> snapshot --> HTTP handlers
-//!                      -> record the same bytes (store) -> the change --> sync (sync/net.rs) --> peers
+//!                      -> record the same bytes (store) -> flushed by the store's durable worker, then the
+//!                         change --> sync (sync/net.rs) --> peers
 //!                      -> the contributors and date recording returned -> snapshot (no reload)
 //! a peer's change: peer --> sync/net.rs --Input::Peer(TakeIn)--> live::Garden: merge into the store, flush, reply
 //!                      -> write the notes (store/merge.rs) -> rebuild -> snapshot --> HTTP handlers
@@ -79,7 +80,9 @@
 //!   at the heads of the file on disk; `store/checkout.rs` (the notes folder brought in line with the history:
 //!   write-backs, peers' moves and deletions, finishing interrupted writes), `store/session.rs` (a sync's state:
 //!   what peers sent, the outbox for them); `store/diff.rs` (the edit between two texts), `store/files.rs` (crash-safe
-//!   snapshots and logs), `store/local.rs` (this device's bookkeeping), `store/recorder.rs` (recording
+//!   snapshots and logs), `store/durable.rs` (flushes to the disk made by a worker behind the owner while serving, in
+//!   order, and what must wait for them run after them: changes to peers, merged notes), `store/local.rs` (this
+//!   device's bookkeeping), `store/recorder.rs` (recording
 //!   changed files, each read once, and answering sync's asks, for `live.rs` and `loam sync`); `store/merge.rs` (taking in another garden's
 //!   changes and bringing the notes on disk in line with the merged index), with `store/placement.rs` (every
 //!   note a place, the same on every peer) and `store/paths.rs` (refusing unsafe paths from peers) beside it.
@@ -115,6 +118,9 @@
 //!   the store. A saved file is read once per change, for the preview and the history; the history's news for
 //!   pages (contributors, dates) comes from recording as a value, never read back from `.loam/`.
 //! - Nothing whose real path lies outside the garden's `Boundary` is read: not published, recorded or sent.
+//! - The history on disk is never ahead of itself: a line of bookkeeping reaches the disk only after the change it
+//!   names, and a change reaches a peer, or a merged note its file, only once it is on the disk
+//!   (`store/durable.rs` keeps that order when the flushes run behind the owner).
 //! - Only a file that is gone is recorded as deleted; a file that cannot be read keeps its history. A document
 //!   found lost or damaged is set aside and never written to again under its old heads (`store::Damage`).
 //! - Recording history never writes a note file; only merging what a peer sent does (`Store::write_back`), and

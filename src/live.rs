@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! a save:          watcher --Input::Files--> Garden: read each file once -> rebuild (Preview) -> snapshot to the
-//!                      HTTP side (tokio watch) -> record the same bytes (Store) -> the change to the peers (Push)
+//!                      HTTP side (tokio watch) -> record the same bytes (Store) -> flushed behind (durable worker),
+//!                      then the change to the peers (Push)
 //!                      -> what the history says on pages (contributors, last edit) to the preview
 //! a peer's change: sync connection --Input::Peer(TakeIn)--> Garden: take in, flush, reply -> write the notes
 //!                      (checkout) -> rebuild -> snapshot; the watcher then sees the notes written, already recorded
@@ -12,7 +13,8 @@
 //!
 //! Every other part reads or sends: HTTP handlers read immutable snapshots, sync connections send asks and await
 //! their replies, the watcher sends paths. What is slow and needs no decision runs beside the owner on workers:
-//! search indexing (`serve/search.rs`), and the opening of the history at start: a worker, at a lower priority
+//! search indexing (`serve/search.rs`), the history's flushes to the disk (`store/durable.rs`: changes reach the
+//! peers once flushed, and a failed flush has the history opened again from the disk), and the opening of the history at start: a worker, at a lower priority
 //! than the preview, opens the store and records what changed while Loam was stopped (the first import of a large
 //! garden takes seconds of both cores), then hands the store to the owner ([`Input::History`]). Meanwhile saves
 //! are previewed at once, and they and peers' asks wait for the store. What the owner waits for (recording a
@@ -132,6 +134,8 @@ pub struct Garden {
     /// When merged text held back from notes being typed into is tried again.
     retry: Option<Instant>,
     last_taken: Option<Instant>,
+    /// Where the worker that opens the history sends it.
+    me: Option<Sender<Input>>,
 }
 
 impl Garden {
@@ -154,6 +158,7 @@ impl Garden {
             replies: Vec::new(),
             retry: None,
             last_taken: None,
+            me: None,
         }
     }
 
@@ -161,6 +166,7 @@ impl Garden {
     /// closes or no one reads the snapshots any more. A single save is taken in at once; changes that come while
     /// one is taken in mean a burst is under way, and are gathered until it goes quiet.
     pub fn run(mut self, inputs: Receiver<Input>, me: Sender<Input>) {
+        self.me = Some(me.clone());
         self.open_history(me);
         // Changes that came while the last batch was taken in: a burst under way.
         let mut during: Option<Batch> = None;
@@ -276,6 +282,10 @@ impl Garden {
             // The asks are dropped unanswered: each peer is told there is nothing.
             return;
         };
+        // From now on the history's flushes to the disk run on a worker, behind the owner (`store/durable.rs`).
+        if let Err(error) = store.write_behind() {
+            tracing::warn!("the history is flushed to the disk by the preview's thread: {error}");
+        }
         self.store = Some(*store);
         for read in waiting.reads {
             match (read, self.store.as_mut()) {
@@ -331,7 +341,9 @@ impl Garden {
         if !self.publish(rebuilt) {
             return false;
         }
-        // Then the history, from the same bytes: the page shows a save without waiting for it to be recorded.
+        // Then the history, from the same bytes: the page shows a save without waiting for it to be recorded (or
+        // once it is open again, after a write behind the owner failed).
+        self.reopen_if_failed();
         if let Some(waiting) = &mut self.opening {
             waiting.reads.push(read);
             return true;
@@ -379,6 +391,7 @@ impl Garden {
     /// notes folder moved away and back sends nothing to a watch that was on it), and writes merged text held
     /// back from notes being typed into.
     fn tick(&mut self) -> bool {
+        self.reopen_if_failed();
         if self.retry.is_some_and(|at| at <= Instant::now()) {
             self.settle();
         }
@@ -434,12 +447,32 @@ impl Garden {
         }
     }
 
-    /// Passes the changes recorded here on to the peers.
+    /// Passes the changes recorded here on to the peers, once they are on the disk: a peer never holds a change
+    /// this garden could still lose (its sequence number would be used again).
     fn pass_on(&mut self) {
         if let (Some(store), Some(push)) = (self.store.as_mut(), &self.push) {
-            for (doc, bytes) in store.take_outbox() {
-                let _ = push.send(ToPeers::Change(doc, bytes));
+            let changes = store.take_outbox();
+            if changes.is_empty() {
+                return;
             }
+            let push = push.clone();
+            store.once_durable(move || {
+                for (doc, bytes) in changes {
+                    let _ = push.send(ToPeers::Change(doc, bytes));
+                }
+            });
+        }
+    }
+
+    /// A write of the history that failed behind the owner (a full disk, a failing one) leaves the store in memory
+    /// ahead of the disk: it is dropped and opened again from the disk, which records the notes' files again.
+    /// Nothing it held that was not on the disk reached a peer.
+    fn reopen_if_failed(&mut self) {
+        let Some(failed) = self.store.as_ref().and_then(Store::durability_failed) else { return };
+        tracing::error!("history: a write failed ({failed}); the history is opened again from the disk");
+        self.store = None;
+        if let Some(me) = self.me.clone() {
+            self.open_history(me);
         }
     }
 

@@ -32,6 +32,7 @@
 pub mod address;
 mod checkout;
 pub mod diff;
+mod durable;
 pub mod files;
 mod local;
 pub mod merge;
@@ -52,6 +53,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::garden::SourceFile;
+use durable::Durable;
 use files::{write_atomic, DocFiles};
 use local::Local;
 
@@ -202,6 +204,8 @@ pub struct Store {
     author: String,
     index: Automerge,
     local: Local,
+    /// Where the store's writes are flushed to the disk: inline, or behind the owner while serving.
+    durable: Durable,
     /// The documents edited last, kept loaded: someone writing saves the same note again and again, and loading a
     /// document with its log of changes costs far more than the edit. Bounded, so a large garden's histories are
     /// never all in memory.
@@ -322,7 +326,8 @@ impl Store {
             write_atomic(&dir.join(GARDEN), new_id().as_bytes())?;
         }
         let index = DocFiles::new(&dir, "index").load().map_err(damaged_index)?.with_actor(actor.clone());
-        let local = Local::open(&dir, true)?;
+        let durable = Durable::default();
+        let local = Local::open(&dir, true, durable.clone())?;
         let garden = read_garden(&dir);
         let mut store = Store {
             dir,
@@ -330,6 +335,7 @@ impl Store {
             author: author.to_string(),
             index,
             local,
+            durable,
             recent: Default::default(),
             log_frames: Default::default(),
             lock: Some(lock),
@@ -354,7 +360,7 @@ impl Store {
         check_format(&dir, false)?;
         let actor = ActorId::random();
         let index = DocFiles::reading(&dir, "index").load().map_err(damaged_index)?;
-        let local = Local::open(&dir, false)?;
+        let local = Local::open(&dir, false, Durable::default())?;
         let garden = read_garden(&dir);
         Ok(Store {
             dir,
@@ -362,6 +368,7 @@ impl Store {
             author: String::new(),
             index,
             local,
+            durable: Durable::default(),
             recent: Default::default(),
             log_frames: Default::default(),
             lock: None,
@@ -475,6 +482,30 @@ impl Store {
             Err(e) => anyhow::bail!("cannot read `{}`: {e}", file.display()),
         }
         self.local.persist(&[path.to_string()])
+    }
+
+    /// From now on, the store's writes are flushed to the disk by a worker ([`durable`]): calls return before they
+    /// are, what must wait for them runs after them ([`Store::once_durable`]), and a failed one is told by
+    /// [`Store::durability_failed`].
+    pub fn write_behind(&self) -> anyhow::Result<()> {
+        self.durable.write_behind()
+    }
+
+    /// Runs `then` once every write made so far is on the disk (at once, unless [`Store::write_behind`]); never, if
+    /// one of them failed.
+    pub fn once_durable(&self, then: impl FnOnce() + Send + 'static) {
+        self.durable.then(then)
+    }
+
+    /// A write behind the owner that failed, if one did: the store in memory is then ahead of the disk and must
+    /// be opened again.
+    pub fn durability_failed(&self) -> Option<String> {
+        self.durable.failed()
+    }
+
+    /// Whether this store has the document `id` (hex), for sync to tell which documents to offer a peer.
+    pub fn holds(&self, id: &str) -> bool {
+        self.doc_files(id).exists()
     }
 
     /// The files of a document, for this store's kind of access.
@@ -995,7 +1026,7 @@ impl Store {
         let change = doc.save_after(&before);
         // The log as this store last left it: a save reads no more than the note.
         let known = crate::lock(&self.log_frames).get(&entry.doc).copied();
-        let frames = files.append_counted(&doc, &change, known)?;
+        let frames = files.append_counted(&doc, &change, known, &self.durable)?;
         crate::lock(&self.log_frames).insert(entry.doc.clone(), frames);
         self.to_outbox(&entry.doc, &change);
         self.keep_loaded(entry.doc.clone(), doc);
@@ -1057,7 +1088,7 @@ impl Store {
         if let Some(id) = &self.garden {
             self.to_outbox(id, &change);
         }
-        DocFiles::new(&self.dir, "index").append(&self.index, &change)
+        DocFiles::new(&self.dir, "index").append_counted(&self.index, &change, None, &self.durable).map(|_| ())
     }
 
     /// Each document's path and whether it is deleted, from the index document (what peers will see).
@@ -1261,7 +1292,7 @@ pub fn contributions_of(root: &Path) -> BTreeMap<String, Authorship> {
     if !dir.is_dir() || check_format(&dir, false).is_err() {
         return BTreeMap::new();
     }
-    match Local::open(&dir, false) {
+    match Local::open(&dir, false, Durable::default()) {
         Ok(local) => local.notes.into_iter().map(|(path, entry)| (path, (entry.authors, entry.edited))).collect(),
         Err(_) => BTreeMap::new(),
     }

@@ -29,6 +29,9 @@ impl Store {
     /// edit.
     pub fn write_back(&mut self, path: &str, file: &Path) -> anyhow::Result<bool> {
         self.writable()?;
+        // What the note is written from is on the disk first: a crash never leaves a note holding text that its
+        // history lost.
+        self.durable.wait()?;
         let Some(entry) = self.local.notes.get(path) else {
             anyhow::bail!("`{path}` is not in the history");
         };
@@ -80,7 +83,7 @@ impl Store {
         }
         let recorded = Entry { hash, heads, authors, edited, writing: true, ..entry };
         self.local.notes.insert(path.to_string(), recorded);
-        self.local.persist(&[path.to_string()])?;
+        self.local.persist_now(&[path.to_string()])?;
         self.finish_write(path, file)?;
         Ok(true)
     }
@@ -98,7 +101,7 @@ impl Store {
         if let Some(entry) = self.local.notes.get_mut(path) {
             entry.writing = false;
         }
-        self.local.persist(&[path.to_string()])
+        self.local.persist_now(&[path.to_string()])
     }
 
     /// Finishes the write-backs a crash interrupted (see [`Store::write_back`]), for the garden's notes in
@@ -214,7 +217,7 @@ impl Store {
                 std::fs::remove_file(&file)?;
             }
             self.local.notes.remove(&path);
-            self.local.persist(std::slice::from_ref(&path))?;
+            self.local.persist_now(std::slice::from_ref(&path))?;
             merged.removed.push(path);
         }
         // Moves first, so that a path a note leaves is free for the note that takes it. A note whose new path is
@@ -255,7 +258,7 @@ impl Store {
                 }
                 let entry = self.local.notes.remove(&old).expect("a note here has bookkeeping");
                 self.local.notes.insert(path.clone(), entry);
-                self.local.persist(&[old.clone(), path.clone()])?;
+                self.local.persist_now(&[old.clone(), path.clone()])?;
                 merged.moved.push((old, path));
             }
             if waiting.len() == before {

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use automerge::Automerge;
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::durable::Durable;
+
 /// A frame's head: the payload's length and its xxh3 hash, little-endian.
 const HEAD: usize = 16;
 
@@ -169,7 +171,7 @@ impl DocFiles {
 
     /// Appends the changes in `bytes` (from `save_after`) to the log, compacting when the log is long.
     pub fn append(&self, doc: &Automerge, bytes: &[u8]) -> anyhow::Result<()> {
-        self.append_counted(doc, bytes, None).map(|_| ())
+        self.append_counted(doc, bytes, None, &Durable::default()).map(|_| ())
     }
 
     /// [`append`](DocFiles::append), told how many frames the log held when the caller last appended to it, and
@@ -179,6 +181,7 @@ impl DocFiles {
         doc: &Automerge,
         bytes: &[u8],
         known: Option<(usize, u64)>,
+        durable: &Durable,
     ) -> anyhow::Result<(usize, u64)> {
         let size = std::fs::metadata(&self.log).map_or(0, |m| m.len());
         let existing = match known {
@@ -199,7 +202,7 @@ impl DocFiles {
         frame.extend_from_slice(bytes);
         let mut file = OpenOptions::new().create(true).append(true).open(&self.log)?;
         file.write_all(&frame)?;
-        file.sync_data()?;
+        durable.flush(file, &self.log)?;
         Ok((existing + 1, size + frame.len() as u64))
     }
 }
@@ -306,7 +309,7 @@ mod tests {
             tx.splice_text(&text, 0, 0, "x").unwrap();
             tx.commit();
             let change = doc.save_after(&heads);
-            known = Some(counted.append_counted(&doc, &change, known).unwrap());
+            known = Some(counted.append_counted(&doc, &change, known, &Durable::default()).unwrap());
             counting.append(&doc, &change).unwrap();
             let size = |files: &DocFiles| std::fs::metadata(&files.log).map_or(0, |m| m.len());
             assert_eq!(size(&counted), size(&counting), "after change {n}");
@@ -319,7 +322,7 @@ mod tests {
         tx.splice_text(&text, 0, 0, "y").unwrap();
         tx.commit();
         counted.append(&doc, &doc.save_after(&heads)).unwrap();
-        let (frames, _) = counted.append_counted(&doc, &[], known).unwrap();
+        let (frames, _) = counted.append_counted(&doc, &[], known, &Durable::default()).unwrap();
         assert_eq!(frames, known.unwrap().0 + 1);
     }
 }

@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use super::files::write_atomic;
+use super::durable::Durable;
 use super::Entry;
 
 /// Lines in the journal past which the snapshot is written again and the journal emptied.
@@ -24,6 +23,8 @@ pub struct Local {
     journal: PathBuf,
     pub notes: BTreeMap<String, Entry>,
     lines: usize,
+    /// Where the journal's lines and snapshots are written, in order with the documents they name.
+    durable: Durable,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -34,7 +35,7 @@ struct Line {
 
 impl Local {
     /// The bookkeeping in `dir`; with `repair` (the store's one writer), a torn last journal line is cut off.
-    pub fn open(dir: &Path, repair: bool) -> anyhow::Result<Local> {
+    pub fn open(dir: &Path, repair: bool, durable: Durable) -> anyhow::Result<Local> {
         let snapshot = dir.join("local.json");
         let journal = dir.join("local.log");
         let mut notes: BTreeMap<String, Entry> = match std::fs::read(&snapshot) {
@@ -79,10 +80,18 @@ impl Local {
         if whole < text.len() && repair {
             OpenOptions::new().write(true).open(&journal)?.set_len(whole as u64)?;
         }
-        Ok(Local { snapshot, journal, notes, lines })
+        Ok(Local { snapshot, journal, notes, lines, durable })
     }
 
-    /// Makes the entries at `changed` paths (their current value, or their absence) last across a crash.
+    /// Makes the entries at `changed` paths (their current value, or their absence) last across a crash, and
+    /// returns once they do, for what must not happen before (a note written, a move).
+    pub fn persist_now(&mut self, changed: &[String]) -> anyhow::Result<()> {
+        self.persist(changed)?;
+        self.durable.wait()
+    }
+
+    /// Makes the entries at `changed` paths (their current value, or their absence) last across a crash: at once,
+    /// or behind the documents written before ([`Durable`]).
     pub fn persist(&mut self, changed: &[String]) -> anyhow::Result<()> {
         if changed.is_empty() {
             return Ok(());
@@ -95,20 +104,14 @@ impl Local {
             serde_json::to_writer(&mut text, &Line { path: path.clone(), entry: self.notes.get(path).cloned() })?;
             text.push(b'\n');
         }
-        let mut file = OpenOptions::new().create(true).append(true).open(&self.journal)?;
-        file.write_all(&text)?;
-        file.sync_data()?;
+        self.durable.append(&self.journal, text)?;
         self.lines += changed.len();
         Ok(())
     }
 
     /// Writes every entry as the snapshot and empties the journal (applied twice, its lines change nothing).
     fn compact(&mut self) -> anyhow::Result<()> {
-        write_atomic(&self.snapshot, &serde_json::to_vec(&self.notes)?)?;
-        match std::fs::remove_file(&self.journal) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-            _ => {}
-        }
+        self.durable.replace(&self.snapshot, serde_json::to_vec(&self.notes)?, &self.journal)?;
         self.lines = 0;
         Ok(())
     }
@@ -134,7 +137,7 @@ mod tests {
     #[test]
     fn journal_lines_survive_a_reopen_and_a_torn_last_line_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let mut local = Local::open(dir.path(), true).unwrap();
+        let mut local = Local::open(dir.path(), true, Durable::default()).unwrap();
         let many: Vec<String> = (0..100).map(|i| format!("n{i}.md")).collect();
         for path in &many {
             local.notes.insert(path.clone(), entry("bulk"));
@@ -151,12 +154,12 @@ mod tests {
         let journal = dir.path().join("local.log");
         let bytes = std::fs::read(&journal).unwrap();
         std::fs::write(&journal, &bytes[..bytes.len() - 5]).unwrap();
-        let mut again = Local::open(dir.path(), true).unwrap();
+        let mut again = Local::open(dir.path(), true, Durable::default()).unwrap();
         assert_eq!(again.notes.get("a.md"), Some(&entry("a")));
         assert!(!again.notes.contains_key("n1.md") && !again.notes.contains_key("b.md"));
         assert_eq!(again.notes.len(), 100);
         again.notes.insert("c.md".into(), entry("c"));
         again.persist(&["c.md".into()]).unwrap();
-        assert_eq!(Local::open(dir.path(), true).unwrap().notes.get("c.md"), Some(&entry("c")));
+        assert_eq!(Local::open(dir.path(), true, Durable::default()).unwrap().notes.get("c.md"), Some(&entry("c")));
     }
 }

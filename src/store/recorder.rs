@@ -17,6 +17,8 @@ pub enum Ask {
     /// Changes a peer sent to a document, to be taken in (and the notes written); the reply comes once they are
     /// kept on disk.
     TakeIn { doc: String, bytes: Vec<u8>, reply: tokio::sync::oneshot::Sender<()> },
+    /// Whether the garden has a document (`Store::holds`).
+    Holds { doc: String, reply: tokio::sync::oneshot::Sender<bool> },
     /// The heads of every note's document (`Store::heads`).
     Heads { reply: tokio::sync::oneshot::Sender<Heads> },
     /// Every document at once, for a clone (`Store::bundle`).
@@ -75,6 +77,9 @@ pub fn answer(store: &mut Store, ask: Ask) -> Option<tokio::sync::oneshot::Sende
                 None
             });
             let _ = reply.send(bytes);
+        }
+        Ask::Holds { doc, reply } => {
+            let _ = reply.send(store.holds(&doc));
         }
         Ask::Heads { reply } => {
             let _ = reply.send(store.heads());

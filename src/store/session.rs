@@ -94,13 +94,14 @@ impl Store {
         Ok(new)
     }
 
-    /// Flushes to the disk the documents [`Store::take_in`] wrote since the last call: once per batch of them,
-    /// before their senders are told they are kept.
+    /// Flushes to the disk the documents [`Store::take_in`] wrote since the last call (once per batch of them) and
+    /// everything else written so far, before the senders are told their changes are kept.
     pub fn flush(&mut self) -> anyhow::Result<()> {
         if std::mem::take(&mut self.session.unflushed) {
             super::files::sync_folder(&self.docs_dir())?;
         }
-        Ok(())
+        // And whatever this store wrote behind its owner (`durable.rs`).
+        self.durable.wait()
     }
 
     /// Whether changes taken in wait to be written to their notes.

@@ -219,7 +219,7 @@ mod unit {
         // Read without the lock, as pages are made; and made again from the documents when the bookkeeping was
         // written by a Loam that did not keep them.
         assert_eq!(contributions_of(dir.path())["a.md"], (vec!["Ada".to_string(), "Bo".to_string()], edited));
-        let mut old = Local::open(&dir.path().join(".loam"), false).unwrap();
+        let mut old = Local::open(&dir.path().join(".loam"), false, Durable::default()).unwrap();
         for entry in old.notes.values_mut() {
             (entry.authors, entry.edited) = (Vec::new(), 0);
         }

@@ -162,7 +162,7 @@ impl Peers {
             let access = Arc::clone(&access);
             let announced = Arc::clone(&announced);
             let news = news.clone();
-            let docs = dir.join("docs");
+            let ask = Arc::clone(&ask);
             move |doc: DocumentId, peer: PeerId| -> futures::stream::BoxStream<'static, ShareConfig> {
                 // Peers this garden dialed itself are not in the map: it chose them, and they hold their own keys.
                 // It offers them every document it syncs. A peer that connected here is sent what it asks for and
@@ -176,15 +176,22 @@ impl Peers {
                     Access::ReadWrite => ShareConfig::read_write(),
                 };
                 let hex = hex_of(&doc);
-                let held = docs.join(format!("{hex}.am")).exists() || docs.join(format!("{hex}.log")).exists();
-                if !held || crate::lock(&announced).contains(&hex) {
+                if crate::lock(&announced).contains(&hex) {
                     return futures::stream::iter([base]).boxed();
                 }
-                let first = futures::stream::iter([base.with_announce(false)]);
-                // Offered once it changes here ([`Peers::push`]).
-                let later = futures::stream::unfold(
-                    Some((news.subscribe(), Arc::clone(&announced), hex)),
-                    move |state| async move {
+                // Whether the garden holds the document is the store's to say: it is asked, like everything else
+                // about the store, and answers from the thread that owns it.
+                let (reply, held) = tokio::sync::oneshot::channel();
+                let asked = ask(Ask::Holds { doc: hex.clone(), reply });
+                let (announced, news) = (Arc::clone(&announced), news.subscribe());
+                let decided = async move {
+                    let held = asked && held.await.unwrap_or(false);
+                    if !held {
+                        return futures::stream::iter([base]).boxed();
+                    }
+                    let first = futures::stream::iter([base.with_announce(false)]);
+                    // Offered once it changes here ([`Peers::push`]).
+                    let later = futures::stream::unfold(Some((news, announced, hex)), move |state| async move {
                         let (mut news, announced, hex) = state?;
                         while news.changed().await.is_ok() {
                             if crate::lock(&announced).contains(&hex) {
@@ -192,9 +199,10 @@ impl Peers {
                             }
                         }
                         None
-                    },
-                );
-                first.chain(later).boxed()
+                    });
+                    first.chain(later).boxed()
+                };
+                futures::stream::once(decided).flatten().boxed()
             }
         };
         let repo = samod::Repo::build_tokio().with_storage(storage).with_share_policy(policy).load().await;
