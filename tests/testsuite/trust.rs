@@ -429,3 +429,33 @@ fn moving_the_notes_folder_away_and_back_while_serving_recovers() {
     });
     assert_eq!(notes_in(&root.join("content")).len(), 1, "nothing was deleted or duplicated");
 }
+
+#[test]
+fn a_write_of_the_history_that_fails_while_serving_is_reported_and_no_save_is_lost() {
+    // The bookkeeping's journal becomes a folder, so the write behind the preview fails (as on a full or failing
+    // disk): the failure is reported, the history is opened again from the disk, and once the journal can be
+    // written again every save is in the history, each once.
+    let root = garden().file("content/idea.md", "# Idea\n\nfirst words\n").build();
+    let note = root.join("content/idea.md");
+    let server = Serving::start(&root, &[]);
+    eventually("the first import", || changes_listed(&root, "content/idea.md") == 1);
+    save_by_rename(&note, "# Idea\n\nfirst words\n\none\n");
+    eventually("the first save is recorded", || changes_listed(&root, "content/idea.md") == 2);
+    let journal = root.join(".loam/local.log");
+    let _ = std::fs::remove_file(&journal);
+    std::fs::create_dir(&journal).unwrap();
+    save_by_rename(&note, "# Idea\n\nfirst words\n\none\n\ntwo\n");
+    eventually(&format!("the failure is reported; log:\n{}", server.log()), || {
+        server.log().contains("opened again from the disk")
+    });
+    std::fs::remove_dir(&journal).unwrap();
+    save_by_rename(&note, "# Idea\n\nfirst words\n\none\n\ntwo\n\nthree\n");
+    eventually(&format!("every save is recorded, each once; log:\n{}", server.log()), || {
+        changes_listed(&root, "content/idea.md") == 4
+    });
+    let (ok, patch, err) = loam_in(&root, &["log", "--patch", "content/idea.md"]);
+    assert!(ok, "{err}");
+    for line in ["+one", "+two", "+three"] {
+        assert_eq!(patch.lines().filter(|l| *l == line).count(), 1, "{line} once:\n{patch}");
+    }
+}
