@@ -174,13 +174,19 @@ pub struct Gathered {
     pub templates: Arc<Templates>,
     /// The garden's own `static/` files, by name.
     pub static_files: Vec<(String, PathBuf)>,
-    /// Problems of reading the files, of the notes and of the templates.
+    /// Problems of reading the files and of the templates; each note's own are in the note
+    /// ([`Gathered::note_diagnostics`]).
     pub diagnostics: Vec<Diagnostic>,
     /// Hash of the garden's own templates, for telling whether anything changed.
     pub templates_hash: u64,
 }
 
 impl Gathered {
+    /// The problems of the notes, in the notes' order.
+    pub fn note_diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.notes.iter().flat_map(|note| note.diagnostics.iter())
+    }
+
     /// The static assets (built-in, replaced by the garden's own of the same name) and the attachments that
     /// published notes use, as files of the site.
     /// The site's static files (without the libraries it does not need) and the attachments its notes use.
@@ -299,7 +305,6 @@ pub fn gather(
     let mut modified = Vec::with_capacity(scan.notes.len());
     let mut hashes = Vec::with_capacity(scan.notes.len());
     for (note, time, hash) in scan.notes {
-        diagnostics.extend(note.diagnostics.iter().cloned());
         notes.push(note);
         modified.push(time);
         hashes.push(hash);
@@ -388,6 +393,7 @@ pub fn build(
 
     let mut garden = gather(layout, config.clone(), &bar, None, None)?;
     let mut diagnostics = std::mem::take(&mut garden.diagnostics);
+    diagnostics.extend(garden.note_diagnostics().cloned());
     timings.lap("scan and parse");
 
     let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.history, &garden.attachment_paths);

@@ -19,7 +19,7 @@ pub mod watch;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Bytes;
@@ -89,9 +89,13 @@ pub struct Snapshot {
     history: u64,
     /// Errors to show over every page until they are fixed (warnings are only printed).
     pub errors: Vec<Diagnostic>,
-    pub warnings: usize,
-    /// Every problem of the garden, errors and warnings, sorted.
-    pub diagnostics: Vec<Diagnostic>,
+    /// The problems found gathering the garden (its files and templates); the notes' and the site's own are read
+    /// from `site` when every problem is asked for ([`Snapshot::diagnostics`]).
+    gathered: Vec<Diagnostic>,
+    /// Every problem of the garden, errors and warnings, sorted, made when first asked for: a garden of 10,000
+    /// notes can have as many warnings, whose sorting took a quarter of a save's rebuild, and only the status
+    /// the browser asks for reads them.
+    sorted: OnceLock<Vec<Diagnostic>>,
     pub notes: usize,
     /// The search index, made in the background and shared by every snapshot.
     pub search: Arc<search::LiveSearch>,
@@ -111,6 +115,25 @@ pub enum Found {
 }
 
 impl Snapshot {
+    /// Every problem of the garden, errors and warnings, sorted.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        self.sorted.get_or_init(|| {
+            let mut all = self.gathered.clone();
+            if let Some(site) = &self.site {
+                all.extend(site.borrow_owner().note_diagnostics().cloned());
+                all.extend(site.borrow_dependent().site.diagnostics());
+            }
+            all.sort();
+            all.dedup();
+            all
+        })
+    }
+
+    /// How many of the garden's problems are warnings.
+    pub fn warnings(&self) -> usize {
+        self.diagnostics().iter().filter(|d| d.severity != Severity::Error).count()
+    }
+
     /// How many files the site has: pages, static assets and attachments.
     pub fn file_count(&self) -> usize {
         self.files.len() + self.site.as_ref().map_or(0, |s| s.borrow_dependent().pages.len())
@@ -243,9 +266,8 @@ impl Preview {
                     _ => Diagnostic::new("loam.toml", 0, Severity::Error, Kind::Other, format!("{error:#}")),
                 }
                 .hint("fix it and save; until then the last good site is served");
-                let mut diagnostics = self.current.diagnostics.clone();
-                diagnostics.push(diagnostic.clone());
-                diagnostics.sort();
+                let mut gathered = self.current.diagnostics().to_vec();
+                gathered.push(diagnostic.clone());
                 Snapshot {
                     version: 0,
                     base_path: self.current.base_path.clone(),
@@ -257,8 +279,8 @@ impl Preview {
                     fingerprint: self.current.fingerprint ^ 1,
                     history: self.current.history,
                     errors: vec![diagnostic],
-                    warnings: self.current.warnings,
-                    diagnostics,
+                    gathered,
+                    sorted: OnceLock::new(),
                     notes: self.current.notes,
                     search: self.search.clone(),
                 }
@@ -299,7 +321,7 @@ impl Preview {
         let changed = changes.as_ref().map(|c| c.paths);
         let mut garden = pipeline::gather(&layout, config, &ProgressBar::hidden(), Some(&self.cache), changes)?;
         timings.lap("scan and parse (changed notes only)");
-        let mut diagnostics = std::mem::take(&mut garden.diagnostics);
+        let gathered = std::mem::take(&mut garden.diagnostics);
         let fingerprint = key_of(&Inputs::of(&garden, &mut self.stamps, changed));
         let history = key_of(&garden.history);
         timings.lap("fingerprint");
@@ -322,7 +344,15 @@ impl Preview {
             timings.lap("prepare rendering");
             Live { site, prepared, pages }
         });
-        diagnostics.extend(live.borrow_dependent().site.diagnostics());
+        // Only the errors now (they are shown over every page); every problem when asked for.
+        let is_error = |d: &&Diagnostic| d.severity == Severity::Error;
+        let mut errors: Vec<Diagnostic> = (gathered.iter().chain(live.borrow_owner().note_diagnostics()))
+            .filter(is_error)
+            .cloned()
+            .chain(live.borrow_dependent().site.errors())
+            .collect();
+        errors.sort();
+        errors.dedup();
         let files = live
             .borrow_owner()
             // A note may gain a formula or a diagram while the preview runs: it serves every library.
@@ -337,10 +367,7 @@ impl Preview {
                 (file.path, served)
             })
             .collect();
-        diagnostics.sort();
-        diagnostics.dedup();
-        let errors: Vec<Diagnostic> = diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
-        timings.lap("assets and diagnostics");
+        timings.lap("assets and errors");
         Ok(Snapshot {
             version: 0,
             base_path,
@@ -351,9 +378,9 @@ impl Preview {
             rendered: Mutex::new(HashMap::new()),
             fingerprint,
             history,
-            warnings: diagnostics.len() - errors.len(),
             errors,
-            diagnostics,
+            gathered,
+            sorted: OnceLock::new(),
             notes,
             search: self.search.clone(),
         })

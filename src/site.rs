@@ -18,7 +18,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::memo::{key_of, Kept};
 use crate::note::{self, Note, Outline};
 use crate::resolve::LinkIndex;
@@ -250,11 +250,21 @@ impl<'a> Site<'a> {
 
     /// Every problem found making the site, link problems at the lines their links are on now.
     pub fn diagnostics(&self) -> impl Iterator<Item = Diagnostic> + use<'_, 'a> {
-        let links = self.link_diagnostics.iter().map(|(note, link, problem)| {
-            let line = self.notes[*note].body.links.get(*link).map_or(problem.line, |l| l.line);
-            Diagnostic { line, ..problem.clone() }
-        });
-        self.model.diagnostics.iter().cloned().chain(links)
+        self.diagnostics_where(|_| true)
+    }
+
+    /// The errors among [`Site::diagnostics`], without copying the rest.
+    pub fn errors(&self) -> impl Iterator<Item = Diagnostic> + use<'_, 'a> {
+        self.diagnostics_where(|d| d.severity == Severity::Error)
+    }
+
+    fn diagnostics_where(&self, wanted: fn(&Diagnostic) -> bool) -> impl Iterator<Item = Diagnostic> + use<'_, 'a> {
+        let links =
+            self.link_diagnostics.iter().filter(move |(_, _, problem)| wanted(problem)).map(|(note, link, problem)| {
+                let line = self.notes[*note].body.links.get(*link).map_or(problem.line, |l| l.line);
+                Diagnostic { line, ..problem.clone() }
+            });
+        self.model.diagnostics.iter().filter(move |d| wanted(d)).cloned().chain(links)
     }
 
     /// The model, to tell whether two sites share it (`Arc::ptr_eq`): then everything made of it alone is the same.

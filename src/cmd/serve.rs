@@ -104,7 +104,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         first.took.as_millis(),
         plural(snapshot.file_count(), "file"),
         plural(snapshot.errors.len(), "error"),
-        match snapshot.warnings {
+        match snapshot.warnings() {
             0 => String::new(),
             n => format!(", {} (`loam check` lists them)", plural(n, "warning")),
         }

@@ -306,7 +306,7 @@ fn status(snapshot: &Snapshot) -> Response {
         "version": snapshot.version,
         "notes": snapshot.notes,
         "files": snapshot.file_count(),
-        "warnings": snapshot.warnings,
+        "warnings": snapshot.warnings(),
         "errors": errors,
     });
     let mut response = (StatusCode::OK, body.to_string()).into_response();

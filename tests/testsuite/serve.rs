@@ -449,7 +449,7 @@ fn an_incremental_rebuild_equals_a_full_one_after_random_edits() {
             );
         }
         assert_eq!(a.errors, b.errors, "step {step} ({what})");
-        assert_eq!(a.diagnostics, b.diagnostics, "step {step} ({what})");
+        assert_eq!(a.diagnostics(), b.diagnostics(), "step {step} ({what})");
     }
 }
 
