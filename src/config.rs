@@ -56,6 +56,10 @@ pub struct Config {
     /// authors each one's HTML runs in every reader's browser. Only a site whose authors are all trusted turns
     /// it on.
     pub unsafe_html: bool,
+    /// Obsidian's "Strict line breaks": `true` joins the lines of a paragraph as Markdown does, `false` shows a
+    /// single newline as a line break, as Obsidian does by default. Unset, it is the vault's own setting
+    /// (`strictLineBreaks` in `.obsidian/app.json`), else Obsidian's default ([`Config::with_vault_settings`]).
+    pub strict_line_breaks: Option<bool>,
     /// Where a garden made by `loam clone` came from (empty otherwise).
     pub origin: String,
     /// Folders outside the garden that its symbolic links may lead into (relative to `loam.toml`, or absolute).
@@ -179,6 +183,7 @@ impl Default for Config {
             show_history: true,
             search: true,
             unsafe_html: false,
+            strict_line_breaks: None,
             origin: String::new(),
             allow_outside: Vec::new(),
             sync: Sync::default(),
@@ -196,6 +201,17 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// Fills in what `loam.toml` leaves unset from an Obsidian vault's own settings in `folder` (`.obsidian/`),
+    /// so that a vault is published as Obsidian shows it: today, whether line breaks are strict.
+    pub fn with_vault_settings(mut self, folder: &std::path::Path) -> Config {
+        if self.strict_line_breaks.is_none() {
+            let app = std::fs::read(folder.join(".obsidian/app.json")).ok();
+            let app: Option<serde_json::Value> = app.and_then(|bytes| serde_json::from_slice(&bytes).ok());
+            self.strict_line_breaks = app.and_then(|app| app.get("strictLineBreaks")?.as_bool());
+        }
+        self
+    }
+
     /// Parses the text of a `loam.toml`. `path` is only used in messages.
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
         let mut config: Config = toml::from_str(text).map_err(|e| {

@@ -140,10 +140,16 @@ impl Layout {
     }
 
     pub fn config(&self) -> anyhow::Result<Config> {
-        match &self.config_file {
-            Some(file) => Ok(Config::load(file)?),
-            None => Ok(Config::default()),
-        }
+        let config = match &self.config_file {
+            Some(file) => Config::load(file)?,
+            None => Config::default(),
+        };
+        // The vault's `.obsidian/` is in the notes folder, or beside `loam.toml` for a vault that holds one.
+        let vault = [&self.content, &self.root].into_iter().find(|folder| folder.join(".obsidian").is_dir());
+        Ok(match vault {
+            Some(vault) => config.with_vault_settings(vault),
+            None => config,
+        })
     }
 
     /// Reads every note and lists every attachment; unreadable entries become diagnostics. Each note goes to

@@ -111,6 +111,38 @@ impl Rendered {
     }
 }
 
+/// What Obsidian shows for a wikilink written without a label whose target has a `#` part: the note's name and
+/// each heading (or block id) after it, joined by " > " (`[[Note#A#B]]` reads "Note > A > B"); a link within the
+/// note shows only the heading (`[[#Heading]]` reads "Heading"). `None` when the link has no `#` part: then it
+/// reads as written.
+fn wikilink_label(dest: &str) -> Option<String> {
+    let dest = dest.trim_end_matches('\\').trim();
+    let (target, fragment) = dest.split_once('#')?;
+    let parts = std::iter::once(target.trim())
+        .chain(fragment.split('#').map(str::trim))
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>();
+    (!parts.is_empty()).then(|| parts.join(" > "))
+}
+
+/// The index of the event that closes the link opened at `start` (its label's events are in between).
+fn link_end(events: &[(Event<'_>, usize)], start: usize) -> usize {
+    let mut depth = 0;
+    for (j, (event, _)) in events.iter().enumerate().skip(start) {
+        match event {
+            Event::Start(Tag::Link { .. }) => depth += 1,
+            Event::End(TagEnd::Link) => {
+                depth -= 1;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => {}
+        }
+    }
+    start + 1
+}
+
 /// Which of `headings` (id, text) a link's `#fragment` names (see [`Rendered::heading_for`]).
 pub fn heading_for<'h>(mut headings: impl Iterator<Item = (&'h str, &'h str)>, fragment: &str) -> Option<usize> {
     let wanted = fragment.rsplit('#').next().unwrap_or(fragment);
@@ -162,8 +194,9 @@ pub enum RawHtml {
     Kept,
 }
 
-/// Renders a note's body (without frontmatter). `base_path` prefixes the URLs of inline tags.
-pub fn render(body: &str, base_path: &str, raw_html: RawHtml) -> Rendered {
+/// Renders a note's body (without frontmatter). `base_path` prefixes the URLs of inline tags. Unless
+/// `strict_line_breaks`, a single newline in a paragraph is a line break, as Obsidian shows it by default.
+pub fn render(body: &str, base_path: &str, raw_html: RawHtml, strict_line_breaks: bool) -> Rendered {
     let stripped;
     let source = if body.contains("%%") {
         let code: Vec<_> = Parser::new_ext(body, options())
@@ -176,7 +209,9 @@ pub fn render(body: &str, base_path: &str, raw_html: RawHtml) -> Rendered {
     } else {
         body
     };
-    Renderer::new(source, base_path, raw_html).run()
+    let mut renderer = Renderer::new(source, base_path, raw_html);
+    renderer.strict_line_breaks = strict_line_breaks;
+    renderer.run()
 }
 
 /// Per-block state for the sentence around links.
@@ -234,6 +269,8 @@ struct Renderer<'a> {
     raw: Option<Vec<CowStr<'a>>>,
     /// Our own internal link currently open, whose label goes into the context as one segment.
     open_link: Option<usize>,
+    /// Whether a single newline only joins lines (see [`render`]).
+    strict_line_breaks: bool,
     in_code_block: bool,
     /// The fenced block being read, when it is highlighted or a diagram rather than left to pulldown-cmark, and
     /// its text so far.
@@ -272,6 +309,7 @@ impl<'a> Renderer<'a> {
             image_depth: 0,
             raw: (raw_html == RawHtml::Sanitised).then(Vec::new),
             open_link: None,
+            strict_line_breaks: true,
             in_code_block: false,
             fence: None,
             block_end_at: HashMap::default(),
@@ -512,7 +550,7 @@ impl<'a> Renderer<'a> {
             }
             Event::SoftBreak => {
                 self.push_text_segment(" ");
-                self.out.push_back(event.clone());
+                self.out.push_back(if self.strict_line_breaks { Event::SoftBreak } else { Event::HardBreak });
                 i + 1
             }
             Event::Html(html) | Event::InlineHtml(html) => {
@@ -555,6 +593,14 @@ impl<'a> Renderer<'a> {
                     if let Some(frame) = self.frames.last_mut() {
                         frame.segments.push(Segment::Link(n));
                         frame.links.push(n);
+                    }
+                    // `[[Note#Heading]]` without a label reads "Note > Heading", as Obsidian shows it.
+                    if let (LinkType::WikiLink { has_pothole: false }, Some(label)) =
+                        (link_type, wikilink_label(dest_url))
+                    {
+                        self.push_text_segment(&label);
+                        self.out.push_back(Event::Text(CowStr::from(label)));
+                        return link_end(events, i);
                     }
                     return i + 1;
                 }

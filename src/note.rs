@@ -23,18 +23,26 @@ pub struct Settings {
     pub base_path: String,
     pub mode: PublishMode,
     pub raw_html: RawHtml,
+    /// Whether a single newline in a paragraph only joins its lines (Obsidian's "Strict line breaks"), rather
+    /// than breaking the line, as Obsidian does by default.
+    pub strict_line_breaks: bool,
 }
 
 impl Settings {
     pub fn of(config: &Config) -> Settings {
         let raw_html = if config.unsafe_html { RawHtml::Kept } else { RawHtml::Sanitised };
-        Settings { base_path: config.base_path(), mode: config.publish_mode, raw_html }
+        Settings {
+            base_path: config.base_path(),
+            mode: config.publish_mode,
+            raw_html,
+            strict_line_breaks: config.strict_line_breaks.unwrap_or(false),
+        }
     }
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { base_path: "/".into(), mode: PublishMode::All, raw_html: RawHtml::Sanitised }
+        Settings::of(&Config::default())
     }
 }
 
@@ -94,6 +102,8 @@ pub struct Outline {
     pub anchors: Anchors,
     /// (URL, its key) of each alias's redirect page, in the note's folder, parallel to `anchors.aliases`.
     pub alias_pages: Vec<(String, String)>,
+    /// (URL, its key) of the page at the note's path, when its permalink gives it another URL: a redirect to it.
+    pub redirect: Option<(String, String)>,
     /// For each of the note's tags, the tag and the ones above it, deepest first, as (name, key):
     /// `a/b` gives `[("a/b", "a/b"), ("a", "a")]`.
     pub tags: Vec<Vec<(String, String)>>,
@@ -135,7 +145,7 @@ pub struct Keys {
     pub anchors: u64,
     /// The tag chains: what tag pages are made of.
     pub tags: u64,
-    /// The aliases and their pages.
+    /// The aliases and their pages, and the redirect from the note's path.
     pub aliases: u64,
 }
 
@@ -160,11 +170,20 @@ impl Outline {
             .aliases
             .iter()
             .map(|alias| {
-                let url = format!("{base}{}/", slugify(alias));
+                // An alias that is a path (`Folder/Old name`) redirects from that path, from the site's root.
+                let url = match alias.trim_matches('/') {
+                    path if path.contains('/') => format!("{}/", slugify_path(path)),
+                    name => format!("{base}{}/", slugify(name)),
+                };
                 let url_key = key(&url);
                 (url, url_key)
             })
             .collect();
+        // A note given another URL by its permalink keeps its path's URL as a redirect, as Obsidian Publish does.
+        let redirect = Some(path_url(stem, folder)).filter(|old| *old != url && !old.is_empty()).map(|old| {
+            let old_key = key(&old);
+            (old, old_key)
+        });
         let tags = tags
             .iter()
             .map(|tag| {
@@ -194,6 +213,7 @@ impl Outline {
                 blocks: body.blocks.clone(),
             },
             alias_pages,
+            redirect,
             tags,
             links: body
                 .links
@@ -215,7 +235,7 @@ impl Keys {
             outline: key_of(outline),
             anchors: key_of(&(&outline.path, &outline.anchors)),
             tags: key_of(&outline.tags),
-            aliases: key_of(&(&outline.anchors.aliases, &outline.alias_pages)),
+            aliases: key_of(&(&outline.anchors.aliases, &outline.alias_pages, &outline.redirect)),
         }
     }
 }
@@ -223,11 +243,20 @@ impl Keys {
 /// The URL a note asks for: its `permalink`, else its path as a slug (`index.md` is its folder's page).
 fn wanted_url(stem: &str, folder: &str, permalink: Option<&str>) -> String {
     if let Some(permalink) = permalink {
+        // `permalink: /` makes the note the home page.
+        if permalink.trim() == "/" {
+            return String::new();
+        }
         let clean: Vec<&str> = permalink.split('/').filter(|p| !p.is_empty() && *p != "." && *p != "..").collect();
         if !clean.is_empty() {
             return format!("{}/", clean.iter().map(|p| slugify(p)).collect::<Vec<_>>().join("/"));
         }
     }
+    path_url(stem, folder)
+}
+
+/// The URL of a note by its path (`index.md` is its folder's page).
+fn path_url(stem: &str, folder: &str) -> String {
     if key(stem) == "index" {
         return if folder.is_empty() { String::new() } else { format!("{}/", slugify_path(folder)) };
     }
@@ -240,6 +269,61 @@ impl Note {
     pub fn title(&self) -> &str {
         self.meta.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(&self.stem)
     }
+
+    /// The frontmatter's `description` as the lead under the page's title; empty when there is none, or when the
+    /// note's text already begins with it (a description copied from the first sentence is not read twice). The
+    /// description is in the page's meta tags either way.
+    pub fn lead(&self) -> &str {
+        let description = self.meta.description.as_deref().unwrap_or_default().trim();
+        if description.is_empty() || begins_with(&self.body.html, description) {
+            ""
+        } else {
+            description
+        }
+    }
+}
+
+/// Whether the text of `html` (tags, the first stage's markers and spacing aside, in any case) begins with the
+/// words of `text`.
+fn begins_with(html: &str, text: &str) -> bool {
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let wanted = words(text);
+    // The text at the start of `html`, a little longer than what is wanted, to see where its last word ends.
+    let mut plain = String::new();
+    let mut chars = html.chars();
+    while plain.len() < wanted.len() + 64 {
+        match chars.next() {
+            None => break,
+            Some('<') => {
+                // A block's edge parts words; an inline element (`<em>`) does not.
+                let tag: String = chars.by_ref().take_while(|&c| c != '>').collect();
+                let name = tag.trim_start_matches('/').split(|c: char| c.is_whitespace() || c == '/').next();
+                let inline =
+                    ["a", "em", "strong", "code", "span", "mark", "del", "s", "sup", "sub", "i", "b", "u", "kbd"];
+                if !name.is_some_and(|name| inline.contains(&name)) {
+                    plain.push(' ');
+                }
+            }
+            Some('\0') => {
+                // A marker of the first stage (`\0S0\0`): not text.
+                chars.by_ref().find(|&c| c == '\0');
+            }
+            Some('&') => {
+                let entity: String = chars.by_ref().take_while(|&c| c != ';').collect();
+                plain.push(match entity.as_str() {
+                    "amp" => '&',
+                    "lt" => '<',
+                    "gt" => '>',
+                    "quot" => '"',
+                    "#39" | "#x27" => '\'',
+                    _ => '\u{FFFD}',
+                });
+            }
+            Some(c) => plain.push(c),
+        }
+    }
+    let plain = words(&plain);
+    plain.strip_prefix(&wanted).is_some_and(|rest| !rest.starts_with(char::is_alphanumeric))
 }
 
 /// Every tag of a note, frontmatter first, without `#`, de-duplicated case-insensitively.
@@ -304,7 +388,7 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
     };
 
     let mut body = if is_published(&meta, meta_ok, settings.mode) {
-        markdown::render(body, &settings.base_path, settings.raw_html)
+        markdown::render(body, &settings.base_path, settings.raw_html, settings.strict_line_breaks)
     } else {
         Rendered::default()
     };

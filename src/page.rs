@@ -21,10 +21,11 @@ const MAX_EMBEDS_PER_PAGE: usize = 200;
 /// 40 KB each) and still renders in a fraction of a second.
 const MAX_EMBEDDED_BYTES: usize = 4 << 20;
 
-/// The notes being transcluded, outermost first, how many embeds the page holds so far and how many bytes of the
-/// notes' HTML they brought.
+/// The parts of notes being transcluded, outermost first, how many embeds the page holds so far and how many
+/// bytes of the notes' HTML they brought. A part is a note and the byte range of its first-stage HTML: a note may
+/// embed a section of itself, and only an embed of a part already being expanded would go on forever.
 struct Expansion {
-    notes: Vec<usize>,
+    notes: Vec<(usize, std::ops::Range<usize>)>,
     embeds: usize,
     bytes: usize,
 }
@@ -36,7 +37,8 @@ const HIDDEN_LABEL: &str = "unpublished note";
 pub fn body_html(site: &Site, note: usize) -> (String, Vec<Diagnostic>) {
     let mut out = String::with_capacity(site.notes[note].body.html.len() + 256);
     let mut diagnostics = Vec::new();
-    let mut stack = Expansion { notes: vec![note], embeds: 0, bytes: 0 };
+    let whole = 0..site.notes[note].body.html.len();
+    let mut stack = Expansion { notes: vec![(note, whole)], embeds: 0, bytes: 0 };
     expand(site, note, &site.notes[note].body.html, &mut stack, &mut out, &mut diagnostics);
     (out, diagnostics)
 }
@@ -257,12 +259,25 @@ fn transclude(
     let section = match raw.fragment.as_deref() {
         Some(fragment) => match section(site, target, fragment) {
             Some(section) => section,
-            None => &body.html,
+            None => {
+                // The link's resolution warned about it already; the page says so where the embed would be.
+                let what = fragment.rsplit('#').next().unwrap_or(fragment);
+                out.push_str(&format!(
+                    "<div class=\"embed embed-missing\">Unable to find section <code>#{}</code> in \
+                     <a class=\"internal\" href=\"{href}\">{}</a></div>",
+                    escape(what),
+                    escape(title)
+                ));
+                return;
+            }
         },
         None => &body.html,
     };
-    let chain = || stack.notes.iter().map(|&i| site.notes[i].path.as_str()).collect::<Vec<_>>().join(" -> ");
-    let why = if stack.notes.contains(&target) {
+    // Where the section lies in the note's HTML: it tells this part from another part of the same note.
+    let start = section.as_ptr() as usize - body.html.as_ptr() as usize;
+    let part = (target, start..start + section.len());
+    let chain = || stack.notes.iter().map(|(i, _)| site.notes[*i].path.as_str()).collect::<Vec<_>>().join(" -> ");
+    let why = if stack.notes.contains(&part) {
         Some(format!("would repeat forever ({} -> {})", chain(), site.notes[target].path))
     } else if stack.notes.len() > MAX_EMBED_DEPTH {
         Some(format!("would nest deeper than {MAX_EMBED_DEPTH} levels"))
@@ -294,7 +309,7 @@ fn transclude(
         "<div class=\"embed\"><div class=\"embed-title\"><a class=\"internal\" href=\"{href}\">{}</a></div>\n",
         escape(title)
     ));
-    stack.notes.push(target);
+    stack.notes.push(part);
     stack.embeds += 1;
     // Counted as each section starts, not when it is done: what its own embeds bring is counted by them.
     stack.bytes += section.len();

@@ -240,7 +240,10 @@ impl Renderer<'_, '_> {
                 | bit(!parts.dates_html.is_empty(), 1)
                 | bit(!parts.tags_html.is_empty(), 2)
                 | bit(note.body.headings.len() >= 2, 3)
-                | bit(!parts.backlinks_html.is_empty(), 4);
+                | bit(!parts.backlinks_html.is_empty(), 4)
+                | bit(!note.lead().is_empty(), 5)
+                | bit(!note.meta.cssclasses.is_empty(), 6);
+            let cssclasses = note.meta.cssclasses.join(" ");
             let values: [&str; NOTE_VALUES] = [
                 note.title(),
                 description,
@@ -251,6 +254,8 @@ impl Renderer<'_, '_> {
                 &parts.toc_html,
                 &parts.content,
                 &parts.backlinks_html,
+                note.lead(),
+                &cssclasses,
             ];
             let bytes = patterns[usize::from(variant)].fill(&values);
             self.index(i, parts.content);

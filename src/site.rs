@@ -24,6 +24,10 @@ use crate::note::{self, Note, Outline};
 use crate::resolve::LinkIndex;
 use model::Builder;
 
+/// Files at the root of the notes folder that are the site's own, as Obsidian Publish takes them: a stylesheet
+/// loaded after the theme's, and the site's icon (the first of these three there is).
+pub const SITE_FILES: [&str; 4] = ["publish.css", "favicon.svg", "favicon.png", "favicon.ico"];
+
 /// One note's links after resolution, before they are merged into the site. A problem's line is 0 here: the site
 /// reads it from the note ([`Site::diagnostics`]).
 #[derive(Default, Clone)]
@@ -242,6 +246,16 @@ impl<'a> Site<'a> {
             model
         });
         Site { config, base_path, notes, attachments, dates, history, model }
+    }
+
+    /// The URL of the vault's own stylesheet (`publish.css` at the notes folder's root), if it has one.
+    pub fn publish_css(&self) -> Option<String> {
+        self.attachments.iter().any(|a| a == SITE_FILES[0]).then(|| self.url(SITE_FILES[0]))
+    }
+
+    /// The URL of the site's icon (`favicon.svg`, `.png` or `.ico` at the notes folder's root), if there is one.
+    pub fn favicon(&self) -> Option<String> {
+        SITE_FILES[1..].iter().find(|name| self.attachments.iter().any(|a| a == *name)).map(|name| self.url(name))
     }
 
     pub fn url(&self, relative: &str) -> String {

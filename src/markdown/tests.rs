@@ -1,7 +1,7 @@
 use super::*;
 
 fn html(src: &str) -> Rendered {
-    render(src, "/", RawHtml::Sanitised)
+    render(src, "/", RawHtml::Sanitised, true)
 }
 
 #[test]
@@ -21,6 +21,26 @@ fn wikilinks_record_target_fragment_label_and_line() {
     assert!(r.links[0].explicit_label && !r.links[1].explicit_label);
     assert_eq!(r.links[0].line, 3);
     assert!(r.html.contains("\0S0\0the part\0E0\0"));
+}
+
+#[test]
+fn wikilinks_to_a_heading_read_as_obsidian_shows_them() {
+    let r = html("[[Note#Heading]], [[#Here]], [[Note#A#B]], [[Note#^id]], [[Note]] and [[Note#H|mine]]\n");
+    let labels: Vec<&str> = r.links.iter().map(|l| l.label.as_str()).collect();
+    assert_eq!(labels, ["Note > Heading", "Here", "Note > A > B", "Note > ^id", "Note", "mine"]);
+    assert!(r.html.contains("\0S0\0Note &gt; Heading\0E0\0"), "{}", r.html);
+    assert!(r.html.contains("\0S1\0Here\0E1\0"), "{}", r.html);
+    assert_eq!((r.links[2].target.as_str(), r.links[2].fragment.as_deref()), ("Note", Some("A#B")));
+}
+
+#[test]
+fn a_single_newline_breaks_the_line_unless_line_breaks_are_strict() {
+    let text = "one\ntwo\n\n> [!note] Title\n> three\n> four\n";
+    let obsidian = render(text, "/", RawHtml::Sanitised, false).html;
+    assert!(obsidian.contains("<p>one<br />\ntwo</p>"), "{obsidian}");
+    assert!(obsidian.contains("three<br />\nfour"), "{obsidian}");
+    let strict = render(text, "/", RawHtml::Sanitised, true).html;
+    assert!(strict.contains("<p>one\ntwo</p>") && !strict.contains("<br"), "{strict}");
 }
 
 #[test]

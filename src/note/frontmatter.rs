@@ -19,6 +19,9 @@ pub struct Frontmatter {
     pub publish: Option<Flag>,
     pub draft: Option<Flag>,
     pub permalink: Option<String>,
+    /// `cssclasses` (or the older `cssclass`): classes for the page's element, as Obsidian gives them to the note's
+    /// view, so that a vault's own CSS snippets style the published page too.
+    pub cssclasses: Vec<String>,
     /// Every other key, for templates.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -117,7 +120,28 @@ impl Frontmatter {
                         _ => meta.updated = text,
                     }
                 }
-                "permalink" => meta.permalink = scalar(&value),
+                // `permalink: ""` (an empty string, not an empty value) is the home page, as `permalink: /` is.
+                "permalink" => {
+                    meta.permalink = match &value {
+                        Value::String(text) if text.trim().is_empty() => Some("/".into()),
+                        _ => scalar(&value),
+                    }
+                }
+                "cssclasses" | "cssclass" => {
+                    let names = list(&value)
+                        .into_iter()
+                        .flat_map(|names| names.split_whitespace().map(str::to_string).collect::<Vec<_>>());
+                    for name in names {
+                        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+                            meta.cssclasses.push(name);
+                        } else {
+                            warn(
+                                format!("names `{}`, which is not a class name; it is left out", name.escape_debug()),
+                                "use letters, digits, `-` and `_` in class names".into(),
+                            );
+                        }
+                    }
+                }
                 _ if key.eq_ignore_ascii_case("publish") || key.eq_ignore_ascii_case("draft") => {
                     let name = key.to_ascii_lowercase();
                     let read = if key == name { flag_of(&value) } else { Flag::Unclear };

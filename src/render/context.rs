@@ -107,6 +107,8 @@ impl Prepared {
             recent_html: templates.parts.recent_html(site),
             loam_version: env!("CARGO_PKG_VERSION"),
             live_reload: options.live_reload,
+            publish_css: site.publish_css().unwrap_or_default(),
+            favicon: site.favicon().unwrap_or_default(),
         };
         // What the patterns are made of: the templates and the values every page shares.
         let key = kept.map(|(_, templates_hash)| {
@@ -171,6 +173,9 @@ struct Globals<'s> {
     recent_html: String,
     loam_version: &'static str,
     live_reload: bool,
+    /// The vault's own stylesheet and icon (URLs, or empty).
+    publish_css: String,
+    favicon: String,
 }
 
 /// `site.*` in templates.
@@ -304,6 +309,8 @@ impl Renderer<'_, '_> {
         object([
             ("title", note.title().into()),
             ("description", note.meta.description.clone().unwrap_or_default().into()),
+            ("lead", note.lead().into()),
+            ("cssclasses", note.meta.cssclasses.join(" ").into()),
             ("url", site.note_url(i).into()),
             ("path", note.path.as_str().into()),
             ("content", parts.content.into()),

@@ -126,12 +126,12 @@ pub(super) fn alias_pattern(renderer: &Renderer) -> Option<Pattern> {
 }
 
 /// The values of the built-in note page, in the order of their markers.
-pub(super) const NOTE_VALUES: usize = 9;
+pub(super) const NOTE_VALUES: usize = 11;
 
 /// The built-in note page for each combination of what its conditions test (see [`NoteParts::variant`]), with
 /// markers for its values: a note page then costs a copy of its parts instead of a Tera render.
 pub(super) fn note_patterns(renderer: &Renderer) -> Option<Vec<Pattern>> {
-    (0..32u8)
+    (0..128u8)
         .into_par_iter()
         .map(|variant| {
             let has = |bit: u8| variant & (1 << bit) != 0;
@@ -147,6 +147,8 @@ pub(super) fn note_patterns(renderer: &Renderer) -> Option<Vec<Pattern>> {
                 ("toc_html", marker(6).into()),
                 ("content", marker(7).into()),
                 ("backlinks_html", value(4, 8).into()),
+                ("lead", value(5, 9).into()),
+                ("cssclasses", value(6, 10).into()),
                 // Values the built-in templates do not use: if one is printed, the pattern is refused.
                 ("path", POISON.into()),
                 ("tags", Value::Array(Vec::new())),

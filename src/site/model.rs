@@ -51,6 +51,12 @@ impl<'a> Builder<'a> {
 
     /// Makes the model, reusing from `memo` what was made of the same inputs.
     pub fn build(mut self, memo: Option<&SiteMemo>) -> Model {
+        // A vault's own stylesheet and icon at its root are the site's, whether a note links to them or not.
+        for (a, path) in self.attachments.iter().enumerate() {
+            if super::SITE_FILES.contains(&path.as_str()) {
+                self.model.attachment_used[a] = true;
+            }
+        }
         self.assign_urls();
         self.model.full_urls = self.model.urls.iter().map(|u| format!("{}{u}", self.base_path)).collect();
         self.collect_folders();
@@ -224,12 +230,13 @@ impl<'a> Builder<'a> {
                     let fragment = match self.fragment(t, link.fragment.as_deref()) {
                         Ok(fragment) => fragment,
                         Err((fragment, what)) => {
+                            let instead = match link.kind {
+                                LinkKind::Embed => "the page says the section cannot be found",
+                                _ => "the link goes to the top of the note",
+                            };
                             out.diagnostics.push(warn(
                                 Kind::BrokenLink,
-                                format!(
-                                    "{what} is not in `{}`; the link goes to the top of the note",
-                                    self.outlines[t].path
-                                ),
+                                format!("{what} is not in `{}`; {instead}", self.outlines[t].path),
                                 "check the heading's spelling, or add the block id",
                             ));
                             fragment
@@ -422,14 +429,12 @@ impl<'a> Builder<'a> {
         taken.extend(model.tags.values().map(|t| t.url_key.clone()));
         taken.insert("tags/".into());
         // (note, alias, URL, its key) in note order; the slugs were made when the note was parsed.
+        // The redirect from a permalinked note's path comes after its aliases; it is named by the note's path.
         let candidates = (0..outlines.len()).filter(|&i| model.published[i]).flat_map(|i| {
             let outline = outlines[i];
-            outline
-                .anchors
-                .aliases
-                .iter()
-                .zip(&outline.alias_pages)
-                .map(move |(alias, (url, url_key))| (i, alias.as_str(), url_key, url))
+            let aliases = outline.anchors.aliases.iter().map(String::as_str).zip(&outline.alias_pages);
+            let redirect = outline.redirect.iter().map(|page| (outline.path.as_str(), page));
+            aliases.chain(redirect).map(move |(alias, (url, url_key))| (i, alias, url_key, url))
         });
         for (i, alias, url_key, url) in candidates {
             if taken.contains(url_key) {

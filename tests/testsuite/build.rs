@@ -868,3 +868,121 @@ fn math_and_diagram_libraries_are_written_only_for_a_garden_that_uses_them() {
     assert!(out.join("static/vendor/katex/katex.min.css").is_file());
     assert!(out.join("static/vendor/mermaid/mermaid.min.js").is_file());
 }
+
+#[test]
+fn line_breaks_follow_the_vault_s_obsidian_setting() {
+    // A plain vault (no loam.toml): Obsidian's default shows a single newline as a line break.
+    let text = "# Poem\n\nfirst line\nsecond line\n";
+    let vault = Garden::new().file("Poem.md", text).build();
+    let page = build(&vault).ok().page("poem/index.html");
+    assert!(page.contains("first line<br />\nsecond line"), "{page}");
+    // The vault's own "Strict line breaks" (.obsidian/app.json) joins them, as Obsidian then shows them.
+    let strict =
+        Garden::new().file("Poem.md", text).file(".obsidian/app.json", r#"{"strictLineBreaks": true}"#).build();
+    let page = build(&strict).ok().page("poem/index.html");
+    assert!(page.contains("first line\nsecond line") && !page.contains("first line<br"), "{page}");
+    // loam.toml has the last word, for a vault whose `.obsidian/` is beside it too.
+    let told = Garden::new()
+        .config("content = \".\"\nstrict_line_breaks = false\n")
+        .file("Poem.md", text)
+        .file(".obsidian/app.json", r#"{"strictLineBreaks": true}"#)
+        .build();
+    let page = build(&told).ok().page("poem/index.html");
+    assert!(page.contains("first line<br />\nsecond line"), "{page}");
+}
+
+#[test]
+fn a_description_is_in_the_meta_tags_and_shown_once() {
+    let garden = Garden::new()
+        .file("Lead.md", "---\ndescription: A short summary.\n---\nThe body says something else.\n")
+        .file(
+            "Same.md",
+            "---\ndescription: The first sentence, copied.\n---\nThe first   sentence, *copied*. And more.\n",
+        )
+        .file("Prefix.md", "---\ndescription: The cat\n---\nThe caterpillar eats.\n")
+        .build();
+    let run = build(&garden).ok();
+    let lead = run.page("lead/index.html");
+    assert!(lead.contains("<meta name=\"description\" content=\"A short summary.\">"), "{lead}");
+    assert!(lead.contains("<p class=\"page-description\">A short summary.</p>"), "{lead}");
+    // The text begins with the description: the page does not say it twice, the meta tags still have it.
+    let same = run.page("same/index.html");
+    assert!(same.contains("<meta name=\"description\" content=\"The first sentence, copied.\">"), "{same}");
+    assert!(!same.contains("page-description"), "{same}");
+    // "The cat" is not how "The caterpillar" begins.
+    assert!(run.page("prefix/index.html").contains("<p class=\"page-description\">The cat</p>"));
+}
+
+#[test]
+fn a_vault_s_css_classes_stylesheet_and_icon_are_the_site_s() {
+    let garden = Garden::new()
+        .file("Styled.md", "---\ncssclasses: [wide, no-title]\ncssclass: old-style\n---\nText.\n")
+        .file("Bad.md", "---\ncssclasses: \"ok x<y\"\n---\nText.\n")
+        .file("Plain.md", "Text.\n")
+        .file("publish.css", "body { color: teal }")
+        .file("favicon.png", b"\x89PNG")
+        .build();
+    let run = build(&garden).ok();
+    assert!(run.page("styled/index.html").contains("<article class=\"note wide no-title old-style\">"));
+    assert!(run.page("plain/index.html").contains("<article class=\"note\">"));
+    let bad = run.page("bad/index.html");
+    assert!(bad.contains("<article class=\"note ok\">"), "{bad}");
+    assert!(run.stderr().contains("Bad.md") && run.stderr().contains("not a class name"), "{}", run.stderr());
+    // No note links to them, and they are published: after the theme's stylesheet, and as the icon.
+    let page = run.page("plain/index.html");
+    let theme = page.find("static/style.css").unwrap();
+    let own = page.find("<link rel=\"stylesheet\" href=\"/publish.css\">").expect("publish.css is linked");
+    assert!(own > theme, "the vault's stylesheet comes after the theme's");
+    assert!(page.contains("<link rel=\"icon\" href=\"/favicon.png\">"), "{page}");
+    assert_eq!(run.page("publish.css"), "body { color: teal }");
+    assert!(run.exists("favicon.png"));
+}
+
+#[test]
+fn sections_and_blocks_of_every_kind_embed_exactly_and_missing_ones_say_so() {
+    let host = "# Host\n\n## Intro\n\nIntro words.\n\n## Repeat\n\nSee again: ![[#Intro]]\n\n![[Host#Repeat]]\n\n\
+                ## Blocks\n\n![[Blocks#^callout]]\n\n![[Blocks#^list]]\n\n![[Blocks#^table]]\n\n![[Blocks#^code]]\n\n\
+                ![[Blocks#^nothing]]\n\n![[#No such heading]]\n";
+    let blocks = "# Blocks\n\nBefore.\n\n> [!tip] A [[Host|linked]] title\n> Inside the callout.\n\n^callout\n\n\
+                  - one\n- two\n\n^list\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n^table\n\n```\nlet x = 1;\n```\n\n^code\n\n\
+                  After.\n";
+    let garden = Garden::new().file("Host.md", host).file("Blocks.md", blocks).build();
+    let run = build(&garden).ok();
+    let page = run.page("host/index.html");
+    let content = &page[page.find("<div class=\"content\">").unwrap()..page.find("class=\"backlinks\"").unwrap()];
+    // A section of the same note is embedded; the one that would hold itself is a link, once.
+    assert_eq!(content.matches("Intro words.").count(), 3, "{content}");
+    assert_eq!(content.matches("embed-cycle").count(), 1, "{content}");
+    // Each block by its id: exactly that block, a callout with its box and its title's link.
+    let embeds: Vec<&str> = content.split("<div class=\"embed\">").skip(1).collect();
+    let callout = embeds.iter().find(|e| e.contains("Inside the callout.")).expect("the callout is embedded");
+    assert!(callout.contains("callout") && callout.contains(">linked</a>"), "{callout}");
+    assert!(!callout.contains("Before.") && !callout.contains("After."), "{callout}");
+    assert!(embeds.iter().any(|e| e.contains("<li>one</li>") && !e.contains("Inside the callout")), "{content}");
+    assert!(embeds.iter().any(|e| e.contains("<td>1</td>") && !e.contains("<li>")), "{content}");
+    assert!(embeds.iter().any(|e| e.contains("let") && !e.contains("<td>")), "{content}");
+    // Missing ones are said so, with a warning each, and never embed the whole note.
+    assert_eq!(content.matches("Unable to find section").count(), 2, "{content}");
+    assert!(!embeds.iter().any(|e| e.contains("Before.")), "{content}");
+    let stderr = run.stderr();
+    assert!(stderr.contains("block `^nothing` is not in `Blocks.md`"), "{stderr}");
+    assert!(stderr.contains("heading `No such heading` is not in `Host.md`"), "{stderr}");
+}
+
+#[test]
+fn a_permalink_makes_the_home_page_and_the_old_paths_redirect() {
+    let garden = Garden::new()
+        .file("Welcome.md", "---\npermalink: /\ntitle: Welcome\n---\nThe front door.\n")
+        .file("notes/Moved.md", "---\npermalink: elsewhere\naliases: [Archive/Old name, Short]\n---\nMoved here.\n")
+        .build();
+    let run = build(&garden).ok();
+    let home = run.page("index.html");
+    assert!(home.contains("The front door."), "{home}");
+    assert_eq!(home.matches(">Welcome</h1>").count(), 1, "one title: {home}");
+    assert!(run.page("elsewhere/index.html").contains("Moved here."));
+    // The note's path redirects to its permalink; a path alias from that path, a name beside the note.
+    for old in ["notes/moved/index.html", "archive/old-name/index.html", "notes/short/index.html"] {
+        assert!(run.page(old).contains("/elsewhere/"), "{old} redirects");
+    }
+    assert!(!run.exists("welcome/index.html") || run.page("welcome/index.html").contains("url=/\""));
+}

@@ -3,7 +3,7 @@
 use crate::markdown::{render, RawHtml};
 
 fn html(src: &str) -> String {
-    render(src, "/", RawHtml::Sanitised).html
+    render(src, "/", RawHtml::Sanitised, true).html
 }
 
 /// Asserts that none of `payloads` (lower-cased) is in the rendering of `src`.
@@ -192,7 +192,7 @@ fn loams_own_markup_is_kept_byte_for_byte_beside_raw_html() {
 #[test]
 fn unsafe_html_keeps_what_the_note_wrote() {
     let src = "<script>window.pwned = 1</script>\n\n<img src=x onerror=pwned()> [x](javascript:pwned\\(\\))";
-    let out = render(src, "/", RawHtml::Kept).html;
+    let out = render(src, "/", RawHtml::Kept, true).html;
     assert!(out.contains("<script>window.pwned = 1</script>"), "{out}");
     assert!(out.contains("<img src=x onerror=pwned()>"), "{out}");
     assert!(out.contains("href=\"javascript:pwned()\""), "{out}");
