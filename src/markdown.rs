@@ -700,7 +700,11 @@ impl<'a> Renderer<'a> {
         };
         let rest = text.strip_prefix("[!")?;
         let close = rest.find(']')?;
-        let kind = rest[..close].trim().to_lowercase();
+        // `[!type|metadata]`: the metadata is for the vault's CSS (`data-callout-metadata`), as in Obsidian.
+        let (kind, metadata) = match rest[..close].split_once('|') {
+            Some((kind, metadata)) => (kind.trim().to_lowercase(), Some(metadata.trim())),
+            None => (rest[..close].trim().to_lowercase(), None),
+        };
         if kind.is_empty() || !kind.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
             return None;
         }
@@ -713,17 +717,24 @@ impl<'a> Renderer<'a> {
         if fold.is_some() {
             after = &after[1..];
         }
-        let kind_attr = escape(&kind);
+        let mut kind_attr = escape(&kind);
+        if let Some(metadata) = metadata.filter(|m| !m.is_empty()) {
+            kind_attr.push_str(&format!("\" data-callout-metadata=\"{}", escape(metadata)));
+        }
         match fold {
             Some(open) => {
                 let open = if open { " open" } else { "" };
                 self.html(format!(
-                    "<details class=\"callout\" data-callout=\"{kind_attr}\"{open}><summary class=\"callout-title\">"
+                    "<details class=\"callout\" data-callout=\"{kind_attr}\"{open}><summary class=\"callout-title\">\
+                     <span class=\"callout-title-inner\">"
                 ));
                 self.quotes.push(Some(CalloutEnd::Details));
             }
             None => {
-                self.html(format!("<div class=\"callout\" data-callout=\"{kind_attr}\"><div class=\"callout-title\">"));
+                self.html(format!(
+                    "<div class=\"callout\" data-callout=\"{kind_attr}\"><div class=\"callout-title\">\
+                     <span class=\"callout-title-inner\">"
+                ));
                 self.quotes.push(Some(CalloutEnd::Div));
             }
         }
@@ -742,7 +753,9 @@ impl<'a> Renderer<'a> {
             self.text(title);
             self.frames.pop();
         }
-        self.callout_title_open = Some(if fold.is_some() { "</summary>" } else { "</div>" });
+        // The title is one inline run (`callout-title-inner`) beside the icon, so that a link or code in it flows
+        // as text instead of each becoming a column of the title's row.
+        self.callout_title_open = Some(if fold.is_some() { "</span></summary>" } else { "</span></div>" });
         // The title's closing tag is written when its line ends (soft break or end of paragraph).
         Some(i + 3)
     }

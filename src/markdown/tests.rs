@@ -44,6 +44,22 @@ fn a_single_newline_breaks_the_line_unless_line_breaks_are_strict() {
 }
 
 #[test]
+fn callouts_with_metadata_and_nested_ones() {
+    let r = html("> [!warning|wide 2] Careful\n> Outer.\n> > [!tip]\n> > Inner.\n");
+    assert!(
+        r.html.contains("<div class=\"callout\" data-callout=\"warning\" data-callout-metadata=\"wide 2\">"),
+        "{}",
+        r.html
+    );
+    assert!(
+        r.html.contains("<div class=\"callout\" data-callout=\"tip\"><div class=\"callout-title\"><span class=\"callout-title-inner\">Tip</span></div>"),
+        "{}",
+        r.html
+    );
+    assert!(r.html.contains("Inner.") && r.html.contains("Careful"), "{}", r.html);
+}
+
+#[test]
 fn backlink_context_is_the_sentence() {
     let r = html("First sentence here. The link to [[B]] sits in this one. Last sentence.\n");
     let text: String = r.links[0]
@@ -60,9 +76,13 @@ fn backlink_context_is_the_sentence() {
 #[test]
 fn callouts_with_titles_and_folding() {
     let r = html("> [!tip]+ Open **bold**\n> body\n");
-    assert!(r.html.starts_with("<details class=\"callout\" data-callout=\"tip\" open><summary class=\"callout-title\">Open <strong>bold</strong></summary><div class=\"callout-content\"><p>body</p>"), "{}", r.html);
+    assert!(r.html.starts_with("<details class=\"callout\" data-callout=\"tip\" open><summary class=\"callout-title\"><span class=\"callout-title-inner\">Open <strong>bold</strong></span></summary><div class=\"callout-content\"><p>body</p>"), "{}", r.html);
     let r = html("> [!INFO]\n> text\n");
-    assert!(r.html.contains("<div class=\"callout-title\">Info</div>"), "{}", r.html);
+    assert!(
+        r.html.contains("<div class=\"callout-title\"><span class=\"callout-title-inner\">Info</span></div>"),
+        "{}",
+        r.html
+    );
     let r = html("> just a quote\n");
     assert!(r.html.starts_with("<blockquote>"));
 }

@@ -572,7 +572,7 @@ fn obsidian_syntax_renders_and_code_stays_literal() {
     let run = build(&garden).ok();
     let page = run.page("n/index.html");
     assert!(page.contains(
-        "<details class=\"callout\" data-callout=\"warning\"><summary class=\"callout-title\">Careful</summary>"
+        "<details class=\"callout\" data-callout=\"warning\"><summary class=\"callout-title\"><span class=\"callout-title-inner\">Careful</span></summary>"
     ));
     assert!(page.contains("data-callout=\"note\""));
     assert!(page.contains("<mark>marked</mark>"));
