@@ -197,21 +197,128 @@ pub enum RawHtml {
 /// Renders a note's body (without frontmatter). `base_path` prefixes the URLs of inline tags. Unless
 /// `strict_line_breaks`, a single newline in a paragraph is a line break, as Obsidian shows it by default.
 pub fn render(body: &str, base_path: &str, raw_html: RawHtml, strict_line_breaks: bool) -> Rendered {
-    let stripped;
-    let source = if body.contains("%%") {
-        let code: Vec<_> = Parser::new_ext(body, options())
+    let code = |text: &str| -> Vec<_> {
+        Parser::new_ext(text, options())
             .into_offset_iter()
             .filter(|(e, _)| matches!(e, Event::Code(_) | Event::Start(Tag::CodeBlock(_))))
             .map(|(_, range)| range)
-            .collect();
-        stripped = inline::strip_comments(body, &code);
+            .collect()
+    };
+    let stripped;
+    let source = if body.contains("%%") {
+        stripped = inline::strip_comments(body, &code(body));
         stripped.as_str()
     } else {
         body
     };
+    let with_footnotes;
+    let source = match source.contains("^[").then(|| inline::inline_footnotes(source, &code(source))).flatten() {
+        Some(text) => {
+            with_footnotes = text;
+            with_footnotes.as_str()
+        }
+        None => source,
+    };
     let mut renderer = Renderer::new(source, base_path, raw_html);
     renderer.strict_line_breaks = strict_line_breaks;
     renderer.run()
+}
+
+/// Footnotes as Obsidian and GitHub show them: each reference numbered in the order it first appears, and the
+/// definitions gathered at the end of the note in that order, each with links back to its references. A
+/// definition no reference names is left out, as GitHub leaves it out.
+#[derive(Default)]
+struct Footnotes<'a> {
+    /// Labels in the order of their first reference.
+    order: Vec<String>,
+    /// How many references each label has had, for their ids.
+    references: HashMap<String, usize>,
+    /// Each definition's events, by label.
+    definitions: HashMap<String, Vec<Event<'a>>>,
+    /// The definition being gathered: its label, its events so far, and how deep inside it the events are.
+    open: Option<(String, Vec<Event<'a>>, usize)>,
+}
+
+impl<'a> Footnotes<'a> {
+    /// What to write for `event` where it is: nothing while a definition is being gathered.
+    fn pass(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+        let event = self.reference(event);
+        if let Some((_, events, depth)) = &mut self.open {
+            match &event {
+                Event::Start(_) => *depth += 1,
+                Event::End(TagEnd::FootnoteDefinition) if *depth == 0 => {
+                    if let Some((label, events, _)) = self.open.take() {
+                        self.definitions.entry(label).or_insert(events);
+                    }
+                    return None;
+                }
+                Event::End(_) => *depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            events.push(event);
+            return None;
+        }
+        match event {
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                self.open = Some((label.to_string(), Vec::new(), 0));
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    /// A reference, numbered, with an id to come back to.
+    fn reference(&mut self, event: Event<'a>) -> Event<'a> {
+        let Event::FootnoteReference(label) = event else { return event };
+        let label = label.to_string();
+        let n = match self.order.iter().position(|known| *known == label) {
+            Some(at) => at + 1,
+            None => {
+                self.order.push(label.clone());
+                self.order.len()
+            }
+        };
+        let count = self.references.entry(label).or_default();
+        *count += 1;
+        let id = reference_id(n, *count);
+        Event::InlineHtml(CowStr::from(format!(
+            "<sup class=\"footnote-ref\"><a href=\"#fn-{n}\" id=\"{id}\">{n}</a></sup>"
+        )))
+    }
+
+    /// The footnotes section, in the order of the first references.
+    fn section(mut self) -> Vec<Event<'a>> {
+        let defined: Vec<(usize, String)> = (self.order.iter().enumerate())
+            .filter(|(_, label)| self.definitions.contains_key(*label))
+            .map(|(at, label)| (at + 1, label.clone()))
+            .collect();
+        if defined.is_empty() {
+            return Vec::new();
+        }
+        let mut out = vec![Event::Html(CowStr::from("<section class=\"footnotes\">\n<ol>\n"))];
+        for (n, label) in defined {
+            out.push(Event::Html(CowStr::from(format!("<li id=\"fn-{n}\" value=\"{n}\">\n"))));
+            out.extend(self.definitions.remove(&label).unwrap_or_default());
+            let back: String = (1..=self.references.get(&label).copied().unwrap_or(1))
+                .map(|k| {
+                    let id = reference_id(n, k);
+                    format!(" <a href=\"#{id}\" class=\"footnote-backref\" aria-label=\"Back to reference {n}\">↩</a>")
+                })
+                .collect();
+            out.push(Event::Html(CowStr::from(format!("{back}\n</li>\n"))));
+        }
+        out.push(Event::Html(CowStr::from("</ol>\n</section>\n")));
+        out
+    }
+}
+
+/// The id of the `k`th reference to footnote `n`.
+fn reference_id(n: usize, k: usize) -> String {
+    if k == 1 {
+        format!("fnref-{n}")
+    } else {
+        format!("fnref-{n}-{k}")
+    }
 }
 
 /// Per-block state for the sentence around links.
@@ -461,7 +568,10 @@ impl<'a> Renderer<'a> {
             index = self.event(&events, index);
             self.events = events;
         });
-        pulldown_cmark::html::push_html(&mut html, made);
+        // Footnotes are gathered at the end, numbered in the order of their first reference.
+        let mut footnotes = Footnotes::default();
+        pulldown_cmark::html::push_html(&mut html, made.filter_map(|event| footnotes.pass(event)));
+        pulldown_cmark::html::push_html(&mut html, footnotes.section().into_iter());
         self.result.html = match self.raw.as_deref() {
             Some(raw) if !raw.is_empty() => sanitise::clean(&html, raw),
             _ => html,

@@ -140,6 +140,61 @@ pub fn strip_comments(source: &str, code: &[Range<usize>]) -> String {
     out
 }
 
+/// Obsidian's inline footnotes, `text^[a note]`, written as ordinary ones: `text[^loam-inline-1]`, and
+/// `[^loam-inline-1]: a note` at the end. Only those on one line and outside code; `None` when there are none.
+pub fn inline_footnotes(source: &str, code: &[Range<usize>]) -> Option<String> {
+    let bytes = source.as_bytes();
+    let mut out = String::with_capacity(source.len() + 64);
+    let mut definitions = String::new();
+    let (mut i, mut last, mut n) = (0, 0, 0);
+    while let Some(found) = source[i..].find("^[") {
+        let at = i + found;
+        if let Some(range) = code.iter().find(|r| r.contains(&at)) {
+            i = range.end.max(at + 1);
+            continue;
+        }
+        // The `]` that closes it, on the same line.
+        let mut depth = 0usize;
+        let mut end = None;
+        for (j, byte) in bytes[at + 1..].iter().enumerate() {
+            match byte {
+                b'[' => depth += 1,
+                b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(at + 1 + j);
+                        break;
+                    }
+                }
+                b'\n' => break,
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            i = at + 2;
+            continue;
+        };
+        let text = source[at + 2..end].trim();
+        if text.is_empty() {
+            i = end + 1;
+            continue;
+        }
+        n += 1;
+        out.push_str(&source[last..at]);
+        out.push_str(&format!("[^loam-inline-{n}]"));
+        definitions.push_str(&format!("\n\n[^loam-inline-{n}]: {text}"));
+        last = end + 1;
+        i = end + 1;
+    }
+    if n == 0 {
+        return None;
+    }
+    out.push_str(&source[last..]);
+    out.push_str(&definitions);
+    out.push('\n');
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,24 @@ fn callouts_with_metadata_and_nested_ones() {
 }
 
 #[test]
+fn footnotes_are_gathered_at_the_end_in_the_order_they_are_read() {
+    let r = html("First[^b], then inline^[said *here*], again[^b], and `^[not one]`.\n\n[^b]: The b note.\n\n[^unused]: Never read.\n\nAfter.\n");
+    let (body, notes) = r.html.split_once("<section class=\"footnotes\">").expect("a footnotes section");
+    assert!(body.contains("First<sup class=\"footnote-ref\"><a href=\"#fn-1\" id=\"fnref-1\">1</a></sup>"), "{body}");
+    assert!(body.contains("inline<sup class=\"footnote-ref\"><a href=\"#fn-2\" id=\"fnref-2\">2</a></sup>"), "{body}");
+    assert!(body.contains("again<sup class=\"footnote-ref\"><a href=\"#fn-1\" id=\"fnref-1-2\">1</a></sup>"), "{body}");
+    assert!(
+        body.contains("<code>^[not one]</code>") && body.contains("After.") && !body.contains("The b note"),
+        "{body}"
+    );
+    let b = notes.find("The b note.").unwrap();
+    let inline = notes.find("said <em>here</em>").unwrap();
+    assert!(b < inline, "in the order of the first references: {notes}");
+    assert!(notes.contains("href=\"#fnref-1\"") && notes.contains("href=\"#fnref-1-2\""), "{notes}");
+    assert!(!notes.contains("Never read"), "{notes}");
+}
+
+#[test]
 fn backlink_context_is_the_sentence() {
     let r = html("First sentence here. The link to [[B]] sits in this one. Last sentence.\n");
     let text: String = r.links[0]
