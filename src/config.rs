@@ -60,6 +60,10 @@ pub struct Config {
     /// single newline as a line break, as Obsidian does by default. Unset, it is the vault's own setting
     /// (`strictLineBreaks` in `.obsidian/app.json`), else Obsidian's default ([`Config::with_vault_settings`]).
     pub strict_line_breaks: Option<bool>,
+    /// The explorer's order, as Obsidian Publish's navigation ordering: paths of notes (`Start here.md`) and folders
+    /// (`Guides`), relative to the notes folder, each shown first in its folder, in this order. The rest follow as
+    /// Obsidian's file explorer sorts them: folders first, then notes, in natural order (`2` before `10`).
+    pub navigation: Vec<String>,
     /// Where a garden made by `loam clone` came from (empty otherwise).
     pub origin: String,
     /// Folders outside the garden that its symbolic links may lead into (relative to `loam.toml`, or absolute).
@@ -184,6 +188,7 @@ impl Default for Config {
             search: true,
             unsafe_html: false,
             strict_line_breaks: None,
+            navigation: Vec::new(),
             origin: String::new(),
             allow_outside: Vec::new(),
             sync: Sync::default(),

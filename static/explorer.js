@@ -23,7 +23,14 @@
     }
   }
 
+  // What `navigation` in loam.toml names comes first, in its order; the rest in natural order ("2" before "10").
   function byTitle(a, b) {
+    var x = a.order, y = b.order;
+    if (x != null || y != null) {
+      if (x == null) return 1;
+      if (y == null) return -1;
+      return x - y;
+    }
     return a.title.localeCompare(b.title, undefined, { numeric: true, sensitivity: "base" });
   }
 
@@ -38,7 +45,15 @@
 
   function build(data) {
     var folders = (data.folders || []).map(function (folder, index) {
-      return { index: index, title: folder.title, url: folder.url, parent: folder.parent, folders: [], notes: [] };
+      return {
+        index: index,
+        title: folder.title,
+        url: folder.url,
+        parent: folder.parent,
+        order: folder.order,
+        folders: [],
+        notes: [],
+      };
     });
     if (!folders.length) return;
     folders.forEach(function (folder) {

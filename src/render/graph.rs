@@ -2,8 +2,9 @@
 //! for the whole garden on `graph/` and around one note on its page. Pure.
 //!
 //! The shape is small on purpose, since every page with a local graph fetches it (once, then from the cache):
-//! `{"nodes":[{"title","url","tags":[tag index…],"folder":folder index}…],"links":[[from,to]…],"tags":["name"…],
-//! "tag_urls":[…],"folders":[{"title","url","parent"}…]}`. The explorer (`static/explorer.js`) builds its tree of
+//! `{"nodes":[{"title","url","tags":[tag index…],"folder":folder index,"order"?}…],"links":[[from,to]…],
+//! "tags":["name"…],"tag_urls":[…],"folders":[{"title","url","parent","order"?}…]}`, where `order` is a place in
+//! `navigation` (`loam.toml`). The explorer (`static/explorer.js`) builds its tree of
 //! folders and notes from the same file. Node indexes are
 //! positions in `nodes`, not note numbers, so that unpublished notes leave no gap or trace: they are never
 //! nodes, and a link to one is no edge.
@@ -29,6 +30,9 @@ struct FolderNode {
     url: String,
     /// The parent folder's index; `null` for the root.
     parent: Option<u32>,
+    /// Its place in `navigation` (`loam.toml`), if it has one: the explorer shows it before the rest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -38,6 +42,9 @@ struct Node<'s> {
     tags: Vec<u32>,
     /// The folder the note's file is in.
     folder: u32,
+    /// Its place in `navigation` (`loam.toml`), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<u32>,
 }
 
 /// The graph of `site` as JSON.
@@ -52,6 +59,11 @@ pub fn json(site: &Site) -> Vec<u8> {
     // BTreeMap order puts every folder after its parent (a key is a prefix of its children's keys).
     let folder_of: rustc_hash::FxHashMap<&str, u32> =
         site.folders.keys().enumerate().map(|(n, key)| (key.as_str(), n as u32)).collect();
+    // Places in the explorer's order, by path (a note's with or without `.md`), compared as links compare names.
+    let navigation: rustc_hash::FxHashMap<String, u32> = (site.config.navigation.iter().enumerate())
+        .map(|(n, path)| (crate::slug::key(path.trim_matches('/').trim_end_matches(".md")), n as u32))
+        .collect();
+    let order = |path: &str| navigation.get(&crate::slug::key(path.trim_end_matches(".md"))).copied();
     let folders = site
         .folders
         .iter()
@@ -59,6 +71,7 @@ pub fn json(site: &Site) -> Vec<u8> {
             title: super::folder_title(site, folder),
             url: site.url(&folder.url),
             parent: parent_key(key).and_then(|parent| folder_of.get(parent).copied()),
+            order: order(&folder.path),
         })
         .collect();
     let nodes = published
@@ -74,7 +87,7 @@ pub fn json(site: &Site) -> Vec<u8> {
             tags.sort_unstable();
             tags.dedup();
             let folder = folder_of.get(note.outline.folder_key.as_str()).copied().unwrap_or(0);
-            Node { title: note.title(), url: site.note_url(i), tags, folder }
+            Node { title: note.title(), url: site.note_url(i), tags, folder, order: order(&note.path) }
         })
         .collect();
     let mut links = Vec::new();

@@ -986,3 +986,25 @@ fn a_permalink_makes_the_home_page_and_the_old_paths_redirect() {
     }
     assert!(!run.exists("welcome/index.html") || run.page("welcome/index.html").contains("url=/\""));
 }
+
+#[test]
+fn the_explorer_follows_the_navigation_order_of_loam_toml() {
+    let garden = Garden::new()
+        .config("content = \".\"\nnavigation = [\"Start here.md\", \"Guides\", \"Guides/Second\"]\n")
+        .file("Apple.md", "a")
+        .file("Start here.md", "s")
+        .file("Guides/First.md", "f")
+        .file("Guides/Second.md", "s")
+        .build();
+    let run = build(&garden).ok();
+    let graph: serde_json::Value = serde_json::from_str(&run.page("graph.json")).unwrap();
+    let order_of = |list: &str, title: &str| {
+        let items = graph[list].as_array().unwrap();
+        items.iter().find(|item| item["title"] == title).unwrap_or_else(|| panic!("{title} in {graph}"))["order"]
+            .clone()
+    };
+    assert_eq!(order_of("nodes", "Start here"), 0);
+    assert_eq!(order_of("folders", "Guides"), 1);
+    assert_eq!(order_of("nodes", "Second"), 2);
+    assert_eq!(order_of("nodes", "Apple"), serde_json::Value::Null, "the rest in natural order");
+}
