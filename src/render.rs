@@ -42,7 +42,7 @@ pub use templates::Templates;
 
 use context::{breadcrumbs, folder_title, note_tags, object, with_breadcrumbs_html};
 use feeds::{absolute, encode_path};
-use pages::{graph_page_free, index_file, published_pages};
+use pages::{index_file, published_pages};
 use pattern::NOTE_VALUES;
 
 /// The published notes and their links, for the graph view and the explorer (see [`graph`]).
@@ -140,9 +140,7 @@ pub fn render_site(
             diagnostics.extend(single(renderer.feed()));
             diagnostics.extend(single(renderer.sitemap(&notes)));
             emit(OutputFile::bytes(GRAPH_FILE.into(), graph::json(site)));
-            if graph_page_free(site) {
-                diagnostics.extend(single(renderer.graph_page()));
-            }
+            diagnostics.extend(single(renderer.graph_page()));
             diagnostics
         },
     );
@@ -387,7 +385,8 @@ impl Renderer<'_, '_> {
     }
 
     fn graph_page(&self) -> Result<OutputFile, Diagnostic> {
-        self.render("graph.html", "graph/index.html".into(), "graph/", json!({}), "graph.html")
+        let url = &self.site.graph_url;
+        self.render("graph.html", index_file(url), url, json!({}), "graph.html")
     }
 
     fn simple(&self, template: &str, out: &str, own: Value) -> Result<OutputFile, Diagnostic> {

@@ -182,6 +182,9 @@ pub struct Model {
     pub own_page: Vec<bool>,
     /// A published note at `tags/` (its text heads the tag index).
     pub tag_index_note: Option<usize>,
+    /// Where the page of the whole garden's graph is: `graph/`, unless a note or a folder has that URL (see
+    /// [`model::Builder::place_graph_page`]).
+    pub graph_url: String,
     /// Problems found making the model but those of links: URL collisions, aliases without a page.
     diagnostics: Vec<Diagnostic>,
     /// Problems with links (broken, ambiguous, to an unpublished note), as (note, link index, problem). The line

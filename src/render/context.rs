@@ -101,7 +101,7 @@ impl Prepared {
             },
             base_path: &site.base_path,
             tags_url: site.url("tags/"),
-            graph_url: site.url("graph/"),
+            graph_url: site.url(&site.graph_url),
             search: config.search,
             site_origin: config.site_origin(),
             recent_html: templates.parts.recent_html(site),

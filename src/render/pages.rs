@@ -49,16 +49,8 @@ pub fn pages(site: &Site) -> Vec<(String, PageRef)> {
     pages.push(("feed.xml".into(), PageRef::Feed));
     pages.push(("sitemap.xml".into(), PageRef::Sitemap));
     pages.push((GRAPH_FILE.into(), PageRef::GraphData));
-    if graph_page_free(site) {
-        pages.push(("graph/index.html".into(), PageRef::Graph));
-    }
+    pages.push((index_file(&site.graph_url), PageRef::Graph));
     pages
-}
-
-/// Whether `graph/` is free for the graph page: a folder or a note of the garden at that URL keeps it.
-pub(super) fn graph_page_free(site: &Site) -> bool {
-    let taken = |url: &str| key(url) == "graph/";
-    !site.folders.values().any(|f| taken(&f.url)) && !site.published_notes().any(|i| taken(&site.urls[i]))
 }
 
 /// Published notes with pages of their own, which the sitemap lists.

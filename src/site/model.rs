@@ -85,6 +85,7 @@ impl<'a> Builder<'a> {
             .collect();
         self.claim_shared_urls(&url_keys);
         self.collect_aliases(&url_keys, memo);
+        self.place_graph_page(&url_keys);
         self.model
     }
 
@@ -402,6 +403,42 @@ impl<'a> Builder<'a> {
                 model.own_page[i] = folder.note != Some(i);
             }
         }
+    }
+
+    /// The graph page's URL: `graph/`, or, when a note (by its permalink or its path) or a folder has that URL,
+    /// the first of `graph-2/`, `graph-3/`… that is free, with a warning: the note keeps the URL it asked for and
+    /// the generated page moves, as Obsidian Publish gives a permalink precedence.
+    fn place_graph_page(&mut self, url_keys: &[Cow<str>]) {
+        let model = &mut self.model;
+        let mut taken: HashSet<&str> =
+            (0..url_keys.len()).filter(|&i| model.published[i]).map(|i| url_keys[i].as_ref()).collect();
+        let folder_keys: Vec<String> = model.folders.values().map(|f| key(&f.url)).collect();
+        let alias_keys: Vec<String> = model.aliases.iter().map(|(url, _)| key(url)).collect();
+        taken.extend(folder_keys.iter().chain(&alias_keys).map(String::as_str));
+        let mut url = "graph/".to_string();
+        let mut n = 2;
+        while taken.contains(url.as_str()) {
+            url = format!("graph-{n}/");
+            n += 1;
+        }
+        if n > 2 {
+            let by = (0..url_keys.len()).find(|&i| model.published[i] && url_keys[i] == "graph/");
+            let (path, what) = match by {
+                Some(i) => (self.outlines[i].path.clone(), "this note has the URL `/graph/`".to_string()),
+                None => ("graph".to_string(), "the folder `graph` has the URL `/graph/`".to_string()),
+            };
+            model.diagnostics.push(
+                Diagnostic::new(
+                    &path,
+                    1,
+                    Severity::Warning,
+                    Kind::SlugCollision,
+                    format!("{what}; the garden's graph page moves to `/{url}`"),
+                )
+                .hint("give the note another `permalink` (or the folder another name) to keep the graph at `/graph/`"),
+            );
+        }
+        model.graph_url = url;
     }
 
     /// Alias pages live beside the note (`folder/alias-slug/`); one that would replace a page is skipped.

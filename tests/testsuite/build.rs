@@ -1008,3 +1008,16 @@ fn the_explorer_follows_the_navigation_order_of_loam_toml() {
     assert_eq!(order_of("nodes", "Second"), 2);
     assert_eq!(order_of("nodes", "Apple"), serde_json::Value::Null, "the rest in natural order");
 }
+
+#[test]
+fn a_permalink_over_the_graph_page_moves_the_graph_with_a_warning() {
+    let garden =
+        Garden::new().file("G.md", "---\npermalink: graph\n---\nMy graph note.\n").file("Other.md", "x").build();
+    let run = build(&garden).ok();
+    assert!(run.page("graph/index.html").contains("My graph note."));
+    let moved = run.page("graph-2/index.html");
+    assert!(moved.contains("data-graph=\"global\""), "{moved}");
+    assert!(run.page("other/index.html").contains("href=\"/graph-2/\""), "the header's link follows it");
+    let stderr = run.stderr();
+    assert!(stderr.contains("G.md") && stderr.contains("graph page moves to `/graph-2/`"), "{stderr}");
+}
