@@ -192,3 +192,36 @@
     element.hidden = false;
   });
 })();
+
+/*
+ * Loam: the menu button of narrow screens. Below 1180 px the explorer sits under the page; the button in the
+ * header opens it over the page, as a panel, and Escape, the button again or a tap outside closes it. Without
+ * JavaScript the button stays hidden and the explorer is where it was.
+ */
+(function () {
+  "use strict";
+
+  var button = document.querySelector(".menu-button");
+  var aside = document.getElementById("loam-aside");
+  if (!button || !aside) return;
+  button.hidden = false;
+
+  function set(open) {
+    document.body.classList.toggle("aside-open", open);
+    button.setAttribute("aria-expanded", String(open));
+  }
+
+  button.addEventListener("click", function (event) {
+    event.stopPropagation();
+    set(!document.body.classList.contains("aside-open"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.body.classList.contains("aside-open")) {
+      set(false);
+      button.focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (document.body.classList.contains("aside-open") && !aside.contains(event.target)) set(false);
+  });
+})();

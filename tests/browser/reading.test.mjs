@@ -361,6 +361,46 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     await context.close();
   });
 
+  test('on a phone the menu button opens the explorer over the page, and Escape closes it', async () => {
+    for (const colorScheme of ['light', 'dark']) {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme });
+      const page = await open(context, `${origin}${PREFIX}guides/configuration/`, origin);
+      const menu = page.locator('.menu-button');
+      await menu.waitFor();
+      const explorer = page.locator('.explorer');
+      await explorer.locator('a[aria-current="page"]').waitFor({ state: 'attached' });
+      const box = () => explorer.boundingBox();
+      assert.ok((await box()).y > 844, 'closed, the explorer is below the page');
+      await menu.click();
+      assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+      const opened = await box();
+      assert.ok(opened.y >= 0 && opened.y < 200 && opened.x >= 0 && opened.x + opened.width <= 390, JSON.stringify(opened));
+      await screenshot(page, `phone-menu-${colorScheme}`);
+      // A link in it is a link like any other.
+      assert.ok(await explorer.locator('a[aria-current="page"]').isVisible(), 'the page being read is shown');
+      await page.keyboard.press('Escape');
+      assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+      assert.ok((await box()).y > 844, 'closed again');
+      // Search results fit the screen.
+      const input = page.locator('.search-input');
+      await input.fill('configuration');
+      const results = page.locator('.search-results');
+      await results.locator('a').first().waitFor();
+      const shown = await results.boundingBox();
+      assert.ok(shown.x >= 0 && shown.x + shown.width <= 390, `search results fit: ${JSON.stringify(shown)}`);
+      assert.deepEqual(page.problems, []);
+      await context.close();
+    }
+  });
+
+  test('on a wide screen there is no menu button: the explorer is beside the page', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await open(context, `${origin}${PREFIX}guides/configuration/`, origin);
+    await page.locator('.explorer a[aria-current="page"]').waitFor();
+    assert.equal(await page.locator('.menu-button').isVisible(), false);
+    await context.close();
+  });
+
   test('pages carry open-graph and twitter tags with absolute URLs', async () => {
     const html = fs.readFileSync(path.join(out, 'reading-probe', 'index.html'), 'utf8');
     assert.match(html, /<meta property="og:title" content="Reading probe">/);
