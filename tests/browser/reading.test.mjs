@@ -393,12 +393,26 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     }
   });
 
-  test('on a wide screen there is no menu button: the explorer is beside the page', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await open(context, `${origin}${PREFIX}guides/configuration/`, origin);
-    await page.locator('.explorer a[aria-current="page"]').waitFor();
-    assert.equal(await page.locator('.menu-button').isVisible(), false);
-    await context.close();
+  test('on a wide screen there is no menu button, and a right column holds the outline, backlinks and graph', async () => {
+    for (const colorScheme of ['light', 'dark']) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
+      const page = await open(context, `${origin}${PREFIX}guides/configuration/`, origin);
+      await page.locator('.explorer a[aria-current="page"]').waitFor();
+      assert.equal(await page.locator('.menu-button').isVisible(), false);
+      const content = await page.locator('article.note > .content').boundingBox();
+      for (const side of ['.toc', '.backlinks', '.local-graph']) {
+        const box = await page.locator(`article.note > ${side}`).boundingBox();
+        assert.ok(box, `${side} is shown`);
+        assert.ok(box.x >= content.x + content.width && box.x + box.width <= 1280, `${side} is on the right: ${JSON.stringify(box)}`);
+      }
+      // The outline starts level with the text, not below it.
+      const toc = await page.locator('article.note > .toc').boundingBox();
+      assert.ok(Math.abs(toc.y - content.y) < 40, `outline at ${toc.y}, text at ${content.y}`);
+      await page.locator('.graph-local canvas').waitFor();
+      await screenshot(page, `three-columns-${colorScheme}`);
+      assert.deepEqual(page.problems, []);
+      await context.close();
+    }
   });
 
   test('pages carry open-graph and twitter tags with absolute URLs', async () => {
