@@ -64,6 +64,9 @@ pub struct Config {
     /// (`Guides`), relative to the notes folder, each shown first in its folder, in this order. The rest follow as
     /// Obsidian's file explorer sorts them: folders first, then notes, in natural order (`2` before `10`).
     pub navigation: Vec<String>,
+    /// `[strings]`: the garden's own words for the interface, by key (`backlinks = "Linked from"`), over the
+    /// built-in ones of its `language` (see `render/strings.rs`).
+    pub strings: std::collections::BTreeMap<String, String>,
     /// Where a garden made by `loam clone` came from (empty otherwise).
     pub origin: String,
     /// Folders outside the garden that its symbolic links may lead into (relative to `loam.toml`, or absolute).
@@ -189,6 +192,7 @@ impl Default for Config {
             unsafe_html: false,
             strict_line_breaks: None,
             navigation: Vec::new(),
+            strings: Default::default(),
             origin: String::new(),
             allow_outside: Vec::new(),
             sync: Sync::default(),

@@ -30,8 +30,11 @@ struct Expansion {
     bytes: usize,
 }
 
-/// What replaces the label of a link to an unpublished note when the label would give the note away.
-const HIDDEN_LABEL: &str = "unpublished note";
+/// What replaces the label of a link to an unpublished note when the label would give the note away, in the
+/// garden's language.
+fn hidden_label<'s>(site: &Site<'s>) -> &'s str {
+    crate::render::strings::text(site.config, "unpublished")
+}
 
 /// The final HTML of a published note's body, and problems found while transcluding.
 pub fn body_html(site: &Site, note: usize) -> (String, Vec<Diagnostic>) {
@@ -69,7 +72,7 @@ pub fn context_html(site: &Site, note: usize, link: usize) -> String {
 /// is usually the note's name, or words about it, and guessing which labels are harmless is how leaks happen.
 fn visible_label<'s>(site: &'s Site, note: usize, m: usize) -> &'s str {
     match site.links[note].get(m) {
-        Some(Link::Unpublished(_)) => HIDDEN_LABEL,
+        Some(Link::Unpublished(_)) => hidden_label(site),
         _ => &site.notes[note].body.links[m].label,
     }
 }
@@ -108,7 +111,7 @@ fn expand(
                     if let Some(at) = rest.find(&end_marker) {
                         rest = &rest[at..];
                     }
-                    out.push_str(HIDDEN_LABEL);
+                    out.push_str(hidden_label(site));
                 }
             }
             "E" => out.push_str(link_close(site, note, n)),
@@ -231,7 +234,9 @@ fn embed(
                 escape(&raw.target)
             ));
         }
-        Some(Link::Unpublished(_)) => out.push_str(&format!("<span class=\"link-missing\">{HIDDEN_LABEL}</span>")),
+        Some(Link::Unpublished(_)) => {
+            out.push_str(&format!("<span class=\"link-missing\">{}</span>", hidden_label(site)))
+        }
         Some(Link::Missing) | None => {
             let shown = if raw.label.is_empty() || raw.width.is_some() { &raw.target } else { &raw.label };
             out.push_str(&format!(
@@ -263,8 +268,9 @@ fn transclude(
                 // The link's resolution warned about it already; the page says so where the embed would be.
                 let what = fragment.rsplit('#').next().unwrap_or(fragment);
                 out.push_str(&format!(
-                    "<div class=\"embed embed-missing\">Unable to find section <code>#{}</code> in \
-                     <a class=\"internal\" href=\"{href}\">{}</a></div>",
+                    "<div class=\"embed embed-missing\">{} <code>#{}</code> \
+                     (<a class=\"internal\" href=\"{href}\">{}</a>)</div>",
+                    escape(crate::render::strings::text(site.config, "missing_section")),
                     escape(what),
                     escape(title)
                 ));

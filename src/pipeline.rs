@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Kind, Severity};
 use crate::garden::{Attachment, Layout, Listing, SourceFile};
 use crate::lock;
 use crate::note::{self, Note};
@@ -300,6 +300,13 @@ pub fn gather(
     let mut diagnostics = scan.diagnostics;
     diagnostics.extend(template_problems);
     let static_files = layout.static_files(&mut outside);
+    // A misspelt key of `[strings]` would be silently ignored.
+    for key in config.strings.keys().filter(|key| !crate::render::strings::is_key(key)) {
+        diagnostics.push(
+            Diagnostic::new("loam.toml", 0, Severity::Warning, Kind::Other, format!("`[strings]` has no word `{key}`"))
+                .hint("the keys are listed in templates/CONTEXT.md (`strings`)"),
+        );
+    }
     diagnostics.append(&mut outside);
     let mut notes = Vec::with_capacity(scan.notes.len());
     let mut modified = Vec::with_capacity(scan.notes.len());

@@ -31,6 +31,7 @@ mod memo;
 mod pages;
 mod parts;
 mod pattern;
+pub mod strings;
 mod templates;
 mod vendor;
 

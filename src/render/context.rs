@@ -109,6 +109,7 @@ impl Prepared {
             live_reload: options.live_reload,
             publish_css: site.publish_css().unwrap_or_default(),
             favicon: site.favicon().unwrap_or_default(),
+            strings: super::strings::all(config),
         };
         // What the patterns are made of: the templates and the values every page shares.
         let key = kept.map(|(_, templates_hash)| {
@@ -123,7 +124,7 @@ impl Prepared {
         let kept_crumbs = kept.and_then(|(kept, _)| {
             lock(&kept.crumbs)
                 .as_ref()
-                .filter(|(model, title, _)| Arc::ptr_eq(model, site.model()) && *title == config.title)
+                .filter(|(model, title, _)| Arc::ptr_eq(model, site.model()) && *title == crumbs_key(config))
                 .map(|(_, _, crumbs)| crumbs.clone())
         });
         let crumbs = kept_crumbs.unwrap_or_else(|| {
@@ -141,7 +142,7 @@ impl Prepared {
                     .collect(),
             );
             if let Some((kept, _)) = kept {
-                *lock(&kept.crumbs) = Some((site.model().clone(), config.title.clone(), crumbs.clone()));
+                *lock(&kept.crumbs) = Some((site.model().clone(), crumbs_key(config), crumbs.clone()));
             }
             crumbs
         });
@@ -160,6 +161,11 @@ impl Prepared {
     }
 }
 
+/// What breadcrumbs are made of besides the site model: the site's title and the word for its home page.
+fn crumbs_key(config: &crate::config::Config) -> String {
+    format!("{}\0{}", config.title, super::strings::text(config, "home"))
+}
+
 /// The values every page's template sees. Serialised into each page's context, and hashed into the key of the
 /// patterns made with them.
 #[derive(serde::Serialize, Hash)]
@@ -176,6 +182,8 @@ struct Globals<'s> {
     /// The vault's own stylesheet and icon (URLs, or empty).
     publish_css: String,
     favicon: String,
+    /// The interface's words in the garden's language (`strings.backlinks`).
+    strings: std::collections::BTreeMap<&'static str, &'s str>,
 }
 
 /// `site.*` in templates.
@@ -270,7 +278,7 @@ impl Renderer<'_, '_> {
             toc_html,
             linking,
             backlinks_html,
-            dates_html: self.templates.parts.dates_html(&site.dates[i], self.contributors(i)),
+            dates_html: self.templates.parts.dates_html(site.config, &site.dates[i], self.contributors(i)),
         }
     }
 
@@ -391,7 +399,7 @@ pub(super) fn folder_title(site: &Site, folder: &crate::site::Folder) -> String 
 
 /// The breadcrumbs from the home page down to `folder` (with it, or down to its parent).
 pub(super) fn breadcrumbs(site: &Site, folder: &str, include_last: bool) -> Vec<Value> {
-    let mut crumbs = vec![json!({ "title": "Home", "url": site.url("") })];
+    let mut crumbs = vec![json!({ "title": super::strings::text(site.config, "home"), "url": site.url("") })];
     let parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
     let upto = if include_last { parts.len() } else { parts.len().saturating_sub(1) };
     for depth in 1..=upto {

@@ -4,6 +4,7 @@
 //! is a template in `templates/parts/`, made a [`Part`] once from the built-in templates alone: the values are
 //! the same whatever a garden's own templates are, as when the markup was written here. Pure.
 
+use crate::config::Config;
 use serde_json::Value;
 use tera::Tera;
 
@@ -38,7 +39,7 @@ const PARTS: [(&str, &[&str], &[&str]); 9] = [
     ("note_item", &["url", "title", "date", "description", "tags_html"], &["date", "description", "tags_html"]),
     ("note_item_tag", &["base_path", "url", "name"], &[]),
     ("date", &["label", "iso", "display"], &[]),
-    ("contributors", &["several", "names"], &["several"]),
+    ("contributors", &["label", "names"], &[]),
 ];
 
 impl Parts {
@@ -136,17 +137,19 @@ impl Parts {
     }
 
     /// The note's dates, then its last edit and contributors from the history.
-    pub(super) fn dates_html(&self, dates: &crate::site::Dates, authors: &[String]) -> String {
+    pub(super) fn dates_html(&self, config: &Config, dates: &crate::site::Dates, authors: &[String]) -> String {
         let mut html = String::new();
-        let labelled = [("Published", dates.date), ("Created", dates.created), ("Updated", dates.updated)];
-        for (label, date) in labelled.into_iter().chain([("Last edited", dates.edited)]) {
+        let word = |key| super::strings::text(config, key);
+        let labelled =
+            [(word("published"), dates.date), (word("created"), dates.created), (word("updated"), dates.updated)];
+        for (label, date) in labelled.into_iter().chain([(word("edited"), dates.edited)]) {
             if let Some(d) = date {
                 self.date.fill_into(&mut html, &[label, &d.to_rfc3339(), &d.format("%Y-%m-%d").to_string()]);
             }
         }
         if !authors.is_empty() {
-            let several = if authors.len() > 1 { "several" } else { "" };
-            self.contributors.fill_into(&mut html, &[several, &authors.join(", ")]);
+            let label = word(if authors.len() > 1 { "contributors" } else { "contributor" });
+            self.contributors.fill_into(&mut html, &[label, &authors.join(", ")]);
         }
         html
     }

@@ -1021,3 +1021,26 @@ fn a_permalink_over_the_graph_page_moves_the_graph_with_a_warning() {
     let stderr = run.stderr();
     assert!(stderr.contains("G.md") && stderr.contains("graph page moves to `/graph-2/`"), "{stderr}");
 }
+
+#[test]
+fn the_interface_speaks_the_garden_s_language_and_its_own_words() {
+    let garden = Garden::new()
+        .config(
+            "content = \".\"\nlanguage = \"fr\"\n[strings]\nbacklinks_title = \"Ils en parlent\"\nbaclinks = \"x\"\n",
+        )
+        .file("Note.md", "---\ncreated: 2024-01-02\n---\n## One\n\nSee [[Other]] and [[Hidden]].\n\n## Two\n\nMore.\n")
+        .file("Other.md", "Back to [[Note]].\n")
+        .file("Hidden.md", "---\npublish: false\n---\nSecret.\n")
+        .build();
+    let run = build(&garden).ok();
+    let page = run.page("note/index.html");
+    assert!(page.contains("<html lang=\"fr\""), "{page}");
+    for words in
+        ["placeholder=\"Rechercher\"", ">Sommaire<", ">Ils en parlent<", ">Graphe<", "Créé <time", "note non publiée"]
+    {
+        assert!(page.contains(words), "{words}: {page}");
+    }
+    assert!(run.page("404.html").contains("Page introuvable"));
+    let stderr = run.stderr();
+    assert!(stderr.contains("loam.toml") && stderr.contains("`baclinks`"), "a misspelt key is reported: {stderr}");
+}

@@ -1,0 +1,303 @@
+//! The words of the interface (search, backlinks, contents, tags, "unpublished note"…) in the garden's
+//! `language`: built-in translations for English, Chinese, Japanese, Korean, Spanish, French, German, Portuguese
+//! and Russian, and `[strings]` in `loam.toml` over them, key by key. Pure.
+
+use std::collections::BTreeMap;
+
+use crate::config::Config;
+
+/// The languages with built-in words, in the order of each row of [`WORDS`].
+const LANGUAGES: [&str; 9] = ["en", "zh", "ja", "ko", "es", "fr", "de", "pt", "ru"];
+
+/// Each key, then its words in each of [`LANGUAGES`].
+const WORDS: &[(&str, [&str; 9])] = &[
+    ("search", ["Search", "搜索", "検索", "검색", "Buscar", "Rechercher", "Suchen", "Pesquisar", "Поиск"]),
+    (
+        "search_label",
+        [
+            "Search the garden",
+            "搜索花园",
+            "ガーデンを検索",
+            "가든 검색",
+            "Buscar en el jardín",
+            "Rechercher dans le jardin",
+            "Im Garten suchen",
+            "Pesquisar no jardim",
+            "Поиск по саду",
+        ],
+    ),
+    (
+        "search_results",
+        [
+            "Search results",
+            "搜索结果",
+            "検索結果",
+            "검색 결과",
+            "Resultados de la búsqueda",
+            "Résultats de la recherche",
+            "Suchergebnisse",
+            "Resultados da pesquisa",
+            "Результаты поиска",
+        ],
+    ),
+    ("graph", ["Graph", "关系图", "グラフ", "그래프", "Grafo", "Graphe", "Graph", "Grafo", "Граф"]),
+    ("tags_title", ["Tags", "标签", "タグ", "태그", "Etiquetas", "Étiquettes", "Tags", "Etiquetas", "Теги"]),
+    ("menu", ["Menu", "菜单", "メニュー", "메뉴", "Menú", "Menu", "Menü", "Menu", "Меню"]),
+    (
+        "skip",
+        [
+            "Skip to content",
+            "跳到正文",
+            "本文へスキップ",
+            "본문으로 건너뛰기",
+            "Saltar al contenido",
+            "Aller au contenu",
+            "Zum Inhalt springen",
+            "Pular para o conteúdo",
+            "Перейти к содержимому",
+        ],
+    ),
+    (
+        "explorer",
+        ["Explorer", "目录", "エクスプローラー", "탐색기", "Explorador", "Explorateur", "Explorer", "Explorador", "Обзор"],
+    ),
+    (
+        "recent",
+        [
+            "Recent notes",
+            "最近的笔记",
+            "最近のノート",
+            "최근 노트",
+            "Notas recientes",
+            "Notes récentes",
+            "Neueste Notizen",
+            "Notas recentes",
+            "Недавние заметки",
+        ],
+    ),
+    (
+        "published_with",
+        [
+            "Published with Loam",
+            "由 Loam 发布",
+            "Loam で公開",
+            "Loam으로 게시됨",
+            "Publicado con Loam",
+            "Publié avec Loam",
+            "Veröffentlicht mit Loam",
+            "Publicado com Loam",
+            "Опубликовано с помощью Loam",
+        ],
+    ),
+    ("contents", ["Contents", "目录", "目次", "목차", "Contenido", "Sommaire", "Inhalt", "Conteúdo", "Содержание"]),
+    (
+        "backlinks_title",
+        [
+            "Backlinks",
+            "反向链接",
+            "バックリンク",
+            "백링크",
+            "Enlaces entrantes",
+            "Rétroliens",
+            "Rückverweise",
+            "Links de entrada",
+            "Обратные ссылки",
+        ],
+    ),
+    (
+        "no_backlinks",
+        [
+            "No backlinks",
+            "没有反向链接",
+            "バックリンクはありません",
+            "백링크 없음",
+            "Sin enlaces entrantes",
+            "Aucun rétrolien",
+            "Keine Rückverweise",
+            "Nenhum link de entrada",
+            "Нет обратных ссылок",
+        ],
+    ),
+    (
+        "open_graph",
+        [
+            "Open the full graph",
+            "打开完整关系图",
+            "グラフ全体を開く",
+            "전체 그래프 열기",
+            "Abrir el grafo completo",
+            "Ouvrir le graphe complet",
+            "Ganzen Graphen öffnen",
+            "Abrir o grafo completo",
+            "Открыть весь граф",
+        ],
+    ),
+    ("notes", ["Notes", "笔记", "ノート", "노트", "Notas", "Notes", "Notizen", "Notas", "Заметки"]),
+    (
+        "nothing_here",
+        [
+            "Nothing published here yet.",
+            "这里还没有发布任何内容。",
+            "ここにはまだ何も公開されていません。",
+            "아직 게시된 내용이 없습니다.",
+            "Aún no hay nada publicado aquí.",
+            "Rien n'est encore publié ici.",
+            "Hier ist noch nichts veröffentlicht.",
+            "Nada publicado aqui ainda.",
+            "Здесь пока ничего не опубликовано.",
+        ],
+    ),
+    (
+        "not_found",
+        [
+            "Page not found",
+            "找不到页面",
+            "ページが見つかりません",
+            "페이지를 찾을 수 없습니다",
+            "Página no encontrada",
+            "Page introuvable",
+            "Seite nicht gefunden",
+            "Página não encontrada",
+            "Страница не найдена",
+        ],
+    ),
+    (
+        "not_found_text",
+        [
+            "There is nothing at this address. It may have been moved, renamed or never published.",
+            "此地址没有内容。它可能已被移动、重命名或从未发布。",
+            "このアドレスには何もありません。移動、名前の変更、または公開されていない可能性があります。",
+            "이 주소에는 아무것도 없습니다. 이동되었거나 이름이 바뀌었거나 게시되지 않았을 수 있습니다.",
+            "No hay nada en esta dirección. Puede que se haya movido, cambiado de nombre o que nunca se publicara.",
+            "Il n'y a rien à cette adresse. La page a peut-être été déplacée, renommée ou jamais publiée.",
+            "Unter dieser Adresse gibt es nichts. Die Seite wurde vielleicht verschoben, umbenannt oder nie veröffentlicht.",
+            "Não há nada neste endereço. Pode ter sido movido, renomeado ou nunca publicado.",
+            "По этому адресу ничего нет. Возможно, страницу переместили, переименовали или не опубликовали.",
+        ],
+    ),
+    (
+        "go_home",
+        [
+            "Go to the home page",
+            "前往首页",
+            "ホームページへ",
+            "홈페이지로 가기",
+            "Ir a la página de inicio",
+            "Aller à l'accueil",
+            "Zur Startseite",
+            "Ir para a página inicial",
+            "На главную",
+        ],
+    ),
+    ("home", ["Home", "首页", "ホーム", "홈", "Inicio", "Accueil", "Start", "Início", "Главная"]),
+    (
+        "moved_to",
+        ["Moved to", "已移至", "移動先:", "이동됨:", "Movido a", "Déplacé vers", "Verschoben nach", "Movido para", "Перемещено в"],
+    ),
+    (
+        "unpublished",
+        [
+            "unpublished note",
+            "未发布的笔记",
+            "非公開のノート",
+            "게시되지 않은 노트",
+            "nota no publicada",
+            "note non publiée",
+            "unveröffentlichte Notiz",
+            "nota não publicada",
+            "неопубликованная заметка",
+        ],
+    ),
+    (
+        "published",
+        ["Published", "发布于", "公開", "게시", "Publicado", "Publié", "Veröffentlicht", "Publicado", "Опубликовано"],
+    ),
+    ("created", ["Created", "创建于", "作成", "작성", "Creado", "Créé", "Erstellt", "Criado", "Создано"]),
+    (
+        "updated",
+        ["Updated", "更新于", "更新", "수정", "Actualizado", "Mis à jour", "Aktualisiert", "Atualizado", "Обновлено"],
+    ),
+    (
+        "edited",
+        [
+            "Last edited",
+            "最后编辑",
+            "最終編集",
+            "마지막 편집",
+            "Última edición",
+            "Dernière modification",
+            "Zuletzt bearbeitet",
+            "Última edição",
+            "Последняя правка",
+        ],
+    ),
+    (
+        "contributor",
+        ["Contributor", "贡献者", "寄稿者", "기여자", "Colaborador", "Contributeur", "Mitwirkender", "Colaborador", "Автор"],
+    ),
+    (
+        "contributors",
+        ["Contributors", "贡献者", "寄稿者", "기여자", "Colaboradores", "Contributeurs", "Mitwirkende", "Colaboradores", "Авторы"],
+    ),
+    (
+        "missing_section",
+        [
+            "Unable to find section",
+            "找不到章节",
+            "セクションが見つかりません",
+            "섹션을 찾을 수 없습니다",
+            "No se encuentra la sección",
+            "Section introuvable",
+            "Abschnitt nicht gefunden",
+            "Seção não encontrada",
+            "Раздел не найден",
+        ],
+    ),
+];
+
+/// Which of [`LANGUAGES`] a `language` setting means (`zh-CN` is `zh`); English for one without built-in words.
+fn column(language: &str) -> usize {
+    let primary = language.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+    LANGUAGES.iter().position(|l| *l == primary).unwrap_or(0)
+}
+
+/// The interface's word for `key` in the garden's language: `[strings]` in `loam.toml`, else the built-in
+/// translation, else English.
+pub fn text<'c>(config: &'c Config, key: &str) -> &'c str {
+    if let Some(own) = config.strings.get(key) {
+        return own;
+    }
+    WORDS.iter().find(|(k, _)| *k == key).map_or("", |(_, words)| words[column(&config.language)])
+}
+
+/// Every word of the interface, by key, for templates (`strings.backlinks`).
+pub fn all(config: &Config) -> BTreeMap<&'static str, &str> {
+    WORDS.iter().map(|(key, _)| (*key, text(config, key))).collect()
+}
+
+/// The keys `[strings]` may set: any other is reported, since a misspelt one would be silently ignored.
+pub fn is_key(key: &str) -> bool {
+    WORDS.iter().any(|(k, _)| *k == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_in_the_garden_s_language_with_its_own_over_them() {
+        let mut config = Config { language: "zh-CN".into(), ..Config::default() };
+        assert_eq!(text(&config, "backlinks_title"), "反向链接");
+        config.language = "pt-BR".into();
+        assert_eq!(text(&config, "search"), "Pesquisar");
+        config.language = "eo".into();
+        assert_eq!(text(&config, "search"), "Search", "English where there are no built-in words");
+        config.strings.insert("search".into(), "Serĉi".into());
+        assert_eq!(all(&config)["search"], "Serĉi");
+        assert!(is_key("backlinks_title") && !is_key("backlinks"));
+        // Every key has words in every language.
+        for (key, words) in WORDS {
+            assert!(words.iter().all(|w| !w.is_empty()), "{key}");
+        }
+    }
+}
