@@ -650,3 +650,73 @@ describe('search and the graph in a real vault with other scripts in its paths',
     await context.close();
   });
 });
+
+// An Obsidian vault as a Publish user sees it (issue 18): the home page from `permalink: /`, a callout embedded by
+// its block id, a section of the same note embedded, line breaks as Obsidian shows them, and a callout title
+// holding a link, at a desktop and a phone width, light and dark.
+describe('an Obsidian vault as Obsidian Publish shows it', { timeout: 120_000 }, () => {
+  let server;
+
+  before(async () => {
+    const tmp = makeTempDir('vault');
+    const vault = path.join(tmp, 'vault');
+    const out = path.join(tmp, 'out');
+    fs.mkdirSync(path.join(vault, '.obsidian'), { recursive: true });
+    fs.writeFileSync(path.join(vault, '.obsidian', 'app.json'), '{"strictLineBreaks": false}');
+    fs.writeFileSync(
+      path.join(vault, 'Welcome.md'),
+      '---\npermalink: /\ntitle: Welcome\n---\nRoses are red,\nviolets are blue.\n\nSee [[#Later]].\n\n' +
+        '![[Tips#^best]]\n\n![[#Later]]\n\n## Later\n\nThe later words.\n',
+    );
+    fs.writeFileSync(
+      path.join(vault, 'Tips.md'),
+      '# Tips\n\nBefore the callout.\n\n> [!tip] The best tip links to [[Welcome|the start]] with `code`\n' +
+        '> Water in the morning.\n\n^best\n\nAfter the callout.\n',
+    );
+    await build(vault, out);
+    server = await serveStatic(out);
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  for (const [width, height] of [[1280, 900], [390, 844]]) {
+    for (const colorScheme of ['light', 'dark']) {
+      test(`at ${width} px, ${colorScheme}`, async () => {
+        const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+        const { origin } = server;
+        const page = await open(context, `${origin}/`, origin);
+        // The home page is the note, under one title.
+        assert.equal(await page.locator('h1').count(), 1);
+        assert.equal((await page.locator('h1').innerText()).trim(), 'Welcome');
+        // A single newline is a line break: the two lines are one above the other.
+        const lines = page.locator('p', { hasText: 'Roses are red' });
+        assert.equal(await lines.locator('br').count(), 1);
+        // The callout is embedded by its block id, with its box, icon and title, and nothing around it.
+        const embed = page.locator('.embed', { has: page.locator('.callout') });
+        await embed.waitFor();
+        const text = await embed.innerText();
+        assert.ok(text.includes('Water in the morning.') && !text.includes('Before the callout') && !text.includes('After the callout'), text);
+        // Its title holds a link and code on one line of text, beside the icon.
+        const title = embed.locator('.callout-title');
+        const titleBox = await title.boundingBox();
+        const link = title.locator('a');
+        assert.equal(await link.getAttribute('href'), '/');
+        const icon = await title.evaluate((el) => getComputedStyle(el, '::before').maskImage || getComputedStyle(el, '::before').webkitMaskImage);
+        assert.match(icon, /^url\("data:image\/svg\+xml/, 'the tip icon is drawn from a data: URL');
+        const linkBox = await link.boundingBox();
+        assert.ok(linkBox.y < titleBox.y + titleBox.height && linkBox.x > titleBox.x, 'the link is in the title');
+        // The section of the same note is embedded, and the heading link goes to the section.
+        assert.ok((await page.locator('.embed', { hasText: 'The later words.' }).count()) >= 1);
+        assert.equal(await page.locator('a', { hasText: /^Later$/ }).first().getAttribute('href'), '#later');
+        // Nothing is cut off at the side.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 1, `the page is ${overflow} px wider than the screen`);
+        await screenshot(page, `vault-home-${width}-${colorScheme}`);
+        assert.deepEqual(page.problems, []);
+        await context.close();
+      });
+    }
+  }
+});
