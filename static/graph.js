@@ -788,7 +788,7 @@
       var open = document.createElement("a");
       open.className = "graph-open";
       open.href = base + "graph/";
-      open.textContent = "Open the full graph";
+      open.textContent = window.loam.word("open_graph", "Open the full graph");
       paragraph.appendChild(open);
       container.insertAdjacentElement("afterend", paragraph);
     }

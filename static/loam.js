@@ -5,6 +5,7 @@
  *   graphData()     a promise of graph.json, fetched once for the page (the graph view and the explorer read it)
  *   ready(start)    runs start once the page is parsed
  *   warn(name)      an error handler that logs under "loam name:"; the page goes on without that feature
+ *   word(key, text) the interface's word for `key` in the garden's language (<html data-strings>), else `text`
  *   search          set by search.js: how the index cuts and keys words, for tests
  */
 (function () {
@@ -39,9 +40,18 @@
 
   var base = basePath();
   var graph = null;
+  var words = {};
+  try {
+    words = JSON.parse(document.documentElement.dataset.strings || "{}");
+  } catch (e) {
+    /* a garden's own template without the words: English */
+  }
 
   window.loam = {
     base: base,
+    word: function (key, text) {
+      return words[key] || text;
+    },
     loadScript: function (url) {
       var element = document.createElement("script");
       element.src = url;
@@ -137,13 +147,15 @@
     return order[(order.indexOf(theme) + 1) % order.length];
   }
 
-  var LABELS = { auto: "Auto", light: "Light", dark: "Dark" };
+  var LABELS = { auto: window.loam.word("theme_auto", "Auto"), light: window.loam.word("theme_light", "Light"), dark: window.loam.word("theme_dark", "Dark") };
+  var THEME = window.loam.word("theme", "Theme");
+  var SWITCH = window.loam.word("switch_to", "Switch to");
   var current = load();
   apply(current);
 
   function render(button) {
-    button.textContent = "Theme: " + LABELS[current];
-    button.setAttribute("aria-label", "Theme: " + LABELS[current] + ". Switch to " + LABELS[next(current)].toLowerCase());
+    button.textContent = THEME + ": " + LABELS[current];
+    button.setAttribute("aria-label", THEME + ": " + LABELS[current] + ". " + SWITCH + " " + LABELS[next(current)].toLowerCase());
   }
 
   function mount() {

@@ -27,7 +27,7 @@
   var EXCERPT_WORDS = 24;
   // `loam serve` makes the index again after saves: a page kept open checks meta.json this often.
   var RECHECK_MS = 2000;
-  var NOT_READY = "The search index is not ready yet. Try again in a moment.";
+  var NOT_READY = window.loam.word("search_not_ready", "The search index is not ready yet. Try again in a moment.");
 
   var index = null; // {meta, text, chunks: {}, bundles: {}} of the index loaded
   var loading = null;
@@ -559,7 +559,7 @@
       .then(function (shown) {
         // null: a newer query replaced this one while it waited.
         if (!shown || ticket !== latest) return;
-        show(shown, shown.length ? null : "No notes match \u201c" + query.trim() + "\u201d.");
+        show(shown, shown.length ? null : window.loam.word("no_matches", "No notes match") + " \u201c" + query.trim() + "\u201d.");
         list.dataset.query = query.trim();
       })
       .catch(function (error) {

@@ -110,6 +110,7 @@ impl Prepared {
             publish_css: site.publish_css().unwrap_or_default(),
             favicon: site.favicon().unwrap_or_default(),
             strings: super::strings::all(config),
+            strings_json: super::strings::for_scripts(config),
         };
         // What the patterns are made of: the templates and the values every page shares.
         let key = kept.map(|(_, templates_hash)| {
@@ -184,6 +185,8 @@ struct Globals<'s> {
     favicon: String,
     /// The interface's words in the garden's language (`strings.backlinks`).
     strings: std::collections::BTreeMap<&'static str, &'s str>,
+    /// The words the scripts show, as JSON (`<html data-strings>`).
+    strings_json: String,
 }
 
 /// `site.*` in templates.

@@ -239,6 +239,42 @@ const WORDS: &[(&str, [&str; 9])] = &[
         "contributors",
         ["Contributors", "贡献者", "寄稿者", "기여자", "Colaboradores", "Contributeurs", "Mitwirkende", "Colaboradores", "Авторы"],
     ),
+    ("theme", ["Theme", "主题", "テーマ", "테마", "Tema", "Thème", "Design", "Tema", "Тема"]),
+    ("theme_auto", ["Auto", "自动", "自動", "자동", "Automático", "Auto", "Automatisch", "Automático", "Авто"]),
+    ("theme_light", ["Light", "浅色", "ライト", "밝게", "Claro", "Clair", "Hell", "Claro", "Светлая"]),
+    ("theme_dark", ["Dark", "深色", "ダーク", "어둡게", "Oscuro", "Sombre", "Dunkel", "Escuro", "Тёмная"]),
+    (
+        "switch_to",
+        ["Switch to", "切换到", "切り替え:", "전환:", "Cambiar a", "Passer à", "Wechseln zu", "Mudar para", "Переключить на"],
+    ),
+    (
+        "no_matches",
+        [
+            "No notes match",
+            "没有匹配的笔记：",
+            "一致するノートはありません:",
+            "일치하는 노트 없음:",
+            "Ninguna nota coincide con",
+            "Aucune note ne correspond à",
+            "Keine Notiz passt zu",
+            "Nenhuma nota corresponde a",
+            "Нет заметок по запросу",
+        ],
+    ),
+    (
+        "search_not_ready",
+        [
+            "The search index is not ready yet. Try again in a moment.",
+            "搜索索引尚未就绪，请稍后再试。",
+            "検索インデックスはまだ準備中です。しばらくしてからもう一度お試しください。",
+            "검색 색인이 아직 준비되지 않았습니다. 잠시 후 다시 시도하세요.",
+            "El índice de búsqueda aún no está listo. Inténtalo de nuevo en un momento.",
+            "L'index de recherche n'est pas encore prêt. Réessayez dans un instant.",
+            "Der Suchindex ist noch nicht bereit. Versuche es gleich noch einmal.",
+            "O índice de pesquisa ainda não está pronto. Tente novamente em instantes.",
+            "Поисковый индекс ещё не готов. Попробуйте чуть позже.",
+        ],
+    ),
     (
         "missing_section",
         [
@@ -273,6 +309,23 @@ pub fn text<'c>(config: &'c Config, key: &str) -> &'c str {
 /// Every word of the interface, by key, for templates (`strings.backlinks`).
 pub fn all(config: &Config) -> BTreeMap<&'static str, &str> {
     WORDS.iter().map(|(key, _)| (*key, text(config, key))).collect()
+}
+
+/// The words the scripts in `static/` show (the theme button, search's messages, the graph's link), as a JSON
+/// object for `<html data-strings>`: only those, since every page carries them.
+pub fn for_scripts(config: &Config) -> String {
+    const KEYS: [&str; 8] = [
+        "theme",
+        "theme_auto",
+        "theme_light",
+        "theme_dark",
+        "switch_to",
+        "no_matches",
+        "search_not_ready",
+        "open_graph",
+    ];
+    let words: BTreeMap<&str, &str> = KEYS.iter().map(|key| (*key, text(config, key))).collect();
+    serde_json::to_string(&words).unwrap_or_default()
 }
 
 /// The keys `[strings]` may set: any other is reported, since a misspelt one would be silently ignored.

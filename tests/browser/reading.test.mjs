@@ -571,6 +571,21 @@ describe('search in a garden written in Chinese', { timeout: 120_000 }, () => {
     assert.equal(await page.locator('.search-result').count(), 1, 'the other note does not match');
     await context.close();
   });
+
+  test("the interface's words are Chinese, the scripts' too", async () => {
+    const context = await browser.newContext();
+    const { origin } = server;
+    const page = await open(context, `${origin}/`, origin);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'zh');
+    assert.equal(await page.locator('.search-input').getAttribute('placeholder'), '搜索');
+    await page.locator('.theme-toggle').waitFor();
+    assert.equal(await page.locator('.theme-toggle').innerText(), '主题: 自动');
+    const input = page.locator('.search-input');
+    await input.click();
+    await input.fill('没有这个词');
+    await page.locator('.search-results', { hasText: '没有匹配的笔记' }).waitFor();
+    await context.close();
+  });
 });
 
 describe('search and the graph in a real vault with other scripts in its paths', { timeout: 180_000 }, () => {
