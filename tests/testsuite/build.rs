@@ -972,13 +972,14 @@ fn sections_and_blocks_of_every_kind_embed_exactly_and_missing_ones_say_so() {
 #[test]
 fn a_permalink_makes_the_home_page_and_the_old_paths_redirect() {
     let garden = Garden::new()
-        .file("Welcome.md", "---\npermalink: /\ntitle: Welcome\n---\nThe front door.\n")
+        .file("Welcome.md", "---\npermalink: /\ntitle: Welcome\ncssclasses: front\n---\nThe front door.\n")
         .file("notes/Moved.md", "---\npermalink: elsewhere\naliases: [Archive/Old name, Short]\n---\nMoved here.\n")
         .build();
     let run = build(&garden).ok();
     let home = run.page("index.html");
     assert!(home.contains("The front door."), "{home}");
     assert_eq!(home.matches(">Welcome</h1>").count(), 1, "one title: {home}");
+    assert!(home.contains("<article class=\"list list-home front\">"), "the note's classes: {home}");
     assert!(run.page("elsewhere/index.html").contains("Moved here."));
     // The note's path redirects to its permalink; a path alias from that path, a name beside the note.
     for old in ["notes/moved/index.html", "archive/old-name/index.html", "notes/short/index.html"] {
