@@ -666,6 +666,39 @@ describe('search and the graph in a real vault with other scripts in its paths',
   });
 });
 
+describe('search in a garden written in Japanese', { timeout: 120_000 }, () => {
+  let server;
+
+  before(async () => {
+    const tmp = makeTempDir('ja');
+    const garden = path.join(tmp, 'garden');
+    const out = path.join(tmp, 'out');
+    fs.mkdirSync(path.join(garden, 'content'), { recursive: true });
+    fs.writeFileSync(path.join(garden, 'loam.toml'), 'title = "庭"\nlanguage = "ja"\n');
+    fs.writeFileSync(path.join(garden, 'content', '堆肥.md'), '# 堆肥\n\n台所の生ごみと落ち葉は、ミミズの力で豊かな土になります。\n');
+    fs.writeFileSync(path.join(garden, 'content', '水やり.md'), '# 水やり\n\n夏は朝早くに水をやるのが一番です。\n');
+    await build(garden, out);
+    server = await serveStatic(out);
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  test('a word in the middle of a sentence is found and marked, in katakana and in kanji', async () => {
+    const context = await browser.newContext();
+    const { origin } = server;
+    const page = await open(context, `${origin}/`, origin);
+    const result = await search(page, 'ミミズ', '堆肥');
+    assert.match(await result.locator('mark').first().innerText(), /ミミズ/);
+    assert.equal(await page.locator('.search-result').count(), 1, 'the other note does not match');
+    const water = await search(page, '朝早く', '水やり');
+    assert.match(await water.locator('mark').first().innerText(), /朝/);
+    assert.equal(await page.locator('.search-input').getAttribute('placeholder'), '検索');
+    await context.close();
+  });
+});
+
 // An Obsidian vault as a Publish user sees it (issue 18): the home page from `permalink: /`, a callout embedded by
 // its block id, a section of the same note embedded, line breaks as Obsidian shows them, and a callout title
 // holding a link, at a desktop and a phone width, light and dark.
