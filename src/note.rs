@@ -66,6 +66,9 @@ pub struct Note {
     pub diagnostics: Vec<Diagnostic>,
     /// The frontmatter's `date`, `created` and `updated`, read.
     pub dates: [Option<chrono::DateTime<chrono::FixedOffset>>; 3],
+    /// Whether the text begins with the `description` (see [`Note::lead`]), found once when the note is parsed
+    /// rather than at each render of its page.
+    pub begins_with_description: bool,
     /// What the site model reads of the note, made here so that a parsed note kept by the live preview brings it
     /// along (slugs are costly at 10,000 notes).
     pub outline: Arc<Outline>,
@@ -274,11 +277,9 @@ impl Note {
     /// note's text already begins with it (a description copied from the first sentence is not read twice). The
     /// description is in the page's meta tags either way.
     pub fn lead(&self) -> &str {
-        let description = self.meta.description.as_deref().unwrap_or_default().trim();
-        if description.is_empty() || begins_with(&self.body.html, description) {
-            ""
-        } else {
-            description
+        match self.begins_with_description {
+            true => "",
+            false => self.meta.description.as_deref().unwrap_or_default().trim(),
         }
     }
 }
@@ -401,6 +402,8 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
     let date = |text: &Option<String>| text.as_deref().and_then(frontmatter::parse_date);
     let dates = [date(&meta.date), date(&meta.created), date(&meta.updated)];
     let outline = Arc::new(outline);
+    let description = meta.description.as_deref().unwrap_or_default().trim();
+    let begins_with_description = !description.is_empty() && begins_with(&body.html, description);
     Note {
         path: path.to_string(),
         stem,
@@ -412,6 +415,7 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
         body_line,
         diagnostics,
         dates,
+        begins_with_description,
         outline,
         keys,
     }

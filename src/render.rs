@@ -234,13 +234,14 @@ impl Renderer<'_, '_> {
             let note = &self.site.notes[i];
             let parts = self.note_parts(i, &mut diagnostics);
             let description = note.meta.description.as_deref().unwrap_or_default();
+            let lead = note.lead();
             let bit = |set: bool, n: u8| u8::from(set) << n;
             let variant = bit(!description.is_empty(), 0)
                 | bit(!parts.dates_html.is_empty(), 1)
                 | bit(!parts.tags_html.is_empty(), 2)
                 | bit(note.body.headings.len() >= 2, 3)
                 | bit(!parts.backlinks_html.is_empty(), 4)
-                | bit(!note.lead().is_empty(), 5)
+                | bit(!lead.is_empty(), 5)
                 | bit(!note.meta.cssclasses.is_empty(), 6);
             let cssclasses = note.meta.cssclasses.join(" ");
             let values: [&str; NOTE_VALUES] = [

@@ -134,6 +134,18 @@ async function search(page, query, title) {
   return result.first();
 }
 
+/** A garden of `notes` (name -> text) in `content/` with `toml` as its loam.toml, built and served. */
+async function servedGarden(label, toml, notes) {
+  const tmp = makeTempDir(label);
+  const garden = path.join(tmp, 'garden');
+  const out = path.join(tmp, 'out');
+  fs.mkdirSync(path.join(garden, 'content'), { recursive: true });
+  fs.writeFileSync(path.join(garden, 'loam.toml'), toml);
+  for (const [name, text] of Object.entries(notes)) fs.writeFileSync(path.join(garden, 'content', name), text);
+  await build(garden, out);
+  return serveStatic(out);
+}
+
 /** Every file under `dir`, relative, sorted. */
 function files(dir, base = dir) {
   return fs
@@ -546,15 +558,10 @@ describe('search in a garden written in Chinese', { timeout: 120_000 }, () => {
   let server;
 
   before(async () => {
-    const tmp = makeTempDir('zh');
-    const garden = path.join(tmp, 'garden');
-    const out = path.join(tmp, 'out');
-    fs.mkdirSync(path.join(garden, 'content'), { recursive: true });
-    fs.writeFileSync(path.join(garden, 'loam.toml'), 'title = "花园"\nlanguage = "zh"\n');
-    fs.writeFileSync(path.join(garden, 'content', '堆肥.md'), '# 堆肥\n\n厨房的剩菜和落叶可以变成肥沃的土壤，蚯蚓帮助分解。\n');
-    fs.writeFileSync(path.join(garden, 'content', '浇水.md'), '# 浇水\n\n夏天早上浇水最好，避免中午的阳光。\n');
-    await build(garden, out);
-    server = await serveStatic(out);
+    server = await servedGarden('zh', 'title = "花园"\nlanguage = "zh"\n', {
+      '堆肥.md': '# 堆肥\n\n厨房的剩菜和落叶可以变成肥沃的土壤，蚯蚓帮助分解。\n',
+      '浇水.md': '# 浇水\n\n夏天早上浇水最好，避免中午的阳光。\n',
+    });
   });
 
   after(async () => {
@@ -670,15 +677,10 @@ describe('search in a garden written in Japanese', { timeout: 120_000 }, () => {
   let server;
 
   before(async () => {
-    const tmp = makeTempDir('ja');
-    const garden = path.join(tmp, 'garden');
-    const out = path.join(tmp, 'out');
-    fs.mkdirSync(path.join(garden, 'content'), { recursive: true });
-    fs.writeFileSync(path.join(garden, 'loam.toml'), 'title = "庭"\nlanguage = "ja"\n');
-    fs.writeFileSync(path.join(garden, 'content', '堆肥.md'), '# 堆肥\n\n台所の生ごみと落ち葉は、ミミズの力で豊かな土になります。\n');
-    fs.writeFileSync(path.join(garden, 'content', '水やり.md'), '# 水やり\n\n夏は朝早くに水をやるのが一番です。\n');
-    await build(garden, out);
-    server = await serveStatic(out);
+    server = await servedGarden('ja', 'title = "庭"\nlanguage = "ja"\n', {
+      '堆肥.md': '# 堆肥\n\n台所の生ごみと落ち葉は、ミミズの力で豊かな土になります。\n',
+      '水やり.md': '# 水やり\n\n夏は朝早くに水をやるのが一番です。\n',
+    });
   });
 
   after(async () => {
