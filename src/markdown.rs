@@ -492,6 +492,7 @@ impl<'a> Renderer<'a> {
     fn find_block_ids(&mut self) {
         let mut starts: Vec<usize> = Vec::new();
         let mut last_end: Option<(usize, usize)> = None; // (start index, end index) of the last closed block
+        let mut items: Vec<(usize, String)> = Vec::new(); // items named on their first line, not yet closed
         for i in 0..self.events.len() {
             match &self.events[i].0 {
                 Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
@@ -503,9 +504,30 @@ impl<'a> Renderer<'a> {
                     }
                     starts.push(i);
                 }
-                Event::Start(_) => starts.push(i),
+                Event::Start(tag) => {
+                    // A list item whose first line ends with an id and goes on with a nested list: the id names
+                    // the item, children and all, as in Obsidian.
+                    if let (Tag::List(_), Some(&item), Some((Event::Text(text), _))) =
+                        (tag, starts.last(), i.checked_sub(1).map(|p| &self.events[p]))
+                    {
+                        if matches!(self.events[item].0, Event::Start(Tag::Item)) {
+                            if let Some((id, before)) = inline::trailing_block_id(text) {
+                                let id = id.to_string();
+                                self.events[i - 1].0 = Event::Text(CowStr::from(before.to_string()));
+                                items.push((item, id));
+                            }
+                        }
+                    }
+                    starts.push(i)
+                }
                 Event::End(end) => {
                     let start = starts.pop().unwrap_or(0);
+                    if matches!(end, TagEnd::Item) && items.last().is_some_and(|(item, _)| *item == start) {
+                        let (_, id) = items.pop().unwrap();
+                        self.mark_block(start, i, id);
+                        last_end = Some((start, i));
+                        continue;
+                    }
                     let closes_text_block = matches!(end, TagEnd::Paragraph | TagEnd::Item);
                     if closes_text_block && i > 0 {
                         if let Event::Text(text) = &self.events[i - 1].0 {

@@ -3,10 +3,10 @@
 //!
 //! 1. the exact path relative to the linking note;
 //! 2. the path from the garden root;
-//! 3. a path suffix or file name anywhere (Obsidian's shortest-path rule); when several files match, the one
-//!    sharing the longest trailing path with the link wins (this also repairs links whose folder prefix went
-//!    stale after a move), then the one nearest the linking note, then the shortest path, then the first by
-//!    name, and the ambiguity is reported;
+//! 3. a file whose path ends with the link's (Obsidian's shortest-path rule: a bare name anywhere,
+//!    `folder/name` under any folder; a link whose folders went stale after a move resolves to nothing, as in
+//!    Obsidian, and the warning names the files of that name); when several files match, the one nearest the
+//!    linking note wins, then the shortest path, then the first by name, and the ambiguity is reported;
 //! 4. an alias from a note's frontmatter;
 //! 5. a folder.
 //!
@@ -151,17 +151,28 @@ impl LinkIndex {
             return none;
         }
 
-        // 3. File name anywhere, the longest matching path suffix first.
+        // 3. A file whose path ends with the link's: a bare name anywhere, `folder/name` in any `folder`. A link
+        //    whose folders no file has (moved since) resolves to nothing, as in Obsidian; the files of that name
+        //    are kept to name in the warning.
         let wanted: Vec<&str> =
             lowered.trim_start_matches("./").split('/').filter(|c| !c.is_empty() && *c != "..").collect();
+        let mut elsewhere = Vec::new();
         if let Some(last) = wanted.last() {
             let name = strip_md(last);
             let candidates = self.by_name.get(name).or_else(|| self.by_name.get(*last));
             if let Some(candidates) = candidates {
-                if let [only] = candidates.as_slice() {
-                    return self.found(*only, Vec::new());
+                let folders = &wanted[..wanted.len() - 1];
+                let ends_with = |id: &usize| {
+                    let components = &self.entries[*id].components;
+                    components.len() > folders.len()
+                        && components[components.len() - 1 - folders.len()..components.len() - 1] == *folders
+                };
+                let matching: Vec<usize> = candidates.iter().copied().filter(ends_with).collect();
+                match matching.as_slice() {
+                    [] => elsewhere = candidates.iter().map(|&id| self.entries[id].path.clone()).collect(),
+                    [only] => return self.found(*only, Vec::new()),
+                    _ => return self.choose(folder_key, &matching),
                 }
-                return self.choose(folder_key, &wanted, candidates);
             }
         }
 
@@ -178,24 +189,17 @@ impl LinkIndex {
         {
             return Resolution { target: Some(self.folder(&folder)), others: Vec::new() };
         }
-        none
+        Resolution { target: None, others: elsewhere }
     }
 
-    /// `folder_key` is the linking note's folder, already through [`key`].
-    fn choose(&self, folder_key: &str, wanted: &[&str], candidates: &[usize]) -> Resolution {
-        let last = wanted.len().saturating_sub(1);
-        let wanted_key: Vec<&str> =
-            wanted.iter().enumerate().map(|(i, c)| if i == last { strip_md(c) } else { c }).collect();
-        let suffix_len = |entry: &Entry| {
-            entry.components.iter().rev().zip(wanted_key.iter().rev()).take_while(|(a, b)| a == b).count()
-        };
+    /// Of several files whose paths end with the link's, the one nearest the linking note (in `folder_key`,
+    /// already through [`key`]), then the shortest path, then the first by name; the others are returned too.
+    fn choose(&self, folder_key: &str, candidates: &[usize]) -> Resolution {
         let from: Vec<&str> = folder_key.split('/').filter(|c| !c.is_empty()).collect();
         let nearness = |entry: &Entry| {
             entry.components[..entry.components.len() - 1].iter().zip(&from).take_while(|(a, b)| a == b).count()
         };
-        let best = candidates.iter().map(|&id| suffix_len(&self.entries[id])).max().unwrap_or(0);
-        let mut tied: Vec<usize> =
-            candidates.iter().copied().filter(|&id| suffix_len(&self.entries[id]) == best).collect();
+        let mut tied = candidates.to_vec();
         tied.sort_by(|&a, &b| {
             let (ea, eb) = (&self.entries[a], &self.entries[b]);
             nearness(eb)
@@ -308,11 +312,15 @@ mod tests {
         assert_eq!(r.others, vec!["plugins/Latex.md"]);
     }
 
+    /// Obsidian resolves `folder/name` only to a file in a folder of that name: a link whose folders went stale
+    /// after a move is unresolved there, and here, rather than sent to another file of that name (often another
+    /// version of the note). The files of that name come back, for the warning to name.
     #[test]
-    fn stale_prefix_matches_longest_suffix() {
+    fn a_stale_folder_prefix_resolves_to_nothing_and_names_the_file() {
         let r = index().resolve("docs/ics/ccc", "notes/ics/ccc/docs/B-Overview/B.01-introduction.md");
-        assert_eq!(r.target, Some(Target::Note(4)));
-        assert!(r.others.is_empty(), "{:?}", r.others);
+        assert_eq!(r.target, None);
+        assert_eq!(r.others, vec![index().entries[4].path.clone(), index().entries[5].path.clone()]);
+        assert_eq!(index().resolve("", "B-Overview/B.01-introduction").target, Some(Target::Note(4)));
     }
 
     #[test]

@@ -195,3 +195,15 @@ fn huge_code_blocks_are_written_plain() {
         .starts_with("<pre class=\"code\" data-lang=\"rust\"><code class=\"language-rust\">let a = 1; // &lt;x&gt;\n"));
     assert!(!r.html.contains("hl-"));
 }
+
+/// Found by the link checker on a real vault: `- text ^id` followed by a nested list names the item, children
+/// and all, as in Obsidian; the id was left in the text and the link had nowhere to land.
+#[test]
+fn a_list_item_with_children_takes_the_id_at_the_end_of_its_first_line() {
+    let r = html("- first\n- It could be so. ^my-idea\n  - child one\n  - child two\n- last\n");
+    assert_eq!(r.blocks, ["my-idea"]);
+    assert!(r.html.contains("<li id=\"^my-idea\">It could be so.\n<ul>"), "{}", r.html);
+    let start = r.html.find("\0B0\0").unwrap();
+    let end = r.html.find("\0b0\0").unwrap();
+    assert!(r.html[start..end].contains("child two") && !r.html[start..end].contains("last"), "{}", r.html);
+}

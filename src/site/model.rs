@@ -204,6 +204,7 @@ impl<'a> Builder<'a> {
             let warn = |kind: Kind, message: String, hint: &str| {
                 (n, Diagnostic::new(&outline.path, 0, Severity::Warning, kind, message).hint(hint))
             };
+            let mut elsewhere = Vec::new();
             let target = if link.target.is_empty() {
                 Some(Target::Note(i))
             } else {
@@ -223,6 +224,9 @@ impl<'a> Builder<'a> {
                             "write more of the path, like [[folder/name]], to choose",
                         ));
                     }
+                }
+                if r.target.is_none() {
+                    elsewhere = r.others;
                 }
                 r.target
             };
@@ -266,11 +270,21 @@ impl<'a> Builder<'a> {
                 Some(Target::Folder(_)) => Link::Missing,
                 None => {
                     let what = if link.kind == LinkKind::Embed { "file or note" } else { "note" };
-                    out.diagnostics.push(warn(
-                        Kind::BrokenLink,
-                        format!("`{}` points at no {what} in the garden; it is shown as plain text", written()),
-                        "create it, fix the spelling, or remove the link",
-                    ));
+                    // A file of that name in other folders (the link's went stale in a move), named only if
+                    // published.
+                    let moved: Vec<String> =
+                        elsewhere.iter().filter(|p| self.is_published_path(p)).map(|p| format!("`{p}`")).collect();
+                    let message =
+                        format!("`{}` points at no {what} in the garden; it is shown as plain text", written());
+                    out.diagnostics.push(if moved.is_empty() {
+                        warn(Kind::BrokenLink, message, "create it, fix the spelling, or remove the link")
+                    } else {
+                        let hint = format!(
+                            "a file of that name is at {}: write its folders as they are now",
+                            moved.join(", ")
+                        );
+                        warn(Kind::BrokenLink, message, &hint)
+                    });
                     Link::Missing
                 }
             };

@@ -167,12 +167,19 @@ fn superbenefit_vault_root_and_stale_links_resolve() {
         index.contains(r#"href="/docs/ics/ccc/archive/v0-19/g-future/g-01-scaling-strategy/""#),
         "vault-root link should point at its page"
     );
-    // A link whose folder prefix went stale (`notes/ics/ccc/v0.2/…`) finds the file sharing the longest suffix.
+    // A link whose folders went stale (`notes/ics/ccc/v0.2/…`) is unresolved, as in Obsidian, rather than sent to
+    // another version of the note; the warning names the file of that name when it is published, never otherwise.
     let readme = run.page("docs/ics/ccc/archive/v0-19/b-overview/readme/index.html");
+    assert!(!readme.contains("b-01-introduction/\""), "a stale link is not sent to a file of the same name");
+    assert!(readme.contains("class=\"link-missing\""), "a stale link is shown as unresolved");
     assert!(
-        readme.contains(r#"href="/docs/ics/ccc/archive/v0-2/b-overview/b-01-introduction/""#)
-            || readme.contains("link-missing"),
-        "stale link resolves by suffix"
+        run.stderr().contains(
+            "`notes/ics/ccc/v0.2/G-Future/G.05-ics-credit-backing-model.md` points at no note in the garden; it is \
+             shown as plain text\n  = help: a file of that name is at \
+             `docs/ics/ccc/archive/v0.19/G-Future/G.05-ics-credit-backing-model.md`"
+        ) && !run.stderr().contains("is at `docs/ics/ccc/archive/v0.2/B-Overview/B.01-introduction.md`"),
+        "{}",
+        run.stderr()
     );
     let dangling = run.dangling_links("/");
     assert!(dangling.is_empty(), "dangling internal links:\n{}", dangling.join("\n"));

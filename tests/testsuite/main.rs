@@ -15,6 +15,7 @@ mod build;
 mod fuzz;
 mod history;
 mod large;
+mod links;
 mod serve;
 mod sync;
 mod trust;
