@@ -146,7 +146,7 @@ fn link_open(site: &Site, note: usize, n: usize, out: &mut String) -> bool {
         }
         Some(Link::Note { note: target, fragment }) => internal(out, &[site.note_url(*target), fragment]),
         Some(Link::Attachment(a)) => internal(out, &[&attachment_url(site, *a)]),
-        Some(Link::Folder(url)) => internal(out, &[&site.url(url)]),
+        Some(Link::Folder(folder)) => internal(out, &[&site.folder_url(folder)]),
         Some(Link::Unpublished(_)) => {
             out.push_str("<span class=\"link-missing\">");
             return true;
@@ -227,10 +227,10 @@ fn embed(
             }
         }
         Some(Link::Note { note: target, fragment: _ }) => transclude(site, note, n, *target, stack, out, diagnostics),
-        Some(Link::Folder(url)) => {
+        Some(Link::Folder(folder)) => {
             out.push_str(&format!(
                 "<a class=\"internal\" href=\"{}\">{}</a>",
-                escape(&site.url(url)),
+                escape(&site.folder_url(folder)),
                 escape(&raw.target)
             ));
         }

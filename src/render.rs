@@ -118,7 +118,7 @@ pub fn render_site(
         .tags
         .values()
         .map(Page::Tag)
-        .chain(site.folders.values().filter(|f| key(&f.url) != "tags/").map(Page::Folder))
+        .chain(site.folders.values().filter(|f| key(&f.url) != site.tags_url).map(Page::Folder))
         .chain(notes.iter().map(|&i| Page::Note(i)))
         .chain(site.aliases.iter().map(|(url, note)| Page::Alias(url, *note)))
         .collect();
@@ -328,7 +328,10 @@ impl Renderer<'_, '_> {
             ("note", note),
             (
                 "breadcrumbs",
-                json!([{ "title": "Home", "url": site.url("") }, { "title": "Tags", "url": site.url("tags/") }]),
+                json!([
+                    { "title": strings::text(site.config, "home"), "url": site.url("") },
+                    { "title": strings::text(site.config, "tags_title"), "url": site.url(&site.tags_url) }
+                ]),
             ),
             ("children", children.into()),
             ("items_html", items_html),
@@ -354,11 +357,11 @@ impl Renderer<'_, '_> {
         children.sort_by_cached_key(|t| t["title"].as_str().map(key));
         let list = object([
             ("kind", "tags".into()),
-            ("title", "Tags".into()),
-            ("url", site.url("tags/").into()),
+            ("title", strings::text(site.config, "tags_title").into()),
+            ("url", site.url(&site.tags_url).into()),
             ("content", content),
             ("note", note),
-            ("breadcrumbs", json!([{ "title": "Home", "url": site.url("") }])),
+            ("breadcrumbs", json!([{ "title": strings::text(site.config, "home"), "url": site.url("") }])),
             ("children", children.into()),
             ("items_html", "".into()),
             ("items", Value::Array(Vec::new())),
@@ -366,8 +369,8 @@ impl Renderer<'_, '_> {
         let source = site.tag_index_note.map_or("tags", |n| site.notes[n].path.as_str());
         let page = self.render(
             "list.html",
-            "tags/index.html".into(),
-            "tags/",
+            index_file(&site.tags_url),
+            &site.tags_url,
             object([("list", with_breadcrumbs_html(&self.templates.parts, list))]),
             source,
         );

@@ -49,7 +49,8 @@ pub enum Link {
         fragment: String,
     },
     Attachment(usize),
-    /// A folder page, by URL path relative to the site root.
+    /// A folder's page, by the folder's key in [`Model::folders`] (its URL is looked up when the page is made: a
+    /// permalink elsewhere may move it).
     Folder(String),
     /// A note that exists but is not published. Nothing about it may be shown.
     Unpublished(usize),
@@ -182,6 +183,9 @@ pub struct Model {
     pub own_page: Vec<bool>,
     /// A published note at `tags/` (its text heads the tag index).
     pub tag_index_note: Option<usize>,
+    /// Where the tag index is: `tags/`, unless a note's permalink takes that URL (see
+    /// [`model::Builder::claim_shared_urls`]).
+    pub tags_url: String,
     /// Where the page of the whole garden's graph is: `graph/`, unless a note or a folder has that URL (see
     /// [`model::Builder::place_graph_page`]).
     pub graph_url: String,
@@ -287,6 +291,11 @@ impl<'a> Site<'a> {
     /// The model, to tell whether two sites share it (`Arc::ptr_eq`): then everything made of it alone is the same.
     pub fn model(&self) -> &Arc<Model> {
         &self.model
+    }
+
+    /// The URL of the page of the folder with key `folder` (a [`Link::Folder`]'s).
+    pub fn folder_url(&self, folder: &str) -> String {
+        self.url(self.folders.get(folder).map_or("", |f| f.url.as_str()))
     }
 
     pub fn note_url(&self, note: usize) -> &str {

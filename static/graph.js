@@ -704,7 +704,7 @@
     var box = document.createElement("input");
     box.type = "checkbox";
     label.appendChild(box);
-    label.appendChild(document.createTextNode(" Show tags"));
+    label.appendChild(document.createTextNode(" " + window.loam.word("show_tags", "Show tags")));
     box.addEventListener("change", function () {
       if (!box.checked) {
         graph.setData(nodes, links);
@@ -799,7 +799,7 @@
     if (container.dataset.graph === "global") {
       var message = document.createElement("p");
       message.className = "graph-error";
-      message.textContent = "The graph could not be drawn (" + error.message + ").";
+      message.textContent = window.loam.word("graph_failed", "The graph could not be drawn") + " (" + error.message + ").";
       container.appendChild(message);
     }
     window.loam.warn("graph")(error);

@@ -100,7 +100,7 @@ impl Prepared {
                 base_url: &config.base_url,
             },
             base_path: &site.base_path,
-            tags_url: site.url("tags/"),
+            tags_url: site.url(&site.tags_url),
             graph_url: site.url(&site.graph_url),
             search: config.search,
             site_origin: config.site_origin(),

@@ -54,14 +54,14 @@ impl Renderer<'_, '_> {
         };
         let mut urls: Vec<Value> = Vec::with_capacity(notes.len() + site.folders.len() + site.tags.len() + 1);
         // A folder called `tags` is listed once, as the tag index below.
-        for folder in site.folders.values().filter(|f| key(&f.url) != "tags/") {
+        for folder in site.folders.values().filter(|f| key(&f.url) != site.tags_url) {
             urls.push(entry(&folder.url, String::new()));
         }
         for &i in notes {
             let lastmod = site.dates[i].updated.or(site.dates[i].date).map(|d| d.format("%Y-%m-%d").to_string());
             urls.push(entry(&site.urls[i], lastmod.unwrap_or_default()));
         }
-        urls.push(entry("tags/", String::new()));
+        urls.push(entry(&site.tags_url, String::new()));
         urls.extend(site.tags.values().map(|t| entry(&t.url, String::new())));
         self.simple("sitemap.xml", "sitemap.xml", object([("sitemap", object([("urls", urls.into())]))]))
     }

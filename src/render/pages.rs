@@ -37,14 +37,14 @@ pub fn pages(site: &Site) -> Vec<(String, PageRef)> {
     pages.extend(
         site.folders
             .iter()
-            .filter(|(_, f)| key(&f.url) != "tags/")
+            .filter(|(_, f)| key(&f.url) != site.tags_url)
             .map(|(k, folder)| (index_file(&folder.url), PageRef::Folder(k.clone()))),
     );
     pages.extend(
         site.published_notes().filter(|&i| site.own_page[i]).map(|i| (index_file(&site.urls[i]), PageRef::Note(i))),
     );
     pages.extend(site.aliases.iter().enumerate().map(|(n, (url, _))| (index_file(url), PageRef::Alias(n))));
-    pages.push(("tags/index.html".into(), PageRef::TagIndex));
+    pages.push((index_file(&site.tags_url), PageRef::TagIndex));
     pages.push(("404.html".into(), PageRef::NotFound));
     pages.push(("feed.xml".into(), PageRef::Feed));
     pages.push(("sitemap.xml".into(), PageRef::Sitemap));

@@ -289,6 +289,78 @@ const WORDS: &[(&str, [&str; 9])] = &[
             "Раздел не найден",
         ],
     ),
+    (
+        "graph_intro",
+        [
+            "Every published note, and the links between them. Drag to pan, scroll to zoom, click a note to open it.",
+            "每一篇已发布的笔记及其之间的链接。拖动以平移，滚动以缩放，点击笔记即可打开。",
+            "公開されたすべてのノートとその間のリンク。ドラッグで移動、スクロールで拡大縮小、ノートをクリックで開きます。",
+            "게시된 모든 노트와 그 사이의 링크. 드래그하여 이동하고, 스크롤하여 확대·축소하고, 노트를 클릭하여 엽니다.",
+            "Todas las notas publicadas y los enlaces entre ellas. Arrastra para moverte, desplázate para ampliar y haz clic en una nota para abrirla.",
+            "Toutes les notes publiées et les liens entre elles. Faites glisser pour vous déplacer, défilez pour zoomer, cliquez sur une note pour l’ouvrir.",
+            "Alle veröffentlichten Notizen und die Links zwischen ihnen. Ziehen zum Verschieben, Scrollen zum Zoomen, Klicken öffnet eine Notiz.",
+            "Todas as notas publicadas e os links entre elas. Arraste para mover, role para ampliar, clique numa nota para abri-la.",
+            "Все опубликованные заметки и ссылки между ними. Перетаскивайте, чтобы двигать, прокручивайте, чтобы масштабировать, щёлкните заметку, чтобы открыть её.",
+        ],
+    ),
+    (
+        "graph_label",
+        [
+            "Graph of the garden's notes and links",
+            "花园中笔记与链接的关系图",
+            "ガーデンのノートとリンクのグラフ",
+            "가든의 노트와 링크 그래프",
+            "Grafo de las notas y enlaces del jardín",
+            "Graphe des notes et des liens du jardin",
+            "Graph der Notizen und Links des Gartens",
+            "Grafo das notas e links do jardim",
+            "Граф заметок и ссылок сада",
+        ],
+    ),
+    (
+        "graph_needs_js",
+        [
+            "The graph is drawn with JavaScript. Browse instead:",
+            "关系图需要 JavaScript 才能显示。您可以改为浏览：",
+            "グラフの表示には JavaScript が必要です。代わりにこちらをご覧ください：",
+            "그래프는 JavaScript로 그려집니다. 대신 둘러보기:",
+            "El grafo se dibuja con JavaScript. Puedes explorar en su lugar:",
+            "Le graphe est dessiné avec JavaScript. Parcourez plutôt :",
+            "Der Graph wird mit JavaScript gezeichnet. Stattdessen stöbern:",
+            "O grafo é desenhado com JavaScript. Navegue em vez disso:",
+            "Граф рисуется с помощью JavaScript. Вместо этого просмотрите:",
+        ],
+    ),
+    (
+        "graph_failed",
+        [
+            "The graph could not be drawn",
+            "无法绘制关系图",
+            "グラフを描画できませんでした",
+            "그래프를 그릴 수 없습니다",
+            "No se pudo dibujar el grafo",
+            "Le graphe n’a pas pu être dessiné",
+            "Der Graph konnte nicht gezeichnet werden",
+            "Não foi possível desenhar o grafo",
+            "Не удалось нарисовать граф",
+        ],
+    ),
+    (
+        "show_tags",
+        [
+            "Show tags",
+            "显示标签",
+            "タグを表示",
+            "태그 표시",
+            "Mostrar etiquetas",
+            "Afficher les étiquettes",
+            "Tags zeigen",
+            "Mostrar etiquetas",
+            "Показать теги",
+        ],
+    ),
+    ("note_one", ["note", "篇笔记", "件のノート", "개의 노트", "nota", "note", "Notiz", "nota", "заметка"]),
+    ("note_many", ["notes", "篇笔记", "件のノート", "개의 노트", "notas", "notes", "Notizen", "notas", "заметок"]),
 ];
 
 /// Which of [`LANGUAGES`] a `language` setting means (`zh-CN` is `zh`); English for one without built-in words.
@@ -314,7 +386,7 @@ pub fn all(config: &Config) -> BTreeMap<&'static str, &str> {
 /// The words the scripts in `static/` show (the theme button, search's messages, the graph's link), as a JSON
 /// object for `<html data-strings>`: only those, since every page carries them.
 pub fn for_scripts(config: &Config) -> String {
-    const KEYS: [&str; 8] = [
+    const KEYS: [&str; 10] = [
         "theme",
         "theme_auto",
         "theme_light",
@@ -323,6 +395,8 @@ pub fn for_scripts(config: &Config) -> String {
         "no_matches",
         "search_not_ready",
         "open_graph",
+        "show_tags",
+        "graph_failed",
     ];
     let words: BTreeMap<&str, &str> = KEYS.iter().map(|key| (*key, text(config, key))).collect();
     serde_json::to_string(&words).unwrap_or_default()

@@ -44,6 +44,7 @@ impl<'a> Builder<'a> {
             links: vec![Arc::from([]); n],
             backlinks: vec![Vec::new(); n],
             attachment_used: vec![false; attachments.len()],
+            tags_url: "tags/".into(),
             ..Model::default()
         };
         Builder { outlines, keys, attachments, base_path, model, by_path: OnceLock::new() }
@@ -264,9 +265,7 @@ impl<'a> Builder<'a> {
                     out.attachments.push(a);
                     Link::Attachment(a)
                 }
-                Some(Target::Folder(path)) if self.published_under(&path) => {
-                    Link::Folder(format!("{}/", slugify_path(&path)))
-                }
+                Some(Target::Folder(path)) if self.published_under(&path) => Link::Folder(key(&path)),
                 Some(Target::Folder(_)) => Link::Missing,
                 None => {
                     let what = if link.kind == LinkKind::Embed { "file or note" } else { "note" };
@@ -386,6 +385,46 @@ impl<'a> Builder<'a> {
                 folder.notes.push(i);
             }
         }
+        self.move_claimed_folders();
+    }
+
+    /// A note whose `permalink` is the URL of a folder it is not in takes that URL, and the folder's page moves to
+    /// the first free `folder-2/`, `folder-3/`…, with a warning, as a permalink takes precedence in Obsidian Publish.
+    /// (A note whose permalink is its own folder's URL is that folder's page, as `index.md` would be.)
+    fn move_claimed_folders(&mut self) {
+        let model = &mut self.model;
+        let by_url: HashMap<String, String> =
+            model.folders.iter().filter(|(k, _)| !k.is_empty()).map(|(k, f)| (key(&f.url), k.clone())).collect();
+        let claims: Vec<(usize, String)> = (0..self.outlines.len())
+            .filter(|&i| model.published[i] && self.outlines[i].redirect.is_some())
+            .filter_map(|i| by_url.get(&key(&model.urls[i])).map(|folder| (i, folder.clone())))
+            .filter(|(i, folder)| self.outlines[*i].folder_key != *folder)
+            .collect();
+        if claims.is_empty() {
+            return;
+        }
+        let mut taken: HashSet<String> = (0..self.outlines.len())
+            .filter(|&i| model.published[i])
+            .map(|i| key(&model.urls[i]))
+            .chain(by_url.keys().cloned())
+            .collect();
+        for (i, folder_key) in claims {
+            let Some(folder) = model.folders.get_mut(&folder_key) else { continue };
+            if folder.note == Some(i) {
+                continue;
+            }
+            let url = free_url(&folder.url, |url| taken.contains(&key(url)));
+            taken.insert(key(&url));
+            model.diagnostics.push(moved_page(
+                &self.outlines[i].path,
+                format!(
+                    "this note's permalink `/{}` is the page of the folder `{}`; the folder's page moves to `/{url}`",
+                    folder.url, folder.path
+                ),
+                "give the note another `permalink` to keep the folder's page where it was",
+            ));
+            folder.url = url;
+        }
     }
 
     /// A note whose URL is also the page of a folder (`a.md` beside `a/`), a tag (`tags/plugin.md`) or the tag
@@ -403,7 +442,19 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let url = url.as_ref();
-            if url == "tags/" {
+            if url == "tags/" && self.outlines[i].redirect.is_some() && model.tags_url == "tags/" {
+                // A permalink to `/tags/` takes it: the tag index moves to the first free `tags-2/`….
+                let taken: HashSet<&str> = url_keys.iter().map(|u| u.as_ref()).collect();
+                model.tags_url = free_url("tags/", |url| taken.contains(url) || folder_by_url.contains_key(url));
+                model.diagnostics.push(moved_page(
+                    &self.outlines[i].path,
+                    format!(
+                        "this note's permalink `/tags/` is the tag index's; the tag index moves to `/{}`",
+                        model.tags_url
+                    ),
+                    "give the note another `permalink` to keep the tag index at `/tags/`",
+                ));
+            } else if url == "tags/" && model.tags_url == "tags/" {
                 if model.tag_index_note.is_none() {
                     model.tag_index_note = Some(i);
                 }
@@ -430,27 +481,18 @@ impl<'a> Builder<'a> {
         let alias_keys: Vec<String> = model.aliases.iter().map(|(url, _)| key(url)).collect();
         taken.extend(folder_keys.iter().chain(&alias_keys).map(String::as_str));
         let mut url = "graph/".to_string();
-        let mut n = 2;
-        while taken.contains(url.as_str()) {
-            url = format!("graph-{n}/");
-            n += 1;
-        }
-        if n > 2 {
+        if taken.contains(url.as_str()) {
+            url = free_url(&url, |url| taken.contains(url));
             let by = (0..url_keys.len()).find(|&i| model.published[i] && url_keys[i] == "graph/");
             let (path, what) = match by {
                 Some(i) => (self.outlines[i].path.clone(), "this note has the URL `/graph/`".to_string()),
                 None => ("graph".to_string(), "the folder `graph` has the URL `/graph/`".to_string()),
             };
-            model.diagnostics.push(
-                Diagnostic::new(
-                    &path,
-                    1,
-                    Severity::Warning,
-                    Kind::SlugCollision,
-                    format!("{what}; the garden's graph page moves to `/{url}`"),
-                )
-                .hint("give the note another `permalink` (or the folder another name) to keep the graph at `/graph/`"),
-            );
+            model.diagnostics.push(moved_page(
+                &path,
+                format!("{what}; the garden's graph page moves to `/{url}`"),
+                "give the note another `permalink` (or the folder another name) to keep the graph at `/graph/`",
+            ));
         }
         model.graph_url = url;
     }
@@ -479,6 +521,7 @@ impl<'a> Builder<'a> {
         taken.extend(folder_keys);
         taken.extend(model.tags.values().map(|t| t.url_key.clone()));
         taken.insert("tags/".into());
+        taken.insert(key(&model.tags_url));
         // (note, alias, URL, its key) in note order; the slugs were made when the note was parsed.
         // The redirect from a permalinked note's path comes after its aliases; it is named by the note's path.
         let candidates = (0..outlines.len()).filter(|&i| model.published[i]).flat_map(|i| {
@@ -518,6 +561,17 @@ impl<'a> Builder<'a> {
 /// Whether two paths are the same name in different Unicode forms: `Café.md` with `é` as one character (NFC,
 /// as most systems write it) and as `e` plus an accent (NFD, as macOS used to). Both can exist side by side on
 /// Linux and print the same, so a message naming them must tell them apart ([`named`]).
+/// The first of `url-2/`, `url-3/`… that is not `taken`: where a generated page moves when a note takes its URL.
+fn free_url(url: &str, taken: impl Fn(&str) -> bool) -> String {
+    let wanted = url.trim_end_matches('/');
+    (2..).map(|n| format!("{wanted}-{n}/")).find(|url| !taken(url)).expect("some number is free")
+}
+
+/// The warning that a generated page moved because the note at `path` took its URL.
+fn moved_page(path: &str, message: String, hint: &str) -> Diagnostic {
+    Diagnostic::new(path, 1, Severity::Warning, Kind::SlugCollision, message).hint(hint)
+}
+
 fn only_forms_differ(a: &str, b: &str) -> bool {
     use unicode_normalization::UnicodeNormalization;
     a != b && a.nfc().eq(b.nfc())

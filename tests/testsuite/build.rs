@@ -1031,6 +1031,50 @@ fn a_permalink_over_the_graph_page_moves_the_graph_with_a_warning() {
 }
 
 #[test]
+fn a_permalink_over_the_tag_index_or_a_folder_moves_that_page_with_a_warning() {
+    let garden = Garden::new()
+        .file("Tag list.md", "---\npermalink: tags\n---\nMy own list of tags.\n")
+        .file("Overview.md", "---\npermalink: guides\n---\nMy guide overview, not the folder's list.\n")
+        .file("Guides/One.md", "#plant The first guide. See [[Guides/]].\n")
+        .file("Guides/Two.md", "The second guide.\n")
+        .build();
+    let run = build(&garden).ok();
+    let stderr = run.stderr();
+    // The tag index.
+    let note = run.page("tags/index.html");
+    assert!(note.contains("My own list of tags.") && !note.contains("href=\"/tags/plant/\""), "{note}");
+    let index = run.page("tags-2/index.html");
+    assert!(index.contains("href=\"/tags/plant/\""), "the tag index moved whole: {index}");
+    assert!(run.page("tags/plant/index.html").contains("href=\"/guides/one/\""), "tag pages stay");
+    assert!(run.page("guides/one/index.html").contains("href=\"/tags-2/\""), "the header's link follows it");
+    assert!(stderr.contains("Tag list.md") && stderr.contains("the tag index moves to `/tags-2/`"), "{stderr}");
+    // The folder.
+    let note = run.page("guides/index.html");
+    assert!(note.contains("My guide overview") && !note.contains("The second guide"), "{note}");
+    let folder = run.page("guides-2/index.html");
+    assert!(folder.contains("href=\"/guides/two/\""), "the folder's page moved whole: {folder}");
+    assert!(run.page("guides/two/index.html").contains("The second guide."), "its notes keep their URLs");
+    assert!(run.page("guides/one/index.html").contains("href=\"/guides-2/\""), "a link to the folder follows it");
+    let graph: serde_json::Value = serde_json::from_str(&run.page("graph.json")).unwrap();
+    assert!(graph["folders"].as_array().unwrap().iter().any(|f| f["url"] == "/guides-2/"), "the explorer's too");
+    assert!(stderr.contains("Overview.md") && stderr.contains("the folder's page moves to `/guides-2/`"), "{stderr}");
+}
+
+#[test]
+fn folder_and_tag_counts_are_in_the_garden_s_language() {
+    let garden = Garden::new()
+        .config("content = \".\"\nlanguage = \"de\"\n")
+        .file("Ordner/A.md", "#pflanze eins\n")
+        .file("Ordner/B.md", "zwei\n")
+        .file("Einzeln/C.md", "drei\n")
+        .build();
+    let run = build(&garden).ok();
+    let home = run.page("index.html");
+    assert!(home.contains("2 Notizen</span>") && home.contains("1 Notiz</span>"), "{home}");
+    assert!(run.page("tags/index.html").contains("1<span class=\"visually-hidden\"> Notiz</span>"));
+}
+
+#[test]
 fn the_interface_speaks_the_garden_s_language_and_its_own_words() {
     let garden = Garden::new()
         .config(
@@ -1049,6 +1093,13 @@ fn the_interface_speaks_the_garden_s_language_and_its_own_words() {
         assert!(page.contains(words), "{words}: {page}");
     }
     assert!(run.page("404.html").contains("Page introuvable"));
+    let graph = run.page("graph/index.html");
+    for words in ["Toutes les notes publiées", "aria-label=\"Graphe des notes", "dessiné avec JavaScript"] {
+        assert!(graph.contains(words), "{words}: {graph}");
+    }
+    assert!(graph.contains("&quot;show_tags&quot;:&quot;Afficher les étiquettes&quot;"), "for graph.js: {graph}");
+    let tags = run.page("tags/index.html");
+    assert!(tags.contains("<a href=\"/\">Accueil</a>") && tags.contains(">Étiquettes</h1>"), "{tags}");
     let stderr = run.stderr();
     assert!(stderr.contains("loam.toml") && stderr.contains("`baclinks`"), "a misspelt key is reported: {stderr}");
 }
