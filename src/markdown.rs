@@ -212,14 +212,17 @@ pub fn render(body: &str, base_path: &str, raw_html: RawHtml, strict_line_breaks
         body
     };
     let with_footnotes;
+    let mut line_marks = Vec::new();
     let source = match source.contains("^[").then(|| inline::inline_footnotes(source, &code(source))).flatten() {
-        Some(text) => {
-            with_footnotes = text;
+        Some(rewritten) => {
+            with_footnotes = rewritten.text;
+            line_marks = rewritten.lines;
             with_footnotes.as_str()
         }
         None => source,
     };
     let mut renderer = Renderer::new(source, base_path, raw_html);
+    renderer.line_marks = line_marks;
     renderer.strict_line_breaks = strict_line_breaks;
     renderer.run()
 }
@@ -386,6 +389,9 @@ struct Renderer<'a> {
     block_end_at: HashMap<usize, (usize, BlockClose)>,
     /// The last (byte offset, line) asked for: links come in document order, so lines are counted onwards.
     line_cursor: (usize, usize),
+    /// Where the lines of a source rewritten for inline footnotes came from ([`inline::Rewritten::lines`]); empty
+    /// when the source is the note's own.
+    line_marks: Vec<(usize, usize)>,
 }
 
 #[derive(Clone, Copy)]
@@ -421,6 +427,7 @@ impl<'a> Renderer<'a> {
             fence: None,
             block_end_at: HashMap::default(),
             line_cursor: (0, 1),
+            line_marks: Vec::new(),
         }
     }
 
@@ -480,6 +487,13 @@ impl<'a> Renderer<'a> {
     }
 
     fn line_of(&mut self, offset: usize) -> usize {
+        if !self.line_marks.is_empty() {
+            // Inline footnotes were moved to the end: count from the last mark before the offset.
+            let mark = self.line_marks.partition_point(|&(at, _)| at <= offset).saturating_sub(1);
+            let (from, line) = self.line_marks[mark];
+            let offset = offset.clamp(from, self.source.len());
+            return line + memchr::memchr_iter(b'\n', &self.source.as_bytes()[from..offset]).count();
+        }
         let (from, line) = if offset >= self.line_cursor.0 { self.line_cursor } else { (0, 1) };
         let offset = offset.min(self.source.len());
         let line = line + memchr::memchr_iter(b'\n', &self.source.as_bytes()[from..offset]).count();

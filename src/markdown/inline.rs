@@ -140,20 +140,33 @@ pub fn strip_comments(source: &str, code: &[Range<usize>]) -> String {
     out
 }
 
+/// A text rewritten from a note's source, with where its lines came from.
+pub struct Rewritten {
+    pub text: String,
+    /// (offset in `text`, line of the source there), in order: the line of an offset is the last mark's line
+    /// plus the newlines between them.
+    pub lines: Vec<(usize, usize)>,
+}
+
 /// Obsidian's inline footnotes, `text^[a note]`, written as ordinary ones: `text[^loam-inline-1]`, and
-/// `[^loam-inline-1]: a note` at the end. Only those on one line and outside code; `None` when there are none.
-pub fn inline_footnotes(source: &str, code: &[Range<usize>]) -> Option<String> {
+/// `[^loam-inline-1]: a note` at the end. Outside code; a footnote may go on over several lines of its
+/// paragraph, not past a blank line. `None` when there are none. The lines record where each part came from, so
+/// that a link inside a footnote is reported at its own line.
+pub fn inline_footnotes(source: &str, code: &[Range<usize>]) -> Option<Rewritten> {
     let bytes = source.as_bytes();
     let mut out = String::with_capacity(source.len() + 64);
-    let mut definitions = String::new();
-    let (mut i, mut last, mut n) = (0, 0, 0);
+    let mut lines = vec![(0, 1)];
+    // (the footnote's text with its lines kept, the source line it starts on)
+    let mut definitions: Vec<(String, usize)> = Vec::new();
+    let line_at = |offset: usize| 1 + memchr::memchr_iter(b'\n', &bytes[..offset]).count();
+    let (mut i, mut last) = (0, 0);
     while let Some(found) = source[i..].find("^[") {
         let at = i + found;
         if let Some(range) = code.iter().find(|r| r.contains(&at)) {
             i = range.end.max(at + 1);
             continue;
         }
-        // The `]` that closes it, on the same line.
+        // The `]` that closes it, before the paragraph ends (a blank line).
         let mut depth = 0usize;
         let mut end = None;
         for (j, byte) in bytes[at + 1..].iter().enumerate() {
@@ -166,7 +179,7 @@ pub fn inline_footnotes(source: &str, code: &[Range<usize>]) -> Option<String> {
                         break;
                     }
                 }
-                b'\n' => break,
+                b'\n' if source[at + 2 + j..].split('\n').next().is_none_or(|next| next.trim().is_empty()) => break,
                 _ => {}
             }
         }
@@ -179,20 +192,29 @@ pub fn inline_footnotes(source: &str, code: &[Range<usize>]) -> Option<String> {
             i = end + 1;
             continue;
         }
-        n += 1;
         out.push_str(&source[last..at]);
-        out.push_str(&format!("[^loam-inline-{n}]"));
-        definitions.push_str(&format!("\n\n[^loam-inline-{n}]: {text}"));
+        out.push_str(&format!("[^loam-inline-{}]", definitions.len() + 1));
+        // Each line of the footnote kept as a line of its definition, indented to stay inside it.
+        let kept: Vec<&str> = text.split('\n').map(str::trim).collect();
+        definitions.push((kept.join("\n    "), line_at(at)));
         last = end + 1;
         i = end + 1;
+        if kept.len() > 1 {
+            lines.push((out.len(), line_at(end)));
+        }
     }
-    if n == 0 {
+    if definitions.is_empty() {
         return None;
     }
     out.push_str(&source[last..]);
-    out.push_str(&definitions);
+    for (n, (text, line)) in definitions.iter().enumerate() {
+        out.push_str("\n\n");
+        lines.push((out.len(), *line));
+        out.push_str(&format!("[^loam-inline-{}]: ", n + 1));
+        out.push_str(text);
+    }
     out.push('\n');
-    Some(out)
+    Some(Rewritten { text: out, lines })
 }
 
 #[cfg(test)]

@@ -207,3 +207,16 @@ fn a_list_item_with_children_takes_the_id_at_the_end_of_its_first_line() {
     let end = r.html.find("\0b0\0").unwrap();
     assert!(r.html[start..end].contains("child two") && !r.html[start..end].contains("last"), "{}", r.html);
 }
+
+/// An inline footnote may go on over the lines of its paragraph, as in Obsidian; a link inside one, moved to the
+/// end of the note as a definition, is still reported at its own line, and so is every link after it.
+#[test]
+fn inline_footnotes_span_lines_and_their_links_keep_their_lines() {
+    let r = html("Intro.\n\nA claim^[as shown in\n[[Source]] on\npage 4] and more\nsee [[After]].\n\nNot a note^[never\n\nclosed] here.\n");
+    let (body, notes) = r.html.split_once("<section class=\"footnotes\">").expect("a footnotes section");
+    assert!(body.contains("A claim<sup class=\"footnote-ref\">"), "{body}");
+    assert!(body.contains("^[never") && body.contains("closed] here."), "a blank line ends the paragraph: {body}");
+    assert!(notes.contains("as shown in") && notes.contains("page 4"), "{notes}");
+    let lines: Vec<(&str, usize)> = r.links.iter().map(|l| (l.target.as_str(), l.line)).collect();
+    assert!(lines.contains(&("Source", 4)) && lines.contains(&("After", 6)), "{lines:?}");
+}
