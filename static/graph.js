@@ -9,8 +9,8 @@
  * - <div class="graph graph-global" data-graph="global"></div> on the graph page: every note, pan and
  *   zoom, hover to see a note's title and neighbours, click to open it, and a "Show tags" switch;
  * - <div class="graph graph-local" data-graph="local"></div> on a note page: the note (found by
- *   location.pathname) and its neighbours two links away in either direction (one when two would be
- *   more than LOCAL_LIMIT notes). An ancestor marked [data-needs-js] is shown once there is something
+ *   location.pathname) and its neighbours one link away in either direction (two when that is at most
+ *   LOCAL_TWO_STEPS notes), kept framed while it settles, each label shown only where it overlaps none. An ancestor marked [data-needs-js] is shown once there is something
  *   to draw. An a.graph-open near it (or anywhere on the page) leads to the whole graph; one is added
  *   after the container when there is none.
  *
@@ -42,8 +42,9 @@
   // Up to this many nodes a graph is small: longer links and stronger repulsion spread it out, so
   // that its labels can be read. Larger graphs are packed tighter, for a picture of the whole.
   var SMALL = 300;
-  // The local graph keeps two steps around the note unless that is more nodes than this.
-  var LOCAL_LIMIT = 400;
+  // The local graph shows the note's neighbours, and theirs too when that is at most this many notes: a
+  // sidebar's box holds about that many readable labels.
+  var LOCAL_TWO_STEPS = 24;
   // Labels are drawn for every node in view only when at most this many are in view.
   var LABEL_LIMIT = 150;
   // Neighbours of the hovered node get labels only when there are at most this many.
@@ -317,6 +318,7 @@
       drawn: false,
       moving: false, // the layout was started (after the first frame)
       settled: false,
+      labels: [], // the boxes of the labels drawn in the last frame
     };
 
     function radius(node) {
@@ -419,13 +421,45 @@
       ctx.fill();
     }
 
-    function label(ctx, node, scale, bold) {
-      var text = node.title.length > 48 ? node.title.slice(0, 47) + "…" : node.title;
-      ctx.font = (bold ? "600 " : "") + 12 / scale + "px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-      var y = node.y + Math.max(radius(node), 1.2 / scale) + 3 / scale;
+    /**
+     * The labels of `list` (most wanted first: {node, bold, always}), each under its node and kept inside the
+     * frame, leaving out any that would overlap one already drawn, so that every label shown can be read.
+     */
+    function labels(ctx, list, scale) {
+      var topLeft = graph.screen2GraphCoords(0, 0);
+      var left = topLeft.x;
+      var right = topLeft.x + graph.width() / scale;
+      var gap = 3 / scale;
+      var height = 15 / scale;
+      var placed = [];
       ctx.lineWidth = 3 / scale;
-      ctx.strokeText(text, node.x, y);
-      ctx.fillText(text, node.x, y);
+      list.forEach(function (item) {
+        var node = item.node;
+        var text = node.title.length > 48 ? node.title.slice(0, 47) + "…" : node.title;
+        ctx.font = (item.bold ? "600 " : "") + 12 / scale + "px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+        var room = right - left - 4 * gap;
+        var width = ctx.measureText(text).width;
+        // A title wider than the frame is shortened to fit it.
+        for (var cut = text.length - 1; width > room && cut > 1; cut--) {
+          text = node.title.slice(0, cut) + "…";
+          width = ctx.measureText(text).width;
+        }
+        var half = width / 2;
+        var x = Math.min(Math.max(node.x, left + half + gap), right - half - gap);
+        var y = node.y + Math.max(radius(node), 1.2 / scale) + gap;
+        var box = { x0: x - half - gap, x1: x + half + gap, y0: y - gap, y1: y + height };
+        var overlaps = placed.some(function (other) {
+          return box.x0 < other.x1 && other.x0 < box.x1 && box.y0 < other.y1 && other.y0 < box.y1;
+        });
+        if (overlaps && !item.always) {
+          return;
+        }
+        box.text = text;
+        placed.push(box);
+        ctx.strokeText(text, x, y);
+        ctx.fillText(text, x, y);
+      });
+      state.labels = placed;
     }
 
     /** One frame, after force-graph's layout tick: links, nodes by colour, then labels. */
@@ -470,23 +504,36 @@
       ctx.fillStyle = colours.label;
       ctx.strokeStyle = colours.bg;
       ctx.lineJoin = "round";
-      if (inView.length <= LABEL_LIMIT) {
-        inView.forEach(function (node) {
-          if (node !== state.hovered) {
-            label(ctx, node, scale, node === view.current);
-          }
+      // The hovered note and the current one first, then the hovered one's neighbours, then the best linked.
+      var wanted = [];
+      [state.hovered, view.current].forEach(function (node) {
+        var listed = wanted.some(function (item) {
+          return item.node === node;
         });
-      } else if (state.hovered) {
+        if (node && !listed && inView.indexOf(node) >= 0) {
+          wanted.push({ node: node, bold: true, always: true });
+        }
+      });
+      var rest = [];
+      if (state.hovered) {
         var near = neighboursOf(state.hovered);
         if (near.length <= NEIGHBOUR_LABEL_LIMIT) {
-          near.forEach(function (node) {
-            label(ctx, node, scale, false);
-          });
+          rest = near;
         }
       }
-      if (state.hovered) {
-        label(ctx, state.hovered, scale, true);
+      if (inView.length <= LABEL_LIMIT) {
+        rest = rest.concat(
+          inView.slice().sort(function (a, b) {
+            return (b.degree || 0) - (a.degree || 0);
+          })
+        );
       }
+      rest.forEach(function (node) {
+        if (node !== state.hovered && node !== view.current) {
+          wanted.push({ node: node, bold: false, always: false });
+        }
+      });
+      labels(ctx, wanted, scale);
       ctx.restore();
 
       if (!state.drawn && inView.length) {
@@ -507,6 +554,12 @@
           firstDraw: time,
           settled: false,
           screenCoords: screenCoords,
+          labelBoxes: labelBoxes,
+          nodeCoords: function () {
+            return state.nodes.map(function (node) {
+              return screenCoords(node.url);
+            });
+          },
         };
         window.loamGraph = firstGraph;
       }
@@ -546,6 +599,16 @@
       var at = graph.graph2ScreenCoords(node.x, node.y);
       var rect = host.getBoundingClientRect();
       return { x: rect.left + at.x, y: rect.top + at.y };
+    }
+
+    /** The boxes of the labels of the last frame, in viewport coordinates (for tests: none may overlap). */
+    function labelBoxes() {
+      var rect = host.getBoundingClientRect();
+      return state.labels.map(function (box) {
+        var a = graph.graph2ScreenCoords(box.x0, box.y0);
+        var b = graph.graph2ScreenCoords(box.x1, box.y1);
+        return { text: box.text, x0: rect.left + a.x, y0: rect.top + a.y, x1: rect.left + b.x, y1: rect.top + b.y };
+      });
     }
 
     graph
@@ -603,6 +666,13 @@
       })
       .showPointerCursor(function (node) {
         return !!(node && node.url);
+      })
+      .onEngineTick(function () {
+        // A local graph is small and sits in a small box: it is kept framed while it settles, so that no note
+        // drifts out of sight, until the reader moves it.
+        if (kind === "local" && state.moving && !state.touched) {
+          fit(0);
+        }
       })
       .onEngineStop(function () {
         if (!state.moving || state.settled) {
@@ -752,7 +822,7 @@
       return;
     }
     var near = around(start, data.neighbours, 2);
-    if (near.size > LOCAL_LIMIT) {
+    if (near.size > LOCAL_TWO_STEPS) {
       near = around(start, data.neighbours, 1);
     }
     // Copies: the layout writes positions into its nodes.

@@ -405,6 +405,48 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     }
   });
 
+  test('the local graph of a well linked note is readable: every note inside its frame, no label over another', async () => {
+    // A hub linking to 30 notes with long titles, each linking to the next: too many for every label to fit.
+    const notes = { 'Hub.md': '# Hub\n\n' };
+    for (let i = 1; i <= 30; i++) {
+      const name = `Neighbouring note with a long title number ${i}`;
+      notes['Hub.md'] += `- [[${name}]]\n`;
+      notes[`${name}.md`] = `Next: [[Neighbouring note with a long title number ${(i % 30) + 1}]]\n`;
+    }
+    const served = await servedGarden('local-graph', 'title = "Hubs"\n', notes);
+    try {
+      for (const colorScheme of ['light', 'dark']) {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
+        const page = await open(context, `${served.origin}/hub/`, served.origin);
+        const local = page.locator('[data-graph="local"][data-settled="1"]');
+        await local.waitFor({ timeout: 30_000 });
+        await page.waitForTimeout(600); // the last fit's animation
+        const frame = await page.locator('[data-graph="local"]').boundingBox();
+        const nodes = await page.evaluate(() => window.loamGraph.nodeCoords());
+        assert.equal(nodes.length, 31, 'the note and its neighbours');
+        for (const node of nodes) {
+          const inside = node.x >= frame.x && node.x <= frame.x + frame.width && node.y >= frame.y && node.y <= frame.y + frame.height;
+          assert.ok(inside, `a note at ${JSON.stringify(node)} is outside the frame ${JSON.stringify(frame)}`);
+        }
+        const labels = await page.evaluate(() => window.loamGraph.labelBoxes());
+        assert.ok(labels.some((l) => l.text === 'Hub'), 'the note itself is labelled');
+        assert.ok(labels.length >= 4, `some neighbours are labelled: ${labels.map((l) => l.text)}`);
+        for (const [i, a] of labels.entries()) {
+          assert.ok(a.x0 >= frame.x - 1 && a.x1 <= frame.x + frame.width + 1, `label ${JSON.stringify(a)} is inside the frame ${JSON.stringify(frame)}`);
+          for (const b of labels.slice(i + 1)) {
+            const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+            assert.ok(!overlap, `labels ${a.text} and ${b.text} overlap`);
+          }
+        }
+        await page.locator('article.note > .local-graph').screenshot({ path: path.join(SCREENSHOTS, `local-graph-${colorScheme}.png`) });
+        assertClean(page, 'the hub');
+        await context.close();
+      }
+    } finally {
+      await served.close();
+    }
+  });
+
   test('on a wide screen there is no menu button, and a right column holds the outline, backlinks and graph', async () => {
     for (const colorScheme of ['light', 'dark']) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
@@ -417,10 +459,12 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
         assert.ok(box, `${side} is shown`);
         assert.ok(box.x >= content.x + content.width && box.x + box.width <= 1280, `${side} is on the right: ${JSON.stringify(box)}`);
       }
-      // The outline starts level with the text, not below it.
-      const toc = await page.locator('article.note > .toc').boundingBox();
-      assert.ok(Math.abs(toc.y - content.y) < 40, `outline at ${toc.y}, text at ${content.y}`);
+      // The right column starts level with the text, not below it, with the graph first, as in Publish.
       await page.locator('.graph-local canvas').waitFor();
+      const graph = await page.locator('article.note > .local-graph').boundingBox();
+      const toc = await page.locator('article.note > .toc').boundingBox();
+      assert.ok(Math.abs(graph.y - content.y) < 40, `the graph at ${graph.y}, text at ${content.y}`);
+      assert.ok(toc.y > graph.y, `the outline under the graph: ${toc.y}, ${graph.y}`);
       await screenshot(page, `three-columns-${colorScheme}`);
       assert.deepEqual(page.problems, []);
       await context.close();
