@@ -43,8 +43,16 @@ pub fn body_html(site: &Site, note: usize) -> (String, Vec<Diagnostic>) {
     let whole = 0..site.notes[note].body.html.len();
     let mut stack = Expansion { notes: vec![(note, whole)], embeds: 0, bytes: 0 };
     expand(site, note, &site.notes[note].body.html, &mut stack, &mut out, &mut diagnostics);
+    // The footnotes' back-links were labelled in English when the note was parsed, without the garden's settings.
+    let back = crate::render::strings::text(site.config, "back_to_reference");
+    if back != ENGLISH_BACK && out.contains(ENGLISH_BACK) {
+        out = out.replace(&format!("aria-label=\"{ENGLISH_BACK} "), &format!("aria-label=\"{} ", escape(back)));
+    }
     (out, diagnostics)
 }
+
+/// How `markdown.rs` labels a footnote's link back to its reference.
+const ENGLISH_BACK: &str = "Back to reference";
 
 /// The sentence around link `link` of note `note`, as HTML, for the backlinks of the note it points at.
 pub fn context_html(site: &Site, note: usize, link: usize) -> String {
@@ -317,13 +325,57 @@ fn transclude(
     ));
     stack.notes.push(part);
     stack.embeds += 1;
+    let k = stack.embeds;
     // Counted as each section starts, not when it is done: what its own embeds bring is counted by them.
     stack.bytes += section.len();
     let mut embedded = String::with_capacity(section.len());
-    expand(site, target, section, stack, &mut embedded, diagnostics);
+    let with_notes = with_its_footnotes(section, &body.html);
+    expand(site, target, &with_notes, stack, &mut embedded, diagnostics);
     stack.notes.pop();
-    out.push_str(&without_heading_ids(&embedded));
+    let embedded = own_footnote_ids(&without_heading_ids(&embedded), k);
+    out.push_str(&embedded);
     out.push_str("</div>\n");
+}
+
+const FOOTNOTES: &str = "<section class=\"footnotes\">";
+
+/// An embedded part of a note with the footnotes its references name, and no others: a section of a note
+/// stops at the next heading, so its footnotes (gathered at the end of the note) are brought in; the whole note
+/// brings them all.
+fn with_its_footnotes<'h>(part: &'h str, note_html: &str) -> std::borrow::Cow<'h, str> {
+    let main = part.find(FOOTNOTES).map_or(part, |at| &part[..at]);
+    if !main.contains("href=\"#fn-") {
+        return std::borrow::Cow::Borrowed(main);
+    }
+    let Some(notes) = note_html.find(FOOTNOTES).map(|at| &note_html[at..]) else {
+        return std::borrow::Cow::Borrowed(main);
+    };
+    let mut out = String::with_capacity(main.len() + notes.len());
+    out.push_str(main);
+    out.push_str(FOOTNOTES);
+    out.push_str("\n<ol>\n");
+    for item in notes.split("<li id=\"fn-").skip(1) {
+        let n = item.split('"').next().unwrap_or_default();
+        if main.contains(&format!("href=\"#fn-{n}\"")) {
+            let item = item.split("</ol>\n</section>").next().unwrap_or(item);
+            out.push_str("<li id=\"fn-");
+            out.push_str(item);
+        }
+    }
+    out.push_str("</ol>\n</section>\n");
+    std::borrow::Cow::Owned(out)
+}
+
+/// The footnote ids of the `k`th embed of a page made its own (`e3-fn-1`), so that they clash neither with the
+/// host page's nor with another embed's.
+fn own_footnote_ids(html: &str, k: usize) -> String {
+    if !html.contains("\"fn-") && !html.contains("\"fnref-") && !html.contains("\"#fn") {
+        return html.to_string();
+    }
+    html.replace("id=\"fn-", &format!("id=\"e{k}-fn-"))
+        .replace("href=\"#fn-", &format!("href=\"#e{k}-fn-"))
+        .replace("id=\"fnref-", &format!("id=\"e{k}-fnref-"))
+        .replace("href=\"#fnref-", &format!("href=\"#e{k}-fnref-"))
 }
 
 /// Transcluded headings lose their ids: the host page has its own headings, often with the same names, and an

@@ -359,6 +359,20 @@ const WORDS: &[(&str, [&str; 9])] = &[
             "Показать теги",
         ],
     ),
+    (
+        "back_to_reference",
+        [
+            "Back to reference",
+            "返回引用",
+            "参照に戻る",
+            "참조로 돌아가기",
+            "Volver a la referencia",
+            "Retour à la référence",
+            "Zurück zur Referenz",
+            "Voltar à referência",
+            "Назад к ссылке",
+        ],
+    ),
     ("note_one", ["note", "篇笔记", "件のノート", "개의 노트", "nota", "note", "Notiz", "nota", "заметка"]),
     ("note_many", ["notes", "篇笔记", "件のノート", "개의 노트", "notas", "notes", "Notizen", "notas", "заметок"]),
 ];

@@ -1061,6 +1061,36 @@ fn a_permalink_over_the_tag_index_or_a_folder_moves_that_page_with_a_warning() {
 }
 
 #[test]
+fn embedded_notes_bring_their_own_footnotes_with_ids_of_their_own() {
+    let garden = Garden::new()
+        .config("content = \".\"\nlanguage = \"fr\"\n")
+        .file("Host.md", "Host claim[^1].\n\n![[Source]]\n\n![[Source#Second]]\n\n[^1]: The host's note.\n")
+        .file(
+            "Source.md",
+            "# First\n\nOne[^a].\n\n# Second\n\nTwo^[inline in second] and [[Host]].\n\n[^a]: Note of the first part.\n",
+        )
+        .build();
+    let run = build(&garden).ok();
+    let page = run.page("host/index.html");
+    let ids: Vec<&str> = page.split("id=\"").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len(), "no id twice on the page: {ids:?}");
+    // Every footnote link leads to an element of the page.
+    for href in page.split("href=\"#").skip(1).map(|rest| rest.split('"').next().unwrap()) {
+        if href.contains("fn") {
+            assert!(ids.contains(&href), "#{href} leads nowhere: {page}");
+        }
+    }
+    assert_eq!(page.matches("Note of the first part.").count(), 1, "the whole note's embed has it, the section's not");
+    assert_eq!(page.matches("inline in second").count(), 2, "both embeds hold the second part's footnote");
+    assert_eq!(page.matches("The host's note.").count(), 1);
+    assert!(page.contains("aria-label=\"Retour à la référence 1\""), "{page}");
+    assert!(!page.contains("Back to reference"), "{page}");
+}
+
+#[test]
 fn folder_and_tag_counts_are_in_the_garden_s_language() {
     let garden = Garden::new()
         .config("content = \".\"\nlanguage = \"de\"\n")
