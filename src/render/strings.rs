@@ -373,6 +373,12 @@ const WORDS: &[(&str, [&str; 9])] = &[
             "Назад к ссылке",
         ],
     ),
+    (
+        "breadcrumb",
+        ["Breadcrumb", "位置", "パンくずリスト", "이동 경로", "Ruta de navegación", "Fil d’Ariane", "Brotkrümelnavigation", "Trilha de navegação", "Навигационная цепочка"],
+    ),
+    ("site_nav", ["Site", "网站", "サイト", "사이트", "Sitio", "Site", "Website", "Site", "Сайт"]),
+    ("garden_nav", ["Garden", "花园", "ガーデン", "가든", "Jardín", "Jardin", "Garten", "Jardim", "Сад"]),
     ("note_one", ["note", "篇笔记", "件のノート", "개의 노트", "nota", "note", "Notiz", "nota", "заметка"]),
     ("note_many", ["notes", "篇笔记", "件のノート", "개의 노트", "notas", "notes", "Notizen", "notas", "заметок"]),
 ];

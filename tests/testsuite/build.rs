@@ -1117,9 +1117,15 @@ fn the_interface_speaks_the_garden_s_language_and_its_own_words() {
     let run = build(&garden).ok();
     let page = run.page("note/index.html");
     assert!(page.contains("<html lang=\"fr\""), "{page}");
-    for words in
-        ["placeholder=\"Rechercher\"", ">Sommaire<", ">Ils en parlent<", ">Graphe<", "Créé <time", "note non publiée"]
-    {
+    for words in [
+        "placeholder=\"Rechercher\"",
+        ">Sommaire<",
+        ">Ils en parlent<",
+        ">Graphe<",
+        "Créé <time",
+        "note non publiée",
+        "aria-label=\"Fil d’Ariane\"",
+    ] {
         assert!(page.contains(words), "{words}: {page}");
     }
     assert!(run.page("404.html").contains("Page introuvable"));
