@@ -542,6 +542,15 @@ impl<'a> Renderer<'a> {
                         last_end = Some((start, i));
                         continue;
                     }
+                    // `^id` on a line of its own right under a quote or callout (Obsidian's way of naming it,
+                    // which Markdown reads as the last line of its last paragraph) names the whole quote.
+                    if let Some((quote, id)) = self.id_under_a_quote(i, &starts) {
+                        self.skip[i - 2] = true;
+                        self.skip[i - 1] = true;
+                        self.mark_block(quote, i + 1, id);
+                        last_end = Some((start, i));
+                        continue;
+                    }
                     let closes_text_block = matches!(end, TagEnd::Paragraph | TagEnd::Item);
                     if closes_text_block && i > 0 {
                         if let Event::Text(text) = &self.events[i - 1].0 {
@@ -567,6 +576,20 @@ impl<'a> Renderer<'a> {
                 _ => {}
             }
         }
+    }
+
+    /// When the paragraph ending at event `i` is the last of a quote and its last line is a lone `^id`: the
+    /// quote's start (from `starts`, the open blocks around it) and the id.
+    fn id_under_a_quote(&self, i: usize, starts: &[usize]) -> Option<(usize, String)> {
+        let (Event::End(TagEnd::Paragraph), Some(&quote)) = (&self.events[i].0, starts.last()) else { return None };
+        if i < 3 || !matches!(self.events[i - 2].0, Event::SoftBreak | Event::HardBreak) {
+            return None;
+        }
+        let closes_quote = matches!(self.events.get(i + 1), Some((Event::End(TagEnd::BlockQuote(_)), _)));
+        let Event::Text(text) = &self.events[i - 1].0 else { return None };
+        let (id, before) = inline::trailing_block_id(text)?;
+        (closes_quote && before.is_empty() && matches!(self.events[quote].0, Event::Start(Tag::BlockQuote(_))))
+            .then(|| (quote, id.to_string()))
     }
 
     fn mark_block(&mut self, start: usize, end: usize, id: String) {

@@ -332,7 +332,7 @@ fn transclude(
     let with_notes = with_its_footnotes(section, &body.html);
     expand(site, target, &with_notes, stack, &mut embedded, diagnostics);
     stack.notes.pop();
-    let embedded = own_footnote_ids(&without_heading_ids(&embedded), k);
+    let embedded = own_footnote_ids(&without_block_ids(&without_heading_ids(&embedded)), k);
     out.push_str(&embedded);
     out.push_str("</div>\n");
 }
@@ -376,6 +376,23 @@ fn own_footnote_ids(html: &str, k: usize) -> String {
         .replace("href=\"#fn-", &format!("href=\"#e{k}-fn-"))
         .replace("id=\"fnref-", &format!("id=\"e{k}-fnref-"))
         .replace("href=\"#fnref-", &format!("href=\"#e{k}-fnref-"))
+}
+
+/// Transcluded blocks lose their ids (`id="^name"`) too: the block may be on the host page itself, and an id may
+/// appear only once in a page.
+fn without_block_ids(html: &str) -> std::borrow::Cow<'_, str> {
+    if !html.contains(" id=\"^") {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(" id=\"^") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 6..];
+        rest = after.find('"').map_or(after, |end| &after[end + 1..]);
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Transcluded headings lose their ids: the host page has its own headings, often with the same names, and an
@@ -466,5 +483,6 @@ mod tests {
             "<h2>Part</h2>\n<p>x <hr> <h3>S</h3><html>"
         );
         assert_eq!(without_heading_ids("<p>no headings</p>"), "<p>no headings</p>");
+        assert_eq!(without_block_ids("<div id=\"^a\"><p id=\"^b-c\">x</p></div>"), "<div><p>x</p></div>");
     }
 }

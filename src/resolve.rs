@@ -5,8 +5,8 @@
 //! 2. the path from the garden root;
 //! 3. a file whose path ends with the link's (Obsidian's shortest-path rule: a bare name anywhere,
 //!    `folder/name` under any folder; a link whose folders went stale after a move resolves to nothing, as in
-//!    Obsidian, and the warning names the files of that name); when several files match, the one nearest the
-//!    linking note wins, then the shortest path, then the first by name, and the ambiguity is reported;
+//!    Obsidian, and the warning names the files of that name); when several files match, the one in the linking
+//!    note's folder wins, then the shortest path, then the first by name, and the ambiguity is reported;
 //! 4. an alias from a note's frontmatter;
 //! 5. a folder.
 //!
@@ -192,20 +192,18 @@ impl LinkIndex {
         Resolution { target: None, others: elsewhere }
     }
 
-    /// Of several files whose paths end with the link's, the one nearest the linking note (in `folder_key`,
-    /// already through [`key`]), then the shortest path, then the first by name; the others are returned too.
+    /// Of several files whose paths end with the link's, Obsidian's choice: the one in the linking note's own
+    /// folder (`folder_key`, already through [`key`]), then the shortest path, then the first by name; the others
+    /// are returned too.
     fn choose(&self, folder_key: &str, candidates: &[usize]) -> Resolution {
-        let from: Vec<&str> = folder_key.split('/').filter(|c| !c.is_empty()).collect();
-        let nearness = |entry: &Entry| {
-            entry.components[..entry.components.len() - 1].iter().zip(&from).take_while(|(a, b)| a == b).count()
+        let elsewhere = |entry: &Entry| {
+            let folder = &entry.components[..entry.components.len() - 1];
+            !folder.iter().map(String::as_str).eq(folder_key.split('/').filter(|c| !c.is_empty()))
         };
         let mut tied = candidates.to_vec();
-        tied.sort_by(|&a, &b| {
-            let (ea, eb) = (&self.entries[a], &self.entries[b]);
-            nearness(eb)
-                .cmp(&nearness(ea))
-                .then(ea.components.len().cmp(&eb.components.len()))
-                .then(ea.path.cmp(&eb.path))
+        tied.sort_by_cached_key(|&id| {
+            let entry = &self.entries[id];
+            (elsewhere(entry), entry.path.chars().count(), entry.path.clone())
         });
         tied.dedup();
         let others = tied[1..].iter().map(|&id| self.entries[id].path.clone()).collect();
@@ -305,11 +303,15 @@ mod tests {
         assert_eq!(index().resolve("features", "../plugins/Latex.md").target, Some(Target::Note(3)));
     }
 
+    /// As Obsidian: the file in the linking note's folder, else the shortest path (`plugins/` is shorter than
+    /// `features/`), and the others are named in the warning. Found wrong by the link checker on Obsidian's
+    /// help vault in Chinese, where `[[模板]]` went to the Web Clipper's templates rather than the plugin's.
     #[test]
-    fn ambiguous_name_picks_nearest_and_reports() {
+    fn ambiguous_name_picks_the_same_folder_then_the_shortest_path_and_reports() {
         let r = index().resolve("", "Latex");
-        assert_eq!(r.target, Some(Target::Note(2)));
-        assert_eq!(r.others, vec!["plugins/Latex.md"]);
+        assert_eq!(r.target, Some(Target::Note(3)));
+        assert_eq!(r.others, vec!["features/Latex.md"]);
+        assert_eq!(index().resolve("features/deeper", "Latex").target, Some(Target::Note(3)), "not the nearest");
     }
 
     /// Obsidian resolves `folder/name` only to a file in a folder of that name: a link whose folders went stale

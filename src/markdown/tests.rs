@@ -220,3 +220,15 @@ fn inline_footnotes_span_lines_and_their_links_keep_their_lines() {
     let lines: Vec<(&str, usize)> = r.links.iter().map(|l| (l.target.as_str(), l.line)).collect();
     assert!(lines.contains(&("Source", 4)) && lines.contains(&("After", 6)), "{lines:?}");
 }
+
+/// Found by the link checker on Obsidian's own help vault: `^id` on the line right under a callout, with no blank
+/// line, is read by Markdown as the callout's last line; Obsidian takes it as the name of the whole callout.
+#[test]
+fn an_id_right_under_a_callout_names_the_callout() {
+    let r = html("> [!hint] Limits\n> Names have limits.\n^the-callout\n\nAfter.\n");
+    assert_eq!(r.blocks, ["the-callout"]);
+    assert!(r.html.contains("<div id=\"^the-callout\"><div class=\"callout\""), "{}", r.html);
+    assert!(!r.html.contains("^the-callout</p>"), "the id is not left in the text: {}", r.html);
+    let (start, end) = (r.html.find("\0B0\0").unwrap(), r.html.find("\0b0\0").unwrap());
+    assert!(r.html[start..end].contains("Names have limits.") && !r.html[start..end].contains("After."));
+}

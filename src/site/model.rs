@@ -530,9 +530,14 @@ impl<'a> Builder<'a> {
             let redirect = outline.redirect.iter().map(|page| (outline.path.as_str(), page));
             aliases.chain(redirect).map(move |(alias, (url, url_key))| (i, alias, url_key, url))
         });
+        // Which note's redirect each alias page is: a note may name the same page twice (an alias `Gifting`
+        // beside it and `Folder/Gifting`, or its own path among its aliases, as Obsidian's help vault does).
+        let mut own: HashMap<&str, usize> = HashMap::default();
+        let mut warned: HashSet<(usize, &str)> = HashSet::default();
         for (i, alias, url_key, url) in candidates {
             if taken.contains(url_key) {
-                if **url_key != *url_keys[i] {
+                let repeated = !warned.insert((i, url_key.as_str()));
+                if **url_key != *url_keys[i] && own.get(url_key.as_str()) != Some(&i) && !repeated {
                     model.diagnostics.push(
                         Diagnostic::new(
                             &outlines[i].path,
@@ -548,6 +553,7 @@ impl<'a> Builder<'a> {
                 }
             } else {
                 taken.insert(url_key.clone());
+                own.insert(url_key, i);
                 model.aliases.push((url.clone(), i));
             }
         }
@@ -558,9 +564,6 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Whether two paths are the same name in different Unicode forms: `Café.md` with `é` as one character (NFC,
-/// as most systems write it) and as `e` plus an accent (NFD, as macOS used to). Both can exist side by side on
-/// Linux and print the same, so a message naming them must tell them apart ([`named`]).
 /// The first of `url-2/`, `url-3/`… that is not `taken`: where a generated page moves when a note takes its URL.
 fn free_url(url: &str, taken: impl Fn(&str) -> bool) -> String {
     let wanted = url.trim_end_matches('/');
@@ -572,6 +575,9 @@ fn moved_page(path: &str, message: String, hint: &str) -> Diagnostic {
     Diagnostic::new(path, 1, Severity::Warning, Kind::SlugCollision, message).hint(hint)
 }
 
+/// Whether two paths are the same name in different Unicode forms: `Café.md` with `é` as one character (NFC,
+/// as most systems write it) and as `e` plus an accent (NFD, as macOS used to). Both can exist side by side on
+/// Linux and print the same, so a message naming them must tell them apart ([`named`]).
 fn only_forms_differ(a: &str, b: &str) -> bool {
     use unicode_normalization::UnicodeNormalization;
     a != b && a.nfc().eq(b.nfc())

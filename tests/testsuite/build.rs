@@ -1090,6 +1090,26 @@ fn embedded_notes_bring_their_own_footnotes_with_ids_of_their_own() {
     assert!(!page.contains("Back to reference"), "{page}");
 }
 
+/// As in Obsidian's help vault: a permalinked note lists its own path among its aliases, and names one page
+/// twice (`Gifting` beside it and `Payment/Gifting`). Both redirects go to the note; nothing to warn about.
+#[test]
+fn aliases_naming_the_note_s_own_path_or_one_page_twice_are_no_conflict() {
+    let garden = Garden::new()
+        .file(
+            "Payment/Credit.md",
+            "---\naliases:\n  - Payment/Credit\n  - Gifting\n  - Payment/Gifting\npermalink: credit\n---\nCredit.\n",
+        )
+        .file("Zed.md", "---\naliases: [Payment/Gifting, Payment/gifting]\n---\nAnother note wants the same page.\n")
+        .build();
+    let run = build(&garden).ok();
+    let stderr = run.stderr();
+    assert!(run.page("payment/credit/index.html").contains("/credit/"), "the path redirects to the permalink");
+    assert!(run.page("payment/gifting/index.html").contains("/credit/"), "the alias redirects to the note");
+    assert!(!stderr.contains("Payment/Credit.md:1: warning"), "{stderr}");
+    assert!(stderr.contains("Zed.md:1: warning: the alias `Payment/Gifting` would replace the page"), "{stderr}");
+    assert_eq!(stderr.matches("would replace the page").count(), 1, "one warning for one page: {stderr}");
+}
+
 #[test]
 fn folder_and_tag_counts_are_in_the_garden_s_language() {
     let garden = Garden::new()
