@@ -69,6 +69,9 @@ pub struct Note {
     /// Whether the text begins with the `description` (see [`Note::lead`]), found once when the note is parsed
     /// rather than at each render of its page.
     pub begins_with_description: bool,
+    /// Whether the note's text begins with a `# Heading` that is its title: its page shows the title once, as the
+    /// page's own, as Obsidian does with "Show inline title" off.
+    pub begins_with_title: bool,
     /// What the site model reads of the note, made here so that a parsed note kept by the live preview brings it
     /// along (slugs are costly at 10,000 notes).
     pub outline: Arc<Outline>,
@@ -404,6 +407,13 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
     let outline = Arc::new(outline);
     let description = meta.description.as_deref().unwrap_or_default().trim();
     let begins_with_description = !description.is_empty() && begins_with(&body.html, description);
+    let title = meta.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(&stem);
+    let same = |a: &str, b: &str| {
+        a.split_whitespace().eq(b.split_whitespace()) || a.trim().to_lowercase() == b.trim().to_lowercase()
+    };
+    let begins_with_title = (body.html.trim_start().strip_prefix("\0H0\0"))
+        .is_some_and(|rest| rest.trim_start().starts_with("<h1"))
+        && body.headings.first().is_some_and(|h| h.level == 1 && same(&h.text, title));
     Note {
         path: path.to_string(),
         stem,
@@ -416,6 +426,7 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
         diagnostics,
         dates,
         begins_with_description,
+        begins_with_title,
         outline,
         keys,
     }

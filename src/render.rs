@@ -239,7 +239,7 @@ impl Renderer<'_, '_> {
             let variant = bit(!description.is_empty(), 0)
                 | bit(!parts.dates_html.is_empty(), 1)
                 | bit(!parts.tags_html.is_empty(), 2)
-                | bit(note.body.headings.len() >= 2, 3)
+                | bit(parts.headings >= 2, 3)
                 | bit(!parts.backlinks_html.is_empty(), 4)
                 | bit(!lead.is_empty(), 5)
                 | bit(!note.meta.cssclasses.is_empty(), 6);
@@ -256,6 +256,7 @@ impl Renderer<'_, '_> {
                 &parts.backlinks_html,
                 note.lead(),
                 &cssclasses,
+                &parts.title_id_attr,
             ];
             let bytes = patterns[usize::from(variant)].fill(&values);
             self.index(i, parts.content);

@@ -212,6 +212,10 @@ pub(super) struct NoteParts<'r> {
     pub(super) linking: Vec<(&'r str, usize, String)>,
     pub(super) backlinks_html: String,
     pub(super) dates_html: String,
+    /// ` id="…"` for the page's title, when it is the heading the note's text began with; else empty.
+    pub(super) title_id_attr: String,
+    /// How many headings the outline lists.
+    pub(super) headings: usize,
 }
 
 impl Renderer<'_, '_> {
@@ -250,10 +254,19 @@ impl Renderer<'_, '_> {
     pub(super) fn note_parts(&self, i: usize, diagnostics: &mut Vec<Diagnostic>) -> NoteParts<'_> {
         let site = self.site;
         let note = &site.notes[i];
-        let (content, problems) = page::body_html(site, i);
+        let (mut content, problems) = page::body_html(site, i);
         diagnostics.extend(problems);
         let (breadcrumbs, breadcrumbs_html) = self.breadcrumbs(&note.outline.folder_key, !self.is_folder_note(i));
-        let headings = &note.body.headings;
+        let mut headings = &note.body.headings[..];
+        let mut title_id_attr = String::new();
+        if note.begins_with_title {
+            // The `# Title` the text begins with is the page's title, shown once, with the heading's id.
+            if let Some((id, untitled)) = without_first_heading(&content) {
+                title_id_attr = format!(" id=\"{id}\"");
+                content = untitled;
+                headings = &headings[1..];
+            }
+        }
         // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
         let top = headings.iter().map(|h| h.level).min().unwrap_or(1);
         let toc_html =
@@ -282,6 +295,8 @@ impl Renderer<'_, '_> {
             linking,
             backlinks_html,
             dates_html: self.templates.parts.dates_html(site.config, &site.dates[i], self.contributors(i)),
+            title_id_attr,
+            headings: headings.len(),
         }
     }
 
@@ -291,9 +306,9 @@ impl Renderer<'_, '_> {
         let parts = self.note_parts(i, diagnostics);
         let named = self.templates.named;
         let tags = if named.tags { tag_values(site, i) } else { Value::Array(Vec::new()) };
-        let toc: Vec<Value> = note
-            .body
-            .headings
+        // The outline's headings: the title's, when the text began with it, is the page's title, not in the outline.
+        let skipped = note.body.headings.len() - parts.headings;
+        let toc: Vec<Value> = note.body.headings[skipped..]
             .iter()
             .map(|h| {
                 object([
@@ -321,6 +336,7 @@ impl Renderer<'_, '_> {
             ("title", note.title().into()),
             ("description", note.meta.description.clone().unwrap_or_default().into()),
             ("lead", note.lead().into()),
+            ("title_id_attr", parts.title_id_attr.into()),
             ("cssclasses", note.meta.cssclasses.join(" ").into()),
             ("url", site.note_url(i).into()),
             ("path", note.path.as_str().into()),
@@ -465,4 +481,14 @@ pub(super) fn date_value(date: Option<chrono::DateTime<chrono::FixedOffset>>) ->
         Some(d) => json!({ "iso": d.to_rfc3339(), "display": d.format("%Y-%m-%d").to_string() }),
         None => Value::Null,
     }
+}
+
+/// The id (as written, escaped) of the `<h1>` that `html` begins with, and `html` without it; `None` when it does
+/// not begin with one.
+fn without_first_heading(html: &str) -> Option<(String, String)> {
+    let rest = html.trim_start();
+    let id = rest.strip_prefix("<h1 id=\"")?.split('"').next()?;
+    let end = rest.find("</h1>")? + "</h1>".len();
+    let after = rest[end..].strip_prefix('\n').unwrap_or(&rest[end..]);
+    Some((id.to_string(), after.to_string()))
 }

@@ -126,7 +126,7 @@ pub(super) fn alias_pattern(renderer: &Renderer) -> Option<Pattern> {
 }
 
 /// The values of the built-in note page, in the order of their markers.
-pub(super) const NOTE_VALUES: usize = 11;
+pub(super) const NOTE_VALUES: usize = 12;
 
 /// The built-in note page for each combination of what its conditions test (see [`NoteParts::variant`]), with
 /// markers for its values: a note page then costs a copy of its parts instead of a Tera render.
@@ -149,6 +149,7 @@ pub(super) fn note_patterns(renderer: &Renderer) -> Option<Vec<Pattern>> {
                 ("backlinks_html", value(4, 8).into()),
                 ("lead", value(5, 9).into()),
                 ("cssclasses", value(6, 10).into()),
+                ("title_id_attr", marker(11).into()),
                 // Values the built-in templates do not use: if one is printed, the pattern is refused.
                 ("path", POISON.into()),
                 ("tags", Value::Array(Vec::new())),

@@ -1110,6 +1110,24 @@ fn aliases_naming_the_note_s_own_path_or_one_page_twice_are_no_conflict() {
     assert_eq!(stderr.matches("would replace the page").count(), 1, "one warning for one page: {stderr}");
 }
 
+/// Many vaults begin each note with `# Its title` (written before Obsidian showed an inline title): the page
+/// shows the title once, with the heading's id, so that `[[Alpha#Alpha]]` still lands; the outline leaves it out.
+#[test]
+fn a_note_beginning_with_its_title_as_a_heading_shows_it_once() {
+    let garden = Garden::new()
+        .file("Alpha.md", "# Alpha\n\nThe alpha text.\n\n## Part\n\nMore.\n\n## Two\n\nx\n")
+        .file("Beta.md", "# Something else\n\nSee [[Alpha#Alpha]].\n")
+        .build();
+    let run = build(&garden).ok();
+    let alpha = run.page("alpha/index.html");
+    assert_eq!(alpha.matches("<h1").count(), 1, "{alpha}");
+    assert!(alpha.contains("<h1 class=\"page-title\" id=\"alpha\">Alpha</h1>"), "{alpha}");
+    assert!(!alpha.contains("href=\"#alpha\""), "the outline leaves the title out: {alpha}");
+    let beta = run.page("beta/index.html");
+    assert!(beta.contains("href=\"/alpha/#alpha\""), "{beta}");
+    assert!(beta.contains("<h1 class=\"page-title\">Beta</h1>") && beta.contains(">Something else</h1>"), "{beta}");
+}
+
 #[test]
 fn folder_and_tag_counts_are_in_the_garden_s_language() {
     let garden = Garden::new()
