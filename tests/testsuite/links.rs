@@ -327,13 +327,18 @@ struct Heading {
     line: usize,
 }
 
-fn headings(lines: &[String]) -> Vec<Heading> {
+/// The headings of a note: found in `lines` (code blanked out), their text read from `original` (code in a
+/// heading, `` ### `move` ``, is part of it).
+fn headings(lines: &[String], original: &[&str]) -> Vec<Heading> {
     let re = Regex::new(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$").unwrap();
     lines
         .iter()
         .enumerate()
         .filter_map(|(n, line)| {
-            re.captures(line).map(|c| Heading { level: c[1].len(), text: c[2].to_string(), line: n })
+            let c = re.captures(line)?;
+            let written = original.get(n).and_then(|o| re.captures(o));
+            let text = written.as_ref().map_or(&c[2], |w| w.get(2).unwrap().as_str());
+            Some(Heading { level: c[1].len(), text: text.to_string(), line: n })
         })
         .collect()
 }
@@ -352,10 +357,19 @@ fn words(text: &str) -> String {
     out.trim().to_string()
 }
 
-/// Obsidian matches a heading in a link by its text, ignoring case and the characters a link cannot hold.
+/// Obsidian matches a heading in a link as its API's `stripHeading` does: punctuation (``!"#$%&()*+,.:;<=>?@^`{|}~/\[]``)
+/// becomes a space and runs of spaces one, case aside; a hyphen still counts (`Datei-Eigenschaften` is not
+/// `Dateieigenschaften`).
 fn same_heading(a: &str, b: &str) -> bool {
-    let squash = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
-    squash(a) == squash(b)
+    let strip = |s: &str| {
+        let spaced: String = s
+            .chars()
+            .map(|c| if "!\"#$%&()*+,.:;<=>?@^`{|}~/\\[]".contains(c) { ' ' } else { c })
+            .flat_map(char::to_lowercase)
+            .collect();
+        spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    strip(a) == strip(b)
 }
 
 /// A line of plain prose from `lines` (no markup a renderer would change), as [`words`]: text that must appear in
@@ -514,6 +528,8 @@ struct Counts {
     unpublished: usize,
     /// Of the right: embeds whose content was compared with the text of what they embed.
     content_checked: usize,
+    /// Where a link's heading or block is not in its target (the link opens the target's top).
+    absent: Vec<String>,
     /// Left out of the total: `[[a|b]]` in a table row, which the table splits (no link in Obsidian either).
     split_by_table: usize,
     /// Links whose page and anchor are right but whose label is not Obsidian's.
@@ -707,8 +723,10 @@ fn check_site(root: &Path, out: &Path) -> Counts {
                 }
                 continue;
             };
-            let target_lines = outside_code(&vault.text(&target));
-            let target_headings = headings(&target_lines);
+            let target_text = vault.text(&target).replace("\r\n", "\n");
+            let target_lines = outside_code(&target_text);
+            let target_original: Vec<&str> = target_text.split('\n').collect();
+            let target_headings = headings(&target_lines, &target_original);
             let fragment = link.fragment.clone().filter(|f| !f.is_empty());
             let block = fragment.as_deref().and_then(|f| f.strip_prefix('^')).map(str::to_string);
             let heading = fragment
@@ -722,6 +740,8 @@ fn check_site(root: &Path, out: &Path) -> Counts {
             let has_anchor = heading_at.is_some() || block_at.is_some();
             if fragment.is_some() && !has_anchor {
                 counts.no_such_anchor += 1;
+                let fragment = fragment.as_deref().unwrap_or_default();
+                counts.absent.push(format!("{source}:{}: `#{fragment}` is not in {target}", link.line));
             }
 
             if link.embed {
@@ -884,6 +904,9 @@ fn report(name: &str, counts: &Counts) -> String {
         counts.split_by_table
     )
     .unwrap();
+    for absent in counts.absent.iter().take(15) {
+        writeln!(out, "  absent: {absent}").unwrap();
+    }
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     for problem in &counts.problems {
         let kind = problem.split(':').next().unwrap();
