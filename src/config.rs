@@ -100,6 +100,9 @@ pub struct Sync {
     pub tokens: Vec<Token>,
     /// `[[sync.peers]]`: gardens `loam serve` keeps a live connection to.
     pub peers: Vec<Peer>,
+    /// A private certificate authority (a PEM file, relative to the garden) trusted besides the platform's and
+    /// the bundled ones, for peers and relays whose `wss://` certificate it signed.
+    pub ca: Option<String>,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

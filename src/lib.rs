@@ -90,7 +90,9 @@
 //!   kept behind it: samod's storage is the store itself (documents are read from it and every change a peer
 //!   sends is merged into it by the living garden (`live.rs`), which writes the notes), so there is one copy of each
 //!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`);
-//!   `store/address.rs` gives the `automerge:` URLs. Dependencies point one way: `cmd` -> `serve`, `sync` ->
+//!   `sync/client.rs` reaches a peer (its address as a user writes it, HTTP and WebSocket, plain or TLS with
+//!   rustls, trusting the platform's, the bundled and a private certificate authority);
+//!   `store/address.rs` gives the `automerge:` URLs and the UUID-shaped ids every automerge-repo accepts. Dependencies point one way: `cmd` -> `serve`, `sync` ->
 //!   `store` -> `garden`, `config`; the messages between the protocol and the store's thread (`Ask`, `ToPeers`)
 //!   are the store's types (`store/recorder.rs`).
 //! - `fuzzing.rs`: fuzzing targets, each a function of a fuzzer's bytes that drives the real code

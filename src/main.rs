@@ -71,13 +71,17 @@ enum Command {
         /// some containers and virtual machines).
         #[arg(long)]
         poll: bool,
-        /// A peer to keep syncing with while serving, such as ws://laptop.local:1111/sync (repeatable; also
+        /// A peer to keep syncing with while serving, such as ws://laptop.local:1111/sync or wss://relay.example.org (repeatable; also
         /// [[sync.peers]] in loam.toml). Its token, if it takes one: LOAM_PEER_TOKEN.
         #[arg(long = "peer", value_name = "URL")]
         peers: Vec<String>,
         /// Write the port it listens on to this file once it is listening (for scripts, with --port 0).
         #[arg(long, value_name = "FILE")]
         port_file: Option<PathBuf>,
+        /// A private certificate authority (PEM) to trust for wss:// and https:// peers, besides the system's
+        /// (else `[sync] ca` in loam.toml, else LOAM_CA).
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
     },
     /// Record every note in the garden's history (.loam/), or what changed since it last did.
     Import {
@@ -109,17 +113,25 @@ enum Command {
     },
     /// Make a new garden from another: its notes, attachments and whole history, the same garden.
     Clone {
-        /// The garden to clone: a peer's sync address (ws://HOST:PORT/sync), or a garden's folder on this machine.
+        /// The garden to clone: a peer's address (wss://HOST/sync, ws://HOST:PORT/sync, https://HOST), or a garden's folder on this machine.
         other: String,
         /// The new garden's folder (new or empty).
         dir: PathBuf,
         /// The token the peer asks for (else LOAM_PEER_TOKEN).
         #[arg(long)]
         token: Option<String>,
+        /// A private certificate authority (PEM) to trust for wss:// and https:// peers, besides the system's
+        /// (else `[sync] ca` in loam.toml, else LOAM_CA).
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
+        /// The garden's address (automerge:…), to join it through an automerge-repo relay, which cannot say which
+        /// garden it carries. A Loam peer says so itself.
+        #[arg(long, value_name = "ADDRESS")]
+        garden: Option<String>,
     },
     /// Exchange history with another garden once, both ways: edits merge, and both folders end with the same notes.
     Sync {
-        /// The other garden: a peer's sync address (ws://HOST:PORT/sync), or a garden's folder on this machine.
+        /// The other garden: a peer's address (wss://HOST/sync, ws://HOST:PORT/sync, https://HOST), or a garden's folder on this machine.
         other: String,
         /// This garden.
         #[arg(default_value = ".")]
@@ -127,6 +139,14 @@ enum Command {
         /// The token the peer asks for (else LOAM_PEER_TOKEN).
         #[arg(long)]
         token: Option<String>,
+        /// A private certificate authority (PEM) to trust for wss:// and https:// peers, besides the system's
+        /// (else `[sync] ca` in loam.toml, else LOAM_CA).
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
+        /// The garden's address (automerge:…), to join it through an automerge-repo relay, which cannot say which
+        /// garden it carries. A Loam peer says so itself.
+        #[arg(long, value_name = "ADDRESS")]
+        garden: Option<String>,
     },
     /// Check the garden's history (.loam/) and mend what can be mended: lost bookkeeping, torn changes, damaged
     /// documents (fetched again from a peer with --from, else started anew from the note). Notes are never changed.
@@ -141,6 +161,10 @@ enum Command {
         /// The token the peer asks for (else LOAM_PEER_TOKEN).
         #[arg(long)]
         token: Option<String>,
+        /// A private certificate authority (PEM) to trust for wss:// and https:// peers, besides the system's
+        /// (else `[sync] ca` in loam.toml, else LOAM_CA).
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
     },
     /// Report every problem (broken links, bad frontmatter, slug collisions); exit non-zero if any.
     Check {
@@ -172,14 +196,18 @@ fn main() -> ExitCode {
         Command::Build { path, out } => loam::cmd::build::run(&path, out.as_deref()).map(|()| true),
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
-        Command::Repair { path, from, token } => loam::cmd::repair::run(&path, from.as_deref(), token),
+        Command::Repair { path, from, token, ca } => loam::cmd::repair::run(&path, from.as_deref(), token, ca),
         Command::Info { path } => loam::cmd::info::run(&path).map(|()| true),
-        Command::Clone { other, dir, token } => loam::cmd::clone::run(&other, &dir, token).map(|()| true),
-        Command::Sync { other, path, token } => loam::cmd::sync::run(&other, &path, token).map(|()| true),
+        Command::Clone { other, dir, token, ca, garden } => {
+            loam::cmd::clone::run(&other, &dir, token, ca, garden).map(|()| true)
+        }
+        Command::Sync { other, path, token, ca, garden } => {
+            loam::cmd::sync::run(&other, &path, token, ca, garden).map(|()| true)
+        }
         Command::Log { note, patch } => loam::cmd::log::run(&note, patch).map(|()| true),
         Command::Show { note, at } => loam::cmd::log::show(&note, &at).map(|()| true),
-        Command::Serve { path, port, bind, open, poll, peers, port_file } => {
-            let options = loam::cmd::serve::Options { port, bind, open, poll, peers, port_file };
+        Command::Serve { path, port, bind, open, poll, peers, port_file, ca } => {
+            let options = loam::cmd::serve::Options { port, bind, open, poll, peers, port_file, ca };
             loam::cmd::serve::run(&path, options).map(|()| true)
         }
     };

@@ -1225,11 +1225,12 @@ fn about_of(change: &automerge::Change) -> About {
         .unwrap_or(About { author: String::new(), kind: String::new() })
 }
 
-/// A new document id: 16 random bytes, as hex.
+/// A new document id, as hex: 16 random bytes shaped as a version 4 UUID (RFC 9562), the only ids automerge-repo
+/// 1.x accepts (the relays published on it refuse any other), and which 2.x accepts too.
 fn new_id() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the system's random source works");
-    hex::encode(bytes)
+    hex::encode(address::uuid_shaped(bytes))
 }
 
 /// The bytes of a note's file for its document as it is now: its text with the file's own line endings and

@@ -1,11 +1,14 @@
-//! Sync between gardens: the automerge-repo protocol (`net`) and one exchange with a peer (`once`). What a peer
+//! Sync between gardens: the automerge-repo protocol (`net`), one exchange with a peer (`once`), and how a peer
+//! is reached, plain or over TLS (`client`). What a peer
 //! may and may not make Loam do is the store's to decide, where files are written: the paths peers send are
 //! checked before anything touches the disk (`store::paths`) and every note gets one place, the same on every
 //! peer (`store::placement`). Sync depends on the store, never the other way. DESIGN.md, "Sync".
 
+pub mod client;
 pub mod net;
 pub mod once;
 pub mod routes;
+pub mod status;
 
 pub use net::{Exchanged, Heads};
 pub use routes::{routes, SyncState};

@@ -25,7 +25,24 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
                 layout.root.join(".loam").display()
             );
             match store.address() {
-                Some(address) => println!("address:  {address}"),
+                Some(address) => {
+                    println!("address:  {address}");
+                    let index = crate::store::address::id(&address).unwrap_or_default();
+                    if !crate::store::address::every_relay_accepts(&index) {
+                        println!(
+                            "          (made before Loam gave ids every relay accepts: relays on automerge-repo 1.x \
+                             refuse it, those on 2.x and Loam peers carry it)"
+                        );
+                    }
+                    // What a newcomer runs to join, through each peer this garden syncs with.
+                    let peers = config.sync.peers.iter().map(|peer| peer.url.as_str());
+                    let mut through: Vec<&str> = peers.chain([config.origin.as_str()]).collect();
+                    through.retain(|url| crate::cmd::sync::is_url(url));
+                    through.dedup();
+                    for url in through {
+                        println!("join:     loam clone {url} NEW-FOLDER --garden {address}");
+                    }
+                }
                 None => println!("address:  none yet (the next `loam serve` or `loam import` makes it)"),
             }
         }
@@ -34,6 +51,14 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
         }
         // A history that is there but cannot be read is not "none": say what is damaged and what to do.
         Err(error) => println!("history:  damaged: {error:#}"),
+    }
+    // Where each peer stood when `loam serve` last told (it rewrites the board at each change).
+    for peer in crate::sync::status::last_written(&layout.root.join(".loam")).unwrap_or_default() {
+        let waiting = match peer.waiting {
+            0 => String::new(),
+            n => format!(", {} waiting to go out", plural(n, "note")),
+        };
+        println!("peer:     {} {} since {}{waiting}", peer.url, peer.state.words(), peer.since);
     }
     Ok(())
 }

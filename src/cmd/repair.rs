@@ -20,7 +20,12 @@ use crate::garden::Layout;
 use crate::store::files::DocFiles;
 use crate::store::Store;
 
-pub fn run(path: &Path, from: Option<&str>, token: Option<String>) -> anyhow::Result<bool> {
+pub fn run(
+    path: &Path,
+    from: Option<&str>,
+    token: Option<String>,
+    ca: Option<std::path::PathBuf>,
+) -> anyhow::Result<bool> {
     let layout = Layout::discover(path, None)?;
     let dir = layout.root.join(".loam");
     if !dir.join("docs").is_dir() {
@@ -47,7 +52,7 @@ pub fn run(path: &Path, from: Option<&str>, token: Option<String>) -> anyhow::Re
         println!("  {}: damaged ({}); set aside", damage.path, damage.what);
     }
     if let Some(from) = from {
-        fetch(&layout, &mut store, from, token.as_deref())?;
+        fetch(&layout, &mut store, from, token.as_deref(), ca)?;
     }
     let unmended = store.unmended();
     let mended = store.damage().len() - unmended.len();
@@ -82,9 +87,16 @@ pub fn run(path: &Path, from: Option<&str>, token: Option<String>) -> anyhow::Re
 
 /// Takes in the peer's documents: a whole bundle from a Loam peer's address, or every document of a copy of the
 /// garden on this machine.
-fn fetch(layout: &Layout, store: &mut Store, from: &str, token: Option<&str>) -> anyhow::Result<()> {
+fn fetch(
+    layout: &Layout,
+    store: &mut Store,
+    from: &str,
+    token: Option<&str>,
+    ca: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     if is_url(from) {
-        match crate::sync::once::take_bundle(layout, store, from, token)? {
+        let client = crate::cmd::sync::client(ca, Some(layout))?;
+        match crate::sync::once::take_bundle(&client, layout, store, from, token)? {
             Some(taken) => println!("took {} from {from}", plural(taken, "document")),
             None => bail!("{from} does not hand out its documents at once; sync with it (`loam sync {from}`)"),
         }

@@ -24,6 +24,8 @@ pub struct Options {
     pub peers: Vec<String>,
     /// Where to write the port once listening (`--port-file`), for scripts and tests.
     pub port_file: Option<std::path::PathBuf>,
+    /// A private certificate authority to trust for peers (`--ca`).
+    pub ca: Option<std::path::PathBuf>,
 }
 
 /// Whether `bind` is 127.0.0.1 or ::1, the only addresses served without a token. Other loopback addresses
@@ -120,6 +122,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
         config.sync.peers.iter().map(|peer| (peer.url.clone(), peer.token.clone())).collect();
     let peer_token = std::env::var("LOAM_PEER_TOKEN").ok().filter(|t| !t.is_empty());
     dial.extend(options.peers.iter().map(|url| (url.clone(), peer_token.clone())));
+    let client = crate::cmd::sync::client(options.ca.clone(), Some(&layout))?;
 
     let (publish, snapshots) = tokio::sync::watch::channel(Arc::clone(&snapshot));
     // The history: what changed while Loam was stopped, then every save; and what sync asks of it.
@@ -151,8 +154,19 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let listener = tokio::net::TcpListener::from_std(listener)?;
+        let board = crate::sync::status::Board::written_to(loam_dir.join("peers.json"));
+        let late = board.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                late.warn_of_the_late();
+            }
+        });
         let ask: crate::sync::net::AskStore = Arc::new(move |ask| inputs_tx.send(Input::Peer(ask)).is_ok());
-        let peers = crate::sync::net::Peers::start(loam_dir, ask).await.map_err(std::io::Error::other)?;
+        let peers = crate::sync::net::Peers::start(loam_dir.clone(), ask, client, board.clone())
+            .await
+            .map_err(std::io::Error::other)?;
         tokio::spawn(pass_on(peers.clone(), pushed));
         let mut dialed = Vec::new();
         for (url, token) in dial {

@@ -3,7 +3,7 @@
 //! automerge-repo relay that carries the garden) or a garden folder on this machine (a shared drive, a USB
 //! stick, a second checkout). Notes and attachments go both ways.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
@@ -12,10 +12,24 @@ use crate::diagnostic::shown;
 use crate::garden::Layout;
 use crate::store::merge::Merged;
 use crate::store::Store;
+use crate::sync::client::Client;
 
 /// The token for a peer: the one given, else `LOAM_PEER_TOKEN`.
 pub fn peer_token(given: Option<String>) -> Option<String> {
     given.or_else(|| std::env::var("LOAM_PEER_TOKEN").ok()).filter(|t| !t.is_empty())
+}
+
+/// How a command reaches peers: trusting the private authority `ca` (from `--ca`), else the garden's `[sync] ca`,
+/// else `LOAM_CA`, besides the platform's and the bundled ones.
+pub fn client(ca: Option<PathBuf>, garden: Option<&Layout>) -> anyhow::Result<Client> {
+    let config = match garden {
+        Some(layout) => layout.config().ok(),
+        None => None,
+    };
+    let configured = garden
+        .zip(config.as_ref())
+        .and_then(|(layout, config)| config.sync.ca.as_deref().map(|ca| (layout.root.as_path(), ca)));
+    Client::new(crate::sync::client::authority(ca, configured).as_deref())
 }
 
 /// Whether `other` names a peer over the network rather than a folder.
@@ -23,9 +37,18 @@ pub fn is_url(other: &str) -> bool {
     ["ws://", "wss://", "http://", "https://"].iter().any(|scheme| other.starts_with(scheme))
 }
 
-pub fn run(other: &str, path: &Path, token: Option<String>) -> anyhow::Result<()> {
+pub fn run(
+    other: &str,
+    path: &Path,
+    token: Option<String>,
+    ca: Option<PathBuf>,
+    garden: Option<String>,
+) -> anyhow::Result<()> {
     if is_url(other) {
-        return over_network(other, path, peer_token(token));
+        return over_network(other, path, peer_token(token), ca, garden.as_deref());
+    }
+    if garden.is_some() {
+        bail!("--garden names the garden to find at a peer's address; `{other}` is a folder");
     }
     let other = other.strip_prefix("file://").unwrap_or(other);
     let ours = Layout::discover(path, None)?;
@@ -54,32 +77,35 @@ pub fn run(other: &str, path: &Path, token: Option<String>) -> anyhow::Result<()
 }
 
 /// `loam sync URL`: one exchange with a peer over the network.
-fn over_network(url: &str, path: &Path, token: Option<String>) -> anyhow::Result<()> {
+fn over_network(
+    url: &str,
+    path: &Path,
+    token: Option<String>,
+    ca: Option<PathBuf>,
+    garden: Option<&str>,
+) -> anyhow::Result<()> {
     let ours = Layout::discover(path, None)?;
-    let about = crate::sync::once::about(url, token.as_deref())?;
+    let client = client(ca, Some(&ours))?;
+    let address = crate::store::address_of(&ours.root);
+    let about = crate::sync::once::garden_at(&client, url, token.as_deref(), garden, address.as_deref())?;
     let Some(theirs) = about.index else { bail!("{url} has no history yet: nothing to sync") };
-    let fresh = crate::store::address_of(&ours.root).is_none();
+    let fresh = address.is_none();
     if fresh {
         crate::store::adopt_url(&ours.root, &theirs)?;
-    } else if crate::store::address_of(&ours.root).as_deref() != Some(theirs.as_str()) {
-        bail!(
-            "{url} serves another garden ({theirs}), not a copy of this one ({}): clone it (`loam clone`) to sync \
-             with it",
-            crate::store::address_of(&ours.root).unwrap_or_default()
-        );
     }
     // A garden without a history takes in the peer's before its own files are recorded (recording first would
     // start an index of its own, which could not merge), then sends what it recorded.
     let store = if fresh { Store::open(&ours.root, &ours.config()?.author.or_user())? } else { open(&ours)? };
-    let (mut store, mut outcome) = crate::sync::once::exchange(&ours, store, url, token.clone())?;
+    let (mut store, mut outcome) = crate::sync::once::exchange(&client, &ours, store, url, token.clone())?;
     if fresh {
         let recorded = store.catch_up(crate::store::recorder::files_to_record(&ours)?)?;
         if recorded != Default::default() {
-            let (_, again) = crate::sync::once::exchange(&ours, store, url, token)?;
+            let (_, again) = crate::sync::once::exchange(&client, &ours, store, url, token)?;
             outcome.here.extend(again.here);
             outcome.sent.extend(again.sent);
             outcome.refused.extend(again.refused);
             outcome.stalled.extend(again.stalled);
+            outcome.missing = again.missing;
         }
     }
     report("here", &ours, &outcome.here);
@@ -92,6 +118,13 @@ fn over_network(url: &str, path: &Path, token: Option<String>) -> anyhow::Result
             "{url} does not take changes from this garden (a read-only token?): {} not sent: {}",
             crate::cmd::plural(outcome.refused.len(), "note"),
             shown(&outcome.refused.join(", "))
+        );
+    }
+    if !outcome.missing.is_empty() {
+        tracing::warn!(
+            "{} the garden's index names came from neither side ({url} has not been given them yet): run `loam \
+             sync` again later",
+            crate::cmd::plural(outcome.missing.len(), "note")
         );
     }
     if !outcome.stalled.is_empty() {

@@ -20,9 +20,38 @@ pub fn id(url: &str) -> Option<String> {
     Some(hex::encode(bytes))
 }
 
+/// `bytes` with the version and variant bits of a random (version 4) UUID set: what automerge-repo 1.x checks a
+/// document id for (`uuid.validate`), as its `generateAutomergeUrl` makes them.
+pub fn uuid_shaped(mut bytes: [u8; 16]) -> [u8; 16] {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    bytes
+}
+
+/// Whether the document the store names `id` (hex) has an id automerge-repo 1.x accepts: a UUID of versions 1 to
+/// 5 with the RFC's variant, or the nil UUID, as every version of the `uuid` package's `validate` says yes to.
+pub fn every_relay_accepts(id: &str) -> bool {
+    let Some(bytes) = hex::decode(id).ok().filter(|b| b.len() == 16) else { return false };
+    let version = bytes[6] >> 4;
+    let variant = bytes[8] >> 6;
+    ((1..=5).contains(&version) && variant == 0b10) || bytes.iter().all(|&b| b == 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_ids_are_uuids_every_relay_accepts() {
+        // What the `uuid` package's v4() and validate() say of these bytes: 6f9619ff-8b86-4011-b42d-00c04fc964ff.
+        let shaped =
+            hex::encode(uuid_shaped(hex::decode("6f9619ff8b86d011b42d00c04fc964ff").unwrap().try_into().unwrap()));
+        assert_eq!(shaped, "6f9619ff8b864011b42d00c04fc964ff");
+        assert!(every_relay_accepts(&shaped));
+        assert!(!every_relay_accepts("6f9619ff8b86d011b42d00c04fc964ff"), "version 13");
+        assert!(!every_relay_accepts("6f9619ff8b8640117f2d00c04fc964ff"), "the NCS variant");
+        assert!(!every_relay_accepts("not hex"));
+    }
 
     #[test]
     fn urls_are_the_ones_automerge_repo_writes() {

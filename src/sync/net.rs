@@ -28,16 +28,9 @@ use crate::config::Access;
 // the store, never the other way.
 pub use crate::store::recorder::{Ask, AskStore, Heads, ToPeers};
 
-/// The HTTP address of `path` at the root of the server whose sync address is `url` (`ws://HOST/…/sync`).
-pub fn beside(url: &str, path: &str) -> anyhow::Result<String> {
-    let rest = match url.split_once("://") {
-        Some(("ws", rest)) => rest,
-        Some(("wss", _)) => anyhow::bail!("`{url}`: wss:// is not supported yet; use ws:// (behind a tunnel or VPN)"),
-        _ => anyhow::bail!("`{url}` is not a peer's sync address (ws://HOST:PORT/sync)"),
-    };
-    let host = rest.split('/').next().unwrap_or(rest);
-    Ok(format!("http://{host}/{path}"))
-}
+pub use crate::sync::client::beside;
+use crate::sync::client::Client;
+use crate::sync::status::{Board, State};
 
 /// A document id as the store names it (hex), from samod's.
 pub(crate) fn hex_of(id: &DocumentId) -> String {
@@ -147,11 +140,16 @@ pub struct Peers {
     /// Documents changed here while serving, offered to every peer; and a signal each time one is added.
     announced: Arc<Mutex<HashSet<String>>>,
     news: tokio::sync::watch::Sender<u64>,
+    /// How peers are reached, and which certificate authorities are trusted.
+    client: Client,
+    /// Where each dialed peer stands.
+    board: Board,
 }
 
 impl Peers {
-    /// Starts the protocol for the garden whose `.loam/` folder is `dir`, its store reached through `ask`.
-    pub async fn start(dir: PathBuf, ask: AskStore) -> anyhow::Result<Peers> {
+    /// Starts the protocol for the garden whose `.loam/` folder is `dir`, its store reached through `ask`, its
+    /// peers reached through `client`, where each stands told on `board`.
+    pub async fn start(dir: PathBuf, ask: AskStore, client: Client, board: Board) -> anyhow::Result<Peers> {
         let access: Arc<Mutex<HashMap<PeerId, Access>>> = Default::default();
         let loaded: Arc<Mutex<HashSet<String>>> = Default::default();
         let storage =
@@ -220,6 +218,8 @@ impl Peers {
             ask,
             announced,
             news,
+            client,
+            board,
         })
     }
 
@@ -235,14 +235,15 @@ impl Peers {
 
     /// The heads a Loam peer at `url` (`ws://…/sync`) has, from its `/_loam/heads.json`; `None` from a peer that
     /// is not Loam (an automerge-repo relay), or that did not answer.
-    pub async fn heads_of(url: &str, token: Option<String>) -> Option<Heads> {
+    pub async fn heads_of(&self, url: &str, token: Option<String>) -> Option<Heads> {
         let address = beside(url, "_loam/heads.json").ok()?;
+        let client = self.client.clone();
         tokio::task::spawn_blocking(move || {
-            let mut request = ureq::get(&address);
-            if let Some(token) = token {
-                request = request.header("Authorization", &format!("Bearer {token}"));
+            let mut response = client.get(&address, token.as_deref()).ok()?;
+            if !response.status().is_success() {
+                return None;
             }
-            let body = request.call().ok()?.body_mut().read_to_string().ok()?;
+            let body = response.body_mut().read_to_string().ok()?;
             serde_json::from_str(&body).ok()
         })
         .await
@@ -251,10 +252,8 @@ impl Peers {
     }
 
     fn dial_with(&self, url: &str, token: Option<String>, retries: Option<u32>) -> anyhow::Result<Dialed> {
-        let parsed = samod::Url::parse(url).map_err(|e| anyhow::anyhow!("`{url}` is not a URL: {e}"))?;
-        if !matches!(parsed.scheme(), "ws" | "wss") {
-            anyhow::bail!("`{url}`: a peer's sync address starts with ws:// (for example ws://host:4000/sync)");
-        }
+        let parsed = crate::sync::client::sync_address(url)?;
+        self.board.set(url, State::Connecting);
         let backoff = BackoffConfig {
             initial_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(30),
@@ -262,7 +261,17 @@ impl Peers {
         };
         let handle = self
             .repo
-            .dial(backoff, Arc::new(WsDialer { url: parsed, token: token.clone(), sent: Arc::clone(&self.sent) }))
+            .dial(
+                backoff,
+                Arc::new(WsDialer {
+                    url: parsed,
+                    token: token.clone(),
+                    sent: Arc::clone(&self.sent),
+                    client: self.client.clone(),
+                    board: self.board.clone(),
+                    name: url.to_string(),
+                }),
+            )
             .map_err(|_| anyhow::anyhow!("sync has stopped"))?;
         crate::lock(&self.dialed).push(handle.clone());
         Ok(Dialed { handle, token })
@@ -338,13 +347,21 @@ impl Peers {
         let connection = over.connection();
         let index = self.index_id().ok_or_else(|| anyhow::anyhow!("this garden has no address yet"))?;
         let id = id_of(&index).ok_or_else(|| anyhow::anyhow!("`.loam/garden` does not hold a document id"))?;
-        let handle = match self.repo.find(id).await {
-            Ok(Some(handle)) => handle,
-            _ => anyhow::bail!("neither this garden nor the peer has the garden's index"),
+        // A peer that never answers for the index (a relay on automerge-repo 1.x drops a document id it does not
+        // accept, without a word) is given up on, not waited for.
+        let handle = match tokio::time::timeout(WAIT, self.repo.find(id)).await {
+            Ok(Ok(Some(handle))) => handle,
+            Ok(_) => anyhow::bail!("neither this garden nor the peer has the garden's index"),
+            Err(_) => anyhow::bail!("the peer did not answer for the garden's index in {} s", WAIT.as_secs()),
         };
         if let Some(connection) = connection {
-            handle.we_have_their_changes(connection).await;
-            handle.they_have_our_changes(connection).await;
+            let both = async {
+                handle.we_have_their_changes(connection).await;
+                handle.they_have_our_changes(connection).await;
+            };
+            if tokio::time::timeout(WAIT, both).await.is_err() {
+                anyhow::bail!("the peer did not exchange the garden's index in {} s", WAIT.as_secs());
+            }
         }
         let mut documents = handle.with_document(|index| crate::store::merge::index_documents(index));
         if let (Some(theirs), Some(ours)) = (theirs, self.heads().await) {
@@ -419,26 +436,50 @@ impl Peers {
         self.dial_with(url, token, Some(3))
     }
 
+    /// Warns, syncing with `url`, a peer that is not Loam, when this garden's address is not a UUID: it was made
+    /// before Loam gave its documents ids that every automerge-repo version accepts, and a relay on
+    /// automerge-repo 1.x (the published sync server 0.2) drops them.
+    pub fn warn_of_old_ids(&self, url: &str) {
+        if let Some(index) = self.index_id().filter(|id| !crate::store::address::every_relay_accepts(id)) {
+            tracing::warn!(
+                "sync: {url}: this garden's address ({}) was made before Loam gave documents ids every relay \
+                 accepts; a relay built on automerge-repo 1.x (such as @automerge/automerge-repo-sync-server 0.2) \
+                 refuses it. A relay on automerge-repo 2.x carries it, as Loam peers do",
+                crate::store::address::url(&index).unwrap_or(index)
+            );
+        }
+    }
+
     /// Keeps the garden in sync with a dialed peer: the whole garden at each (re)connection, then changes as they
     /// happen. Ends when the dialer does.
     pub async fn keep_in_sync(&self, dialed: &Dialed, url: &str) {
         let mut events = dialed.handle.events();
         let exchange = || async {
             let started = std::time::Instant::now();
-            let theirs = Peers::heads_of(url, dialed.token.clone()).await;
+            let theirs = self.heads_of(url, dialed.token.clone()).await;
+            if theirs.is_none() {
+                self.warn_of_old_ids(url);
+            }
             match self.exchange_all(dialed, theirs).await {
-                Ok(done) => tracing::info!(
-                    "sync: {url}: in step ({} documents exchanged in {:.1} s)",
-                    done.len(),
-                    started.elapsed().as_secs_f64()
-                ),
-                Err(error) => tracing::warn!("sync: {url}: {error:#}"),
+                Ok(done) => {
+                    let behind = done.iter().filter(|(_, done)| done.stalled).count();
+                    tracing::info!(
+                        "sync: {url}: {} documents exchanged in {:.1} s",
+                        done.len(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    self.board.set(url, if behind == 0 { State::InStep } else { State::Behind { documents: behind } });
+                }
+                Err(error) => self.board.set(url, State::Unreachable { reason: format!("{error:#}") }),
             }
         };
         match dialed.established().await {
-            Ok(()) => exchange().await,
+            Ok(()) => {
+                self.board.set(url, State::Connected);
+                exchange().await
+            }
             Err(error) => {
-                tracing::warn!("sync: {url}: {error:#}");
+                self.board.set(url, State::Refused { reason: format!("{error:#}") });
                 return;
             }
         }
@@ -448,12 +489,16 @@ impl Peers {
             match event {
                 samod::DialerEvent::Connected { .. } if dialed.connection() != exchanged => {
                     exchanged = dialed.connection();
+                    self.board.set(url, State::Connected);
                     exchange().await
                 }
                 samod::DialerEvent::Connected { .. } => {}
-                samod::DialerEvent::Disconnected { reason } => tracing::info!("sync: {url}: disconnected ({reason})"),
-                samod::DialerEvent::PermanentFailure | samod::DialerEvent::MaxRetriesReached => {
-                    tracing::warn!("sync: {url}: gave up");
+                samod::DialerEvent::Disconnected { reason } => {
+                    self.board.set(url, State::Unreachable { reason: format!("disconnected ({reason})") })
+                }
+                samod::DialerEvent::PermanentFailure => return,
+                samod::DialerEvent::MaxRetriesReached => {
+                    self.board.set(url, State::Unreachable { reason: "gave up after trying again".into() });
                     return;
                 }
                 samod::DialerEvent::Reconnecting { .. } => {}
@@ -464,6 +509,7 @@ impl Peers {
     /// Passes a change made here to samod, if it holds the document or a peer is connected: peers syncing it
     /// get it at once.
     pub async fn push(&self, doc: &str, bytes: Vec<u8>) {
+        self.board.changed(doc);
         let held = crate::lock(&self.loaded).contains(doc);
         if !held && !self.connected() {
             return;
@@ -481,6 +527,11 @@ impl Peers {
                 })
                 .await;
         }
+    }
+
+    /// Where each dialed peer stands.
+    pub fn board(&self) -> &Board {
+        &self.board
     }
 
     /// The documents (hex) whose changes went out over the connections this garden dialed.
@@ -618,6 +669,10 @@ struct WsDialer {
     token: Option<String>,
     /// Where the documents whose changes go out are noted.
     sent: Arc<Mutex<HashSet<String>>>,
+    client: Client,
+    /// Where why a connection failed is told, under the peer's address as the user gave it (`name`).
+    board: Board,
+    name: String,
 }
 
 impl samod::Dialer for WsDialer {
@@ -632,6 +687,9 @@ impl samod::Dialer for WsDialer {
         let url = self.url.clone();
         let token = self.token.clone();
         let sent = Arc::clone(&self.sent);
+        let client = self.client.clone();
+        let (board, name) = (self.board.clone(), self.name.clone());
+        let failed = move |state: State| board.set(&name, state);
         Box::pin(async move {
             let mut request = url.as_str().into_client_request().map_err(samod::DialError::transient)?;
             if let Some(token) = token {
@@ -640,17 +698,40 @@ impl samod::Dialer for WsDialer {
                     .map_err(|_| samod::DialError::PermanentFailure(Refused("the token is not valid text".into())))?;
                 request.headers_mut().insert("authorization", value);
             }
-            let (socket, _) = match tokio_tungstenite::connect_async(request).await {
+            let stream = match client.connect(&url).await {
+                Ok(stream) => stream,
+                Err(error @ crate::sync::client::ConnectError::Address(_)) => {
+                    failed(State::Refused { reason: error.to_string() });
+                    return Err(samod::DialError::PermanentFailure(Refused(error.to_string())));
+                }
+                Err(error) => {
+                    failed(State::Unreachable { reason: error.to_string() });
+                    return Err(samod::DialError::transient(error));
+                }
+            };
+            let upgrade = tokio_tungstenite::client_async(request, stream);
+            let Ok(upgraded) = tokio::time::timeout(crate::sync::client::CONNECT_TIMEOUT, upgrade).await else {
+                let reason = format!("{url} did not answer the WebSocket upgrade in time");
+                failed(State::Unreachable { reason: reason.clone() });
+                return Err(samod::DialError::transient(NetError(reason)));
+            };
+            let (socket, _) = match upgraded {
                 Ok(connected) => connected,
                 Err(Error::Http(response)) if matches!(response.status().as_u16(), 401 | 403) => {
                     let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-                    return Err(samod::DialError::PermanentFailure(Refused(format!(
-                        "{url} refused this garden ({}): {}",
-                        response.status(),
-                        body.trim()
-                    ))));
+                    let reason = format!("{url} refused this garden ({}): {}", response.status(), body.trim());
+                    failed(State::Refused { reason: reason.clone() });
+                    return Err(samod::DialError::PermanentFailure(Refused(reason)));
                 }
-                Err(error) => return Err(samod::DialError::transient(error)),
+                Err(Error::Http(response)) => {
+                    let reason = format!("{url} answered HTTP {}, not a WebSocket", response.status());
+                    failed(State::Unreachable { reason: reason.clone() });
+                    return Err(samod::DialError::transient(NetError(reason)));
+                }
+                Err(error) => {
+                    failed(State::Unreachable { reason: format!("{url}: {error}") });
+                    return Err(samod::DialError::transient(error));
+                }
             };
             let (sink, stream) = socket.split();
             let incoming = frames(stream, |message| match message {

@@ -10,6 +10,7 @@ use anyhow::Context;
 use crate::garden::Layout;
 use crate::store::merge::Merged;
 use crate::store::Store;
+use crate::sync::client::Client;
 use crate::sync::net::{beside, Ask, AskStore, Peers};
 
 /// What a peer says about its garden at `/_loam/garden.json`.
@@ -31,6 +32,8 @@ pub struct Outcome {
     pub refused: Vec<String>,
     /// Notes the peer did not answer for in time.
     pub stalled: Vec<String>,
+    /// Documents the garden's index names that neither side has (a relay that has not been given them yet).
+    pub missing: Vec<String>,
 }
 
 /// The `/_loam/garden.json` beside a peer's `ws://HOST/…/sync`.
@@ -38,39 +41,85 @@ fn about_url(url: &str) -> anyhow::Result<String> {
     beside(url, "_loam/garden.json")
 }
 
-/// Asks the peer at `url` what garden it serves.
-pub fn about(url: &str, token: Option<&str>) -> anyhow::Result<PeerGarden> {
-    let address = about_url(url)?;
-    let mut request = ureq::get(&address);
-    if let Some(token) = token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
+/// The garden to sync with the peer at `url`: the one it says it serves (a Loam peer), checked against `named`
+/// (`--garden`) and `ours` (this garden's own address) when given; else, from a peer that cannot say (an
+/// automerge-repo relay), the one named, else this garden's own.
+pub fn garden_at(
+    client: &Client,
+    url: &str,
+    token: Option<&str>,
+    named: Option<&str>,
+    ours: Option<&str>,
+) -> anyhow::Result<PeerGarden> {
+    if let Some(named) = named {
+        if crate::store::address::id(named).is_none() {
+            anyhow::bail!("`{named}` is not a garden's address (automerge:… as `loam info` prints it)");
+        }
+        if let Some(ours) = ours.filter(|ours| *ours != named) {
+            anyhow::bail!("this garden is {ours}, not {named}: clone that one into a new folder to sync with it");
+        }
     }
+    match about(client, url, token) {
+        Ok(about) => {
+            let Some(theirs) = about.index.as_deref() else {
+                anyhow::bail!("{url} has no history yet: nothing to sync")
+            };
+            if let Some(wanted) = named.or(ours).filter(|wanted| *wanted != theirs) {
+                anyhow::bail!(
+                    "{url} serves another garden ({theirs}), not {wanted}: clone it (`loam clone`) into a new folder \
+                     to sync with it"
+                );
+            }
+            Ok(about)
+        }
+        Err(error) if error.downcast_ref::<NotLoam>().is_some() => match named.or(ours) {
+            Some(address) => Ok(PeerGarden { index: Some(address.to_string()), title: None }),
+            None => Err(error.context(format!(
+                "{url} does not say which garden it carries (an automerge-repo relay?): name it with --garden \
+                 automerge:… (the address `loam info` prints in the garden)"
+            ))),
+        },
+        Err(error) => Err(error),
+    }
+}
+
+/// The peer answered, but not as a Loam garden does: an automerge-repo relay (or something else at that address).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotLoam(String);
+
+/// Asks the peer at `url` what garden it serves.
+pub fn about(client: &Client, url: &str, token: Option<&str>) -> anyhow::Result<PeerGarden> {
+    let address = about_url(url)?;
     // A refusal's text says what to do (a host the peer does not answer to names its `allowed_hosts`): keep it.
-    let request = request.config().http_status_as_error(false).build();
-    let mut response = request.call().with_context(|| format!("cannot reach {address}"))?;
+    let mut response = client.get(&address, token)?;
     let status = response.status();
     let body = response.body_mut().read_to_string().with_context(|| format!("cannot read {address}"))?;
-    if !status.is_success() {
+    // A refusal (a token, a host name) is Loam's and says what to do; any other answer is not a Loam garden's.
+    if matches!(status.as_u16(), 401 | 403) {
         anyhow::bail!("{address} answered {status}: {}", body.trim());
     }
-    serde_json::from_str(&body).with_context(|| format!("{address} does not describe a Loam garden"))
+    if !status.is_success() {
+        return Err(NotLoam(format!("{address} answered {status}, not as a Loam garden does")).into());
+    }
+    serde_json::from_str(&body).map_err(|_| NotLoam(format!("{address} does not describe a Loam garden")).into())
 }
 
 /// Takes in every document of the Loam peer at `url` at once (`/_loam/documents`) and writes its notes: how a
 /// clone starts, far faster than one document after another through the protocol. Returns how many documents
 /// came; `None` when the peer does not offer them (an automerge-repo relay), and the protocol does it all.
 pub fn take_bundle(
+    client: &Client,
     layout: &Layout,
     store: &mut Store,
     url: &str,
     token: Option<&str>,
 ) -> anyhow::Result<Option<usize>> {
     let address = beside(url, "_loam/documents")?;
-    let mut request = ureq::get(&address);
-    if let Some(token) = token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
+    let Ok(mut response) = client.get(&address, token) else { return Ok(None) };
+    if !response.status().is_success() {
+        return Ok(None);
     }
-    let Ok(mut response) = request.call() else { return Ok(None) };
     let bundle = response
         .body_mut()
         .with_config()
@@ -84,7 +133,13 @@ pub fn take_bundle(
 
 /// Syncs the garden at `layout` (whose store is `store`, everything on disk recorded) with the peer at `url`
 /// once, both ways; returns the store and what changed.
-pub fn exchange(layout: &Layout, store: Store, url: &str, token: Option<String>) -> anyhow::Result<(Store, Outcome)> {
+pub fn exchange(
+    client: &Client,
+    layout: &Layout,
+    store: Store,
+    url: &str,
+    token: Option<String>,
+) -> anyhow::Result<(Store, Outcome)> {
     let paths: BTreeMap<String, String> =
         store.index_paths()?.into_iter().map(|(doc, (path, _))| (doc, path)).collect();
     let dir = layout.root.join(".loam");
@@ -124,14 +179,17 @@ pub fn exchange(layout: &Layout, store: Store, url: &str, token: Option<String>)
     let sender = asks.clone();
     let ask: AskStore = Arc::new(move |ask| sender.send(Some(ask)).is_ok());
     let exchanged = runtime.block_on(async {
-        let peers = Peers::start(dir, ask).await?;
+        let peers = Peers::start(dir, ask, client.clone(), crate::sync::status::Board::default()).await?;
         let dialed = peers.dial_once(url, token.clone())?;
         let connected = tokio::time::timeout(Duration::from_secs(60), peers.established(&dialed)).await;
         let result = match connected {
             Err(_) => Err(anyhow::anyhow!("{url} did not answer within a minute")),
             Ok(Err(error)) => Err(error.context(format!("cannot sync with {url}"))),
             Ok(Ok(())) => {
-                let theirs = Peers::heads_of(url, token.clone()).await;
+                let theirs = peers.heads_of(url, token.clone()).await;
+                if theirs.is_none() {
+                    peers.warn_of_old_ids(url);
+                }
                 peers.exchange_all(&dialed, theirs).await
             }
         };
@@ -145,7 +203,9 @@ pub fn exchange(layout: &Layout, store: Store, url: &str, token: Option<String>)
     let mut outcome = Outcome { here, ..Outcome::default() };
     let name = |doc: &String| paths.get(doc).cloned().unwrap_or_else(|| format!("document {doc}"));
     for (doc, done) in &exchanged {
-        if done.refused {
+        if !done.found {
+            outcome.missing.push(name(doc));
+        } else if done.refused {
             outcome.refused.push(name(doc));
         } else if done.stalled {
             outcome.stalled.push(name(doc));
@@ -153,7 +213,7 @@ pub fn exchange(layout: &Layout, store: Store, url: &str, token: Option<String>)
             outcome.sent.push(name(doc));
         }
     }
-    for list in [&mut outcome.sent, &mut outcome.refused, &mut outcome.stalled] {
+    for list in [&mut outcome.sent, &mut outcome.refused, &mut outcome.stalled, &mut outcome.missing] {
         list.sort();
     }
     Ok((store, outcome))
@@ -166,8 +226,8 @@ mod tests {
     #[test]
     fn the_garden_description_beside_the_sync_endpoint() {
         assert_eq!(about_url("ws://127.0.0.1:4000/sync").unwrap(), "http://127.0.0.1:4000/_loam/garden.json");
-        assert_eq!(about_url("ws://host:80/sync").unwrap(), "http://host:80/_loam/garden.json");
-        assert!(about_url("wss://host/sync").is_err());
-        assert!(about_url("http://host/sync").is_err());
+        assert_eq!(about_url("ws://host:80/sync").unwrap(), "http://host/_loam/garden.json");
+        assert_eq!(about_url("wss://host/sync").unwrap(), "https://host/_loam/garden.json");
+        assert!(about_url("ftp://host/sync").is_err());
     }
 }

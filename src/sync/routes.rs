@@ -36,6 +36,7 @@ pub fn routes(sync: SyncState, other: Router) -> Router {
         .route("/sync", axum::routing::get(socket))
         .route("/_loam/heads.json", axum::routing::get(heads))
         .route("/_loam/documents", axum::routing::get(documents))
+        .route("/_loam/peers.json", axum::routing::get(peers))
         .with_state(Routes { sync, other })
 }
 
@@ -51,6 +52,15 @@ fn access_of(sync: &SyncState, parts: &Parts, from: &str) -> Result<crate::confi
     });
     let presented = from_header.or(query);
     if sync.tokens.is_empty() {
+        // No token is asked of this machine's own programs. A request a reverse proxy passed on also comes from
+        // this machine, on behalf of anyone who reached the proxy: it is refused until the garden sets a token.
+        if let Some(proxy) = through_a_proxy(parts) {
+            tracing::warn!("sync: refused {from}, passed on by a proxy ({proxy}): this garden sets no token");
+            return Err(format!(
+                "this garden is reached through a proxy ({proxy} is set) and sets no sync token, so it syncs with \
+                 no one: set one (LOAM_TOKEN, or [[sync.tokens]] in loam.toml) and present it\n"
+            ));
+        }
         return Ok(crate::config::Access::ReadWrite);
     }
     crate::config::access(&sync.tokens, presented.as_deref()).ok_or_else(|| {
@@ -58,6 +68,12 @@ fn access_of(sync: &SyncState, parts: &Parts, from: &str) -> Result<crate::confi
         tracing::info!("sync: refused {from}: {why}");
         format!("this garden takes a sync token, and {why} was given (Authorization: Bearer TOKEN, or ?token=TOKEN)\n")
     })
+}
+
+/// The header by which a reverse proxy says it passed a request on (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`,
+/// as Caddy, nginx and the rest set one of them); `None` for a request that came straight here.
+fn through_a_proxy(parts: &Parts) -> Option<&'static str> {
+    ["forwarded", "x-forwarded-for", "x-real-ip"].into_iter().find(|name| parts.headers.contains_key(*name))
 }
 
 /// The token of an `Authorization: Bearer TOKEN` header; the scheme's name in any case, as HTTP's schemes are
@@ -76,6 +92,16 @@ async fn heads(State(routes): State<Routes>, request: Request) -> Response {
     let sync = &routes.sync;
     let heads = sync.peers.heads().await.map(|heads| serde_json::to_vec(&heads).unwrap_or_default());
     history_answer(heads, "application/json")
+}
+
+/// `/_loam/peers.json`: where each peer this garden keeps in step with stands (`sync::status`).
+async fn peers(State(routes): State<Routes>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    if let Some(refused) = refusal(&routes.sync, &parts, "a peer asking how sync stands") {
+        return refused;
+    }
+    let board = routes.sync.peers.board().peers();
+    ([(header::CONTENT_TYPE, "application/json")], serde_json::to_vec(&board).unwrap_or_default()).into_response()
 }
 
 /// `/_loam/documents`: every document of the garden in one piece, for `loam clone` (see `Store::bundle`).

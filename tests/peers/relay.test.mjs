@@ -1,6 +1,9 @@
-// Two gardens that never connect to each other converge through a standard automerge-repo relay (relay.mjs):
-// each runs `loam serve --peer ws://relay`. A save on one side reaches the other side's file, both ways, and a
-// note made on one side appears on the other.
+// Gardens that never connect to each other converge through a standard automerge-repo relay, with each relay a
+// community runs: relay.mjs (a sync server on automerge-repo 2.x, built as its own sync server is) and
+// @automerge/automerge-repo-sync-server 0.2.8 as published (on automerge-repo 1.x, which accepts only UUID-shaped
+// document ids). Ada serves her garden with `loam serve --peer RELAY`; Bo and Cy join with nothing but the relay's
+// address and the garden's (`loam clone RELAY --garden automerge:…`), Bo keeps in step with `loam serve --peer`,
+// Cy with `loam sync`. Saves travel every way, and a note made on one side appears on the others.
 //
 // Run from the repository root with `node --test tests/peers/` (scripts/test does this, after `npm ci` here).
 
@@ -8,6 +11,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -16,17 +20,25 @@ import { copyLoamDocs, loam, serve, until } from './support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-/** Starts relay.mjs; resolves to { url, stop() }. */
-async function startRelay(dir) {
-  const child = spawn(process.execPath, [path.join(HERE, 'relay.mjs'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A free loopback port (for a server that takes its port from the environment). */
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs `node ARGS` in `cwd` until it prints a line matching `ready`; resolves to { url, stop() }. */
+async function startNode(args, { cwd, env = {}, ready, url }) {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout });
   const line = await new Promise((resolve, reject) => {
-    lines.once('line', resolve);
+    lines.on('line', (l) => ready.test(l) && resolve(l));
     child.once('exit', (code) => reject(new Error(`the relay exited (${code})`)));
   });
-  const url = line.match(/ws:\/\/\S+/)[0];
   return {
-    url,
+    url: url(line),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -36,47 +48,115 @@ async function startRelay(dir) {
   };
 }
 
-describe('two gardens converge through an automerge-repo relay', { timeout: 120_000 }, () => {
-  let ada;
-  let bo;
-  let relay;
-  let relayDir;
-  let adaServer;
-  let boServer;
-  const log = () => `--- ada ---\n${adaServer?.log}\n--- bo ---\n${boServer?.log}`;
+const RELAYS = {
+  'a relay on automerge-repo 2.x': (dir) =>
+    startNode([path.join(HERE, 'relay.mjs'), dir], { cwd: dir, ready: /relay at/, url: (l) => l.match(/ws:\/\/\S+/)[0] }),
+  'the published sync server 0.2.8 (automerge-repo 1.x)': async (dir) => {
+    const port = await freePort();
+    const server = path.join(HERE, 'node_modules', '@automerge', 'automerge-repo-sync-server', 'src', 'index.js');
+    return startNode([server], {
+      cwd: dir,
+      env: { PORT: String(port), DATA_DIR: path.join(dir, 'data') },
+      ready: /Listening on port/,
+      url: () => `ws://127.0.0.1:${port}`,
+    });
+  },
+};
 
-  before(async () => {
-    ada = copyLoamDocs();
-    loam('import', ada);
-    bo = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loam-peers-bo-')), 'garden');
-    loam('clone', ada, bo);
-    relayDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-relay-'));
-    relay = await startRelay(relayDir);
-    adaServer = await serve(ada, ['--peer', `${relay.url}`]);
-    boServer = await serve(bo, ['--peer', `${relay.url}`]);
+/** The garden's address, as `loam info` prints it. */
+function addressOf(garden) {
+  return loam('info', garden).match(/automerge:\w+/)[0];
+}
+
+for (const [kind, startRelay] of Object.entries(RELAYS).filter(([k]) => !process.env.ONLY || k.includes(process.env.ONLY))) {
+  describe(`three gardens converge through ${kind}`, { timeout: 180_000 }, () => {
+    const made = [];
+    let ada;
+    let bo;
+    let cy;
+    let relay;
+    let adaServer;
+    let boServer;
+    const log = () => `--- ada ---\n${adaServer?.log}\n--- bo ---\n${boServer?.log}`;
+    const scratch = () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-relay-'));
+      made.push(dir);
+      return dir;
+    };
+
+    before(async () => {
+      ada = copyLoamDocs();
+      made.push(ada);
+      relay = await startRelay(scratch());
+      adaServer = await serve(ada, ['--peer', relay.url]);
+      const address = addressOf(ada);
+      // Bo and Cy never meet Ada: the relay's address and the garden's are all they are given.
+      bo = path.join(scratch(), 'bo');
+      cy = path.join(scratch(), 'cy');
+      for (const dir of [bo, cy]) {
+        // Until Ada's garden is all on the relay (it goes up as soon as she connects): a clone that finds
+        // documents missing says so and fails, and is tried again into an empty folder.
+        let last = '';
+        await until(
+          () => {
+            fs.rmSync(dir, { recursive: true, force: true });
+            try {
+              last = loam('clone', relay.url, dir, '--garden', address);
+            } catch (error) {
+              last = `${error.stdout}${error.stderr}`;
+              return false;
+            }
+            return /cloned \d+ files/.test(last);
+          },
+          () => `${log()}\n--- the last clone ---\n${last}`,
+          90_000,
+        );
+      }
+      boServer = await serve(bo, ['--peer', relay.url]);
+    });
+
+    after(async () => {
+      await adaServer?.stop();
+      await boServer?.stop();
+      await relay?.stop();
+      for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('a clone through the relay holds every note', () => {
+      const notes = (root) => fs.readdirSync(root, { recursive: true }).filter((f) => f.endsWith('.md')).sort();
+      const ours = notes(path.join(ada, 'content'));
+      assert.ok(ours.length > 5);
+      assert.deepEqual(notes(path.join(bo, 'content')), ours);
+      assert.deepEqual(notes(path.join(cy, 'content')), ours);
+      assert.equal(addressOf(bo), addressOf(ada));
+    });
+
+    test('saves travel every way, and a new note arrives', async () => {
+      const note = (garden, name) => path.join(garden, 'content', name);
+      fs.appendFileSync(note(ada, 'linking.md'), '\nAda was here, through the relay.\n');
+      await until(() => fs.readFileSync(note(bo, 'linking.md'), 'utf8').includes('Ada was here'), log, 30_000);
+
+      fs.appendFileSync(note(bo, 'roadmap.md'), '\nBo answers, through the relay.\n');
+      await until(() => fs.readFileSync(note(ada, 'roadmap.md'), 'utf8').includes('Bo answers'), log, 30_000);
+
+      fs.writeFileSync(note(ada, 'relayed.md'), '# Relayed\n\nMade by Ada.\n');
+      const arrived = note(bo, 'relayed.md');
+      await until(() => fs.existsSync(arrived) && fs.readFileSync(arrived, 'utf8').includes('Made by Ada.'), log, 30_000);
+
+      // Cy syncs once, through the relay only: she gets all of it and sends her own.
+      fs.appendFileSync(note(cy, 'index.md'), '\nCy, offline until now.\n');
+      const out = loam('sync', relay.url, cy);
+      assert.match(out, /sent/);
+      for (const [garden, name, words] of [
+        [cy, 'linking.md', 'Ada was here'],
+        [cy, 'roadmap.md', 'Bo answers'],
+        [cy, 'relayed.md', 'Made by Ada.'],
+      ]) {
+        assert.ok(fs.readFileSync(note(garden, name), 'utf8').includes(words), `${name} in Cy's garden:\n${out}`);
+      }
+      await until(() => fs.readFileSync(note(ada, 'index.md'), 'utf8').includes('Cy, offline until now.'), log, 30_000);
+      await until(() => fs.readFileSync(note(bo, 'index.md'), 'utf8').includes('Cy, offline until now.'), log, 30_000);
+      assert.equal(fs.readFileSync(note(bo, 'linking.md'), 'utf8'), fs.readFileSync(note(ada, 'linking.md'), 'utf8'));
+    });
   });
-
-  after(async () => {
-    await adaServer?.stop();
-    await boServer?.stop();
-    await relay?.stop();
-    for (const dir of [ada, path.dirname(bo), relayDir]) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  test('saves travel both ways, and a new note arrives', async () => {
-    const adaNote = path.join(ada, 'content', 'linking.md');
-    const boNote = path.join(bo, 'content', 'linking.md');
-    fs.appendFileSync(adaNote, '\nAda was here, through the relay.\n');
-    await until(() => fs.readFileSync(boNote, 'utf8').includes('Ada was here'), log, 30_000);
-
-    const boOther = path.join(bo, 'content', 'roadmap.md');
-    const adaOther = path.join(ada, 'content', 'roadmap.md');
-    fs.appendFileSync(boOther, '\nBo answers, through the relay.\n');
-    await until(() => fs.readFileSync(adaOther, 'utf8').includes('Bo answers'), log, 30_000);
-
-    fs.writeFileSync(path.join(ada, 'content', 'relayed.md'), '# Relayed\n\nMade by Ada.\n');
-    const arrived = path.join(bo, 'content', 'relayed.md');
-    await until(() => fs.existsSync(arrived) && fs.readFileSync(arrived, 'utf8').includes('Made by Ada.'), log, 30_000);
-    assert.equal(fs.readFileSync(boNote, 'utf8'), fs.readFileSync(adaNote, 'utf8'));
-  });
-});
+}

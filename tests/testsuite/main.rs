@@ -18,6 +18,7 @@ mod large;
 mod links;
 mod serve;
 mod sync;
+mod tls;
 mod trust;
 
 /// The `loam` binary Cargo built for these tests.

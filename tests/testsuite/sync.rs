@@ -379,3 +379,55 @@ fn a_peer_s_refusal_is_shown_with_its_reason() {
     assert!(!ok);
     assert!(err.contains("403") && err.contains("add it to `allowed_hosts`"), "{err}");
 }
+
+/// What `loam serve` says of the peers it keeps in step with, in its output, at `/_loam/peers.json` and in
+/// `loam info`: in step with a live one, unreachable (with the reason) for one that is not there or whose name
+/// does not resolve, refused (with the reason) for one that will not take its token.
+#[test]
+fn serve_says_where_each_peer_stands_and_why() {
+    let ada = vault("Ada");
+    assert!(loam(&["import", ada.to_str().unwrap()]).0);
+    let origin = Served::start(&ada, &[("LOAM_TOKEN", "the-right-token-0123")]);
+    let bo = ada.beside("bo");
+    let (ok, out, err) = loam(&["clone", &origin.url(), bo.to_str().unwrap(), "--token", "the-right-token-0123"]);
+    assert!(ok, "{out}{err}");
+    // A port nothing listens on: bound, then let go.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let nowhere = format!("ws://127.0.0.1:{closed}/sync");
+    let unnamed = "ws://no-such-host.invalid/sync";
+    let peers = Served::start_with(
+        &bo,
+        &["--peer", &origin.url(), "--peer", &nowhere, "--peer", unnamed],
+        &[("LOAM_PEER_TOKEN", "the-right-token-0123")],
+    );
+    let state_of = |url: &str| state_of_on(&peers, url);
+    eventually("in step with the origin", || state_of(&origin.url()).is_some_and(|(s, _)| s == "in-step"));
+    eventually("the closed port is unreachable, with why", || {
+        state_of(&nowhere).is_some_and(|(s, why)| s == "unreachable" && why.contains(&format!("127.0.0.1:{closed}")))
+    });
+    eventually("the unknown name is unreachable, with why", || {
+        state_of(unnamed).is_some_and(|(s, why)| s == "unreachable" && why.contains("cannot find no-such-host.invalid"))
+    });
+    let log = peers.log();
+    assert!(log.contains(&format!("sync: {}: in step", origin.url())), "{log}");
+    assert!(log.contains(&format!("sync: {nowhere}: unreachable: cannot connect")), "{log}");
+    let (_, info, _) = loam(&["info", bo.to_str().unwrap()]);
+    assert!(info.contains(&format!("peer:     {} in step", origin.url())), "{info}");
+    assert!(info.contains(&format!("peer:     {unnamed} unreachable: cannot find")), "{info}");
+    drop(peers);
+
+    // A wrong token: refused, with the peer's reason, and not tried again.
+    let refused = Served::start_with(&bo, &["--peer", &origin.url()], &[("LOAM_PEER_TOKEN", "a-wrong-token-0123456")]);
+    eventually("the origin refuses the wrong token", || {
+        state_of_on(&refused, &origin.url()).is_some_and(|(s, why)| s == "refused" && why.contains("wrong token"))
+    });
+}
+
+/// The state and reason `/_loam/peers.json` of `server` gives the peer `url`.
+fn state_of_on(server: &Served, url: &str) -> Option<(String, String)> {
+    let address = format!("http://127.0.0.1:{}/_loam/peers.json", server.port);
+    let text = ureq::get(&address).call().ok()?.body_mut().read_to_string().ok()?;
+    let board: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let peer = board.as_array()?.iter().find(|p| p["url"] == url)?.clone();
+    Some((peer["state"].as_str()?.to_string(), peer["reason"].as_str().unwrap_or_default().to_string()))
+}

@@ -102,6 +102,24 @@ fn a_save_recorded_under_a_relative_path_reaches_a_peer() {
     assert!(text.contains("a second thought"), "{text}\n{out}{err}");
 }
 
+#[test]
+fn a_request_a_proxy_passed_on_is_refused_when_the_garden_sets_no_token() {
+    let root = garden().file("content/idea.md", "# Idea\n").build();
+    let server = Serving::start(&root, &[]);
+    eventually("the first import", || changes_listed(&root, "content/idea.md") == 1);
+    // Straight from this machine: no token is asked.
+    assert_eq!(server.get("/_loam/heads.json").0, 200);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    for header in ["X-Forwarded-For", "Forwarded", "X-Real-IP"] {
+        let address = format!("http://127.0.0.1:{}/_loam/heads.json", server.0.port);
+        let mut response = agent.get(&address).header(header, "for=203.0.113.9").call().unwrap();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        assert_eq!(response.status().as_u16(), 401, "{header}: {text}");
+        assert!(text.contains("proxy") && text.contains("LOAM_TOKEN"), "{text}");
+    }
+    assert!(server.log().contains("passed on by a proxy"), "{}", server.log());
+}
+
 /// Every file of a folder, as text, for looking for what must not be there.
 #[cfg(unix)]
 fn all_text(dir: &Path) -> String {
