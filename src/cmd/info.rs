@@ -34,10 +34,16 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
                              refuse it, those on 2.x and Loam peers carry it)"
                         );
                     }
-                    // What a newcomer runs to join, through each peer this garden syncs with.
-                    let peers = config.sync.peers.iter().map(|peer| peer.url.as_str());
-                    let mut through: Vec<&str> = peers.chain([config.origin.as_str()]).collect();
-                    through.retain(|url| crate::cmd::sync::is_url(url));
+                    // What a newcomer runs to join, through each peer this garden syncs with: its settings', the
+                    // one it was cloned from, and those `loam serve --peer` kept in step with.
+                    let board = crate::sync::status::last_written(&layout.root.join(".loam")).unwrap_or_default();
+                    let peers = config.sync.peers.iter().map(|peer| peer.url.clone());
+                    let mut through: Vec<String> = peers
+                        .chain([config.origin.clone()])
+                        .chain(board.into_iter().map(|peer| peer.url))
+                        .filter(|url| crate::cmd::sync::is_url(url))
+                        .collect();
+                    through.sort();
                     through.dedup();
                     for url in through {
                         println!("join:     loam clone {url} NEW-FOLDER --garden {address}");

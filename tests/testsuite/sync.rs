@@ -414,6 +414,7 @@ fn serve_says_where_each_peer_stands_and_why() {
     let (_, info, _) = loam(&["info", bo.to_str().unwrap()]);
     assert!(info.contains(&format!("peer:     {} in step", origin.url())), "{info}");
     assert!(info.contains(&format!("peer:     {unnamed} unreachable: cannot find")), "{info}");
+    assert!(info.contains(&format!("join:     loam clone {unnamed} NEW-FOLDER --garden automerge:")), "{info}");
     drop(peers);
 
     // A wrong token: refused, with the peer's reason, and not tried again.
