@@ -43,4 +43,52 @@
     };
   };
   connect();
+
+  // Sync's state, for a garden kept in step with peers (`loam serve --peer`): a small badge in a corner, from the
+  // board at /_loam/peers.json (at the server's root, beside /sync), every few seconds. No peers, no badge.
+  const badge = document.createElement("div");
+  badge.id = "loam-sync-badge";
+  badge.setAttribute("role", "status");
+  badge.style.cssText =
+    "position:fixed;left:12px;bottom:12px;z-index:2147483000;font:13px/1.4 system-ui,sans-serif;" +
+    "padding:4px 10px;border-radius:999px;background:#1f2328;color:#fff;opacity:.92;display:none;" +
+    "max-width:calc(100vw - 24px);white-space:nowrap;overflow:hidden;text-overflow:ellipsis";
+  const summary = (peers) => {
+    const count = (state) => peers.filter((peer) => peer.state === state).length;
+    const waiting = Math.max(0, ...peers.map((peer) => peer.waiting || 0));
+    const waits = waiting ? ` \u00b7 ${waiting} note${waiting === 1 ? "" : "s"} waiting` : "";
+    const some = (n, words) => `${n === peers.length ? "" : n + " of " + peers.length + " "}${words}`;
+    if (count("refused")) return ["#b42318", "Sync refused" + (peers.length > 1 ? ` (${some(count("refused"), "peers")})` : "") + waits];
+    if (count("unreachable")) return ["#b54708", "Sync: " + some(count("unreachable"), "unreachable") + waits];
+    if (count("behind")) return ["#b54708", "Sync: behind" + waits];
+    if (count("in-step") === peers.length) return ["#067647", "In step" + waits];
+    return ["#175cd3", "Syncing\u2026" + waits];
+  };
+  const look = async () => {
+    try {
+      const answer = await fetch("/_loam/peers.json", { cache: "no-store" });
+      const peers = answer.ok ? await answer.json() : [];
+      if (!Array.isArray(peers) || peers.length === 0) {
+        badge.style.display = "none";
+      } else {
+        const [colour, words] = summary(peers);
+        badge.textContent = "\u25cf " + words;
+        badge.style.background = colour;
+        badge.title = peers
+          .map((peer) => `${peer.url}: ${peer.state}${peer.reason ? " (" + peer.reason + ")" : ""}`)
+          .join("\n");
+        badge.dataset.state = peers.map((peer) => peer.state).join(" ");
+        badge.style.display = "block";
+        if (!badge.isConnected && document.body) document.body.appendChild(badge);
+      }
+    } catch (_) {
+      // The server is restarting: the next look tells.
+    }
+    setTimeout(look, 3000);
+  };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", look, { once: true });
+  } else {
+    look();
+  }
 })();

@@ -509,7 +509,10 @@ impl Peers {
     /// Passes a change made here to samod, if it holds the document or a peer is connected: peers syncing it
     /// get it at once.
     pub async fn push(&self, doc: &str, bytes: Vec<u8>) {
-        self.board.changed(doc);
+        // A note waits to go out; the index changing with it is no note of its own.
+        if self.index_id().as_deref() != Some(doc) {
+            self.board.changed(doc);
+        }
         let held = crate::lock(&self.loaded).contains(doc);
         if !held && !self.connected() {
             return;

@@ -196,3 +196,67 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
     }
   });
 });
+
+// The preview of a garden kept in step with peers shows where sync stands: a peer that cannot be reached is a
+// badge saying so, with each peer's address and reason in its title.
+describe('the preview shows how sync stands', { timeout: 60_000 }, () => {
+  let own;
+  let ownLog = '';
+  let ownBase;
+  let dir;
+  let closed;
+  let chromium;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-sync-badge-'));
+    fs.mkdirSync(path.join(dir, 'content'));
+    fs.writeFileSync(path.join(dir, 'content', 'index.md'), '# Home\n\nA garden with a peer that is away.\n');
+    // A port nothing listens on: bound, then let go.
+    const net = await import('node:net');
+    const probe = net.createServer();
+    await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    closed = probe.address().port;
+    await new Promise((resolve) => probe.close(resolve));
+    fs.writeFileSync(path.join(dir, 'loam.toml'), 'title = "Away"\n');
+    const portFile = path.join(dir, 'port');
+    own = spawn(LOAM_BIN, ['serve', dir, '--port', '0', '--port-file', portFile, '--peer', `ws://127.0.0.1:${closed}/sync`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    own.stderr.on('data', (chunk) => {
+      ownLog += chunk;
+    });
+    const started = Date.now();
+    while (!fs.existsSync(portFile)) {
+      if (Date.now() - started > TIMEOUT) throw new Error(`loam serve did not start:\n${ownLog}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    ownBase = `http://127.0.0.1:${Number(fs.readFileSync(portFile, 'utf8'))}/`;
+    chromium = await launch();
+  });
+
+  after(async () => {
+    await chromium?.close();
+    own?.kill('SIGTERM');
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [width, height, scheme] of [[1280, 900, 'light'], [390, 844, 'dark']]) {
+    test(`an unreachable peer is a badge naming it, at ${width} px, ${scheme}`, async () => {
+      const page = await chromium.newPage({ viewport: { width, height }, colorScheme: scheme });
+      try {
+        await page.goto(ownBase);
+        const badge = page.locator('#loam-sync-badge[data-state="unreachable"]');
+        await badge.waitFor({ timeout: TIMEOUT });
+        assert.match(await badge.textContent(), /Sync: unreachable/);
+        const title = await badge.getAttribute('title');
+        assert.ok(title.includes(`ws://127.0.0.1:${closed}/sync: unreachable (cannot connect`), title);
+        const box = await badge.boundingBox();
+        assert.ok(box.x >= 0 && box.x + box.width <= width && box.y + box.height <= height, JSON.stringify(box));
+        fs.mkdirSync(path.join(REPO, 'target', 'screenshots'), { recursive: true });
+        await page.screenshot({ path: path.join(REPO, 'target', 'screenshots', `sync-badge-${width}-${scheme}.png`) });
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
