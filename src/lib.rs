@@ -91,7 +91,8 @@
 //!   sends is merged into it by the living garden (`live.rs`), which writes the notes), so there is one copy of each
 //!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`);
 //!   `sync/client.rs` reaches a peer (its address as a user writes it, HTTP and WebSocket, plain or TLS with
-//!   rustls, trusting the platform's, the bundled and a private certificate authority);
+//!   rustls, trusting the platform's, the bundled and a private certificate authority); `sync/status.rs` is the
+//!   board of where each dialed peer stands (printed, `/_loam/peers.json`, `.loam/peers.json` for `loam info`);
 //!   `store/address.rs` gives the `automerge:` URLs and the UUID-shaped ids every automerge-repo accepts. Dependencies point one way: `cmd` -> `serve`, `sync` ->
 //!   `store` -> `garden`, `config`; the messages between the protocol and the store's thread (`Ask`, `ToPeers`)
 //!   are the store's types (`store/recorder.rs`).
