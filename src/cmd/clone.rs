@@ -29,13 +29,9 @@ pub fn run(
         // A clone that took no note leaves the folder as it found it (absent or empty: everything in it is the
         // clone's), so that it can be run again as it was.
         if cloned.is_err() && dir.join("content").read_dir().map_or(true, |mut d| d.next().is_none()) {
+            let _ = std::fs::remove_dir_all(dir);
             if existed {
-                for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                    let path = entry.path();
-                    let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-                }
-            } else {
-                let _ = std::fs::remove_dir_all(dir);
+                let _ = std::fs::create_dir(dir);
             }
         }
         return cloned;

@@ -22,13 +22,8 @@ pub fn peer_token(given: Option<String>) -> Option<String> {
 /// How a command reaches peers: trusting the private authority `ca` (from `--ca`), else the garden's `[sync] ca`,
 /// else `LOAM_CA`, besides the platform's and the bundled ones.
 pub fn client(ca: Option<PathBuf>, garden: Option<&Layout>) -> anyhow::Result<Client> {
-    let config = match garden {
-        Some(layout) => layout.config().ok(),
-        None => None,
-    };
-    let configured = garden
-        .zip(config.as_ref())
-        .and_then(|(layout, config)| config.sync.ca.as_deref().map(|ca| (layout.root.as_path(), ca)));
+    let configured = garden.and_then(|layout| Some((layout.root.as_path(), layout.config().ok()?.sync.ca?)));
+    let configured = configured.as_ref().map(|(root, ca)| (*root, ca.as_str()));
     Client::new(crate::sync::client::authority(ca, configured).as_deref())
 }
 

@@ -144,6 +144,8 @@ pub struct Peers {
     client: Client,
     /// Where each dialed peer stands.
     board: Board,
+    /// The id of the garden's index document, once known.
+    index: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Peers {
@@ -220,6 +222,7 @@ impl Peers {
             news,
             client,
             board,
+            index: Default::default(),
         })
     }
 
@@ -229,8 +232,14 @@ impl Peers {
     }
 
     /// The id (hex) of the garden's index document, once the garden has one.
+    /// Read from `.loam/garden` until there is one, then kept: a garden's address never changes, and it is asked
+    /// for at every change passed on.
     fn index_id(&self) -> Option<String> {
-        std::fs::read_to_string(self.dir.join("garden")).ok().map(|id| id.trim().to_string())
+        if let Some(id) = self.index.get() {
+            return Some(id.clone());
+        }
+        let id = std::fs::read_to_string(self.dir.join("garden")).ok().map(|id| id.trim().to_string())?;
+        Some(self.index.get_or_init(|| id).clone())
     }
 
     /// The heads a Loam peer at `url` (`ws://…/sync`) has, from its `/_loam/heads.json`; `None` from a peer that
