@@ -34,7 +34,8 @@
 //! - `garden.rs`: where a garden's folders are and which files are notes; the only module that reads them. Its
 //!   `Layout` holds real paths, resolved once when a garden is opened, and its `Boundary` (the root, the notes
 //!   folder, `allow_outside`) decides which symbolic links may be followed.
-//! - `note.rs`, `note/frontmatter.rs`: one note's bytes to frontmatter plus first-stage HTML.
+//! - `note.rs`, `note/frontmatter.rs`: one note's bytes to frontmatter plus first-stage HTML;
+//!   `note/frontmatter/merge.rs` merges several authors' frontmatter key by key, in the note's own YAML style.
 //! - `markdown.rs`: pulldown-cmark plus Obsidian syntax, writing HTML with markers where links, embeds, headings
 //!   and blocks are, so the result depends on the note alone; `markdown/inline.rs` (highlights, tags, block ids,
 //!   comments), `markdown/context.rs` (the sentence around a link), `markdown/math.rs` (TeX to MathML),
@@ -85,7 +86,9 @@
 //!   device's bookkeeping), `store/recorder.rs` (recording
 //!   changed files, each read once, and answering sync's asks, for `live.rs` and `loam sync`); `store/merge.rs` (taking in another garden's
 //!   changes and bringing the notes on disk in line with the merged index), with `store/placement.rs` (every
-//!   note a place, the same on every peer) and `store/paths.rs` (refusing unsafe paths from peers) beside it.
+//!   note a place, the same on every peer) and `store/paths.rs` (refusing unsafe paths from peers) beside it;
+//!   `store/frontmatter.rs` (frontmatter that authors changed at once, merged as data by
+//!   `note/frontmatter/merge.rs` and written back as one change every peer makes alike).
 //! - `sync.rs`: sync between gardens. `sync/net.rs` speaks the automerge-repo protocol through samod, which is
 //!   kept behind it: samod's storage is the store itself (documents are read from it and every change a peer
 //!   sends is merged into it by the living garden (`live.rs`), which writes the notes), so there is one copy of each

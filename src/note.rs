@@ -5,7 +5,7 @@
 
 mod frontmatter;
 
-pub use frontmatter::{parse_date, Flag, Frontmatter};
+pub use frontmatter::{merge as merge_frontmatter, parse_date, Flag, Frontmatter, Merged as MergedFrontmatter};
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -472,7 +472,7 @@ fn split_path(path: &str) -> (String, String) {
 
 /// Splits `---\nyaml\n---\nbody` into the YAML, the body and the body's first line number. A `---` that is
 /// never closed is a thematic break, not frontmatter.
-fn split_frontmatter(text: &str) -> (Option<&str>, &str, usize) {
+pub fn split_frontmatter(text: &str) -> (Option<&str>, &str, usize) {
     let Some(rest) = text.strip_prefix("---\n").or_else(|| (text.trim_end() == "---").then_some("")) else {
         return (None, text, 1);
     };

@@ -34,6 +34,7 @@ mod checkout;
 pub mod diff;
 mod durable;
 pub mod files;
+pub mod frontmatter;
 mod local;
 pub mod merge;
 pub mod paths;
@@ -168,8 +169,9 @@ fn kept_bytes(doc: &Automerge, heads: &[ChangeHash]) -> anyhow::Result<Option<Ve
 /// Who made a change and why, as the change's message (JSON), so that `loam log` can say it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct About {
+    /// Empty for a merge every peer makes alike (`frontmatter.rs`).
     pub author: String,
-    /// `import`, `edit`, `move` or `delete`.
+    /// `import`, `edit`, `move`, `delete`, or `merge of frontmatter: KEYS`.
     pub kind: String,
 }
 

@@ -83,7 +83,8 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
             "{}  {}  {}  {}  +{added} -{removed}  {}\n",
             &version.hash.to_string()[..8],
             when(*time),
-            version.about.author,
+            // A merge every peer makes alike names no author (`store::frontmatter`), nor does a JavaScript peer.
+            if version.about.author.is_empty() { "-" } else { &version.about.author },
             path,
             version.about.kind
         ));

@@ -5,6 +5,9 @@
 
 use serde_yaml::{Mapping, Value};
 
+mod merge;
+pub use merge::{merge, Merged};
+
 use crate::diagnostic::Severity;
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -54,7 +54,8 @@ impl Store {
                 (text_bytes(&text, &entry), vec![change.hash().to_string()], authors, change.timestamp())
             }
             None => {
-                let doc = self.loaded(&entry.doc)?;
+                let mut doc = self.loaded(&entry.doc)?;
+                self.settle_frontmatter(&entry.doc, path, &mut doc)?;
                 let bytes = file_bytes(&doc, &entry)?;
                 let heads: Vec<String> = doc.get_heads().iter().map(ChangeHash::to_string).collect();
                 // Changes from elsewhere bring their authors and times.

@@ -244,6 +244,70 @@ fn over_the_network_a_clone_and_its_origin_sync_both_ways() {
     assert!(ok && out.contains("0 updated, 0 added, 0 removed, 0 moved") && out.contains("0 sent"), "{out}\n{err}");
 }
 
+/// The frontmatter of a note's file, read as YAML (the test fails if it is not valid).
+fn frontmatter(file: &Path) -> serde_yaml::Mapping {
+    let text = std::fs::read_to_string(file).unwrap();
+    let yaml = text.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")).map(|(yaml, _)| yaml);
+    let yaml = yaml.unwrap_or_else(|| panic!("no frontmatter in {}:\n{text}", file.display()));
+    serde_yaml::from_str(yaml).unwrap_or_else(|e| panic!("{} has YAML no reader takes ({e}):\n{text}", file.display()))
+}
+
+fn tags(file: &Path) -> Vec<String> {
+    let front = frontmatter(file);
+    let tags = front.get("tags").and_then(|tags| tags.as_sequence()).cloned().unwrap_or_default();
+    tags.iter().map(|tag| tag.as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn two_authors_tagging_one_note_at_once_keep_a_note_every_reader_takes() {
+    let ada = vault("Ada");
+    ada.write("soil.md", "---\ntitle: Soil\n---\nWorms live here.\n");
+    ada.write("roots.md", "---\ntitle: Roots\ntags: [a, b]\n---\nRoots hold soil.\n");
+    let bo = ada.beside("bo");
+    assert!(loam(&["import", ada.to_str().unwrap()]).0);
+    let server = Served::start(&ada, &[]);
+    clone_as(&server.url(), &bo, "Bo", None);
+    let bo_notes = bo.join("content");
+    let before = [("soil.md", versions(&ada, "soil.md")), ("roots.md", versions(&ada, "roots.md"))];
+
+    // Apart: both add the first tags to one note; Ada's editor rewrites a flow list as a block list while Bo
+    // adds to it, and each writes a line of the body.
+    edit(&ada.join("soil.md"), |t| t.replace("title: Soil\n", "title: Soil\ntags: [compost]\n"));
+    edit(&bo_notes.join("soil.md"), |t| t.replace("title: Soil\n", "title: Soil\ntags:\n  - worms\n") + "Bo's line.\n");
+    edit(&ada.join("roots.md"), |t| t.replace("tags: [a, b]\n", "tags:\n  - a\n  - b\n") + "Ada's line.\n");
+    edit(&bo_notes.join("roots.md"), |t| t.replace("tags: [a, b]", "tags: [a, b, c]"));
+    recorded(&ada, &before, &[]);
+
+    let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap()]);
+    assert!(ok, "{out}\n{err}\n{}", server.log());
+    for garden in [ada.to_path_buf(), bo_notes.clone()] {
+        eventually(&format!("the merged frontmatter in {}", garden.display()), || {
+            let soil = tags(&garden.join("soil.md"));
+            soil.len() == 2 && soil.contains(&"compost".into()) && soil.contains(&"worms".into())
+        });
+        assert_eq!(tags(&garden.join("roots.md")), ["a", "b", "c"]);
+        let soil = std::fs::read_to_string(garden.join("soil.md")).unwrap();
+        assert!(soil.ends_with("---\nWorms live here.\nBo's line.\n"), "{soil}");
+        assert!(std::fs::read_to_string(garden.join("roots.md")).unwrap().ends_with("Roots hold soil.\nAda's line.\n"));
+    }
+    // Both histories show the merge, which both made alike: nothing is left to exchange.
+    for soil in [ada.join("soil.md"), bo_notes.join("soil.md")] {
+        let (_, log, _) = loam(&["log", soil.to_str().unwrap()]);
+        assert!(log.contains("merge of frontmatter: tags"), "{log}");
+    }
+    eventually("Ada's garden has Bo's notes", || notes(&ada) == notes(&bo_notes));
+    let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap()]);
+    assert!(ok && out.contains("0 updated, 0 added, 0 removed, 0 moved") && out.contains("0 sent"), "{out}\n{err}");
+    // And the note is on the site, with both tags.
+    eventually("the page of the note with both tags", || {
+        let page = ureq::get(&server.url().replace("ws://", "http://").replace("/sync", "/soil/"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok());
+        page.is_some_and(|page| page.contains("compost") && page.contains("worms"))
+    });
+}
+
 #[test]
 fn three_gardens_on_loopback_converge_with_every_word() {
     let ada = vault("Ada");
