@@ -4,6 +4,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+mod scope;
+pub use scope::Scope;
+
 /// Which notes become pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -111,6 +114,33 @@ pub struct Token {
     pub token: String,
     #[serde(default)]
     pub access: Access,
+    /// The notes a peer with this token may receive, as globs of their paths in the notes folder
+    /// (`["public/**"]`); none: every note. A peer never receives a note outside them: not its text, path or
+    /// title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<Vec<String>>,
+    /// The notes it may change, add, move or delete, as globs (`["drafts/**"]`); none: every note it may read
+    /// (none at all for a read-only token). Its changes to others are refused, and it is told which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<Vec<String>>,
+    /// Only what `loam build` publishes (notes and the attachments they use), within `read`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub published: bool,
+}
+
+impl Token {
+    /// A token that gives `access` to the whole garden.
+    pub fn whole(token: String, access: Access) -> Token {
+        Token { token, access, read: None, write: None, published: false }
+    }
+
+    /// What this token lets a peer see and change: `None` for the whole garden (no scope set).
+    pub fn scope(&self) -> Result<Option<Scope>, String> {
+        if self.read.is_none() && self.write.is_none() && !self.published {
+            return Ok(None);
+        }
+        Scope::new(self).map(Some)
+    }
 }
 
 impl std::fmt::Debug for Token {
@@ -157,27 +187,48 @@ impl Sync {
         let mut tokens = self.tokens.clone();
         for (var, access) in [("LOAM_TOKEN", Access::ReadWrite), ("LOAM_READ_TOKEN", Access::ReadOnly)] {
             if let Some(token) = env(var).filter(|t| !t.is_empty()) {
-                tokens.push(Token { token, access });
+                tokens.push(Token::whole(token, access));
             }
         }
         tokens
     }
 }
 
+/// What a token gave a peer: its access, within its scope (`None`: the whole garden).
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub access: Access,
+    pub scope: Option<std::sync::Arc<Scope>>,
+}
+
+impl Grant {
+    /// Read-write, on the whole garden (this machine's own programs, when the garden sets no token).
+    pub fn whole() -> Grant {
+        Grant { access: Access::ReadWrite, scope: None }
+    }
+}
+
 /// What a peer presenting `presented` may do, given the garden's `tokens`: `None` for a missing or wrong token.
 /// Every token is compared, each in constant time, so that how long the answer takes says nothing about how
-/// much of a secret a guess got right; tokens shorter than [`MIN_TOKEN`] never match.
-pub fn access(tokens: &[Token], presented: Option<&str>) -> Option<Access> {
+/// much of a secret a guess got right; tokens shorter than [`MIN_TOKEN`] never match. Of two tokens alike (a
+/// secret listed twice), the narrower grant wins: privacy fails closed.
+pub fn access(tokens: &[Token], presented: Option<&str>) -> Option<Grant> {
     use subtle::ConstantTimeEq;
     let presented = presented?.as_bytes();
-    let mut found: Option<Access> = None;
+    let mut found: Option<&Token> = None;
     for token in tokens {
         let same: bool = token.token.as_bytes().ct_eq(presented).into();
-        if same && token.token.len() >= MIN_TOKEN && found != Some(Access::ReadWrite) {
-            found = Some(token.access);
+        if same && token.token.len() >= MIN_TOKEN {
+            let narrower = token.access == Access::ReadOnly || token.scope().ok().flatten().is_some();
+            if found.is_none() || narrower {
+                found = Some(token);
+            }
         }
     }
-    found
+    let token = found?;
+    // A scope that cannot be read (checked when loam.toml is read) gives nothing.
+    let scope = token.scope().ok()?.map(std::sync::Arc::new);
+    Some(Grant { access: token.access, scope })
 }
 
 impl Default for Config {
@@ -248,6 +299,12 @@ impl Config {
                     "a sync token must be at least {MIN_TOKEN} characters long, so that it cannot be guessed"
                 ),
             });
+        }
+        for token in &config.sync.tokens {
+            if let Err(message) = token.scope() {
+                let (line, column) = text.find(&format!("\"{}\"", token.token)).map_or((1, 1), |at| line_col(text, at));
+                return Err(ConfigError::Parse { path: path.to_string(), line, column, message });
+            }
         }
         Ok(config)
     }
@@ -335,22 +392,34 @@ mod tests {
             "secrets stay out of logs: {shown}"
         );
 
-        assert_eq!(access(tokens, Some("0123456789abcdef-rw")), Some(Access::ReadWrite));
-        assert_eq!(access(tokens, Some("0123456789abcdef-ro")), Some(Access::ReadOnly));
-        assert_eq!(access(tokens, Some("0123456789abcdef-r")), None, "a prefix is not the token");
-        assert_eq!(access(tokens, Some("0123456789abcdef-rwx")), None);
-        assert_eq!(access(tokens, Some("")), None);
-        assert_eq!(access(tokens, None), None);
-        assert_eq!(access(&[], Some("anything at all 123")), None);
+        let access_of = |tokens: &[Token], presented| access(tokens, presented).map(|grant| grant.access);
+        assert_eq!(access_of(tokens, Some("0123456789abcdef-rw")), Some(Access::ReadWrite));
+        assert_eq!(access_of(tokens, Some("0123456789abcdef-ro")), Some(Access::ReadOnly));
+        assert_eq!(access_of(tokens, Some("0123456789abcdef-r")), None, "a prefix is not the token");
+        assert_eq!(access_of(tokens, Some("0123456789abcdef-rwx")), None);
+        assert_eq!(access_of(tokens, Some("")), None);
+        assert_eq!(access_of(tokens, None), None);
+        assert_eq!(access_of(&[], Some("anything at all 123")), None);
 
         // The environment adds tokens; a too-short one in loam.toml is an error naming its line.
         let env = |var: &str| (var == "LOAM_READ_TOKEN").then(|| "from-the-environment".to_string());
         let all = config.sync.all_tokens(env);
-        assert_eq!(access(&all, Some("from-the-environment")), Some(Access::ReadOnly));
+        assert_eq!(access_of(&all, Some("from-the-environment")), Some(Access::ReadOnly));
         let err = Config::parse("title = \"x\"\n[[sync.tokens]]\ntoken = \"short\"\n", "loam.toml").unwrap_err();
         assert!(err.to_string().starts_with("loam.toml:3:") && err.to_string().contains("16 characters"), "{err}");
         let err = Config::parse("[[sync.tokens]]\ntoken = \"0123456789abcdef\"\naccess = \"admin\"\n", "loam.toml");
         assert!(err.unwrap_err().to_string().contains("admin"));
+        // A scope that cannot be read names its token's line.
+        let err = Config::parse("[[sync.tokens]]\ntoken = \"0123456789abcdef\"\nread = [\"a/[\"]\n", "loam.toml");
+        let err = err.unwrap_err().to_string();
+        assert!(err.starts_with("loam.toml:2:") && err.contains("`a/[`"), "{err}");
+        // Of one secret listed twice, the narrower grant holds.
+        let twice = Config::parse(
+            "[[sync.tokens]]\ntoken = \"0123456789abcdef\"\n[[sync.tokens]]\ntoken = \"0123456789abcdef\"\npublished = true\n",
+            "loam.toml",
+        )
+        .unwrap();
+        assert!(access(&twice.sync.tokens, Some("0123456789abcdef")).unwrap().scope.is_some());
     }
 
     #[test]

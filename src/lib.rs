@@ -28,7 +28,7 @@
 //!
 //! # Code map
 //!
-//! - `config.rs`: `loam.toml`.
+//! - `config.rs`: `loam.toml`; `config/scope.rs`: what a scoped sync token lets a peer read and write.
 //! - `diagnostic.rs`: a problem with its file, line and hint; `shown` escapes control characters in whatever
 //!   reaches a terminal from a garden or a peer.
 //! - `garden.rs`: where a garden's folders are and which files are notes; the only module that reads them. Its
@@ -87,7 +87,9 @@
 //!   changed files, each read once, and answering sync's asks, for `live.rs` and `loam sync`); `store/merge.rs` (taking in another garden's
 //!   changes and bringing the notes on disk in line with the merged index), with `store/placement.rs` (every
 //!   note a place, the same on every peer) and `store/paths.rs` (refusing unsafe paths from peers) beside it;
-//!   `store/frontmatter.rs` (frontmatter that authors changed at once, merged as data by
+//!   `store/view.rs` (what a peer with a scoped token sees: an index of its own listing only the notes it may
+//!   read, whose changes within its write scope go into the garden's; `config/scope.rs` says what a scope
+//!   allows); `store/frontmatter.rs` (frontmatter that authors changed at once, merged as data by
 //!   `note/frontmatter/merge.rs` and written back as one change every peer makes alike).
 //! - `sync.rs`: sync between gardens. `sync/net.rs` speaks the automerge-repo protocol through samod, which is
 //!   kept behind it: samod's storage is the store itself (documents are read from it and every change a peer

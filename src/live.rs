@@ -298,9 +298,10 @@ impl Garden {
         }
         self.history_from_store();
         self.pass_on();
+        let published = self.preview.current().published();
         if let Some(store) = self.store.as_mut() {
             for ask in waiting.asks {
-                self.replies.extend(recorder::answer(store, ask));
+                self.replies.extend(recorder::answer(store, ask, &|path| published.contains(path)));
             }
         }
         self.settle();
@@ -384,7 +385,17 @@ impl Garden {
 
     /// Sends a rebuilt snapshot to the HTTP side if what it serves changed. `false` when no one reads them.
     fn publish(&mut self, rebuilt: Rebuilt) -> bool {
-        !(rebuilt.changed || rebuilt.history_changed) || self.publish.send(rebuilt.snapshot).is_ok()
+        if !(rebuilt.changed || rebuilt.history_changed) {
+            return true;
+        }
+        // What scoped peers see follows what changed: a note moved out of a scope, or no longer published, leaves
+        // their views.
+        if let Some(store) = self.store.as_mut() {
+            let published = rebuilt.snapshot.published();
+            store.refresh_views(&|path| published.contains(path));
+        }
+        self.pass_on();
+        self.publish.send(rebuilt.snapshot).is_ok()
     }
 
     /// What a quiet garden does now and then: looks whether its watched folders are still the ones on disk (a
@@ -412,11 +423,13 @@ impl Garden {
             // No history here: dropping the ask answers "nothing", so that no peer waits for ever.
             return;
         };
-        self.replies.extend(recorder::answer(store, ask));
+        let published = self.preview.current().published();
+        let published = |path: &str| published.contains(path);
+        self.replies.extend(recorder::answer(store, ask, &published));
         let mut files = Vec::new();
         while let Ok(input) = inputs.try_recv() {
             match input {
-                Input::Peer(ask) => self.replies.extend(recorder::answer(store, ask)),
+                Input::Peer(ask) => self.replies.extend(recorder::answer(store, ask, &published)),
                 Input::Files(change) => files.push(change),
                 // Only ever sent once, while no store is here.
                 Input::History(_) => {}

@@ -16,7 +16,7 @@ pub mod http;
 pub mod search;
 pub mod watch;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -96,6 +96,8 @@ pub struct Snapshot {
     /// notes can have as many warnings, whose sorting took a quarter of a save's rebuild, and only the status
     /// the browser asks for reads them.
     sorted: OnceLock<Vec<Diagnostic>>,
+    /// What `loam build` would publish ([`Snapshot::published`]), made when first asked for.
+    published: OnceLock<Arc<HashSet<String>>>,
     pub notes: usize,
     /// The search index, made in the background and shared by every snapshot.
     pub search: Arc<search::LiveSearch>,
@@ -137,6 +139,25 @@ impl Snapshot {
     /// How many files the site has: pages, static assets and attachments.
     pub fn file_count(&self) -> usize {
         self.files.len() + self.site.as_ref().map_or(0, |s| s.borrow_dependent().pages.len())
+    }
+
+    /// The paths (in the notes folder) of every note and attachment `loam build` would publish: what a token's
+    /// `published` scope lets a peer see. Made when first asked for.
+    pub fn published(&self) -> Arc<HashSet<String>> {
+        self.published
+            .get_or_init(|| {
+                let Some(site) = &self.site else { return Arc::default() };
+                let (gathered, model) = (site.borrow_owner(), site.borrow_dependent().site.model());
+                let notes = gathered.notes.iter().zip(&model.published).filter(|(_, yes)| **yes);
+                let attachments = gathered.attachments.iter().zip(&model.attachment_used).filter(|(_, yes)| **yes);
+                Arc::new(
+                    notes
+                        .map(|(note, _)| note.path.clone())
+                        .chain(attachments.map(|(attachment, _)| attachment.path.clone()))
+                        .collect(),
+                )
+            })
+            .clone()
     }
 
     /// Whether the site has a file at `path` (relative to the site's root), without rendering it.
@@ -281,6 +302,7 @@ impl Preview {
                     errors: vec![diagnostic],
                     gathered,
                     sorted: OnceLock::new(),
+                    published: OnceLock::new(),
                     notes: self.current.notes,
                     search: self.search.clone(),
                 }
@@ -381,6 +403,7 @@ impl Preview {
             errors,
             gathered,
             sorted: OnceLock::new(),
+            published: OnceLock::new(),
             notes,
             search: self.search.clone(),
         })

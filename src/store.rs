@@ -41,6 +41,7 @@ pub mod paths;
 pub mod placement;
 pub mod recorder;
 mod session;
+pub mod view;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -223,6 +224,8 @@ pub struct Store {
     garden: Option<String>,
     /// How long a note's file must have been still before merged text is written into it (`None`: at once).
     write_quiet: Option<std::time::Duration>,
+    /// The indexes of notes scoped peers see (`view.rs`).
+    views: view::Views,
     /// What opening found damaged and set aside (see [`Damage`]).
     damage: Vec<Damage>,
     /// The bookkeeping was empty at opening (lost, or never made): until the first catch-up, a file new to it
@@ -345,6 +348,7 @@ impl Store {
             write_quiet: None,
             garden,
             damage: Vec::new(),
+            views: Default::default(),
             rebuilding: false,
         };
         store.rebuilding = store.local.notes.is_empty();
@@ -378,6 +382,7 @@ impl Store {
             write_quiet: None,
             garden,
             damage: Vec::new(),
+            views: Default::default(),
             rebuilding: false,
         })
     }

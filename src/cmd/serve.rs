@@ -263,7 +263,7 @@ mod tests {
     fn only_loopback_goes_without_a_token() {
         let loopback: IpAddr = "127.0.0.1".parse().unwrap();
         let any: IpAddr = "0.0.0.0".parse().unwrap();
-        let token = |t: &str| Token { token: t.into(), access: Access::ReadOnly };
+        let token = |t: &str| Token::whole(t.into(), Access::ReadOnly);
         assert!(may_listen(loopback, &[]).is_ok());
         assert!(may_listen("::1".parse().unwrap(), &[]).is_ok());
         assert!(may_listen("127.0.0.2".parse().unwrap(), &[]).is_err(), "only 127.0.0.1 and ::1 are this machine's");

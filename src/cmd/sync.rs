@@ -110,7 +110,8 @@ fn over_network(
     }
     if !outcome.refused.is_empty() {
         tracing::warn!(
-            "{url} does not take changes from this garden (a read-only token?): {} not sent: {}",
+            "{url} does not take changes to these notes from this garden (a read-only token, or one that may not \
+             write there): {} not sent, kept here: {}",
             crate::cmd::plural(outcome.refused.len(), "note"),
             shown(&outcome.refused.join(", "))
         );

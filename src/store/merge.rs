@@ -65,6 +65,19 @@ pub fn index_documents(index: &Automerge) -> Vec<String> {
     read_index(index).map(|entries| entries.into_keys().collect()).unwrap_or_default()
 }
 
+/// The documents an index document marks deleted, each with the heads of it the deletion saw.
+pub fn deleted_documents(index: &Automerge) -> BTreeMap<String, Vec<String>> {
+    read_index(index)
+        .map(|entries| {
+            entries
+                .into_iter()
+                .filter(|(_, entry)| entry.deleted)
+                .map(|(doc, entry)| (doc, entry.seen.iter().map(ToString::to_string).collect()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub(super) fn read_index(index: &Automerge) -> anyhow::Result<BTreeMap<String, IndexEntry>> {
     let mut out = BTreeMap::new();
     let Some((_, docs)) = index.get(ROOT, "docs")? else { return Ok(out) };
@@ -168,6 +181,9 @@ impl Store {
     pub fn document(&self, doc: &str) -> anyhow::Result<Option<Vec<u8>>> {
         if self.index_id() == Some(doc) {
             return Ok((!self.index.get_heads().is_empty()).then(|| self.index.save()));
+        }
+        if let Some(view) = self.view_document(doc) {
+            return Ok(Some(view));
         }
         if !is_document_id(doc) {
             return Ok(None);

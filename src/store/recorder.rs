@@ -3,11 +3,14 @@
 //! a store: each function is given the store it works on.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::cmd::plural;
+use crate::config::Scope;
 use crate::diagnostic::shown;
 use crate::garden::{is_ignored, is_note, Layout, SourceFile};
+use crate::store::view::Share;
 use crate::store::{CaughtUp, Store, ToRecord};
 
 /// What the sync protocol asks of the garden's store; answered by the thread that owns it.
@@ -19,10 +22,14 @@ pub enum Ask {
     TakeIn { doc: String, bytes: Vec<u8>, reply: tokio::sync::oneshot::Sender<()> },
     /// Whether the garden has a document (`Store::holds`).
     Holds { doc: String, reply: tokio::sync::oneshot::Sender<bool> },
-    /// The heads of every note's document (`Store::heads`).
-    Heads { reply: tokio::sync::oneshot::Sender<Heads> },
-    /// Every document at once, for a clone (`Store::bundle`).
-    Bundle { reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>> },
+    /// The heads of every note's document (`Store::heads`), or of those a peer of a scope may have.
+    Heads { scope: Option<Arc<Scope>>, reply: tokio::sync::oneshot::Sender<Heads> },
+    /// Every document at once, for a clone (`Store::bundle`), or those a peer of a scope may have.
+    Bundle { scope: Option<Arc<Scope>>, reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>> },
+    /// How far a peer of a scope may go with a document (`Store::share`).
+    Share { doc: String, scope: Arc<Scope>, reply: tokio::sync::oneshot::Sender<Share> },
+    /// The id of a scope's view, made or brought up to date (`Store::refresh_view`).
+    View { scope: Arc<Scope>, reply: tokio::sync::oneshot::Sender<Option<String>> },
 }
 
 /// The heads of documents (hex ids), each sorted: what two Loam gardens compare to sync only what differs.
@@ -67,9 +74,23 @@ pub fn apply_taken(layout: &Layout, store: &mut Store, push: Option<&Push>) -> b
     changed
 }
 
+/// The view of `scope` brought up to date; its id.
+fn view(store: &mut Store, scope: &Arc<Scope>, published: &dyn Fn(&str) -> bool) -> Option<String> {
+    store
+        .refresh_view(scope, published)
+        .map_err(|error| tracing::warn!("sync: a scoped peer's view could not be made: {error:#}"))
+        .ok()
+}
+
 /// Answers one of sync's asks. The answer to changes taken in is returned, to be sent once they are flushed to
 /// the disk with the rest of their batch ([`Store::flush`], [`kept`]).
-pub fn answer(store: &mut Store, ask: Ask) -> Option<tokio::sync::oneshot::Sender<()>> {
+/// `published` says which paths `loam build` publishes, for scoped peers (`loam serve` knows; elsewhere nothing
+/// is, and a `published` scope sees nothing).
+pub fn answer(
+    store: &mut Store,
+    ask: Ask,
+    published: &dyn Fn(&str) -> bool,
+) -> Option<tokio::sync::oneshot::Sender<()>> {
     match ask {
         Ask::Load { doc, reply } => {
             let bytes = store.document(&doc).unwrap_or_else(|error| {
@@ -81,11 +102,31 @@ pub fn answer(store: &mut Store, ask: Ask) -> Option<tokio::sync::oneshot::Sende
         Ask::Holds { doc, reply } => {
             let _ = reply.send(store.holds(&doc));
         }
-        Ask::Heads { reply } => {
+        Ask::Heads { scope: None, reply } => {
             let _ = reply.send(store.heads());
         }
-        Ask::Bundle { reply } => {
-            let bundle = store.bundle().unwrap_or_else(|error| {
+        Ask::Heads { scope: Some(scope), reply } => {
+            view(store, &scope, published);
+            let _ = reply.send(store.heads_within(&scope, published));
+        }
+        Ask::Share { doc, scope, reply } => {
+            if !store.has_view(&scope) {
+                view(store, &scope, published);
+            }
+            let _ = reply.send(store.share(&doc, &scope, published));
+        }
+        Ask::View { scope, reply } => {
+            let _ = reply.send(view(store, &scope, published));
+        }
+        Ask::Bundle { scope, reply } => {
+            let bundle = match &scope {
+                Some(scope) => {
+                    view(store, scope, published);
+                    store.bundle_within(scope, published)
+                }
+                None => store.bundle(),
+            };
+            let bundle = bundle.unwrap_or_else(|error| {
                 tracing::warn!("sync: the garden's documents could not be read: {error:#}");
                 Vec::new()
             });

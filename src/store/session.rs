@@ -70,6 +70,12 @@ impl Store {
         if !is_document_id(doc) {
             anyhow::bail!("`{doc}` is not a document id");
         }
+        if self.is_view(doc) {
+            // A scoped peer's own index: what it may change goes into the garden's (`view.rs`).
+            let before = self.index.get_heads();
+            self.take_in_view(doc, bytes)?;
+            return Ok(self.index.get_heads() != before);
+        }
         let files = DocFiles::new(&self.docs_dir(), doc);
         if !files.exists() {
             // A document new here (a clone gets thousands): kept as samod wrote it (it has loaded these bytes

@@ -22,7 +22,8 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use samod::{BackoffConfig, DocumentId, PeerId, ShareConfig};
 
-use crate::config::Access;
+use crate::config::{Access, Grant};
+use crate::store::view::Share;
 
 // What the protocol asks of the store and what the store sends it are the store's own types: sync depends on
 // the store, never the other way.
@@ -128,7 +129,7 @@ pub struct Peers {
     /// The garden's `.loam/` folder.
     dir: PathBuf,
     /// The access of each peer that connected here, by the peer id it announced.
-    access: Arc<Mutex<HashMap<PeerId, Access>>>,
+    access: Arc<Mutex<HashMap<PeerId, Grant>>>,
     loaded: Arc<Mutex<HashSet<String>>>,
     /// Where peers that connect here are taken in.
     acceptor: samod::AcceptorHandle,
@@ -152,7 +153,7 @@ impl Peers {
     /// Starts the protocol for the garden whose `.loam/` folder is `dir`, its store reached through `ask`, its
     /// peers reached through `client`, where each stands told on `board`.
     pub async fn start(dir: PathBuf, ask: AskStore, client: Client, board: Board) -> anyhow::Result<Peers> {
-        let access: Arc<Mutex<HashMap<PeerId, Access>>> = Default::default();
+        let access: Arc<Mutex<HashMap<PeerId, Grant>>> = Default::default();
         let loaded: Arc<Mutex<HashSet<String>>> = Default::default();
         let storage =
             GardenStorage { ask: Arc::clone(&ask), id_file: dir.join("peer-storage"), loaded: Arc::clone(&loaded) };
@@ -168,14 +169,17 @@ impl Peers {
                 // It offers them every document it syncs. A peer that connected here is sent what it asks for and
                 // what changes here while it is connected, never offered every document this garden happens to
                 // hold (after a clone, all of them); and it is asked for documents this garden lacks.
-                let Some(access) = crate::lock(&access).get(&peer).copied() else {
+                let Some(grant) = crate::lock(&access).get(&peer).cloned() else {
                     return futures::stream::iter([ShareConfig::read_write()]).boxed();
                 };
-                let base = match access {
+                let base = match grant.access {
                     Access::ReadOnly => ShareConfig::read_only(),
                     Access::ReadWrite => ShareConfig::read_write(),
                 };
                 let hex = hex_of(&doc);
+                if let Some(scope) = grant.scope {
+                    return scoped(Arc::clone(&ask), hex, scope, news.subscribe());
+                }
                 if crate::lock(&announced).contains(&hex) {
                     return futures::stream::iter([base]).boxed();
                 }
@@ -229,6 +233,11 @@ impl Peers {
     /// Whether any peer is connected, here or dialed.
     fn connected(&self) -> bool {
         self.acceptor.connection_count() > 0 || crate::lock(&self.dialed).iter().any(|d| d.is_connected())
+    }
+
+    /// The id (hex) of the garden's index document, for a peer to all of it.
+    pub fn index(&self) -> Option<String> {
+        self.index_id()
     }
 
     /// The id (hex) of the garden's index document, once the garden has one.
@@ -330,19 +339,29 @@ impl Peers {
         self.exchange(doc, None).await.found
     }
 
-    /// The heads of this garden's note documents (for `/_loam/heads.json`).
-    pub async fn heads(&self) -> Option<Heads> {
+    /// The heads of this garden's note documents (for `/_loam/heads.json`), or of those a peer of `scope` may
+    /// have.
+    pub async fn heads(&self, scope: Option<Arc<crate::config::Scope>>) -> Option<Heads> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        if !(self.ask)(Ask::Heads { reply }) {
+        if !(self.ask)(Ask::Heads { scope, reply }) {
             return None;
         }
         answer.await.ok()
     }
 
-    /// Every document of this garden in one piece (for `/_loam/documents`).
-    pub async fn bundle(&self) -> Option<Vec<u8>> {
+    /// Every document of this garden in one piece (for `/_loam/documents`), or those a peer of `scope` may have.
+    pub async fn bundle(&self, scope: Option<Arc<crate::config::Scope>>) -> Option<Vec<u8>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        if !(self.ask)(Ask::Bundle { reply }) {
+        if !(self.ask)(Ask::Bundle { scope, reply }) {
+            return None;
+        }
+        answer.await.ok().flatten()
+    }
+
+    /// The id (hex) of the index a peer of `scope` is given instead of the garden's (`store::view`).
+    pub async fn view(&self, scope: Arc<crate::config::Scope>) -> Option<String> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if !(self.ask)(Ask::View { scope, reply }) {
             return None;
         }
         answer.await.ok().flatten()
@@ -372,9 +391,37 @@ impl Peers {
                 anyhow::bail!("the peer did not exchange the garden's index in {} s", WAIT.as_secs());
             }
         }
-        let mut documents = handle.with_document(|index| crate::store::merge::index_documents(index));
-        if let (Some(theirs), Some(ours)) = (theirs, self.heads().await) {
+        let (mut documents, deleted) = handle.with_document(|index| {
+            (crate::store::merge::index_documents(index), crate::store::merge::deleted_documents(index))
+        });
+        if let (Some(theirs), Some(ours)) = (theirs, self.heads(None).await) {
             documents.retain(|doc| ours.get(doc).is_none_or(|heads| theirs.get(doc) != Some(heads)));
+            // A deleted note the peer does not list, whose deletion saw every change of it here, has nothing to
+            // give either way: the peer may not even see it any more (a scoped token's note that left its scope),
+            // and would never answer for it.
+            let mut settled = HashSet::new();
+            for (doc, seen) in &deleted {
+                if theirs.contains_key(doc) || !documents.contains(doc) {
+                    continue;
+                }
+                let seen: Vec<automerge::ChangeHash> = seen.iter().filter_map(|h| h.parse().ok()).collect();
+                // Held here (its heads are listed), it is read from this garden's store, never asked of the peer. A
+                // deletion that saw changes this garden lacks is exchanged: they may be what brings the note back.
+                let stands = match (ours.contains_key(doc), id_of(doc)) {
+                    (true, Some(id)) => match self.repo.find(id).await {
+                        Ok(Some(handle)) => handle.with_document(|d| {
+                            seen.iter().all(|h| automerge::ReadDoc::get_change_by_hash(d, h).is_some())
+                                && crate::store::deletion_stands(d, &seen)
+                        }),
+                        _ => false,
+                    },
+                    _ => true,
+                };
+                if stands {
+                    settled.insert(doc.clone());
+                }
+            }
+            documents.retain(|doc| !settled.contains(doc));
         }
         let out: Vec<(String, Exchanged)> = futures::stream::iter(documents)
             .map(|doc| async move {
@@ -389,7 +436,8 @@ impl Peers {
 
     /// Takes a WebSocket a peer opened to `/sync`, with the access its token gave. The peer's first message
     /// names it; a peer id already connected with other access is refused.
-    pub async fn accept(&self, socket: axum::extract::ws::WebSocket, access: Access, from: String) {
+    pub async fn accept(&self, socket: axum::extract::ws::WebSocket, grant: Grant, from: String) {
+        let access = grant.access;
         use axum::extract::ws::Message;
         let (mut sink, mut stream) = socket.split();
         // The first message (the protocol's "join") names the peer.
@@ -407,9 +455,13 @@ impl Peers {
         };
         let clash = {
             let mut known = crate::lock(&self.access);
-            let clash = known.get(&peer).is_some_and(|had| *had != access);
+            let same = |had: &Grant| {
+                had.access == access
+                    && had.scope.as_ref().map(|scope| scope.key()) == grant.scope.as_ref().map(|scope| scope.key())
+            };
+            let clash = known.get(&peer).is_some_and(|had| !same(had));
             if !clash {
-                known.insert(peer.clone(), access);
+                known.insert(peer.clone(), grant.clone());
             }
             clash
         };
@@ -419,8 +471,9 @@ impl Peers {
             return;
         }
         tracing::info!(
-            "sync: {from} connected as `{peer}` ({})",
-            if access == Access::ReadOnly { "read-only: its changes are not taken" } else { "read-write" }
+            "sync: {from} connected as `{peer}` ({}{})",
+            if access == Access::ReadOnly { "read-only: its changes are not taken" } else { "read-write" },
+            if grant.scope.is_some() { ", within its token's scope" } else { "" }
         );
         let rest = frames(stream, |message| match message {
             Message::Binary(bytes) => Frame::Data(bytes.to_vec()),
@@ -555,6 +608,41 @@ impl Peers {
     pub async fn stop(&self) {
         self.repo.stop().await;
     }
+}
+
+/// What a peer of `scope` may do with document `doc` (hex), as the store says (`Store::share`), asked again each
+/// time a change here is passed on: a note that leaves the scope stops going to the peer.
+fn scoped(
+    ask: AskStore,
+    doc: String,
+    scope: Arc<crate::config::Scope>,
+    news: tokio::sync::watch::Receiver<u64>,
+) -> futures::stream::BoxStream<'static, ShareConfig> {
+    let decide = move |ask: AskStore, doc: String, scope: Arc<crate::config::Scope>| async move {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let share = if ask(Ask::Share { doc, scope, reply }) { answer.await.unwrap_or(Share::No) } else { Share::No };
+        share
+    };
+    let config = |share: Share| match share {
+        Share::No => ShareConfig::none(),
+        Share::Read => ShareConfig::read_only(),
+        Share::ReadWrite => ShareConfig::read_write(),
+    };
+    futures::stream::unfold(
+        (ask, doc, scope, news, None::<Share>),
+        move |(ask, doc, scope, mut news, last)| async move {
+            loop {
+                if last.is_some() && news.changed().await.is_err() {
+                    return None;
+                }
+                let share = decide(Arc::clone(&ask), doc.clone(), Arc::clone(&scope)).await;
+                if Some(share) != last {
+                    return Some((config(share), (ask, doc, scope, news, Some(share))));
+                }
+            }
+        },
+    )
+    .boxed()
 }
 
 /// How long an exchange of one document waits for the peer before giving up on it.

@@ -102,7 +102,26 @@ pub fn about(client: &Client, url: &str, token: Option<&str>) -> anyhow::Result<
     if !status.is_success() {
         return Err(NotLoam(format!("{address} answered {status}, not as a Loam garden does")).into());
     }
-    serde_json::from_str(&body).map_err(|_| NotLoam(format!("{address} does not describe a Loam garden")).into())
+    let mut garden: PeerGarden =
+        serde_json::from_str(&body).map_err(|_| NotLoam(format!("{address} does not describe a Loam garden")))?;
+    // A token may see only part of the garden: then its index is its scope's own (`store::view`).
+    if let Some(index) = token.and_then(|token| view_of(client, url, token)) {
+        garden.index = Some(index);
+    }
+    Ok(garden)
+}
+
+/// The index a peer gives the token `token` (`/_loam/view.json`); `None` when it names none (a Loam peer older
+/// than scoped tokens: its garden's own).
+fn view_of(client: &Client, url: &str, token: &str) -> Option<String> {
+    let address = beside(url, "_loam/view.json").ok()?;
+    let mut response = client.get(&address, Some(token)).ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let body = response.body_mut().read_to_string().ok()?;
+    let view: PeerGarden = serde_json::from_str(&body).ok()?;
+    view.index
 }
 
 /// Takes in every document of the Loam peer at `url` at once (`/_loam/documents`) and writes its notes: how a
@@ -156,11 +175,11 @@ pub fn exchange(
         // The notes are written once, at the end: placing them as they come would look at the whole index for
         // each batch.
         while let Ok(Some(ask)) = asked.recv() {
-            let mut replies: Vec<_> = crate::store::recorder::answer(&mut store, ask).into_iter().collect();
+            let mut replies: Vec<_> = crate::store::recorder::answer(&mut store, ask, &|_| false).into_iter().collect();
             let mut done = false;
             while let Ok(next) = asked.try_recv() {
                 match next {
-                    Some(ask) => replies.extend(crate::store::recorder::answer(&mut store, ask)),
+                    Some(ask) => replies.extend(crate::store::recorder::answer(&mut store, ask, &|_| false)),
                     None => {
                         done = true;
                         break;

@@ -37,12 +37,13 @@ pub fn routes(sync: SyncState, other: Router) -> Router {
         .route("/_loam/heads.json", axum::routing::get(heads))
         .route("/_loam/documents", axum::routing::get(documents))
         .route("/_loam/peers.json", axum::routing::get(peers))
+        .route("/_loam/view.json", axum::routing::get(view))
         .with_state(Routes { sync, other })
 }
 
 /// The access the token a request presents gives (`Authorization: Bearer`, or `?token=`); a refusal, logged,
 /// when it gives none.
-fn access_of(sync: &SyncState, parts: &Parts, from: &str) -> Result<crate::config::Access, String> {
+fn access_of(sync: &SyncState, parts: &Parts, from: &str) -> Result<crate::config::Grant, String> {
     let from_header =
         parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer).map(str::to_string);
     let query = parts.uri.query().and_then(|q| {
@@ -61,7 +62,7 @@ fn access_of(sync: &SyncState, parts: &Parts, from: &str) -> Result<crate::confi
                  no one: set one (LOAM_TOKEN, or [[sync.tokens]] in loam.toml) and present it\n"
             ));
         }
-        return Ok(crate::config::Access::ReadWrite);
+        return Ok(crate::config::Grant::whole());
     }
     crate::config::access(&sync.tokens, presented.as_deref()).ok_or_else(|| {
         let why = if presented.is_some() { "a wrong token" } else { "no token" };
@@ -86,11 +87,12 @@ fn bearer(authorization: &str) -> Option<&str> {
 /// `/_loam/heads.json`: the heads of every note's document, for a Loam peer to sync only what differs.
 async fn heads(State(routes): State<Routes>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
-    if let Some(refused) = refusal(&routes.sync, &parts, "a peer asking for heads") {
-        return refused;
-    }
+    let grant = match granted(&routes.sync, &parts, "a peer asking for heads") {
+        Ok(grant) => grant,
+        Err(refused) => return *refused,
+    };
     let sync = &routes.sync;
-    let heads = sync.peers.heads().await.map(|heads| serde_json::to_vec(&heads).unwrap_or_default());
+    let heads = sync.peers.heads(grant.scope).await.map(|heads| serde_json::to_vec(&heads).unwrap_or_default());
     history_answer(heads, "application/json")
 }
 
@@ -107,11 +109,37 @@ async fn peers(State(routes): State<Routes>, request: Request) -> Response {
 /// `/_loam/documents`: every document of the garden in one piece, for `loam clone` (see `Store::bundle`).
 async fn documents(State(routes): State<Routes>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
-    if let Some(refused) = refusal(&routes.sync, &parts, "a peer asking for every document") {
-        return refused;
-    }
+    let grant = match granted(&routes.sync, &parts, "a peer asking for every document") {
+        Ok(grant) => grant,
+        Err(refused) => return *refused,
+    };
     let sync = &routes.sync;
-    history_answer(sync.peers.bundle().await, "application/octet-stream")
+    history_answer(sync.peers.bundle(grant.scope).await, "application/octet-stream")
+}
+
+/// `/_loam/view.json`: the address of the index a peer with the token presented is to take as its garden's
+/// (`loam clone` asks): the garden's own for a token to all of it, else its scope's view (`store::view`), which
+/// lists only the notes it may read.
+async fn view(State(routes): State<Routes>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let grant = match granted(&routes.sync, &parts, "a peer asking for its index") {
+        Ok(grant) => grant,
+        Err(refused) => return *refused,
+    };
+    let index = match grant.scope {
+        Some(scope) => routes.sync.peers.view(scope).await,
+        None => routes.sync.peers.index(),
+    };
+    let Some(index) = index.and_then(|id| crate::store::address::url(&id)) else {
+        return history_answer(None, "application/json");
+    };
+    let body = serde_json::json!({ "index": index });
+    ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// The grant of a request a peer makes beside `/sync`, or its refusal (`what` names the request in the log).
+fn granted(sync: &SyncState, parts: &Parts, what: &str) -> Result<crate::config::Grant, Box<Response>> {
+    access_of(sync, parts, what).map_err(|refusal| Box::new((StatusCode::UNAUTHORIZED, refusal).into_response()))
 }
 
 /// The refusal of a request a peer makes beside `/sync` without the token `/sync` takes (`what` names the request
@@ -141,13 +169,13 @@ async fn socket(State(routes): State<Routes>, request: Request) -> Response {
         .extensions
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map_or_else(|| "a peer".to_string(), |ConnectInfo(address)| address.to_string());
-    let access = match access_of(&routes.sync, &parts, &from) {
-        Ok(access) => access,
+    let grant = match access_of(&routes.sync, &parts, &from) {
+        Ok(grant) => grant,
         Err(refusal) => return (StatusCode::UNAUTHORIZED, refusal).into_response(),
     };
     let sync = routes.sync;
     upgrade
         .max_message_size(256 << 20)
-        .on_upgrade(move |socket| async move { sync.peers.accept(socket, access, from).await })
+        .on_upgrade(move |socket| async move { sync.peers.accept(socket, grant, from).await })
         .into_response()
 }

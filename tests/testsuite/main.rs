@@ -16,6 +16,7 @@ mod fuzz;
 mod history;
 mod large;
 mod links;
+mod scope;
 mod serve;
 mod sync;
 mod tls;
