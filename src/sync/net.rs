@@ -387,8 +387,14 @@ impl Peers {
                 handle.we_have_their_changes(connection).await;
                 handle.they_have_our_changes(connection).await;
             };
-            if tokio::time::timeout(WAIT, both).await.is_err() {
-                anyhow::bail!("the peer did not exchange the garden's index in {} s", WAIT.as_secs());
+            tokio::select! {
+                exchanged = tokio::time::timeout(WAIT, both) => if exchanged.is_err() {
+                    anyhow::bail!("the peer did not exchange the garden's index in {} s", WAIT.as_secs());
+                },
+                _ = over.dropped(Some(connection)) => anyhow::bail!(
+                    "the connection dropped while the garden's index was exchanged; nothing else was: run the \
+                     command again"
+                ),
             }
         }
         let (mut documents, deleted) = handle.with_document(|index| {
@@ -423,15 +429,29 @@ impl Peers {
             }
             documents.retain(|doc| !settled.contains(doc));
         }
-        let out: Vec<(String, Exchanged)> = futures::stream::iter(documents)
+        let total = documents.len();
+        let mut exchanges = futures::stream::iter(documents)
             .map(|doc| async move {
                 let done = self.exchange(&doc, connection).await;
                 (doc, done)
             })
-            .buffer_unordered(16)
-            .collect()
-            .await;
-        Ok(out)
+            .buffer_unordered(16);
+        // A connection that drops ends the exchange at once (the documents left would each wait out their
+        // deadline otherwise): what was exchanged is said, and a rerun does the rest.
+        let mut out = Vec::new();
+        loop {
+            tokio::select! {
+                next = exchanges.next() => match next {
+                    Some(done) => out.push(done),
+                    None => return Ok(out),
+                },
+                _ = over.dropped(connection) => anyhow::bail!(
+                    "the connection dropped after {} of {total} documents were exchanged; run the command again to \
+                     exchange the rest",
+                    out.len()
+                ),
+            }
+        }
     }
 
     /// Takes a WebSocket a peer opened to `/sync`, with the access its token gave. The peer's first message
@@ -645,6 +665,11 @@ fn scoped(
     .boxed()
 }
 
+/// How often a connection this garden dialed pings its peer, and how long a peer may stay silent (no message,
+/// no pong) before the connection counts as dropped.
+const PING_EVERY: Duration = Duration::from_secs(3);
+const SILENCE: Duration = Duration::from_secs(10);
+
 /// How long an exchange of one document waits for the peer before giving up on it.
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -672,6 +697,16 @@ impl Dialed {
     /// Waits for the first connection (or its permanent failure, as a refused token).
     async fn established(&self) -> anyhow::Result<()> {
         self.handle.established().await.map(|_| ()).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Resolves once `connection` is no longer this dialer's (it dropped); never without one.
+    async fn dropped(&self, connection: Option<samod::ConnectionId>) {
+        if connection.is_none() {
+            return futures::future::pending().await;
+        }
+        while self.handle.is_connected() && self.handle.connection_id() == connection {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The current connection, to sync documents over.
@@ -833,17 +868,58 @@ impl samod::Dialer for WsDialer {
                     return Err(samod::DialError::transient(error));
                 }
             };
-            let (sink, stream) = socket.split();
-            let incoming = frames(stream, |message| match message {
-                Message::Binary(bytes) => Frame::Data(bytes.to_vec()),
-                Message::Text(_) => Frame::Text,
-                _ => Frame::Skip,
+            let (mut sink, stream) = socket.split();
+            // Keepalive: a ping every few seconds, and a peer not heard from (not even a pong) for longer than
+            // `SILENCE` is gone, as a peer whose machine died or whose network dropped without closing anything
+            // is: its stream ends, so that samod and the command see the connection drop at once.
+            let heard = Arc::new(Mutex::new(std::time::Instant::now()));
+            let (dead, gone) = tokio::sync::oneshot::channel::<()>();
+            let incoming = frames(
+                stream.inspect({
+                    let heard = Arc::clone(&heard);
+                    move |_| *crate::lock(&heard) = std::time::Instant::now()
+                }),
+                |message| match message {
+                    Message::Binary(bytes) => Frame::Data(bytes.to_vec()),
+                    Message::Text(_) => Frame::Text,
+                    _ => Frame::Skip,
+                },
+            )
+            .take_until(gone);
+            let (out, mut to_send) = futures::channel::mpsc::unbounded::<Vec<u8>>();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(PING_EVERY);
+                loop {
+                    tokio::select! {
+                        bytes = to_send.next() => match bytes {
+                            Some(bytes) => {
+                                if sink.send(Message::Binary(bytes.into())).await.is_err() {
+                                    break;
+                                }
+                            }
+                            None => {
+                                let _ = sink.close().await;
+                                break;
+                            }
+                        },
+                        _ = ticks.tick() => {
+                            if crate::lock(&heard).elapsed() > SILENCE {
+                                let _ = dead.send(());
+                                let _ = sink.close().await;
+                                break;
+                            }
+                            if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
             });
-            let outgoing = sink.sink_map_err(|e| NetError(e.to_string())).with(move |bytes: Vec<u8>| {
+            let outgoing = out.sink_map_err(|e| NetError(e.to_string())).with(move |bytes: Vec<u8>| {
                 if let Some(doc) = changes_for(&bytes) {
                     crate::lock(&sent).insert(doc);
                 }
-                async move { Ok::<_, NetError>(Message::Binary(bytes.into())) }
+                async move { Ok::<_, NetError>(bytes) }
             });
             Ok(samod::Transport::new(Box::pin(incoming), Box::pin(outgoing)))
         })

@@ -285,7 +285,9 @@ fn two_authors_tagging_one_note_at_once_keep_a_note_every_reader_takes() {
             let soil = tags(&garden.join("soil.md"));
             soil.len() == 2 && soil.contains(&"compost".into()) && soil.contains(&"worms".into())
         });
-        assert_eq!(tags(&garden.join("roots.md")), ["a", "b", "c"]);
+        eventually(&format!("the merged list in {}", garden.display()), || {
+            tags(&garden.join("roots.md")) == ["a", "b", "c"]
+        });
         let soil = std::fs::read_to_string(garden.join("soil.md")).unwrap();
         assert!(soil.ends_with("---\nWorms live here.\nBo's line.\n"), "{soil}");
         assert!(std::fs::read_to_string(garden.join("roots.md")).unwrap().ends_with("Roots hold soil.\nAda's line.\n"));
@@ -305,6 +307,50 @@ fn two_authors_tagging_one_note_at_once_keep_a_note_every_reader_takes() {
             .ok()
             .and_then(|mut r| r.body_mut().read_to_string().ok());
         page.is_some_and(|page| page.contains("compost") && page.contains("worms"))
+    });
+}
+
+#[test]
+fn a_peer_killed_during_a_sync_ends_it_in_seconds_and_a_rerun_finishes() {
+    let mut garden = Garden::named("ada").config("content = \".\"\n[author]\nname = \"Ada\"\n");
+    for n in 0..800 {
+        garden = garden.file(&format!("n{n}.md"), format!("# Note {n}\n\n{}\n", "Words of the note. ".repeat(30)));
+    }
+    let ada = garden.build();
+    let bo = ada.beside("bo");
+    assert!(loam(&["import", ada.to_str().unwrap()]).0);
+    let mut server = Served::start(&ada, &[]);
+    clone_as(&server.url(), &bo, "Bo", None);
+    for n in 0..800 {
+        edit(&bo.join(format!("content/n{n}.md")), |t| format!("{t}Bo was here.\n"));
+    }
+    // Recorded first, so that the sync below starts exchanging at once.
+    assert!(loam(&["log", bo.to_str().unwrap()]).0);
+
+    let sync = std::process::Command::new(LOAM)
+        .args(["sync", &server.url(), bo.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let connections = server.log().matches("connected as").count();
+    eventually("Bo's sync connects", || server.log().matches("connected as").count() > connections);
+    let killed = std::time::Instant::now();
+    server.child.kill().unwrap();
+    let output = sync.wait_with_output().unwrap();
+    let took = killed.elapsed();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{err}");
+    assert!(took < std::time::Duration::from_secs(10), "the sync went on {took:?} after its peer died: {err}");
+    assert!(err.contains("dropped") || err.contains("cannot sync"), "{err}");
+
+    // Ada's garden comes back; Bo runs the command again and everything goes.
+    drop(server);
+    let server = Served::start(&ada, &[]);
+    let (ok, out, err) = loam(&["sync", &server.url(), bo.to_str().unwrap()]);
+    assert!(ok, "{out}\n{err}");
+    eventually("every edit of Bo's in Ada's notes", || {
+        (0..800).all(|n| std::fs::read_to_string(ada.join(format!("n{n}.md"))).unwrap().ends_with("Bo was here.\n"))
     });
 }
 
