@@ -23,6 +23,9 @@ pub enum Ask {
     Heads { reply: tokio::sync::oneshot::Sender<Heads> },
     /// Every document at once, for a clone (`Store::bundle`).
     Bundle { reply: tokio::sync::oneshot::Sender<Option<Vec<u8>>> },
+    /// The document (hex) of the note at `path` (relative to the notes folder), for the preview's live editing
+    /// view; `None` while the note has no history.
+    Note { path: String, reply: tokio::sync::oneshot::Sender<Option<String>> },
 }
 
 /// The heads of documents (hex ids), each sorted: what two Loam gardens compare to sync only what differs.
@@ -90,6 +93,9 @@ pub fn answer(store: &mut Store, ask: Ask) -> Option<tokio::sync::oneshot::Sende
                 Vec::new()
             });
             let _ = reply.send(Some(bundle).filter(|b| !b.is_empty()));
+        }
+        Ask::Note { path, reply } => {
+            let _ = reply.send(store.entry(&path).map(|entry| entry.doc.clone()));
         }
         Ask::TakeIn { doc, bytes, reply } => {
             if let Err(error) = store.take_in(&doc, &bytes) {

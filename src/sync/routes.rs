@@ -37,6 +37,7 @@ pub fn routes(sync: SyncState, other: Router) -> Router {
         .route("/_loam/heads.json", axum::routing::get(heads))
         .route("/_loam/documents", axum::routing::get(documents))
         .route("/_loam/peers.json", axum::routing::get(peers))
+        .route("/_loam/note.json", axum::routing::get(note))
         .with_state(Routes { sync, other })
 }
 
@@ -102,6 +103,37 @@ async fn peers(State(routes): State<Routes>, request: Request) -> Response {
     }
     let board = routes.sync.peers.board().peers();
     ([(header::CONTENT_TYPE, "application/json")], serde_json::to_vec(&board).unwrap_or_default()).into_response()
+}
+
+/// `/_loam/note.json?path=PATH`: the `automerge:` URL of the note at `PATH` (relative to the notes folder) and
+/// the access the token gives, for the preview's live editing view (`serve/http/edit.rs`), which then syncs that
+/// document over `/sync` like any peer. Behind the same token as `/sync`; only notes (`.md`) are answered.
+async fn note(State(routes): State<Routes>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let access = match access_of(&routes.sync, &parts, "the live editing view") {
+        Ok(access) => access,
+        Err(refusal) => return (StatusCode::UNAUTHORIZED, refusal).into_response(),
+    };
+    let path = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("path="))
+            .map(|p| percent_encoding::percent_decode_str(&p.replace('+', " ")).decode_utf8_lossy().into_owned())
+    });
+    let Some(path) = path.filter(|p| p.to_lowercase().ends_with(".md")) else {
+        return (StatusCode::BAD_REQUEST, "ask for a note: /_loam/note.json?path=NOTE.md\n").into_response();
+    };
+    let url = match routes.sync.peers.note(&path).await {
+        None => return history_answer(None, "application/json"),
+        Some(None) => return (StatusCode::NOT_FOUND, "this note has no history yet\n").into_response(),
+        Some(Some(doc)) => crate::store::address::url(&doc),
+    };
+    let access = match access {
+        crate::config::Access::ReadWrite => "read-write",
+        crate::config::Access::ReadOnly => "read-only",
+    };
+    let body = serde_json::json!({ "url": url, "access": access });
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body.to_string())
+        .into_response()
 }
 
 /// `/_loam/documents`: every document of the garden in one piece, for `loam clone` (see `Store::bundle`).
