@@ -45,10 +45,11 @@ function garden() {
   return root;
 }
 
-/** `loam serve` on `root` at a free port, with `env` added; resolves once it listens. */
-async function serve(root, env = {}) {
+/** `loam serve` on `root` at `port` (0: a free one), with `env` added; resolves once it listens. */
+async function serve(root, env = {}, port = 0) {
   const portFile = path.join(root, 'port');
-  const child = spawn(LOAM_BIN, ['serve', root, '--port', '0', '--port-file', portFile], {
+  fs.rmSync(portFile, { force: true });
+  const child = spawn(LOAM_BIN, ['serve', root, '--port', String(port), '--port-file', portFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -62,7 +63,14 @@ async function serve(root, env = {}) {
     child.once('exit', (code) => reject(new Error(`loam serve exited (${code}):\n${server.log}`)));
   });
   while (!fs.existsSync(portFile)) await new Promise((resolve) => setTimeout(resolve, 20));
-  server.base = `http://127.0.0.1:${Number(fs.readFileSync(portFile, 'utf8'))}/`;
+  server.port = Number(fs.readFileSync(portFile, 'utf8'));
+  server.base = `http://127.0.0.1:${server.port}/`;
+  server.stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    });
   return server;
 }
 
@@ -224,7 +232,7 @@ describe('the live editing view of loam serve', { timeout: 180_000 }, () => {
       throw error;
     } finally {
       for (const page of pages) await page.close();
-      server.child.kill('SIGTERM');
+      await server.stop();
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
@@ -232,8 +240,9 @@ describe('the live editing view of loam serve', { timeout: 180_000 }, () => {
   test('a garden with a token: the editor asks for it, refuses a wrong one, and the page holds none', async () => {
     const root = garden();
     const token = 'a-long-enough-token-for-the-editor-test-0123456789';
+    fs.mkdirSync(SHOTS, { recursive: true });
     const server = await serve(root, { LOAM_TOKEN: token });
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
     try {
       await until(
         async () =>
@@ -250,6 +259,7 @@ describe('the live editing view of loam serve', { timeout: 180_000 }, () => {
       await input.fill('wrong-token');
       await input.press('Enter');
       await page.getByText('That token was not accepted.').waitFor({ timeout: TIMEOUT });
+      await page.screenshot({ path: path.join(SHOTS, 'live-edit-token-390-dark.png') });
       await input.fill(token);
       await page.getByRole('button', { name: 'Connect' }).click();
       await page.locator('#loam-edit-state[data-state="connected"]').waitFor({ timeout: TIMEOUT });
@@ -266,7 +276,73 @@ describe('the live editing view of loam serve', { timeout: 180_000 }, () => {
       throw error;
     } finally {
       await page.close();
-      server.child.kill('SIGTERM');
+      await server.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('the editor says when it lost the server, keeps what is typed meanwhile, and sends it on reconnecting', async () => {
+    const root = garden();
+    let server = await serve(root);
+    const page = await browser.newPage();
+    const file = path.join(root, 'content', 'shared.md');
+    try {
+      await until(async () => (await fetch(`${server.base}_loam/note.json?path=shared.md`)).ok, 'the note history');
+      await page.goto(`${server.base}_loam/edit?note=shared.md`);
+      await page.locator('#loam-edit-state[data-state="connected"]').waitFor({ timeout: TIMEOUT });
+      const text = page.locator('#loam-edit-text');
+      await text.focus();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('Typed while connected.');
+      await until(() => fs.readFileSync(file, 'utf8').includes('Typed while connected.'), 'the first edit in the file');
+
+      await server.stop();
+      await page.locator('#loam-edit-state[data-state="reconnecting"]').waitFor({ timeout: TIMEOUT });
+      assert.match(await page.locator('#loam-edit-state').textContent(), /Reconnecting/);
+      await page.keyboard.type(' Typed while the server was away.');
+
+      server = await serve(root, {}, server.port);
+      await page.locator('#loam-edit-state[data-state="connected"]').waitFor({ timeout: TIMEOUT });
+      await until(
+        () => fs.readFileSync(file, 'utf8').includes('Typed while connected. Typed while the server was away.'),
+        'the edit made offline in the file',
+      );
+      assert.equal(fs.readFileSync(file, 'utf8'), await text.inputValue());
+    } catch (error) {
+      error.message += `\nserver log:\n${server.log}`;
+      throw error;
+    } finally {
+      await page.close();
+      await server.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a read-only token gives a read-only editor', async () => {
+    const root = garden();
+    const token = 'a-long-enough-read-only-token-for-the-editor-0123456789';
+    const server = await serve(root, { LOAM_READ_TOKEN: token });
+    const page = await browser.newPage();
+    try {
+      await until(
+        async () =>
+          (await fetch(`${server.base}_loam/note.json?path=shared.md`, { headers: { Authorization: `Bearer ${token}` } })).ok,
+        'the note history',
+      );
+      await page.goto(`${server.base}_loam/edit?note=shared.md`);
+      const input = page.getByLabel(/takes a sync token/);
+      await input.fill(token);
+      await input.press('Enter');
+      await page.locator('#loam-edit-state[data-state="connected"]').waitFor({ timeout: TIMEOUT });
+      assert.match(await page.locator('#loam-edit-state').textContent(), /read-only/);
+      assert.equal(await page.locator('#loam-edit-text').getAttribute('readonly'), '');
+      assert.equal(await page.locator('#loam-edit-text').inputValue(), NOTE);
+    } catch (error) {
+      error.message += `\nserver log:\n${server.log}`;
+      throw error;
+    } finally {
+      await page.close();
+      await server.stop();
       fs.rmSync(root, { recursive: true, force: true });
     }
   });

@@ -87,7 +87,7 @@ fn page(snapshot: &Snapshot, query: Option<&str>) -> Response {
 <label for="loam-edit-token-input">This garden takes a sync token to edit its notes. Token</label>
 <span class="token-row"><input id="loam-edit-token-input" type="password" autocomplete="off" required>
 <button type="submit">Connect</button></span>
-<span id="loam-edit-token-problem" class="problem"></span>
+<span id="loam-edit-token-problem" class="problem" role="alert"></span>
 </form>
 <label class="label" for="loam-edit-text">Text of <code>{note}</code></label>
 <textarea id="loam-edit-text" spellcheck="true" disabled aria-describedby="loam-edit-hint"></textarea>
