@@ -263,6 +263,8 @@ describe('the live editing view of loam serve', { timeout: 180_000 }, () => {
       await input.fill(token);
       await page.getByRole('button', { name: 'Connect' }).click();
       await page.locator('#loam-edit-state[data-state="connected"]').waitFor({ timeout: TIMEOUT });
+      // Connected to the server may come before the note's document does: the textarea is enabled once it has.
+      await page.locator('#loam-editor[data-ready="true"]').waitFor({ state: 'attached', timeout: TIMEOUT });
       assert.equal(await page.locator('#loam-edit-text').inputValue(), NOTE);
 
       // An edit with the token reaches the file.
@@ -290,6 +292,8 @@ describe('the live editing view of loam serve', { timeout: 180_000 }, () => {
       await until(async () => (await fetch(`${server.base}_loam/note.json?path=shared.md`)).ok, 'the note history');
       await page.goto(`${server.base}_loam/edit?note=shared.md`);
       await page.locator('#loam-edit-state[data-state="connected"]').waitFor({ timeout: TIMEOUT });
+      // Connected to the server may come before the note's document does: the textarea is enabled once it has.
+      await page.locator('#loam-editor[data-ready="true"]').waitFor({ state: 'attached', timeout: TIMEOUT });
       const text = page.locator('#loam-edit-text');
       await text.focus();
       await page.keyboard.press('Control+End');
@@ -334,6 +338,8 @@ describe('the live editing view of loam serve', { timeout: 180_000 }, () => {
       await input.fill(token);
       await input.press('Enter');
       await page.locator('#loam-edit-state[data-state="connected"]').waitFor({ timeout: TIMEOUT });
+      // Connected to the server may come before the note's document does: the textarea is enabled once it has.
+      await page.locator('#loam-editor[data-ready="true"]').waitFor({ state: 'attached', timeout: TIMEOUT });
       assert.match(await page.locator('#loam-edit-state').textContent(), /read-only/);
       assert.equal(await page.locator('#loam-edit-text').getAttribute('readonly'), '');
       assert.equal(await page.locator('#loam-edit-text').inputValue(), NOTE);

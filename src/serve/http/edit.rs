@@ -38,11 +38,28 @@ pub fn answer(snapshot: &Snapshot, rest: &str, query: Option<&str>) -> Option<Re
         "_loam/edit.js" => Some(file("text/javascript; charset=utf-8", EDIT_JS.as_bytes())),
         "_loam/edit.css" => Some(file("text/css; charset=utf-8", EDIT_CSS.as_bytes())),
         "_loam/automerge.js" => {
-            let bundle = crate::render::EDITOR.iter().find(|(name, _)| *name == BUNDLE).map(|(_, bytes)| *bytes)?;
-            Some(file("text/javascript; charset=utf-8", bundle))
+            let mut response = file("text/javascript; charset=utf-8", bundle());
+            // The page names the bundle by its hash (`?v=`), so a browser keeps it, rather than fetching 5 MB each
+            // time the editor opens, and a new Loam's bundle has a new name.
+            if query.is_some_and(|q| q == format!("v={}", bundle_hash())) {
+                let forever = HeaderValue::from_static("public, max-age=31536000, immutable");
+                response.headers_mut().insert(header::CACHE_CONTROL, forever);
+            }
+            Some(response)
         }
         _ => None,
     }
+}
+
+/// The automerge-repo bundle, compiled in (`render/vendor.rs`, made by `scripts/vendor`).
+fn bundle() -> &'static [u8] {
+    crate::render::EDITOR.iter().find(|(name, _)| *name == BUNDLE).map_or(&[], |(_, bytes)| *bytes)
+}
+
+/// The bundle's hash, as hex: its name in the page.
+fn bundle_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bundle())))
 }
 
 /// The link to the live editing view of the note at `path`, relative to the site's base path.
@@ -65,6 +82,7 @@ fn page(snapshot: &Snapshot, query: Option<&str>) -> Response {
     };
     let base = escape(&snapshot.base_path);
     let (note, title, url) = (escape(note), escape(title), escape(url));
+    let hash = bundle_hash();
     let html = format!(
         r#"<!doctype html>
 <html lang="en">
@@ -74,7 +92,7 @@ fn page(snapshot: &Snapshot, query: Option<&str>) -> Response {
 <meta name="referrer" content="no-referrer">
 <title>Editing {title} · Loam</title>
 <link rel="stylesheet" href="{base}_loam/edit.css">
-<script src="{base}_loam/automerge.js" defer></script>
+<script src="{base}_loam/automerge.js?v={hash}" defer></script>
 <script src="{base}_loam/edit.js" defer></script>
 </head>
 <body>
@@ -132,6 +150,13 @@ mod tests {
         let missing = answer(&snapshot, "_loam/edit", Some("note=nothing.md")).unwrap();
         assert_eq!(missing.status(), StatusCode::NOT_FOUND, "a note the preview does not publish");
         assert!(answer(&snapshot, "_loam/editor", None).is_none());
+        let cached = |query: &str| {
+            let response = answer(&snapshot, "_loam/automerge.js", Some(query)).unwrap();
+            response.headers()[header::CACHE_CONTROL].to_str().unwrap().to_string()
+        };
+        assert!(cached(&format!("v={}", bundle_hash())).contains("immutable"), "the bundle by its hash is kept");
+        assert_eq!(cached("v=0000"), "no-cache", "another name is asked for each time");
+        assert!(bundle().len() > 1 << 20, "the bundle is compiled in");
         assert!(answer(&snapshot, "notes/_loam/edit.js", None).is_none());
     }
 }
