@@ -164,6 +164,9 @@ describe('the live editing view of loam serve', { timeout: 180_000 }, () => {
         return page;
       };
       const [a, b] = [await open(1280, 800, 'light'), await open(390, 844, 'dark')];
+      // Each says who is typing, for the history.
+      await a.getByLabel('Your name').fill('Ada');
+      await b.getByLabel('Your name').fill('Bea');
       // The label names the textarea, for screen readers.
       assert.equal(await a.getByLabel('Text of shared.md').count(), 1);
 
@@ -222,11 +225,15 @@ describe('the live editing view of loam serve', { timeout: 180_000 }, () => {
       await reader.goto(`${server.base}shared/`);
       await reader.getByText('Ada writes this line in page A.').waitFor({ timeout: TIMEOUT });
 
-      // The history has both edits.
-      await until(() => {
-        const log = execFileSync(LOAM_BIN, ['log', '-p', path.join('content', 'shared.md')], { cwd: root }).toString();
-        return log.includes(fromA.trim()) && log.includes(fromB.trim());
-      }, 'loam log to show both edits');
+      // The history has both edits, by both authors; a keystroke is a change, and loam log shows a run of them
+      // as one line.
+      const log = (...args) => execFileSync(LOAM_BIN, ['log', ...args, path.join('content', 'shared.md')], { cwd: root }).toString();
+      await until(() => log('-p').includes(fromA.trim()) && log('-p').includes(fromB.trim()), 'loam log to show both edits');
+      const lines = log().trim().split('\n');
+      const typing = lines.filter((line) => line.includes('live edit'));
+      console.log(`loam log after the typing:\n${lines.join('\n')}`);
+      assert.ok(typing.length >= 1 && typing.length <= 3, `the typing is a few lines, not one per key:\n${lines.join('\n')}`);
+      assert.ok(typing.some((line) => /Ada, Bea|Bea, Ada/.test(line) && /live edit \(\d+ changes\)/.test(line)), typing.join('\n'));
     } catch (error) {
       error.message += `\nserver log:\n${server.log}`;
       throw error;

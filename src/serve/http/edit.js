@@ -13,8 +13,24 @@
   const form = document.getElementById("loam-edit-token");
   const input = document.getElementById("loam-edit-token-input");
   const problem = document.getElementById("loam-edit-token-problem");
+  const name = document.getElementById("loam-edit-name");
   const note = root.dataset.note;
   const TOKEN = "loam-sync-token";
+  const AUTHOR = "loam-author";
+
+  // Who is typing, for the note's history (`loam log`, the page's contributors): kept in this browser.
+  try {
+    name.value = localStorage.getItem(AUTHOR) || "";
+  } catch (_) {
+    // Storage is off: asked for each time.
+  }
+  name.addEventListener("change", () => {
+    try {
+      localStorage.setItem(AUTHOR, name.value.trim());
+    } catch (_) {
+      // Kept for this page only.
+    }
+  });
 
   // The reader's theme, as the site's toggle keeps it (static/loam.js).
   try {
@@ -159,7 +175,10 @@
       if (now === shown) return;
       const { index, remove, insert } = spliceOf(shown, now, text.selectionEnd);
       shown = now;
-      handle.change((d) => A.splice(d, ["text"], index, remove, insert));
+      // The message says who and what, as Loam's own changes do (`store::About`); `loam log` shows a run of
+      // these as one line.
+      const message = JSON.stringify({ author: name.value.trim(), kind: "live edit" });
+      handle.change((d) => A.splice(d, ["text"], index, remove, insert), { message });
     });
 
     handle.on("change", ({ doc, patches }) => {

@@ -99,6 +99,7 @@ fn page(snapshot: &Snapshot, query: Option<&str>) -> Response {
 <main id="loam-editor" data-note="{note}">
 <header class="bar">
 <a class="back" href="{url}"><span aria-hidden="true">&larr;</span> {title}</a>
+<label class="name">Your name <input id="loam-edit-name" autocomplete="name" placeholder="for the history"></label>
 <span id="loam-edit-state" class="state" role="status" aria-live="polite" data-state="connecting">Connecting&hellip;</span>
 </header>
 <form id="loam-edit-token" class="token" hidden>
