@@ -40,6 +40,8 @@ pub use context::Prepared;
 pub use memo::RenderMemo;
 pub use pages::{pages, PageRef, Pages};
 pub use templates::Templates;
+/// The live editing view's bundle, which `loam serve` alone serves (`serve/http/edit.rs`).
+pub use vendor::EDITOR;
 
 use context::{breadcrumbs, folder_title, note_tags, object, with_breadcrumbs_html};
 use feeds::{absolute, encode_path};

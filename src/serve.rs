@@ -182,6 +182,28 @@ impl Snapshot {
         Some(answer)
     }
 
+    /// The note the page at `path` shows (its path relative to the notes folder): a note's own page, or the page
+    /// of a tag or folder that a note stands for. The live editing view (`serve/http/edit.rs`) is offered there.
+    pub fn note_shown(&self, path: &str) -> Option<&str> {
+        let live = self.site.as_ref()?.borrow_dependent();
+        let index = match live.pages.get(path)? {
+            PageRef::Note(index) => *index,
+            PageRef::Tag(key) => live.site.tags.get(key)?.note?,
+            PageRef::Folder(key) => live.site.folders.get(key)?.note?,
+            _ => return None,
+        };
+        live.site.notes.get(index).map(|note| note.path.as_str())
+    }
+
+    /// The title and page URL of the published note at `path` (relative to the notes folder); `None` for anything
+    /// else, so that the live editing view names no note the preview does not show.
+    pub fn published_note(&self, path: &str) -> Option<(&str, &str)> {
+        let live = self.site.as_ref()?.borrow_dependent();
+        let index = live.site.notes.iter().position(|note| note.path == path)?;
+        let published = live.site.published.get(index).copied().unwrap_or(false);
+        published.then(|| (live.site.notes[index].title(), live.site.note_url(index)))
+    }
+
     /// Every file of the site, every page rendered: what `loam build` would write (tests compare these).
     pub fn all_files(&self) -> HashMap<String, Served> {
         let mut all = self.files.clone();

@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 
+use crate::diagnostic::shown;
 use crate::garden::Layout;
 use crate::store::{Store, Version};
+
+/// What the preview's live editing view names its changes (`serve/http/edit.js`): one per keystroke.
+const LIVE_EDIT: &str = "live edit";
 
 /// The garden a path is in, the way git finds its repository: the nearest folder above it that holds `.loam/`;
 /// and the path of the note relative to the garden's content folder, if `path` is a file.
@@ -52,10 +56,11 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
         }
         None => store.paths().map(str::to_string).collect(),
     };
-    // (time, path, place in the note's history, version, the version before it), newest first.
+    // (time, path, place in the note's history, version, how many changes it stands for, the version before it),
+    // newest first.
     // Each note's document is loaded on its own, so the whole garden's history loads on all cores.
     let histories: Vec<anyhow::Result<Vec<Version>>> = paths.par_iter().map(|path| store.history(path)).collect();
-    let mut lines: Vec<(i64, String, usize, Version, Option<String>)> = Vec::new();
+    let mut lines: Vec<(i64, String, usize, Version, usize, Option<String>)> = Vec::new();
     let mut damaged = 0;
     for (path, history) in paths.iter().zip(histories) {
         let history = match history {
@@ -69,24 +74,26 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
             Err(error) => return Err(error.context(format!("cannot read the history of `{path}`"))),
         };
         let mut before: Option<String> = None;
-        for (n, version) in history.into_iter().enumerate() {
+        for (n, (version, count)) in typing_runs(history).into_iter().enumerate() {
             let previous = before.replace(version.text.clone());
-            lines.push((version.time, path.clone(), n, version, previous));
+            lines.push((version.time, path.clone(), n, version, count, previous));
         }
     }
     lines.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
     let mut out = String::new();
-    for (time, path, _, version, previous) in &lines {
+    for (time, path, _, version, count, previous) in &lines {
         let old = previous.as_deref().unwrap_or("");
         let (added, removed) = counts(old, &version.text);
         out.push_str(&format!(
-            "{}  {}  {}  {}  +{added} -{removed}  {}\n",
+            "{}  {}  {}  {}  +{added} -{removed}  {}{}\n",
             &version.hash.to_string()[..8],
             when(*time),
             // A merge every peer makes alike names no author (`store::frontmatter`), nor does a JavaScript peer.
-            if version.about.author.is_empty() { "-" } else { &version.about.author },
+            // What a peer calls its author is shown, not obeyed: no control character reaches the terminal.
+            if version.about.author.is_empty() { "-".into() } else { shown(&version.about.author) },
             path,
-            version.about.kind
+            shown(&version.about.kind),
+            if *count > 1 { format!(" ({count} changes)") } else { String::new() }
         ));
         if patch {
             let diff = similar::TextDiff::from_lines(old, &version.text);
@@ -104,6 +111,31 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A note's history with each run of live edits (`LIVE_EDIT`: a change per keystroke, from the preview's editor),
+/// each within a minute of the one before, as one version: the run's last, by every author who typed in it (in
+/// the order they first did), with how many changes it stands for. People typing at once interleave their
+/// changes, so a run is not one author's. Every other change stands alone.
+fn typing_runs(history: Vec<Version>) -> Vec<(Version, usize)> {
+    let mut runs: Vec<(Version, usize)> = Vec::new();
+    for mut version in history {
+        if let Some((last, count)) = runs.last_mut() {
+            let typing = |v: &Version| v.about.kind == LIVE_EDIT;
+            if typing(last) && typing(&version) && (0..=60).contains(&(version.time - last.time)) {
+                let mut authors: Vec<&str> = last.about.author.split(", ").filter(|a| !a.is_empty()).collect();
+                if !version.about.author.is_empty() && !authors.contains(&version.about.author.as_str()) {
+                    authors.push(&version.about.author);
+                }
+                version.about.author = authors.join(", ");
+                *last = version;
+                *count += 1;
+                continue;
+            }
+        }
+        runs.push((version, 1));
+    }
+    runs
 }
 
 /// `loam show NOTE --at TIME|CHANGE`: the note's text as it was.
@@ -150,4 +182,47 @@ fn when(seconds: i64) -> String {
 /// A time as `loam show --at` takes it: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` in UTC.
 fn parse_time(text: &str) -> Option<i64> {
     crate::note::parse_date(text).map(|t| t.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::About;
+
+    fn version(n: u8, time: i64, author: &str, kind: &str) -> Version {
+        Version {
+            hash: automerge::ChangeHash([n; 32]),
+            time,
+            about: About { author: author.into(), kind: kind.into() },
+            text: format!("text {n}"),
+        }
+    }
+
+    #[test]
+    fn a_run_of_live_edits_is_one_line_and_saves_stay_one_each() {
+        let history = vec![
+            version(1, 100, "Ada", "import"),
+            version(2, 110, "Ada", "edit"),
+            version(3, 111, "Ada", "edit"),
+            version(4, 200, "Ada", LIVE_EDIT),
+            version(5, 201, "", LIVE_EDIT),
+            version(6, 201, "Bea", LIVE_EDIT),
+            version(7, 250, "Ada", LIVE_EDIT),
+            version(8, 400, "Bea", LIVE_EDIT),
+            version(9, 401, "Ada", "edit"),
+        ];
+        let runs: Vec<(u8, usize, String)> =
+            typing_runs(history).into_iter().map(|(v, count)| (v.hash.0[0], count, v.about.author)).collect();
+        assert_eq!(
+            runs,
+            vec![
+                (1, 1, "Ada".into()),
+                (2, 1, "Ada".into()),
+                (3, 1, "Ada".into()),
+                (7, 4, "Ada, Bea".into()),
+                (8, 1, "Bea".into()),
+                (9, 1, "Ada".into()),
+            ]
+        );
+    }
 }

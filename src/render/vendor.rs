@@ -92,3 +92,10 @@ pub const VENDOR: &[(&str, &[u8])] = &[
     ("vendor/mermaid/LICENSE", include_bytes!("../../static/vendor/mermaid/LICENSE")),
     ("vendor/mermaid/mermaid.min.js", include_bytes!("../../static/vendor/mermaid/mermaid.min.js")),
 ];
+
+/// The automerge-repo bundle of `loam serve`'s live editing view (`serve/http/edit.rs`), with its licences:
+/// served by the preview alone, never written to a site.
+pub const EDITOR: &[(&str, &[u8])] = &[
+    ("vendor/automerge/LICENSE", include_bytes!("../../static/vendor/automerge/LICENSE")),
+    ("vendor/automerge/automerge.min.js", include_bytes!("../../static/vendor/automerge/automerge.min.js")),
+];

@@ -4,6 +4,7 @@
 //! sockets (timeouts, shutdown).
 
 mod connection;
+mod edit;
 pub mod guard;
 mod range;
 
@@ -90,6 +91,9 @@ async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
         "_loam/garden.json" => return garden(&snapshot),
         _ => {}
     }
+    if let Some(response) = edit::answer(&snapshot, rest, uri.query()) {
+        return response;
+    }
     let Ok(path) = percent_encoding::percent_decode_str(rest).decode_utf8() else {
         return not_found(&snapshot).await;
     };
@@ -140,7 +144,7 @@ fn redirect(to: &str) -> Response {
 async fn not_found(snapshot: &Arc<Snapshot>) -> Response {
     match lookup(snapshot, "404.html").await {
         Some(Found::File(Served::Bytes(bytes))) => {
-            html_response(snapshot, &snapshot.errors, &bytes, StatusCode::NOT_FOUND)
+            html_response(snapshot, &snapshot.errors, &bytes, StatusCode::NOT_FOUND, None)
         }
         _ => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
@@ -152,7 +156,7 @@ async fn file_response(snapshot: &Arc<Snapshot>, path: &str, found: Found, statu
         Found::Failed(problems) => {
             // The page's template failed: say so over an empty page, with the problems in the overlay.
             let page = b"<!doctype html><html><head><title>Template error</title></head><body></body></html>";
-            return html_response(snapshot, &problems, page, StatusCode::INTERNAL_SERVER_ERROR);
+            return html_response(snapshot, &problems, page, StatusCode::INTERNAL_SERVER_ERROR, None);
         }
     };
     let bytes = match file {
@@ -163,7 +167,7 @@ async fn file_response(snapshot: &Arc<Snapshot>, path: &str, found: Found, statu
         },
     };
     if path.ends_with(".html") {
-        return html_response(snapshot, &snapshot.errors, &bytes, status);
+        return html_response(snapshot, &snapshot.errors, &bytes, status, snapshot.note_shown(path));
     }
     let mime = mime_guess::from_path(path).first_or_octet_stream();
     let content_type = match mime.type_() {
@@ -182,9 +186,16 @@ async fn file_response(snapshot: &Arc<Snapshot>, path: &str, found: Found, statu
     response
 }
 
-/// An HTML page with the live-reload script and, while there are `errors`, the overlay that lists them.
-fn html_response(snapshot: &Snapshot, errors: &[Diagnostic], page: &[u8], status: StatusCode) -> Response {
-    let page = inject(snapshot, errors, page);
+/// An HTML page with the live-reload script and, while there are `errors`, the overlay that lists them; a page
+/// that shows a `note` offers its live editing view.
+fn html_response(
+    snapshot: &Snapshot,
+    errors: &[Diagnostic],
+    page: &[u8],
+    status: StatusCode,
+    note: Option<&str>,
+) -> Response {
+    let page = inject(snapshot, errors, page, note);
     let mut response = (status, Body::from(page)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -192,12 +203,16 @@ fn html_response(snapshot: &Snapshot, errors: &[Diagnostic], page: &[u8], status
     response
 }
 
-/// Adds the live-reload script (before `</head>`) and the error overlay (before `</body>`) to a page. A garden's
-/// own templates get them too, whatever they contain; `loam build` output never does.
-pub fn inject(snapshot: &Snapshot, errors: &[Diagnostic], page: &[u8]) -> Vec<u8> {
+/// Adds the live-reload script (before `</head>`) and the error overlay (before `</body>`) to a page; on a page
+/// that shows a `note`, the script adds a link to its live editing view (`http/edit.rs`). A garden's own
+/// templates get them too, whatever they contain; `loam build` output never does.
+pub fn inject(snapshot: &Snapshot, errors: &[Diagnostic], page: &[u8], note: Option<&str>) -> Vec<u8> {
+    let edit = note.map(|note| format!(" data-loam-edit=\"{}\"", escape(&edit::href(&snapshot.base_path, note))));
     let script = format!(
-        "<script src=\"{}_loam/live.js\" data-loam-version=\"{}\" defer></script>\n",
-        snapshot.base_path, snapshot.version
+        "<script src=\"{}_loam/live.js\" data-loam-version=\"{}\"{} defer></script>\n",
+        snapshot.base_path,
+        snapshot.version,
+        edit.unwrap_or_default()
     );
     let overlay = overlay(errors);
     let mut out = Vec::with_capacity(page.len() + script.len() + overlay.len());

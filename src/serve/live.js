@@ -44,6 +44,27 @@
   };
   connect();
 
+  // On a page that shows a note, a link to its live editing view (`serve/http/edit.rs`): a plain-text editor that
+  // people editing the note at once share as they type. A corner across from the sync badge.
+  const edit = script && script.dataset.loamEdit;
+  if (edit) {
+    const link = document.createElement("a");
+    link.id = "loam-edit-link";
+    link.href = edit;
+    link.textContent = "\u270e Edit live";
+    link.title = "Edit this note in the browser, live with everyone else editing it";
+    link.style.cssText =
+      "position:fixed;right:12px;bottom:12px;z-index:2147483000;font:13px/1.4 system-ui,sans-serif;" +
+      "padding:4px 12px;border-radius:999px;background:#1f2328;color:#fff;opacity:.92;text-decoration:none;" +
+      "box-shadow:0 1px 4px rgba(0,0,0,.25)";
+    const add = () => document.body && document.body.appendChild(link);
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", add, { once: true });
+    } else {
+      add();
+    }
+  }
+
   // Sync's state, for a garden kept in step with peers (`loam serve --peer`): a small badge in a corner, from the
   // board at /_loam/peers.json (at the server's root, beside /sync), every few seconds. No peers, no badge.
   const badge = document.createElement("div");
@@ -79,6 +100,8 @@
           .join("\n");
         badge.dataset.state = peers.map((peer) => peer.state).join(" ");
         badge.style.display = "block";
+        // Clear of the "Edit live" link in the other corner.
+        if (edit) badge.style.maxWidth = "calc(100vw - 140px)";
         if (!badge.isConnected && document.body) document.body.appendChild(badge);
       }
     } catch (_) {

@@ -30,6 +30,9 @@ pub enum Ask {
     Share { doc: String, scope: Arc<Scope>, reply: tokio::sync::oneshot::Sender<Share> },
     /// The id of a scope's view, made or brought up to date (`Store::refresh_view`).
     View { scope: Arc<Scope>, reply: tokio::sync::oneshot::Sender<Option<String>> },
+    /// The document (hex) of the note at `path` (relative to the notes folder), for the preview's live editing
+    /// view; `None` while the note has no history.
+    Note { path: String, reply: tokio::sync::oneshot::Sender<Option<String>> },
 }
 
 /// The heads of documents (hex ids), each sorted: what two Loam gardens compare to sync only what differs.
@@ -131,6 +134,9 @@ pub fn answer(
                 Vec::new()
             });
             let _ = reply.send(Some(bundle).filter(|b| !b.is_empty()));
+        }
+        Ask::Note { path, reply } => {
+            let _ = reply.send(store.entry(&path).map(|entry| entry.doc.clone()));
         }
         Ask::TakeIn { doc, bytes, reply } => {
             if let Err(error) = store.take_in(&doc, &bytes) {

@@ -349,6 +349,16 @@ impl Peers {
         answer.await.ok()
     }
 
+    /// The document (hex) of the note at `path`, for the preview's live editing view (`/_loam/note.json`): `None`
+    /// when there is no history here to ask, `Some(None)` while the note has none.
+    pub async fn note(&self, path: &str) -> Option<Option<String>> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if !(self.ask)(Ask::Note { path: path.to_string(), reply }) {
+            return None;
+        }
+        answer.await.ok()
+    }
+
     /// Every document of this garden in one piece (for `/_loam/documents`), or those a peer of `scope` may have.
     pub async fn bundle(&self, scope: Option<Arc<crate::config::Scope>>) -> Option<Vec<u8>> {
         let (reply, answer) = tokio::sync::oneshot::channel();

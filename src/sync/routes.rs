@@ -38,6 +38,7 @@ pub fn routes(sync: SyncState, other: Router) -> Router {
         .route("/_loam/documents", axum::routing::get(documents))
         .route("/_loam/peers.json", axum::routing::get(peers))
         .route("/_loam/view.json", axum::routing::get(view))
+        .route("/_loam/note.json", axum::routing::get(note))
         .with_state(Routes { sync, other })
 }
 
@@ -104,6 +105,48 @@ async fn peers(State(routes): State<Routes>, request: Request) -> Response {
     }
     let board = routes.sync.peers.board().peers();
     ([(header::CONTENT_TYPE, "application/json")], serde_json::to_vec(&board).unwrap_or_default()).into_response()
+}
+
+/// `/_loam/note.json?path=PATH`: the `automerge:` URL of the note at `PATH` (relative to the notes folder) and
+/// the access the token gives, for the preview's live editing view (`serve/http/edit.rs`), which then syncs that
+/// document over `/sync` like any peer. Behind the same token as `/sync`; only notes (`.md`) are answered.
+async fn note(State(routes): State<Routes>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let grant = match access_of(&routes.sync, &parts, "the live editing view") {
+        Ok(grant) => grant,
+        Err(refusal) => return (StatusCode::UNAUTHORIZED, refusal).into_response(),
+    };
+    let path = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("path="))
+            .map(|p| percent_encoding::percent_decode_str(&p.replace('+', " ")).decode_utf8_lossy().into_owned())
+    });
+    let Some(path) = path.filter(|p| p.to_lowercase().ends_with(".md")) else {
+        return (StatusCode::BAD_REQUEST, "ask for a note: /_loam/note.json?path=NOTE.md\n").into_response();
+    };
+    // A scoped token edits only what it may read (its document goes to it only then: `store::view`); what
+    // `loam build` publishes is not known here, so a `published` scope is not offered the editor at all.
+    let mut access = grant.access;
+    if let Some(scope) = &grant.scope {
+        if scope.published_only() || !scope.may_read(&path, true) {
+            return (StatusCode::FORBIDDEN, "this token may not read this note\n").into_response();
+        }
+        if !scope.may_write(&path) {
+            access = crate::config::Access::ReadOnly;
+        }
+    }
+    let url = match routes.sync.peers.note(&path).await {
+        None => return history_answer(None, "application/json"),
+        Some(None) => return (StatusCode::NOT_FOUND, "this note has no history yet\n").into_response(),
+        Some(Some(doc)) => crate::store::address::url(&doc),
+    };
+    let access = match access {
+        crate::config::Access::ReadWrite => "read-write",
+        crate::config::Access::ReadOnly => "read-only",
+    };
+    let body = serde_json::json!({ "url": url, "access": access });
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body.to_string())
+        .into_response()
 }
 
 /// `/_loam/documents`: every document of the garden in one piece, for `loam clone` (see `Store::bundle`).

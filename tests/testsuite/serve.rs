@@ -799,3 +799,46 @@ fn a_connection_that_sends_nothing_or_half_a_request_is_closed() {
     // The server goes on answering.
     assert_eq!(server.get("/note/").0, 200);
 }
+
+#[test]
+fn a_note_page_offers_the_live_editing_view_which_finds_the_note_s_document() {
+    let garden = Garden::new()
+        .file("note.md", "Text.\n")
+        .file("secret.md", "---\npublish: false\n---\nUnpublished words.\n")
+        .build();
+    let server = Server::start(&garden, &[]);
+    let port = server.served.port;
+    let host = format!("Host: 127.0.0.1:{port}");
+    let page = server.wait_for_text("/note/", "Text.");
+    assert!(page.contains("data-loam-edit=\"/_loam/edit?note=note%2Emd\""), "the note's page links to its editor");
+
+    // The editor of a published note: no frame may hold it, and it holds no document id (nor token).
+    let editor = raw(port, &["GET /_loam/edit?note=note.md HTTP/1.1", &host]);
+    assert_eq!(editor.status, 200, "{}", editor.head);
+    assert!(editor.header("content-security-policy").is_some_and(|p| p.contains("frame-ancestors 'none'")));
+    assert!(editor.body.contains("Text of <code>note.md</code>") && !editor.body.contains("automerge:"));
+    // Nothing for a note the preview does not publish, nor for anything else.
+    for hidden in ["secret.md", "missing.md", "..%2Floam.toml", ""] {
+        let (status, body) = server.get(&format!("/_loam/edit?note={hidden}"));
+        assert_eq!(status, 404, "{hidden}");
+        assert!(!body.contains("secret") && !body.contains("Unpublished"), "{body}");
+    }
+
+    // The note's document, once the history has recorded it, as automerge-repo names it.
+    let found = server.wait_for("/_loam/note.json?path=note.md", "the note's document", |status, _| status == 200);
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+    let url = found["url"].as_str().unwrap();
+    assert!(loam::store::address::id(url).is_some(), "{found}");
+    assert_eq!(found["access"], "read-write");
+    assert_eq!(server.get("/_loam/note.json?path=loam.toml").0, 400, "only notes");
+    assert_eq!(server.get("/_loam/note.json?path=missing.md").0, 404);
+
+    // A page of another site can read neither the document's address nor the editor's script.
+    for path in ["/_loam/note.json?path=note.md", "/_loam/automerge.js", "/_loam/edit.js"] {
+        let foreign = raw(port, &[&format!("GET {path} HTTP/1.1"), &host, "Origin: http://evil.example"]);
+        assert_eq!(foreign.status, 403, "{path}: {}", foreign.head);
+    }
+    let bundle = raw(port, &["HEAD /_loam/automerge.js HTTP/1.1", &host]);
+    assert_eq!(bundle.status, 200, "{}", bundle.head);
+    assert!(bundle.header("content-length").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > 1 << 20));
+}
