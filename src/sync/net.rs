@@ -440,6 +440,7 @@ impl Peers {
             documents.retain(|doc| !settled.contains(doc));
         }
         let total = documents.len();
+        let all = documents.clone();
         let mut exchanges = futures::stream::iter(documents)
             .map(|doc| async move {
                 let done = self.exchange(&doc, connection).await;
@@ -449,12 +450,31 @@ impl Peers {
         // A connection that drops ends the exchange at once (the documents left would each wait out their
         // deadline otherwise): what was exchanged is said, and a rerun does the rest.
         let mut out = Vec::new();
+        let mut progress = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 next = exchanges.next() => match next {
-                    Some(done) => out.push(done),
+                    Some(done) => {
+                        out.push(done);
+                        progress = tokio::time::Instant::now();
+                    }
                     None => return Ok(out),
                 },
+                // A peer still connected that answers for no document at all is given up on as a whole, not after
+                // each document's own deadline in turn: the documents left are said to be stalled (the command
+                // names them), and a rerun exchanges them.
+                _ = tokio::time::sleep_until(progress + STALLED) => {
+                    let done: HashSet<&String> = out.iter().map(|(doc, _)| doc).collect();
+                    let left: Vec<String> = all.iter().filter(|doc| !done.contains(doc)).cloned().collect();
+                    tracing::warn!(
+                        "sync: the peer answered for no document in {} s: {} of {total} left for another run",
+                        STALLED.as_secs(),
+                        left.len()
+                    );
+                    let stalled = Exchanged { found: true, stalled: true, ..Exchanged::default() };
+                    out.extend(left.into_iter().map(|doc| (doc, stalled)));
+                    return Ok(out);
+                }
                 _ = over.dropped(connection) => anyhow::bail!(
                     "the connection dropped after {} of {total} documents were exchanged; run the command again to \
                      exchange the rest",
@@ -679,6 +699,9 @@ fn scoped(
 /// no pong) before the connection counts as dropped.
 const PING_EVERY: Duration = Duration::from_secs(3);
 const SILENCE: Duration = Duration::from_secs(10);
+
+/// How long an exchange of the whole garden waits for any one document to be exchanged before giving up.
+const STALLED: Duration = Duration::from_secs(20);
 
 /// How long an exchange of one document waits for the peer before giving up on it.
 const WAIT: Duration = Duration::from_secs(30);
