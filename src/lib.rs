@@ -96,7 +96,11 @@
 //! - `sync.rs`: sync between gardens. `sync/net.rs` speaks the automerge-repo protocol through samod, which is
 //!   kept behind it: samod's storage is the store itself (documents are read from it and every change a peer
 //!   sends is merged into it by the living garden (`live.rs`), which writes the notes), so there is one copy of each
-//!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`);
+//!   document on disk; `sync/once.rs` is one exchange (`loam sync URL`, `loam clone URL`); `sync/relay.rs` speaks
+//!   the protocol itself to a peer that is not Loam (an automerge-repo relay), many documents at once over a
+//!   connection of its own, holding only those in flight, with a ledger on the relay of what it holds so that a
+//!   reconnect exchanges only what changed (samod keeps every document it synced in memory, and a relay cannot
+//!   say what it has);
 //!   `sync/client.rs` reaches a peer (its address as a user writes it, HTTP and WebSocket, plain or TLS with
 //!   rustls, trusting the platform's, the bundled and a private certificate authority); `sync/status.rs` is the
 //!   board of where each dialed peer stands (printed, `/_loam/peers.json`, `.loam/peers.json` for `loam info`);

@@ -168,17 +168,10 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
             .await
             .map_err(std::io::Error::other)?;
         tokio::spawn(pass_on(peers.clone(), pushed));
-        let mut dialed = Vec::new();
+        let dialed: Arc<std::sync::Mutex<Vec<_>>> = Default::default();
         for (url, token) in dial {
-            match peers.dial(&url, token) {
-                Ok(handle) => {
-                    tracing::info!("sync: keeping in touch with {url}");
-                    let (peers, kept) = (peers.clone(), handle.clone());
-                    tokio::spawn(async move { peers.keep_in_sync(&kept, &url).await });
-                    dialed.push(handle);
-                }
-                Err(error) => tracing::warn!("sync: {error:#}"),
-            }
+            tracing::info!("sync: keeping in touch with {url}");
+            tokio::spawn(keep_in_touch(peers.clone(), url, token, Arc::clone(&dialed)));
         }
         // On stderr: whoever reads the first line of stdout for the address may have closed it since.
         match crate::store::address_of(&root) {
@@ -194,13 +187,58 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
             let _ = stop.send(true);
         })
         .await;
-        for handle in &dialed {
+        for handle in crate::lock(&dialed).iter() {
             peers.close(handle);
         }
         peers.stop().await;
         Ok::<_, std::io::Error>(())
     })?;
     Ok(())
+}
+
+/// Keeps in step with the peer at `url`: through samod when it is a Loam garden, or over a connection of its own
+/// when it is a relay (`sync::relay`), once it says which it is (asked again, later and later, while it cannot be
+/// reached). A connection samod keeps is added to `dialed`, to be closed at the end.
+async fn keep_in_touch(
+    peers: crate::sync::net::Peers,
+    url: String,
+    token: Option<String>,
+    dialed: Arc<std::sync::Mutex<Vec<crate::sync::net::Dialed>>>,
+) {
+    use crate::sync::once::Kind;
+    let mut delay = std::time::Duration::from_millis(200);
+    let kind = loop {
+        let (client, asked, token) = (peers.client().clone(), url.clone(), token.clone());
+        let probe = tokio::task::spawn_blocking(move || crate::sync::once::kind_of(&client, &asked, token.as_deref()));
+        match probe.await {
+            Ok(Ok(kind)) => break kind,
+            Ok(Err(error)) => {
+                // Why it cannot be reached, in the words a connection's failure has (a name not found, a port
+                // refused, TLS), when it is that; else what the question of what it is met.
+                let reason = match crate::sync::client::sync_address(&url) {
+                    Ok(address) => match peers.client().connect(&address).await {
+                        Err(failed) => failed.to_string(),
+                        Ok(_) => format!("{error:#}"),
+                    },
+                    Err(_) => format!("{error:#}"),
+                };
+                peers.board().set(&url, crate::sync::status::State::Unreachable { reason })
+            }
+            Err(_) => return,
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(std::time::Duration::from_secs(30));
+    };
+    match kind {
+        Kind::Relay => peers.keep_in_step_with_relay(url, token).await,
+        Kind::Loam => match peers.dial(&url, token) {
+            Ok(handle) => {
+                crate::lock(&dialed).push(handle.clone());
+                peers.keep_in_sync(&handle, &url).await
+            }
+            Err(error) => tracing::warn!("sync: {error:#}"),
+        },
+    }
 }
 
 /// Passes each change recorded here on to the peers syncing its document.

@@ -101,10 +101,19 @@ fn over_network(
             outcome.refused.extend(again.refused);
             outcome.stalled.extend(again.stalled);
             outcome.missing = again.missing;
+            outcome.exchanged = again.exchanged.map(|n| n + outcome.exchanged.unwrap_or(0));
         }
     }
     report("here", &ours, &outcome.here);
-    println!("there ({url}): {} sent", outcome.sent.len());
+    match outcome.exchanged {
+        // A relay cannot say what it holds: its ledger did, and only the documents that differ were exchanged.
+        Some(exchanged) => println!(
+            "there ({url}): {} sent; {} exchanged, the others the same on both sides as the relay's ledger says",
+            outcome.sent.len(),
+            crate::cmd::plural(exchanged, "document")
+        ),
+        None => println!("there ({url}): {} sent", outcome.sent.len()),
+    }
     for path in &outcome.sent {
         println!("  sent     {}", shown(path));
     }

@@ -147,6 +147,8 @@ pub struct Peers {
     board: Board,
     /// The id of the garden's index document, once known.
     index: Arc<std::sync::OnceLock<String>>,
+    /// Where the documents changed here (or wanted) go to each relay this garden keeps in step with (`relay`).
+    relays: Arc<Mutex<Vec<tokio::sync::mpsc::UnboundedSender<String>>>>,
 }
 
 impl Peers {
@@ -227,6 +229,7 @@ impl Peers {
             client,
             board,
             index: Default::default(),
+            relays: Default::default(),
         })
     }
 
@@ -336,7 +339,28 @@ impl Peers {
 
     /// Gets a document this garden lacks from the peers; whether any had it.
     pub async fn fetch(&self, doc: &str) -> bool {
+        self.to_relays(doc);
         self.exchange(doc, None).await.found
+    }
+
+    /// Keeps the garden in step with the relay at `url` (an automerge-repo sync server that is not Loam), over a
+    /// connection of its own (`relay`). Ends when sync stops.
+    pub async fn keep_in_step_with_relay(&self, url: String, token: Option<String>) {
+        let Some(index) = self.index_id() else {
+            tracing::warn!("sync: {url}: this garden has no history yet: nothing to sync");
+            return;
+        };
+        let (changes, changed) = tokio::sync::mpsc::unbounded_channel();
+        crate::lock(&self.relays).push(changes);
+        let (client, ask, dir, board) =
+            (self.client.clone(), Arc::clone(&self.ask), self.dir.clone(), self.board.clone());
+        let here = crate::sync::relay::Here { ask, dir, index };
+        crate::sync::relay::keep_in_sync(url, token, client, here, board, changed).await
+    }
+
+    /// Tells every relay this garden keeps in step with that `doc` changed here, or is wanted.
+    fn to_relays(&self, doc: &str) {
+        crate::lock(&self.relays).retain(|relay| relay.send(doc.to_string()).is_ok());
     }
 
     /// The heads of this garden's note documents (for `/_loam/heads.json`), or of those a peer of `scope` may
@@ -575,12 +599,7 @@ impl Peers {
             match self.exchange_all(dialed, theirs).await {
                 Ok(done) => {
                     let behind = done.iter().filter(|(_, done)| done.stalled).count();
-                    tracing::info!(
-                        "sync: {url}: {} documents exchanged in {:.1} s",
-                        done.len(),
-                        started.elapsed().as_secs_f64()
-                    );
-                    self.board.set(url, if behind == 0 { State::InStep } else { State::Behind { documents: behind } });
+                    self.board.exchanged(url, done.len(), behind, started);
                 }
                 Err(error) => self.board.set(url, State::Unreachable { reason: format!("{error:#}") }),
             }
@@ -625,6 +644,7 @@ impl Peers {
         if self.index_id().as_deref() != Some(doc) {
             self.board.changed(doc);
         }
+        self.to_relays(doc);
         let held = crate::lock(&self.loaded).contains(doc);
         if !held && !self.connected() {
             return;
@@ -642,6 +662,11 @@ impl Peers {
                 })
                 .await;
         }
+    }
+
+    /// How peers are reached.
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     /// Where each dialed peer stands.
@@ -824,7 +849,7 @@ pub(crate) fn sync_data(message: &[u8]) -> Option<(DocumentId, automerge::sync::
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-struct NetError(String);
+pub(crate) struct NetError(pub String);
 
 /// A peer that refused this garden (a wrong token): no use trying again.
 #[derive(Debug, thiserror::Error)]
@@ -851,111 +876,132 @@ impl samod::Dialer for WsDialer {
     }
 
     fn connect(&self) -> futures::future::BoxFuture<'static, Result<samod::Transport, samod::DialError<Self::Error>>> {
-        use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Error, Message};
-        let url = self.url.clone();
-        let token = self.token.clone();
+        let opened =
+            open(self.url.clone(), self.token.clone(), self.client.clone(), self.board.clone(), self.name.clone());
         let sent = Arc::clone(&self.sent);
-        let client = self.client.clone();
-        let (board, name) = (self.board.clone(), self.name.clone());
-        let failed = move |state: State| board.set(&name, state);
         Box::pin(async move {
-            let mut request = url.as_str().into_client_request().map_err(samod::DialError::transient)?;
-            if let Some(token) = token {
-                let value = format!("Bearer {token}")
-                    .parse()
-                    .map_err(|_| samod::DialError::PermanentFailure(Refused("the token is not valid text".into())))?;
-                request.headers_mut().insert("authorization", value);
-            }
-            let stream = match client.connect(&url).await {
-                Ok(stream) => stream,
-                Err(error @ crate::sync::client::ConnectError::Address(_)) => {
-                    failed(State::Refused { reason: error.to_string() });
-                    return Err(samod::DialError::PermanentFailure(Refused(error.to_string())));
-                }
-                Err(error) => {
-                    failed(State::Unreachable { reason: error.to_string() });
-                    return Err(samod::DialError::transient(error));
-                }
-            };
-            let upgrade = tokio_tungstenite::client_async(request, stream);
-            let Ok(upgraded) = tokio::time::timeout(crate::sync::client::CONNECT_TIMEOUT, upgrade).await else {
-                let reason = format!("{url} did not answer the WebSocket upgrade in time");
-                failed(State::Unreachable { reason: reason.clone() });
-                return Err(samod::DialError::transient(NetError(reason)));
-            };
-            let (socket, _) = match upgraded {
-                Ok(connected) => connected,
-                Err(Error::Http(response)) if matches!(response.status().as_u16(), 401 | 403) => {
-                    let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-                    let reason = format!("{url} refused this garden ({}): {}", response.status(), body.trim());
-                    failed(State::Refused { reason: reason.clone() });
-                    return Err(samod::DialError::PermanentFailure(Refused(reason)));
-                }
-                Err(Error::Http(response)) => {
-                    let reason = format!("{url} answered HTTP {}, not a WebSocket", response.status());
-                    failed(State::Unreachable { reason: reason.clone() });
-                    return Err(samod::DialError::transient(NetError(reason)));
-                }
-                Err(error) => {
-                    failed(State::Unreachable { reason: format!("{url}: {error}") });
-                    return Err(samod::DialError::transient(error));
-                }
-            };
-            let (mut sink, stream) = socket.split();
-            // Keepalive: a ping every few seconds, and a peer not heard from (not even a pong) for longer than
-            // `SILENCE` is gone, as a peer whose machine died or whose network dropped without closing anything
-            // is: its stream ends, so that samod and the command see the connection drop at once.
-            let heard = Arc::new(Mutex::new(std::time::Instant::now()));
-            let (dead, gone) = tokio::sync::oneshot::channel::<()>();
-            let incoming = frames(
-                stream.inspect({
-                    let heard = Arc::clone(&heard);
-                    move |_| *crate::lock(&heard) = std::time::Instant::now()
-                }),
-                |message| match message {
-                    Message::Binary(bytes) => Frame::Data(bytes.to_vec()),
-                    Message::Text(_) => Frame::Text,
-                    _ => Frame::Skip,
-                },
-            )
-            .take_until(gone);
-            let (out, mut to_send) = futures::channel::mpsc::unbounded::<Vec<u8>>();
-            tokio::spawn(async move {
-                let mut ticks = tokio::time::interval(PING_EVERY);
-                loop {
-                    tokio::select! {
-                        bytes = to_send.next() => match bytes {
-                            Some(bytes) => {
-                                if sink.send(Message::Binary(bytes.into())).await.is_err() {
-                                    break;
-                                }
-                            }
-                            None => {
-                                let _ = sink.close().await;
-                                break;
-                            }
-                        },
-                        _ = ticks.tick() => {
-                            if crate::lock(&heard).elapsed() > SILENCE {
-                                let _ = dead.send(());
-                                let _ = sink.close().await;
-                                break;
-                            }
-                            if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
-                                break;
-                            }
-                        }
-                    }
-                }
-            });
-            let outgoing = out.sink_map_err(|e| NetError(e.to_string())).with(move |bytes: Vec<u8>| {
+            let Socket { incoming, outgoing } = opened.await?;
+            let outgoing = outgoing.sink_map_err(|e| NetError(e.to_string())).with(move |bytes: Vec<u8>| {
                 if let Some(doc) = changes_for(&bytes) {
                     crate::lock(&sent).insert(doc);
                 }
                 async move { Ok::<_, NetError>(bytes) }
             });
-            Ok(samod::Transport::new(Box::pin(incoming), Box::pin(outgoing)))
+            Ok(samod::Transport::new(incoming, Box::pin(outgoing)))
         })
+    }
+}
+
+/// A WebSocket to a peer's `/sync`, as the protocol uses it: the binary messages that come (ending when the
+/// connection drops, or the peer falls silent), and where messages to send go (closing it closes the socket).
+pub(crate) struct Socket {
+    pub incoming: futures::stream::BoxStream<'static, Result<Vec<u8>, NetError>>,
+    pub outgoing: futures::channel::mpsc::UnboundedSender<Vec<u8>>,
+}
+
+/// Opens a WebSocket to `url` with tokio-tungstenite, presenting `token` as `Authorization: Bearer`; why it could
+/// not is told on `board` under `name` (the peer's address as the user gave it). A refusal (a wrong token, an
+/// address that cannot be) is permanent; anything else may pass.
+pub(crate) fn open(
+    url: samod::Url,
+    token: Option<String>,
+    client: Client,
+    board: Board,
+    name: String,
+) -> impl std::future::Future<Output = Result<Socket, samod::DialError<Refused>>> + Send + 'static {
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Error, Message};
+    let failed = move |state: State| board.set(&name, state);
+    async move {
+        let mut request = url.as_str().into_client_request().map_err(samod::DialError::transient)?;
+        if let Some(token) = token {
+            let value = format!("Bearer {token}")
+                .parse()
+                .map_err(|_| samod::DialError::PermanentFailure(Refused("the token is not valid text".into())))?;
+            request.headers_mut().insert("authorization", value);
+        }
+        let stream = match client.connect(&url).await {
+            Ok(stream) => stream,
+            Err(error @ crate::sync::client::ConnectError::Address(_)) => {
+                failed(State::Refused { reason: error.to_string() });
+                return Err(samod::DialError::PermanentFailure(Refused(error.to_string())));
+            }
+            Err(error) => {
+                failed(State::Unreachable { reason: error.to_string() });
+                return Err(samod::DialError::transient(error));
+            }
+        };
+        let upgrade = tokio_tungstenite::client_async(request, stream);
+        let Ok(upgraded) = tokio::time::timeout(crate::sync::client::CONNECT_TIMEOUT, upgrade).await else {
+            let reason = format!("{url} did not answer the WebSocket upgrade in time");
+            failed(State::Unreachable { reason: reason.clone() });
+            return Err(samod::DialError::transient(NetError(reason)));
+        };
+        let (socket, _) = match upgraded {
+            Ok(connected) => connected,
+            Err(Error::Http(response)) if matches!(response.status().as_u16(), 401 | 403) => {
+                let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+                let reason = format!("{url} refused this garden ({}): {}", response.status(), body.trim());
+                failed(State::Refused { reason: reason.clone() });
+                return Err(samod::DialError::PermanentFailure(Refused(reason)));
+            }
+            Err(Error::Http(response)) => {
+                let reason = format!("{url} answered HTTP {}, not a WebSocket", response.status());
+                failed(State::Unreachable { reason: reason.clone() });
+                return Err(samod::DialError::transient(NetError(reason)));
+            }
+            Err(error) => {
+                failed(State::Unreachable { reason: format!("{url}: {error}") });
+                return Err(samod::DialError::transient(error));
+            }
+        };
+        let (mut sink, stream) = socket.split();
+        // Keepalive: a ping every few seconds, and a peer not heard from (not even a pong) for longer than
+        // `SILENCE` is gone, as a peer whose machine died or whose network dropped without closing anything
+        // is: its stream ends, so that samod and the command see the connection drop at once.
+        let heard = Arc::new(Mutex::new(std::time::Instant::now()));
+        let (dead, gone) = tokio::sync::oneshot::channel::<()>();
+        let incoming = frames(
+            stream.inspect({
+                let heard = Arc::clone(&heard);
+                move |_| *crate::lock(&heard) = std::time::Instant::now()
+            }),
+            |message| match message {
+                Message::Binary(bytes) => Frame::Data(bytes.to_vec()),
+                Message::Text(_) => Frame::Text,
+                _ => Frame::Skip,
+            },
+        )
+        .take_until(gone);
+        let (outgoing, mut to_send) = futures::channel::mpsc::unbounded::<Vec<u8>>();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(PING_EVERY);
+            loop {
+                tokio::select! {
+                    bytes = to_send.next() => match bytes {
+                        Some(bytes) => {
+                            if sink.send(Message::Binary(bytes.into())).await.is_err() {
+                                break;
+                            }
+                        }
+                        None => {
+                            let _ = sink.close().await;
+                            break;
+                        }
+                    },
+                    _ = ticks.tick() => {
+                        if crate::lock(&heard).elapsed() > SILENCE {
+                            let _ = dead.send(());
+                            let _ = sink.close().await;
+                            break;
+                        }
+                        if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Ok(Socket { incoming: incoming.boxed(), outgoing })
     }
 }
 

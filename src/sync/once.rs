@@ -34,6 +34,8 @@ pub struct Outcome {
     pub stalled: Vec<String>,
     /// Documents the garden's index names that neither side has (a relay that has not been given them yet).
     pub missing: Vec<String>,
+    /// With a relay: how many documents were exchanged (the others, its ledger says, are the same on both sides).
+    pub exchanged: Option<usize>,
 }
 
 /// The `/_loam/garden.json` beside a peer's `ws://HOST/…/sync`.
@@ -88,6 +90,30 @@ pub fn garden_at(
 #[error("{0}")]
 pub struct NotLoam(String);
 
+/// The peer refused this garden (a token, a host name): its words say what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(String);
+
+/// What answers at a peer's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A Loam garden (`loam serve`), which may also have refused this one.
+    Loam,
+    /// Any other automerge-repo sync server.
+    Relay,
+}
+
+/// Whether the peer at `url` is a Loam garden or a relay; an error when it cannot be reached.
+pub fn kind_of(client: &Client, url: &str, token: Option<&str>) -> anyhow::Result<Kind> {
+    match about(client, url, token) {
+        Ok(_) => Ok(Kind::Loam),
+        Err(error) if error.downcast_ref::<Refusal>().is_some() => Ok(Kind::Loam),
+        Err(error) if error.downcast_ref::<NotLoam>().is_some() => Ok(Kind::Relay),
+        Err(error) => Err(error),
+    }
+}
+
 /// Asks the peer at `url` what garden it serves.
 pub fn about(client: &Client, url: &str, token: Option<&str>) -> anyhow::Result<PeerGarden> {
     let address = about_url(url)?;
@@ -97,7 +123,7 @@ pub fn about(client: &Client, url: &str, token: Option<&str>) -> anyhow::Result<
     let body = response.body_mut().read_to_string().with_context(|| format!("cannot read {address}"))?;
     // A refusal (a token, a host name) is Loam's and says what to do; any other answer is not a Loam garden's.
     if matches!(status.as_u16(), 401 | 403) {
-        anyhow::bail!("{address} answered {status}: {}", body.trim());
+        return Err(Refusal(format!("{address} answered {status}: {}", body.trim())).into());
     }
     if !status.is_success() {
         return Err(NotLoam(format!("{address} answered {status}, not as a Loam garden does")).into());
@@ -197,7 +223,18 @@ pub fn exchange(
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let sender = asks.clone();
     let ask: AskStore = Arc::new(move |ask| sender.send(Some(ask)).is_ok());
+    // A relay is spoken to by `relay`: many documents at once, and only those that changed on either side.
+    let relay = kind_of(client, url, token.as_deref()).is_ok_and(|kind| kind == Kind::Relay);
+    let index = std::fs::read_to_string(dir.join("garden")).map(|id| id.trim().to_string()).ok();
     let exchanged = runtime.block_on(async {
+        if let (true, Some(index)) = (relay, index) {
+            let done =
+                crate::sync::relay::exchange_once(url, token.clone(), client, Arc::clone(&ask), &dir, index).await;
+            return done.map(|done| {
+                let sent = done.iter().filter(|(_, done)| done.sent).map(|(doc, _)| doc.clone()).collect();
+                (done, sent)
+            });
+        }
         let peers = Peers::start(dir, ask, client.clone(), crate::sync::status::Board::default()).await?;
         let dialed = peers.dial_once(url, token.clone())?;
         let connected = tokio::time::timeout(Duration::from_secs(60), peers.established(&dialed)).await;
@@ -219,7 +256,7 @@ pub fn exchange(
     let _ = asks.send(None);
     let (store, here) = owner.join().map_err(|_| anyhow::anyhow!("the history's thread failed"))?;
     let (exchanged, sent) = exchanged?;
-    let mut outcome = Outcome { here, ..Outcome::default() };
+    let mut outcome = Outcome { here, exchanged: relay.then_some(exchanged.len()), ..Outcome::default() };
     let name = |doc: &String| paths.get(doc).cloned().unwrap_or_else(|| format!("document {doc}"));
     for (doc, done) in &exchanged {
         if !done.found {

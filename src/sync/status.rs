@@ -124,6 +124,13 @@ impl Board {
         self.write();
     }
 
+    /// A whole exchange with `url` of `documents` documents ended, `behind` of them left for another time: said,
+    /// and the peer in step, or behind.
+    pub fn exchanged(&self, url: &str, documents: usize, behind: usize, started: Instant) {
+        tracing::info!("sync: {url}: {documents} documents exchanged in {:.1} s", started.elapsed().as_secs_f64());
+        self.set(url, if behind == 0 { State::InStep } else { State::Behind { documents: behind } });
+    }
+
     /// A note (its document) changed here: it waits to go out to every peer not in step.
     pub fn changed(&self, doc: &str) {
         let mut any = false;

@@ -158,5 +158,33 @@ for (const [kind, startRelay] of Object.entries(RELAYS)) {
       await until(() => fs.readFileSync(note(bo, 'index.md'), 'utf8').includes('Cy, offline until now.'), log, 30_000);
       assert.equal(fs.readFileSync(note(bo, 'linking.md'), 'utf8'), fs.readFileSync(note(ada, 'linking.md'), 'utf8'));
     });
+
+    test('a garden coming back exchanges only what changed, and keeps up through the ledger', async () => {
+      const note = (garden, name) => path.join(garden, 'content', name);
+      const notes = fs.readdirSync(path.join(ada, 'content'), { recursive: true }).filter((f) => f.endsWith('.md'));
+      // Cy, in step since her last sync: nothing to exchange, and the relay's ledger says so without asking it
+      // for every note.
+      const again = loam('sync', relay.url, cy);
+      assert.match(again, /0 sent; 0 documents exchanged/, again);
+      // Cy writes offline, then syncs: only what she changed goes, and only that is exchanged.
+      fs.appendFileSync(note(cy, 'syntax.md'), '\nCy again.\n');
+      const back = loam('sync', relay.url, cy);
+      assert.match(back, /1 sent; 1 document exchanged/, back);
+      // Bo restarts: he comes back in step at once (not note by note), with Cy's note, and takes Ada's next save,
+      // which the relay never passed to his new connection, through the ledger Ada writes.
+      await boServer.stop();
+      boServer = await serve(bo, ['--peer', relay.url]);
+      await until(() => /in step/.test(boServer.log), log, 30_000);
+      const came = Number(boServer.log.match(/(\d+) documents exchanged/)[1]);
+      assert.ok(came < notes.length, `a restart exchanged ${came} documents of ${notes.length}:\n${boServer.log}`);
+      await until(() => fs.readFileSync(note(bo, 'syntax.md'), 'utf8').includes('Cy again.'), log, 30_000);
+      fs.appendFileSync(note(ada, 'ideas/local-first.md'), '\nAda, after Bo came back.\n');
+      await until(
+        () => fs.readFileSync(note(bo, 'ideas/local-first.md'), 'utf8').includes('Ada, after Bo came back.'),
+        log,
+        30_000,
+      );
+      assert.ok(fs.readdirSync(path.join(cy, '.loam', 'relays')).length === 1, 'one ledger, of this relay');
+    });
   });
 }
