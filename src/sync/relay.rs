@@ -39,6 +39,9 @@ const WINDOW: usize = 128;
 /// How long a relay may answer for nothing in flight before the documents left are given up on for this run.
 const STALLED: Duration = Duration::from_secs(20);
 
+/// How often, at most, a kept connection writes this garden's copy of the relay's ledger.
+const SAVE_EVERY: Duration = Duration::from_secs(5);
+
 /// How long a first message may go unanswered before it is sent again.
 const UNANSWERED: Duration = Duration::from_secs(3);
 
@@ -105,6 +108,11 @@ struct Ledger {
     doc: Automerge,
     /// Entries to write at the next [`Ledger::commit`].
     pending: BTreeMap<String, String>,
+    /// Whether it changed since this garden's copy was last written, and when that was: the copy is written
+    /// at the end of an exchange and now and then while serving, not at each change (it is the whole ledger, and
+    /// a copy behind is only brought up to date by the relay next time).
+    unsaved: bool,
+    saved: Instant,
 }
 
 impl Ledger {
@@ -121,7 +129,7 @@ impl Ledger {
             }),
             Err(_) => Automerge::new(),
         };
-        Ledger { id, file, doc, pending: BTreeMap::new() }
+        Ledger { id, file, doc, pending: BTreeMap::new(), unsaved: false, saved: Instant::now() }
     }
 
     /// The heads of each document the ledger names: the union of every value written at once.
@@ -180,10 +188,17 @@ impl Ledger {
             tracing::warn!("sync: the relay's ledger could not be written: {:?}", error.error);
             return false;
         }
+        self.unsaved = true;
         true
     }
 
-    fn save(&self) {
+    /// Writes this garden's copy if it changed since, and `at_once` or [`SAVE_EVERY`] went by.
+    fn save(&mut self, at_once: bool) {
+        if !self.unsaved || (!at_once && self.saved.elapsed() < SAVE_EVERY) {
+            return;
+        }
+        self.unsaved = false;
+        self.saved = Instant::now();
         if let Some(dir) = self.file.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -224,7 +239,7 @@ fn hex_heads(heads: &[ChangeHash]) -> Vec<String> {
     heads
 }
 
-/// What a sweep or a live connection asks the store for, and how.
+/// A document's whole history, read from the store.
 async fn load(ask: &AskStore, doc: String) -> (String, Option<Vec<u8>>) {
     let (reply, answer) = tokio::sync::oneshot::channel();
     if !ask(Ask::Load { doc: doc.clone(), reply }) {
@@ -538,7 +553,7 @@ impl Engine {
                     if let Err(error) = ledger.doc.merge(&mut theirs) {
                         tracing::warn!("sync: the relay's ledger could not be merged: {error}");
                     }
-                    ledger.save();
+                    ledger.unsaved = true;
                     // The entries other gardens wrote since: only those are compared, not the whole ledger.
                     let after = ledger.doc.get_heads();
                     let changed: std::collections::BTreeSet<String> = ledger
@@ -647,7 +662,6 @@ impl Engine {
         if !ledger.commit() {
             return Ok(());
         }
-        ledger.save();
         let id = ledger.id.clone();
         self.queue(id);
         self.settle().await
@@ -697,6 +711,9 @@ async fn sweep(
         engine.settle().await?;
         let exchanged: Vec<(String, Exchanged)> = engine.done[before..].to_vec();
         engine.send_ledger().await?;
+        if let Some(ledger) = &mut engine.ledger {
+            ledger.save(true);
+        }
         engine.kept().await;
         let ledger = engine.ledger_id();
         Ok(exchanged.into_iter().filter(|(doc, _)| *doc != index && Some(doc) != ledger.as_ref()).collect())
@@ -771,6 +788,9 @@ pub async fn keep_in_sync(
         if let Err(error) = live(&mut engine, &mut changes).await {
             board.set(&url, State::Unreachable { reason: format!("{error:#}") });
         }
+        if let Some(ledger) = &mut engine.ledger {
+            ledger.save(true);
+        }
         engine.link.close();
         tokio::time::sleep(delay).await;
     }
@@ -801,12 +821,15 @@ async fn live(engine: &mut Engine, changes: &mut tokio::sync::mpsc::UnboundedRec
         // What ended is written in the ledger once nothing is in flight (a burst of saves makes one change of
         // it), and a ledger another garden changed is compared with this garden at once.
         if !engine.busy() {
+            let committed = match &mut engine.ledger {
+                Some(ledger) => ledger.commit().then(|| ledger.id.clone()),
+                None => None,
+            };
+            if let Some(id) = committed {
+                engine.queue(id);
+            }
             if let Some(ledger) = &mut engine.ledger {
-                if ledger.commit() {
-                    ledger.save();
-                    let id = ledger.id.clone();
-                    engine.queue(id);
-                }
+                ledger.save(false);
             }
         }
         for doc in std::mem::take(&mut engine.ledger_changed) {
