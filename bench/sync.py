@@ -12,8 +12,8 @@ internet-collaboration issue:
   - `loam sync RELAY` of the whole garden, the first time: wall time (target: under 60 s at 10,000 notes);
   - `loam clone RELAY DIR --garden automerge:…` of it into a new folder: wall time;
   - `loam sync RELAY` again with nothing new, from each garden: median of 3 (target: under 3 s);
-  - `loam serve --peer RELAY` started on the clone: time until it says it is in step, and its memory then
-    (target: under 300 MiB), with the relay's;
+  - `loam serve --peer RELAY` started on the clone: time until it says it is in step, its memory then and 15 s
+    later, once it has handed back what its work freed (target: under 300 MiB), with the relay's;
   - saving a note in one served garden until the file changes in the other, both serving with `--peer RELAY`.
 Each command's peak memory is its own (wait4's maximum resident set).
 The gardens go in a folder on disk (BENCH_TMP, default /var/tmp): flushes to the disk are part of the cost.
@@ -251,7 +251,11 @@ def relayed(loam, work):
     in_step = time.monotonic() - started
     resident, peak = memory(peer.process.pid)
     print(f"  loam serve --peer RELAY in step after {in_step:.1f} s; then {resident:.0f} MiB resident, "
-          f"{peak:.0f} MiB at most -- target under 300 MiB")
+          f"{peak:.0f} MiB at most")
+    # A quiet preview hands back what its work freed after 10 s (src/live.rs, GIVE_BACK_AFTER).
+    time.sleep(15)
+    resident, peak = memory(peer.process.pid)
+    print(f"  15 s later: {resident:.0f} MiB resident -- target under 300 MiB")
     server = Served(loam, ada, ["--peer", relay.url])
     server.wait_for("in step")
     delays = saves(ada, bo, server, peer)

@@ -31,6 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::pipeline::{contributions, Changes};
+use crate::platform;
 use crate::serve::watch::{Change, Watcher};
 use crate::serve::{log_rebuild, Preview, Rebuilt, Snapshot};
 use crate::store::recorder::{self, Ask, Push, ToPeers, WRITE_QUIET};
@@ -52,6 +53,9 @@ const BURST_QUIET: Duration = Duration::from_millis(100);
 const BURST_MAX_WAIT: Duration = Duration::from_secs(2);
 /// How often a quiet garden looks whether its watched folders are still the ones on disk.
 const LOOK_AGAIN: Duration = Duration::from_secs(1);
+/// How long the garden must be quiet before the memory its work freed is handed back to the system: as long as
+/// the allocator keeps freed memory for reuse while someone types (`main.rs`).
+const GIVE_BACK_AFTER: Duration = Duration::from_secs(10);
 
 /// Changes gathered to be taken in together.
 #[derive(Default)]
@@ -134,6 +138,8 @@ pub struct Garden {
     /// When merged text held back from notes being typed into is tried again.
     retry: Option<Instant>,
     last_taken: Option<Instant>,
+    /// Since when nothing has come in, until the memory freed meanwhile is given back (then `None`).
+    quiet_since: Option<Instant>,
     /// Where the worker that opens the history sends it.
     me: Option<Sender<Input>>,
 }
@@ -158,6 +164,7 @@ impl Garden {
             replies: Vec::new(),
             retry: None,
             last_taken: None,
+            quiet_since: Some(Instant::now()),
             me: None,
         }
     }
@@ -241,6 +248,7 @@ impl Garden {
     /// The watcher's news in `input`, for the caller to gather; any other input is dealt with here (a peer's ask
     /// answered, the opened history taken).
     fn files_of(&mut self, input: Input, inputs: &Receiver<Input>) -> Option<Change> {
+        self.quiet_since = Some(Instant::now());
         match input {
             Input::Files(change) => return Some(change),
             Input::Peer(ask) => self.answer(ask, inputs),
@@ -258,10 +266,10 @@ impl Garden {
         let opening = move || {
             // The history's opening yields to the preview: its threads (this one and a pool of its own, so that its
             // work never queues in front of a rebuild's in the shared pool) run at a lower priority.
-            crate::platform::lower_thread_priority();
+            platform::lower_thread_priority();
             let pool = rayon::ThreadPoolBuilder::new()
                 .thread_name(|i| format!("loam-history-{i}"))
-                .start_handler(|_| crate::platform::lower_thread_priority())
+                .start_handler(|_| platform::lower_thread_priority())
                 .build()
                 .map_err(|error| tracing::warn!("the history opens at the preview's priority: {error}"))
                 .ok();
@@ -398,10 +406,16 @@ impl Garden {
         self.publish.send(rebuilt.snapshot).is_ok()
     }
 
-    /// What a quiet garden does now and then: looks whether its watched folders are still the ones on disk (a
+    /// What a quiet garden does now and then: gives the memory its last work freed back to the system, looks whether its watched folders are still the ones on disk (a
     /// notes folder moved away and back sends nothing to a watch that was on it), and writes merged text held
     /// back from notes being typed into.
     fn tick(&mut self) -> bool {
+        if self.quiet_since.is_some_and(|since| since.elapsed() >= GIVE_BACK_AFTER) {
+            self.quiet_since = None;
+            let before = platform::resident_mib();
+            platform::give_back_freed_memory();
+            tracing::debug!("gave freed memory back: {before} -> {} MiB resident", platform::resident_mib());
+        }
         self.reopen_if_failed();
         if self.retry.is_some_and(|at| at <= Instant::now()) {
             self.settle();
