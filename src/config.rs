@@ -52,6 +52,10 @@ pub struct Config {
     pub author: Author,
     /// Whether pages show their contributors and last edit from the garden's history (`.loam/`).
     pub show_history: bool,
+    /// Whether the site has history views (`_history/`) and note pages link to them: the live preview's always
+    /// do; not read from `loam.toml`.
+    #[serde(skip)]
+    pub history_views: bool,
     /// Whether `loam build` makes the full-text search index (`static/search/`) and pages show the search box.
     pub search: bool,
     /// Whether HTML written in notes reaches the site as written. Off by default: it goes through an allow-list
@@ -242,6 +246,7 @@ impl Default for Config {
             content: "content".into(),
             author: Author::default(),
             show_history: true,
+            history_views: false,
             search: true,
             unsafe_html: false,
             strict_line_breaks: None,

@@ -47,6 +47,11 @@
 //!   note, made at parse time), and shared between the live preview's builds while no outline changes.
 //! - `memo.rs`: `key_of` (the key of a `#[derive(Hash)]` value) and `Kept` (a value kept under the key of what it
 //!   was made of), which the live preview's memos are built on.
+//! - `history.rs`: what a reader sees of a note's history, from the store's versions: the edits people made
+//!   (saves by one author close together as one), a line saying what each changed, differences word by word (of
+//!   the text as read, `search::block_text`) or line by line (of the Markdown), and who wrote each line; only
+//!   versions in which the note was published are shown (`history::shown`). `loam diff` and `loam blame`
+//!   (`cmd/log.rs`) print them.
 //! - `page.rs`: the second stage: markers to final HTML (links, transclusions, images).
 //! - `render.rs`: pages from the site model (`render_site` for a build, `render_page` for the live preview), one
 //!   kind of page at a time: `render/templates.rs` (the Tera templates, built in or the garden's own, and which
@@ -155,6 +160,7 @@ pub mod diagnostic;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod garden;
+pub mod history;
 pub mod live;
 pub mod logging;
 pub mod markdown;

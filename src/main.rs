@@ -98,6 +98,27 @@ enum Command {
         #[arg(short, long)]
         patch: bool,
     },
+    /// What changed in a note between two versions (by default its last change): word by word in its text as
+    /// read, or line by line in its Markdown with --source.
+    Diff {
+        /// The note's file.
+        note: PathBuf,
+        /// The older version: a change (its hash from `loam log`, or the start of it) or a time; by default the
+        /// version before --to.
+        #[arg(long)]
+        from: Option<String>,
+        /// The newer version, the same way; by default the note's latest.
+        #[arg(long)]
+        to: Option<String>,
+        /// Compare the Markdown line by line instead of the text as read word by word.
+        #[arg(long)]
+        source: bool,
+    },
+    /// Who wrote each line of a note (the author of most of it, and how many others wrote some of it).
+    Blame {
+        /// The note's file.
+        note: PathBuf,
+    },
     /// A note as it was at a time (2026-11-29T18:00:00Z) or a change (its hash from `loam log`).
     Show {
         /// The note's file.
@@ -206,6 +227,10 @@ fn main() -> ExitCode {
         }
         Command::Log { note, patch } => loam::cmd::log::run(&note, patch).map(|()| true),
         Command::Show { note, at } => loam::cmd::log::show(&note, &at).map(|()| true),
+        Command::Diff { note, from, to, source } => {
+            loam::cmd::log::diff(&note, from.as_deref(), to.as_deref(), source).map(|()| true)
+        }
+        Command::Blame { note } => loam::cmd::log::blame(&note).map(|()| true),
         Command::Serve { path, port, bind, open, poll, peers, port_file, ca } => {
             let options = loam::cmd::serve::Options { port, bind, open, poll, peers, port_file, ca };
             loam::cmd::serve::run(&path, options).map(|()| true)

@@ -27,6 +27,7 @@ mod assets;
 mod context;
 mod feeds;
 mod graph;
+pub mod history;
 mod memo;
 mod pages;
 mod parts;
@@ -88,6 +89,19 @@ pub fn render_page(
         PageRef::GraphData => (Some(OutputFile::bytes(GRAPH_FILE.into(), graph::json(site))), Vec::new()),
         PageRef::Graph => single(renderer.graph_page()),
     }
+}
+
+/// Renders a page of the history views (`history.html`): `own` is its `history` value (`templates/CONTEXT.md`),
+/// `url` the page's own URL path, for its relative links.
+pub fn render_history(
+    site: &Site,
+    templates: &Templates,
+    prepared: &Prepared,
+    url: &str,
+    own: Value,
+) -> Result<OutputFile, Diagnostic> {
+    let renderer = Renderer { site, templates, prep: prepared, search: None };
+    renderer.render("history.html", format!("{url}index.html"), url, json!({ "history": own }), "history.html")
 }
 
 /// Renders every file of the site except attachments and static assets, handing each to `emit` as soon as it

@@ -472,6 +472,106 @@ pub fn plain_text(html: &str) -> String {
     text.finish().0
 }
 
+/// A body's HTML as text to read and compare (the history's differences): each paragraph, heading, list item,
+/// table row and line of code on a line of its own, without tags, scripts, styles, the TeX source of formulas or
+/// the first stage's markers (`\0S3\0`), entities decoded; outside code, runs of white space as one space.
+pub fn block_text(html: &str) -> String {
+    let end_line = |out: &mut String, line: &mut String, code: bool| {
+        let text =
+            if code { line.trim_end().to_string() } else { line.split_whitespace().collect::<Vec<_>>().join(" ") };
+        if !text.is_empty() {
+            out.push_str(&text);
+            out.push('\n');
+        }
+        line.clear();
+    };
+    // (the text so far, the line being read, how deep in `<pre>` it is)
+    let state = std::cell::RefCell::new((String::new(), String::new(), 0usize));
+    walk_html(
+        html,
+        &mut |text| {
+            let (out, line, code) = &mut *state.borrow_mut();
+            for (i, part) in without_markers(&decode_entities(text)).split('\n').enumerate() {
+                if i > 0 && *code > 0 {
+                    end_line(out, line, true);
+                } else if i > 0 {
+                    line.push(' ');
+                }
+                line.push_str(part);
+            }
+        },
+        &mut |tag| {
+            let (out, line, code) = &mut *state.borrow_mut();
+            match tag.name.as_ref() {
+                "pre" => {
+                    end_line(out, line, *code > 0);
+                    *code = if tag.closing { code.saturating_sub(1) } else { *code + 1 };
+                }
+                "td" | "th" => line.push(' '),
+                "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "p" | "div" | "br" | "li" | "ul" | "ol" | "dl" | "dt"
+                | "dd" | "blockquote" | "table" | "tr" | "hr" | "figure" | "figcaption" | "details" | "summary"
+                | "section" => end_line(out, line, *code > 0),
+                _ => {}
+            }
+        },
+    );
+    let (mut out, mut line, code) = state.into_inner();
+    end_line(&mut out, &mut line, code > 0);
+    out
+}
+
+/// Walks a body's HTML: `text` gets what lies outside tags (entities not decoded yet), `tag` every start and end
+/// tag, except comments and what scripts, styles, templates, SVG, `<noscript>` and formulas' TeX `annotation`s
+/// hold, which are skipped whole. A `<` that starts no tag is text.
+fn walk_html<'h>(html: &'h str, text: &mut dyn FnMut(&'h str), tag: &mut dyn FnMut(&Tag<'h>)) {
+    let mut rest = html;
+    // The element whose content is skipped, until its end tag.
+    let mut skipping: Option<String> = None;
+    while !rest.is_empty() {
+        let open = rest.find('<').unwrap_or(rest.len());
+        if skipping.is_none() && open > 0 {
+            text(&rest[..open]);
+        }
+        rest = &rest[open..];
+        if rest.is_empty() {
+            break;
+        }
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
+        let (found, after) = Tag::parse(rest);
+        rest = after;
+        let Some(found) = found else {
+            if skipping.is_none() {
+                text("<");
+            }
+            rest = &rest[1..];
+            continue;
+        };
+        if let Some(skipped) = &skipping {
+            if found.closing && found.name == *skipped {
+                skipping = None;
+            }
+            continue;
+        }
+        match found.name.as_ref() {
+            "script" | "style" | "annotation" | "template" | "svg" | "noscript" if !found.closing => {
+                skipping = Some(found.name.to_string());
+            }
+            _ => tag(&found),
+        }
+    }
+}
+
+/// `text` without the first stage's markers (`\0` and what follows up to the next `\0`).
+fn without_markers(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\0') {
+        return text.into();
+    }
+    text.split('\0').step_by(2).collect::<String>().into()
+}
+
 /// Whether a garden in `language` keys its words without their plural ending: English only, where the rule below
 /// holds (other languages' plurals need their own rules; their words are keyed as they are).
 fn stems(language: &str) -> bool {
@@ -624,58 +724,25 @@ impl<'w> Text<'w> {
     /// The words of a note's body HTML: text outside tags, with the blocks apart, without scripts, styles and
     /// the TeX source of formulas, and with the headings that have ids as anchors.
     fn push_html(&mut self, html: &str) {
-        let mut rest = html;
-        // The element whose content is skipped, until its end tag.
-        let mut skipping: Option<String> = None;
         // A heading with an id being read: its anchor's index.
-        let mut heading: Option<usize> = None;
-        while !rest.is_empty() {
-            let Some(open) = rest.find('<') else {
-                if skipping.is_none() {
-                    self.push_decoded(rest, heading);
-                }
-                break;
-            };
-            if skipping.is_none() {
-                self.push_decoded(&rest[..open], heading);
-            }
-            rest = &rest[open..];
-            if let Some(comment) = rest.strip_prefix("<!--") {
-                rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
-                continue;
-            }
-            let (tag, after) = Tag::parse(rest);
-            rest = after;
-            let Some(tag) = tag else {
-                // A `<` that starts no tag is text.
-                if skipping.is_none() {
-                    self.push_decoded("<", heading);
-                }
-                rest = &rest[1..];
-                continue;
-            };
-            if let Some(skipped) = &skipping {
-                if tag.closing && tag.name == *skipped {
-                    skipping = None;
-                }
-                continue;
-            }
+        let heading: std::cell::Cell<Option<usize>> = std::cell::Cell::new(None);
+        let this = std::cell::RefCell::new(self);
+        walk_html(html, &mut |text| this.borrow_mut().push_decoded(text, heading.get()), &mut |tag| {
+            let mut this = this.borrow_mut();
             match tag.name.as_ref() {
-                "script" | "style" | "annotation" | "template" | "svg" | "noscript" if !tag.closing => {
-                    skipping = Some(tag.name.into_owned());
-                }
                 "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-                    self.trail(" ");
-                    heading = None;
+                    this.trail(" ");
+                    heading.set(None);
                     if let (false, Some(id)) = (tag.closing, tag.id()) {
-                        self.anchors.push(Anchor { position: self.next_position(), id, title: String::new() });
-                        heading = Some(self.anchors.len() - 1);
+                        let position = this.next_position();
+                        this.anchors.push(Anchor { position, id, title: String::new() });
+                        heading.set(Some(this.anchors.len() - 1));
                     }
                 }
-                name if is_block(name) => self.trail(" "),
+                name if is_block(name) => this.trail(" "),
                 _ => {}
             }
-        }
+        });
     }
 
     fn push_decoded(&mut self, text: &str, heading: Option<usize>) {
@@ -1116,5 +1183,17 @@ mod tests {
             files
         };
         assert_eq!(make(&[1, 2, 3, 4]), make(&[3, 1, 4, 2]));
+    }
+
+    #[test]
+    fn block_text_puts_each_block_and_line_of_code_on_a_line_of_its_own() {
+        let html = "<h2 id=\"a\">Bees &amp; wasps</h2>\n<p>They   \0S0\0<a href=\"x\">dance</a>\0E0\0\nwell.</p>\n\
+                    <ul><li>one</li><li>two</li></ul><pre><code>fn main() {\n    go();\n}\n</code></pre>\
+                    <table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table>\
+                    <script>no()</script><p>x<sup>2</sup></p>";
+        assert_eq!(
+            block_text(html),
+            "Bees & wasps\nThey dance well.\none\ntwo\nfn main() {\n    go();\n}\nk v\na 1\nx2\n"
+        );
     }
 }

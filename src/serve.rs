@@ -64,7 +64,7 @@ self_cell::self_cell!(
 );
 
 /// What a rendered page came to: its bytes, or the problems that kept it from being made.
-type Rendered = Result<Bytes, Vec<Diagnostic>>;
+pub type Rendered = Result<Bytes, Vec<Diagnostic>>;
 
 /// The whole site as one build made it. Immutable, but for the pages rendered so far: pages are rendered when
 /// first asked for (a 10,000-note garden has 20,000 pages, and a reader looks at a few), then kept.
@@ -202,6 +202,54 @@ impl Snapshot {
         let index = live.site.notes.iter().position(|note| note.path == path)?;
         let published = live.site.published.get(index).copied().unwrap_or(false);
         published.then(|| (live.site.notes[index].title(), live.site.note_url(index)))
+    }
+
+    /// The note whose page is at `url` (a URL path under the site's root, `bees/`), if it is a published note's:
+    /// its path in the notes folder, its title and its page's full URL.
+    pub fn note_at(&self, url: &str) -> Option<(String, String, String)> {
+        let path = self.note_shown(&format!("{url}index.html"))?;
+        let (title, full) = self.published_note(path)?;
+        Some((path.to_string(), title.to_string(), full.to_string()))
+    }
+
+    /// Whether a version of the note at `path` with this text would be published, by the garden's rules: history
+    /// views show only such versions.
+    pub fn publishes(&self, path: &str, text: &str) -> bool {
+        let Some(site) = &self.site else { return false };
+        let config = site.borrow_dependent().site.config;
+        let settings = crate::note::Settings::of(config);
+        let note = crate::note::parse(path, text.as_bytes(), &settings);
+        crate::note::is_published(&note.meta, note.meta_ok, config.publish_mode)
+    }
+
+    /// A version's text as read (its properties as written, then its body rendered as text), for differences.
+    pub fn readable(&self, path: &str, text: &str) -> String {
+        let Some(site) = &self.site else { return String::new() };
+        let settings = crate::note::Settings {
+            mode: crate::config::PublishMode::All,
+            ..crate::note::Settings::of(site.borrow_dependent().site.config)
+        };
+        crate::history::readable(path, text, &settings)
+    }
+
+    /// A page of the history views (`render::history`) of the note `of`.
+    pub fn history_page(
+        &self,
+        of: &render::history::Of,
+        steps: &[crate::history::Step],
+        view: render::history::View,
+        path: &str,
+    ) -> Option<Rendered> {
+        let site = self.site.as_ref()?;
+        let (garden, live) = (site.borrow_owner(), site.borrow_dependent());
+        let readable = |text: &str| self.readable(path, text);
+        let own = render::history::context(live.site.config, of, steps, view, &readable);
+        let url = of.history_url.strip_prefix(self.base_path.as_str()).unwrap_or(of.history_url);
+        Some(match render::render_history(&live.site, &garden.templates, &live.prepared, url, own) {
+            Ok(OutputFile { contents: Contents::Bytes(bytes), .. }) => Ok(Bytes::from(bytes)),
+            Ok(_) => Err(Vec::new()),
+            Err(problem) => Err(vec![problem]),
+        })
     }
 
     /// Every file of the site, every page rendered: what `loam build` would write (tests compare these).
@@ -488,6 +536,7 @@ impl<'g> Inputs<'g> {
 pub fn preview_config(config: &mut Config, address: SocketAddr) -> String {
     let base_path = config.base_path();
     config.base_url = format!("http://{address}{base_path}");
+    config.history_views = config.show_history;
     base_path
 }
 

@@ -167,6 +167,57 @@ fn kept_bytes(doc: &Automerge, heads: &[ChangeHash]) -> anyhow::Result<Option<Ve
     })
 }
 
+/// Every version of a note's document, oldest first (see [`Store::history`]).
+pub fn versions_of(doc: &Automerge) -> anyhow::Result<Vec<Version>> {
+    let mut versions = Vec::new();
+    let heads = doc.get_heads();
+    for change in doc.get_changes(&[]) {
+        let about = about_of(&change);
+        let hash = change.hash();
+        // The latest version is the document as it is: reading it so is much cheaper than as of a change.
+        let latest = heads.as_slice() == [hash];
+        let text = content_at(doc, if latest { &[] } else { std::slice::from_ref(&hash) })?;
+        versions.push(Version { hash, time: change.timestamp(), about, text });
+    }
+    Ok(versions)
+}
+
+/// A note's current text in stretches by who wrote them (see [`Store::blame`]).
+pub fn blame_of(doc: &Automerge) -> anyhow::Result<Vec<Written>> {
+    let changes = doc.get_changes(&[]);
+    let text_object = match doc.get(ROOT, "text")? {
+        Some((Value::Object(ObjType::Text), text)) if kept_bytes(doc, &[])?.is_none() => text,
+        _ => {
+            let author = changes.last().map(|change| about_of(change).author).unwrap_or_default();
+            return Ok(vec![Written { author, text: content_at(doc, &[])? }]);
+        }
+    };
+    // Each actor's changes as ranges of operation counters, with their authors.
+    let mut made: std::collections::HashMap<&ActorId, Vec<(u64, u64, String)>> = Default::default();
+    for change in &changes {
+        let start = change.start_op().get();
+        made.entry(change.actor_id()).or_default().push((start, start + change.len() as u64, about_of(change).author));
+    }
+    made.values_mut().for_each(|ranges| ranges.sort_unstable_by_key(|range| range.0));
+    let author_of = |counter: u64, actor: &ActorId| -> &str {
+        let Some(ranges) = made.get(actor) else { return "" };
+        let at = ranges.partition_point(|range| range.0 <= counter);
+        at.checked_sub(1).map(|i| &ranges[i]).filter(|range| counter < range.1).map_or("", |range| range.2.as_str())
+    };
+    let mut runs: Vec<Written> = Vec::new();
+    for item in doc.list_range(&text_object, ..) {
+        let automerge::ObjId::Id(counter, actor, _) = item.id() else { continue };
+        let value: Value = item.value.into();
+        let Some(text) = value.as_str() else { continue };
+        let author = author_of(counter, &actor);
+        match runs.last_mut() {
+            Some(run) if run.author == author => run.text.push_str(text),
+            _ => runs.push(Written { author: author.to_string(), text: text.to_string() }),
+        }
+    }
+    Ok(runs)
+}
+
 /// Who made a change and why, as the change's message (JSON), so that `loam log` can say it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct About {
@@ -184,6 +235,14 @@ pub struct Version {
     pub time: i64,
     pub about: About,
     /// The note's text after this change.
+    pub text: String,
+}
+
+/// Who wrote a stretch of a note's current text, for `loam blame` and the preview's blame view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Empty when the change that wrote it names no author (a JavaScript peer's).
+    pub author: String,
     pub text: String,
 }
 
@@ -888,18 +947,19 @@ impl Store {
             let about = about_of(&change);
             return Ok(vec![Version { hash: change.hash(), time: change.timestamp(), about, text }]);
         }
-        let doc = files.load()?;
-        let mut versions = Vec::new();
-        let heads = doc.get_heads();
-        for change in doc.get_changes(&[]) {
-            let about = about_of(&change);
-            let hash = change.hash();
-            // The latest version is the document as it is: reading it so is much cheaper than as of a change.
-            let latest = heads.as_slice() == [hash];
-            let text = content_at(&doc, if latest { &[] } else { std::slice::from_ref(&hash) })?;
-            versions.push(Version { hash, time: change.timestamp(), about, text });
+        versions_of(&files.load()?)
+    }
+
+    /// The current text of the note at `path` in stretches, each written by one author: the author of the change
+    /// that inserted its characters (Automerge keeps, for every character, the operation that made it). A note
+    /// never edited since its first change, or kept as bytes, is one stretch by whoever made its current version.
+    pub fn blame(&self, path: &str) -> anyhow::Result<Vec<Written>> {
+        let Some(entry) = self.local.notes.get(path) else { return Ok(Vec::new()) };
+        let files = self.doc_files(&entry.doc);
+        if let Some((change, text)) = files.lone_change().and_then(|c| text_of_first_change(&c).map(|t| (c, t))) {
+            return Ok(vec![Written { author: about_of(&change).author, text }]);
         }
-        Ok(versions)
+        blame_of(&files.load()?)
     }
 
     fn docs_dir(&self) -> PathBuf {

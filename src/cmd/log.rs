@@ -1,13 +1,18 @@
-//! `loam log` and `loam show`: the history of a note (or of the whole garden) from the store, and a note as it
-//! was at a time or change.
+//! `loam log`, `loam show`, `loam diff` and `loam blame`: the history of a note (or of the whole garden) from the
+//! store, a note as it was at a time or change, what changed between two versions, and who wrote each line.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 
+use std::io::IsTerminal;
+
+use similar::ChangeTag;
+
 use crate::diagnostic::shown;
 use crate::garden::Layout;
+use crate::history::Piece;
 use crate::store::{Store, Version};
 
 /// What the preview's live editing view names its changes (`serve/http/edit.js`): one per keystroke.
@@ -144,19 +149,149 @@ pub fn show(path: &Path, at: &str) -> anyhow::Result<()> {
     let note = note.with_context(|| format!("`{}` is a folder; give a note's file", path.display()))?;
     let store = open(&layout)?;
     let history = store.history(&note)?;
-    let version = match parse_time(at) {
-        Some(time) => history.iter().rev().find(|v| v.time <= time),
-        None => history.iter().find(|v| v.hash.to_string().starts_with(&at.to_ascii_lowercase())),
+    let version = version_at(&note, &history, at)?;
+    print!("{}", history[version].text);
+    Ok(())
+}
+
+/// The version of `history` that `at` names: a change (its hash, or the start of it) or a time (the version then).
+fn version_at(note: &str, history: &[Version], at: &str) -> anyhow::Result<usize> {
+    let found = match parse_time(at) {
+        Some(time) => history.iter().rposition(|v| v.time <= time),
+        None => history.iter().position(|v| v.hash.to_string().starts_with(&at.to_ascii_lowercase())),
     };
-    match version {
-        Some(version) => {
-            print!("{}", version.text);
-            Ok(())
-        }
-        None => bail!(
+    found.with_context(|| {
+        format!(
             "`{note}` has no version at `{at}` (give a change from `loam log`, or a time like 2026-11-29T18:00:00Z)"
-        ),
+        )
+    })
+}
+
+/// `loam diff NOTE [--from X] [--to Y] [--source]`: what changed in a note between two versions (by default, the
+/// last change): word by word in its text as read (its properties as written, then its body rendered and read as
+/// text), or with `--source` line by line in its Markdown.
+pub fn diff(path: &Path, from: Option<&str>, to: Option<&str>, source: bool) -> anyhow::Result<()> {
+    let (layout, note) = find(path)?;
+    let note = note.with_context(|| format!("`{}` is a folder; give a note's file", path.display()))?;
+    let store = open(&layout)?;
+    let history = store.history(&note)?;
+    if history.is_empty() {
+        bail!("`{note}` has no history yet");
     }
+    let to = match to {
+        Some(at) => version_at(&note, &history, at)?,
+        None => history.len() - 1,
+    };
+    let from = match from {
+        Some(at) => Some(version_at(&note, &history, at)?),
+        None => to.checked_sub(1),
+    };
+    let (old, new) = (from.map_or("", |from| history[from].text.as_str()), history[to].text.as_str());
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let name = |at: Option<usize>| match at {
+        Some(at) => {
+            let v = &history[at];
+            format!("{}  {}  {}", &v.hash.to_string()[..8], when(v.time), shown(&v.about.author))
+        }
+        None => "(nothing: the note's first version)".into(),
+    };
+    let mut out = format!("--- {note}  {}\n+++ {note}  {}\n", name(from), name(Some(to)));
+    if source {
+        for hunk in crate::history::line_diff(old, new, 3) {
+            let (first_old, first_new) =
+                hunk.iter().fold((None, None), |(o, n), line| (o.or(line.old), n.or(line.new)));
+            out.push_str(&paint(
+                color,
+                CYAN,
+                &format!("@@ -{} +{} @@", first_old.unwrap_or(0), first_new.unwrap_or(0)),
+            ));
+            out.push('\n');
+            for line in hunk {
+                let (sign, tint) = match line.tag {
+                    ChangeTag::Delete => ('-', RED),
+                    ChangeTag::Insert => ('+', GREEN),
+                    ChangeTag::Equal => (' ', ""),
+                };
+                out.push(sign);
+                for (changed, text) in &line.parts {
+                    let text = shown(text);
+                    match (color, *changed) {
+                        (true, true) => out.push_str(&paint(true, &format!("{tint};7"), &text)),
+                        (true, false) => out.push_str(&paint(true, tint, &text)),
+                        (false, _) => out.push_str(&text),
+                    }
+                }
+                out.push('\n');
+            }
+        }
+    } else {
+        let config = layout.config()?;
+        let settings =
+            crate::note::Settings { mode: crate::config::PublishMode::All, ..crate::note::Settings::of(&config) };
+        let (old, new) =
+            (crate::history::readable(&note, old, &settings), crate::history::readable(&note, new, &settings));
+        for piece in crate::history::word_diff(&old, &new) {
+            match piece {
+                Piece::Same { text, folded: false } => out.push_str(&shown_lines(&text)),
+                Piece::Same { text, folded: true } => {
+                    let words = text.split_whitespace().count();
+                    out.push_str(&paint(color, CYAN, &format!(" [… {words} words unchanged …] ")));
+                }
+                Piece::Added(text) if color => out.push_str(&paint(true, GREEN, &shown_lines(&text))),
+                Piece::Removed(text) if color => out.push_str(&paint(true, &format!("{RED};9"), &shown_lines(&text))),
+                Piece::Added(text) => out.push_str(&format!("{{+{}+}}", shown_lines(&text))),
+                Piece::Removed(text) => out.push_str(&format!("[-{}-]", shown_lines(&text))),
+            }
+        }
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// `loam blame NOTE`: each line of the note's text with who wrote it (most of it, and how many others wrote some).
+pub fn blame(path: &Path) -> anyhow::Result<()> {
+    let (layout, note) = find(path)?;
+    let note = note.with_context(|| format!("`{}` is a folder; give a note's file", path.display()))?;
+    let store = open(&layout)?;
+    if store.entry(&note).is_none() {
+        bail!("`{note}` has no history yet");
+    }
+    let lines = crate::history::blame_lines(&store.blame(&note)?);
+    let names: Vec<String> = lines
+        .iter()
+        .map(|(_, authors)| match authors.as_slice() {
+            [] => String::new(),
+            [one] => shown(if one.is_empty() { "-" } else { one }).into_owned(),
+            [one, rest @ ..] => format!("{} +{}", shown(if one.is_empty() { "-" } else { one }), rest.len()),
+        })
+        .collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).min(24);
+    let mut out = String::new();
+    for (n, ((text, _), name)) in lines.iter().zip(&names).enumerate() {
+        out.push_str(&format!("{name:width$} {:>4}  {}\n", n + 1, shown(text)));
+    }
+    print!("{out}");
+    Ok(())
+}
+
+const RED: &str = "31";
+const GREEN: &str = "32";
+const CYAN: &str = "36";
+
+/// `text` in an ANSI colour when `color`.
+fn paint(color: bool, code: &str, text: &str) -> String {
+    match color && !code.is_empty() {
+        true => format!("\x1b[{code}m{text}\x1b[0m"),
+        false => text.to_string(),
+    }
+}
+
+/// Text from a note for the terminal, its lines kept: every other control character shown escaped.
+fn shown_lines(text: &str) -> String {
+    text.split('\n').map(shown).collect::<Vec<_>>().join("\n")
 }
 
 /// Lines added and removed between two texts.

@@ -164,7 +164,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
             }
         });
         let ask: crate::sync::net::AskStore = Arc::new(move |ask| inputs_tx.send(Input::Peer(ask)).is_ok());
-        let peers = crate::sync::net::Peers::start(loam_dir.clone(), ask, client, board.clone())
+        let peers = crate::sync::net::Peers::start(loam_dir.clone(), ask.clone(), client, board.clone())
             .await
             .map_err(std::io::Error::other)?;
         tokio::spawn(pass_on(peers.clone(), pushed));
@@ -179,7 +179,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
             None => tracing::info!("sync at ws://{address}/sync"),
         }
         let sync = SyncState { peers: peers.clone(), tokens: Arc::new(tokens) };
-        let pages = pages(AppState { snapshot: snapshots, stopping, allowed: allowed.clone() });
+        let pages = pages(AppState { snapshot: snapshots, stopping, allowed: allowed.clone(), ask: Some(ask) });
         let app = guarded(crate::sync::routes(sync, pages.clone()).merge(pages), allowed);
         serve(listener, app, async move {
             shutdown_signal().await;

@@ -294,7 +294,12 @@ impl Renderer<'_, '_> {
             toc_html,
             linking,
             backlinks_html,
-            dates_html: self.templates.parts.dates_html(site.config, &site.dates[i], self.contributors(i)),
+            dates_html: self.templates.parts.dates_html(
+                site.config,
+                &site.dates[i],
+                self.contributors(i),
+                site.config.history_views.then(|| format!("{}_history/{}", site.base_path, site.urls[i])).as_deref(),
+            ),
             title_id_attr,
             headings: headings.len(),
         }

@@ -26,11 +26,12 @@ pub struct Parts {
     note_item_tag: Part,
     date: Part,
     contributors: Part,
+    history_link: Part,
 }
 
 /// Each part: its name in `templates/parts/`, the values it is filled with in their order, and which of them are
 /// optional (tested for being empty).
-const PARTS: [(&str, &[&str], &[&str]); 9] = [
+const PARTS: [(&str, &[&str], &[&str]); 10] = [
     ("recent_note", &["url", "title", "date", "display"], &[]),
     ("toc_entry", &["depth", "id", "text"], &[]),
     ("backlink", &["url", "title", "context"], &["context"]),
@@ -40,6 +41,7 @@ const PARTS: [(&str, &[&str], &[&str]); 9] = [
     ("note_item_tag", &["base_path", "url", "name"], &[]),
     ("date", &["label", "iso", "display"], &[]),
     ("contributors", &["label", "names"], &[]),
+    ("history_link", &["url", "label"], &[]),
 ];
 
 impl Parts {
@@ -60,6 +62,7 @@ impl Parts {
             note_item_tag: part("note_item_tag"),
             date: part("date"),
             contributors: part("contributors"),
+            history_link: part("history_link"),
         }
     }
 
@@ -136,8 +139,15 @@ impl Parts {
         html
     }
 
-    /// The note's dates, then its last edit and contributors from the history.
-    pub(super) fn dates_html(&self, config: &Config, dates: &crate::site::Dates, authors: &[String]) -> String {
+    /// The note's dates, then its last edit and contributors from the history, and a link to its history views
+    /// (`history`, their URL) where the site has them.
+    pub(super) fn dates_html(
+        &self,
+        config: &Config,
+        dates: &crate::site::Dates,
+        authors: &[String],
+        history: Option<&str>,
+    ) -> String {
         let mut html = String::new();
         let word = |key| super::strings::text(config, key);
         let labelled =
@@ -150,6 +160,9 @@ impl Parts {
         if !authors.is_empty() {
             let label = word(if authors.len() > 1 { "contributors" } else { "contributor" });
             self.contributors.fill_into(&mut html, &[label, &authors.join(", ")]);
+        }
+        if let Some(url) = history {
+            self.history_link.fill_into(&mut html, &[url, word("history")]);
         }
         html
     }

@@ -16,6 +16,7 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("alias.html", include_str!("../../templates/alias.html")),
     ("404.html", include_str!("../../templates/404.html")),
     ("graph.html", include_str!("../../templates/graph.html")),
+    ("history.html", include_str!("../../templates/history.html")),
     ("feed.xml", include_str!("../../templates/feed.xml")),
     ("sitemap.xml", include_str!("../../templates/sitemap.xml")),
     // The markup of one entry of each list that comes as ready HTML (see `parts.rs`).
@@ -28,6 +29,7 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("parts/note_item_tag.html", include_str!("../../templates/parts/note_item_tag.html")),
     ("parts/date.html", include_str!("../../templates/parts/date.html")),
     ("parts/contributors.html", include_str!("../../templates/parts/contributors.html")),
+    ("parts/history_link.html", include_str!("../../templates/parts/history_link.html")),
 ];
 
 pub struct Templates {

@@ -6,6 +6,7 @@
 mod connection;
 mod edit;
 pub mod guard;
+mod history;
 mod range;
 
 pub use connection::{serve, HEADER_TIMEOUT};
@@ -37,6 +38,8 @@ pub struct AppState {
     pub stopping: watch::Receiver<bool>,
     /// The hosts and origins `[serve]` allows besides this machine's own.
     pub allowed: Arc<guard::Allowed>,
+    /// How the history views ask the living garden for a note's document; `None`: there are none.
+    pub ask: Option<crate::store::recorder::AskStore>,
 }
 
 /// The preview's whole server without sync: [`pages`], [`guarded`].
@@ -94,6 +97,12 @@ async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
     if let Some(response) = edit::answer(&snapshot, rest, uri.query()) {
         return response;
     }
+    if rest.starts_with(history::PREFIX) {
+        return match history::answer(&snapshot, state.ask.as_ref(), rest, uri.query()).await {
+            Some(response) => response,
+            None => not_found(&snapshot).await,
+        };
+    }
     let Ok(path) = percent_encoding::percent_decode_str(rest).decode_utf8() else {
         return not_found(&snapshot).await;
     };
@@ -122,6 +131,17 @@ async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
         return redirect(&format!("{raw}/{query}"));
     }
     not_found(&snapshot).await
+}
+
+/// A page made on request (not one of the snapshot's), or the error page of its failed template.
+fn page_response(snapshot: &Snapshot, page: crate::serve::Rendered) -> Response {
+    match page {
+        Ok(bytes) => html_response(snapshot, &snapshot.errors, &bytes, StatusCode::OK, None),
+        Err(problems) => {
+            let page = b"<!doctype html><html><head><title>Template error</title></head><body></body></html>";
+            html_response(snapshot, &problems, page, StatusCode::INTERNAL_SERVER_ERROR, None)
+        }
+    }
 }
 
 /// The file at `path`, rendered on a blocking thread if it is a page not rendered yet.
@@ -351,7 +371,7 @@ mod tests {
     async fn get(snapshot: Snapshot, uri: &str) -> (StatusCode, Option<String>, String) {
         let (_publish, snapshots) = watch::channel(Arc::new(snapshot));
         let (_stop, stopping) = watch::channel(false);
-        let app = router(AppState { snapshot: snapshots, stopping, allowed: Default::default() });
+        let app = router(AppState { snapshot: snapshots, stopping, allowed: Default::default(), ask: None });
         let response = app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
         let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());

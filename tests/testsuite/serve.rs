@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A running `loam serve` on a port of its choosing, with an HTTP client for it; killed when dropped.
-struct Server {
+pub(crate) struct Server {
     served: Served,
     base: String,
     log: Arc<Mutex<String>>,
@@ -25,7 +25,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(garden: &Path, extra: &[&str]) -> Server {
+    pub(crate) fn start(garden: &Path, extra: &[&str]) -> Server {
         let served = Served::start_with(garden, extra, &[]);
         let line = &served.first_line;
         let log = served.log.clone();
@@ -40,14 +40,14 @@ impl Server {
     }
 
     /// (status, body) of a GET.
-    fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
         let mut response = self.agent.get(&format!("{}{path}", self.base)).call().expect("the server answers");
         let status = response.status().as_u16();
         (status, response.body_mut().read_to_string().unwrap_or_default())
     }
 
     /// Waits until the page at `path` satisfies `ok` (the server rebuilds in the background).
-    fn wait_for(&self, path: &str, what: &str, ok: impl Fn(u16, &str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, path: &str, what: &str, ok: impl Fn(u16, &str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let (status, body) = self.get(path);
@@ -64,7 +64,7 @@ impl Server {
         }
     }
 
-    fn wait_for_text(&self, path: &str, text: &str) -> String {
+    pub(crate) fn wait_for_text(&self, path: &str, text: &str) -> String {
         self.wait_for(path, &format!("showing {text:?}"), |status, body| status == 200 && body.contains(text))
     }
 }

@@ -1,0 +1,151 @@
+//! What readers and authors see of a note's history: `loam diff` and `loam blame` on a garden edited by two authors
+//! over several days, each edit dated explicitly (a note's file time dates the change that records it).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::garden::{Garden, TempGarden};
+use crate::LOAM;
+
+/// 2026-03-01 00:00:00 UTC.
+const DAY_ONE: u64 = 1_772_323_200;
+
+/// Saves `text` as the note `path` of `garden`, written by `author` at `day` and `seconds` into it, and records it
+/// the way an author without a running preview does (`loam import`).
+fn save(garden: &TempGarden, author: &str, path: &str, text: &str, day: u64, seconds: u64) {
+    garden.write("loam.toml", format!("title = \"Bees\"\n[author]\nname = \"{author}\"\n"));
+    garden.write(&format!("content/{path}"), text);
+    let file = std::fs::File::options().append(true).open(garden.join("content").join(path)).unwrap();
+    file.set_modified(UNIX_EPOCH + Duration::from_secs(DAY_ONE + day * 86_400 + seconds)).unwrap();
+    let (ok, out) = loam(garden, &["import"]);
+    assert!(ok, "{out}");
+}
+
+fn loam(dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(LOAM).current_dir(dir).args(args).output().expect("loam runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+/// The garden of these tests: `bees.md` written by Ada on day one, changed by Bo on day two, then by Ada twice
+/// within a minute on day three.
+fn bees() -> TempGarden {
+    let garden = Garden::new().build();
+    save(
+        &garden,
+        "Ada",
+        "bees.md",
+        "# Bees\n\nBees dance to say where flowers are.\n\n## Stings\n\nOnly females sting.\n",
+        0,
+        0,
+    );
+    save(
+        &garden,
+        "Bo",
+        "bees.md",
+        "# Bees\n\nBees dance to say where flowers are.\n\n## Stings\n\nOnly female bees sting, and rarely.\nIt hurts.\n",
+        1,
+        3600,
+    );
+    let third =
+        "# Bees\n\nBees dance to say where the flowers are.\n\n## Stings\n\nOnly female bees sting, and rarely.\nIt hurts.\n";
+    save(&garden, "Ada", "bees.md", third, 2, 60);
+    save(&garden, "Ada", "bees.md", &format!("{third}\nThey make honey.\n"), 2, 100);
+    garden
+}
+
+#[test]
+fn diff_shows_the_last_change_word_by_word_and_any_two_versions_by_change_or_time() {
+    let garden = bees();
+    let content = garden.join("content");
+    let (ok, log) = loam(&content, &["log", "bees.md"]);
+    assert!(ok, "{log}");
+    let hashes: Vec<&str> = log.lines().map(|line| line.split_whitespace().next().unwrap()).collect();
+    assert_eq!(hashes.len(), 4, "{log}");
+
+    // By default the last change, in the text as read: the heading's `#` is not there, the added line is.
+    let (ok, last) = loam(&content, &["diff", "bees.md"]);
+    assert!(ok, "{last}");
+    assert!(last.contains("{+They make honey.") && !last.contains("[-"), "{last}");
+    assert!(last.starts_with(&format!("--- bees.md  {}", hashes[1])), "{last}");
+
+    // Bo's change against Ada's first version, named by change; then by time (the version as it was then).
+    let (_, bo) = loam(&content, &["diff", "bees.md", "--from", hashes[3], "--to", hashes[2]]);
+    assert!(bo.contains("Only [-females-]{+female bees+} sting{+, and rarely.\nIt hurts+}."), "{bo}");
+    assert!(bo.contains("Bo"), "{bo}");
+    let (_, by_time) = loam(&content, &["diff", "bees.md", "--from", "2026-03-01 12:00", "--to", "2026-03-02 23:00"]);
+    assert_eq!(by_time, bo);
+
+    // The Markdown, line by line.
+    let (_, source) = loam(&content, &["diff", "bees.md", "--from", hashes[3], "--source"]);
+    assert!(source.contains("-Only females sting.\n+Only female bees sting, and rarely.\n+It hurts.\n"), "{source}");
+    assert!(
+        source.contains("+They make honey.\n") && source.contains("-Bees dance to say where flowers are."),
+        "{source}"
+    );
+
+    let (ok, missing) = loam(&content, &["diff", "bees.md", "--from", "ffffffff"]);
+    assert!(!ok && missing.contains("no version at `ffffffff`"), "{missing}");
+}
+
+#[test]
+fn blame_names_who_wrote_each_line() {
+    let garden = bees();
+    let (ok, blame) = loam(&garden.join("content"), &["blame", "bees.md"]);
+    assert!(ok, "{blame}");
+    let line = |text: &str| blame.lines().find(|l| l.ends_with(text)).unwrap_or_else(|| panic!("{text}: {blame}"));
+    assert!(line("# Bees").starts_with("Ada "), "{blame}");
+    // Bo rewrote the line, keeping Ada's "Only female" and "sting": most of it is still hers.
+    assert!(line("Only female bees sting, and rarely.").starts_with("Ada +1"), "{blame}");
+    assert!(line("It hurts.").starts_with("Bo "), "{blame}");
+    assert!(line("They make honey.").starts_with("Ada "), "{blame}");
+    assert!(line("Bees dance to say where the flowers are.").starts_with("Ada "), "{blame}");
+}
+
+#[test]
+fn the_preview_shows_a_note_s_history_compares_versions_and_says_who_wrote_what() {
+    let garden = bees();
+    let server = crate::serve::Server::start(&garden, &[]);
+    let page = server.wait_for_text("/bees/", "History</a>");
+    assert!(page.contains("href=\"/_history/bees/\""), "{page}");
+
+    // The edits, newest first: Ada's two saves a minute apart are one edit, dated by its day.
+    let (status, list) = server.get("/_history/bees/");
+    assert_eq!(status, 200, "{list}");
+    let at = |text: &str| list.find(text).unwrap_or_else(|| panic!("{text}: {list}"));
+    assert!(at("2026-03-03") < at("2026-03-02") && at("2026-03-02") < at("2026-03-01"), "{list}");
+    assert!(list.contains("2 saves") && list.contains("added “They make honey.”"), "{list}");
+    assert!(list.contains("<del>females</del><ins>female bees</ins>"), "{list}");
+
+    // Any two versions, by the start of their changes; then who wrote each line.
+    let (_, log) = loam(&garden.join("content"), &["log", "bees.md"]);
+    let hashes: Vec<&str> = log.lines().map(|line| line.split_whitespace().next().unwrap()).collect();
+    let (status, compare) = server.get(&format!("/_history/bees/?from={}&to={}", hashes[3], hashes[0]));
+    assert_eq!(status, 200, "{compare}");
+    assert!(compare.contains("sting<ins>, and rarely.\nIt hurts.\nThey make honey</ins>."), "{compare}");
+    assert!(compare.contains("<tr class=\"removed\">") && compare.contains("Only females sting."), "{compare}");
+    let (_, blame) = server.get("/_history/bees/?blame");
+    assert!(blame.contains("<td class=\"blame-author\">Bo</td>") && blame.contains("It hurts."), "{blame}");
+
+    // Nothing for a note that is not there, or a version that is not.
+    assert_eq!(server.get("/_history/wasps/").0, 404);
+    assert_eq!(server.get("/_history/bees/?to=ffffffff").0, 404);
+}
+
+#[test]
+fn a_note_published_only_from_its_third_version_shows_no_earlier_one() {
+    let garden = Garden::new().build();
+    save(&garden, "Ada", "plan.md", "---\npublish: false\n---\nmy phone is 555 0100\n", 0, 0);
+    save(&garden, "Ada", "plan.md", "---\npublish: false\n---\nA secret draft.\n", 1, 0);
+    save(&garden, "Ada", "plan.md", "---\npublish: true\n---\nThe plan.\n", 2, 0);
+    save(&garden, "Bo", "plan.md", "---\npublish: true\n---\nThe plan, agreed.\n", 3, 0);
+    let server = crate::serve::Server::start(&garden, &[]);
+    server.wait_for_text("/plan/", "The plan, agreed.");
+    let (status, list) = server.get("/_history/plan/");
+    assert_eq!(status, 200, "{list}");
+    assert!(list.contains("created") && list.contains("agreed"), "{list}");
+    assert!(!list.contains("555") && !list.contains("secret") && !list.contains("2026-03-01"), "{list}");
+    let (_, blame) = server.get("/_history/plan/?blame");
+    assert!(!blame.contains("555") && !blame.contains("secret"), "{blame}");
+}
