@@ -1,0 +1,141 @@
+// A note's history in `loam serve`, the way a reader gets there: from the note's page to its History, an edit
+// opened to see what it changed, two versions picked and compared (the text as read, then the Markdown), and who
+// wrote what. The garden is edited by two authors on three days (`loam import`, each file's time set).
+// Screenshots at 1280 px light and 390 px dark go to target/screenshots/.
+//
+// Run from the repository root with `node --test tests/browser/` (scripts/test does this).
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { launch } from './chromium.mjs';
+
+const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const LOAM_BIN = path.resolve(REPO, process.env.LOAM_BIN || 'target/debug/loam');
+const SHOTS = path.join(REPO, 'target', 'screenshots');
+/** 2026-03-01 00:00:00 UTC, in seconds. */
+const DAY_ONE = 1_772_323_200;
+
+/** Saves `text` as content/bees.md by `author` at `day` (and `seconds` into it), recorded by `loam import`. */
+function save(root, author, text, day, seconds = 0) {
+  fs.writeFileSync(path.join(root, 'loam.toml'), `title = "Bees"\nbase_url = "/"\n[author]\nname = "${author}"\n`);
+  const file = path.join(root, 'content', 'bees.md');
+  fs.writeFileSync(file, text);
+  const when = DAY_ONE + day * 86_400 + seconds;
+  fs.utimesSync(file, when, when);
+  execFileSync(LOAM_BIN, ['import', root], { stdio: 'ignore' });
+}
+
+function garden() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-history-browser-'));
+  fs.mkdirSync(path.join(root, 'content'));
+  save(root, 'Ada', '# Bees\n\nBees dance to say where flowers are.\n\n## Stings\n\nOnly females sting.\n', 0);
+  save(root, 'Bo', '# Bees\n\nBees dance to say where flowers are.\n\n## Stings\n\nOnly female bees sting, and rarely.\n', 1);
+  const third = '# Bees\n\nBees dance to say where the flowers are.\n\n## Stings\n\nOnly female bees sting, and rarely.\n';
+  save(root, 'Ada', third, 2, 60);
+  save(root, 'Ada', `${third}\n## Honey\n\nThey make honey.\n`, 2, 120);
+  return root;
+}
+
+/** `loam serve` on `root`; resolves once it listens. */
+async function serve(root) {
+  const portFile = path.join(root, 'port');
+  const child = spawn(LOAM_BIN, ['serve', root, '--port', '0', '--port-file', portFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (chunk) => {
+    log += chunk;
+  });
+  const lines = readline.createInterface({ input: child.stdout });
+  await new Promise((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`loam serve exited (${code}):\n${log}`)));
+  });
+  while (!fs.existsSync(portFile)) await new Promise((resolve) => setTimeout(resolve, 20));
+  const port = Number(fs.readFileSync(portFile, 'utf8'));
+  return {
+    base: `http://127.0.0.1:${port}/`,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+describe("a note's history in loam serve", { timeout: 120_000 }, () => {
+  let browser;
+  let root;
+  let server;
+
+  before(async () => {
+    browser = await launch();
+    root = garden();
+    server = await serve(root);
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await server?.stop();
+    await browser?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('from the note to its history, an edit opened, two versions compared, who wrote what', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, colorScheme: 'light' });
+    await page.goto(`${server.base}bees/`);
+    await page.click('.history-link a');
+    await page.waitForURL(/_history\/bees\/$/);
+    assert.equal(await page.locator('h1.page-title').innerText(), 'History');
+    // Newest day first; Ada's two saves a minute apart are one edit.
+    const days = await page.locator('.history-day time').allInnerTexts();
+    assert.deepEqual(days, ['2026-03-03', '2026-03-02', '2026-03-01']);
+    const first = page.locator('.history-edit').first();
+    assert.match(await first.innerText(), /Ada[\s\S]*2 saves/);
+    assert.match(await first.locator(".history-summary").innerText(), /changed “Bees dance to say where the flowers are.” and 2 more lines/);
+    // Opening it shows what it changed, word by word.
+    await first.locator('summary').first().click();
+    assert.equal(await first.locator('.diff-text ins').first().isVisible(), true);
+    assert.match(await first.locator('.diff-text').innerText(), /the flowers/);
+    await page.screenshot({ path: path.join(SHOTS, 'history-1280-light.png'), fullPage: true });
+
+    // Bo's version against Ada's first: pick "from" on Bo's row (the version before it) and "to" on it.
+    const bo = page.locator('.history-edit', { hasText: 'Bo' });
+    await bo.locator('input[name="from"]').check();
+    await bo.locator('input[name="to"]').check();
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\?from=.*&to=/);
+    assert.equal(await page.locator('h1.page-title').innerText(), 'Compare');
+    assert.equal(await page.locator('.diff-text del').first().innerText(), 'females');
+    assert.equal(await page.locator('.diff-text ins').first().innerText(), 'female bees');
+    await page.click('.diff-source-toggle summary');
+    assert.equal(await page.locator('.diff-source tr.removed').first().innerText().then((t) => t.includes('Only females sting.')), true);
+    await page.screenshot({ path: path.join(SHOTS, 'history-compare-1280-light.png'), fullPage: true });
+
+    // Who wrote what.
+    await page.click('.history-views a[href$="?blame"]');
+    await page.waitForURL(/\?blame$/);
+    // Bo rewrote Ada's line, keeping some of her words: both are named, she who wrote most first.
+    const stings = page.locator('.blame tr', { hasText: 'Only female bees sting, and rarely.' });
+    assert.match(await stings.innerText(), /Ada, Bo/);
+    await page.close();
+  });
+
+  test('the history reads on a phone in the dark', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    await page.goto(`${server.base}_history/bees/`);
+    await page.locator('.history-edit summary').first().click();
+    // Nothing wider than the screen.
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 390, `the page is ${wide} px wide`);
+    await page.screenshot({ path: path.join(SHOTS, 'history-390-dark.png'), fullPage: true });
+    await page.close();
+  });
+});
