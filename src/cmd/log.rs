@@ -15,6 +15,9 @@ use crate::garden::Layout;
 use crate::history::Piece;
 use crate::store::{Store, Version};
 
+/// The largest text whose changes `loam log` summarises in a line.
+const SUMMARISED: usize = 1 << 20;
+
 /// What the preview's live editing view names its changes (`serve/http/edit.js`): one per keystroke.
 const LIVE_EDIT: &str = "live edit";
 
@@ -89,8 +92,17 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
     for (time, path, _, version, count, previous) in &lines {
         let old = previous.as_deref().unwrap_or("");
         let (added, removed) = counts(old, &version.text);
+        // What it did, in a line: "added “…” in “Section”" (the kind says it for a move, a deletion, a merge).
+        // Not for a note of megabytes, whose lines are already compared once above.
+        let small = version.text.len() < SUMMARISED && previous.as_ref().is_none_or(|p| p.len() < SUMMARISED);
+        let said = if small { crate::history::summary(previous.as_deref(), version) } else { String::new() };
+        let said = match said.as_str() {
+            "" | "moved" | "deleted" | "created" => String::new(),
+            _ if version.about.kind.starts_with("merge") => String::new(),
+            _ => format!("  {}", shown(&said)),
+        };
         out.push_str(&format!(
-            "{}  {}  {}  {}  +{added} -{removed}  {}{}\n",
+            "{}  {}  {}  {}  +{added} -{removed}  {}{}{said}\n",
             &version.hash.to_string()[..8],
             when(*time),
             // A merge every peer makes alike names no author (`store::frontmatter`), nor does a JavaScript peer.
