@@ -242,7 +242,17 @@ impl Snapshot {
     ) -> Option<Rendered> {
         let site = self.site.as_ref()?;
         let (garden, live) = (site.borrow_owner(), site.borrow_dependent());
-        let readable = |text: &str| self.readable(path, text);
+        // Each version's text is read once, though the list compares it with both its neighbours.
+        let read: Mutex<HashMap<u64, String>> = Mutex::default();
+        let readable = |text: &str| {
+            let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+            if let Some(done) = lock(&read).get(&key) {
+                return done.clone();
+            }
+            let done = self.readable(path, text);
+            lock(&read).insert(key, done.clone());
+            done
+        };
         let own = render::history::context(live.site.config, of, steps, view, &readable);
         let url = of.history_url.strip_prefix(self.base_path.as_str()).unwrap_or(of.history_url);
         Some(match render::render_history(&live.site, &garden.templates, &live.prepared, url, own) {
