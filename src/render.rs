@@ -65,7 +65,7 @@ pub fn render_page(
     prepared: &Prepared,
     page: &PageRef,
 ) -> (Option<OutputFile>, Vec<Diagnostic>) {
-    let renderer = Renderer { site, templates, prep: prepared, search: None };
+    let renderer = Renderer { site, templates, prep: prepared, search: None, banner: "" };
     let single =
         |result: Result<OutputFile, Diagnostic>| result.map_or_else(|d| (None, vec![d]), |f| (Some(f), vec![]));
     match page {
@@ -100,8 +100,20 @@ pub fn render_history(
     url: &str,
     own: Value,
 ) -> Result<OutputFile, Diagnostic> {
-    let renderer = Renderer { site, templates, prep: prepared, search: None };
+    let renderer = Renderer { site, templates, prep: prepared, search: None, banner: "" };
     renderer.render("history.html", format!("{url}index.html"), url, json!({ "history": own }), "history.html")
+}
+
+/// Renders the page of note `i` as a past version of it reads (`site` is [`crate::site::Site::past`]'s), with
+/// `banner` (HTML naming the version) before its text; `None` when its template failed.
+pub fn render_version(
+    site: &Site,
+    templates: &Templates,
+    prepared: &Prepared,
+    i: usize,
+    banner: &str,
+) -> (Option<OutputFile>, Vec<Diagnostic>) {
+    Renderer { site, templates, prep: prepared, search: None, banner }.note_page(i)
 }
 
 /// Renders every file of the site except attachments and static assets, handing each to `emit` as soon as it
@@ -116,7 +128,7 @@ pub fn render_site(
     emit: &(dyn Fn(OutputFile) + Sync),
 ) -> Vec<Diagnostic> {
     let prepared = Prepared::new(site, templates, options, true);
-    let renderer = Renderer { site, templates, prep: &prepared, search };
+    let renderer = Renderer { site, templates, prep: &prepared, search, banner: "" };
     let keep = |(file, problems): (Option<OutputFile>, Vec<Diagnostic>)| {
         if let Some(file) = file {
             emit(file);
@@ -218,6 +230,8 @@ struct Renderer<'s, 'a> {
     prep: &'s Prepared,
     /// Where each note's text goes as it is rendered, when the build makes a search index.
     search: Option<&'s Indexer>,
+    /// HTML put before a note's text on its page: the banner of a past version's page, else empty.
+    banner: &'s str,
 }
 
 impl Renderer<'_, '_> {

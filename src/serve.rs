@@ -262,6 +262,33 @@ impl Snapshot {
         })
     }
 
+    /// The garden's configuration, as the preview reads it.
+    pub fn config(&self) -> Option<&Config> {
+        Some(self.site.as_ref()?.borrow_dependent().site.config)
+    }
+
+    /// The page of the note at `path` as its version with this text read, last edited at `edited`, with `banner`
+    /// (HTML naming the version) before its text: links resolved against the garden as it is now.
+    pub fn version_page(
+        &self,
+        path: &str,
+        text: &str,
+        edited: chrono::DateTime<chrono::FixedOffset>,
+        banner: &str,
+    ) -> Option<Rendered> {
+        let site = self.site.as_ref()?;
+        let (garden, live) = (site.borrow_owner(), site.borrow_dependent());
+        let i = live.site.notes.iter().position(|note| note.path == path)?;
+        let settings = crate::note::Settings::of(live.site.config);
+        let old = Arc::new(crate::note::parse(path, text.as_bytes(), &settings));
+        let past = live.site.past(i, old, edited);
+        let site = past.site(&live.site);
+        Some(match render::render_version(&site, &garden.templates, &live.prepared, i, banner) {
+            (Some(OutputFile { contents: Contents::Bytes(bytes), .. }), _) => Ok(Bytes::from(bytes)),
+            (_, problems) => Err(problems.into_iter().filter(|d| d.severity == Severity::Error).collect()),
+        })
+    }
+
     /// Every file of the site, every page rendered: what `loam build` would write (tests compare these).
     pub fn all_files(&self) -> HashMap<String, Served> {
         let mut all = self.files.clone();

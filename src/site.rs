@@ -305,6 +305,43 @@ impl<'a> Site<'a> {
     pub fn published_notes(&self) -> impl Iterator<Item = usize> + use<'_, 'a> {
         (0..self.notes.len()).filter(|&i| self.published[i])
     }
+
+    /// The garden with the published note `i` as it was in an earlier version, `old` (parsed from that version's
+    /// text), last edited at `edited`: its links resolved against the garden as it is now (a link to a note
+    /// that is gone is shown as missing), everything else as now. For reading a past version (time travel).
+    pub fn past(&self, i: usize, old: Arc<Note>, edited: DateTime<FixedOffset>) -> Past {
+        let mut notes = self.notes.to_vec();
+        notes[i] = old;
+        let outlines: Vec<&Arc<Outline>> = notes.iter().map(|n| &n.outline).collect();
+        let keys: Vec<note::Keys> = notes.iter().map(|n| n.keys).collect();
+        let model =
+            Builder::of_model(&outlines, &keys, (*self.model).clone(), self.attachments, &self.base_path).relinked(i);
+        let mut all = self.dates.clone();
+        all[i] = Dates { edited: Some(edited), ..dates(&notes[i], None, None) };
+        Past { notes, model: Arc::new(model), dates: all }
+    }
+}
+
+/// The garden with one note as it was ([`Site::past`]); [`Past::site`] is its [`Site`].
+pub struct Past {
+    notes: Vec<Arc<Note>>,
+    model: Arc<Model>,
+    dates: Vec<Dates>,
+}
+
+impl Past {
+    /// The site of the garden with the note as it was, `now` being the site it was made from.
+    pub fn site<'s>(&'s self, now: &Site<'s>) -> Site<'s> {
+        Site {
+            config: now.config,
+            base_path: now.base_path.clone(),
+            notes: &self.notes,
+            attachments: now.attachments,
+            dates: self.dates.clone(),
+            history: now.history,
+            model: self.model.clone(),
+        }
+    }
 }
 
 fn dates(note: &Note, modified: Option<SystemTime>, history: Option<&Contributions>) -> Dates {

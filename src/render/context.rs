@@ -149,7 +149,7 @@ impl Prepared {
         });
         let mut prepared = Prepared { lists, globals, crumbs, alias_pattern: None, note_patterns: None };
         let make = |prepared: &Prepared| {
-            let renderer = Renderer { site, templates, prep: prepared, search: None };
+            let renderer = Renderer { site, templates, prep: prepared, search: None, banner: "" };
             let alias = if templates.built_in_alias { alias_pattern(&renderer).map(Arc::new) } else { None };
             let notes = if templates.built_in_note { note_patterns(&renderer).map(Arc::new) } else { None };
             (alias, notes)
@@ -266,6 +266,9 @@ impl Renderer<'_, '_> {
                 content = untitled;
                 headings = &headings[1..];
             }
+        }
+        if !self.banner.is_empty() {
+            content.insert_str(0, self.banner);
         }
         // `depth` counts from the shallowest heading, so a note that starts at `##` is not indented.
         let top = headings.iter().map(|h| h.level).min().unwrap_or(1);

@@ -82,6 +82,8 @@ pub fn context(
             value["compare"] = json!({
                 "from": from.map_or_else(|| "—".to_string(), name),
                 "to": name(to),
+                "from_url": from.map_or_else(String::new, |step| format!("{}?at={}", of.history_url, step.short())),
+                "to_url": format!("{}?at={}", of.history_url, to.short()),
                 "text_html": words_html(&history::word_diff(&readable(old), &readable(&to.version.text)), unchanged),
                 "source_html": lines_html(&history::line_diff(old, &to.version.text, 3)),
             });
@@ -135,6 +137,31 @@ fn edit_value(
         "steps": steps,
         "diff_html": words_html(&diff, unchanged),
     })
+}
+
+/// The banner over the page of the past version `step` of the note `of`, whose current version is `latest`:
+/// which version it is, and links to the current page, to what changed since and to the history.
+pub fn banner_html(config: &Config, of: &Of, step: &Step, latest: &Step) -> String {
+    let t = |key: &str| escape(strings::text(config, key));
+    let time = step.version.time;
+    format!(
+        "<aside class=\"version-banner\" role=\"note\" aria-label=\"{old}\"><p><strong>{old}</strong>: \
+         <time datetime=\"{iso}\">{day} {clock}</time> · {author} · <code>{short}</code></p><p>\
+         <a href=\"{url}\">{current}</a> · <a href=\"{history}?from={short}&amp;to={latest}\">{since}</a> · \
+         <a href=\"{history}\">{history_word}</a></p></aside>",
+        old = t("old_version"),
+        iso = iso(time),
+        day = day(time),
+        clock = clock(time),
+        author = escape(author(&step.version.about.author)),
+        short = step.short(),
+        url = escape(of.url),
+        current = t("current_version"),
+        history = escape(of.history_url),
+        latest = latest.short(),
+        since = t("compare_with_current"),
+        history_word = t("history"),
+    )
 }
 
 /// A version's name: its change, time and author.

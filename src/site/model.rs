@@ -131,16 +131,35 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The model `model` of the same garden with note `i`'s links resolved again, from its outline in `outlines`
+    /// (another version's): what a past version's page links to, against the garden as it is.
+    pub fn relinked(mut self, i: usize) -> Model {
+        let resolved = self.resolve_note(&self.link_index(), i);
+        self.model.links[i] = resolved.links;
+        self.model
+    }
+
+    /// A builder of the model `model` was made by, to change a part of it ([`Builder::relinked`]).
+    pub fn of_model(
+        outlines: &'a [&'a Arc<Outline>],
+        keys: &'a [Keys],
+        model: Model,
+        attachments: &'a [String],
+        base_path: &'a str,
+    ) -> Builder<'a> {
+        Builder { outlines, keys, attachments, base_path, model, by_path: OnceLock::new() }
+    }
+
+    fn link_index(&self) -> LinkIndex {
+        let note_paths: Vec<&str> = self.outlines.iter().map(|o| o.path.as_str()).collect();
+        let attachment_paths: Vec<&str> = self.attachments.iter().map(String::as_str).collect();
+        let aliases: Vec<&[String]> = self.outlines.iter().map(|o| o.anchors.aliases.as_slice()).collect();
+        LinkIndex::new(&note_paths, &attachment_paths, &aliases)
+    }
+
     fn resolve_all(&self, memo: Option<&std::sync::Mutex<Option<ResolutionMemo>>>) -> Vec<Option<Arc<Resolved>>> {
         let index: OnceLock<Arc<LinkIndex>> = OnceLock::new();
-        let index_of = || {
-            index.get_or_init(|| {
-                let note_paths: Vec<&str> = self.outlines.iter().map(|o| o.path.as_str()).collect();
-                let attachment_paths: Vec<&str> = self.attachments.iter().map(String::as_str).collect();
-                let aliases: Vec<&[String]> = self.outlines.iter().map(|o| o.anchors.aliases.as_slice()).collect();
-                Arc::new(LinkIndex::new(&note_paths, &attachment_paths, &aliases))
-            })
-        };
+        let index_of = || index.get_or_init(|| Arc::new(self.link_index()));
         let published = &self.model.published;
         let Some(memo) = memo else {
             // Each note's links resolve independently; only `add_links` touches shared state.

@@ -148,4 +148,45 @@ fn a_note_published_only_from_its_third_version_shows_no_earlier_one() {
     assert!(!list.contains("555") && !list.contains("secret") && !list.contains("2026-03-01"), "{list}");
     let (_, blame) = server.get("/_history/plan/?blame");
     assert!(!blame.contains("555") && !blame.contains("secret"), "{blame}");
+    // Nor can an unpublished version be read or compared by naming it.
+    let (_, log) = loam(&garden.join("content"), &["log", "plan.md"]);
+    let first = log.lines().last().unwrap().split_whitespace().next().unwrap().to_string();
+    assert_eq!(server.get(&format!("/_history/plan/?at={first}")).0, 404, "{log}");
+    assert_eq!(server.get(&format!("/_history/plan/?from={first}&to={first}")).0, 404);
+}
+
+#[test]
+fn a_past_version_reads_as_it_was_with_its_links_against_the_garden_as_it_is() {
+    let garden = Garden::new().build();
+    save(&garden, "Ada", "meadow.md", "# Meadow\n\nGrass.\n", 0, 0);
+    save(&garden, "Ada", "orchard.md", "# Orchard\n\nApples.\n", 0, 10);
+    save(&garden, "Ada", "hive.md", "# Hive\n\nThe hive is near the [[Orchard]] and the [[Meadow]].\n", 0, 20);
+    save(&garden, "Bo", "hive.md", "# Hive\n\nThe hive moved to the [[Meadow|field]].\n", 1, 0);
+    std::fs::remove_file(garden.join("content/orchard.md")).unwrap();
+    let (ok, out) = loam(&garden, &["import"]);
+    assert!(ok, "{out}");
+    let (_, log) = loam(&garden.join("content"), &["log", "hive.md"]);
+    let hashes: Vec<&str> = log.lines().map(|line| line.split_whitespace().next().unwrap()).collect();
+    assert_eq!(hashes.len(), 2, "{log}");
+
+    let server = crate::serve::Server::start(&garden, &[]);
+    server.wait_for_text("/hive/", "moved to the");
+    let (status, list) = server.get("/_history/hive/");
+    assert_eq!(status, 200, "{list}");
+    assert!(list.contains(&format!("href=\"/_history/hive/?at={}\"", &hashes[1][..8])), "{list}");
+
+    let (status, old) = server.get(&format!("/_history/hive/?at={}", hashes[1]));
+    assert_eq!(status, 200, "{old}");
+    // The text as it was, under a banner naming the version and leading back to the current page.
+    assert!(old.contains("The hive is near the") && !old.contains("moved to the"), "{old}");
+    assert!(old.contains("class=\"version-banner\"") && old.contains("2026-03-01") && old.contains("Ada"), "{old}");
+    assert!(old.contains("href=\"/hive/\""), "{old}");
+    assert!(old.contains(&format!("?from={}&amp;to={}", &hashes[1][..8], &hashes[0][..8])), "{old}");
+    // A note that is still there is linked; one that is gone is marked missing.
+    assert!(old.contains("<a class=\"internal\" href=\"/meadow/\">Meadow</a>"), "{old}");
+    assert!(old.contains("<span class=\"link-missing\" title=\"no note called Orchard\">Orchard</span>"), "{old}");
+    // The current page is as it is.
+    let (_, now) = server.get("/hive/");
+    assert!(now.contains("moved to the") && !now.contains("version-banner"), "{now}");
+    assert_eq!(server.get("/_history/hive/?at=ffffffff").0, 404);
 }

@@ -1,7 +1,8 @@
 //! The preview's history views of a note, at `_history/` followed by the note's URL (`_history/bees/`): its edits
 //! newest first by day, each with what it changed (`?page=N` for older ones); two versions compared
 //! (`?from=X&to=Y`, each a change's hash or the start of it, `from` empty for the first version); who wrote each
-//! line (`?blame`). Only versions in which the note was published are shown, and only a published note has a
+//! line (`?blame`); a past version's page (`?at=X`), as the note read then, its links resolved against the
+//! garden as it is now, under a banner naming the version. Only versions in which the note was published are shown, and only a published note has a
 //! history here.
 //!
 //! The note's document comes from the living garden (`live.rs`, which owns the store) as bytes; the versions are
@@ -70,6 +71,14 @@ fn render(snapshot: &Snapshot, asked: &Asked, bytes: &[u8]) -> Option<crate::ser
     let of = Of { title, url, history_url: &asked.history_url };
     let get = |key: &str| asked.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let find = |at: &str| steps.iter().find(|step| !at.is_empty() && step.id().starts_with(&at.to_ascii_lowercase()));
+    if let Some(at) = get("at") {
+        let step = find(at)?;
+        let latest = steps.last()?;
+        let config = snapshot.config()?;
+        let banner = crate::render::history::banner_html(config, &of, step, latest);
+        let edited = chrono::DateTime::from_timestamp(step.version.time, 0)?.fixed_offset();
+        return snapshot.version_page(path, &step.version.text, edited, &banner);
+    }
     let runs;
     let view = if get("blame").is_some() {
         // The current text, which is published: the note has a page.
