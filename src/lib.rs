@@ -65,7 +65,7 @@
 //!   KaTeX, mermaid and force-graph; apart from them, the automerge-repo bundle of the preview's editor).
 //! - `search.rs`: the full-text search index (word chunks and note texts as JSON), made from each note's text on
 //!   the thread that renders its page;
-//!   the browser side is `static/search.js`, with `graph.js`, `explorer.js`, `preview.js`, `toc.js`, `math.js`
+//!   the browser side is `static/search.js`, with `graph.js`, `explorer.js`, `preview.js`, `toc.js`, `visits.js` ("changed since your last visit", in the browser alone), `math.js`
 //!   and `mermaid.js` beside it (every page works without them).
 //! - `output.rs`: writing the site to a folder as pages come, touching only what changed.
 //! - `pipeline.rs`: the stages in order. `gather` reads and parses a garden (with `NoteCache`, notes whose bytes

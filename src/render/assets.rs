@@ -11,6 +11,7 @@ pub const STATIC: &[(&str, &[u8])] = &[
     ("preview.js", include_bytes!("../../static/preview.js")),
     ("explorer.js", include_bytes!("../../static/explorer.js")),
     ("toc.js", include_bytes!("../../static/toc.js")),
+    ("visits.js", include_bytes!("../../static/visits.js")),
     ("graph.js", include_bytes!("../../static/graph.js")),
     ("math.js", include_bytes!("../../static/math.js")),
     ("mermaid.js", include_bytes!("../../static/mermaid.js")),

@@ -41,7 +41,7 @@ const PARTS: [(&str, &[&str], &[&str]); 10] = [
     ("note_item_tag", &["base_path", "url", "name"], &[]),
     ("date", &["label", "iso", "display"], &[]),
     ("contributors", &["label", "names"], &[]),
-    ("history_link", &["url", "label"], &[]),
+    ("history_link", &["url", "label", "edited"], &[]),
 ];
 
 impl Parts {
@@ -162,7 +162,8 @@ impl Parts {
             self.contributors.fill_into(&mut html, &[label, &authors.join(", ")]);
         }
         if let Some(url) = history {
-            self.history_link.fill_into(&mut html, &[url, word("history")]);
+            let edited = dates.edited.map(|d| d.timestamp().to_string()).unwrap_or_default();
+            self.history_link.fill_into(&mut html, &[url, word("history"), &edited]);
         }
         html
     }

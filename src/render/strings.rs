@@ -529,7 +529,7 @@ pub fn all(config: &Config) -> BTreeMap<&'static str, &str> {
 /// The words the scripts in `static/` show (the theme button, search's messages, the graph's link), as a JSON
 /// object for `<html data-strings>`: only those, since every page carries them.
 pub fn for_scripts(config: &Config) -> String {
-    const KEYS: [&str; 10] = [
+    const KEYS: [&str; 12] = [
         "theme",
         "theme_auto",
         "theme_light",
@@ -540,6 +540,8 @@ pub fn for_scripts(config: &Config) -> String {
         "open_graph",
         "show_tags",
         "graph_failed",
+        "changed_since_visit",
+        "see_changes",
     ];
     let words: BTreeMap<&str, &str> = KEYS.iter().map(|key| (*key, text(config, key))).collect();
     serde_json::to_string(&words).unwrap_or_default()

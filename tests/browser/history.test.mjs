@@ -1,6 +1,6 @@
 // A note's history in `loam serve`, the way a reader gets there: from the note's page to its History, an edit
 // opened to see what it changed, two versions picked and compared (the text as read, then the Markdown), and who
-// wrote what. The garden is edited by two authors on three days (`loam import`, each file's time set).
+// wrote what; an old version read at its own address; "this page changed since you last read it". The garden is edited by two authors on three days (`loam import`, each file's time set).
 // Screenshots at 1280 px light and 390 px dark go to target/screenshots/.
 //
 // Run from the repository root with `node --test tests/browser/` (scripts/test does this).
@@ -128,6 +128,66 @@ describe("a note's history in loam serve", { timeout: 120_000 }, () => {
     await page.close();
   });
 
+  test("an old version read at its own address, then what changed since", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, colorScheme: 'light' });
+    await page.goto(`${server.base}_history/bees/`);
+    const bo = page.locator('.history-edit', { hasText: 'Bo' });
+    await bo.locator('summary').first().click();
+    await bo.locator('.history-read a').click();
+    await page.waitForURL(/\?at=[0-9a-f]{8}$/);
+    const banner = page.locator('.version-banner');
+    assert.match(await banner.innerText(), /An earlier version of this page[\s\S]*2026-03-02[\s\S]*Bo/);
+    const text = await page.locator('.content').innerText();
+    assert.match(text, /Only female bees sting, and rarely\./);
+    assert.doesNotMatch(text, /They make honey|the flowers/);
+    await page.screenshot({ path: path.join(SHOTS, 'history-old-version-1280-light.png'), fullPage: true });
+    // From there to what changed since, then to the current page.
+    await banner.locator('a', { hasText: 'What changed since' }).click();
+    await page.waitForURL(/\?from=.*&to=/);
+    assert.match(await page.locator('.diff-text ins').allInnerTexts().then((t) => t.join(' ')), /They make honey/);
+    await page.goBack();
+    await banner.locator('a', { hasText: 'Current version' }).click();
+    await page.waitForURL(/\/bees\/$/);
+    assert.match(await page.locator('.content').innerText(), /They make honey/);
+    await page.close();
+  });
+
+  test('the page says what changed since the reader last read it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, colorScheme: 'light' });
+    await page.goto(`${server.base}bees/`);
+    const edited = () => page.locator('.history-link').getAttribute('data-edited').then(Number);
+    const before = await edited();
+    assert.ok(before > DAY_ONE, `data-edited is ${before}`);
+    // A first visit says nothing.
+    assert.equal(await page.locator('.since-visit').count(), 0);
+    // Someone edits the note while the reader is away (an open page would reload and show it); the preview
+    // records it.
+    await page.goto('about:blank');
+    const file = path.join(root, 'content', 'bees.md');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8') + '\nBees sleep at night.\n');
+    const other = await browser.newPage();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await other.goto(`${server.base}bees/`);
+      const now = await other.locator('.history-link').getAttribute('data-edited').then(Number);
+      if (now > before) break;
+      assert.ok(Date.now() < deadline, 'the edit was never recorded');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await other.close();
+    await page.goto(`${server.base}bees/`);
+    assert.equal(await page.locator('.since-visit').count(), 1, 'the page does not say it changed');
+    assert.match(await page.locator('.since-visit').innerText(), /This page changed since you last read it/);
+    await page.screenshot({ path: path.join(SHOTS, 'history-since-visit-1280-light.png') });
+    await page.click('.since-visit a');
+    await page.waitForURL(/\?from=@\d+&to=@\d+$/);
+    assert.equal((await page.locator('.diff-text ins').first().innerText()).trim(), 'Bees sleep at night.');
+    // Read now: the next visit says nothing.
+    await page.goto(`${server.base}bees/`);
+    assert.equal(await page.locator('.since-visit').count(), 0);
+    await page.close();
+  });
+
   test('the history reads on a phone in the dark', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
     await page.goto(`${server.base}_history/bees/`);
@@ -136,6 +196,12 @@ describe("a note's history in loam serve", { timeout: 120_000 }, () => {
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 390, `the page is ${wide} px wide`);
     await page.screenshot({ path: path.join(SHOTS, 'history-390-dark.png'), fullPage: true });
+    await page.locator('.history-read a').first().click();
+    await page.waitForURL(/\?at=/);
+    const banner = await page.evaluate(() => document.querySelector('.version-banner').getBoundingClientRect().right);
+    assert.ok(banner <= 390, `the banner ends at ${banner} px`);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
+    await page.screenshot({ path: path.join(SHOTS, 'history-old-version-390-dark.png'), fullPage: true });
     await page.close();
   });
 });

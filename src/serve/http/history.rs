@@ -1,6 +1,7 @@
 //! The preview's history views of a note, at `_history/` followed by the note's URL (`_history/bees/`): its edits
 //! newest first by day, each with what it changed (`?page=N` for older ones); two versions compared
-//! (`?from=X&to=Y`, each a change's hash or the start of it, `from` empty for the first version); who wrote each
+//! (`?from=X&to=Y`, each a change's hash or the start of it, or `@TIME` for the version current at that time in
+//! seconds since 1970, `from` empty for the first version); who wrote each
 //! line (`?blame`); a past version's page (`?at=X`), as the note read then, its links resolved against the
 //! garden as it is now, under a banner naming the version. Only versions in which the note was published are shown, and only a published note has a
 //! history here.
@@ -70,7 +71,11 @@ fn render(snapshot: &Snapshot, asked: &Asked, bytes: &[u8]) -> Option<crate::ser
     let steps = history::steps(shown);
     let of = Of { title, url, history_url: &asked.history_url };
     let get = |key: &str| asked.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let find = |at: &str| steps.iter().find(|step| !at.is_empty() && step.id().starts_with(&at.to_ascii_lowercase()));
+    // A version by its change's hash or the start of it, or `@TIME` (seconds since 1970): the one current then.
+    let find = |at: &str| match at.strip_prefix('@') {
+        Some(time) => time.parse::<i64>().ok().and_then(|time| steps.iter().rev().find(|s| s.version.time <= time)),
+        None => steps.iter().find(|step| !at.is_empty() && step.id().starts_with(&at.to_ascii_lowercase())),
+    };
     if let Some(at) = get("at") {
         let step = find(at)?;
         let latest = steps.last()?;
@@ -87,6 +92,8 @@ fn render(snapshot: &Snapshot, asked: &Asked, bytes: &[u8]) -> Option<crate::ser
     } else if let Some(to) = get("to") {
         let to: &Step = find(to)?;
         let from = match get("from") {
+            // A time before the first version shown: everything is new since.
+            Some(from) if from.starts_with('@') => find(from),
             Some(from) if !from.is_empty() => Some(find(from)?),
             _ => None,
         };
