@@ -130,6 +130,47 @@ pub fn edits(steps: Vec<Step>) -> Vec<Edit> {
     edits
 }
 
+/// One entry of the garden's recent changes: an edit of a note, its move or its deletion.
+pub struct Happened {
+    /// When (seconds since the Unix epoch) and by whom.
+    pub time: i64,
+    pub author: String,
+    /// The note's path after it (before it, for a deletion).
+    pub path: String,
+    /// The change that made it (the first 8 hex digits of its hash).
+    pub change: String,
+    pub what: What,
+}
+
+pub enum What {
+    /// An edit (see [`edits`]), and the short id of the version before it (empty for the first).
+    Edit(Edit, String),
+    Moved {
+        from: String,
+    },
+    Deleted,
+}
+
+/// A note's edits as entries of the garden's recent changes, newest first: those by `author` (if given) and made
+/// at `until` or before (if given).
+pub fn happened(path: &str, steps: Vec<Step>, author: Option<&str>, until: Option<i64>) -> Vec<Happened> {
+    let edits = edits(steps);
+    let befores: Vec<String> =
+        (0..edits.len()).map(|n| edits.get(n + 1).map(|e| e.last().short()).unwrap_or_default()).collect();
+    edits
+        .into_iter()
+        .zip(befores)
+        .filter(|(edit, _)| author.is_none_or(|a| edit.author() == a) && until.is_none_or(|u| edit.time() <= u))
+        .map(|(edit, before)| Happened {
+            time: edit.time(),
+            author: edit.author().to_string(),
+            path: path.to_string(),
+            change: edit.last().short(),
+            what: What::Edit(edit, before),
+        })
+        .collect()
+}
+
 /// A version's text as differences compare it: its properties as written, then its body as read (rendered
 /// whatever its properties say about publishing, then as text: `search::block_text`).
 pub fn readable(path: &str, text: &str, settings: &crate::note::Settings) -> String {

@@ -91,17 +91,18 @@ pub fn render_page(
     }
 }
 
-/// Renders a page of the history views (`history.html`): `own` is its `history` value (`templates/CONTEXT.md`),
-/// `url` the page's own URL path, for its relative links.
-pub fn render_history(
+/// Renders a page of the history views with `template` (`history.html`, `changes.html`): `own` is its own values
+/// (`{"history": …}`, `{"changes": …}`, `templates/CONTEXT.md`), `url` the page's own URL path.
+pub fn render_own(
     site: &Site,
     templates: &Templates,
     prepared: &Prepared,
+    template: &str,
     url: &str,
     own: Value,
 ) -> Result<OutputFile, Diagnostic> {
     let renderer = Renderer { site, templates, prep: prepared, search: None, banner: "" };
-    renderer.render("history.html", format!("{url}index.html"), url, json!({ "history": own }), "history.html")
+    renderer.render(template, format!("{url}index.html"), url, own, template)
 }
 
 /// Renders the page of note `i` as a past version of it reads (`site` is [`crate::site::Site::past`]'s), with

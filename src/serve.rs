@@ -241,7 +241,7 @@ impl Snapshot {
         path: &str,
     ) -> Option<Rendered> {
         let site = self.site.as_ref()?;
-        let (garden, live) = (site.borrow_owner(), site.borrow_dependent());
+        let live = site.borrow_dependent();
         // Each version's text is read once, though the list compares it with both its neighbours.
         let read: Mutex<HashMap<u64, String>> = Mutex::default();
         let readable = |text: &str| {
@@ -254,12 +254,52 @@ impl Snapshot {
             done
         };
         let own = render::history::context(live.site.config, of, steps, view, &readable);
-        let url = of.history_url.strip_prefix(self.base_path.as_str()).unwrap_or(of.history_url);
-        Some(match render::render_history(&live.site, &garden.templates, &live.prepared, url, own) {
+        self.own_page("history.html", of.history_url, serde_json::json!({ "history": own }))
+    }
+
+    /// A page of the preview's own (`history.html`, `changes.html`) at `url` (under the base path) with its values.
+    pub fn own_page(&self, template: &str, url: &str, own: serde_json::Value) -> Option<Rendered> {
+        let site = self.site.as_ref()?;
+        let (garden, live) = (site.borrow_owner(), site.borrow_dependent());
+        let url = url.strip_prefix(self.base_path.as_str()).unwrap_or(url);
+        Some(match render::render_own(&live.site, &garden.templates, &live.prepared, template, url, own) {
             Ok(OutputFile { contents: Contents::Bytes(bytes), .. }) => Ok(Bytes::from(bytes)),
             Ok(_) => Err(Vec::new()),
             Err(problem) => Err(vec![problem]),
         })
+    }
+
+    /// Whether the published note at `path` has the tag `tag` or one below it (`area` for `area/topic`).
+    pub fn has_tag(&self, path: &str, tag: &str) -> bool {
+        let Some(site) = &self.site else { return false };
+        let live = site.borrow_dependent();
+        let tag = tag.trim_start_matches('#').to_lowercase();
+        let note = live.site.notes.iter().position(|note| note.path == path);
+        note.filter(|&i| live.site.published[i]).is_some_and(|i| {
+            live.site.notes[i]
+                .tags
+                .iter()
+                .map(|t| t.to_lowercase())
+                .any(|t| t == tag || t.starts_with(&format!("{tag}/")))
+        })
+    }
+
+    /// Every author of a published note, by name; and with `only`, the published notes that author changed (their
+    /// title and URL), by title.
+    pub fn authors(&self, only: Option<&str>) -> (Vec<String>, Vec<(String, String)>) {
+        let Some(site) = &self.site else { return Default::default() };
+        let site = &site.borrow_dependent().site;
+        let mut names = std::collections::BTreeSet::new();
+        let mut notes = Vec::new();
+        for i in site.published_notes() {
+            let Some(history) = site.history.get(i) else { continue };
+            names.extend(history.authors.iter().cloned());
+            if only.is_some_and(|name| history.authors.iter().any(|a| a == name)) {
+                notes.push((site.notes[i].title().to_string(), site.note_url(i).to_string()));
+            }
+        }
+        notes.sort_by_key(|(title, _)| title.to_lowercase());
+        (names.into_iter().collect(), notes)
     }
 
     /// The garden's configuration, as the preview reads it.

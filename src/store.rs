@@ -218,6 +218,72 @@ pub fn blame_of(doc: &Automerge) -> anyhow::Result<Vec<Written>> {
     Ok(runs)
 }
 
+/// A note moved or deleted, as the index document recorded it (see [`index_events`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEvent {
+    /// The change of the index, its time (seconds since the Unix epoch) and who made it.
+    pub hash: ChangeHash,
+    pub time: i64,
+    pub author: String,
+    /// The note's document (hex).
+    pub doc: String,
+    /// Its path before (`None`: it had none, a note made by this change).
+    pub from: Option<String>,
+    /// Its path after (`None`: deleted).
+    pub to: Option<String>,
+}
+
+/// The moves and deletions of notes among the last `limit` changes of the index document that made any, newest
+/// first. A change that moved several notes (a folder renamed) gives one event per note.
+pub fn index_events(index: &Automerge, limit: usize) -> anyhow::Result<Vec<IndexEvent>> {
+    let Some((_, docs)) = index.get(ROOT, "docs")? else { return Ok(Vec::new()) };
+    let mut changes: Vec<automerge::Change> = index
+        .get_changes(&[])
+        .into_iter()
+        .filter(|change| matches!(about_of(change).kind.as_str(), "move" | "delete"))
+        .collect();
+    changes.sort_by_key(|change| std::cmp::Reverse(change.timestamp()));
+    // A note's path and whether it is deleted, as of `heads`.
+    let entry_at = |doc: &str, heads: &[ChangeHash]| -> anyhow::Result<Option<(String, bool)>> {
+        let Some((Value::Object(ObjType::Map), note)) = index.get_at(&docs, doc, heads)? else { return Ok(None) };
+        let path = match index.get_at(&note, "path", heads)? {
+            Some((Value::Scalar(value), _)) => value.as_str().map(str::to_string),
+            Some((Value::Object(ObjType::Text), text)) => Some(index.text_at(&text, heads)?),
+            _ => None,
+        };
+        let deleted =
+            matches!(index.get_at(&note, "deleted", heads)?, Some((Value::Scalar(v), _)) if v.as_bool() == Some(true));
+        Ok(path.map(|path| (path, deleted)))
+    };
+    let mut events = Vec::new();
+    for change in changes.into_iter().take(limit) {
+        let (hash, deps) = (change.hash(), change.deps().to_vec());
+        let about = about_of(&change);
+        let mut touched: Vec<String> = index
+            .diff(&deps, &[hash])
+            .into_iter()
+            .filter_map(|patch| match patch.path.get(1) {
+                Some((_, automerge::Prop::Map(doc))) => Some(doc.clone()),
+                _ => match (patch.path.len(), patch.action) {
+                    (1, automerge::PatchAction::PutMap { key, .. }) => Some(key),
+                    _ => None,
+                },
+            })
+            .collect();
+        touched.sort();
+        touched.dedup();
+        for doc in touched {
+            let before = entry_at(&doc, &deps)?.filter(|(_, deleted)| !deleted).map(|(path, _)| path);
+            let after = entry_at(&doc, &[hash])?.filter(|(_, deleted)| !deleted).map(|(path, _)| path);
+            if before != after {
+                let author = about.author.clone();
+                events.push(IndexEvent { hash, time: change.timestamp(), author, doc, from: before, to: after });
+            }
+        }
+    }
+    Ok(events)
+}
+
 /// Who made a change and why, as the change's message (JSON), so that `loam log` can say it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct About {
@@ -593,6 +659,15 @@ impl Store {
     /// The garden's address: the `automerge:` URL of its index document.
     pub fn address(&self) -> Option<String> {
         crate::store::address::url(self.garden.as_deref()?)
+    }
+
+    /// Every note with its document, last edit and authors, and the index document (see [`recorder::Journal`]).
+    pub fn journal(&self) -> recorder::Journal {
+        let notes = self.local.notes.iter();
+        recorder::Journal {
+            notes: notes.map(|(path, e)| (path.clone(), e.doc.clone(), e.edited, e.authors.clone())).collect(),
+            index: (!self.index.get_heads().is_empty()).then(|| self.index.save()),
+        }
     }
 
     /// How many notes the store tracks.

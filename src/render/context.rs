@@ -102,6 +102,7 @@ impl Prepared {
             base_path: &site.base_path,
             tags_url: site.url(&site.tags_url),
             graph_url: site.url(&site.graph_url),
+            changes_url: if config.history_views { site.url("_changes/") } else { String::new() },
             search: config.search,
             site_origin: config.site_origin(),
             recent_html: templates.parts.recent_html(site),
@@ -175,6 +176,8 @@ struct Globals<'s> {
     base_path: &'s str,
     tags_url: String,
     graph_url: String,
+    /// The garden's recent changes, where the site has them (the preview's history views); else empty.
+    changes_url: String,
     search: bool,
     site_origin: &'s str,
     recent_html: String,

@@ -164,6 +164,103 @@ pub fn banner_html(config: &Config, of: &Of, step: &Step, latest: &Step) -> Stri
     )
 }
 
+/// What a page of the garden's recent changes is, beside its entries.
+pub struct Changes<'a> {
+    pub base_path: &'a str,
+    /// The author whose page this is (`_authors/NAME/`), if it is one.
+    pub author: Option<&'a str>,
+    /// The filters asked for, by name (`author`, `folder`, `tag`), empty where none.
+    pub filter: [(&'a str, &'a str); 3],
+    /// Every author of the garden's published notes, for the filter's choices.
+    pub authors: &'a [String],
+    /// The next page back (empty at the end) and the Atom feed of the same.
+    pub older_url: String,
+    pub feed_url: String,
+    /// On an author's page, the published notes they changed: (title, URL).
+    pub notes: Vec<(String, String)>,
+}
+
+/// The URL of an author's page.
+pub fn author_url(base_path: &str, name: &str) -> String {
+    format!("{base_path}_authors/{}/", percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC))
+}
+
+/// One entry of the recent changes, for the page and the feed: `note` gives a path's note as it is now (its title
+/// and page URL, both under the site), `None` for a note that is not published now.
+pub fn happened_value(
+    base_path: &str,
+    entry: &history::Happened,
+    note: &dyn Fn(&str) -> Option<(String, String)>,
+) -> Value {
+    let stem = |path: &str| path.rsplit('/').next().unwrap_or(path).trim_end_matches(".md").to_string();
+    let (title, url) = note(&entry.path).unwrap_or_else(|| (stem(&entry.path), String::new()));
+    let history_url = url.strip_prefix(base_path).map(|rel| format!("{base_path}_history/{rel}")).unwrap_or_default();
+    let mut value = json!({
+        "time": iso(entry.time),
+        "date": day(entry.time),
+        "clock": clock(entry.time),
+        "author": author(&entry.author),
+        "author_url": if entry.author.is_empty() { String::new() } else { author_url(base_path, &entry.author) },
+        "title": title,
+        "url": url,
+        "path": entry.path,
+        "change": entry.change,
+        "history_url": history_url,
+    });
+    match &entry.what {
+        history::What::Edit(edit, before) => {
+            value["kind"] = json!("edit");
+            value["summary"] = json!(edit.summary);
+            value["added"] = json!(edit.added);
+            value["removed"] = json!(edit.removed);
+            value["saves"] = json!(edit.steps.len());
+            value["compare_url"] = json!(if history_url.is_empty() {
+                String::new()
+            } else {
+                format!("{history_url}?from={before}&to={}", edit.last().short())
+            });
+        }
+        history::What::Moved { from } => {
+            value["kind"] = json!("move");
+            value["from"] = json!(from);
+            value["summary"] = json!(format!("moved from {from}"));
+        }
+        history::What::Deleted => {
+            value["kind"] = json!("delete");
+            value["summary"] = json!("deleted");
+        }
+    }
+    value
+}
+
+/// The `changes` value of `changes.html` (see `templates/CONTEXT.md`): the entries (newest first) by day.
+pub fn changes_context(changes: &Changes, entries: &[Value]) -> Value {
+    let mut days: Vec<Value> = Vec::new();
+    for entry in entries {
+        match days.last_mut() {
+            Some(last) if last["date"] == entry["date"] => {
+                last["entries"].as_array_mut().expect("entries are a list").push(entry.clone())
+            }
+            _ => days.push(json!({ "date": entry["date"], "entries": [entry] })),
+        }
+    }
+    let filter: serde_json::Map<String, Value> =
+        changes.filter.iter().map(|(name, value)| (name.to_string(), json!(value))).collect();
+    json!({
+        "author": changes.author.unwrap_or_default(),
+        "url": match changes.author {
+            Some(name) => author_url(changes.base_path, name),
+            None => format!("{}_changes/", changes.base_path),
+        },
+        "filter": filter,
+        "authors": changes.authors,
+        "days": days,
+        "older_url": changes.older_url,
+        "feed_url": changes.feed_url,
+        "notes": changes.notes.iter().map(|(title, url)| json!({ "title": title, "url": url })).collect::<Vec<_>>(),
+    })
+}
+
 /// A version's name: its change, time and author.
 fn name(step: &Step) -> String {
     format!(

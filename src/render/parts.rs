@@ -10,6 +10,7 @@ use tera::Tera;
 
 use super::context::{item_date, note_tags};
 use super::pattern::Part;
+use crate::markdown::escape;
 use crate::site::Site;
 
 /// How many notes "Recent notes" lists.
@@ -40,7 +41,7 @@ const PARTS: [(&str, &[&str], &[&str]); 10] = [
     ("note_item", &["url", "title", "date", "description", "tags_html"], &["date", "description", "tags_html"]),
     ("note_item_tag", &["base_path", "url", "name"], &[]),
     ("date", &["label", "iso", "display"], &[]),
-    ("contributors", &["label", "names"], &[]),
+    ("contributors", &["label", "names_html"], &[]),
     ("history_link", &["url", "label", "edited"], &[]),
 ];
 
@@ -159,7 +160,19 @@ impl Parts {
         }
         if !authors.is_empty() {
             let label = word(if authors.len() > 1 { "contributors" } else { "contributor" });
-            self.contributors.fill_into(&mut html, &[label, &authors.join(", ")]);
+            let names: Vec<String> = authors
+                .iter()
+                .map(|name| match history {
+                    // With the history views, each name leads to the author's page.
+                    Some(_) => format!(
+                        "<a class=\"author\" href=\"{}\">{}</a>",
+                        escape(&crate::render::history::author_url(&config.base_path(), name)),
+                        escape(name)
+                    ),
+                    None => escape(name),
+                })
+                .collect();
+            self.contributors.fill_into(&mut html, &[label, &names.join(", ")]);
         }
         if let Some(url) = history {
             let edited = dates.edited.map(|d| d.timestamp().to_string()).unwrap_or_default();

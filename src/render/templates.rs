@@ -17,6 +17,7 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("404.html", include_str!("../../templates/404.html")),
     ("graph.html", include_str!("../../templates/graph.html")),
     ("history.html", include_str!("../../templates/history.html")),
+    ("changes.html", include_str!("../../templates/changes.html")),
     ("feed.xml", include_str!("../../templates/feed.xml")),
     ("sitemap.xml", include_str!("../../templates/sitemap.xml")),
     // The markup of one entry of each list that comes as ready HTML (see `parts.rs`).

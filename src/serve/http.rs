@@ -3,6 +3,7 @@
 //! it at all (`Host`, `Origin`), `http/range.rs` answers range requests, and `http/connection.rs` owns the
 //! sockets (timeouts, shutdown).
 
+mod changes;
 mod connection;
 mod edit;
 pub mod guard;
@@ -96,6 +97,12 @@ async fn handle(State(state): State<AppState>, uri: Uri) -> Response {
     }
     if let Some(response) = edit::answer(&snapshot, rest, uri.query()) {
         return response;
+    }
+    if changes::is_here(rest) {
+        return match changes::answer(&snapshot, state.ask.as_ref(), rest, uri.query()).await {
+            Some(response) => response,
+            None => not_found(&snapshot).await,
+        };
     }
     if rest.starts_with(history::PREFIX) {
         return match history::answer(&snapshot, state.ask.as_ref(), rest, uri.query()).await {

@@ -33,6 +33,18 @@ pub enum Ask {
     /// The document (hex) of the note at `path` (relative to the notes folder), for the preview's live editing
     /// view; `None` while the note has no history.
     Note { path: String, reply: tokio::sync::oneshot::Sender<Option<String>> },
+    /// What the preview's recent changes start from ([`Journal`]).
+    Journal { reply: tokio::sync::oneshot::Sender<Journal> },
+}
+
+/// Every note the garden tracks, as its bookkeeping says, and the index document: what the preview's recent
+/// changes read first, to load only the documents of the notes changed last.
+#[derive(Default)]
+pub struct Journal {
+    /// (path, document, when its text last changed, who changed it), for every note there is.
+    pub notes: Vec<(String, String, i64, Vec<String>)>,
+    /// The index document's bytes (moves and deletions are its changes); `None` without a history.
+    pub index: Option<Vec<u8>>,
 }
 
 /// The heads of documents (hex ids), each sorted: what two Loam gardens compare to sync only what differs.
@@ -134,6 +146,9 @@ pub fn answer(
                 Vec::new()
             });
             let _ = reply.send(Some(bundle).filter(|b| !b.is_empty()));
+        }
+        Ask::Journal { reply } => {
+            let _ = reply.send(store.journal());
         }
         Ask::Note { path, reply } => {
             let _ = reply.send(store.entry(&path).map(|entry| entry.doc.clone()));

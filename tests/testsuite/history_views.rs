@@ -190,3 +190,72 @@ fn a_past_version_reads_as_it_was_with_its_links_against_the_garden_as_it_is() {
     assert!(now.contains("moved to the") && !now.contains("version-banner"), "{now}");
     assert_eq!(server.get("/_history/hive/?at=ffffffff").0, 404);
 }
+
+/// A garden where Ada and Bo wrote, moved and deleted notes, one of them never published.
+fn wiki() -> TempGarden {
+    let garden = Garden::new().build();
+    save(&garden, "Ada", "bees.md", "---\ntags: [insects]\n---\nBees dance.\n", 0, 0);
+    save(&garden, "Ada", "flowers/rose.md", "Roses are red.\n", 0, 60);
+    save(&garden, "Ada", "secret.md", "---\npublish: false\n---\nA private plan.\n", 0, 120);
+    save(&garden, "Bo", "bees.md", "---\ntags: [insects]\n---\nBees dance and hum.\n", 1, 0);
+    save(&garden, "Bo", "flowers/tulip.md", "Tulips are many.\n", 1, 60);
+    save(&garden, "Bo", "secret.md", "---\npublish: false\n---\nA private plan, agreed.\n", 1, 120);
+    // Ada moves the rose and deletes the tulip.
+    garden.write("loam.toml", "title = \"Bees\"\n[author]\nname = \"Ada\"\n");
+    std::fs::create_dir_all(garden.join("content/garden")).unwrap();
+    std::fs::rename(garden.join("content/flowers/rose.md"), garden.join("content/garden/rose.md")).unwrap();
+    std::fs::remove_file(garden.join("content/flowers/tulip.md")).unwrap();
+    let (ok, out) = loam(&garden, &["import"]);
+    assert!(ok, "{out}");
+    garden
+}
+
+#[test]
+fn recent_changes_list_edits_moves_and_deletions_filtered_and_as_a_feed() {
+    let garden = wiki();
+    let server = crate::serve::Server::start(&garden, &[]);
+    server.wait_for_text("/bees/", "hum");
+    let (status, all) = server.get("/_changes/");
+    assert_eq!(status, 200, "{all}");
+    let at = |text: &str| all.find(text).unwrap_or_else(|| panic!("{text}: {all}"));
+    // Newest first: the move and the deletion (today), Bo's edit (day two), Ada's first version (day one).
+    assert!(at("moved from flowers/rose.md") < at("2026-03-02") && at("2026-03-02") < at("2026-03-01"), "{all}");
+    assert!(all.contains("<span class=\"changes-note\">tulip</span>") && all.contains("deleted"), "{all}");
+    assert!(all.contains("href=\"/_authors/Bo/\"") && all.contains("/_history/bees/?from="), "{all}");
+    // A note never published leaves no trace.
+    assert!(!all.contains("secret") && !all.contains("private"), "{all}");
+    assert!(all.contains("href=\"/_changes/\""), "the site's navigation leads here: {all}");
+
+    let (_, bo) = server.get("/_changes/?author=Bo");
+    assert!(bo.contains(">bees<") && !bo.contains("moved from") && !bo.contains("rose"), "{bo}");
+    let (_, flowers) = server.get("/_changes/?folder=flowers");
+    assert!(flowers.contains("moved from flowers/rose.md") && flowers.contains("tulip"), "{flowers}");
+    assert!(!flowers.contains(">bees<"), "{flowers}");
+    let (_, insects) = server.get("/_changes/?tag=insects");
+    assert!(insects.contains(">bees<") && !insects.contains("rose") && !insects.contains("tulip"), "{insects}");
+
+    let (status, feed) = server.get("/_changes/feed.xml?author=Bo");
+    assert_eq!(status, 200, "{feed}");
+    assert!(feed.starts_with("<?xml") && feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"), "{feed}");
+    assert_eq!(
+        feed.matches("<entry>").count(),
+        1,
+        "Bo's edit of bees (his tulip, deleted since, is not listed): {feed}"
+    );
+    assert!(feed.contains("<name>Bo</name>") && !feed.contains("secret"), "{feed}");
+}
+
+#[test]
+fn each_author_has_a_page_and_contributors_lead_there() {
+    let garden = wiki();
+    let server = crate::serve::Server::start(&garden, &[]);
+    let page = server.wait_for_text("/bees/", "hum");
+    assert!(page.contains("<a class=\"author\" href=\"/_authors/Ada/\">Ada</a>"), "{page}");
+    let (status, bo) = server.get("/_authors/Bo/");
+    assert_eq!(status, 200, "{bo}");
+    assert!(bo.contains("<h1 class=\"page-title\">Bo</h1>") && bo.contains(">bees<"), "{bo}");
+    // The notes Bo changed that are published: bees (the tulip is gone, the secret never was).
+    let notes = &bo[bo.find("class=\"author-notes\"").expect("Bo's notes")..];
+    assert!(notes.contains(">bees<") && !notes.contains("tulip") && !notes.contains("secret"), "{notes}");
+    assert_eq!(server.get("/_authors/Nobody/").0, 404);
+}

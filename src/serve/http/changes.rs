@@ -1,0 +1,322 @@
+//! The preview's history of the whole garden: its recent changes at `_changes/` (edits, moves and deletions of
+//! published notes, newest first by day; `?author=`, `?folder=` and `?tag=` filter them, `?until=TIME` pages back),
+//! their Atom feed at `_changes/feed.xml` (the same filters), and a page per author at `_authors/NAME/` (what they
+//! changed, and the published notes they changed).
+//!
+//! Only what a reader may see is listed: edits of notes published now, in versions in which they were published
+//! (`history::shown`, as a note's own history); a move of a note published now; the deletion of a note whose last
+//! version was published. The living garden (`live.rs`) gives every note's last edit from its bookkeeping, and the
+//! documents are loaded newest-edited first, a few at a time, until the page is full: a page of a 10,000-note
+//! garden reads the documents of the notes changed last, not all of them.
+
+use std::sync::Arc;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+use crate::history::{self, Happened, What};
+use crate::render::history::{author_url, happened_value, Changes};
+use crate::serve::Snapshot;
+use crate::store::recorder::{Ask, AskStore, Journal};
+
+/// Where the recent changes are, and their feed, under the site's base path.
+pub const CHANGES: &str = "_changes/";
+const FEED: &str = "_changes/feed.xml";
+/// Where the authors' pages are.
+pub const AUTHORS: &str = "_authors/";
+
+/// How many entries a page (or the feed) lists.
+const PER_PAGE: usize = 100;
+/// How many documents are loaded at once.
+const BATCH: usize = 16;
+/// How many of the index's changes that moved or deleted notes are looked at.
+const INDEX_EVENTS: usize = 200;
+
+/// What the entries are filtered by.
+#[derive(Default)]
+struct Filter {
+    author: String,
+    folder: String,
+    tag: String,
+    /// Only changes made at this time or before (seconds since the Unix epoch): the pages after the first.
+    until: Option<i64>,
+}
+
+/// Whether `rest` (a path under the site's base path) is one of these views.
+pub fn is_here(rest: &str) -> bool {
+    rest.starts_with(CHANGES) || rest.starts_with(AUTHORS)
+}
+
+/// The view at `rest`; `None` when there is none there, for a 404.
+pub async fn answer(
+    snapshot: &Arc<Snapshot>,
+    ask: Option<&AskStore>,
+    rest: &str,
+    query: Option<&str>,
+) -> Option<Response> {
+    let ask = ask?;
+    let query: Vec<(String, String)> =
+        query.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let get = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let mut filter = Filter {
+        author: get("author"),
+        folder: get("folder").trim_matches('/').to_string(),
+        tag: get("tag").trim_start_matches('#').to_string(),
+        until: get("until").parse().ok(),
+    };
+    let (feed, author_page) = if rest == FEED {
+        (true, None)
+    } else if rest == CHANGES {
+        (false, None)
+    } else {
+        let name = rest.strip_prefix(AUTHORS)?.strip_suffix('/')?;
+        let name = percent_encoding::percent_decode_str(name).decode_utf8().ok()?.into_owned();
+        // Only someone who changed a published note has a page.
+        if !snapshot.authors(None).0.contains(&name) {
+            return None;
+        }
+        filter.author = name.clone();
+        (false, Some(name))
+    };
+    let journal = journal(ask).await?;
+    let entries = gather(snapshot, ask, &journal, &filter).await;
+    let base = snapshot.base_path.clone();
+    let note = |path: &str| snapshot.published_note(path).map(|(title, url)| (title.to_string(), url.to_string()));
+    let values: Vec<Value> = entries.iter().map(|entry| happened_value(&base, entry, &note)).collect();
+    let here = match &author_page {
+        Some(name) => author_url(&base, name),
+        None => format!("{base}{CHANGES}"),
+    };
+    let filters =
+        [("author", filter.author.as_str()), ("folder", filter.folder.as_str()), ("tag", filter.tag.as_str())];
+    let with = |path: &str, extra: Option<(&str, String)>| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in filters {
+            // An author's page is filtered by its author already.
+            if !(value.is_empty() || name == "author" && author_page.is_some()) {
+                query.append_pair(name, value);
+            }
+        }
+        if let Some((name, value)) = extra {
+            query.append_pair(name, &value);
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{query}")
+        }
+    };
+    let feed_url = with(&format!("{base}{FEED}"), author_page.as_ref().map(|name| ("author", name.clone())));
+    if feed {
+        return Some(atom(snapshot, &values, &feed_url, &filter));
+    }
+    let older_url = match entries.get(PER_PAGE - 1) {
+        Some(last) => with(&here, Some(("until", (last.time - 1).to_string()))),
+        None => String::new(),
+    };
+    let (authors, notes) = snapshot.authors(author_page.as_deref());
+    let changes = Changes {
+        base_path: &base,
+        author: author_page.as_deref(),
+        filter: filters,
+        authors: &authors,
+        older_url,
+        feed_url,
+        notes,
+    };
+    let own = crate::render::history::changes_context(&changes, &values);
+    let snapshot_ = snapshot.clone();
+    let page =
+        tokio::task::spawn_blocking(move || snapshot_.own_page("changes.html", &here, json!({ "changes": own })))
+            .await
+            .ok()??;
+    Some(super::page_response(snapshot, page))
+}
+
+/// The notes and index document, from the living garden.
+async fn journal(ask: &AskStore) -> Option<Journal> {
+    let (reply, journal) = oneshot::channel();
+    ask(Ask::Journal { reply }).then_some(())?;
+    journal.await.ok()
+}
+
+/// The bytes of document `doc`, from the living garden.
+async fn load(ask: &AskStore, doc: &str) -> Option<Vec<u8>> {
+    let (reply, bytes) = oneshot::channel();
+    ask(Ask::Load { doc: doc.to_string(), reply }).then_some(())?;
+    bytes.await.ok()?
+}
+
+/// The newest entries (at most [`PER_PAGE`]) that `filter` lets through.
+async fn gather(snapshot: &Arc<Snapshot>, ask: &AskStore, journal: &Journal, filter: &Filter) -> Vec<Happened> {
+    let in_folder = |path: &str| filter.folder.is_empty() || path.starts_with(&format!("{}/", filter.folder));
+    // Notes published now that the filter may let through, changed last first. A note's last edit bounds all of
+    // its changes: once the page holds enough changes newer than the next note's last edit, it is full.
+    let mut notes: Vec<&(String, String, i64, Vec<String>)> = journal
+        .notes
+        .iter()
+        .filter(|(path, _, _, authors)| {
+            snapshot.published_note(path).is_some()
+                && in_folder(path)
+                && (filter.author.is_empty() || authors.contains(&filter.author))
+                && (filter.tag.is_empty() || snapshot.has_tag(path, &filter.tag))
+        })
+        .collect();
+    notes.sort_by_key(|(path, _, edited, _)| (std::cmp::Reverse(*edited), path.clone()));
+    let mut entries: Vec<Happened> = events(snapshot, ask, journal, filter).await;
+    let full = |entries: &mut Vec<Happened>, next: Option<i64>| {
+        entries.sort_by_key(|entry| std::cmp::Reverse(entry.time));
+        entries.len() >= PER_PAGE && next.is_none_or(|next| entries[PER_PAGE - 1].time >= next)
+    };
+    for (n, batch) in notes.chunks(BATCH).enumerate() {
+        // A note last edited after `until` may have edits before it; one last edited before can have no edit
+        // after the page's bounds, as above.
+        let mut loaded = Vec::with_capacity(batch.len());
+        for (path, doc, _, _) in batch {
+            if let Some(bytes) = load(ask, doc).await {
+                loaded.push((path.clone(), bytes));
+            }
+        }
+        let snapshot_ = snapshot.clone();
+        let (author, until) = ((!filter.author.is_empty()).then(|| filter.author.clone()), filter.until);
+        let found = tokio::task::spawn_blocking(move || {
+            loaded
+                .par_iter()
+                .flat_map(|(path, bytes)| {
+                    let Ok(doc) = automerge::Automerge::load(bytes) else { return Vec::new() };
+                    let Ok(versions) = crate::store::versions_of(&doc) else { return Vec::new() };
+                    let steps = history::steps(history::shown(versions, |text| snapshot_.publishes(path, text)));
+                    history::happened(path, steps, author.as_deref(), until)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        entries.extend(found);
+        let next = notes.get((n + 1) * BATCH).map(|(_, _, edited, _)| *edited);
+        if full(&mut entries, next) {
+            break;
+        }
+    }
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.time));
+    entries.truncate(PER_PAGE);
+    entries
+}
+
+/// The moves and deletions that `filter` lets through and a reader may see.
+async fn events(snapshot: &Arc<Snapshot>, ask: &AskStore, journal: &Journal, filter: &Filter) -> Vec<Happened> {
+    let Some(index) = &journal.index else { return Vec::new() };
+    let Ok(index) = automerge::Automerge::load(index) else { return Vec::new() };
+    let events = crate::store::index_events(&index, INDEX_EVENTS).unwrap_or_default();
+    let in_folder = |path: &Option<String>| {
+        filter.folder.is_empty() || path.as_ref().is_some_and(|p| p.starts_with(&format!("{}/", filter.folder)))
+    };
+    let mut out = Vec::new();
+    for event in events {
+        if !(filter.author.is_empty() || event.author == filter.author)
+            || filter.until.is_some_and(|until| event.time > until)
+            || !(in_folder(&event.from) || in_folder(&event.to))
+        {
+            continue;
+        }
+        // Where the note is now, if anywhere.
+        let now = journal.notes.iter().find(|(_, doc, _, _)| *doc == event.doc).map(|(path, ..)| path.as_str());
+        let what = match (&event.from, &event.to) {
+            // A move is shown if the note is published now.
+            (Some(from), Some(to)) => {
+                let published = now.is_some_and(|now| snapshot.published_note(now).is_some());
+                let tagged = filter.tag.is_empty() || now.is_some_and(|now| snapshot.has_tag(now, &filter.tag));
+                if !published || !tagged {
+                    continue;
+                }
+                let (time, author, change) = (event.time, event.author, event.hash.to_string()[..8].to_string());
+                Happened { time, author, path: to.clone(), change, what: What::Moved { from: from.clone() } }
+            }
+            // A deletion, if the note's last version was published (and it is not back since); a tag filter
+            // lists none, a deleted note having no tags to go by.
+            (Some(from), None) if now.is_none() && filter.tag.is_empty() => {
+                let Some(bytes) = load(ask, &event.doc).await else { continue };
+                let Ok(doc) = automerge::Automerge::load(&bytes) else { continue };
+                let Ok(versions) = crate::store::versions_of(&doc) else { continue };
+                if !versions.last().is_some_and(|last| snapshot.publishes(from, &last.text)) {
+                    continue;
+                }
+                let (time, author, change) = (event.time, event.author, event.hash.to_string()[..8].to_string());
+                Happened { time, author, path: from.clone(), change, what: What::Deleted }
+            }
+            _ => continue,
+        };
+        out.push(what);
+    }
+    out
+}
+
+/// The entries as an Atom feed.
+fn atom(snapshot: &Snapshot, values: &[Value], feed_url: &str, filter: &Filter) -> Response {
+    let origin = snapshot.config().map(|config| config.base_url.trim_end_matches('/').to_string()).unwrap_or_default();
+    // The site's base URL may hold the base path already; entries' URLs start with it.
+    let origin = origin.strip_suffix(snapshot.base_path.trim_end_matches('/')).unwrap_or(&origin).to_string();
+    let absolute =
+        |url: &str| if url.is_empty() || url.contains("://") { url.to_string() } else { format!("{origin}{url}") };
+    let escape = |text: &str| {
+        let mut out = String::new();
+        let _ = pulldown_cmark_escape::escape_html(&mut out, text);
+        out
+    };
+    let updated = values.first().and_then(|v| v["time"].as_str()).unwrap_or("1970-01-01T00:00:00+00:00");
+    let mut title = snapshot.title.clone();
+    for part in [&filter.author, &filter.folder, &filter.tag] {
+        if !part.is_empty() {
+            title.push_str(&format!(" · {part}"));
+        }
+    }
+    let recent = snapshot.config().map(|c| crate::render::strings::text(c, "recent_changes")).unwrap_or_default();
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{} · {}</title>\n  \
+         <id>{}</id>\n  <updated>{updated}</updated>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  \
+         <author><name>{}</name></author>\n",
+        escape(&title),
+        escape(recent),
+        escape(&absolute(feed_url)),
+        escape(&absolute(feed_url)),
+        escape(&snapshot.title),
+    );
+    for value in values {
+        let text = |key: &str| value[key].as_str().unwrap_or_default().to_string();
+        let link = [text("compare_url"), text("url")].into_iter().find(|u| !u.is_empty()).unwrap_or_default();
+        // Each change its own id, though several are of one note and one change may move several.
+        let id = format!("{}#{}-{}-{}", absolute(feed_url), text("kind"), text("change"), text("path"));
+        xml.push_str(&format!(
+            "  <entry>\n    <title>{}: {}</title>\n    <id>{}</id>\n    <updated>{}</updated>\n",
+            escape(&text("title")),
+            escape(&text("summary")),
+            escape(&id),
+            escape(&text("time")),
+        ));
+        if !link.is_empty() {
+            xml.push_str(&format!(
+                "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+                escape(&absolute(&link))
+            ));
+        }
+        if !text("author").is_empty() {
+            xml.push_str(&format!("    <author><name>{}</name></author>\n", escape(&text("author"))));
+        }
+        let size = match value["kind"].as_str() {
+            Some("edit") => format!(" (+{} −{})", value["added"], value["removed"]),
+            _ => String::new(),
+        };
+        xml.push_str(&format!(
+            "    <summary type=\"text\">{}: {}{size}</summary>\n  </entry>\n",
+            escape(&text("path")),
+            escape(&text("summary"))
+        ));
+    }
+    xml.push_str("</feed>\n");
+    ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], xml)
+        .into_response()
+}
