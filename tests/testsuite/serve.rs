@@ -522,7 +522,9 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
     assert!(address.starts_with("automerge:") && address.len() > 30, "{body}");
     let (ok, info) = loam(&["info", garden.to_str().unwrap()]);
     assert!(ok && info.contains(&address) && info.contains("(notes and attachments) recorded"), "{info}");
-    let page = server.wait_for_text("/hosting/", "Contributor: Tess Ter");
+    // The contributor's name leads to their page of what they changed.
+    let page = server
+        .wait_for_text("/hosting/", "Contributor: <a class=\"author\" href=\"/_authors/Tess%20Ter/\">Tess Ter</a>");
     assert!(page.contains("Last edited <time datetime=\"2020-09-13T12:26:40+00:00\">"), "{page}");
 
     // In place, then by rename over it: one change each, newest first.
