@@ -80,6 +80,15 @@ pub fn shown(history: Vec<Version>, published: impl Fn(&str) -> bool) -> Vec<Ver
     history.into_iter().filter(|version| published(&version.text)).collect()
 }
 
+/// `history` without the versions made by the `redacted` changes (hex hashes, `Store::redact`): they leave no trace
+/// in any published history view, as an unpublished version does not.
+pub fn unredacted(mut history: Vec<Version>, redacted: &[String]) -> Vec<Version> {
+    if !redacted.is_empty() {
+        history.retain(|version| !redacted.contains(&version.hash.to_string()));
+    }
+    history
+}
+
 /// Each version of `versions` (oldest first) as a [`Step`] against the one before it.
 pub fn steps(versions: Vec<Version>) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::with_capacity(versions.len());

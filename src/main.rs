@@ -114,6 +114,16 @@ enum Command {
         #[arg(long)]
         source: bool,
     },
+    /// Hide a version of a note (text pasted by mistake) from every published history view: the preview's and
+    /// the site's. Peers that already have it keep its text.
+    Redact {
+        /// The note's file.
+        note: PathBuf,
+        /// The version: a change (its hash from `loam log`, or the start of it) or a time; or a range of them,
+        /// FIRST..LAST, both hidden.
+        #[arg(long)]
+        at: String,
+    },
     /// Who wrote each line of a note (the author of most of it, and how many others wrote some of it).
     Blame {
         /// The note's file.
@@ -231,6 +241,7 @@ fn main() -> ExitCode {
             loam::cmd::log::diff(&note, from.as_deref(), to.as_deref(), source).map(|()| true)
         }
         Command::Blame { note } => loam::cmd::log::blame(&note).map(|()| true),
+        Command::Redact { note, at } => loam::cmd::log::redact(&note, &at).map(|()| true),
         Command::Serve { path, port, bind, open, poll, peers, port_file, ca } => {
             let options = loam::cmd::serve::Options { port, bind, open, poll, peers, port_file, ca };
             loam::cmd::serve::run(&path, options).map(|()| true)

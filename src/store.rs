@@ -218,6 +218,17 @@ pub fn blame_of(doc: &Automerge) -> anyhow::Result<Vec<Written>> {
     Ok(runs)
 }
 
+/// Where the index document keeps, by document, the changes whose versions are redacted ([`Store::redact`]).
+const REDACTED: &str = "redacted";
+
+/// The changes (hex hashes) of document `doc` redacted in the index document `index`.
+pub fn redacted_in(index: &Automerge, doc: &str) -> Vec<String> {
+    let Ok(Some((Value::Object(ObjType::Map), all))) = index.get(ROOT, REDACTED) else { return Vec::new() };
+    let Ok(Some((Value::Object(ObjType::Map), hidden))) = index.get(&all, doc) else { return Vec::new() };
+    let set = |hash: &String| matches!(index.get(&hidden, hash.as_str()), Ok(Some((Value::Scalar(v), _))) if v.as_bool() == Some(true));
+    index.keys(&hidden).filter(set).collect()
+}
+
 /// A note moved or deleted, as the index document recorded it (see [`index_events`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexEvent {
@@ -664,10 +675,14 @@ impl Store {
     /// Every note with its document, last edit and authors, and the index document (see [`recorder::Journal`]).
     pub fn journal(&self) -> recorder::Journal {
         let notes = self.local.notes.iter();
-        recorder::Journal {
-            notes: notes.map(|(path, e)| (path.clone(), e.doc.clone(), e.edited, e.authors.clone())).collect(),
-            index: (!self.index.get_heads().is_empty()).then(|| self.index.save()),
-        }
+        let notes: Vec<(String, String, i64, Vec<String>)> =
+            notes.map(|(path, e)| (path.clone(), e.doc.clone(), e.edited, e.authors.clone())).collect();
+        let redacted = notes
+            .iter()
+            .map(|(_, doc, ..)| (doc.clone(), self.redacted_of(doc)))
+            .filter(|(_, hidden)| !hidden.is_empty())
+            .collect();
+        recorder::Journal { notes, index: (!self.index.get_heads().is_empty()).then(|| self.index.save()), redacted }
     }
 
     /// How many notes the store tracks.
@@ -1023,6 +1038,46 @@ impl Store {
             return Ok(vec![Version { hash: change.hash(), time: change.timestamp(), about, text }]);
         }
         versions_of(&files.load()?)
+    }
+
+    /// Hides the versions made by `changes` of the note at `path` from every published history view: the changes'
+    /// hashes go into the index document under `redacted`, one change of kind `redact` that syncs to peers like any
+    /// other. The note's own document is not touched (its changes stay, for sync to go on). Returns how many were
+    /// not hidden already.
+    pub fn redact(&mut self, path: &str, changes: &[ChangeHash]) -> anyhow::Result<usize> {
+        let doc = self.local.notes.get(path).with_context(|| format!("`{path}` has no history"))?.doc.clone();
+        let already = self.redacted_of(&doc);
+        let new: Vec<String> =
+            changes.iter().map(ChangeHash::to_string).filter(|hash| !already.contains(hash)).collect();
+        if new.is_empty() {
+            return Ok(0);
+        }
+        let heads = self.index.get_heads();
+        let options = self.options("redact", now());
+        let mut tx = self.index.transaction();
+        let all = match tx.get(ROOT, REDACTED)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => tx.put_object(ROOT, REDACTED, ObjType::Map)?,
+        };
+        let hidden = match tx.get(&all, doc.as_str())? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => tx.put_object(&all, doc.as_str(), ObjType::Map)?,
+        };
+        for hash in &new {
+            tx.put(&hidden, hash.as_str(), true)?;
+        }
+        tx.commit_with(options);
+        let change = self.index.save_after(&heads);
+        if let Some(id) = &self.garden {
+            self.to_outbox(id, &change);
+        }
+        DocFiles::new(&self.dir, "index").append_counted(&self.index, &change, None, &self.durable)?;
+        Ok(new.len())
+    }
+
+    /// The changes (hex hashes) of document `doc` whose versions are hidden from published history views.
+    pub fn redacted_of(&self, doc: &str) -> Vec<String> {
+        redacted_in(&self.index, doc)
     }
 
     /// The current text of the note at `path` in stretches, each written by one author: the author of the change

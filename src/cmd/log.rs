@@ -289,6 +289,45 @@ pub fn blame(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `loam redact NOTE --at X` (or `X..Y`): hides those versions from every published history view.
+pub fn redact(path: &Path, at: &str) -> anyhow::Result<()> {
+    let (layout, note) = find(path)?;
+    let note = note.with_context(|| format!("`{}` is a folder; give a note's file", path.display()))?;
+    let mut store = Store::open(&layout.root, &layout.config()?.author.or_user())?;
+    let history = store.history(&note)?;
+    if history.is_empty() {
+        bail!("`{note}` has no history yet");
+    }
+    let (first, last) = match at.split_once("..") {
+        Some((first, last)) => (version_at(&note, &history, first)?, version_at(&note, &history, last)?),
+        None => (version_at(&note, &history, at)?, version_at(&note, &history, at)?),
+    };
+    let (first, last) = (first.min(last), first.max(last));
+    if last == history.len() - 1 {
+        bail!(
+            "`{note}`'s latest version is the note itself, which its page shows: edit the note to take the text out, \
+             then redact the versions that held it"
+        );
+    }
+    let hidden: Vec<&Version> = history[first..=last].iter().collect();
+    let count = store.redact(&note, &hidden.iter().map(|v| v.hash).collect::<Vec<_>>())?;
+    store.flush()?;
+    for version in &hidden {
+        println!(
+            "{}  {}  {}",
+            &version.hash.to_string()[..8],
+            when(version.time),
+            if version.about.author.is_empty() { "-".into() } else { shown(&version.about.author) }
+        );
+    }
+    println!(
+        "redacted {} of `{note}` ({count} newly): they are in no history that the preview or `loam build` shows, here \
+         and on peers once they sync; peers that have them keep their text",
+        crate::cmd::plural(hidden.len(), "version")
+    );
+    Ok(())
+}
+
 const RED: &str = "31";
 const GREEN: &str = "32";
 const CYAN: &str = "36";

@@ -33,6 +33,8 @@ pub enum Ask {
     /// The document (hex) of the note at `path` (relative to the notes folder), for the preview's live editing
     /// view; `None` while the note has no history.
     Note { path: String, reply: tokio::sync::oneshot::Sender<Option<String>> },
+    /// The changes of a document whose versions are redacted (`Store::redact`), as hex hashes.
+    Redacted { doc: String, reply: tokio::sync::oneshot::Sender<Vec<String>> },
     /// What the preview's recent changes start from ([`Journal`]).
     Journal { reply: tokio::sync::oneshot::Sender<Journal> },
 }
@@ -45,6 +47,8 @@ pub struct Journal {
     pub notes: Vec<(String, String, i64, Vec<String>)>,
     /// The index document's bytes (moves and deletions are its changes); `None` without a history.
     pub index: Option<Vec<u8>>,
+    /// By document, its redacted changes (`Store::redact`), for the documents that have any.
+    pub redacted: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// The heads of documents (hex ids), each sorted: what two Loam gardens compare to sync only what differs.
@@ -146,6 +150,9 @@ pub fn answer(
                 Vec::new()
             });
             let _ = reply.send(Some(bundle).filter(|b| !b.is_empty()));
+        }
+        Ask::Redacted { doc, reply } => {
+            let _ = reply.send(store.redacted_of(&doc));
         }
         Ask::Journal { reply } => {
             let _ = reply.send(store.journal());

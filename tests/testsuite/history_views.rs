@@ -259,3 +259,44 @@ fn each_author_has_a_page_and_contributors_lead_there() {
     assert!(notes.contains(">bees<") && !notes.contains("tulip") && !notes.contains("secret"), "{notes}");
     assert_eq!(server.get("/_authors/Nobody/").0, 404);
 }
+
+#[test]
+fn a_redacted_version_s_text_appears_in_no_history_view() {
+    let garden = Garden::new().build();
+    save(&garden, "Ada", "contact.md", "Write to us.\n", 0, 0);
+    save(&garden, "Bo", "contact.md", "Write to us, or call 555 0199.\n", 1, 0);
+    save(&garden, "Bo", "contact.md", "Write to us, or call 555 0199 after nine.\n", 1, 60);
+    save(&garden, "Ada", "contact.md", "Write to us, or call after nine.\n", 2, 0);
+    let content = garden.join("content");
+    let (_, log) = loam(&content, &["log", "contact.md"]);
+    let hashes: Vec<&str> = log.lines().map(|line| line.split_whitespace().next().unwrap()).collect();
+    assert_eq!(hashes.len(), 4, "{log}");
+
+    // The latest version is the note itself: it is edited, not redacted.
+    let (ok, refused) = loam(&content, &["redact", "contact.md", "--at", hashes[0]]);
+    assert!(!ok && refused.contains("edit the note"), "{refused}");
+    // Bo's two versions, as a range from the first to the last that held the number.
+    let (ok, out) = loam(&content, &["redact", "contact.md", "--at", &format!("{}..{}", hashes[2], hashes[1])]);
+    assert!(ok && out.contains("redacted 2 versions"), "{out}");
+
+    let server = crate::serve::Server::start(&garden, &[]);
+    server.wait_for_text("/contact/", "after nine");
+    let pages = [
+        "/_history/contact/".to_string(),
+        format!("/_history/contact/?from={}&to={}", hashes[3], hashes[0]),
+        "/_history/contact/?blame".to_string(),
+        "/_changes/".to_string(),
+        "/_changes/feed.xml".to_string(),
+        "/_authors/Ada/".to_string(),
+    ];
+    for page in &pages {
+        let (status, body) = server.get(page);
+        assert_eq!(status, 200, "{page}: {body}");
+        assert!(!body.contains("555") && !body.contains("0199"), "{page}: {body}");
+    }
+    let (_, list) = server.get("/_history/contact/");
+    assert!(list.contains("after nine") && !list.contains(&hashes[1][..8]), "{list}");
+    for hidden in &hashes[1..3] {
+        assert_eq!(server.get(&format!("/_history/contact/?at={hidden}")).0, 404);
+    }
+}

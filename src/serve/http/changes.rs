@@ -178,7 +178,7 @@ async fn gather(snapshot: &Arc<Snapshot>, ask: &AskStore, journal: &Journal, fil
         let mut loaded = Vec::with_capacity(batch.len());
         for (path, doc, _, _) in batch {
             if let Some(bytes) = load(ask, doc).await {
-                loaded.push((path.clone(), bytes));
+                loaded.push((path.clone(), bytes, journal.redacted.get(doc).cloned().unwrap_or_default()));
             }
         }
         let snapshot_ = snapshot.clone();
@@ -186,9 +186,10 @@ async fn gather(snapshot: &Arc<Snapshot>, ask: &AskStore, journal: &Journal, fil
         let found = tokio::task::spawn_blocking(move || {
             loaded
                 .par_iter()
-                .flat_map(|(path, bytes)| {
+                .flat_map(|(path, bytes, redacted)| {
                     let Ok(doc) = automerge::Automerge::load(bytes) else { return Vec::new() };
                     let Ok(versions) = crate::store::versions_of(&doc) else { return Vec::new() };
+                    let versions = history::unredacted(versions, redacted);
                     let steps = history::steps(history::shown(versions, |text| snapshot_.publishes(path, text)));
                     history::happened(path, steps, author.as_deref(), until)
                 })
@@ -242,6 +243,8 @@ async fn events(snapshot: &Arc<Snapshot>, ask: &AskStore, journal: &Journal, fil
                 let Some(bytes) = load(ask, &event.doc).await else { continue };
                 let Ok(doc) = automerge::Automerge::load(&bytes) else { continue };
                 let Ok(versions) = crate::store::versions_of(&doc) else { continue };
+                let redacted = crate::store::redacted_in(&index, &event.doc);
+                let versions = history::unredacted(versions, &redacted);
                 if !versions.last().is_some_and(|last| snapshot.publishes(from, &last.text)) {
                     continue;
                 }

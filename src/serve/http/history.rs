@@ -44,26 +44,28 @@ pub async fn answer(
     let query =
         query.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect::<Vec<_>>()).unwrap_or_default();
     let asked = Asked { note, history_url: format!("{}{PREFIX}{}", snapshot.base_path, encoded(&url)), query };
-    let bytes = load(ask?, &asked.note.0).await?;
+    let (bytes, redacted) = load(ask?, &asked.note.0).await?;
     let snapshot_ = snapshot.clone();
-    let page = tokio::task::spawn_blocking(move || render(&snapshot_, &asked, &bytes)).await.ok()??;
+    let page = tokio::task::spawn_blocking(move || render(&snapshot_, &asked, &bytes, &redacted)).await.ok()??;
     Some(super::page_response(snapshot, page))
 }
 
-/// The bytes of the document of the note at `path`, from the living garden.
-async fn load(ask: &AskStore, path: &str) -> Option<Vec<u8>> {
+/// The bytes of the document of the note at `path`, from the living garden, and its redacted changes.
+async fn load(ask: &AskStore, path: &str) -> Option<(Vec<u8>, Vec<String>)> {
     let (reply, doc) = oneshot::channel();
     ask(Ask::Note { path: path.to_string(), reply }).then_some(())?;
     let doc = doc.await.ok()??;
+    let (reply, redacted) = oneshot::channel();
+    ask(Ask::Redacted { doc: doc.clone(), reply }).then_some(())?;
     let (reply, bytes) = oneshot::channel();
     ask(Ask::Load { doc, reply }).then_some(())?;
-    bytes.await.ok()?
+    Some((bytes.await.ok()??, redacted.await.ok()?))
 }
 
-fn render(snapshot: &Snapshot, asked: &Asked, bytes: &[u8]) -> Option<crate::serve::Rendered> {
+fn render(snapshot: &Snapshot, asked: &Asked, bytes: &[u8], redacted: &[String]) -> Option<crate::serve::Rendered> {
     let doc = automerge::Automerge::load(bytes).ok()?;
     let (path, title, url) = &asked.note;
-    let versions = crate::store::versions_of(&doc).ok()?;
+    let versions = history::unredacted(crate::store::versions_of(&doc).ok()?, redacted);
     let shown = history::shown(versions, |text| snapshot.publishes(path, text));
     if shown.is_empty() {
         return None;
