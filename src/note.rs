@@ -352,6 +352,18 @@ pub fn is_published(meta: &Frontmatter, meta_ok: bool, mode: PublishMode) -> boo
     meta_ok && publish_ok && matches!(meta.draft, None | Some(Flag::False))
 }
 
+/// Whether a note with this text would be published in `mode`, as [`parse`] decides it (from the frontmatter
+/// alone), without rendering its body: the history views ask it of every version they show.
+pub fn publishes(text: &str, mode: PublishMode) -> bool {
+    let (yaml, _, _) = split_frontmatter(text);
+    let (meta, meta_ok) = match yaml.map(Frontmatter::parse) {
+        Some(Ok((meta, _))) => (meta, true),
+        Some(Err(_)) => (Frontmatter::default(), false),
+        None => (Frontmatter::default(), true),
+    };
+    is_published(&meta, meta_ok, mode)
+}
+
 /// Reads a note from its bytes. Never fails: every problem becomes a diagnostic and the note is still made.
 /// The body of a note that the publish mode does not publish is not rendered: nothing of it reaches the site,
 /// and in a garden that publishes a few notes of many, rendering the rest would be most of the work.
@@ -493,6 +505,25 @@ pub fn split_frontmatter(text: &str) -> (Option<&str>, &str, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whether_a_text_is_published_is_decided_as_parsing_decides_it() {
+        let texts = [
+            "no frontmatter",
+            "---\npublish: true\n---\nx",
+            "---\npublish: false\n---\nx",
+            "---\npublish: off\n---\nx",
+            "---\ndraft: true\n---\nx",
+            "---\ntags: [a, b\n---\nbroken YAML",
+            "---\ntitle: t\n---\n",
+        ];
+        for mode in [PublishMode::All, PublishMode::Explicit] {
+            for text in texts {
+                let note = parse("n.md", text.as_bytes(), &Settings { mode, ..Settings::default() });
+                assert_eq!(publishes(text, mode), is_published(&note.meta, note.meta_ok, mode), "{mode:?} {text:?}");
+            }
+        }
+    }
 
     #[test]
     fn title_from_frontmatter_else_file_name() {

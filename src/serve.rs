@@ -212,14 +212,11 @@ impl Snapshot {
         Some((path.to_string(), title.to_string(), full.to_string()))
     }
 
-    /// Whether a version of the note at `path` with this text would be published, by the garden's rules: history
-    /// views show only such versions.
-    pub fn publishes(&self, path: &str, text: &str) -> bool {
+    /// Whether a version of a note with this text would be published, by the garden's rules (its frontmatter and
+    /// the publish mode): history views show only such versions.
+    pub fn publishes(&self, text: &str) -> bool {
         let Some(site) = &self.site else { return false };
-        let config = site.borrow_dependent().site.config;
-        let settings = crate::note::Settings::of(config);
-        let note = crate::note::parse(path, text.as_bytes(), &settings);
-        crate::note::is_published(&note.meta, note.meta_ok, config.publish_mode)
+        crate::note::publishes(text, site.borrow_dependent().site.config.publish_mode)
     }
 
     /// A version's text as read (its properties as written, then its body rendered as text), for differences.

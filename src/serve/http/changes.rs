@@ -175,12 +175,13 @@ async fn gather(snapshot: &Arc<Snapshot>, ask: &AskStore, journal: &Journal, fil
     for (n, batch) in notes.chunks(BATCH).enumerate() {
         // A note last edited after `until` may have edits before it; one last edited before can have no edit
         // after the page's bounds, as above.
-        let mut loaded = Vec::with_capacity(batch.len());
-        for (path, doc, _, _) in batch {
-            if let Some(bytes) = load(ask, doc).await {
-                loaded.push((path.clone(), bytes, journal.redacted.get(doc).cloned().unwrap_or_default()));
-            }
-        }
+        // Every ask of the batch at once: the living garden answers them one after another without waiting.
+        let asked = batch.iter().map(|(path, doc, _, _)| async move {
+            let redacted = journal.redacted.get(doc).cloned().unwrap_or_default();
+            load(ask, doc).await.map(|bytes| (path.clone(), bytes, redacted))
+        });
+        let loaded: Vec<(String, Vec<u8>, Vec<String>)> =
+            futures::future::join_all(asked).await.into_iter().flatten().collect();
         let snapshot_ = snapshot.clone();
         let (author, until) = ((!filter.author.is_empty()).then(|| filter.author.clone()), filter.until);
         let found = tokio::task::spawn_blocking(move || {
@@ -190,7 +191,7 @@ async fn gather(snapshot: &Arc<Snapshot>, ask: &AskStore, journal: &Journal, fil
                     let Ok(doc) = automerge::Automerge::load(bytes) else { return Vec::new() };
                     let Ok(versions) = crate::store::versions_of(&doc) else { return Vec::new() };
                     let versions = history::unredacted(versions, redacted);
-                    let steps = history::steps(history::shown(versions, |text| snapshot_.publishes(path, text)));
+                    let steps = history::steps(history::shown(versions, |text| snapshot_.publishes(text)));
                     history::happened(path, steps, author.as_deref(), until)
                 })
                 .collect::<Vec<_>>()
@@ -245,7 +246,7 @@ async fn events(snapshot: &Arc<Snapshot>, ask: &AskStore, journal: &Journal, fil
                 let Ok(versions) = crate::store::versions_of(&doc) else { continue };
                 let redacted = crate::store::redacted_in(&index, &event.doc);
                 let versions = history::unredacted(versions, &redacted);
-                if !versions.last().is_some_and(|last| snapshot.publishes(from, &last.text)) {
+                if !versions.last().is_some_and(|last| snapshot.publishes(&last.text)) {
                     continue;
                 }
                 let (time, author, change) = (event.time, event.author, event.hash.to_string()[..8].to_string());

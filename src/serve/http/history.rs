@@ -66,7 +66,7 @@ fn render(snapshot: &Snapshot, asked: &Asked, bytes: &[u8], redacted: &[String])
     let doc = automerge::Automerge::load(bytes).ok()?;
     let (path, title, url) = &asked.note;
     let versions = history::unredacted(crate::store::versions_of(&doc).ok()?, redacted);
-    let shown = history::shown(versions, |text| snapshot.publishes(path, text));
+    let shown = history::shown(versions, |text| snapshot.publishes(text));
     if shown.is_empty() {
         return None;
     }
