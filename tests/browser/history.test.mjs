@@ -1,6 +1,7 @@
 // A note's history in `loam serve`, the way a reader gets there: from the note's page to its History, an edit
 // opened to see what it changed, two versions picked and compared (the text as read, then the Markdown), and who
-// wrote what; an old version read at its own address; "this page changed since you last read it". The garden is edited by two authors on three days (`loam import`, each file's time set).
+// wrote what; an old version read at its own address; "this page changed since you last read it"; the recent
+// changes filtered by author, and an author's page. The garden is edited by two authors on three days (`loam import`, each file's time set).
 // Screenshots at 1280 px light and 390 px dark go to target/screenshots/.
 //
 // Run from the repository root with `node --test tests/browser/` (scripts/test does this).
@@ -186,6 +187,32 @@ describe("a note's history in loam serve", { timeout: 120_000 }, () => {
     await page.goto(`${server.base}bees/`);
     assert.equal(await page.locator('.since-visit').count(), 0);
     await page.close();
+  });
+
+  test("recent changes, filtered by author, lead to an author's page; on a phone too", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, colorScheme: 'light' });
+    await page.goto(`${server.base}bees/`);
+    await page.click('.site-nav a[href$="_changes/"]');
+    await page.waitForURL(/_changes\/$/);
+    assert.equal(await page.locator('h1.page-title').innerText(), 'Recent changes');
+    assert.ok((await page.locator('.changes-entry').count()) >= 3);
+    await page.selectOption('select[name="author"]', 'Bo');
+    await page.click('.changes-filter button');
+    await page.waitForURL(/author=Bo/);
+    const authors = await page.locator('.changes-entry .history-author').allInnerTexts();
+    assert.ok(authors.length >= 1 && authors.every((name) => name === 'Bo'), authors.join());
+    await page.screenshot({ path: path.join(SHOTS, 'changes-1280-light.png'), fullPage: true });
+    await page.locator('.changes-entry .history-author').first().click();
+    await page.waitForURL(/_authors\/Bo\/$/);
+    assert.equal(await page.locator('h1.page-title').innerText(), 'Bo');
+    assert.match(await page.locator('.author-notes').innerText(), /bees/);
+    await page.close();
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    await phone.goto(`${server.base}_changes/`);
+    const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 390, `the page is ${wide} px wide`);
+    await phone.screenshot({ path: path.join(SHOTS, 'changes-390-dark.png'), fullPage: true });
+    await phone.close();
   });
 
   test('the history reads on a phone in the dark', async () => {
