@@ -98,6 +98,8 @@ pub struct Snapshot {
     sorted: OnceLock<Vec<Diagnostic>>,
     /// What `loam build` would publish ([`Snapshot::published`]), made when first asked for.
     published: OnceLock<Arc<HashSet<String>>>,
+    /// Each note's number by its path, made when first asked for (the history views look up many notes).
+    by_path: OnceLock<HashMap<String, usize>>,
     pub notes: usize,
     /// The search index, made in the background and shared by every snapshot.
     pub search: Arc<search::LiveSearch>,
@@ -195,11 +197,20 @@ impl Snapshot {
         live.site.notes.get(index).map(|note| note.path.as_str())
     }
 
+    /// The number of the note at `path` in the site.
+    fn note_index(&self, path: &str) -> Option<usize> {
+        let live = self.site.as_ref()?.borrow_dependent();
+        let by_path = self
+            .by_path
+            .get_or_init(|| live.site.notes.iter().enumerate().map(|(i, note)| (note.path.clone(), i)).collect());
+        by_path.get(path).copied()
+    }
+
     /// The title and page URL of the published note at `path` (relative to the notes folder); `None` for anything
     /// else, so that the live editing view names no note the preview does not show.
     pub fn published_note(&self, path: &str) -> Option<(&str, &str)> {
         let live = self.site.as_ref()?.borrow_dependent();
-        let index = live.site.notes.iter().position(|note| note.path == path)?;
+        let index = self.note_index(path)?;
         let published = live.site.published.get(index).copied().unwrap_or(false);
         published.then(|| (live.site.notes[index].title(), live.site.note_url(index)))
     }
@@ -271,7 +282,7 @@ impl Snapshot {
         let Some(site) = &self.site else { return false };
         let live = site.borrow_dependent();
         let tag = tag.trim_start_matches('#').to_lowercase();
-        let note = live.site.notes.iter().position(|note| note.path == path);
+        let note = self.note_index(path);
         note.filter(|&i| live.site.published[i]).is_some_and(|i| {
             live.site.notes[i]
                 .tags
@@ -315,7 +326,7 @@ impl Snapshot {
     ) -> Option<Rendered> {
         let site = self.site.as_ref()?;
         let (garden, live) = (site.borrow_owner(), site.borrow_dependent());
-        let i = live.site.notes.iter().position(|note| note.path == path)?;
+        let i = self.note_index(path)?;
         let settings = crate::note::Settings::of(live.site.config);
         let old = Arc::new(crate::note::parse(path, text.as_bytes(), &settings));
         let past = live.site.past(i, old, edited);
@@ -447,6 +458,7 @@ impl Preview {
                     gathered,
                     sorted: OnceLock::new(),
                     published: OnceLock::new(),
+                    by_path: OnceLock::new(),
                     notes: self.current.notes,
                     search: self.search.clone(),
                 }
@@ -548,6 +560,7 @@ impl Preview {
             gathered,
             sorted: OnceLock::new(),
             published: OnceLock::new(),
+            by_path: OnceLock::new(),
             notes,
             search: self.search.clone(),
         })
