@@ -315,13 +315,14 @@ impl Snapshot {
         Some(self.site.as_ref()?.borrow_dependent().site.config)
     }
 
-    /// The page of the note at `path` as its version with this text read, last edited at `edited`, with `banner`
-    /// (HTML naming the version) before its text: links resolved against the garden as it is now.
+    /// The page of the note at `path` as its version with this text read, with what the history said of it then
+    /// (its contributors so far, that version's time) and `banner` (HTML naming the version) before its text:
+    /// links resolved against the garden as it is now.
     pub fn version_page(
         &self,
         path: &str,
         text: &str,
-        edited: chrono::DateTime<chrono::FixedOffset>,
+        then: crate::site::Contributions,
         banner: &str,
     ) -> Option<Rendered> {
         let site = self.site.as_ref()?;
@@ -329,7 +330,7 @@ impl Snapshot {
         let i = self.note_index(path)?;
         let settings = crate::note::Settings::of(live.site.config);
         let old = Arc::new(crate::note::parse(path, text.as_bytes(), &settings));
-        let past = live.site.past(i, old, edited);
+        let past = live.site.past(i, old, then);
         let site = past.site(&live.site);
         Some(match render::render_version(&site, &garden.templates, &live.prepared, i, banner) {
             (Some(OutputFile { contents: Contents::Bytes(bytes), .. }), _) => Ok(Bytes::from(bytes)),

@@ -307,9 +307,10 @@ impl<'a> Site<'a> {
     }
 
     /// The garden with the published note `i` as it was in an earlier version, `old` (parsed from that version's
-    /// text), last edited at `edited`: its links resolved against the garden as it is now (a link to a note
-    /// that is gone is shown as missing), everything else as now. For reading a past version (time travel).
-    pub fn past(&self, i: usize, old: Arc<Note>, edited: DateTime<FixedOffset>) -> Past {
+    /// text), with what the history said of it then (`then`: its contributors so far and that version's time):
+    /// its links resolved against the garden as it is now (a link to a note that is gone is shown as missing),
+    /// everything else as now. For reading a past version (time travel).
+    pub fn past(&self, i: usize, old: Arc<Note>, then: Contributions) -> Past {
         let mut notes = self.notes.to_vec();
         notes[i] = old;
         let outlines: Vec<&Arc<Outline>> = notes.iter().map(|n| &n.outline).collect();
@@ -317,8 +318,12 @@ impl<'a> Site<'a> {
         let model =
             Builder::of_model(&outlines, &keys, (*self.model).clone(), self.attachments, &self.base_path).relinked(i);
         let mut all = self.dates.clone();
-        all[i] = Dates { edited: Some(edited), ..dates(&notes[i], None, None) };
-        Past { notes, model: Arc::new(model), dates: all }
+        all[i] = Dates { edited: then.edited, ..dates(&notes[i], None, None) };
+        let mut history = self.history.to_vec();
+        if let Some(entry) = history.get_mut(i) {
+            *entry = then;
+        }
+        Past { notes, model: Arc::new(model), dates: all, history }
     }
 }
 
@@ -327,6 +332,7 @@ pub struct Past {
     notes: Vec<Arc<Note>>,
     model: Arc<Model>,
     dates: Vec<Dates>,
+    history: Vec<Contributions>,
 }
 
 impl Past {
@@ -338,7 +344,7 @@ impl Past {
             notes: &self.notes,
             attachments: now.attachments,
             dates: self.dates.clone(),
-            history: now.history,
+            history: &self.history,
             model: self.model.clone(),
         }
     }

@@ -181,6 +181,9 @@ fn a_past_version_reads_as_it_was_with_its_links_against_the_garden_as_it_is() {
     assert!(old.contains("The hive is near the") && !old.contains("moved to the"), "{old}");
     assert!(old.contains("class=\"version-banner\"") && old.contains("2026-03-01") && old.contains("Ada"), "{old}");
     assert!(old.contains("href=\"/hive/\""), "{old}");
+    // Written by Ada alone then, and last edited that day.
+    assert!(old.contains("Contributor: <a class=\"author\" href=\"/_authors/Ada/\">Ada</a></li>"), "{old}");
+    assert!(old.contains("Last edited <time datetime=\"2026-03-01T00:00:20+00:00\">"), "{old}");
     assert!(old.contains(&format!("?from={}&amp;to={}", &hashes[1][..8], &hashes[0][..8])), "{old}");
     // A note that is still there is linked; one that is gone is marked missing.
     assert!(old.contains("<a class=\"internal\" href=\"/meadow/\">Meadow</a>"), "{old}");

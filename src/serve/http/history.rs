@@ -83,8 +83,17 @@ fn render(snapshot: &Snapshot, asked: &Asked, bytes: &[u8], redacted: &[String])
         let latest = steps.last()?;
         let config = snapshot.config()?;
         let banner = crate::render::history::banner_html(config, &of, step, latest);
+        // The page as it was: edited then, by those who had written it so far.
         let edited = chrono::DateTime::from_timestamp(step.version.time, 0)?.fixed_offset();
-        return snapshot.version_page(path, &step.version.text, edited, &banner);
+        let mut authors: Vec<String> = Vec::new();
+        for earlier in steps.iter().take_while(|s| !std::ptr::eq(*s, step)).chain([step]) {
+            let author = &earlier.version.about.author;
+            if !author.is_empty() && !authors.contains(author) {
+                authors.push(author.clone());
+            }
+        }
+        let then = crate::site::Contributions { authors, edited: Some(edited) };
+        return snapshot.version_page(path, &step.version.text, then, &banner);
     }
     let runs;
     let view = if get("blame").is_some() {
