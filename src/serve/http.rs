@@ -357,6 +357,11 @@ fn status(snapshot: &Snapshot) -> Response {
     response
 }
 
+/// A URL's query as (name, value) pairs, decoded; none without one.
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    query.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

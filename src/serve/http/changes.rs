@@ -58,8 +58,7 @@ pub async fn answer(
     query: Option<&str>,
 ) -> Option<Response> {
     let ask = ask?;
-    let query: Vec<(String, String)> =
-        query.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let query = super::query_pairs(query);
     let get = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let mut filter = Filter {
         author: get("author"),

@@ -41,8 +41,7 @@ pub async fn answer(
     let url = rest.strip_prefix(PREFIX)?;
     let url = percent_encoding::percent_decode_str(url).decode_utf8().ok()?.into_owned();
     let note = snapshot.note_at(&url)?;
-    let query =
-        query.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect::<Vec<_>>()).unwrap_or_default();
+    let query = super::query_pairs(query);
     let asked = Asked { note, history_url: format!("{}{PREFIX}{}", snapshot.base_path, encoded(&url)), query };
     let (bytes, redacted) = load(ask?, &asked.note.0).await?;
     let snapshot_ = snapshot.clone();
