@@ -406,7 +406,11 @@ impl Peers {
     /// document whose heads are the same on both sides is left out: both have it whole. Afterwards both sides have
     /// everything, and samod holds every document exchanged, so that later changes flow as they happen.
     pub async fn exchange_all(&self, over: &Dialed, theirs: Option<Heads>) -> anyhow::Result<Vec<(String, Exchanged)>> {
-        let connection = over.connection();
+        // A connection that dropped between its establishment and now (a peer killed at that moment) leaves
+        // nothing to exchange over: said so, never taken for an exchange in which nothing needed to pass.
+        let Some(connection) = over.connection() else {
+            anyhow::bail!("the connection dropped before anything was exchanged: run the command again")
+        };
         let index = self.index_id().ok_or_else(|| anyhow::anyhow!("this garden has no address yet"))?;
         let id = id_of(&index).ok_or_else(|| anyhow::anyhow!("`.loam/garden` does not hold a document id"))?;
         // A peer that never answers for the index (a relay on automerge-repo 1.x drops a document id it does not
@@ -416,20 +420,18 @@ impl Peers {
             Ok(_) => anyhow::bail!("neither this garden nor the peer has the garden's index"),
             Err(_) => anyhow::bail!("the peer did not answer for the garden's index in {} s", WAIT.as_secs()),
         };
-        if let Some(connection) = connection {
-            let both = async {
-                handle.we_have_their_changes(connection).await;
-                handle.they_have_our_changes(connection).await;
-            };
-            tokio::select! {
-                exchanged = tokio::time::timeout(WAIT, both) => if exchanged.is_err() {
-                    anyhow::bail!("the peer did not exchange the garden's index in {} s", WAIT.as_secs());
-                },
-                _ = over.dropped(Some(connection)) => anyhow::bail!(
-                    "the connection dropped while the garden's index was exchanged; nothing else was: run the \
-                     command again"
-                ),
-            }
+        let both = async {
+            handle.we_have_their_changes(connection).await;
+            handle.they_have_our_changes(connection).await;
+        };
+        tokio::select! {
+            exchanged = tokio::time::timeout(WAIT, both) => if exchanged.is_err() {
+                anyhow::bail!("the peer did not exchange the garden's index in {} s", WAIT.as_secs());
+            },
+            _ = over.dropped(connection) => anyhow::bail!(
+                "the connection dropped while the garden's index was exchanged; nothing else was: run the \
+                 command again"
+            ),
         }
         let (mut documents, deleted) = handle.with_document(|index| {
             (crate::store::merge::index_documents(index), crate::store::merge::deleted_documents(index))
@@ -467,7 +469,7 @@ impl Peers {
         let all = documents.clone();
         let mut exchanges = futures::stream::iter(documents)
             .map(|doc| async move {
-                let done = self.exchange(&doc, connection).await;
+                let done = self.exchange(&doc, Some(connection)).await;
                 (doc, done)
             })
             .buffer_unordered(16);
@@ -757,12 +759,9 @@ impl Dialed {
         self.handle.established().await.map(|_| ()).map_err(|e| anyhow::anyhow!("{e}"))
     }
 
-    /// Resolves once `connection` is no longer this dialer's (it dropped); never without one.
-    async fn dropped(&self, connection: Option<samod::ConnectionId>) {
-        if connection.is_none() {
-            return futures::future::pending().await;
-        }
-        while self.handle.is_connected() && self.handle.connection_id() == connection {
+    /// Resolves once `connection` is no longer this dialer's (it dropped).
+    async fn dropped(&self, connection: samod::ConnectionId) {
+        while self.handle.is_connected() && self.handle.connection_id() == Some(connection) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
