@@ -82,6 +82,18 @@ pub struct Config {
     pub allow_outside: Vec<String>,
     pub sync: Sync,
     pub serve: Serve,
+    pub history: History,
+}
+
+/// `[history]`: what `loam build` publishes of the garden's history (the live preview always shows it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct History {
+    /// Whether the built site has each published note's history, comparisons and past versions (`_history/`),
+    /// the recent changes and their feed (`_changes/`) and authors' pages (`_authors/`). Off unless asked for: a
+    /// history shows text its authors may have deleted on purpose. Only versions in which a note was published
+    /// are shown, without `%%comments%%`, and never a redacted one (`loam redact`).
+    pub publish: bool,
 }
 
 /// `[serve]`: who besides this machine's own names may reach `loam serve`. Read when the server starts.
@@ -256,6 +268,7 @@ impl Default for Config {
             allow_outside: Vec::new(),
             sync: Sync::default(),
             serve: Serve::default(),
+            history: History::default(),
         }
     }
 }

@@ -194,23 +194,31 @@ pub enum RawHtml {
     Kept,
 }
 
+/// The ranges of `text` that are code (spans and blocks), where `%%` and `^[` mean nothing.
+fn code_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    Parser::new_ext(text, options())
+        .into_offset_iter()
+        .filter(|(e, _)| matches!(e, Event::Code(_) | Event::Start(Tag::CodeBlock(_))))
+        .map(|(_, range)| range)
+        .collect()
+}
+
+/// `text` (a note's Markdown) without its `%%comments%%`, which no page shows: what a published history gives of
+/// a version's source.
+pub fn without_comments(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("%%") {
+        std::borrow::Cow::Owned(inline::strip_comments(text, &code_ranges(text)))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// Renders a note's body (without frontmatter). `base_path` prefixes the URLs of inline tags. Unless
 /// `strict_line_breaks`, a single newline in a paragraph is a line break, as Obsidian shows it by default.
 pub fn render(body: &str, base_path: &str, raw_html: RawHtml, strict_line_breaks: bool) -> Rendered {
-    let code = |text: &str| -> Vec<_> {
-        Parser::new_ext(text, options())
-            .into_offset_iter()
-            .filter(|(e, _)| matches!(e, Event::Code(_) | Event::Start(Tag::CodeBlock(_))))
-            .map(|(_, range)| range)
-            .collect()
-    };
-    let stripped;
-    let source = if body.contains("%%") {
-        stripped = inline::strip_comments(body, &code(body));
-        stripped.as_str()
-    } else {
-        body
-    };
+    let code = code_ranges;
+    let stripped = without_comments(body);
+    let source: &str = &stripped;
     let with_footnotes;
     let mut line_marks = Vec::new();
     let source = match source.contains("^[").then(|| inline::inline_footnotes(source, &code(source))).flatten() {

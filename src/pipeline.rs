@@ -403,9 +403,19 @@ pub fn build(
     diagnostics.extend(garden.note_diagnostics().cloned());
     timings.lap("scan and parse");
 
+    // The history is published only when asked for, and only where there is one.
+    garden.config.history_views = garden.config.history.publish && layout.root.join(".loam").join("docs").is_dir();
     let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.history, &garden.attachment_paths);
     diagnostics.extend(site.diagnostics());
     timings.lap("resolve links and make the site model");
+    let history = if site.config.history_views {
+        let (history, problems) = published_history(layout, &site);
+        diagnostics.extend(problems);
+        timings.lap("read the history to publish");
+        Some(history)
+    } else {
+        None
+    };
 
     let pages = AtomicUsize::new(0);
     let count_page = |file: OutputFile| {
@@ -414,7 +424,14 @@ pub fn build(
     };
     // Each note's text goes to the search index as its page renders; the index is made once they are all in.
     let search = garden.config.search.then(|| search::Indexer::start(&garden.config.language));
-    diagnostics.extend(render::render_site(&site, &garden.templates, options, search.as_ref(), &count_page));
+    diagnostics.extend(render::render_site(
+        &site,
+        &garden.templates,
+        options,
+        search.as_ref(),
+        history.as_ref(),
+        &count_page,
+    ));
     bar.inc(site.published_notes().count() as u64);
     timings.lap("render and write pages");
     if let Some(search) = search {
@@ -438,6 +455,85 @@ pub fn build(
     drop(site);
     rayon::spawn(move || drop(garden));
     Ok(Built { diagnostics, notes: note_count, published, pages, started })
+}
+
+/// How many of the index document's changes that moved or deleted notes a built site's recent changes look at.
+const INDEX_EVENTS: usize = 1000;
+
+/// What `loam build` publishes of the garden's history (`[history] publish = true`): each published note's
+/// versions in which it was published, none redacted, without `%%comments%%`, as steps; the moves of published
+/// notes and the deletions of notes whose last version was published. Read from the store beside a `loam serve`
+/// that may be running; the versions of each edited note come from what the store keeps ready
+/// (`store/versions.rs`), read from its document only when that is missing or stale.
+fn published_history(layout: &Layout, site: &Site) -> (render::history::Published, Vec<Diagnostic>) {
+    use crate::history;
+    let mut problems = Vec::new();
+    let store = match crate::store::Store::open_read_only(&layout.root) {
+        Ok(store) => store,
+        Err(error) => {
+            let problem = Diagnostic::new(".loam", 0, Severity::Warning, Kind::Other, format!("{error:#}"))
+                .hint("the site is built without its history");
+            return (render::history::Published::default(), vec![problem]);
+        }
+    };
+    let mode = site.config.publish_mode;
+    let shown = |versions: Vec<crate::store::Version>, doc: &str| -> Vec<crate::store::Version> {
+        let versions = history::unredacted(versions, &store.redacted_of(doc));
+        let mut versions = history::shown(versions, |text| crate::note::publishes(text, mode));
+        for version in &mut versions {
+            if let std::borrow::Cow::Owned(text) = crate::markdown::without_comments(&version.text) {
+                version.text = text;
+            }
+        }
+        versions
+    };
+    let read: Vec<(Vec<history::Step>, Option<Diagnostic>)> = (0..site.notes.len())
+        .into_par_iter()
+        .map(|i| {
+            let path = &site.notes[i].path;
+            let Some(entry) = store.entry(path).filter(|_| site.published[i]) else { return (Vec::new(), None) };
+            match store.history(path) {
+                Ok(versions) => (history::steps(shown(versions, &entry.doc)), None),
+                Err(error) => {
+                    let problem = Diagnostic::new(path, 0, Severity::Warning, Kind::Other, format!("{error:#}"))
+                        .hint("its history is not published; `loam repair` mends a damaged history");
+                    (Vec::new(), Some(problem))
+                }
+            }
+        })
+        .collect();
+    let mut steps = Vec::with_capacity(read.len());
+    for (note_steps, problem) in read {
+        steps.push(note_steps);
+        problems.extend(problem);
+    }
+    // Moves of notes published now; deletions of notes whose last version shown was published.
+    let published_at: HashMap<&str, usize> = site.published_notes().map(|i| (site.notes[i].path.as_str(), i)).collect();
+    let path_of: HashMap<&str, &str> =
+        store.paths().filter_map(|path| Some((store.entry(path)?.doc.as_str(), path))).collect();
+    let mut events = Vec::new();
+    for event in store.index_events(INDEX_EVENTS).unwrap_or_default() {
+        let now = path_of.get(event.doc.as_str()).copied();
+        let change = event.hash.to_string()[..8].to_string();
+        let (what, path) = match (&event.from, &event.to) {
+            (Some(from), Some(to)) if now.is_some_and(|now| published_at.contains_key(now)) => {
+                (history::What::Moved { from: from.clone() }, to.clone())
+            }
+            (Some(from), None) if now.is_none() => {
+                let last_published = store
+                    .versions_of_doc(&event.doc)
+                    .map(|versions| history::unredacted(versions, &store.redacted_of(&event.doc)))
+                    .is_ok_and(|versions| versions.last().is_some_and(|last| crate::note::publishes(&last.text, mode)));
+                if !last_published {
+                    continue;
+                }
+                (history::What::Deleted, from.clone())
+            }
+            _ => continue,
+        };
+        events.push(history::Happened { time: event.time, author: event.author, path, change, what });
+    }
+    (render::history::Published { steps, events }, problems)
 }
 
 /// Phase durations on stderr when `LOAM_TIMINGS` is set, for finding where a slow build spends its time: the

@@ -120,12 +120,14 @@ pub fn render_version(
 /// Renders every file of the site except attachments and static assets, handing each to `emit` as soon as it
 /// is made (`build` writes it at once, so the whole site never sits in memory), and returns the problems found.
 ///
-/// With a `search` index, every note's text goes into it as its page is rendered.
+/// With a `search` index, every note's text goes into it as its page is rendered. With `history` (`[history]
+/// publish = true`), each note's history, the recent changes and the authors' pages are made too.
 pub fn render_site(
     site: &Site,
     templates: &Templates,
     options: RenderOptions,
     search: Option<&Indexer>,
+    history: Option<&history::Published>,
     emit: &(dyn Fn(OutputFile) + Sync),
 ) -> Vec<Diagnostic> {
     let prepared = Prepared::new(site, templates, options, true);
@@ -150,6 +152,9 @@ pub fn render_site(
         .chain(site.folders.values().filter(|f| key(&f.url) != site.tags_url).map(Page::Folder))
         .chain(notes.iter().map(|&i| Page::Note(i)))
         .chain(site.aliases.iter().map(|(url, note)| Page::Alias(url, *note)))
+        .chain(history.into_iter().flat_map(|h| {
+            h.steps.iter().enumerate().filter(|(_, steps)| !steps.is_empty()).map(|(i, steps)| Page::History(i, steps))
+        }))
         .collect();
     // The single pages (sitemap, feed, tag index) are serial work: one thread makes them while the others
     // render the rest.
@@ -161,6 +166,7 @@ pub fn render_site(
                     Page::Folder(folder) => keep(renderer.folder_page(folder)),
                     Page::Note(i) => keep(renderer.note_page(i)),
                     Page::Alias(url, note) => single(renderer.alias_page(url, note)),
+                    Page::History(i, steps) => renderer.history_pages(i, steps).into_iter().flat_map(keep).collect(),
                 })
                 .collect::<Vec<_>>()
         },
@@ -171,6 +177,9 @@ pub fn render_site(
             diagnostics.extend(single(renderer.sitemap(&notes)));
             emit(OutputFile::bytes(GRAPH_FILE.into(), graph::json(site)));
             diagnostics.extend(single(renderer.graph_page()));
+            if let Some(history) = history {
+                diagnostics.extend(renderer.changes_pages(history).into_iter().flat_map(keep));
+            }
             diagnostics
         },
     );
@@ -223,6 +232,8 @@ enum Page<'s> {
     Note(usize),
     /// (URL of the redirect page, the note it points at)
     Alias(&'s str, usize),
+    /// A note's history in a built site, and its shown steps.
+    History(usize, &'s [crate::history::Step]),
 }
 
 struct Renderer<'s, 'a> {

@@ -21,6 +21,7 @@
 //! .loam/garden           the index document's id, made once: the garden's address (`automerge:` URL)
 //! .loam/index.am|.log    the index document: document id -> { path, deleted }
 //! .loam/docs/ID.am|.log  one document per note (see files.rs)
+//! .loam/versions/ID     an edited note's versions kept ready to read (a cache: see versions.rs)
 //! .loam/local.json|.log  this device's bookkeeping per path: document, hash of the bytes last recorded, the
 //!                        heads the file corresponds to, line endings and BOM (never synced)
 //! ```
@@ -41,6 +42,7 @@ pub mod paths;
 pub mod placement;
 pub mod recorder;
 mod session;
+pub mod versions;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -685,6 +687,16 @@ impl Store {
         recorder::Journal { notes, index: (!self.index.get_heads().is_empty()).then(|| self.index.save()), redacted }
     }
 
+    /// The moves and deletions among the index document's last `limit` changes that made any ([`index_events`]).
+    pub fn index_events(&self, limit: usize) -> anyhow::Result<Vec<IndexEvent>> {
+        index_events(&self.index, limit)
+    }
+
+    /// Every version of document `doc` (a deleted note's, which the bookkeeping no longer names), oldest first.
+    pub fn versions_of_doc(&self, doc: &str) -> anyhow::Result<Vec<Version>> {
+        versions_of(&self.doc_files(doc).load()?)
+    }
+
     /// How many notes the store tracks.
     pub fn len(&self) -> usize {
         self.local.notes.len()
@@ -1037,7 +1049,12 @@ impl Store {
             let about = about_of(&change);
             return Ok(vec![Version { hash: change.hash(), time: change.timestamp(), about, text }]);
         }
-        versions_of(&files.load()?)
+        if let Some(kept) = versions::read(&self.dir, &entry.doc, &entry.heads) {
+            return Ok(kept);
+        }
+        let versions = versions_of(&files.load()?)?;
+        versions::write(&self.dir, &entry.doc, &entry.heads, &versions);
+        Ok(versions)
     }
 
     /// Hides the versions made by `changes` of the note at `path` from every published history view: the changes'
@@ -1220,6 +1237,9 @@ impl Store {
             }
             None => entry.heads.clone(),
         };
+        if change.is_some() {
+            versions::changed(&self.dir, &entry.doc, &doc, &before, &heads);
+        }
         let change = doc.save_after(&before);
         // The log as this store last left it: a save reads no more than the note.
         let known = crate::lock(&self.log_frames).get(&entry.doc).copied();

@@ -30,6 +30,10 @@ pub struct Of<'a> {
     pub url: &'a str,
     /// The URL of its history (`…/_history/NOTE/`).
     pub history_url: &'a str,
+    /// In a built site (`loam build`), where nothing answers a query: older pages of the list are at `page/N/`
+    /// (not `?page=N`), and the list does not hold each edit's difference, which the browser makes when asked
+    /// (`static/history.js`, from `versions.json`).
+    pub built: bool,
 }
 
 /// The `history` value of `history.html` for `view` of the note `of`, whose shown steps (oldest first) are
@@ -41,6 +45,7 @@ pub fn context(
     view: View,
     readable: &(dyn Fn(&str) -> String + Sync),
 ) -> Value {
+    let built = of.built;
     let unchanged = strings::text(config, "unchanged_words");
     let mut value = json!({
         "note": { "title": of.title, "url": of.url },
@@ -60,7 +65,7 @@ pub fn context(
                 // Edits are newest first: the one after this in the list is the one before it in time.
                 let before = edits.get(n + 1).map(|e| e.last());
                 let date = day(edit.time());
-                let entry = edit_value(edit, before, readable, unchanged);
+                let entry = edit_value(edit, before, (!built).then_some(readable), unchanged);
                 match days.last_mut() {
                     Some(last) if last["date"] == date => {
                         last["edits"].as_array_mut().expect("edits are a list").push(entry)
@@ -70,6 +75,7 @@ pub fn context(
             }
             let at = |p: usize| match p {
                 0 => of.history_url.to_string(),
+                p if built => format!("{}page/{}/", of.history_url, p + 1),
                 p => format!("{}?page={}", of.history_url, p + 1),
             };
             value["days"] = json!(days);
@@ -100,11 +106,14 @@ pub fn context(
 fn edit_value(
     edit: &Edit,
     before: Option<&Step>,
-    readable: &(dyn Fn(&str) -> String + Sync),
+    readable: Option<&(dyn Fn(&str) -> String + Sync)>,
     unchanged: &str,
 ) -> Value {
-    let old = before.map_or(String::new(), |step| readable(&step.version.text));
-    let diff = history::word_diff(&old, &readable(&edit.last().version.text));
+    // Without `readable` (a built site), the difference is left to the browser.
+    let diff_html = readable.map_or_else(String::new, |readable| {
+        let old = before.map_or(String::new(), |step| readable(&step.version.text));
+        words_html(&history::word_diff(&old, &readable(&edit.last().version.text)), unchanged)
+    });
     // Each step's own predecessor: the step before it within the edit, else the version before the edit.
     let mut previous = before.map(|step| step.short()).unwrap_or_default();
     let steps: Vec<Value> = edit
@@ -135,7 +144,7 @@ fn edit_value(
         "added": edit.added,
         "removed": edit.removed,
         "steps": steps,
-        "diff_html": words_html(&diff, unchanged),
+        "diff_html": diff_html,
     })
 }
 
@@ -180,9 +189,11 @@ pub struct Changes<'a> {
     pub notes: Vec<(String, String)>,
 }
 
-/// The URL of an author's page.
+/// The URL of an author's page: their name as a slug, the same in the preview and a built site (where it is a
+/// folder's name, so nothing of a name a peer gave reaches a path as it is). Names that make the same slug
+/// (`Ada`, `ada`) share a page.
 pub fn author_url(base_path: &str, name: &str) -> String {
-    format!("{base_path}_authors/{}/", percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC))
+    format!("{base_path}_authors/{}/", crate::slug::slugify(name))
 }
 
 /// One entry of the recent changes, for the page and the feed: `note` gives a path's note as it is now (its title
@@ -254,6 +265,11 @@ pub fn changes_context(changes: &Changes, entries: &[Value]) -> Value {
         },
         "filter": filter,
         "authors": changes.authors,
+        "author_links": changes
+            .authors
+            .iter()
+            .map(|name| json!({ "name": name, "url": author_url(changes.base_path, name) }))
+            .collect::<Vec<_>>(),
         "days": days,
         "older_url": changes.older_url,
         "feed_url": changes.feed_url,
@@ -371,4 +387,283 @@ fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let _ = pulldown_cmark_escape::escape_html(&mut out, text);
     out
+}
+
+/// A garden's history as `loam build` publishes it (`[history] publish = true`): what the store gave, filtered as
+/// the preview's views are (versions in which the note was published, none redacted, without `%%comments%%`).
+#[derive(Default)]
+pub struct Published {
+    /// Each note's shown steps (oldest first), by its number in the site; empty for a note with none to show.
+    pub steps: Vec<Vec<Step>>,
+    /// The moves of published notes and deletions of notes whose last version was published, newest first.
+    pub events: Vec<history::Happened>,
+}
+
+/// A note's shown versions as the `versions.json` of its history in a built site, which `static/history.js`
+/// reads to compare two versions, show a past one or who wrote each line: `{"versions": [...]}`, newest first,
+/// each with its change (`id`, `short`), `time` (seconds since 1970), `author`, `kind`, `summary`, `added`,
+/// `removed`, and its Markdown: the newest as `text`, each older one as `edit`, what makes it from the version
+/// listed before it, line by line (a number n keeps the next n lines, -n drops them, a string is a line put in,
+/// with its line break). A note's ten versions weigh little more than one.
+pub fn versions_json(steps: &[Step]) -> Vec<u8> {
+    let mut versions: Vec<Value> = Vec::with_capacity(steps.len());
+    let mut newer: Option<&str> = None;
+    for step in steps.iter().rev() {
+        let text = step.version.text.as_str();
+        let mut value = json!({
+            "id": step.id(),
+            "short": step.short(),
+            "time": step.version.time,
+            "author": step.version.about.author,
+            "kind": step.version.about.kind,
+            "summary": step.summary,
+            "added": step.added,
+            "removed": step.removed,
+        });
+        match newer {
+            None => value["text"] = json!(text),
+            Some(newer) => value["edit"] = Value::Array(line_edit(newer, text)),
+        }
+        versions.push(value);
+        newer = Some(text);
+    }
+    serde_json::to_vec(&json!({ "versions": versions })).expect("JSON values serialise")
+}
+
+/// What makes `to` from `from`, line by line (see [`versions_json`]).
+fn line_edit(from: &str, to: &str) -> Vec<Value> {
+    let diff = similar::TextDiff::configure().algorithm(similar::Algorithm::Myers).diff_lines(from, to);
+    let new_lines: Vec<&str> = to.split_inclusive('\n').collect();
+    let mut out: Vec<Value> = Vec::new();
+    let count = |out: &mut Vec<Value>, n: i64| match out.last().and_then(Value::as_i64) {
+        Some(last) if last.signum() == n.signum() => *out.last_mut().expect("there is a last") = json!(last + n),
+        _ => out.push(json!(n)),
+    };
+    for op in diff.ops() {
+        match *op {
+            similar::DiffOp::Equal { len, .. } => count(&mut out, len as i64),
+            similar::DiffOp::Delete { old_len, .. } => count(&mut out, -(old_len as i64)),
+            similar::DiffOp::Insert { new_index, new_len, .. } => {
+                out.extend(new_lines[new_index..new_index + new_len].iter().map(|line| json!(line)))
+            }
+            similar::DiffOp::Replace { old_len, new_index, new_len, .. } => {
+                count(&mut out, -(old_len as i64));
+                out.extend(new_lines[new_index..new_index + new_len].iter().map(|line| json!(line)));
+            }
+        }
+    }
+    out
+}
+
+/// The entries of the recent changes as an Atom feed at `feed_url`, titled `title`; `origin` (the site's base URL
+/// without its path) makes their links absolute.
+pub fn atom(title: &str, site_title: &str, origin: &str, values: &[Value], feed_url: &str) -> String {
+    let absolute =
+        |url: &str| if url.is_empty() || url.contains("://") { url.to_string() } else { format!("{origin}{url}") };
+    let updated = values.first().and_then(|v| v["time"].as_str()).unwrap_or("1970-01-01T00:00:00+00:00");
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{}</title>\n  \
+         <id>{}</id>\n  <updated>{updated}</updated>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  \
+         <author><name>{}</name></author>\n",
+        escape(title),
+        escape(&absolute(feed_url)),
+        escape(&absolute(feed_url)),
+        escape(site_title),
+    );
+    for value in values {
+        let text = |key: &str| value[key].as_str().unwrap_or_default().to_string();
+        let link = [text("compare_url"), text("url")].into_iter().find(|u| !u.is_empty()).unwrap_or_default();
+        // Each change its own id, though several are of one note and one change may move several.
+        let id = format!("{}#{}-{}-{}", absolute(feed_url), text("kind"), text("change"), text("path"));
+        xml.push_str(&format!(
+            "  <entry>\n    <title>{}: {}</title>\n    <id>{}</id>\n    <updated>{}</updated>\n",
+            escape(&text("title")),
+            escape(&text("summary")),
+            escape(&id),
+            escape(&text("time")),
+        ));
+        if !link.is_empty() {
+            xml.push_str(&format!(
+                "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+                escape(&absolute(&link))
+            ));
+        }
+        if !text("author").is_empty() {
+            xml.push_str(&format!("    <author><name>{}</name></author>\n", escape(&text("author"))));
+        }
+        let size = match value["kind"].as_str() {
+            Some("edit") => format!(" (+{} −{})", value["added"], value["removed"]),
+            _ => String::new(),
+        };
+        xml.push_str(&format!(
+            "    <summary type=\"text\">{}: {}{size}</summary>\n  </entry>\n",
+            escape(&text("path")),
+            escape(&text("summary"))
+        ));
+    }
+    xml.push_str("</feed>\n");
+    xml
+}
+
+/// How many entries a page of a built site's recent changes, or an author's page, lists.
+pub const CHANGES_PER_PAGE: usize = 100;
+
+/// How many pages back a built site's recent changes go (an author's page is one): recent changes are recent, as
+/// MediaWiki's keep 90 days; older edits are in each note's history. Every change listed would be a page of HTML
+/// per hundred changes, most of the output of a garden with a long history.
+pub const CHANGES_PAGES: usize = 10;
+
+/// A rendered file, or why it is not.
+type Made = (Option<crate::output::OutputFile>, Vec<crate::diagnostic::Diagnostic>);
+
+fn made(page: Result<crate::output::OutputFile, crate::diagnostic::Diagnostic>) -> Made {
+    match page {
+        Ok(file) => (Some(file), Vec::new()),
+        Err(problem) => (None, vec![problem]),
+    }
+}
+
+impl super::Renderer<'_, '_> {
+    /// Note `i`'s history in a built site (`_history/NOTE/`): the list of its edits, a page per
+    /// [`EDITS_PER_PAGE`] (`page/N/` after the first), and its `versions.json`.
+    pub(super) fn history_pages(&self, i: usize, steps: &[Step]) -> Vec<Made> {
+        let site = self.site;
+        let relative = format!("_history/{}", site.urls[i]);
+        let history_url = site.url(&relative);
+        let of = Of { title: site.notes[i].title(), url: site.note_url(i), history_url: &history_url, built: true };
+        let pages = history::edits(steps.to_vec()).len().div_ceil(EDITS_PER_PAGE).max(1);
+        let no_text = |_: &str| String::new();
+        let mut out: Vec<Made> = (0..pages)
+            .map(|page| {
+                let own = context(site.config, &of, steps, View::List { page }, &no_text);
+                let url = match page {
+                    0 => relative.clone(),
+                    page => format!("{relative}page/{}/", page + 1),
+                };
+                let own = json!({ "history": own });
+                made(self.render("history.html", super::pages::index_file(&url), &url, own, &site.notes[i].path))
+            })
+            .collect();
+        let json = crate::output::OutputFile::bytes(format!("{relative}versions.json"), versions_json(steps));
+        out.push((Some(json), Vec::new()));
+        out
+    }
+
+    /// A built site's recent changes (`_changes/`, a page per [`CHANGES_PER_PAGE`] entries, `page/N/` after the
+    /// first, [`CHANGES_PAGES`] of them), their Atom feed (`_changes/feed.xml`, the newest page's), and each
+    /// author's page (`_authors/NAME/`: their newest changes, and the published notes they changed).
+    pub(super) fn changes_pages(&self, published: &Published) -> Vec<Made> {
+        use rayon::prelude::*;
+        let site = self.site;
+        let base = site.base_path.as_str();
+        let by_path: std::collections::HashMap<&str, usize> =
+            site.published_notes().map(|i| (site.notes[i].path.as_str(), i)).collect();
+        let note =
+            |path: &str| by_path.get(path).map(|&i| (site.notes[i].title().to_string(), site.note_url(i).to_string()));
+        let mut entries: Vec<(i64, String, Value)> = published
+            .steps
+            .par_iter()
+            .enumerate()
+            .filter(|(_, steps)| !steps.is_empty())
+            .flat_map_iter(|(i, steps)| {
+                history::happened(&site.notes[i].path, steps.clone(), None, None)
+                    .into_iter()
+                    .map(|entry| (entry.time, entry.author.clone(), happened_value(base, &entry, &note)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        entries.extend(
+            published.events.iter().map(|entry| (entry.time, entry.author.clone(), happened_value(base, entry, &note))),
+        );
+        entries.par_sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2["path"].as_str().cmp(&b.2["path"].as_str())));
+        let mut authors: Vec<String> =
+            entries.iter().map(|(_, author, _)| author.clone()).filter(|a| !a.is_empty()).collect();
+        authors.sort();
+        authors.dedup();
+        let values: Vec<&Value> = entries.iter().map(|(.., value)| value).collect();
+        let newest = &values[..values.len().min(CHANGES_PER_PAGE * CHANGES_PAGES)];
+        let mut out = self.changes_list(None, newest, &authors);
+        let origin = site.config.base_url.trim_end_matches('/');
+        let origin = origin.strip_suffix(base.trim_end_matches('/')).unwrap_or(origin);
+        let recent = strings::text(site.config, "recent_changes");
+        let newest: Vec<Value> = values.iter().take(CHANGES_PER_PAGE).map(|v| (*v).clone()).collect();
+        let feed_url = format!("{base}_changes/feed.xml");
+        let title = format!("{} · {recent}", site.config.title);
+        let xml = atom(&title, &site.config.title, origin, &newest, &feed_url);
+        out.push((Some(crate::output::OutputFile::bytes("_changes/feed.xml".into(), xml.into_bytes())), Vec::new()));
+        // Names that make one slug share a page, as they share a URL.
+        let mut by_slug: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+        for name in &authors {
+            by_slug.entry(crate::slug::slugify(name)).or_default().push(name);
+        }
+        for names in by_slug.values() {
+            let theirs: Vec<&Value> = (entries.iter())
+                .filter(|(_, author, _)| names.contains(&author.as_str()))
+                .map(|(.., v)| v)
+                .take(CHANGES_PER_PAGE)
+                .collect();
+            out.extend(self.changes_list(Some(names[0]), &theirs, &authors));
+        }
+        out
+    }
+
+    /// The pages of a list of changes, the garden's (`author` `None`) or an author's.
+    fn changes_list(&self, author: Option<&str>, values: &[&Value], authors: &[String]) -> Vec<Made> {
+        let site = self.site;
+        let base = site.base_path.as_str();
+        let relative = match author {
+            Some(name) => author_url("", name),
+            None => "_changes/".to_string(),
+        };
+        // An author's page lists the published notes they changed.
+        let notes: Vec<(String, String)> = author.map_or_else(Vec::new, |name| {
+            let mut notes: Vec<(String, String)> = site
+                .published_notes()
+                .filter(|&i| {
+                    site.history.get(i).is_some_and(|h| {
+                        h.authors.iter().any(|a| crate::slug::slugify(a) == crate::slug::slugify(name))
+                    })
+                })
+                .map(|i| (site.notes[i].title().to_string(), site.note_url(i).to_string()))
+                .collect();
+            notes.sort_by_key(|(title, _)| title.to_lowercase());
+            notes
+        });
+        let chunks: Vec<&[&Value]> =
+            if values.is_empty() { vec![&[]] } else { values.chunks(CHANGES_PER_PAGE).collect() };
+        let page_url = |page: usize| match page {
+            0 => relative.clone(),
+            page => format!("{relative}page/{}/", page + 1),
+        };
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(page, chunk)| {
+                let changes = Changes {
+                    base_path: base,
+                    author,
+                    filter: [("author", ""), ("folder", ""), ("tag", "")],
+                    authors,
+                    older_url: if page + 1 < chunks.len() {
+                        format!("{base}{}", page_url(page + 1))
+                    } else {
+                        String::new()
+                    },
+                    feed_url: format!("{base}_changes/feed.xml"),
+                    notes: if page == 0 { notes.clone() } else { Vec::new() },
+                };
+                let entries: Vec<Value> = chunk.iter().map(|v| (*v).clone()).collect();
+                let mut own = changes_context(&changes, &entries);
+                own["built"] = json!(true);
+                let url = page_url(page);
+                made(self.render(
+                    "changes.html",
+                    super::pages::index_file(&url),
+                    &url,
+                    json!({ "changes": own }),
+                    "changes.html",
+                ))
+            })
+            .collect()
+    }
 }

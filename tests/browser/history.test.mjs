@@ -203,7 +203,7 @@ describe("a note's history in loam serve", { timeout: 120_000 }, () => {
     assert.ok(authors.length >= 1 && authors.every((name) => name === 'Bo'), authors.join());
     await page.screenshot({ path: path.join(SHOTS, 'changes-1280-light.png'), fullPage: true });
     await page.locator('.changes-entry .history-author').first().click();
-    await page.waitForURL(/_authors\/Bo\/$/);
+    await page.waitForURL(/_authors\/bo\/$/);
     assert.equal(await page.locator('h1.page-title').innerText(), 'Bo');
     assert.match(await page.locator('.author-notes').innerText(), /bees/);
     await page.close();

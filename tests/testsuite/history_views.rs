@@ -13,7 +13,7 @@ const DAY_ONE: u64 = 1_772_323_200;
 
 /// Saves `text` as the note `path` of `garden`, written by `author` at `day` and `seconds` into it, and records it
 /// the way an author without a running preview does (`loam import`).
-fn save(garden: &TempGarden, author: &str, path: &str, text: &str, day: u64, seconds: u64) {
+pub(crate) fn save(garden: &TempGarden, author: &str, path: &str, text: &str, day: u64, seconds: u64) {
     garden.write("loam.toml", format!("title = \"Bees\"\n[author]\nname = \"{author}\"\n"));
     garden.write(&format!("content/{path}"), text);
     let file = std::fs::File::options().append(true).open(garden.join("content").join(path)).unwrap();
@@ -22,7 +22,7 @@ fn save(garden: &TempGarden, author: &str, path: &str, text: &str, day: u64, sec
     assert!(ok, "{out}");
 }
 
-fn loam(dir: &Path, args: &[&str]) -> (bool, String) {
+pub(crate) fn loam(dir: &Path, args: &[&str]) -> (bool, String) {
     let output = Command::new(LOAM).current_dir(dir).args(args).output().expect("loam runs");
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     (output.status.success(), text)
@@ -30,7 +30,7 @@ fn loam(dir: &Path, args: &[&str]) -> (bool, String) {
 
 /// The garden of these tests: `bees.md` written by Ada on day one, changed by Bo on day two, then by Ada twice
 /// within a minute on day three.
-fn bees() -> TempGarden {
+pub(crate) fn bees() -> TempGarden {
     let garden = Garden::new().build();
     save(
         &garden,
@@ -182,7 +182,7 @@ fn a_past_version_reads_as_it_was_with_its_links_against_the_garden_as_it_is() {
     assert!(old.contains("class=\"version-banner\"") && old.contains("2026-03-01") && old.contains("Ada"), "{old}");
     assert!(old.contains("href=\"/hive/\""), "{old}");
     // Written by Ada alone then, and last edited that day.
-    assert!(old.contains("Contributor: <a class=\"author\" href=\"/_authors/Ada/\">Ada</a></li>"), "{old}");
+    assert!(old.contains("Contributor: <a class=\"author\" href=\"/_authors/ada/\">Ada</a></li>"), "{old}");
     assert!(old.contains("Last edited <time datetime=\"2026-03-01T00:00:20+00:00\">"), "{old}");
     assert!(old.contains(&format!("?from={}&amp;to={}", &hashes[1][..8], &hashes[0][..8])), "{old}");
     // A note that is still there is linked; one that is gone is marked missing.
@@ -195,7 +195,7 @@ fn a_past_version_reads_as_it_was_with_its_links_against_the_garden_as_it_is() {
 }
 
 /// A garden where Ada and Bo wrote, moved and deleted notes, one of them never published.
-fn wiki() -> TempGarden {
+pub(crate) fn wiki() -> TempGarden {
     let garden = Garden::new().build();
     save(&garden, "Ada", "bees.md", "---\ntags: [insects]\n---\nBees dance.\n", 0, 0);
     save(&garden, "Ada", "flowers/rose.md", "Roses are red.\n", 0, 60);
@@ -224,7 +224,7 @@ fn recent_changes_list_edits_moves_and_deletions_filtered_and_as_a_feed() {
     // Newest first: the move and the deletion (today), Bo's edit (day two), Ada's first version (day one).
     assert!(at("moved from flowers/rose.md") < at("2026-03-02") && at("2026-03-02") < at("2026-03-01"), "{all}");
     assert!(all.contains("<span class=\"changes-note\">tulip</span>") && all.contains("deleted"), "{all}");
-    assert!(all.contains("href=\"/_authors/Bo/\"") && all.contains("/_history/bees/?from="), "{all}");
+    assert!(all.contains("href=\"/_authors/bo/\"") && all.contains("/_history/bees/?from="), "{all}");
     // A note never published leaves no trace.
     assert!(!all.contains("secret") && !all.contains("private"), "{all}");
     assert!(all.contains("href=\"/_changes/\""), "the site's navigation leads here: {all}");
@@ -253,14 +253,14 @@ fn each_author_has_a_page_and_contributors_lead_there() {
     let garden = wiki();
     let server = crate::serve::Server::start(&garden, &[]);
     let page = server.wait_for_text("/bees/", "hum");
-    assert!(page.contains("<a class=\"author\" href=\"/_authors/Ada/\">Ada</a>"), "{page}");
-    let (status, bo) = server.get("/_authors/Bo/");
+    assert!(page.contains("<a class=\"author\" href=\"/_authors/ada/\">Ada</a>"), "{page}");
+    let (status, bo) = server.get("/_authors/bo/");
     assert_eq!(status, 200, "{bo}");
     assert!(bo.contains("<h1 class=\"page-title\">Bo</h1>") && bo.contains(">bees<"), "{bo}");
     // The notes Bo changed that are published: bees (the tulip is gone, the secret never was).
     let notes = &bo[bo.find("class=\"author-notes\"").expect("Bo's notes")..];
     assert!(notes.contains(">bees<") && !notes.contains("tulip") && !notes.contains("secret"), "{notes}");
-    assert_eq!(server.get("/_authors/Nobody/").0, 404);
+    assert_eq!(server.get("/_authors/nobody/").0, 404);
 }
 
 #[test]
@@ -290,7 +290,7 @@ fn a_redacted_version_s_text_appears_in_no_history_view() {
         "/_history/contact/?blame".to_string(),
         "/_changes/".to_string(),
         "/_changes/feed.xml".to_string(),
-        "/_authors/Ada/".to_string(),
+        "/_authors/ada/".to_string(),
     ];
     for page in &pages {
         let (status, body) = server.get(page);

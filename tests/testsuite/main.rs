@@ -14,6 +14,7 @@ mod wait;
 mod build;
 mod fuzz;
 mod history;
+mod history_built;
 mod history_views;
 mod large;
 mod links;

@@ -523,8 +523,8 @@ fn every_save_is_recorded_with_its_author_and_a_move_keeps_the_history() {
     let (ok, info) = loam(&["info", garden.to_str().unwrap()]);
     assert!(ok && info.contains(&address) && info.contains("(notes and attachments) recorded"), "{info}");
     // The contributor's name leads to their page of what they changed.
-    let page = server
-        .wait_for_text("/hosting/", "Contributor: <a class=\"author\" href=\"/_authors/Tess%20Ter/\">Tess Ter</a>");
+    let page =
+        server.wait_for_text("/hosting/", "Contributor: <a class=\"author\" href=\"/_authors/tess-ter/\">Tess Ter</a>");
     assert!(page.contains("Last edited <time datetime=\"2020-09-13T12:26:40+00:00\">"), "{page}");
 
     // In place, then by rename over it: one change each, newest first.

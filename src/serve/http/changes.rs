@@ -71,12 +71,10 @@ pub async fn answer(
     } else if rest == CHANGES {
         (false, None)
     } else {
-        let name = rest.strip_prefix(AUTHORS)?.strip_suffix('/')?;
-        let name = percent_encoding::percent_decode_str(name).decode_utf8().ok()?.into_owned();
+        let slug = rest.strip_prefix(AUTHORS)?.strip_suffix('/')?;
+        let slug = percent_encoding::percent_decode_str(slug).decode_utf8().ok()?;
         // Only someone who changed a published note has a page.
-        if !snapshot.authors(None).0.contains(&name) {
-            return None;
-        }
+        let name = snapshot.authors(None).0.into_iter().find(|name| crate::slug::slugify(name) == slug)?;
         filter.author = name.clone();
         (false, Some(name))
     };
@@ -287,14 +285,6 @@ fn atom(snapshot: &Snapshot, values: &[Value], feed_url: &str, filter: &Filter) 
     let origin = snapshot.config().map(|config| config.base_url.trim_end_matches('/').to_string()).unwrap_or_default();
     // The site's base URL may hold the base path already; entries' URLs start with it.
     let origin = origin.strip_suffix(snapshot.base_path.trim_end_matches('/')).unwrap_or(&origin).to_string();
-    let absolute =
-        |url: &str| if url.is_empty() || url.contains("://") { url.to_string() } else { format!("{origin}{url}") };
-    let escape = |text: &str| {
-        let mut out = String::new();
-        let _ = pulldown_cmark_escape::escape_html(&mut out, text);
-        out
-    };
-    let updated = values.first().and_then(|v| v["time"].as_str()).unwrap_or("1970-01-01T00:00:00+00:00");
     let mut title = snapshot.title.clone();
     for part in [&filter.author, &filter.folder, &filter.tag] {
         if !part.is_empty() {
@@ -302,48 +292,7 @@ fn atom(snapshot: &Snapshot, values: &[Value], feed_url: &str, filter: &Filter) 
         }
     }
     let recent = snapshot.config().map(|c| crate::render::strings::text(c, "recent_changes")).unwrap_or_default();
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{} · {}</title>\n  \
-         <id>{}</id>\n  <updated>{updated}</updated>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  \
-         <author><name>{}</name></author>\n",
-        escape(&title),
-        escape(recent),
-        escape(&absolute(feed_url)),
-        escape(&absolute(feed_url)),
-        escape(&snapshot.title),
-    );
-    for value in values {
-        let text = |key: &str| value[key].as_str().unwrap_or_default().to_string();
-        let link = [text("compare_url"), text("url")].into_iter().find(|u| !u.is_empty()).unwrap_or_default();
-        // Each change its own id, though several are of one note and one change may move several.
-        let id = format!("{}#{}-{}-{}", absolute(feed_url), text("kind"), text("change"), text("path"));
-        xml.push_str(&format!(
-            "  <entry>\n    <title>{}: {}</title>\n    <id>{}</id>\n    <updated>{}</updated>\n",
-            escape(&text("title")),
-            escape(&text("summary")),
-            escape(&id),
-            escape(&text("time")),
-        ));
-        if !link.is_empty() {
-            xml.push_str(&format!(
-                "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-                escape(&absolute(&link))
-            ));
-        }
-        if !text("author").is_empty() {
-            xml.push_str(&format!("    <author><name>{}</name></author>\n", escape(&text("author"))));
-        }
-        let size = match value["kind"].as_str() {
-            Some("edit") => format!(" (+{} −{})", value["added"], value["removed"]),
-            _ => String::new(),
-        };
-        xml.push_str(&format!(
-            "    <summary type=\"text\">{}: {}{size}</summary>\n  </entry>\n",
-            escape(&text("path")),
-            escape(&text("summary"))
-        ));
-    }
-    xml.push_str("</feed>\n");
+    let xml = crate::render::history::atom(&format!("{title} · {recent}"), &snapshot.title, &origin, values, feed_url);
     ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], xml)
         .into_response()
 }
