@@ -119,13 +119,23 @@ pub fn changed(loam: &Path, id: &str, doc: &Automerge, before: &[ChangeHash], he
             }
             versions
         }
-        None => match super::versions_of(doc) {
+        // Read from the document, as a reader would, unless that would hold up the save: a note edited live
+        // (a change per keystroke) can have thousands of versions, each some milliseconds to read. Its stale
+        // file goes, and the next reader makes it.
+        None if doc.get_changes(&[]).len() <= REREAD_ON_SAVE => match super::versions_of(doc) {
             Ok(versions) => versions,
             Err(_) => return,
         },
+        None => {
+            let _ = std::fs::remove_file(path_of(loam, id));
+            return;
+        }
     };
     write(loam, id, heads, &versions);
 }
+
+/// The most versions a save reads from its document to keep them ready (see [`changed`]).
+const REREAD_ON_SAVE: usize = 64;
 
 #[cfg(test)]
 mod tests {
