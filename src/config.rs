@@ -52,10 +52,10 @@ pub struct Config {
     pub author: Author,
     /// Whether pages show their contributors and last edit from the garden's history (`.loam/`).
     pub show_history: bool,
-    /// Whether the site has history views (`_history/`) and note pages link to them: the live preview's always
-    /// do; not read from `loam.toml`.
+    /// Where the site's history views are, if it has any: the live preview's answer at `_history/`; a built
+    /// site's (`[history] publish = true`) are made in the reader's browser. Not read from `loam.toml`.
     #[serde(skip)]
-    pub history_views: bool,
+    pub history_views: HistoryViews,
     /// Whether `loam build` makes the full-text search index (`static/search/`) and pages show the search box.
     pub search: bool,
     /// Whether HTML written in notes reaches the site as written. Off by default: it goes through an allow-list
@@ -83,6 +83,19 @@ pub struct Config {
     pub sync: Sync,
     pub serve: Serve,
     pub history: History,
+}
+
+/// Where a site's history views are (see [`Config::history_views`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HistoryViews {
+    /// None: only the contributors and last edit on each page.
+    #[default]
+    None,
+    /// Answered by the live preview at `_history/NOTE/`, `_changes/` and `_authors/NAME/`.
+    Served,
+    /// In a built site: each note's views on its own page (`NOTE/?history`, `?at=X`), made by `static/history.js`
+    /// from `_history/NOTE/versions.json`; static pages of the recent changes and of each author.
+    Built,
 }
 
 /// `[history]`: what `loam build` publishes of the garden's history (the live preview always shows it).
@@ -258,7 +271,7 @@ impl Default for Config {
             content: "content".into(),
             author: Author::default(),
             show_history: true,
-            history_views: false,
+            history_views: HistoryViews::None,
             search: true,
             unsafe_html: false,
             strict_line_breaks: None,

@@ -404,11 +404,13 @@ pub fn build(
     timings.lap("scan and parse");
 
     // The history is published only when asked for, and only where there is one.
-    garden.config.history_views = garden.config.history.publish && layout.root.join(".loam").join("docs").is_dir();
+    if garden.config.history.publish && layout.root.join(".loam").join("docs").is_dir() {
+        garden.config.history_views = crate::config::HistoryViews::Built;
+    }
     let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.history, &garden.attachment_paths);
     diagnostics.extend(site.diagnostics());
     timings.lap("resolve links and make the site model");
-    let history = if site.config.history_views {
+    let history = if site.config.history_views == crate::config::HistoryViews::Built {
         let (history, problems) = published_history(layout, &site);
         diagnostics.extend(problems);
         timings.lap("read the history to publish");

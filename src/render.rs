@@ -166,7 +166,10 @@ pub fn render_site(
                     Page::Folder(folder) => keep(renderer.folder_page(folder)),
                     Page::Note(i) => keep(renderer.note_page(i)),
                     Page::Alias(url, note) => single(renderer.alias_page(url, note)),
-                    Page::History(i, steps) => renderer.history_pages(i, steps).into_iter().flat_map(keep).collect(),
+                    Page::History(i, steps) => {
+                        emit(renderer.history_file(i, steps));
+                        Vec::new()
+                    }
                 })
                 .collect::<Vec<_>>()
         },
@@ -179,6 +182,8 @@ pub fn render_site(
             diagnostics.extend(single(renderer.graph_page()));
             if let Some(history) = history {
                 diagnostics.extend(renderer.changes_pages(history).into_iter().flat_map(keep));
+                let words = strings::for_history(site.config).into_bytes();
+                emit(OutputFile::bytes("_history/strings.json".into(), words));
             }
             diagnostics
         },

@@ -624,7 +624,8 @@ impl<'g> Inputs<'g> {
 pub fn preview_config(config: &mut Config, address: SocketAddr) -> String {
     let base_path = config.base_path();
     config.base_url = format!("http://{address}{base_path}");
-    config.history_views = config.show_history;
+    config.history_views =
+        if config.show_history { crate::config::HistoryViews::Served } else { crate::config::HistoryViews::None };
     base_path
 }
 

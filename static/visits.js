@@ -30,7 +30,9 @@
     var text = document.createElement("p");
     text.textContent = loam.word("changed_since_visit", "This page changed since you last read it") + " · ";
     var changes = document.createElement("a");
-    changes.href = link.getAttribute("href") + "?from=@" + seen + "&to=@" + edited;
+    // The preview's history page (`/_history/NOTE/`), or a built site's note page asking for it (`?history`).
+    var href = link.getAttribute("href");
+    changes.href = href + (href.indexOf("?") < 0 ? "?" : "&") + "from=@" + seen + "&to=@" + edited;
     changes.textContent = loam.word("see_changes", "See what changed");
     text.appendChild(changes);
     notice.appendChild(text);

@@ -12,6 +12,7 @@ pub const STATIC: &[(&str, &[u8])] = &[
     ("explorer.js", include_bytes!("../../static/explorer.js")),
     ("toc.js", include_bytes!("../../static/toc.js")),
     ("visits.js", include_bytes!("../../static/visits.js")),
+    ("history.js", include_bytes!("../../static/history.js")),
     ("graph.js", include_bytes!("../../static/graph.js")),
     ("math.js", include_bytes!("../../static/math.js")),
     ("mermaid.js", include_bytes!("../../static/mermaid.js")),

@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 use super::parts::Parts;
 use super::pattern::{alias_pattern, note_patterns, Pattern};
 use super::{RenderMemo, RenderOptions, Renderer, Templates};
+use crate::config::HistoryViews;
 use crate::diagnostic::Diagnostic;
 use crate::lock;
 use crate::memo::key_of;
@@ -102,7 +103,10 @@ impl Prepared {
             base_path: &site.base_path,
             tags_url: site.url(&site.tags_url),
             graph_url: site.url(&site.graph_url),
-            changes_url: if config.history_views { site.url("_changes/") } else { String::new() },
+            changes_url: match config.history_views {
+                HistoryViews::None => String::new(),
+                HistoryViews::Served | HistoryViews::Built => site.url("_changes/"),
+            },
             search: config.search,
             site_origin: config.site_origin(),
             recent_html: templates.parts.recent_html(site),
@@ -304,7 +308,7 @@ impl Renderer<'_, '_> {
                 site.config,
                 &site.dates[i],
                 self.contributors(i),
-                site.config.history_views.then(|| format!("{}_history/{}", site.base_path, site.urls[i])).as_deref(),
+                history_url(site, i).as_deref(),
             ),
             title_id_attr,
             headings: headings.len(),
@@ -502,4 +506,14 @@ fn without_first_heading(html: &str) -> Option<(String, String)> {
     let end = rest.find("</h1>")? + "</h1>".len();
     let after = rest[end..].strip_prefix('\n').unwrap_or(&rest[end..]);
     Some((id.to_string(), after.to_string()))
+}
+
+/// Where note `i`'s history is, if the site has history views: the preview's page of it, or (a built site) the
+/// note's own page asking for it.
+pub fn history_url(site: &Site, i: usize) -> Option<String> {
+    match site.config.history_views {
+        HistoryViews::None => None,
+        HistoryViews::Served => Some(format!("{}_history/{}", site.base_path, site.urls[i])),
+        HistoryViews::Built => Some(format!("{}?history", site.note_url(i))),
+    }
 }

@@ -30,10 +30,6 @@ pub struct Of<'a> {
     pub url: &'a str,
     /// The URL of its history (`…/_history/NOTE/`).
     pub history_url: &'a str,
-    /// In a built site (`loam build`), where nothing answers a query: older pages of the list are at `page/N/`
-    /// (not `?page=N`), and the list does not hold each edit's difference, which the browser makes when asked
-    /// (`static/history.js`, from `versions.json`).
-    pub built: bool,
 }
 
 /// The `history` value of `history.html` for `view` of the note `of`, whose shown steps (oldest first) are
@@ -45,7 +41,6 @@ pub fn context(
     view: View,
     readable: &(dyn Fn(&str) -> String + Sync),
 ) -> Value {
-    let built = of.built;
     let unchanged = strings::text(config, "unchanged_words");
     let mut value = json!({
         "note": { "title": of.title, "url": of.url },
@@ -65,7 +60,7 @@ pub fn context(
                 // Edits are newest first: the one after this in the list is the one before it in time.
                 let before = edits.get(n + 1).map(|e| e.last());
                 let date = day(edit.time());
-                let entry = edit_value(edit, before, (!built).then_some(readable), unchanged);
+                let entry = edit_value(edit, before, readable, unchanged);
                 match days.last_mut() {
                     Some(last) if last["date"] == date => {
                         last["edits"].as_array_mut().expect("edits are a list").push(entry)
@@ -75,7 +70,6 @@ pub fn context(
             }
             let at = |p: usize| match p {
                 0 => of.history_url.to_string(),
-                p if built => format!("{}page/{}/", of.history_url, p + 1),
                 p => format!("{}?page={}", of.history_url, p + 1),
             };
             value["days"] = json!(days);
@@ -106,14 +100,11 @@ pub fn context(
 fn edit_value(
     edit: &Edit,
     before: Option<&Step>,
-    readable: Option<&(dyn Fn(&str) -> String + Sync)>,
+    readable: &(dyn Fn(&str) -> String + Sync),
     unchanged: &str,
 ) -> Value {
-    // Without `readable` (a built site), the difference is left to the browser.
-    let diff_html = readable.map_or_else(String::new, |readable| {
-        let old = before.map_or(String::new(), |step| readable(&step.version.text));
-        words_html(&history::word_diff(&old, &readable(&edit.last().version.text)), unchanged)
-    });
+    let old = before.map_or(String::new(), |step| readable(&step.version.text));
+    let diff_html = words_html(&history::word_diff(&old, &readable(&edit.last().version.text)), unchanged);
     // Each step's own predecessor: the step before it within the edit, else the version before the edit.
     let mut previous = before.map(|step| step.short()).unwrap_or_default();
     let steps: Vec<Value> = edit
@@ -202,10 +193,17 @@ pub fn happened_value(
     base_path: &str,
     entry: &history::Happened,
     note: &dyn Fn(&str) -> Option<(String, String)>,
+    built: bool,
 ) -> Value {
     let stem = |path: &str| path.rsplit('/').next().unwrap_or(path).trim_end_matches(".md").to_string();
     let (title, url) = note(&entry.path).unwrap_or_else(|| (stem(&entry.path), String::new()));
-    let history_url = url.strip_prefix(base_path).map(|rel| format!("{base_path}_history/{rel}")).unwrap_or_default();
+    // The preview's history page of the note, or (a built site) the note's page asking for its history.
+    let history_url = match url.strip_prefix(base_path) {
+        Some(_) if built => format!("{url}?history"),
+        Some(rel) => format!("{base_path}_history/{rel}"),
+        None => String::new(),
+    };
+    let query = if built { "&" } else { "?" };
     let mut value = json!({
         "time": iso(entry.time),
         "date": day(entry.time),
@@ -228,7 +226,7 @@ pub fn happened_value(
             value["compare_url"] = json!(if history_url.is_empty() {
                 String::new()
             } else {
-                format!("{history_url}?from={before}&to={}", edit.last().short())
+                format!("{history_url}{query}from={before}&to={}", edit.last().short())
             });
         }
         history::What::Moved { from } => {
@@ -404,7 +402,9 @@ pub struct Published {
 /// each with its change (`id`, `short`), `time` (seconds since 1970), `author`, `kind`, `summary`, `added`,
 /// `removed`, and its Markdown: the newest as `text`, each older one as `edit`, what makes it from the version
 /// listed before it, line by line (a number n keeps the next n lines, -n drops them, a string is a line put in,
-/// with its line break). A note's ten versions weigh little more than one.
+/// with its line break). A note's ten versions weigh little more than one. Then `edits`, newest first, the
+/// versions as the history list groups them ([`history::edits`]): each its last version (`last`), how many saves
+/// it holds (`saves`), and its `summary`, `added` and `removed` over all of them.
 pub fn versions_json(steps: &[Step]) -> Vec<u8> {
     let mut versions: Vec<Value> = Vec::with_capacity(steps.len());
     let mut newer: Option<&str> = None;
@@ -427,7 +427,19 @@ pub fn versions_json(steps: &[Step]) -> Vec<u8> {
         versions.push(value);
         newer = Some(text);
     }
-    serde_json::to_vec(&json!({ "versions": versions })).expect("JSON values serialise")
+    let edits: Vec<Value> = history::edits(steps.to_vec())
+        .iter()
+        .map(|edit| {
+            json!({
+                "last": edit.last().short(),
+                "saves": edit.steps.len(),
+                "summary": edit.summary,
+                "added": edit.added,
+                "removed": edit.removed,
+            })
+        })
+        .collect();
+    serde_json::to_vec(&json!({ "versions": versions, "edits": edits })).expect("JSON values serialise")
 }
 
 /// What makes `to` from `from`, line by line (see [`versions_json`]).
@@ -524,29 +536,11 @@ fn made(page: Result<crate::output::OutputFile, crate::diagnostic::Diagnostic>) 
 }
 
 impl super::Renderer<'_, '_> {
-    /// Note `i`'s history in a built site (`_history/NOTE/`): the list of its edits, a page per
-    /// [`EDITS_PER_PAGE`] (`page/N/` after the first), and its `versions.json`.
-    pub(super) fn history_pages(&self, i: usize, steps: &[Step]) -> Vec<Made> {
-        let site = self.site;
-        let relative = format!("_history/{}", site.urls[i]);
-        let history_url = site.url(&relative);
-        let of = Of { title: site.notes[i].title(), url: site.note_url(i), history_url: &history_url, built: true };
-        let pages = history::edits(steps.to_vec()).len().div_ceil(EDITS_PER_PAGE).max(1);
-        let no_text = |_: &str| String::new();
-        let mut out: Vec<Made> = (0..pages)
-            .map(|page| {
-                let own = context(site.config, &of, steps, View::List { page }, &no_text);
-                let url = match page {
-                    0 => relative.clone(),
-                    page => format!("{relative}page/{}/", page + 1),
-                };
-                let own = json!({ "history": own });
-                made(self.render("history.html", super::pages::index_file(&url), &url, own, &site.notes[i].path))
-            })
-            .collect();
-        let json = crate::output::OutputFile::bytes(format!("{relative}versions.json"), versions_json(steps));
-        out.push((Some(json), Vec::new()));
-        out
+    /// Note `i`'s versions in a built site (`_history/NOTE/versions.json`), which its page's script reads to show
+    /// its history (see [`versions_json`]).
+    pub(super) fn history_file(&self, i: usize, steps: &[Step]) -> crate::output::OutputFile {
+        let path = format!("_history/{}versions.json", self.site.urls[i]);
+        crate::output::OutputFile::bytes(path, versions_json(steps))
     }
 
     /// A built site's recent changes (`_changes/`, a page per [`CHANGES_PER_PAGE`] entries, `page/N/` after the
@@ -568,12 +562,15 @@ impl super::Renderer<'_, '_> {
             .flat_map_iter(|(i, steps)| {
                 history::happened(&site.notes[i].path, steps.clone(), None, None)
                     .into_iter()
-                    .map(|entry| (entry.time, entry.author.clone(), happened_value(base, &entry, &note)))
+                    .map(|entry| (entry.time, entry.author.clone(), happened_value(base, &entry, &note, true)))
                     .collect::<Vec<_>>()
             })
             .collect();
         entries.extend(
-            published.events.iter().map(|entry| (entry.time, entry.author.clone(), happened_value(base, entry, &note))),
+            published
+                .events
+                .iter()
+                .map(|entry| (entry.time, entry.author.clone(), happened_value(base, entry, &note, true))),
         );
         entries.par_sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2["path"].as_str().cmp(&b.2["path"].as_str())));
         let mut authors: Vec<String> =

@@ -655,7 +655,35 @@ pub fn for_scripts(config: &Config) -> String {
         "changed_since_visit",
         "see_changes",
     ];
-    let words: BTreeMap<&str, &str> = KEYS.iter().map(|key| (*key, text(config, key))).collect();
+    words_json(config, &KEYS)
+}
+
+/// The words `static/history.js` shows in a built site's history views, as JSON (`_history/strings.json`,
+/// fetched with a note's versions, so that pages do not carry them).
+pub fn for_history(config: &Config) -> String {
+    const KEYS: [&str; 15] = [
+        "history",
+        "who_wrote_what",
+        "current_version",
+        "compare",
+        "from_version",
+        "to_version",
+        "read_version",
+        "saves",
+        "newer",
+        "older",
+        "unchanged_words",
+        "text_as_read",
+        "old_version",
+        "compare_with_current",
+        "author",
+    ];
+    words_json(config, &KEYS)
+}
+
+/// The words of `keys` as a JSON object.
+fn words_json(config: &Config, keys: &[&str]) -> String {
+    let words: BTreeMap<&str, &str> = keys.iter().map(|key| (*key, text(config, key))).collect();
     serde_json::to_string(&words).unwrap_or_default()
 }
 

@@ -15,6 +15,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { launch } from './chromium.mjs';
+import { serveStatic } from './static-server.mjs';
 
 const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const LOAM_BIN = path.resolve(REPO, process.env.LOAM_BIN || 'target/debug/loam');
@@ -229,6 +230,89 @@ describe("a note's history in loam serve", { timeout: 120_000 }, () => {
     assert.ok(banner <= 390, `the banner ends at ${banner} px`);
     assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
     await page.screenshot({ path: path.join(SHOTS, 'history-old-version-390-dark.png'), fullPage: true });
+    await page.close();
+  });
+});
+
+describe("a note's history in a built site", { timeout: 120_000 }, () => {
+  let browser;
+  let root;
+  let site;
+  const PREFIX = '/garden/';
+
+  before(async () => {
+    browser = await launch();
+    root = garden();
+    fs.writeFileSync(
+      path.join(root, 'loam.toml'),
+      `title = "Bees"\nbase_url = "https://bees.example${PREFIX}"\n[history]\npublish = true\n`,
+    );
+    execFileSync(LOAM_BIN, ['build', root, '-o', path.join(root, 'public')], { stdio: 'ignore' });
+    site = await serveStatic(path.join(root, 'public'), { prefix: PREFIX });
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await site?.close();
+    await browser?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('from the note to its history, an edit opened, two versions compared, who wrote what', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, colorScheme: 'light' });
+    await page.goto(`${site.url(PREFIX)}bees/`);
+    await page.click('.history-link a');
+    await page.waitForURL(/\/garden\/bees\/\?history$/);
+    await page.locator('h1.page-title', { hasText: 'History' }).waitFor();
+    const days = await page.locator('.history-day time').allInnerTexts();
+    assert.deepEqual(days, ['2026-03-03', '2026-03-02', '2026-03-01']);
+    const first = page.locator('.history-edit').first();
+    assert.match(await first.innerText(), /Ada[\s\S]*2 saves/);
+    assert.match(await first.locator('.history-summary').innerText(), /changed “Bees dance to say where the flowers are.”/);
+    await first.locator('summary').first().click();
+    assert.match(await first.locator('.diff-text ins').allInnerTexts().then((t) => t.join(' ')), /the|Honey/);
+    await page.screenshot({ path: path.join(SHOTS, 'built-history-1280-light.png'), fullPage: true });
+
+    const bo = page.locator('.history-edit', { hasText: 'Bo' });
+    await bo.locator('input[name="from"]').check();
+    await bo.locator('input[name="to"]').check();
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\?history=&from=.*&to=/);
+    await page.locator('h1.page-title', { hasText: 'Compare' }).waitFor();
+    assert.equal(await page.locator('.diff-text del').first().innerText(), 'females');
+    assert.equal(await page.locator('.diff-text ins').first().innerText(), 'female bees');
+    await page.click('.diff-source-toggle summary');
+    assert.match(await page.locator('.diff-source tr.removed').first().innerText(), /Only females sting\./);
+    await page.screenshot({ path: path.join(SHOTS, 'built-history-compare-1280-light.png'), fullPage: true });
+
+    await page.click('.history-views a[href$="&blame"]');
+    await page.waitForURL(/\?history&blame$/);
+    const stings = page.locator('.blame tr', { hasText: 'Only female bees sting, and rarely.' });
+    assert.match(await stings.innerText(), /Bo/);
+    // Line by line: the title is Ada's, and named where her lines begin.
+    assert.match(await page.locator('.blame tr').first().innerText(), /Ada[\s\S]*# Bees/);
+    await page.close();
+  });
+
+  test('an old version read at its own address, then what changed since; on a phone in the dark', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    await page.goto(`${site.url(PREFIX)}bees/?history`);
+    const bo = page.locator('.history-edit', { hasText: 'Bo' });
+    await bo.locator('summary').first().click();
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
+    await page.screenshot({ path: path.join(SHOTS, 'built-history-390-dark.png'), fullPage: true });
+    await bo.locator('.history-read a').click();
+    await page.waitForURL(/\?at=[0-9a-f]{8}$/);
+    const banner = page.locator('.version-banner');
+    assert.match(await banner.innerText(), /2026-03-02[\s\S]*Bo/);
+    const text = await page.locator('article .content').innerText();
+    assert.match(text, /Only female bees sting, and rarely\./);
+    assert.doesNotMatch(text, /They make honey|the flowers/);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
+    await page.screenshot({ path: path.join(SHOTS, 'built-history-old-version-390-dark.png'), fullPage: true });
+    await banner.locator('a').nth(1).click();
+    await page.waitForURL(/\?history&from=.*&to=/);
+    assert.match(await page.locator('.diff-text ins').allInnerTexts().then((t) => t.join(' ')), /They make honey/);
     await page.close();
   });
 });

@@ -1,6 +1,6 @@
-//! The history in a built site (`[history] publish = true`): each note's history as a static page with its
-//! versions in a small JSON file, the recent changes and their feed, authors' pages; and nothing of a version a
-//! reader may not see in any file written.
+//! The history in a built site (`[history] publish = true`): each note's versions in a small JSON file, from which
+//! its page's script shows its history (`tests/browser/history.test.mjs` reads them so), the recent changes and
+//! their feed, authors' pages; and nothing of a version a reader may not see in any file written.
 
 use std::path::Path;
 
@@ -67,13 +67,17 @@ fn a_built_site_has_each_note_s_history_its_versions_the_recent_changes_and_auth
 
     let public = build_with_history(&garden);
     let page = read(&public, "bees/index.html");
-    assert!(page.contains("href=\"/_history/bees/\""), "{page}");
-    let list = read(&public, "_history/bees/index.html");
+    assert!(page.contains("href=\"/bees/?history\"") && page.contains("static/history.js"), "{page}");
+    assert!(public.join("static/history.js").exists() && public.join("_history/strings.json").exists());
+    let json: serde_json::Value = serde_json::from_str(&read(&public, "_history/bees/versions.json")).unwrap();
     // Three edits: Ada's, Bo's, and Ada's two saves a minute apart as one.
-    assert_eq!(list.matches("class=\"history-edit\"").count(), 3, "{list}");
-    assert!(list.contains("Bo") && list.contains("2 saves") && list.contains("added “They make honey.”"), "{list}");
-    // Each edit leads to what it changed, which the browser makes from the versions.
-    assert!(list.contains("?from=") && list.contains("history-what"), "{list}");
+    let edits = json["edits"].as_array().unwrap();
+    assert_eq!(edits.iter().map(|e| e["saves"].as_u64().unwrap()).collect::<Vec<_>>(), [2, 1, 1], "{json}");
+    assert!(
+        edits[0]["summary"].as_str().unwrap().starts_with("changed “Bees dance to say where the flowers"),
+        "{json}"
+    );
+    assert!(json["versions"][0]["summary"].as_str().unwrap().contains("added “They make honey.”"), "{json}");
 
     let (_, log) = loam(&garden.join("content"), &["log", "bees.md"]);
     let hashes: Vec<&str> = log.lines().map(|line| line.split_whitespace().next().unwrap()).collect();
@@ -88,12 +92,12 @@ fn a_built_site_has_each_note_s_history_its_versions_the_recent_changes_and_auth
 
     let changes = read(&public, "_changes/index.html");
     assert!(
-        changes.contains("href=\"/_history/bees/?from=") && changes.contains("href=\"/_authors/bo/\""),
+        changes.contains("href=\"/bees/?history&amp;from=") && changes.contains("href=\"/_authors/bo/\""),
         "{changes}"
     );
     let feed = read(&public, "_changes/feed.xml");
     assert!(
-        feed.contains("<link rel=\"alternate\" type=\"text/html\" href=\"https://bees.example/_history/bees/?from=")
+        feed.contains("<link rel=\"alternate\" type=\"text/html\" href=\"https://bees.example/bees/?history&amp;from=")
     );
     assert_eq!(feed.matches("<entry>").count(), 3, "{feed}");
     let bo = read(&public, "_authors/bo/index.html");
@@ -134,7 +138,7 @@ fn no_file_of_a_built_site_holds_a_version_a_reader_may_not_see() {
     save(&garden, "Ada", "diary.md", "---\npublish: false\n---\nDear diary, again.\n", 1, 0);
 
     let public = build_with_history(&garden);
-    assert!(read(&public, "_history/plan/index.html").contains("agreed"));
+    assert!(read(&public, "_history/plan/versions.json").contains("agreed"));
     assert!(read(&public, "_history/contact/versions.json").contains("after nine"));
     assert!(read(&public, "_history/hive/versions.json").contains("The hive is full."));
     for entry in walkdir::WalkDir::new(&public) {
@@ -151,6 +155,5 @@ fn no_file_of_a_built_site_holds_a_version_a_reader_may_not_see() {
     }
     // The plan's history starts where it was published.
     let plan = versions(&read(&public, "_history/plan/versions.json"));
-    assert_eq!(plan.len(), 2);
-    assert!(!read(&public, "_history/plan/index.html").contains("2026-03-01"));
+    assert_eq!(plan.iter().map(|v| v.1.as_str()).collect::<Vec<_>>(), ["Bo", "Ada"]);
 }

@@ -82,7 +82,7 @@ pub async fn answer(
     let entries = gather(snapshot, ask, &journal, &filter).await;
     let base = snapshot.base_path.clone();
     let note = |path: &str| snapshot.published_note(path).map(|(title, url)| (title.to_string(), url.to_string()));
-    let values: Vec<Value> = entries.iter().map(|entry| happened_value(&base, entry, &note)).collect();
+    let values: Vec<Value> = entries.iter().map(|entry| happened_value(&base, entry, &note, false)).collect();
     let here = match &author_page {
         Some(name) => author_url(&base, name),
         None => format!("{base}{CHANGES}"),

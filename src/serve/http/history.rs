@@ -70,7 +70,7 @@ fn render(snapshot: &Snapshot, asked: &Asked, bytes: &[u8], redacted: &[String])
         return None;
     }
     let steps = history::steps(shown);
-    let of = Of { title, url, history_url: &asked.history_url, built: false };
+    let of = Of { title, url, history_url: &asked.history_url };
     let get = |key: &str| asked.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     // A version by its change's hash or the start of it, or `@TIME` (seconds since 1970): the one current then.
     let find = |at: &str| match at.strip_prefix('@') {

@@ -1,0 +1,465 @@
+/*
+ * Loam: a note's history in a built site (`[history] publish = true` in loam.toml).
+ *
+ * On a note's page whose address asks for a view of its history, shows that view in place of the note's text:
+ *   ?history                   its edits, newest first by day, each opening to what it changed;
+ *   ?history&from=X&to=Y       two versions compared: word by word in the text as read, line by line in Markdown;
+ *   ?history&blame             who wrote each line;
+ *   ?at=X                      the text as version X read, under a banner naming it.
+ * A version is named by its change (the first letters of its hash) or `@TIME`, the version current at that time
+ * (seconds since 1970); `from` empty or before the first version compares with nothing.
+ *
+ * The versions come from the note's `versions.json` (beside its history in `_history/`), fetched only when a view
+ * is asked for: the newest version whole and each older one as the line edit that makes it from the next
+ * (`render/history.rs`). Every difference is made here, so the site holds each note's versions once rather than
+ * every comparison of them. The markup is the preview's (`templates/history.html`), so one stylesheet serves both.
+ * Without scripts, the note's page is the note's page.
+ */
+(function () {
+  "use strict";
+
+  var params = new URLSearchParams(location.search);
+  var wanted = params.has("history") ? "history" : params.has("at") ? "at" : "";
+  if (!wanted) return;
+
+  /* How many unchanged words a difference shows on each side of a change (history.rs CONTEXT_WORDS). */
+  var CONTEXT_WORDS = 12;
+  /* How many unchanged lines the Markdown difference shows around a change. */
+  var CONTEXT_LINES = 3;
+  var EDITS_PER_PAGE = 50;
+
+  /* The interface's words in the site's language (`_history/strings.json`). */
+  var words = {};
+  function word(key, fallback) {
+    return words[key] || fallback;
+  }
+
+  function el(name, attrs, children) {
+    var node = document.createElement(name);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) {
+      if (child != null) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  /* ---- Differences ---- */
+
+  /* The shortest edit between two arrays (Myers, O(ND)), after their common start and end: a list of
+   * [kind, item] with kind "=" (in both), "-" (only in a), "+" (only in b). */
+  function diff(a, b) {
+    var start = 0;
+    while (start < a.length && start < b.length && a[start] === b[start]) start++;
+    var endA = a.length, endB = b.length;
+    while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) { endA--; endB--; }
+    var x0 = a.slice(start, endA), y0 = b.slice(start, endB);
+    var middle = myers(x0, y0);
+    var out = [];
+    for (var i = 0; i < start; i++) out.push(["=", a[i]]);
+    out = out.concat(middle);
+    for (var j = endA; j < a.length; j++) out.push(["=", a[j]]);
+    return out;
+  }
+
+  function myers(a, b) {
+    var n = a.length, m = b.length, max = n + m;
+    if (n === 0) return b.map(function (t) { return ["+", t]; });
+    if (m === 0) return a.map(function (t) { return ["-", t]; });
+    var v = new Int32Array(2 * max + 2), trace = [];
+    var offset = max + 1;
+    for (var d = 0; d <= max; d++) {
+      trace.push(v.slice());
+      for (var k = -d; k <= d; k += 2) {
+        var x = (k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1])) ? v[offset + k + 1] : v[offset + k - 1] + 1;
+        var y = x - k;
+        while (x < n && y < m && a[x] === b[y]) { x++; y++; }
+        v[offset + k] = x;
+        if (x >= n && y >= m) return backtrack(trace, a, b, offset, d);
+      }
+    }
+    return [];
+  }
+
+  function backtrack(trace, a, b, offset, d) {
+    var out = [], x = a.length, y = b.length;
+    for (; d > 0; d--) {
+      var v = trace[d], k = x - y;
+      var prevK = (k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1])) ? k + 1 : k - 1;
+      var prevX = v[offset + prevK], prevY = prevX - prevK;
+      while (x > prevX && y > prevY) { out.push(["=", a[x - 1]]); x--; y--; }
+      if (x === prevX) { out.push(["+", b[y - 1]]); y--; } else { out.push(["-", a[x - 1]]); x--; }
+    }
+    while (x > 0 && y > 0) { out.push(["=", a[x - 1]]); x--; y--; }
+    return out.reverse();
+  }
+
+  /* Words, runs of white space, and every other character alone (history.rs `tokens`). */
+  function tokens(text) {
+    return text.match(/[\p{L}\p{N}\p{M}]+|\s+|[^\p{L}\p{N}\p{M}\s]/gu) || [];
+  }
+
+  function lines(text) {
+    return text.match(/[^\n]*\n|[^\n]+$/g) || [];
+  }
+
+  /* A version's text as read, roughly: its properties as written, then its Markdown without the marks that are
+   * not read (headings' #, emphasis, links' targets, comments are gone already). */
+  function readable(text) {
+    var front = "", body = text;
+    var m = /^---\n([\s\S]*?)\n---\n?/.exec(text);
+    if (m) { front = m[1] + "\n\n"; body = text.slice(m[0].length); }
+    body = body
+      .replace(/^```[^\n]*\n|^~~~[^\n]*\n/gm, "")
+      .replace(/^ {0,3}#{1,6} +/gm, "")
+      .replace(/^ {0,3}> ?(\[![^\]]*\][+-]? ?)?/gm, "")
+      .replace(/!?\[\[([^\]|#]*)(#[^\]|]*)?\|([^\]]*)\]\]/g, "$3")
+      .replace(/!?\[\[([^\]|]*)\]\]/g, function (_, target) { return target.replace(/#\^?/, " › "); })
+      .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
+      .replace(/(\*\*|__|==|~~)(?=\S)([\s\S]*?\S)\1/g, "$2")
+      .replace(/(^|[^\w*])[*_](?=\S)([^*_\n]*?\S)[*_](?=[^\w*]|$)/g, "$1$2")
+      .replace(/`([^`\n]+)`/g, "$1");
+    return front + body;
+  }
+
+  /* The difference word by word, as pieces ["=", text], ["-", text], ["+", text]: each changed stretch as what
+   * it removed, then what it put in, white space alone between two changes counted in them ("females" to
+   * "female bees" is one change, not two). */
+  function wordDiff(old, now) {
+    var steps = diff(tokens(old), tokens(now));
+    steps.forEach(function (step, i) {
+      var changed = function (s) { return s && s[0] !== "="; };
+      if (step[0] === "=" && !/\S/.test(step[1]) && changed(steps[i - 1]) && changed(steps[i + 1])) step[0] = "~";
+    });
+    var pieces = [], removed = "", added = "";
+    var same = function (text) {
+      var last = pieces[pieces.length - 1];
+      if (!text) return;
+      if (last && last[0] === "=") last[1] += text;
+      else pieces.push(["=", text]);
+    };
+    var flush = function () {
+      // White space both sides of a change end with is unchanged.
+      var tail = "";
+      while (removed && added && /\s$/.test(removed) && removed.slice(-1) === added.slice(-1)) {
+        tail = removed.slice(-1) + tail;
+        removed = removed.slice(0, -1);
+        added = added.slice(0, -1);
+      }
+      if (removed) pieces.push(["-", removed]);
+      if (added) pieces.push(["+", added]);
+      removed = added = "";
+      same(tail);
+    };
+    steps.forEach(function (step) {
+      if (step[0] === "-") removed += step[1];
+      else if (step[0] === "+") added += step[1];
+      else if (step[0] === "~") { removed += step[1]; added += step[1]; }
+      else {
+        flush();
+        same(step[1]);
+      }
+    });
+    flush();
+    return pieces;
+  }
+
+  function wordsNode(pieces) {
+    var box = el("div", { class: "diff diff-text" });
+    pieces.forEach(function (piece, i) {
+      var kind = piece[0], text = piece[1];
+      if (kind === "+") return box.appendChild(el("ins", { text: text }));
+      if (kind === "-") return box.appendChild(el("del", { text: text }));
+      var starts = [], re = /\S+/g, m;
+      while ((m = re.exec(text))) starts.push(m.index);
+      var before = i === 0 ? 0 : CONTEXT_WORDS, after = i === pieces.length - 1 ? 0 : CONTEXT_WORDS;
+      if (starts.length <= before + after + 4) return box.appendChild(document.createTextNode(text));
+      var head = before ? starts[before] : 0, tail = after ? starts[starts.length - after] : text.length;
+      if (head) box.appendChild(document.createTextNode(text.slice(0, head)));
+      var middle = text.slice(head, tail);
+      var words = (middle.match(/\S+/g) || []).length;
+      box.appendChild(el("details", { class: "diff-fold" }, [
+        el("summary", { text: "… " + words + " " + word("unchanged_words", "unchanged words") + " …" }),
+        middle,
+      ]));
+      if (tail < text.length) box.appendChild(document.createTextNode(text.slice(tail)));
+    });
+    return box;
+  }
+
+  /* The Markdown line by line: tables of hunks with CONTEXT_LINES unchanged lines around the changes. */
+  function linesNode(old, now) {
+    var steps = diff(lines(old), lines(now)), numbered = [], o = 0, n = 0;
+    steps.forEach(function (step) {
+      if (step[0] === "=") { o++; n++; numbered.push([step[0], o, n, step[1]]); }
+      else if (step[0] === "-") { o++; numbered.push([step[0], o, "", step[1]]); }
+      else { n++; numbered.push([step[0], "", n, step[1]]); }
+    });
+    var keep = numbered.map(function () { return false; });
+    numbered.forEach(function (line, i) {
+      if (line[0] === "=") return;
+      for (var j = Math.max(0, i - CONTEXT_LINES); j <= Math.min(numbered.length - 1, i + CONTEXT_LINES); j++) keep[j] = true;
+    });
+    var box = el("div", { class: "diff diff-source" }), table = null;
+    numbered.forEach(function (line, i) {
+      if (!keep[i]) { table = null; return; }
+      if (!table) { table = el("table", { class: "diff-lines" }); box.appendChild(table); }
+      var kind = { "=": ["same", " "], "-": ["removed", "−"], "+": ["added", "+"] }[line[0]];
+      var code = el("code", { text: line[3].replace(/\n$/, "") });
+      table.appendChild(el("tr", { class: kind[0] }, [
+        el("td", { class: "n", text: String(line[1]) }),
+        el("td", { class: "n", text: String(line[2]) }),
+        el("td", { class: "sign", text: kind[1] }),
+        el("td", {}, [code]),
+      ]));
+    });
+    return box;
+  }
+
+  /* ---- Versions ---- */
+
+  /* The versions (oldest first), each with its whole text, from versions.json. */
+  function unpack(json) {
+    var out = [], newer = null;
+    json.versions.forEach(function (version) {
+      var text;
+      if (newer === null) text = version.text;
+      else {
+        var from = lines(newer), at = 0, parts = [];
+        version.edit.forEach(function (op) {
+          if (typeof op === "string") parts.push(op);
+          else if (op > 0) { parts.push(from.slice(at, at + op).join("")); at += op; }
+          else at -= op;
+        });
+        text = parts.join("");
+      }
+      version.whole = text;
+      newer = text;
+      out.push(version);
+    });
+    return out.reverse();
+  }
+
+  function find(versions, name) {
+    if (!name) return null;
+    if (name.charAt(0) === "@") {
+      var time = Number(name.slice(1)), found = null;
+      versions.forEach(function (v) { if (v.time <= time) found = v; });
+      return found;
+    }
+    name = name.toLowerCase();
+    for (var i = 0; i < versions.length; i++) if (versions[i].id.indexOf(name) === 0) return versions[i];
+    return null;
+  }
+
+  /* The edits as the list shows them (history.rs `edits`: one author's saves close together are one), newest
+   * first, each with its versions (oldest first) and the version before it. */
+  function edits(versions, listed) {
+    var at = versions.length;
+    return listed.map(function (edit) {
+      var steps = versions.slice(at - edit.saves, at);
+      at -= edit.saves;
+      return { steps: steps, last: steps[steps.length - 1], before: at > 0 ? versions[at - 1] : null, edit: edit };
+    });
+  }
+
+  function iso(time) { return new Date(time * 1000).toISOString(); }
+  function day(time) { return iso(time).slice(0, 10); }
+  function clock(time) { return iso(time).slice(11, 16); }
+  function author(name) { return name || "—"; }
+  function versionName(v) { return v.short + " · " + day(v.time) + " " + clock(v.time) + " · " + author(v.author); }
+
+  /* ---- Views ---- */
+
+  function page(url) {
+    var here = location.pathname;
+    return here + (url ? "?" + url : "");
+  }
+
+  function header(title, current) {
+    var noteTitle = document.querySelector("article .page-title");
+    var box = el("header", { class: "page-header" }, [
+      el("p", { class: "history-of" }, [el("a", { href: location.pathname, text: noteTitle ? noteTitle.textContent : "" })]),
+      el("h1", { class: "page-title", text: title }),
+    ]);
+    var nav = el("nav", { class: "history-views", "aria-label": word("history", "History") });
+    [["history", word("history", "History"), "history"], ["blame", word("who_wrote_what", "Who wrote what"), "history&blame"], ["current", word("current_version", "Current version"), ""]]
+      .forEach(function (view) {
+        var a = el("a", { href: page(view[2]), text: view[1] });
+        if (view[0] === current) a.setAttribute("aria-current", "page");
+        nav.appendChild(a);
+      });
+    box.appendChild(nav);
+    return box;
+  }
+
+  function listView(versions, listed, article) {
+    var all = edits(versions, listed);
+    var pages = Math.max(1, Math.ceil(all.length / EDITS_PER_PAGE));
+    var n = Math.min(pages, Math.max(1, Number(params.get("page")) || 1)) - 1;
+    var form = el("form", { class: "history-list", method: "get", action: location.pathname });
+    form.appendChild(el("input", { type: "hidden", name: "history", value: "" }));
+    form.appendChild(el("p", {}, [el("button", { type: "submit", text: word("compare", "Compare") })]));
+    var list = null, lastDay = "";
+    all.slice(n * EDITS_PER_PAGE, (n + 1) * EDITS_PER_PAGE).forEach(function (edit, i) {
+      var v = edit.last, date = day(v.time);
+      if (date !== lastDay) {
+        form.appendChild(el("h2", { class: "history-day" }, [el("time", { datetime: date, text: date })]));
+        list = el("ol", { class: "history-edits" });
+        form.appendChild(list);
+        lastDay = date;
+      }
+      var before = edit.before ? edit.before.short : "";
+      var first = i === 0 && n === 0;
+      var from = el("input", { type: "radio", name: "from", value: before, "aria-label": word("from_version", "From") + " " + v.short });
+      if (!before) from.disabled = true;
+      var to = el("input", { type: "radio", name: "to", value: v.short, "aria-label": word("to_version", "To") + " " + v.short });
+      if (first) { from.checked = !!before; to.checked = true; }
+      var summary = el("summary", {}, [
+        el("time", { datetime: iso(v.time), text: clock(v.time) }), " ",
+        el("span", { class: "history-author", text: author(v.author) }), " ",
+        el("span", { class: "history-summary", text: edit.edit.summary }), " ",
+        el("span", { class: "history-size" }, [el("ins", { text: "+" + edit.edit.added }), " ", el("del", { text: "−" + edit.edit.removed })]),
+      ]);
+      if (edit.steps.length > 1) summary.appendChild(el("span", { class: "history-saves", text: " " + edit.steps.length + " " + word("saves", "saves") }));
+      var details = el("details", {}, [summary,
+        el("p", { class: "history-read" }, [el("a", { href: page("at=" + v.short), text: word("read_version", "Read this version") })])]);
+      var shown = false;
+      details.addEventListener("toggle", function () {
+        if (!details.open || shown) return;
+        shown = true;
+        details.appendChild(wordsNode(wordDiff(readable(edit.before ? edit.before.whole : ""), readable(v.whole))));
+        if (edit.steps.length > 1) {
+          var steps = el("ol", { class: "history-steps" }), previous = before;
+          edit.steps.forEach(function (step) {
+            var link = page("history&from=" + previous + "&to=" + step.short);
+            steps.insertBefore(el("li", {}, [el("a", { href: link }, [el("time", { datetime: iso(step.time), text: clock(step.time) })]), " " + step.summary + " ",
+              el("ins", { text: "+" + step.added }), " ", el("del", { text: "−" + step.removed })]), steps.firstChild);
+            previous = step.short;
+          });
+          details.appendChild(steps);
+        }
+      });
+      list.appendChild(el("li", { class: "history-edit" }, [el("span", { class: "history-pick" }, [from, to]), details]));
+    });
+    article.appendChild(form);
+    if (pages > 1) {
+      var nav = el("nav", { class: "history-pages", "aria-label": word("history", "History") });
+      if (n > 0) nav.appendChild(el("a", { href: page("history" + (n > 1 ? "&page=" + n : "")), rel: "prev", text: word("newer", "Newer") }));
+      if (n + 1 < pages) nav.appendChild(el("a", { href: page("history&page=" + (n + 2)), rel: "next", text: word("older", "Older") }));
+      article.appendChild(nav);
+    }
+  }
+
+  function compareView(versions, article, from, to) {
+    var old = from ? from.whole : "";
+    var section = el("section", { class: "history-compare" });
+    var fromPart = from ? el("a", { href: page("at=" + from.short) }, [el("strong", { text: versionName(from) })]) : el("strong", { text: "—" });
+    section.appendChild(el("p", { class: "history-versions" }, [word("from_version", "From") + " ", fromPart, " · " + word("to_version", "To") + " ",
+      el("a", { href: page("at=" + to.short) }, [el("strong", { text: versionName(to) })])]));
+    section.appendChild(el("div", { class: "diff-tabs" }, [el("details", { class: "diff-source-toggle" }, [el("summary", { text: "Markdown" }), linesNode(old, to.whole)])]));
+    var text = wordsNode(wordDiff(readable(old), readable(to.whole)));
+    text.setAttribute("aria-label", word("text_as_read", "Text as read"));
+    section.appendChild(text);
+    article.appendChild(section);
+  }
+
+  /* Who wrote each line: each line of the newest version goes back through the versions to the one that put it
+   * there, line by line (a line changed is the changer's). */
+  function blameView(versions, article) {
+    var owners = [], previous = [];
+    versions.forEach(function (v) {
+      var now = lines(v.whole), next = [], at = 0;
+      diff(previous, now).forEach(function (step) {
+        if (step[0] === "=") next.push(owners[at++]);
+        else if (step[0] === "-") at++;
+        else next.push(v.author);
+      });
+      owners = next;
+      previous = now;
+    });
+    var table = el("table", { class: "blame" }), last = null;
+    previous.forEach(function (line, i) {
+      var text = line.replace(/\n$/, ""), shown = "";
+      if (text.trim()) {
+        if (owners[i] !== last) shown = author(owners[i]);
+        last = owners[i];
+      }
+      table.appendChild(el("tr", {}, [el("td", { class: "blame-author", text: shown }), el("td", { class: "n", text: String(i + 1) }), el("td", {}, [el("code", { text: text })])]));
+    });
+    article.appendChild(el("section", { class: "history-blame" }, [table]));
+  }
+
+  function show(versions, listed) {
+    var article = document.querySelector("main article") || document.querySelector("article");
+    if (!article) return;
+    var view = el("article", { class: "history-page" });
+    var blame = params.has("blame"), to = params.get("to");
+    if (wanted === "at") {
+      var at = find(versions, params.get("at"));
+      if (at) return pastVersion(article, versions, at);
+    }
+    if (blame) {
+      view.appendChild(header(word("who_wrote_what", "Who wrote what"), "blame"));
+      blameView(versions, view);
+    } else if (to) {
+      var newer = find(versions, to);
+      var fromName = params.get("from") || "";
+      var older = fromName ? find(versions, fromName) : null;
+      view.appendChild(header(word("compare", "Compare"), ""));
+      // A version not shown (never published, redacted, mistyped) leaves the list shown instead.
+      if (!newer || (fromName && fromName.charAt(0) !== "@" && !older)) listView(versions, listed, view);
+      else compareView(versions, view, older, newer);
+    } else {
+      view.appendChild(header(word("history", "History"), "history"));
+      listView(versions, listed, view);
+    }
+    article.replaceWith(view);
+    document.title = view.querySelector(".page-title").textContent + " · " + document.title;
+  }
+
+  /* The page as version `at` read: its text (as read, in paragraphs) in place of the current one, under a banner
+   * naming it, with links to the current page, to what changed since and to the history. */
+  function pastVersion(article, versions, at) {
+    var latest = versions[versions.length - 1];
+    var old = word("old_version", "Old version");
+    var banner = el("aside", { class: "version-banner", role: "note", "aria-label": old }, [
+      el("p", {}, [el("strong", { text: old }), ": ", el("time", { datetime: iso(at.time), text: day(at.time) + " " + clock(at.time) }),
+        " · " + author(at.author) + " · ", el("code", { text: at.short })]),
+      el("p", {}, [el("a", { href: location.pathname, text: word("current_version", "Current version") }), " · ",
+        el("a", { href: page("history&from=" + at.short + "&to=" + latest.short), text: word("compare_with_current", "What changed since") }), " · ",
+        el("a", { href: page("history"), text: word("history", "History") })]),
+    ]);
+    var content = article.querySelector(".content");
+    if (!content) return;
+    var text = el("div", { class: "content version-text" });
+    readable(at.whole).split(/\n{2,}/).forEach(function (block) {
+      if (block.trim()) text.appendChild(el("p", { text: block.trim() }));
+    });
+    content.replaceWith(text);
+    text.parentNode.insertBefore(banner, text);
+  }
+
+  function versionsUrl() {
+    var base = document.documentElement.dataset.base || "/";
+    var path = location.pathname;
+    var rel = path.indexOf(base) === 0 ? path.slice(base.length) : path.replace(/^\//, "");
+    if (rel && rel.charAt(rel.length - 1) !== "/") rel += "/";
+    return base + "_history/" + rel + "versions.json";
+  }
+
+  var base = document.documentElement.dataset.base || "/";
+  var json = function (url) {
+    return fetch(url).then(function (r) { if (!r.ok) throw new Error(url + ": " + r.status); return r.json(); });
+  };
+  Promise.all([json(versionsUrl()), json(base + "_history/strings.json").catch(function () { return {}; })])
+    .then(function (got) {
+      words = got[1];
+      var run = function () { show(unpack(got[0]), got[0].edits); };
+      if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
+      else run();
+    })
+    .catch(function () {});
+})();
