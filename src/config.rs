@@ -94,7 +94,7 @@ pub enum HistoryViews {
     /// Answered by the live preview at `_history/NOTE/`, `_changes/` and `_authors/NAME/`.
     Served,
     /// In a built site: each note's views on its own page (`NOTE/?history`, `?at=X`), made by `static/history.js`
-    /// from `_history/NOTE/versions.json`; static pages of the recent changes and of each author.
+    /// from `_history/NOTE.json`; static pages of the recent changes and of each author.
     Built,
 }
 

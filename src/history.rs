@@ -190,8 +190,37 @@ pub fn readable(path: &str, text: &str, settings: &crate::note::Settings) -> Str
     out
 }
 
+/// Two texts without the whole lines they begin and end with in common: how many lines they begin with in
+/// common, and the rest of each up to the lines they end with in common. Differences line by line are made of
+/// these middles: most edits change a few lines of a long note, and a difference costs what its texts hold.
+pub fn changed_middle<'a>(old: &'a str, new: &'a str) -> (usize, &'a str, &'a str) {
+    let (o, n) = (old.as_bytes(), new.as_bytes());
+    let (mut start, mut lines) = (0, 0);
+    while let Some(end) = o[start..].iter().position(|&b| b == b'\n').map(|at| start + at + 1) {
+        if n.get(start..end) != Some(&o[start..end]) {
+            break;
+        }
+        start = end;
+        lines += 1;
+    }
+    let (mut old_end, mut new_end) = (o.len(), n.len());
+    while old_end > start && new_end > start {
+        // The last line of each middle (with its line break, if it has one).
+        let line_start = o[start..old_end - 1].iter().rposition(|&b| b == b'\n').map_or(start, |at| start + at + 1);
+        let len = old_end - line_start;
+        let Some(new_start) = new_end.checked_sub(len).filter(|&at| at >= start) else { break };
+        if o[line_start..old_end] != n[new_start..new_end] || (new_start > start && n[new_start - 1] != b'\n') {
+            break;
+        }
+        old_end = line_start;
+        new_end = new_start;
+    }
+    (lines, &old[start..old_end], &new[start..new_end])
+}
+
 /// Lines added and removed between two texts.
 pub fn lines_changed(old: &str, new: &str) -> (usize, usize) {
+    let (_, old, new) = changed_middle(old, new);
     let diff = TextDiff::from_lines(old, new);
     let (mut added, mut removed) = (0, 0);
     for change in diff.iter_all_changes() {
@@ -223,7 +252,8 @@ pub fn summary(before: Option<&str>, version: &Version) -> String {
             false => "changed the properties".into(),
         };
     }
-    let diff = TextDiff::from_lines(old_body, new_body);
+    let (skipped, old_middle, new_middle) = changed_middle(old_body, new_body);
+    let diff = TextDiff::from_lines(old_middle, new_middle);
     let mut first_added: Option<(usize, &str)> = None;
     let mut first_removed: Option<&str> = None;
     let (mut added, mut removed) = (0, 0);
@@ -234,7 +264,7 @@ pub fn summary(before: Option<&str>, version: &Version) -> String {
             ChangeTag::Insert => {
                 added += usize::from(meaningful);
                 if meaningful && first_added.is_none() {
-                    first_added = change.new_index().map(|at| (at, line));
+                    first_added = change.new_index().map(|at| (skipped + at, line));
                 }
             }
             ChangeTag::Delete => {
@@ -519,6 +549,32 @@ pub fn blame_lines(runs: &[Written]) -> Vec<(String, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_changed_middle_leaves_out_whole_lines_in_common_and_counts_as_a_whole_difference() {
+        assert_eq!(changed_middle("a\nb\nc\n", "a\nB\nc\n"), (1, "b\n", "B\n"));
+        assert_eq!(changed_middle("a\nb", "a\nb\nc"), (1, "b", "b\nc"));
+        assert_eq!(changed_middle("same\n", "same\n"), (1, "", ""));
+        assert_eq!(changed_middle("", "new\n"), (0, "", "new\n"));
+        // A line in common at the end must be a whole line on both sides.
+        assert_eq!(changed_middle("x\nend\n", "xend\n"), (0, "x\nend\n", "xend\n"));
+        assert_eq!(changed_middle("a\na\n", "a\n"), (1, "a\n", ""));
+        let texts = ["", "a\n", "a\nb\n", "b\na\n", "a\nb\na\n", "a\nb", "ab\n", "\n\n", "a\n\nb\n"];
+        for old in texts {
+            for new in texts {
+                let whole = TextDiff::from_lines(old, new);
+                let (mut added, mut removed) = (0, 0);
+                for change in whole.iter_all_changes() {
+                    match change.tag() {
+                        ChangeTag::Insert => added += 1,
+                        ChangeTag::Delete => removed += 1,
+                        ChangeTag::Equal => {}
+                    }
+                }
+                assert_eq!(lines_changed(old, new), (added, removed), "{old:?} -> {new:?}");
+            }
+        }
+    }
     use crate::store::About;
 
     fn version(n: u8, time: i64, author: &str, kind: &str, text: &str) -> Version {

@@ -481,7 +481,20 @@ fn published_history(layout: &Layout, site: &Site) -> (render::history::Publishe
     let mode = site.config.publish_mode;
     let shown = |versions: Vec<crate::store::Version>, doc: &str| -> Vec<crate::store::Version> {
         let versions = history::unredacted(versions, &store.redacted_of(doc));
-        let mut versions = history::shown(versions, |text| crate::note::publishes(text, mode));
+        // A note's versions mostly share their frontmatter: it is read once for them.
+        let read: std::cell::RefCell<Option<(String, bool)>> = Default::default();
+        let publishes = |text: &str| {
+            let front = crate::note::split_frontmatter(text).0.unwrap_or_default();
+            if let Some((known, published)) = &*read.borrow() {
+                if known == front {
+                    return *published;
+                }
+            }
+            let published = crate::note::publishes(text, mode);
+            *read.borrow_mut() = Some((front.to_string(), published));
+            published
+        };
+        let mut versions = history::shown(versions, publishes);
         for version in &mut versions {
             if let std::borrow::Cow::Owned(text) = crate::markdown::without_comments(&version.text) {
                 version.text = text;

@@ -183,7 +183,7 @@ pub fn render_site(
             if let Some(history) = history {
                 diagnostics.extend(renderer.changes_pages(history).into_iter().flat_map(keep));
                 let words = strings::for_history(site.config).into_bytes();
-                emit(OutputFile::bytes("_history/strings.json".into(), words));
+                emit(OutputFile::bytes("_history/_strings.json".into(), words));
             }
             diagnostics
         },

@@ -9,7 +9,7 @@
  * A version is named by its change (the first letters of its hash) or `@TIME`, the version current at that time
  * (seconds since 1970); `from` empty or before the first version compares with nothing.
  *
- * The versions come from the note's `versions.json` (beside its history in `_history/`), fetched only when a view
+ * The versions come from the note's file in `_history/` (`_history/NOTE.json`), fetched only when a view
  * is asked for: the newest version whole and each older one as the line edit that makes it from the next
  * (`render/history.rs`). Every difference is made here, so the site holds each note's versions once rather than
  * every comparison of them. The markup is the preview's (`templates/history.html`), so one stylesheet serves both.
@@ -28,7 +28,7 @@
   var CONTEXT_LINES = 3;
   var EDITS_PER_PAGE = 50;
 
-  /* The interface's words in the site's language (`_history/strings.json`). */
+  /* The interface's words in the site's language (`_history/_strings.json`). */
   var words = {};
   function word(key, fallback) {
     return words[key] || fallback;
@@ -220,7 +220,7 @@
 
   /* ---- Versions ---- */
 
-  /* The versions (oldest first), each with its whole text, from versions.json. */
+  /* The versions (oldest first), each with its whole text, from the note's file. */
   function unpack(json) {
     var out = [], newer = null;
     json.versions.forEach(function (version) {
@@ -445,16 +445,16 @@
   function versionsUrl() {
     var base = document.documentElement.dataset.base || "/";
     var path = location.pathname;
-    var rel = path.indexOf(base) === 0 ? path.slice(base.length) : path.replace(/^\//, "");
-    if (rel && rel.charAt(rel.length - 1) !== "/") rel += "/";
-    return base + "_history/" + rel + "versions.json";
+    // render/history.rs `versions_file`: named after the page.
+    var rel = (path.indexOf(base) === 0 ? path.slice(base.length) : path.replace(/^\//, "")).replace(/\/+$/, "");
+    return base + "_history/" + (rel || "_index") + ".json";
   }
 
   var base = document.documentElement.dataset.base || "/";
   var json = function (url) {
     return fetch(url).then(function (r) { if (!r.ok) throw new Error(url + ": " + r.status); return r.json(); });
   };
-  Promise.all([json(versionsUrl()), json(base + "_history/strings.json").catch(function () { return {}; })])
+  Promise.all([json(versionsUrl()), json(base + "_history/_strings.json").catch(function () { return {}; })])
     .then(function (got) {
       words = got[1];
       var run = function () { show(unpack(got[0]), got[0].edits); };

@@ -397,7 +397,7 @@ pub struct Published {
     pub events: Vec<history::Happened>,
 }
 
-/// A note's shown versions as the `versions.json` of its history in a built site, which `static/history.js`
+/// A note's shown versions as the file of its history in a built site ([`versions_file`]), which `static/history.js`
 /// reads to compare two versions, show a past one or who wrote each line: `{"versions": [...]}`, newest first,
 /// each with its change (`id`, `short`), `time` (seconds since 1970), `author`, `kind`, `summary`, `added`,
 /// `removed`, and its Markdown: the newest as `text`, each older one as `edit`, what makes it from the version
@@ -442,15 +442,28 @@ pub fn versions_json(steps: &[Step]) -> Vec<u8> {
     serde_json::to_vec(&json!({ "versions": versions, "edits": edits })).expect("JSON values serialise")
 }
 
+/// Where the versions of the note whose page is at `url` (relative, `bees/`) are in a built site: a file named
+/// after the page, `_history/bees.json` (`_history/_index.json` for the home page), not a file in a folder per
+/// note, so that a large garden's build makes one file per note and no folder. `static/history.js` finds it so.
+pub fn versions_file(url: &str) -> String {
+    match url.trim_end_matches('/') {
+        "" => "_history/_index.json".to_string(),
+        page => format!("_history/{page}.json"),
+    }
+}
+
 /// What makes `to` from `from`, line by line (see [`versions_json`]).
 fn line_edit(from: &str, to: &str) -> Vec<Value> {
-    let diff = similar::TextDiff::configure().algorithm(similar::Algorithm::Myers).diff_lines(from, to);
-    let new_lines: Vec<&str> = to.split_inclusive('\n').collect();
+    let (same, from_middle, to_middle) = history::changed_middle(from, to);
+    let diff = similar::TextDiff::configure().algorithm(similar::Algorithm::Myers).diff_lines(from_middle, to_middle);
+    let new_lines: Vec<&str> = to_middle.split_inclusive('\n').collect();
     let mut out: Vec<Value> = Vec::new();
     let count = |out: &mut Vec<Value>, n: i64| match out.last().and_then(Value::as_i64) {
+        _ if n == 0 => {}
         Some(last) if last.signum() == n.signum() => *out.last_mut().expect("there is a last") = json!(last + n),
         _ => out.push(json!(n)),
     };
+    count(&mut out, same as i64);
     for op in diff.ops() {
         match *op {
             similar::DiffOp::Equal { len, .. } => count(&mut out, len as i64),
@@ -464,7 +477,15 @@ fn line_edit(from: &str, to: &str) -> Vec<Value> {
             }
         }
     }
+    // The lines both end with.
+    let middle_end = same_lines_len(from, same) + from_middle.len();
+    count(&mut out, from[middle_end..].split_inclusive('\n').count() as i64);
     out
+}
+
+/// How many bytes the first `lines` lines of `text` take.
+fn same_lines_len(text: &str, lines: usize) -> usize {
+    text.split_inclusive('\n').take(lines).map(str::len).sum()
 }
 
 /// The entries of the recent changes as an Atom feed at `feed_url`, titled `title`; `origin` (the site's base URL
@@ -536,11 +557,10 @@ fn made(page: Result<crate::output::OutputFile, crate::diagnostic::Diagnostic>) 
 }
 
 impl super::Renderer<'_, '_> {
-    /// Note `i`'s versions in a built site (`_history/NOTE/versions.json`), which its page's script reads to show
-    /// its history (see [`versions_json`]).
+    /// Note `i`'s versions in a built site (`_history/NOTE.json`, see [`versions_file`]), which its page's script
+    /// reads to show its history (see [`versions_json`]).
     pub(super) fn history_file(&self, i: usize, steps: &[Step]) -> crate::output::OutputFile {
-        let path = format!("_history/{}versions.json", self.site.urls[i]);
-        crate::output::OutputFile::bytes(path, versions_json(steps))
+        crate::output::OutputFile::bytes(versions_file(&self.site.urls[i]), versions_json(steps))
     }
 
     /// A built site's recent changes (`_changes/`, a page per [`CHANGES_PER_PAGE`] entries, `page/N/` after the
@@ -662,5 +682,40 @@ impl super::Renderer<'_, '_> {
                 ))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `to` again, from `from` and the line edit between them, as `static/history.js` makes it.
+    fn apply(from: &str, edit: &[Value]) -> String {
+        let lines: Vec<&str> = from.split_inclusive('\n').collect();
+        let (mut at, mut out) = (0, String::new());
+        for op in edit {
+            match op {
+                Value::String(line) => out.push_str(line),
+                Value::Number(n) if n.as_i64().unwrap() > 0 => {
+                    let n = n.as_i64().unwrap() as usize;
+                    out.extend(lines[at..at + n].iter().copied());
+                    at += n;
+                }
+                Value::Number(n) => at += (-n.as_i64().unwrap()) as usize,
+                other => panic!("{other}"),
+            }
+        }
+        assert_eq!(at, lines.len(), "{from:?} {edit:?}");
+        out
+    }
+
+    #[test]
+    fn a_line_edit_makes_the_older_version_from_the_newer() {
+        let texts = ["", "a\n", "a\nb\n", "b\na\n", "a\nb\na\n", "a\nb", "ab\n", "\n\n", "a\n\nb\n", "x\na\nb\nc\ny\n"];
+        for from in texts {
+            for to in texts {
+                assert_eq!(apply(from, &line_edit(from, to)), to, "{from:?} -> {to:?}");
+            }
+        }
     }
 }

@@ -658,7 +658,7 @@ pub fn for_scripts(config: &Config) -> String {
     words_json(config, &KEYS)
 }
 
-/// The words `static/history.js` shows in a built site's history views, as JSON (`_history/strings.json`,
+/// The words `static/history.js` shows in a built site's history views, as JSON (`_history/_strings.json`,
 /// fetched with a note's versions, so that pages do not carry them).
 pub fn for_history(config: &Config) -> String {
     const KEYS: [&str; 15] = [

@@ -20,7 +20,7 @@ fn read(out: &Path, file: &str) -> String {
     std::fs::read_to_string(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-/// Every version's Markdown from a `versions.json`, newest first, by applying each one's line edit.
+/// Every version's Markdown from a note's `_history/NOTE.json`, newest first, by applying each one's line edit.
 fn versions(json: &str) -> Vec<(String, String, String)> {
     let value: serde_json::Value = serde_json::from_str(json).unwrap();
     let mut out = Vec::new();
@@ -68,8 +68,8 @@ fn a_built_site_has_each_note_s_history_its_versions_the_recent_changes_and_auth
     let public = build_with_history(&garden);
     let page = read(&public, "bees/index.html");
     assert!(page.contains("href=\"/bees/?history\"") && page.contains("static/history.js"), "{page}");
-    assert!(public.join("static/history.js").exists() && public.join("_history/strings.json").exists());
-    let json: serde_json::Value = serde_json::from_str(&read(&public, "_history/bees/versions.json")).unwrap();
+    assert!(public.join("static/history.js").exists() && public.join("_history/_strings.json").exists());
+    let json: serde_json::Value = serde_json::from_str(&read(&public, "_history/bees.json")).unwrap();
     // Three edits: Ada's, Bo's, and Ada's two saves a minute apart as one.
     let edits = json["edits"].as_array().unwrap();
     assert_eq!(edits.iter().map(|e| e["saves"].as_u64().unwrap()).collect::<Vec<_>>(), [2, 1, 1], "{json}");
@@ -81,7 +81,7 @@ fn a_built_site_has_each_note_s_history_its_versions_the_recent_changes_and_auth
 
     let (_, log) = loam(&garden.join("content"), &["log", "bees.md"]);
     let hashes: Vec<&str> = log.lines().map(|line| line.split_whitespace().next().unwrap()).collect();
-    let versions = versions(&read(&public, "_history/bees/versions.json"));
+    let versions = versions(&read(&public, "_history/bees.json"));
     assert_eq!(versions.iter().map(|v| v.0.as_str()).collect::<Vec<_>>(), hashes, "{log}");
     for (short, author, text) in &versions {
         let (ok, shown) = loam(&garden.join("content"), &["show", "bees.md", "--at", short]);
@@ -138,9 +138,9 @@ fn no_file_of_a_built_site_holds_a_version_a_reader_may_not_see() {
     save(&garden, "Ada", "diary.md", "---\npublish: false\n---\nDear diary, again.\n", 1, 0);
 
     let public = build_with_history(&garden);
-    assert!(read(&public, "_history/plan/versions.json").contains("agreed"));
-    assert!(read(&public, "_history/contact/versions.json").contains("after nine"));
-    assert!(read(&public, "_history/hive/versions.json").contains("The hive is full."));
+    assert!(read(&public, "_history/plan.json").contains("agreed"));
+    assert!(read(&public, "_history/contact.json").contains("after nine"));
+    assert!(read(&public, "_history/hive.json").contains("The hive is full."));
     for entry in walkdir::WalkDir::new(&public) {
         let entry = entry.unwrap();
         if !entry.file_type().is_file() {
@@ -154,6 +154,6 @@ fn no_file_of_a_built_site_holds_a_version_a_reader_may_not_see() {
         }
     }
     // The plan's history starts where it was published.
-    let plan = versions(&read(&public, "_history/plan/versions.json"));
+    let plan = versions(&read(&public, "_history/plan.json"));
     assert_eq!(plan.iter().map(|v| v.1.as_str()).collect::<Vec<_>>(), ["Bo", "Ada"]);
 }
