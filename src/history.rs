@@ -195,25 +195,21 @@ pub fn readable(path: &str, text: &str, settings: &crate::note::Settings) -> Str
 /// these middles: most edits change a few lines of a long note, and a difference costs what its texts hold.
 pub fn changed_middle<'a>(old: &'a str, new: &'a str) -> (usize, &'a str, &'a str) {
     let (o, n) = (old.as_bytes(), new.as_bytes());
-    let (mut start, mut lines) = (0, 0);
-    while let Some(end) = o[start..].iter().position(|&b| b == b'\n').map(|at| start + at + 1) {
-        if n.get(start..end) != Some(&o[start..end]) {
-            break;
-        }
-        start = end;
-        lines += 1;
+    // The bytes in common at the start, back to the end of the last whole line among them.
+    let common = o.iter().zip(n).position(|(a, b)| a != b).unwrap_or(o.len().min(n.len()));
+    let start = o[..common].iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+    let lines = o[..start].iter().filter(|&&b| b == b'\n').count();
+    // The bytes in common at the end (after `start` on both sides), forward to the start of a line on both.
+    let room = (o.len() - start).min(n.len() - start);
+    let tail = o.iter().rev().zip(n.iter().rev()).take(room).position(|(a, b)| a != b).unwrap_or(room);
+    let (mut old_end, mut new_end) = (o.len() - tail, n.len() - tail);
+    let line_start = |bytes: &[u8], at: usize| at == start || bytes[at - 1] == b'\n';
+    while old_end < o.len() && !(line_start(o, old_end) && line_start(n, new_end)) {
+        old_end += 1;
+        new_end += 1;
     }
-    let (mut old_end, mut new_end) = (o.len(), n.len());
-    while old_end > start && new_end > start {
-        // The last line of each middle (with its line break, if it has one).
-        let line_start = o[start..old_end - 1].iter().rposition(|&b| b == b'\n').map_or(start, |at| start + at + 1);
-        let len = old_end - line_start;
-        let Some(new_start) = new_end.checked_sub(len).filter(|&at| at >= start) else { break };
-        if o[line_start..old_end] != n[new_start..new_end] || (new_start > start && n[new_start - 1] != b'\n') {
-            break;
-        }
-        old_end = line_start;
-        new_end = new_start;
+    if old_end == o.len() {
+        (old_end, new_end) = (o.len(), n.len());
     }
     (lines, &old[start..old_end], &new[start..new_end])
 }
