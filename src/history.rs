@@ -105,38 +105,64 @@ pub fn steps(versions: Vec<Version>) -> Vec<Step> {
 /// author, each within [`GROUPED_WITHIN`] of the one before, are one edit. The first version, moves, deletions and
 /// merges stand alone.
 pub fn edits(steps: Vec<Step>) -> Vec<Edit> {
-    let mut runs: Vec<Vec<Step>> = Vec::new();
-    for step in steps {
-        if let Some(run) = runs.last_mut() {
-            let last = run.last().expect("a run has a step");
-            let saves = |s: &Step| matches!(s.version.about.kind.as_str(), "edit" | "live edit");
-            if saves(last)
-                && saves(&step)
-                && last.version.about.author == step.version.about.author
-                && (0..=GROUPED_WITHIN).contains(&(step.version.time - last.version.time))
+    let runs = edit_runs(&steps);
+    let mut steps = steps;
+    // Newest first: each run is the tail of what is left.
+    runs.into_iter()
+        .map(|run| {
+            let mine = steps.split_off(run.first);
+            Edit { steps: mine, added: run.added, removed: run.removed, summary: run.summary }
+        })
+        .collect()
+}
+
+/// What an edit is (see [`edits`]) without its versions: where its steps are among the steps (oldest first), and
+/// what it changed over all of them.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Its first and last step, by their place among the steps.
+    pub first: usize,
+    pub last: usize,
+    pub added: usize,
+    pub removed: usize,
+    pub summary: String,
+}
+
+/// The edits of `steps` (oldest first) as [`Run`]s, newest first, copying no text.
+pub fn edit_runs(steps: &[Step]) -> Vec<Run> {
+    let saves = |s: &Step| matches!(s.version.about.kind.as_str(), "edit" | "live edit");
+    let mut bounds: Vec<(usize, usize)> = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        if let Some((_, last)) = bounds.last_mut() {
+            let previous = &steps[*last];
+            if saves(previous)
+                && saves(step)
+                && previous.version.about.author == step.version.about.author
+                && (0..=GROUPED_WITHIN).contains(&(step.version.time - previous.version.time))
             {
-                run.push(step);
+                *last = i;
                 continue;
             }
         }
-        runs.push(vec![step]);
+        bounds.push((i, i));
     }
     // Each run is counted against the text before it: the last version of the run before.
-    let mut before: Option<String> = None;
-    let mut edits = Vec::with_capacity(runs.len());
-    for steps in runs {
-        let last = steps.last().expect("a run has a step");
-        let (added, removed, summary) = if steps.len() == 1 {
-            (last.added, last.removed, last.summary.clone())
-        } else {
-            let (added, removed) = lines_changed(before.as_deref().unwrap_or(""), &last.version.text);
-            (added, removed, summary(before.as_deref(), &last.version))
-        };
-        before = Some(last.version.text.clone());
-        edits.push(Edit { steps, added, removed, summary });
-    }
-    edits.reverse();
-    edits
+    let mut runs: Vec<Run> = bounds
+        .iter()
+        .map(|&(first, last)| {
+            let step = &steps[last];
+            let (added, removed, summary) = if first == last {
+                (step.added, step.removed, step.summary.clone())
+            } else {
+                let before = first.checked_sub(1).map(|i| steps[i].version.text.as_str());
+                let (added, removed) = lines_changed(before.unwrap_or(""), &step.version.text);
+                (added, removed, summary(before, &step.version))
+            };
+            Run { first, last, added, removed, summary }
+        })
+        .collect();
+    runs.reverse();
+    runs
 }
 
 /// One entry of the garden's recent changes: an edit of a note, its move or its deletion.
@@ -152,8 +178,15 @@ pub struct Happened {
 }
 
 pub enum What {
-    /// An edit (see [`edits`]), and the short id of the version before it (empty for the first).
-    Edit(Edit, String),
+    /// An edit (see [`edit_runs`]): what it changed, how many saves it holds, and the short id of the version
+    /// before it (empty for the first).
+    Edit {
+        added: usize,
+        removed: usize,
+        summary: String,
+        saves: usize,
+        before: String,
+    },
     Moved {
         from: String,
     },
@@ -162,20 +195,29 @@ pub enum What {
 
 /// A note's edits as entries of the garden's recent changes, newest first: those by `author` (if given) and made
 /// at `until` or before (if given).
-pub fn happened(path: &str, steps: Vec<Step>, author: Option<&str>, until: Option<i64>) -> Vec<Happened> {
-    let edits = edits(steps);
-    let befores: Vec<String> =
-        (0..edits.len()).map(|n| edits.get(n + 1).map(|e| e.last().short()).unwrap_or_default()).collect();
-    edits
+pub fn happened(path: &str, steps: &[Step], author: Option<&str>, until: Option<i64>) -> Vec<Happened> {
+    edit_runs(steps)
         .into_iter()
-        .zip(befores)
-        .filter(|(edit, _)| author.is_none_or(|a| edit.author() == a) && until.is_none_or(|u| edit.time() <= u))
-        .map(|(edit, before)| Happened {
-            time: edit.time(),
-            author: edit.author().to_string(),
-            path: path.to_string(),
-            change: edit.last().short(),
-            what: What::Edit(edit, before),
+        .filter(|run| {
+            let (first, last) = (&steps[run.first].version, &steps[run.last].version);
+            author.is_none_or(|a| first.about.author == a) && until.is_none_or(|u| last.time <= u)
+        })
+        .map(|run| {
+            let (first, last) = (&steps[run.first], &steps[run.last]);
+            let before = run.first.checked_sub(1).map(|i| steps[i].short()).unwrap_or_default();
+            Happened {
+                time: last.version.time,
+                author: first.version.about.author.clone(),
+                path: path.to_string(),
+                change: last.short(),
+                what: What::Edit {
+                    added: run.added,
+                    removed: run.removed,
+                    summary: run.summary,
+                    saves: run.last - run.first + 1,
+                    before,
+                },
+            }
         })
         .collect()
 }

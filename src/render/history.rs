@@ -217,16 +217,16 @@ pub fn happened_value(
         "history_url": history_url,
     });
     match &entry.what {
-        history::What::Edit(edit, before) => {
+        history::What::Edit { added, removed, summary, saves, before } => {
             value["kind"] = json!("edit");
-            value["summary"] = json!(edit.summary);
-            value["added"] = json!(edit.added);
-            value["removed"] = json!(edit.removed);
-            value["saves"] = json!(edit.steps.len());
+            value["summary"] = json!(summary);
+            value["added"] = json!(added);
+            value["removed"] = json!(removed);
+            value["saves"] = json!(saves);
             value["compare_url"] = json!(if history_url.is_empty() {
                 String::new()
             } else {
-                format!("{history_url}{query}from={before}&to={}", edit.last().short())
+                format!("{history_url}{query}from={before}&to={}", entry.change)
             });
         }
         history::What::Moved { from } => {
@@ -427,15 +427,15 @@ pub fn versions_json(steps: &[Step]) -> Vec<u8> {
         versions.push(value);
         newer = Some(text);
     }
-    let edits: Vec<Value> = history::edits(steps.to_vec())
-        .iter()
-        .map(|edit| {
+    let edits: Vec<Value> = history::edit_runs(steps)
+        .into_iter()
+        .map(|run| {
             json!({
-                "last": edit.last().short(),
-                "saves": edit.steps.len(),
-                "summary": edit.summary,
-                "added": edit.added,
-                "removed": edit.removed,
+                "last": steps[run.last].short(),
+                "saves": run.last - run.first + 1,
+                "summary": run.summary,
+                "added": run.added,
+                "removed": run.removed,
             })
         })
         .collect();
@@ -580,7 +580,7 @@ impl super::Renderer<'_, '_> {
             .enumerate()
             .filter(|(_, steps)| !steps.is_empty())
             .flat_map_iter(|(i, steps)| {
-                history::happened(&site.notes[i].path, steps.clone(), None, None)
+                history::happened(&site.notes[i].path, steps, None, None)
                     .into_iter()
                     .map(|entry| (entry.time, entry.author.clone(), happened_value(base, &entry, &note, true)))
                     .collect::<Vec<_>>()

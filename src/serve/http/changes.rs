@@ -186,7 +186,7 @@ async fn gather(snapshot: &Arc<Snapshot>, ask: &AskStore, journal: &Journal, fil
                 .par_iter()
                 .flat_map(|(path, bytes, redacted)| {
                     let Some(steps) = shown_steps(&snapshot_, bytes, redacted) else { return Vec::new() };
-                    history::happened(path, steps.to_vec(), author.as_deref(), until)
+                    history::happened(path, &steps, author.as_deref(), until)
                 })
                 .collect::<Vec<_>>()
         })
