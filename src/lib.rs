@@ -65,7 +65,8 @@
 //!   KaTeX, mermaid and force-graph; apart from them, the automerge-repo bundle of the preview's editor).
 //! - `search.rs`: the full-text search index (word chunks and note texts as JSON), made from each note's text on
 //!   the thread that renders its page;
-//!   the browser side is `static/search.js`, with `graph.js`, `explorer.js`, `preview.js`, `toc.js`, `visits.js` ("changed since your last visit", in the browser alone), `math.js`
+//!   the browser side is `static/search.js`, with `graph.js`, `explorer.js`, `preview.js`, `toc.js`, `visits.js` ("changed since your last visit", in the browser alone), `history.js` (a built site's
+//!   history views, made in the browser from each note's `_history/NOTE.json`), `math.js`
 //!   and `mermaid.js` beside it (every page works without them).
 //! - `output.rs`: writing the site to a folder as pages come, touching only what changed.
 //! - `pipeline.rs`: the stages in order. `gather` reads and parses a garden (with `NoteCache`, notes whose bytes
@@ -90,7 +91,8 @@
 //!   what peers sent, the outbox for them); `store/diff.rs` (the edit between two texts), `store/files.rs` (crash-safe
 //!   snapshots and logs), `store/durable.rs` (flushes to the disk made by a worker behind the owner while serving, in
 //!   order, and what must wait for them run after them: changes to peers, merged notes), `store/local.rs` (this
-//!   device's bookkeeping), `store/recorder.rs` (recording
+//!   device's bookkeeping), `store/versions.rs` (each edited note's versions kept ready in `.loam/versions/`, a
+//!   cache keyed by its file's heads, so that a build publishing the history loads no document), `store/recorder.rs` (recording
 //!   changed files, each read once, and answering sync's asks, for `live.rs` and `loam sync`); `store/merge.rs` (taking in another garden's
 //!   changes and bringing the notes on disk in line with the merged index), with `store/placement.rs` (every
 //!   note a place, the same on every peer) and `store/paths.rs` (refusing unsafe paths from peers) beside it;
