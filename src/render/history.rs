@@ -634,12 +634,11 @@ impl super::Renderer<'_, '_> {
         };
         // An author's page lists the published notes they changed.
         let notes: Vec<(String, String)> = author.map_or_else(Vec::new, |name| {
+            let slug = crate::slug::slugify(name);
             let mut notes: Vec<(String, String)> = site
                 .published_notes()
                 .filter(|&i| {
-                    site.history.get(i).is_some_and(|h| {
-                        h.authors.iter().any(|a| crate::slug::slugify(a) == crate::slug::slugify(name))
-                    })
+                    site.history.get(i).is_some_and(|h| h.authors.iter().any(|a| crate::slug::slugify(a) == slug))
                 })
                 .map(|i| (site.notes[i].title().to_string(), site.note_url(i).to_string()))
                 .collect();
