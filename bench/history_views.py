@@ -15,7 +15,9 @@ It prints the median and maximum of each kind in ms and the pages' sizes, agains
 page opens in under 100 ms in the preview. Then the server's memory (VmRSS, VmHWM), and it stops it (SIGTERM).
 
 With BUILD_COST=1 it also times `loam build` of the garden as it is against `loam build` with
-`[history] publish = true` in loam.toml (taking turns, ABBA), and compares their times and outputs.
+`[history] publish = true` in loam.toml (taking turns, ABBAABBA), and compares their times and outputs. Before
+them, one build with the history and nothing kept from an earlier build (`.loam/built/` removed), the cost of
+the first build after turning the history on (or after a new version of Loam), timed apart.
 
 The garden goes in a folder on disk (BENCH_TMP, default /var/tmp) and is kept (its path is printed); GARDEN=path
 reuses one made before and skips making and recording it.
@@ -314,8 +316,18 @@ def build_cost(garden):
     results = {kind: [] for kind in kinds}
     outputs = {}
     failed = set()
+    cold = None
     try:
-        for n, kind in enumerate(["as is", "[history] publish = true", "[history] publish = true", "as is"]):
+        # The first build with the history keeps what it makes of each note for the next (`.loam/built/`).
+        shutil.rmtree(os.path.join(garden, ".loam", "built"), ignore_errors=True)
+        with open(config, "w") as f:
+            f.write(original + kinds["[history] publish = true"])
+        subprocess.run(["sync"], check=True)
+        took, printed, mib = measured([LOAM, "build", "-o", os.path.join(outs, "first")], garden, must=False)
+        cold = (took, mib)
+        print(f"  build ([history] publish = true, first: nothing kept from an earlier build): {took:.2f} s, "
+              f"peak {mib:.0f} MiB")
+        for n, kind in enumerate(["as is", "[history] publish = true", "[history] publish = true", "as is"] * 2):
             with open(config, "w") as f:
                 f.write(original + kinds[kind])
             out = os.path.join(outs, str(n))
@@ -356,6 +368,8 @@ def build_cost(garden):
     b_time = statistics.median(t for t, _ in results["[history] publish = true"])
     print(f"with the history published / as is: time {b_time / a_time:.2f}x, bytes {b_total / a_total:.2f}x, "
           f"files {b_count / a_count:.2f}x")
+    if cold:
+        print(f"the first build with the history (nothing kept): {cold[0]:.2f} s, {cold[0] / a_time:.2f}x as is")
 
 
 def main():

@@ -165,18 +165,22 @@ pub fn edit_runs(steps: &[Step]) -> Vec<Run> {
     runs
 }
 
-/// One entry of the garden's recent changes: an edit of a note, its move or its deletion.
+/// One entry of the garden's recent changes: an edit of a note, its move or its deletion. Kept without its path by
+/// a build (`store/built.rs`), which knows it.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Happened {
     /// When (seconds since the Unix epoch) and by whom.
     pub time: i64,
     pub author: String,
     /// The note's path after it (before it, for a deletion).
+    #[serde(skip)]
     pub path: String,
     /// The change that made it (the first 8 hex digits of its hash).
     pub change: String,
     pub what: What,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum What {
     /// An edit (see [`edit_runs`]): what it changed, how many saves it holds, and the short id of the version
     /// before it (empty for the first).
@@ -196,12 +200,17 @@ pub enum What {
 /// A note's edits as entries of the garden's recent changes, newest first: those by `author` (if given) and made
 /// at `until` or before (if given).
 pub fn happened(path: &str, steps: &[Step], author: Option<&str>, until: Option<i64>) -> Vec<Happened> {
-    edit_runs(steps)
-        .into_iter()
-        .filter(|run| {
-            let (first, last) = (&steps[run.first].version, &steps[run.last].version);
-            author.is_none_or(|a| first.about.author == a) && until.is_none_or(|u| last.time <= u)
-        })
+    let runs = edit_runs(steps).into_iter().filter(|run| {
+        let (first, last) = (&steps[run.first].version, &steps[run.last].version);
+        author.is_none_or(|a| first.about.author == a) && until.is_none_or(|u| last.time <= u)
+    });
+    happened_in(path, steps, runs)
+}
+
+/// The edits `runs` of the note at `path`, whose steps they are ([`edit_runs`]), as entries of the garden's
+/// recent changes.
+pub fn happened_in(path: &str, steps: &[Step], runs: impl IntoIterator<Item = Run>) -> Vec<Happened> {
+    runs.into_iter()
         .map(|run| {
             let (first, last) = (&steps[run.first], &steps[run.last]);
             let before = run.first.checked_sub(1).map(|i| steps[i].short()).unwrap_or_default();

@@ -410,19 +410,18 @@ pub fn build(
     let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.history, &garden.attachment_paths);
     diagnostics.extend(site.diagnostics());
     timings.lap("resolve links and make the site model");
-    let history = if site.config.history_views == crate::config::HistoryViews::Built {
-        let (history, problems) = published_history(layout, &site);
-        diagnostics.extend(problems);
-        timings.lap("read the history to publish");
-        Some(history)
-    } else {
-        None
-    };
-
     let pages = AtomicUsize::new(0);
     let count_page = |file: OutputFile| {
         pages.fetch_add(1, Ordering::Relaxed);
         emit(file);
+    };
+    let history = if site.config.history_views == crate::config::HistoryViews::Built {
+        let (history, problems) = published_history(layout, &site, &count_page);
+        diagnostics.extend(problems);
+        timings.lap("read and write the history to publish");
+        Some(history)
+    } else {
+        None
     };
     // Each note's text goes to the search index as its page renders; the index is made once they are all in.
     let search = garden.config.search.then(|| search::Indexer::start(&garden.config.language));
@@ -459,15 +458,24 @@ pub fn build(
     Ok(Built { diagnostics, notes: note_count, published, pages, started })
 }
 
+/// The version of what a build keeps of each note's published history (see `published_history`).
+const BUILT_FORMAT: u32 = 1;
+
 /// How many of the index document's changes that moved or deleted notes a built site's recent changes look at.
 const INDEX_EVENTS: usize = 1000;
 
 /// What `loam build` publishes of the garden's history (`[history] publish = true`): each published note's
-/// versions in which it was published, none redacted, without `%%comments%%`, as steps; the moves of published
-/// notes and the deletions of notes whose last version was published. Read from the store beside a `loam serve`
-/// that may be running; the versions of each edited note come from what the store keeps ready
-/// (`store/versions.rs`), read from its document only when that is missing or stale.
-fn published_history(layout: &Layout, site: &Site) -> (render::history::Published, Vec<Diagnostic>) {
+/// versions in which it was published, none redacted, without `%%comments%%`, handed to `emit` as the file of its
+/// history (`render::history::versions_json`) as soon as they are read, so that no more than a few notes' versions
+/// are in memory at once; and for the recent changes, their edits, the moves of published notes and the deletions
+/// of notes whose last version was published. Read from the store beside a `loam serve` that may be running; the
+/// versions of each edited note come from what the store keeps ready (`store/versions.rs`), read from its
+/// document only when that is missing or stale.
+fn published_history(
+    layout: &Layout,
+    site: &Site,
+    emit: &(dyn Fn(OutputFile) + Sync),
+) -> (render::history::Published, Vec<Diagnostic>) {
     use crate::history;
     let mut problems = Vec::new();
     let store = match crate::store::Store::open_read_only(&layout.root) {
@@ -479,6 +487,10 @@ fn published_history(layout: &Layout, site: &Site) -> (render::history::Publishe
         }
     };
     let mode = site.config.publish_mode;
+    // What a note's published history depends on besides its versions and their redactions: what is kept of it
+    // from the last build is used only if these are the same (`store/built.rs`). A change to what this function
+    // or `render::history::versions_json` makes of the versions bumps BUILT_FORMAT.
+    let salt = format!("{BUILT_FORMAT} {} {mode:?}", env!("CARGO_PKG_VERSION"));
     let shown = |versions: Vec<crate::store::Version>, doc: &str| -> Vec<crate::store::Version> {
         let versions = history::unredacted(versions, &store.redacted_of(doc));
         // A note's versions mostly share their frontmatter: it is read once for them.
@@ -502,13 +514,40 @@ fn published_history(layout: &Layout, site: &Site) -> (render::history::Publishe
         }
         versions
     };
-    let read: Vec<(Vec<history::Step>, Option<Diagnostic>)> = (0..site.notes.len())
+    let read: Vec<(Vec<history::Happened>, Option<Diagnostic>)> = (0..site.notes.len())
         .into_par_iter()
         .map(|i| {
             let path = &site.notes[i].path;
             let Some(entry) = store.entry(path).filter(|_| site.published[i]) else { return (Vec::new(), None) };
+            let file_name = || render::history::versions_file(&site.urls[i]);
+            // What the last build made of this note, if nothing it depends on changed since.
+            let (key, kept) = store.built_history(path, &salt).unzip();
+            if let Some([file, edits]) = kept.flatten().as_deref() {
+                if let Ok(mut edits) = serde_json::from_slice::<Vec<history::Happened>>(edits) {
+                    if !file.is_empty() {
+                        emit(OutputFile::bytes(file_name(), file.clone()));
+                    }
+                    edits.iter_mut().for_each(|edit| edit.path = path.clone());
+                    return (edits, None);
+                }
+            }
             match store.history(path) {
-                Ok(versions) => (history::steps(shown(versions, &entry.doc)), None),
+                Ok(versions) => {
+                    let steps = history::steps(shown(versions, &entry.doc));
+                    let (file, edits) = if steps.is_empty() {
+                        (Vec::new(), Vec::new())
+                    } else {
+                        let runs = history::edit_runs(&steps);
+                        (render::history::versions_json(&steps, &runs), history::happened_in(path, &steps, runs))
+                    };
+                    if let (Some(key), Ok(kept)) = (key, serde_json::to_vec(&edits)) {
+                        store.keep_built_history(path, key, &[&file, &kept]);
+                    }
+                    if !file.is_empty() {
+                        emit(OutputFile::bytes(file_name(), file));
+                    }
+                    (edits, None)
+                }
                 Err(error) => {
                     let problem = Diagnostic::new(path, 0, Severity::Warning, Kind::Other, format!("{error:#}"))
                         .hint("its history is not published; `loam repair` mends a damaged history");
@@ -517,16 +556,15 @@ fn published_history(layout: &Layout, site: &Site) -> (render::history::Publishe
             }
         })
         .collect();
-    let mut steps = Vec::with_capacity(read.len());
-    for (note_steps, problem) in read {
-        steps.push(note_steps);
+    let mut happened = Vec::new();
+    for (edits, problem) in read {
+        happened.extend(edits);
         problems.extend(problem);
     }
     // Moves of notes published now; deletions of notes whose last version shown was published.
     let published_at: HashMap<&str, usize> = site.published_notes().map(|i| (site.notes[i].path.as_str(), i)).collect();
     let path_of: HashMap<&str, &str> =
         store.paths().filter_map(|path| Some((store.entry(path)?.doc.as_str(), path))).collect();
-    let mut events = Vec::new();
     for event in store.index_events(INDEX_EVENTS).unwrap_or_default() {
         let now = path_of.get(event.doc.as_str()).copied();
         let change = event.hash.to_string()[..8].to_string();
@@ -546,9 +584,9 @@ fn published_history(layout: &Layout, site: &Site) -> (render::history::Publishe
             }
             _ => continue,
         };
-        events.push(history::Happened { time: event.time, author: event.author, path, change, what });
+        happened.push(history::Happened { time: event.time, author: event.author, path, change, what });
     }
-    (render::history::Published { steps, events }, problems)
+    (render::history::Published { happened }, problems)
 }
 
 /// Phase durations on stderr when `LOAM_TIMINGS` is set, for finding where a slow build spends its time: the

@@ -121,7 +121,8 @@ pub fn render_version(
 /// is made (`build` writes it at once, so the whole site never sits in memory), and returns the problems found.
 ///
 /// With a `search` index, every note's text goes into it as its page is rendered. With `history` (`[history]
-/// publish = true`), each note's history, the recent changes and the authors' pages are made too.
+/// publish = true`), the recent changes and the authors' pages are made too (each note's own history is written
+/// as the build reads it: `pipeline::published_history`).
 pub fn render_site(
     site: &Site,
     templates: &Templates,
@@ -152,9 +153,6 @@ pub fn render_site(
         .chain(site.folders.values().filter(|f| key(&f.url) != site.tags_url).map(Page::Folder))
         .chain(notes.iter().map(|&i| Page::Note(i)))
         .chain(site.aliases.iter().map(|(url, note)| Page::Alias(url, *note)))
-        .chain(history.into_iter().flat_map(|h| {
-            h.steps.iter().enumerate().filter(|(_, steps)| !steps.is_empty()).map(|(i, steps)| Page::History(i, steps))
-        }))
         .collect();
     // The single pages (sitemap, feed, tag index) are serial work: one thread makes them while the others
     // render the rest.
@@ -166,10 +164,6 @@ pub fn render_site(
                     Page::Folder(folder) => keep(renderer.folder_page(folder)),
                     Page::Note(i) => keep(renderer.note_page(i)),
                     Page::Alias(url, note) => single(renderer.alias_page(url, note)),
-                    Page::History(i, steps) => {
-                        emit(renderer.history_file(i, steps));
-                        Vec::new()
-                    }
                 })
                 .collect::<Vec<_>>()
         },
@@ -237,8 +231,6 @@ enum Page<'s> {
     Note(usize),
     /// (URL of the redirect page, the note it points at)
     Alias(&'s str, usize),
-    /// A note's history in a built site, and its shown steps.
-    History(usize, &'s [crate::history::Step]),
 }
 
 struct Renderer<'s, 'a> {

@@ -31,6 +31,7 @@
 //! elsewhere that were not written to the file yet (DESIGN.md).
 
 pub mod address;
+pub mod built;
 mod checkout;
 pub mod diff;
 mod durable;
@@ -1055,6 +1056,22 @@ impl Store {
         let versions = versions_of(&files.load()?)?;
         versions::write(&self.dir, &entry.doc, &entry.heads, &versions);
         Ok(versions)
+    }
+
+    /// The key under which a build keeps what it made of the history of the note at `path` (`store/built.rs`):
+    /// made of its heads, its redacted versions and `salt` (what else the build's output depends on), and what
+    /// was kept under it, if anything. `None` when the note has no history.
+    pub fn built_history(&self, path: &str, salt: &str) -> Option<(u64, Option<Vec<Vec<u8>>>)> {
+        let entry = self.local.notes.get(path)?;
+        let key = built::key(&entry.heads, &self.redacted_of(&entry.doc), salt);
+        Some((key, built::read(&self.dir, &entry.doc, key)))
+    }
+
+    /// Keeps `parts`, what a build made of the history of the note at `path`, under `key` ([`Store::built_history`]).
+    pub fn keep_built_history(&self, path: &str, key: u64, parts: &[&[u8]]) {
+        if let Some(entry) = self.local.notes.get(path) {
+            built::write(&self.dir, &entry.doc, key, parts);
+        }
     }
 
     /// Hides the versions made by `changes` of the note at `path` from every published history view: the changes'

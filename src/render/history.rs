@@ -387,14 +387,12 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// A garden's history as `loam build` publishes it (`[history] publish = true`): what the store gave, filtered as
-/// the preview's views are (versions in which the note was published, none redacted, without `%%comments%%`).
+/// A garden's history as `loam build` publishes it (`[history] publish = true`) in its recent changes and authors'
+/// pages: every edit of a published note in versions in which it was published (see [`versions_json`] for each
+/// note's own history), the moves of published notes, and deletions of notes whose last version was published.
 #[derive(Default)]
 pub struct Published {
-    /// Each note's shown steps (oldest first), by its number in the site; empty for a note with none to show.
-    pub steps: Vec<Vec<Step>>,
-    /// The moves of published notes and deletions of notes whose last version was published, newest first.
-    pub events: Vec<history::Happened>,
+    pub happened: Vec<history::Happened>,
 }
 
 /// A note's shown versions as the file of its history in a built site ([`versions_file`]), which `static/history.js`
@@ -403,9 +401,9 @@ pub struct Published {
 /// `removed`, and its Markdown: the newest as `text`, each older one as `edit`, what makes it from the version
 /// listed before it, line by line (a number n keeps the next n lines, -n drops them, a string is a line put in,
 /// with its line break). A note's ten versions weigh little more than one. Then `edits`, newest first, the
-/// versions as the history list groups them ([`history::edits`]): each its last version (`last`), how many saves
-/// it holds (`saves`), and its `summary`, `added` and `removed` over all of them.
-pub fn versions_json(steps: &[Step]) -> Vec<u8> {
+/// versions as the history list groups them, `runs` ([`history::edit_runs`] of `steps`): each its last version
+/// (`last`), how many saves it holds (`saves`), and its `summary`, `added` and `removed` over all of them.
+pub fn versions_json(steps: &[Step], runs: &[history::Run]) -> Vec<u8> {
     let mut versions: Vec<Value> = Vec::with_capacity(steps.len());
     let mut newer: Option<&str> = None;
     for step in steps.iter().rev() {
@@ -427,8 +425,8 @@ pub fn versions_json(steps: &[Step]) -> Vec<u8> {
         versions.push(value);
         newer = Some(text);
     }
-    let edits: Vec<Value> = history::edit_runs(steps)
-        .into_iter()
+    let edits: Vec<Value> = runs
+        .iter()
         .map(|run| {
             json!({
                 "last": steps[run.last].short(),
@@ -557,12 +555,6 @@ fn made(page: Result<crate::output::OutputFile, crate::diagnostic::Diagnostic>) 
 }
 
 impl super::Renderer<'_, '_> {
-    /// Note `i`'s versions in a built site (`_history/NOTE.json`, see [`versions_file`]), which its page's script
-    /// reads to show its history (see [`versions_json`]).
-    pub(super) fn history_file(&self, i: usize, steps: &[Step]) -> crate::output::OutputFile {
-        crate::output::OutputFile::bytes(versions_file(&self.site.urls[i]), versions_json(steps))
-    }
-
     /// A built site's recent changes (`_changes/`, a page per [`CHANGES_PER_PAGE`] entries, `page/N/` after the
     /// first, [`CHANGES_PAGES`] of them), their Atom feed (`_changes/feed.xml`, the newest page's), and each
     /// author's page (`_authors/NAME/`: their newest changes, and the published notes they changed).
@@ -574,39 +566,22 @@ impl super::Renderer<'_, '_> {
             site.published_notes().map(|i| (site.notes[i].path.as_str(), i)).collect();
         let note =
             |path: &str| by_path.get(path).map(|&i| (site.notes[i].title().to_string(), site.note_url(i).to_string()));
-        let mut entries: Vec<(i64, String, Value)> = published
-            .steps
-            .par_iter()
-            .enumerate()
-            .filter(|(_, steps)| !steps.is_empty())
-            .flat_map_iter(|(i, steps)| {
-                history::happened(&site.notes[i].path, steps, None, None)
-                    .into_iter()
-                    .map(|entry| (entry.time, entry.author.clone(), happened_value(base, &entry, &note, true)))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        entries.extend(
-            published
-                .events
-                .iter()
-                .map(|entry| (entry.time, entry.author.clone(), happened_value(base, entry, &note, true))),
-        );
-        entries.par_sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2["path"].as_str().cmp(&b.2["path"].as_str())));
+        // Newest first; only those some page lists become values.
+        let mut entries: Vec<&history::Happened> = published.happened.iter().collect();
+        entries.par_sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.path.cmp(&b.path)));
+        let value = |entry: &history::Happened| happened_value(base, entry, &note, true);
         let mut authors: Vec<String> =
-            entries.iter().map(|(_, author, _)| author.clone()).filter(|a| !a.is_empty()).collect();
-        authors.sort();
+            entries.iter().map(|entry| entry.author.clone()).filter(|a| !a.is_empty()).collect();
+        authors.par_sort_unstable();
         authors.dedup();
-        let values: Vec<&Value> = entries.iter().map(|(.., value)| value).collect();
-        let newest = &values[..values.len().min(CHANGES_PER_PAGE * CHANGES_PAGES)];
-        let mut out = self.changes_list(None, newest, &authors);
+        let newest: Vec<Value> = entries.iter().take(CHANGES_PER_PAGE * CHANGES_PAGES).map(|e| value(e)).collect();
+        let mut out = self.changes_list(None, &newest, &authors);
         let origin = site.config.base_url.trim_end_matches('/');
         let origin = origin.strip_suffix(base.trim_end_matches('/')).unwrap_or(origin);
         let recent = strings::text(site.config, "recent_changes");
-        let newest: Vec<Value> = values.iter().take(CHANGES_PER_PAGE).map(|v| (*v).clone()).collect();
         let feed_url = format!("{base}_changes/feed.xml");
         let title = format!("{} · {recent}", site.config.title);
-        let xml = atom(&title, &site.config.title, origin, &newest, &feed_url);
+        let xml = atom(&title, &site.config.title, origin, &newest[..newest.len().min(CHANGES_PER_PAGE)], &feed_url);
         out.push((Some(crate::output::OutputFile::bytes("_changes/feed.xml".into(), xml.into_bytes())), Vec::new()));
         // Names that make one slug share a page, as they share a URL.
         let mut by_slug: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
@@ -614,10 +589,10 @@ impl super::Renderer<'_, '_> {
             by_slug.entry(crate::slug::slugify(name)).or_default().push(name);
         }
         for names in by_slug.values() {
-            let theirs: Vec<&Value> = (entries.iter())
-                .filter(|(_, author, _)| names.contains(&author.as_str()))
-                .map(|(.., v)| v)
+            let theirs: Vec<Value> = (entries.iter())
+                .filter(|entry| names.contains(&entry.author.as_str()))
                 .take(CHANGES_PER_PAGE)
+                .map(|e| value(e))
                 .collect();
             out.extend(self.changes_list(Some(names[0]), &theirs, &authors));
         }
@@ -625,7 +600,7 @@ impl super::Renderer<'_, '_> {
     }
 
     /// The pages of a list of changes, the garden's (`author` `None`) or an author's.
-    fn changes_list(&self, author: Option<&str>, values: &[&Value], authors: &[String]) -> Vec<Made> {
+    fn changes_list(&self, author: Option<&str>, values: &[Value], authors: &[String]) -> Vec<Made> {
         let site = self.site;
         let base = site.base_path.as_str();
         let relative = match author {
@@ -645,7 +620,7 @@ impl super::Renderer<'_, '_> {
             notes.sort_by_key(|(title, _)| title.to_lowercase());
             notes
         });
-        let chunks: Vec<&[&Value]> =
+        let chunks: Vec<&[Value]> =
             if values.is_empty() { vec![&[]] } else { values.chunks(CHANGES_PER_PAGE).collect() };
         let page_url = |page: usize| match page {
             0 => relative.clone(),
@@ -668,8 +643,7 @@ impl super::Renderer<'_, '_> {
                     feed_url: format!("{base}_changes/feed.xml"),
                     notes: if page == 0 { notes.clone() } else { Vec::new() },
                 };
-                let entries: Vec<Value> = chunk.iter().map(|v| (*v).clone()).collect();
-                let mut own = changes_context(&changes, &entries);
+                let mut own = changes_context(&changes, chunk);
                 own["built"] = json!(true);
                 let url = page_url(page);
                 made(self.render(

@@ -92,11 +92,18 @@ fn write_kept(loam: &Path, doc: &str, kept: &Kept) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
     serde_json::to_writer(&mut encoder, kept)?;
-    let bytes = encoder.finish()?;
+    put_whole(&path, &encoder.finish()?)
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into place, without waiting for the disk: a
+/// reader sees the old file or the new one, never part of one.
+pub(super) fn put_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let (dir, name) = (path.parent().expect("a kept file is in a folder"), path.file_name().unwrap_or_default());
     // Named for this process and thread: a build reading beside `loam serve`, or rendering threads, never share
     // a temporary file.
-    let temp = dir.join(format!(".{doc}.{}.{:?}.tmp", std::process::id(), std::thread::current().id()));
-    let written = std::fs::write(&temp, &bytes).and_then(|()| std::fs::rename(&temp, &path));
+    let temp =
+        dir.join(format!(".{}.{}.{:?}.tmp", name.to_string_lossy(), std::process::id(), std::thread::current().id()));
+    let written = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
