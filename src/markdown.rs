@@ -15,6 +15,7 @@
 mod context;
 pub mod highlight;
 mod inline;
+pub use inline::{written_links, written_tags, Written};
 mod math;
 mod sanitise;
 
@@ -1141,7 +1142,7 @@ fn span_in(source: &str, text: &CowStr) -> Option<(usize, usize)> {
 }
 
 /// Whether a Markdown link destination points into the garden rather than at another site.
-fn is_local(dest: &str) -> bool {
+pub fn is_local(dest: &str) -> bool {
     if dest.is_empty() || dest.starts_with("//") {
         return false;
     }

@@ -440,7 +440,8 @@ pub fn build(
         timings.lap("search index");
     }
 
-    let libraries = render::Libraries::of(site.published_notes().map(|i| site.notes[i].body.html.as_str()));
+    let mut libraries = render::Libraries::of(site.published_notes().map(|i| site.notes[i].body.html.as_str()));
+    libraries.history = history.is_some();
     for file in garden.assets(&site.attachment_used, libraries) {
         emit(file);
     }
@@ -459,7 +460,99 @@ pub fn build(
 }
 
 /// The version of what a build keeps of each note's published history (see `published_history`).
-const BUILT_FORMAT: u32 = 1;
+const BUILT_FORMAT: u32 = 2;
+
+/// What the shown versions of a note link to, as written ([`crate::markdown::written_links`]: each key and
+/// whether it is a Markdown link's destination), and their tags, each once.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Written {
+    links: Vec<(String, bool)>,
+    tags: Vec<String>,
+}
+
+impl Written {
+    fn of(versions: &[crate::store::Version]) -> Written {
+        let mut links = std::collections::BTreeSet::new();
+        let mut tags = std::collections::BTreeSet::new();
+        for version in versions {
+            links.extend(crate::markdown::written_links(&version.text).into_iter().map(|l| (l.key, l.markdown)));
+            tags.extend(crate::markdown::written_tags(&version.text));
+        }
+        Written {
+            links: links.into_iter().map(|(key, markdown)| (key.to_string(), markdown)).collect(),
+            tags: tags.into_iter().map(str::to_string).collect(),
+        }
+    }
+}
+
+/// A link written as `key` (a Markdown link's destination if `markdown`, percent-encoded) as the site resolves it.
+fn link_target(key: &str, markdown: bool) -> crate::note::Target {
+    let decoded = match markdown {
+        true => percent_encoding::percent_decode_str(key).decode_utf8_lossy().into_owned(),
+        false => key.to_string(),
+    };
+    let (target, fragment) = match decoded.split_once('#') {
+        Some((target, fragment)) => (target.trim().to_string(), Some(fragment.trim().to_string())),
+        None => (decoded.trim().to_string(), None),
+    };
+    crate::note::Target { kind: crate::markdown::LinkKind::Link, target, fragment }
+}
+
+/// The links of `links` that go to notes that are not published (`goes`, [`Site::with_relinker`]).
+fn hidden_of(links: &[(String, bool)], goes: &[Result<Option<String>, ()>]) -> Vec<(String, bool)> {
+    links.iter().zip(goes).filter(|(_, go)| go.is_err()).map(|(link, _)| link.clone()).collect()
+}
+
+/// `versions` with each link to an unpublished note (`hidden`) replaced by `label`, as the note's page shows it:
+/// nothing of a note that is not published is published, not even its name in another's history.
+fn without_hidden_links(
+    mut versions: Vec<crate::store::Version>,
+    hidden: &[(String, bool)],
+    label: &str,
+) -> Vec<crate::store::Version> {
+    if hidden.is_empty() {
+        return versions;
+    }
+    for version in &mut versions {
+        let text = &version.text;
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for link in crate::markdown::written_links(text) {
+            if hidden.iter().any(|(key, markdown)| key == link.key && *markdown == link.markdown) {
+                out.push_str(&text[at..link.span.start]);
+                out.push_str(label);
+                at = link.span.end;
+            }
+        }
+        out.push_str(&text[at..]);
+        version.text = out;
+    }
+    versions
+}
+
+/// A note's history file (`render::history::versions_json`) with where its versions' links and tags go in the
+/// site as it is (`links`: a URL, or null for a link to nothing; `tags`: by lower-case name, those with a page)
+/// and whether a line break in a paragraph is one (`breaks`), for `static/history.js` to show a past version as
+/// its page was. Made at every build: the site changes under a note's history.
+fn with_links(site: &Site, file: &[u8], written: &Written, goes: &[Result<Option<String>, ()>]) -> Vec<u8> {
+    let links: serde_json::Map<String, serde_json::Value> = (written.links.iter().zip(goes))
+        .filter_map(|((key, _), go)| Some((key.clone(), serde_json::json!(go.as_ref().ok()?))))
+        .collect();
+    let tags: serde_json::Map<String, serde_json::Value> = (written.tags.iter())
+        .filter_map(|name| {
+            let tag = site.tags.get(&crate::slug::key(name))?;
+            Some((name.to_lowercase(), serde_json::json!(site.url(&tag.url))))
+        })
+        .collect();
+    let breaks = !site.config.strict_line_breaks.unwrap_or(false);
+    let extra = serde_json::json!({ "links": links, "tags": tags, "breaks": breaks }).to_string();
+    // Both are JSON objects: the fields go in before the file's closing brace.
+    let mut out = Vec::with_capacity(file.len() + extra.len());
+    out.extend_from_slice(&file[..file.len() - 1]);
+    out.push(b',');
+    out.extend_from_slice(&extra.as_bytes()[1..]);
+    out
+}
 
 /// How many of the index document's changes that moved or deleted notes a built site's recent changes look at.
 const INDEX_EVENTS: usize = 1000;
@@ -514,48 +607,69 @@ fn published_history(
         }
         versions
     };
-    let read: Vec<(Vec<history::Happened>, Option<Diagnostic>)> = (0..site.notes.len())
-        .into_par_iter()
-        .map(|i| {
-            let path = &site.notes[i].path;
-            let Some(entry) = store.entry(path).filter(|_| site.published[i]) else { return (Vec::new(), None) };
-            let file_name = || render::history::versions_file(&site.urls[i]);
-            // What the last build made of this note, if nothing it depends on changed since.
-            let (key, kept) = store.built_history(path, &salt).unzip();
-            if let Some([file, edits]) = kept.flatten().as_deref() {
-                if let Ok(mut edits) = serde_json::from_slice::<Vec<history::Happened>>(edits) {
+    let hidden_label = render::strings::text(site.config, "unpublished");
+    let salt = format!("{salt} {hidden_label}");
+    let read: Vec<(Vec<history::Happened>, Option<Diagnostic>)> = site.with_relinker(|relink| {
+        (0..site.notes.len())
+            .into_par_iter()
+            .map(|i| {
+                let path = &site.notes[i].path;
+                let Some(entry) = store.entry(path).filter(|_| site.published[i]) else { return (Vec::new(), None) };
+                let goes = |links: &[(String, bool)]| {
+                    let targets: Vec<crate::note::Target> =
+                        links.iter().map(|(key, markdown)| link_target(key, *markdown)).collect();
+                    relink(i, &targets)
+                };
+                let emit_file = |file: &[u8], written: &Written, goes: &[Result<Option<String>, ()>]| {
                     if !file.is_empty() {
-                        emit(OutputFile::bytes(file_name(), file.clone()));
+                        let file = with_links(site, file, written, goes);
+                        emit(OutputFile::bytes(render::history::versions_file(&site.urls[i]), file));
                     }
-                    edits.iter_mut().for_each(|edit| edit.path = path.clone());
-                    return (edits, None);
-                }
-            }
-            match store.history(path) {
-                Ok(versions) => {
-                    let steps = history::steps(shown(versions, &entry.doc));
-                    let (file, edits) = if steps.is_empty() {
-                        (Vec::new(), Vec::new())
-                    } else {
-                        let runs = history::edit_runs(&steps);
-                        (render::history::versions_json(&steps, &runs), history::happened_in(path, &steps, runs))
-                    };
-                    if let (Some(key), Ok(kept)) = (key, serde_json::to_vec(&edits)) {
-                        store.keep_built_history(path, key, &[&file, &kept]);
+                };
+                // What the last build made of this note, if nothing it depends on changed since: neither the note
+                // nor which of the notes it ever linked to are unpublished (their names were taken out of it).
+                let (key, kept) = store.built_history(path, &salt).unzip();
+                if let Some([written, hidden, file, edits]) = kept.flatten().as_deref() {
+                    let written: Option<Written> = serde_json::from_slice(written).ok();
+                    let hidden: Option<Vec<(String, bool)>> = serde_json::from_slice(hidden).ok();
+                    let edits: Option<Vec<history::Happened>> = serde_json::from_slice(edits).ok();
+                    if let (Some(written), Some(hidden), Some(mut edits)) = (written, hidden, edits) {
+                        let now = goes(&written.links);
+                        if hidden_of(&written.links, &now) == hidden {
+                            emit_file(file, &written, &now);
+                            edits.iter_mut().for_each(|edit| edit.path = path.clone());
+                            return (edits, None);
+                        }
                     }
-                    if !file.is_empty() {
-                        emit(OutputFile::bytes(file_name(), file));
+                }
+                let versions = match store.history(path) {
+                    Ok(versions) => shown(versions, &entry.doc),
+                    Err(error) => {
+                        let problem = Diagnostic::new(path, 0, Severity::Warning, Kind::Other, format!("{error:#}"))
+                            .hint("its history is not published; `loam repair` mends a damaged history");
+                        return (Vec::new(), Some(problem));
                     }
-                    (edits, None)
+                };
+                let written = Written::of(&versions);
+                let now = goes(&written.links);
+                let hidden = hidden_of(&written.links, &now);
+                let versions = without_hidden_links(versions, &hidden, hidden_label);
+                let steps = history::steps(versions);
+                let (file, edits) = if steps.is_empty() {
+                    (Vec::new(), Vec::new())
+                } else {
+                    let runs = history::edit_runs(&steps);
+                    (render::history::versions_json(&steps, &runs), history::happened_in(path, &steps, runs))
+                };
+                let parts = (serde_json::to_vec(&written), serde_json::to_vec(&hidden), serde_json::to_vec(&edits));
+                if let (Some(key), (Ok(written), Ok(hidden), Ok(edits))) = (key, parts) {
+                    store.keep_built_history(path, key, &[&written, &hidden, &file, &edits]);
                 }
-                Err(error) => {
-                    let problem = Diagnostic::new(path, 0, Severity::Warning, Kind::Other, format!("{error:#}"))
-                        .hint("its history is not published; `loam repair` mends a damaged history");
-                    (Vec::new(), Some(problem))
-                }
-            }
-        })
-        .collect();
+                emit_file(&file, &written, &now);
+                (edits, None)
+            })
+            .collect()
+    });
     let mut happened = Vec::new();
     for (edits, problem) in read {
         happened.extend(edits);

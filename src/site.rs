@@ -306,6 +306,38 @@ impl<'a> Site<'a> {
         (0..self.notes.len()).filter(|&i| self.published[i])
     }
 
+    /// Calls `f` with a function that resolves links written in some version of published note `i` against the
+    /// garden as it is, as the note's own links are, giving where each goes in the site: a URL, `Ok(None)` for a
+    /// link to nothing in the garden (shown as missing), `Err(())` for a link to a note that is not published
+    /// (nothing of which may be shown). What a published history links to (`pipeline::published_history`).
+    pub fn with_relinker<R>(&self, f: impl FnOnce(&Relinker) -> R) -> R {
+        let outlines: Vec<&Arc<Outline>> = self.notes.iter().map(|n| &n.outline).collect();
+        let keys: Vec<note::Keys> = self.notes.iter().map(|n| n.keys).collect();
+        // What resolving reads of the model: which notes are published, and the folders.
+        let model = Model { published: self.published.clone(), folders: self.folders.clone(), ..Model::default() };
+        let builder = Builder::of_model(&outlines, &keys, model, self.attachments, &self.base_path);
+        let index = builder.link_index();
+        let relink = |i: usize, written: &[crate::note::Target]| -> Vec<Result<Option<String>, ()>> {
+            let resolved = builder.resolve_links(&index, i, written);
+            resolved.links.iter().map(|link| self.link_url(i, link)).collect()
+        };
+        f(&relink)
+    }
+
+    /// Where link `link` of note `i` goes ([`Site::with_relinker`]), as its page links it (`page::link_open`).
+    fn link_url(&self, i: usize, link: &Link) -> Result<Option<String>, ()> {
+        Ok(Some(match link {
+            Link::Note { note, fragment } if *note == i && !fragment.is_empty() => fragment.clone(),
+            Link::Note { note, fragment } => format!("{}{fragment}", self.note_url(*note)),
+            // A file no page uses today is not in the site.
+            Link::Attachment(a) if !self.attachment_used[*a] => return Ok(None),
+            Link::Attachment(a) => crate::page::attachment_url(self, *a),
+            Link::Folder(folder) => self.folder_url(folder),
+            Link::Unpublished(_) => return Err(()),
+            Link::Missing => return Ok(None),
+        }))
+    }
+
     /// The garden with the published note `i` as it was in an earlier version, `old` (parsed from that version's
     /// text), with what the history said of it then (`then`: its contributors so far and that version's time):
     /// its links resolved against the garden as it is now (a link to a note that is gone is shown as missing),
@@ -326,6 +358,9 @@ impl<'a> Site<'a> {
         Past { notes, model: Arc::new(model), dates: all, history }
     }
 }
+
+/// Resolves links written in some version of a note ([`Site::with_relinker`]).
+pub type Relinker<'r> = dyn Fn(usize, &[crate::note::Target]) -> Vec<Result<Option<String>, ()>> + Sync + 'r;
 
 /// The garden with one note as it was ([`Site::past`]); [`Past::site`] is its [`Site`].
 pub struct Past {

@@ -5,7 +5,8 @@
  *   ?history                   its edits, newest first by day, each opening to what it changed;
  *   ?history&from=X&to=Y       two versions compared: word by word in the text as read, line by line in Markdown;
  *   ?history&blame             who wrote each line;
- *   ?at=X                      the text as version X read, under a banner naming it.
+ *   ?at=X                      the page as version X was (rendered here, links resolved by the build against the
+ *                              garden as it is, a link to what is gone marked), under a banner naming it.
  * A version is named by its change (the first letters of its hash) or `@TIME`, the version current at that time
  * (seconds since 1970); `from` empty or before the first version compares with nothing.
  *
@@ -34,17 +35,8 @@
     return words[key] || fallback;
   }
 
-  function el(name, attrs, children) {
-    var node = document.createElement(name);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") node.textContent = attrs[key];
-      else node.setAttribute(key, attrs[key]);
-    });
-    (children || []).forEach(function (child) {
-      if (child != null) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
+  /* static/loam.js, loaded before. */
+  var el = window.loam.el;
 
   /* ---- Differences ---- */
 
@@ -392,14 +384,14 @@
     article.appendChild(el("section", { class: "history-blame" }, [table]));
   }
 
-  function show(versions, listed) {
+  function show(versions, listed, file) {
     var article = document.querySelector("main article") || document.querySelector("article");
     if (!article) return;
     var view = el("article", { class: "history-page" });
     var blame = params.has("blame"), to = params.get("to");
     if (wanted === "at") {
       var at = find(versions, params.get("at"));
-      if (at) return pastVersion(article, versions, at);
+      if (at) return pastVersion(article, versions, at, file);
     }
     if (blame) {
       view.appendChild(header(word("who_wrote_what", "Who wrote what"), "blame"));
@@ -420,9 +412,11 @@
     document.title = view.querySelector(".page-title").textContent + " · " + document.title;
   }
 
-  /* The page as version `at` read: its text (as read, in paragraphs) in place of the current one, under a banner
-   * naming it, with links to the current page, to what changed since and to the history. */
-  function pastVersion(article, versions, at) {
+  /* The page as version `at` was: its text rendered (`renderVersion`) in place of the current one, under a banner
+   * naming it, with links to the current page, to what changed since and to the history. Headings' outline and
+   * the page's dates are today's: the outline goes, the banner gives the version's date. Without the renderer (it
+   * failed to load), the text as read, in paragraphs. */
+  function pastVersion(article, versions, at, file) {
     var latest = versions[versions.length - 1];
     var old = word("old_version", "Old version");
     var banner = el("aside", { class: "version-banner", role: "note", "aria-label": old }, [
@@ -434,14 +428,238 @@
     ]);
     var content = article.querySelector(".content");
     if (!content) return;
-    var text = el("div", { class: "content version-text" });
-    readable(at.whole).split(/\n{2,}/).forEach(function (block) {
-      if (block.trim()) text.appendChild(el("p", { text: block.trim() }));
-    });
+    var text;
+    if (window.markdownit) {
+      text = renderVersion(at.whole, file);
+      text.className = "content version-text";
+      // The `# Title` the text begins with is the page's title, shown once (render/context.rs `note_parts`).
+      var heading = text.firstElementChild, title = document.querySelector("h1.page-title");
+      if (heading && heading.tagName === "H1" && title && heading.textContent.trim() === title.textContent.trim()) {
+        heading.remove();
+      }
+    } else {
+      text = el("div", { class: "content version-text" });
+      readable(at.whole).split(/\n{2,}/).forEach(function (block) {
+        if (block.trim()) text.appendChild(el("p", { text: block.trim() }));
+      });
+    }
     content.replaceWith(text);
-    text.parentNode.insertBefore(banner, text);
+    // At the start of the text, as the preview's (render/context.rs `note_parts`).
+    text.insertBefore(banner, text.firstChild);
+    document.querySelectorAll(".toc, nav.toc, aside.toc").forEach(function (toc) { toc.hidden = true; });
+    pastMeta(versions, at);
+    document.title = old + " · " + document.title;
   }
 
+  /* ---- A past version as its page was ---- */
+
+  /* The page's "last edited" date and contributors as they were at version `at`, as the preview shows them:
+   * the date is the note's latest version's where the page shows that one; the contributors, those who had
+   * written it so far. */
+  function pastMeta(versions, at) {
+    var latest = versions[versions.length - 1];
+    document.querySelectorAll("main time[datetime]").forEach(function (time) {
+      if (Math.floor(Date.parse(time.getAttribute("datetime")) / 1000) !== latest.time) return;
+      time.setAttribute("datetime", iso(at.time));
+      time.textContent = day(at.time);
+    });
+    var list = document.querySelector("main .contributors");
+    if (!list) return;
+    var names = [];
+    for (var i = 0; i < versions.length && versions[i - 1] !== at; i++) {
+      if (versions[i].author && names.indexOf(versions[i].author) < 0) names.push(versions[i].author);
+    }
+    var links = {};
+    list.querySelectorAll("a").forEach(function (a) { links[a.textContent] = a; });
+    var label = list.firstChild && list.firstChild.nodeType === 3 ? list.firstChild.textContent.split(":")[0] : "";
+    list.textContent = label ? label + ": " : "";
+    names.forEach(function (name, n) {
+      if (n) list.appendChild(document.createTextNode(", "));
+      list.appendChild(links[name] || document.createTextNode(name));
+    });
+  }
+
+  /* The version's Markdown rendered as Loam renders a note (markdown-it, `static/vendor/markdown-it/`, with
+   * raw HTML off): wikilinks and embeds, Markdown links into the garden, #tags, ==highlights==, callouts and
+   * task lists, each link resolved by the build against the garden as it is (`links` in the note's file: a
+   * URL, or null for a note that is gone, shown as missing). */
+  function renderVersion(text, file) {
+    var links = file.links || {}, tags = file.tags || {};
+    var body = text.replace(/^---\n[\s\S]*?\n---(\n|$)/, "");
+    // Block ids (`^id` at the end of a paragraph) are anchors, not text.
+    body = body.replace(/[ \t]\^[A-Za-z0-9-]+[ \t]*$/gm, "");
+    var md = window.markdownit({ html: false, linkify: false, breaks: !!file.breaks });
+    var normalize = md.normalizeLink;
+    md.normalizeLink = function (url) { return isLocal(url) ? url : normalize(url); };
+    md.inline.ruler.before("link", "wikilink", wikilinkRule);
+    md.inline.ruler.before("emphasis", "highlight", highlightRule);
+    md.inline.ruler.push("tag", tagRule);
+    md.renderer.rules.wikilink = function (tokens, i) {
+      var m = tokens[i].meta, url = links[m.target];
+      var label = m.label != null ? m.label : wikilinkLabel(m.target);
+      var esc = md.utils.escapeHtml;
+      if (url === undefined || url === null) {
+        return '<span class="link-missing" title="' + esc("no note called " + m.target) + '">' + esc(label) + "</span>";
+      }
+      if (m.embed && /\.(png|jpe?g|gif|webp|svg|avif|bmp)$/i.test(url.split("#")[0])) {
+        return '<img class="embed" src="' + esc(url) + '" alt="' + esc(m.label || m.target) + '" loading="lazy">';
+      }
+      return '<a class="internal" href="' + esc(url) + '">' + esc(label) + "</a>";
+    };
+    md.renderer.rules.tag = function (tokens, i) {
+      var name = tokens[i].content, url = tags[name.toLowerCase()];
+      var esc = md.utils.escapeHtml;
+      return url ? '<a class="tag" href="' + esc(url) + '">#' + esc(name) + "</a>" : '<span class="tag">#' + esc(name) + "</span>";
+    };
+    // A Markdown link or image into the garden: where the build says it goes, else shown as missing.
+    var closes = [];
+    var linkOpen = md.renderer.rules.link_open || function (t, i, o, e, self) { return self.renderToken(t, i, o); };
+    md.renderer.rules.link_open = function (tokens, i, options, env, self) {
+      var href = tokens[i].attrGet("href") || "";
+      if (isLocal(href) && href.charAt(0) !== "#") {
+        var url = links[href];
+        if (url === undefined || url === null) {
+          closes.push("</span>");
+          return '<span class="link-missing" title="' + md.utils.escapeHtml("no note called " + href) + '">';
+        }
+        tokens[i].attrSet("href", url);
+        tokens[i].attrJoin("class", "internal");
+      }
+      closes.push("</a>");
+      return linkOpen(tokens, i, options, env, self);
+    };
+    md.renderer.rules.link_close = function () { return closes.pop() || "</a>"; };
+    var image = md.renderer.rules.image;
+    md.renderer.rules.image = function (tokens, i, options, env, self) {
+      var src = tokens[i].attrGet("src") || "";
+      if (isLocal(src)) {
+        var url = links[src];
+        if (url === undefined || url === null) {
+          return '<span class="link-missing">' + md.utils.escapeHtml(tokens[i].content || src) + "</span>";
+        }
+        tokens[i].attrSet("src", url);
+      }
+      return image(tokens, i, options, env, self);
+    };
+    var holder = document.createElement("div");
+    holder.innerHTML = md.render(body);
+    callouts(holder);
+    taskLists(holder);
+    return holder;
+  }
+
+  /* Whether a link's destination is in the garden (markdown.rs `is_local`): no scheme, not `//host`. */
+  function isLocal(dest) {
+    if (!dest || dest.indexOf("//") === 0) return false;
+    var colon = dest.indexOf(":");
+    return colon < 0 || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(dest.slice(0, colon));
+  }
+
+  /* `[[note#heading]]` reads "note > heading"; `[[#heading]]` reads "heading" (markdown.rs `wikilink_label`). */
+  function wikilinkLabel(target) {
+    if (target.indexOf("#") < 0) return target;
+    return target.split("#").map(function (p) { return p.trim(); }).filter(Boolean).join(" > ") || target;
+  }
+
+  function wikilinkRule(state, silent) {
+    var src = state.src, pos = state.pos, embed = false;
+    if (src.charCodeAt(pos) === 0x21) { embed = true; pos++; }
+    if (src.charCodeAt(pos) !== 0x5b || src.charCodeAt(pos + 1) !== 0x5b) return false;
+    var end = src.indexOf("]]", pos + 2);
+    if (end < 0 || end > state.posMax) return false;
+    var inner = src.slice(pos + 2, end);
+    if (/\n|\[\[/.test(inner)) return false;
+    if (!silent) {
+      var bar = inner.search(/\\?\|/);
+      var token = state.push("wikilink", "", 0);
+      token.meta = {
+        embed: embed,
+        target: (bar < 0 ? inner : inner.slice(0, bar)).trim(),
+        label: bar < 0 ? null : inner.slice(bar + (inner.charAt(bar) === "\\" ? 2 : 1)).trim(),
+      };
+    }
+    state.pos = end + 2;
+    return true;
+  }
+
+  function highlightRule(state, silent) {
+    var src = state.src, start = state.pos;
+    if (src.charCodeAt(start) !== 0x3d || src.charCodeAt(start + 1) !== 0x3d) return false;
+    var end = src.indexOf("==", start + 2);
+    if (end < 0 || end > state.posMax || end === start + 2 || /^\s|\s$/.test(src.slice(start + 2, end))) return false;
+    if (!silent) {
+      var max = state.posMax;
+      state.pos = start + 2;
+      state.posMax = end;
+      state.push("mark_open", "mark", 1);
+      state.md.inline.tokenize(state);
+      state.push("mark_close", "mark", -1);
+      state.posMax = max;
+    }
+    state.pos = end + 2;
+    return true;
+  }
+
+  /* `#tag` after white space or at the start, of letters, digits, `_`, `-`, `/`, not digits alone. */
+  function tagRule(state, silent) {
+    var src = state.src, pos = state.pos;
+    if (src.charCodeAt(pos) !== 0x23) return false;
+    if (pos > 0 && !/\s/.test(src.charAt(pos - 1))) return false;
+    var m = /^[\p{L}\p{N}_\/-]+/u.exec(src.slice(pos + 1, state.posMax));
+    if (!m || /^\d+$/.test(m[0])) return false;
+    if (!silent) state.push("tag", "", 0).content = m[0];
+    state.pos = pos + 1 + m[0].length;
+    return true;
+  }
+
+  /* `> [!kind] Title` quotes as callouts, with the markup of markdown.rs (`div.callout[data-callout]`). */
+  function callouts(root) {
+    root.querySelectorAll("blockquote").forEach(function (quote) {
+      var first = quote.firstElementChild;
+      if (!first || first.tagName !== "P") return;
+      var m = /^\[!([^\]]+)\]([+-]?)[ \t]*([^\n]*)\n?/.exec(first.textContent);
+      if (!m) return;
+      var kind = m[1].trim().toLowerCase();
+      var title = m[3].trim() || kind.charAt(0).toUpperCase() + kind.slice(1);
+      // The title line out of the first paragraph: the text node it starts with, to its line break.
+      var node = first.firstChild;
+      var rest = first.textContent.slice(m[0].length);
+      if (node && node.nodeType === 3) {
+        var nl = node.textContent.indexOf("\n");
+        if (nl < 0) {
+          first.removeChild(node);
+          if (first.firstChild && first.firstChild.nodeName === "BR") first.removeChild(first.firstChild);
+          node = first.firstChild;
+          if (node && node.nodeType === 3) node.textContent = node.textContent.replace(/^\n/, "");
+        } else node.textContent = node.textContent.slice(nl + 1);
+      }
+      var folds = m[2] !== "";
+      var box = el(folds ? "details" : "div", { class: "callout", "data-callout": kind });
+      if (folds && m[2] === "+") box.setAttribute("open", "");
+      box.appendChild(el(folds ? "summary" : "div", { class: "callout-title" }, [el("span", { class: "callout-title-inner", text: title })]));
+      var content = el("div", { class: "callout-content" });
+      if (!rest.trim() && !first.querySelector("*")) first.remove();
+      while (quote.firstChild) content.appendChild(quote.firstChild);
+      box.appendChild(content);
+      quote.replaceWith(box);
+    });
+  }
+
+  /* `- [ ] thing` and `- [x] thing` as checkboxes, as markdown.rs writes them. */
+  function taskLists(root) {
+    root.querySelectorAll("li").forEach(function (item) {
+      var node = item.firstChild;
+      if (node && node.nodeName === "P") node = node.firstChild;
+      if (!node || node.nodeType !== 3) return;
+      var m = /^\[([ xX])\]\s/.exec(node.textContent);
+      if (!m) return;
+      node.textContent = node.textContent.slice(m[0].length);
+      var box = el("input", { type: "checkbox", disabled: "" });
+      if (m[1] !== " ") box.setAttribute("checked", "");
+      node.parentNode.insertBefore(box, node);
+      node.parentNode.insertBefore(document.createTextNode(" "), node);
+    });
+  }
   function versionsUrl() {
     var base = document.documentElement.dataset.base || "/";
     var path = location.pathname;
@@ -454,10 +672,16 @@
   var json = function (url) {
     return fetch(url).then(function (r) { if (!r.ok) throw new Error(url + ": " + r.status); return r.json(); });
   };
-  Promise.all([json(versionsUrl()), json(base + "_history/_strings.json").catch(function () { return {}; })])
+  /* markdown-it, for a past version's page only (`static/vendor/markdown-it/`); a failure leaves it undefined. */
+  function renderer() {
+    if (wanted !== "at" || window.markdownit) return Promise.resolve();
+    return window.loam.loadScript(base + "static/vendor/markdown-it/markdown-it.min.js").catch(function () {});
+  }
+
+  Promise.all([json(versionsUrl()), json(base + "_history/_strings.json").catch(function () { return {}; }), renderer()])
     .then(function (got) {
       words = got[1];
-      var run = function () { show(unpack(got[0]), got[0].edits); };
+      var run = function () { show(unpack(got[0]), got[0].edits, got[0]); };
       if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
       else run();
     })

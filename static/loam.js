@@ -64,6 +64,18 @@
       element.href = url;
       return load(element, url);
     },
+    /** An element `name` with attributes `attrs` (`text`: its text) and `children` (nodes or strings). */
+    el: function (name, attrs, children) {
+      var node = document.createElement(name);
+      Object.keys(attrs || {}).forEach(function (key) {
+        if (key === "text") node.textContent = attrs[key];
+        else node.setAttribute(key, attrs[key]);
+      });
+      (children || []).forEach(function (child) {
+        if (child != null) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      });
+      return node;
+    },
     /** Runs `start` once the page is parsed (at once if it is already). */
     ready: function (start) {
       if (document.readyState === "loading") {

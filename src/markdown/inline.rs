@@ -60,7 +60,7 @@ pub fn split(text: &str, allow_tags: bool) -> Vec<Piece<'_>> {
 
 /// A tag starts after the beginning of the text or a space or opening punctuation, never inside a word or a
 /// URL (`page#section`, `example.org/#x`, `&#39;`).
-fn tag_may_start(text: &str, i: usize) -> bool {
+pub fn tag_may_start(text: &str, i: usize) -> bool {
     match text[..i].chars().next_back() {
         None => true,
         Some(c) => c.is_whitespace() || matches!(c, '(' | '[' | '{' | ',' | ';' | '"' | '\''),
@@ -217,6 +217,76 @@ pub fn inline_footnotes(source: &str, code: &[Range<usize>]) -> Option<Rewritten
     Some(Rewritten { text: out, lines })
 }
 
+/// A link as a version's Markdown writes it, found without parsing the Markdown (a past version is not parsed
+/// for its links: every version of every note would be): `[[target#fragment|label]]`, `![[…]]`, and
+/// `[label](dest)` / `![alt](dest)` with a destination in the garden. Links inside code are found too; they
+/// resolve or not like any other, and a reader's renderer skips them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written<'a> {
+    /// Where the whole link is in the text (with its `!`, its label for a Markdown link).
+    pub span: std::ops::Range<usize>,
+    /// What the link points at as written: a wikilink's part before `|`, trimmed; a Markdown link's destination.
+    pub key: &'a str,
+    /// Whether it is a Markdown link (`[label](dest)`), whose destination is percent-encoded.
+    pub markdown: bool,
+}
+
+/// The links of `text` ([`Written`]), in order.
+pub fn written_links(text: &str) -> Vec<Written<'_>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = memchr::memchr2(b'[', b']', &bytes[at..]) {
+        let i = at + found;
+        at = i + 1;
+        if bytes[i] == b'[' && bytes.get(i + 1) == Some(&b'[') {
+            // A wikilink: to the next `]]` on the line.
+            let inner_start = i + 2;
+            let line_end = memchr::memchr(b'\n', &bytes[inner_start..]).map_or(bytes.len(), |n| inner_start + n);
+            let Some(close) = memchr::memmem::find(&bytes[inner_start..line_end], b"]]") else { continue };
+            let inner = &text[inner_start..inner_start + close];
+            let target = inner.split('|').next().unwrap_or_default().trim_end_matches('\\').trim();
+            let start = if i > 0 && bytes[i - 1] == b'!' { i - 1 } else { i };
+            out.push(Written { span: start..inner_start + close + 2, key: target, markdown: false });
+            at = inner_start + close + 2;
+        } else if bytes[i] == b']' && bytes.get(i + 1) == Some(&b'(') {
+            // A Markdown link: its destination to `)` (or `<…>`), its label from the `[` before on the line.
+            let dest_start = i + 2;
+            let rest = &text[dest_start..];
+            let (dest, after) = if let Some(angled) = rest.strip_prefix('<') {
+                let Some(end) = angled.find(['>', '\n']).filter(|&e| angled[e..].starts_with('>')) else { continue };
+                (&angled[..end], dest_start + 1 + end + 1)
+            } else {
+                let end = rest.find([')', ' ', '\t', '\n']).unwrap_or(rest.len());
+                (&rest[..end], dest_start + end)
+            };
+            let Some(close) = text[after..].find([')', '\n']).filter(|&c| text[after + c..].starts_with(')')) else {
+                continue;
+            };
+            let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+            let Some(open) = text[line_start..i].rfind('[').map(|o| line_start + o) else { continue };
+            if dest.is_empty() || !crate::markdown::is_local(dest) {
+                continue;
+            }
+            let start = if open > 0 && bytes[open - 1] == b'!' { open - 1 } else { open };
+            out.push(Written { span: start..after + close + 1, key: dest, markdown: true });
+            at = after + close + 1;
+        }
+    }
+    out
+}
+
+/// The `#tags` of `text` as written (without `#`), found as [`written_links`] finds links.
+pub fn written_tags(text: &str) -> Vec<&str> {
+    memchr::memchr_iter(b'#', text.as_bytes())
+        .filter(|&i| tag_may_start(text, i))
+        .filter_map(|i| {
+            let len = tag_len(&text[i + 1..]);
+            (len > 0).then(|| &text[i + 1..i + 1 + len])
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +329,26 @@ mod tests {
         let code = vec![Range { start: 0, end: 10 }];
         assert_eq!(strip_comments(src, &code), "`%%kept%%` ");
         assert_eq!(strip_comments("a %%never closed\nsecret", &[]), "a \n");
+    }
+
+    #[test]
+    fn written_links_are_found_with_their_spans_and_keys() {
+        let text =
+            "See [[Bees#Stings|stings]], ![[comb.png]], [the hive](Hive%20notes.md#top) and [web](https://a.b).\n\
+                    [[broken\n]] and [x](<My note.md>).";
+        let found: Vec<(&str, &str, bool)> =
+            written_links(text).iter().map(|l| (&text[l.span.clone()], l.key, l.markdown)).collect();
+        assert_eq!(
+            found,
+            [
+                ("[[Bees#Stings|stings]]", "Bees#Stings", false),
+                ("![[comb.png]]", "comb.png", false),
+                ("[the hive](Hive%20notes.md#top)", "Hive%20notes.md#top", true),
+                ("[x](<My note.md>)", "My note.md", true),
+            ]
+        );
+        // In a table, `\|` separates the label.
+        assert_eq!(written_links("| [[a\\|b]] |")[0].key, "a");
+        assert_eq!(written_tags("#one two#not (#three) #42 #4b"), ["one", "three", "4b"]);
     }
 }

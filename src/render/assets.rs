@@ -13,6 +13,7 @@ pub const STATIC: &[(&str, &[u8])] = &[
     ("toc.js", include_bytes!("../../static/toc.js")),
     ("visits.js", include_bytes!("../../static/visits.js")),
     ("history.js", include_bytes!("../../static/history.js")),
+    ("changes.js", include_bytes!("../../static/changes.js")),
     ("graph.js", include_bytes!("../../static/graph.js")),
     ("math.js", include_bytes!("../../static/math.js")),
     ("mermaid.js", include_bytes!("../../static/mermaid.js")),
@@ -25,16 +26,18 @@ pub fn static_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
 }
 
 /// Which of the vendored libraries a site needs: KaTeX (600 KB) only where a note has math, mermaid (5.3 MB) only
-/// where a note has a diagram. `math.js` and `mermaid.js` load them only on pages that have one, so a site
+/// where a note has a diagram, markdown-it (100 KB) only where the site publishes its history (`history.js`
+/// renders a past version with it). `math.js` and `mermaid.js` load them only on pages that have one, so a site
 /// without any never asks for them, and `loam build` leaves them out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Libraries {
     pub math: bool,
     pub mermaid: bool,
+    pub history: bool,
 }
 
 impl Libraries {
-    pub const ALL: Libraries = Libraries { math: true, mermaid: true };
+    pub const ALL: Libraries = Libraries { math: true, mermaid: true, history: true };
 
     /// What the published notes' HTML needs (a page can embed only published notes, so their HTML is all there
     /// is).
@@ -58,6 +61,8 @@ impl Libraries {
             self.math
         } else if name.starts_with("vendor/mermaid/") {
             self.mermaid
+        } else if name.starts_with("vendor/markdown-it/") {
+            self.history
         } else {
             true
         }

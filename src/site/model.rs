@@ -150,7 +150,7 @@ impl<'a> Builder<'a> {
         Builder { outlines, keys, attachments, base_path, model, by_path: OnceLock::new() }
     }
 
-    fn link_index(&self) -> LinkIndex {
+    pub(super) fn link_index(&self) -> LinkIndex {
         let note_paths: Vec<&str> = self.outlines.iter().map(|o| o.path.as_str()).collect();
         let attachment_paths: Vec<&str> = self.attachments.iter().map(String::as_str).collect();
         let aliases: Vec<&[String]> = self.outlines.iter().map(|o| o.anchors.aliases.as_slice()).collect();
@@ -215,11 +215,16 @@ impl<'a> Builder<'a> {
     /// Resolves note `i`'s links. A problem is reported on line 0: the site puts it on its link's line
     /// ([`super::Site::diagnostics`]), which the outline does not know.
     fn resolve_note(&self, index: &LinkIndex, i: usize) -> Resolved {
+        self.resolve_links(index, i, &self.outlines[i].links)
+    }
+
+    /// Resolves `links` as if note `i` held them (its own, or another version's).
+    pub(super) fn resolve_links(&self, index: &LinkIndex, i: usize, written: &[crate::note::Target]) -> Resolved {
         let outline = self.outlines[i];
         let published = &self.model.published;
         let mut out = Resolved::default();
-        let mut links = Vec::with_capacity(outline.links.len());
-        for (n, link) in outline.links.iter().enumerate() {
+        let mut links = Vec::with_capacity(written.len());
+        for (n, link) in written.iter().enumerate() {
             let written = || describe(&link.target, link.fragment.as_deref());
             let warn = |kind: Kind, message: String, hint: &str| {
                 (n, Diagnostic::new(&outline.path, 0, Severity::Warning, kind, message).hint(hint))

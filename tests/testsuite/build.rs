@@ -861,6 +861,7 @@ fn math_and_diagram_libraries_are_written_only_for_a_garden_that_uses_them() {
     assert!(out.join("static/math.js").is_file() && out.join("static/mermaid.js").is_file());
     assert!(!out.join("static/vendor/katex").exists(), "no math, no KaTeX");
     assert!(!out.join("static/vendor/mermaid").exists(), "no diagram, no mermaid");
+    assert!(!out.join("static/vendor/markdown-it").exists(), "no published history, no markdown-it");
 
     // An unpublished note's formula is on no page.
     garden.write("content/Secret.md", "---\npublish: false\n---\nEuler: $e^{i\\pi} + 1 = 0$\n");

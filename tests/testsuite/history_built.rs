@@ -133,14 +133,18 @@ fn no_file_of_a_built_site_holds_a_version_a_reader_may_not_see() {
     // A comment, which no page shows, in every version.
     save(&garden, "Ada", "hive.md", "The hive. %%the key is under the stone%%\n", 0, 0);
     save(&garden, "Bo", "hive.md", "The hive is full. %%the key is under the stone%%\n", 1, 0);
-    // A note never published.
+    // A note never published, and another linking to it by name in every version: the page shows neither its
+    // name nor the link's label, and nor does the history.
     save(&garden, "Ada", "diary.md", "---\npublish: false\n---\nDear diary.\n", 0, 0);
     save(&garden, "Ada", "diary.md", "---\npublish: false\n---\nDear diary, again.\n", 1, 0);
+    save(&garden, "Ada", "links.md", "Read [[diary|my journal]].\n", 0, 0);
+    save(&garden, "Bo", "links.md", "Read [[diary|my journal]] and [the journal](diary.md).\n", 1, 0);
 
     let public = build_with_history(&garden);
     assert!(read(&public, "_history/plan.json").contains("agreed"));
     assert!(read(&public, "_history/contact.json").contains("after nine"));
     assert!(read(&public, "_history/hive.json").contains("The hive is full."));
+    assert!(read(&public, "_history/links.json").contains("Read unpublished note and unpublished note."));
     for entry in walkdir::WalkDir::new(&public) {
         let entry = entry.unwrap();
         if !entry.file_type().is_file() {
@@ -149,11 +153,48 @@ fn no_file_of_a_built_site_holds_a_version_a_reader_may_not_see() {
         let bytes = std::fs::read(entry.path()).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         let name = entry.path().display();
-        for never in ["555 0100", "555 0199", "secret draft", "under the stone", "Dear diary", "diary/"] {
+        for never in
+            ["555 0100", "555 0199", "secret draft", "under the stone", "Dear diary", "diary/", "[[diary", "journal"]
+        {
             assert!(!text.contains(never), "{name} holds {never:?}");
         }
     }
     // The plan's history starts where it was published.
     let plan = versions(&read(&public, "_history/plan.json"));
     assert_eq!(plan.iter().map(|v| v.1.as_str()).collect::<Vec<_>>(), ["Bo", "Ada"]);
+}
+
+#[test]
+fn a_rebuild_publishes_the_same_history_and_follows_what_became_published_or_not() {
+    let garden = Garden::new().build();
+    save(&garden, "Ada", "plans.md", "---\npublish: false\n---\nMove the hives.\n", 0, 0);
+    save(&garden, "Ada", "bees.md", "Bees. See [[plans|the plans]].\n", 0, 0);
+    save(&garden, "Bo", "bees.md", "Bees dance. See [[plans|the plans]] and [[gone]].\n", 1, 0);
+    let public = build_with_history(&garden);
+    assert!(public.join("static/vendor/markdown-it/markdown-it.min.js").is_file(), "a past version is rendered");
+    let first = read(&public, "_history/bees.json");
+    assert!(!first.contains("plans") && first.contains("unpublished note"), "{first}");
+    let links: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(links["links"], serde_json::json!({ "gone": null }), "{first}");
+    // Built again from what the first build kept (.loam/built/): the same file.
+    assert!(garden.join(".loam/built").read_dir().unwrap().count() > 0);
+    let public = build_with_history(&garden);
+    assert_eq!(read(&public, "_history/bees.json"), first);
+    // The linked note published: its name and the link's label are in the history, linked.
+    garden.write("content/plans.md", "---\npublish: true\n---\nMove the hives.\n");
+    let public = build_with_history(&garden);
+    let now = read(&public, "_history/bees.json");
+    assert!(now.contains("See [[plans|the plans]]"), "{now}");
+    let links: serde_json::Value = serde_json::from_str(&now).unwrap();
+    assert_eq!(links["links"]["plans"], "/plans/", "{now}");
+    // And unpublished again: gone again, though the last build kept it.
+    garden.write("content/plans.md", "---\npublish: false\n---\nMove the hives.\n");
+    let public = build_with_history(&garden);
+    assert_eq!(read(&public, "_history/bees.json"), first);
+    // What was kept, damaged, is made again.
+    for entry in garden.join(".loam/built").read_dir().unwrap() {
+        std::fs::write(entry.unwrap().path(), b"torn").unwrap();
+    }
+    let public = build_with_history(&garden);
+    assert_eq!(read(&public, "_history/bees.json"), first);
 }
