@@ -66,7 +66,8 @@
 //! - `search.rs`: the full-text search index (word chunks and note texts as JSON), made from each note's text on
 //!   the thread that renders its page;
 //!   the browser side is `static/search.js`, with `graph.js`, `explorer.js`, `preview.js`, `toc.js`, `visits.js` ("changed since your last visit", in the browser alone), `history.js` (a built site's
-//!   history views, made in the browser from each note's `_history/NOTE.json`), `math.js`
+//!   history views, made in the browser from each note's `_history/NOTE.json`; a past version rendered with the
+//!   vendored markdown-it, its links as the build resolved them), `math.js`
 //!   and `mermaid.js` beside it (every page works without them).
 //! - `output.rs`: writing the site to a folder as pages come, touching only what changed.
 //! - `pipeline.rs`: the stages in order. `gather` reads and parses a garden (with `NoteCache`, notes whose bytes
@@ -92,7 +93,8 @@
 //!   snapshots and logs), `store/durable.rs` (flushes to the disk made by a worker behind the owner while serving, in
 //!   order, and what must wait for them run after them: changes to peers, merged notes), `store/local.rs` (this
 //!   device's bookkeeping), `store/versions.rs` (each edited note's versions kept ready in `.loam/versions/`, a
-//!   cache keyed by its file's heads, so that a build publishing the history loads no document), `store/recorder.rs` (recording
+//!   cache keyed by its file's heads, so that a build publishing the history loads no document), `store/built.rs`
+//!   (what a build made of each note's published history, `.loam/built/`, kept for the next), `store/recorder.rs` (recording
 //!   changed files, each read once, and answering sync's asks, for `live.rs` and `loam sync`); `store/merge.rs` (taking in another garden's
 //!   changes and bringing the notes on disk in line with the merged index), with `store/placement.rs` (every
 //!   note a place, the same on every peer) and `store/paths.rs` (refusing unsafe paths from peers) beside it;

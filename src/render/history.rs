@@ -576,6 +576,20 @@ impl super::Renderer<'_, '_> {
         authors.dedup();
         let newest: Vec<Value> = entries.iter().take(CHANGES_PER_PAGE * CHANGES_PAGES).map(|e| value(e)).collect();
         let mut out = self.changes_list(None, &newest, &authors);
+        // What `static/changes.js` filters by author, folder and tag: the same changes, each with the tags its
+        // note has today.
+        let tags_of = |path: &str| -> Vec<String> {
+            by_path.get(path).map_or_else(Vec::new, |&i| site.notes[i].tags.iter().map(|t| t.to_lowercase()).collect())
+        };
+        let recent: Vec<Value> = (newest.iter())
+            .map(|entry| {
+                let mut entry = entry.clone();
+                entry["tags"] = json!(tags_of(entry["path"].as_str().unwrap_or_default()));
+                entry
+            })
+            .collect();
+        let recent = serde_json::to_vec(&json!({ "entries": recent })).expect("JSON values serialise");
+        out.push((Some(crate::output::OutputFile::bytes("_changes/recent.json".into(), recent)), Vec::new()));
         let origin = site.config.base_url.trim_end_matches('/');
         let origin = origin.strip_suffix(base.trim_end_matches('/')).unwrap_or(origin);
         let recent = strings::text(site.config, "recent_changes");

@@ -234,6 +234,13 @@ describe("a note's history in loam serve", { timeout: 120_000 }, () => {
   });
 });
 
+/** `loam build` of `root` into root/public, served under `prefix`. */
+async function buildAndServe(root, prefix) {
+  execFileSync(LOAM_BIN, ['build', root, '-o', path.join(root, 'public')], { stdio: 'ignore' });
+  fs.mkdirSync(SHOTS, { recursive: true });
+  return serveStatic(path.join(root, 'public'), { prefix });
+}
+
 describe("a note's history in a built site", { timeout: 120_000 }, () => {
   let browser;
   let root;
@@ -247,9 +254,7 @@ describe("a note's history in a built site", { timeout: 120_000 }, () => {
       path.join(root, 'loam.toml'),
       `title = "Bees"\nbase_url = "https://bees.example${PREFIX}"\n[history]\npublish = true\n`,
     );
-    execFileSync(LOAM_BIN, ['build', root, '-o', path.join(root, 'public')], { stdio: 'ignore' });
-    site = await serveStatic(path.join(root, 'public'), { prefix: PREFIX });
-    fs.mkdirSync(SHOTS, { recursive: true });
+    site = await buildAndServe(root, PREFIX);
   });
 
   after(async () => {
@@ -270,6 +275,8 @@ describe("a note's history in a built site", { timeout: 120_000 }, () => {
     assert.match(await first.innerText(), /Ada[\s\S]*2 saves/);
     assert.match(await first.locator('.history-summary').innerText(), /changed “Bees dance to say where the flowers are.”/);
     await first.locator('summary').first().click();
+    // The difference is made when the edit opens (its toggle event): wait for it.
+    await first.locator('.diff-text ins').first().waitFor();
     assert.match(await first.locator('.diff-text ins').allInnerTexts().then((t) => t.join(' ')), /the|Honey/);
     await page.screenshot({ path: path.join(SHOTS, 'built-history-1280-light.png'), fullPage: true });
 
@@ -312,7 +319,133 @@ describe("a note's history in a built site", { timeout: 120_000 }, () => {
     await page.screenshot({ path: path.join(SHOTS, 'built-history-old-version-390-dark.png'), fullPage: true });
     await banner.locator('a').nth(1).click();
     await page.waitForURL(/\?history&from=.*&to=/);
+    await page.locator('.diff-text ins').first().waitFor();
     assert.match(await page.locator('.diff-text ins').allInnerTexts().then((t) => t.join(' ')), /They make honey/);
     await page.close();
   });
+});
+
+/** Writes `text` as content/`name` by `author` at `day` (and `seconds` into it) and records it (`loam import`);
+ * `text` null deletes the file. */
+function record(root, author, name, text, day, seconds = 0) {
+  fs.writeFileSync(
+    path.join(root, 'loam.toml'),
+    `title = "Hive"\nbase_url = "/garden/"\n[author]\nname = "${author}"\n[history]\npublish = true\n`,
+  );
+  const file = path.join(root, 'content', name);
+  if (text === null) {
+    fs.rmSync(file);
+  } else {
+    fs.writeFileSync(file, text);
+    const when = DAY_ONE + day * 86_400 + seconds;
+    fs.utimesSync(file, when, when);
+  }
+  execFileSync(LOAM_BIN, ['import', root], { stdio: 'ignore' });
+}
+
+describe('a past version in a built site, as its page was', { timeout: 120_000 }, () => {
+  let browser;
+  let root;
+  let site;
+  const PREFIX = '/garden/';
+  const FIRST = `# Hive
+
+> [!tip] Smoke
+> Calm the bees with ==cool smoke==.
+
+- [x] Check the queen
+- [ ] Add a super
+
+See [[Bees#Stings]], [[Old swarm]], [[Secret plans|the plan]], [the bees](Bees.md), #apiary and #smoke.
+
+![[comb.png]] ![[old.png]]
+`;
+
+  before(async () => {
+    browser = await launch();
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-history-past-'));
+    fs.mkdirSync(path.join(root, 'content'));
+    fs.writeFileSync(path.join(root, 'content', 'comb.png'), Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+    fs.copyFileSync(path.join(root, 'content', 'comb.png'), path.join(root, 'content', 'old.png'));
+    record(root, 'Ada', 'Bees.md', '# Bees\n\n## Stings\n\nOnly females sting. #apiary\n\n![[comb.png]]\n', 0);
+    record(root, 'Ada', 'Old swarm.md', '# Old swarm\n', 0);
+    record(root, 'Ada', 'Secret plans.md', '---\npublish: false\n---\nMove the hives at night.\n', 0);
+    record(root, 'Ada', 'Hive.md', FIRST, 0, 30);
+    record(root, 'Bo', 'Old swarm.md', null, 1);
+    record(root, 'Bo', 'Hive.md', '# Hive\n\nRewritten from the start.\n', 2);
+    site = await buildAndServe(root, PREFIX);
+  });
+
+  after(async () => {
+    await site?.close();
+    await browser?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the recent changes filtered by author, tag and folder, in the browser', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    await page.goto(`${site.url(PREFIX)}_changes/`);
+    await page.selectOption('.changes-filter select[name="author"]', 'Bo');
+    await page.click('.changes-filter button[type="submit"]');
+    await page.waitForURL(/_changes\/\?author=Bo/);
+    // Bo's changes alone: the rewrite of the hive and the deletion of the old swarm.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.changes-entry .history-author')].every((a) => a.textContent === 'Bo'));
+    const titles = await page.locator('.changes-entry .changes-note').allInnerTexts();
+    assert.deepEqual(titles.sort(), ['Hive', 'Old swarm']);
+    assert.equal(await page.locator('.changes-filter select[name="author"]').inputValue(), 'Bo');
+    await page.screenshot({ path: path.join(SHOTS, 'built-changes-filtered-1280-light.png'), fullPage: true });
+    // By tag: the notes filed under it today.
+    await page.goto(`${site.url(PREFIX)}_changes/?tag=%23apiary`);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.changes-entry .changes-note')].every((a) => a.textContent === 'Bees'));
+    assert.equal(await page.locator('.changes-entry').count(), 1);
+    // A folder with nothing in it.
+    await page.goto(`${site.url(PREFIX)}_changes/?folder=nowhere`);
+    await page.locator('.changes-none').waitFor();
+    assert.equal(await page.locator('.changes-entry').count(), 0);
+    await page.close();
+  });
+
+  for (const [width, scheme] of [[1280, 'light'], [390, 'dark']]) {
+    test(`rendered, its links resolved against the garden as it is, at ${width} px ${scheme}`, async () => {
+      const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme: scheme });
+      // The version current a minute into the first day.
+      await page.goto(`${site.url(PREFIX)}hive/?at=@${DAY_ONE + 60}`);
+      const text = page.locator('article .version-text');
+      await text.locator('.callout').waitFor();
+      assert.match(await page.locator('.version-banner').innerText(), /2026-03-01[\s\S]*Ada/);
+      // The page's dates and contributors as they were then: Bo had not written it yet.
+      assert.match(await page.locator('main .contributors').innerText(), /^Contributors?: Ada$/);
+      assert.match(await page.locator('.page-meta, main header').first().innerText(), /2026-03-01/);
+      assert.equal(await text.locator('.callout[data-callout="tip"] .callout-title').innerText(), 'Smoke');
+      assert.equal(await text.locator('.callout mark').innerText(), 'cool smoke');
+      assert.deepEqual(
+        await text.locator('li input[type="checkbox"]').evaluateAll((boxes) => boxes.map((b) => b.checked)),
+        [true, false],
+      );
+      // Still there: linked, to the heading; gone since: marked missing; never published: not even named.
+      assert.equal(await text.locator('a.internal', { hasText: 'Bees > Stings' }).getAttribute('href'), '/garden/bees/#stings');
+      assert.equal(await text.locator('a.internal', { hasText: 'the bees' }).getAttribute('href'), '/garden/bees/');
+      assert.equal(await text.locator('.link-missing', { hasText: 'Old swarm' }).count(), 1);
+      // A tag with a page today links there; one without is shown as written.
+      assert.equal(await text.locator('a.tag').getAttribute('href'), '/garden/tags/apiary/');
+      assert.equal(await text.locator('span.tag').innerText(), '#smoke');
+      // An image a page shows today is there; one no page shows is not in the site: marked missing.
+      assert.equal(await text.locator('img.embed').getAttribute('src'), '/garden/comb.png');
+      assert.ok(await text.locator('img.embed').evaluate((img) => img.complete && img.naturalWidth > 0));
+      assert.equal(await text.locator('.link-missing', { hasText: 'old.png' }).count(), 1);
+      // The text's `# Hive` is the page's title, shown once.
+      assert.equal(await page.locator('h1').count(), 1);
+      const shown = await page.locator('body').innerText();
+      assert.match(shown, /unpublished note/);
+      assert.doesNotMatch(shown, /Secret|the plan|Rewritten/);
+      const file = await page.evaluate(() => fetch('/garden/_history/hive.json').then((r) => r.text()));
+      assert.doesNotMatch(file, /Secret|the plan/);
+      assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= width);
+      await page.screenshot({ path: path.join(SHOTS, `built-history-past-${width}-${scheme}.png`), fullPage: true });
+      await page.close();
+    });
+  }
 });
