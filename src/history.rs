@@ -241,18 +241,50 @@ pub fn readable(path: &str, text: &str, settings: &crate::note::Settings) -> Str
     out
 }
 
+/// How many bytes `a` and `b` begin with in common, compared eight at a time: what most of a history's cost was,
+/// a note's versions being mostly the same text.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let word = |bytes: &[u8], at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    let mut at = 0;
+    while at + 8 <= n {
+        let differ = word(a, at) ^ word(b, at);
+        if differ != 0 {
+            return at + differ.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    at + a[at..n].iter().zip(&b[at..n]).take_while(|(x, y)| x == y).count()
+}
+
+/// How many bytes `a` and `b`, of one length, end with in common.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let word = |bytes: &[u8], end: usize| u64::from_le_bytes(bytes[end - 8..end].try_into().expect("eight bytes"));
+    let mut same = 0;
+    while same + 8 <= n {
+        let differ = word(a, n - same) ^ word(b, n - same);
+        if differ != 0 {
+            return same + differ.leading_zeros() as usize / 8;
+        }
+        same += 8;
+    }
+    same + a[..n - same].iter().rev().zip(b[..n - same].iter().rev()).take_while(|(x, y)| x == y).count()
+}
+
 /// Two texts without the whole lines they begin and end with in common: how many lines they begin with in
 /// common, and the rest of each up to the lines they end with in common. Differences line by line are made of
 /// these middles: most edits change a few lines of a long note, and a difference costs what its texts hold.
 pub fn changed_middle<'a>(old: &'a str, new: &'a str) -> (usize, &'a str, &'a str) {
     let (o, n) = (old.as_bytes(), new.as_bytes());
     // The bytes in common at the start, back to the end of the last whole line among them.
-    let common = o.iter().zip(n).position(|(a, b)| a != b).unwrap_or(o.len().min(n.len()));
-    let start = o[..common].iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
-    let lines = o[..start].iter().filter(|&&b| b == b'\n').count();
+    let common = common_prefix(o, n);
+    let start = memchr::memrchr(b'\n', &o[..common]).map_or(0, |at| at + 1);
+    let lines = memchr::memchr_iter(b'\n', &o[..start]).count();
     // The bytes in common at the end (after `start` on both sides), forward to the start of a line on both.
     let room = (o.len() - start).min(n.len() - start);
-    let tail = o.iter().rev().zip(n.iter().rev()).take(room).position(|(a, b)| a != b).unwrap_or(room);
+    let tail = common_suffix(&o[o.len() - room..], &n[n.len() - room..]);
     let (mut old_end, mut new_end) = (o.len() - tail, n.len() - tail);
     let line_start = |bytes: &[u8], at: usize| at == start || bytes[at - 1] == b'\n';
     while old_end < o.len() && !(line_start(o, old_end) && line_start(n, new_end)) {
@@ -596,6 +628,20 @@ pub fn blame_lines(runs: &[Written]) -> Vec<(String, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_starts_and_ends_are_counted_eight_bytes_at_a_time_and_exactly() {
+        let long = "abcdefghijklmnopqrstuvwxyz".repeat(3);
+        for cut in 0..long.len() {
+            let mut other = long.clone().into_bytes();
+            other[cut] = b'#';
+            assert_eq!(common_prefix(long.as_bytes(), &other), cut);
+            assert_eq!(common_suffix(long.as_bytes(), &other), long.len() - cut - 1);
+        }
+        assert_eq!(common_prefix(b"same", b"same and more"), 4);
+        assert_eq!(common_suffix(b"0123456789", b"0123456789"), 10);
+        assert_eq!(common_suffix(b"", b""), 0);
+    }
 
     #[test]
     fn the_changed_middle_leaves_out_whole_lines_in_common_and_counts_as_a_whole_difference() {
