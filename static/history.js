@@ -491,6 +491,19 @@
     var md = window.markdownit({ html: false, linkify: false, breaks: !!file.breaks });
     var normalize = md.normalizeLink;
     md.normalizeLink = function (url) { return isLocal(url) ? url : normalize(url); };
+    if (window.markdownitFootnote) md.use(window.markdownitFootnote);
+    // Footnotes numbered as markdown.rs numbers them: 1, 2, … without brackets, and no rule above them.
+    md.renderer.rules.footnote_caption = function (tokens, i) {
+      var m = tokens[i].meta;
+      return String(m.id + 1) + (m.subId > 0 ? ":" + m.subId : "");
+    };
+    md.renderer.rules.footnote_block_open = function () { return '<section class="footnotes">\n<ol>\n'; };
+    md.inline.ruler.before("escape", "math", mathRule);
+    md.renderer.rules.math = function (tokens, i) {
+      var t = tokens[i], display = t.meta.display;
+      return '<span class="math ' + (display ? "math-display" : "math-inline") + ' math-source">' +
+        md.utils.escapeHtml(display ? "\\[" + t.content + "\\]" : "\\(" + t.content + "\\)") + "</span>";
+    };
     md.inline.ruler.before("link", "wikilink", wikilinkRule);
     md.inline.ruler.before("emphasis", "highlight", highlightRule);
     md.inline.ruler.push("tag", tagRule);
@@ -545,6 +558,7 @@
     holder.innerHTML = md.render(body);
     callouts(holder);
     taskLists(holder);
+    if (window.loam.typesetMath) window.loam.typesetMath(holder);
     return holder;
   }
 
@@ -579,6 +593,26 @@
       };
     }
     state.pos = end + 2;
+    return true;
+  }
+
+  /* `$tex$` (no space inside either dollar) and `$$tex$$`, as markdown.rs reads them; typeset by math.js. */
+  function mathRule(state, silent) {
+    var src = state.src, start = state.pos;
+    if (src.charCodeAt(start) !== 0x24) return false;
+    var display = src.charCodeAt(start + 1) === 0x24;
+    var open = display ? 2 : 1;
+    var end = src.indexOf(display ? "$$" : "$", start + open);
+    while (!display && end > 0 && src.charCodeAt(end - 1) === 0x5c) end = src.indexOf("$", end + 1);
+    if (end < 0 || end > state.posMax || end === start + open) return false;
+    var tex = src.slice(start + open, end);
+    if (!display && (/^\s|\s$/.test(tex) || /\d/.test(src.charAt(end + 1)))) return false;
+    if (!silent) {
+      var token = state.push("math", "", 0);
+      token.content = tex.trim();
+      token.meta = { display: display };
+    }
+    state.pos = end + open;
     return true;
   }
 
@@ -675,7 +709,10 @@
   /* markdown-it, for a past version's page only (`static/vendor/markdown-it/`); a failure leaves it undefined. */
   function renderer() {
     if (wanted !== "at" || window.markdownit) return Promise.resolve();
-    return window.loam.loadScript(base + "static/vendor/markdown-it/markdown-it.min.js").catch(function () {});
+    var vendor = base + "static/vendor/";
+    return window.loam.loadScript(vendor + "markdown-it/markdown-it.min.js")
+      .then(function () { return window.loam.loadScript(vendor + "markdown-it-footnote/markdown-it-footnote.min.js"); })
+      .catch(function () {});
   }
 
   Promise.all([json(versionsUrl()), json(base + "_history/_strings.json").catch(function () { return {}; }), renderer()])

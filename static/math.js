@@ -54,8 +54,9 @@
     });
   }
 
-  function start() {
-    var spans = Array.prototype.slice.call(document.querySelectorAll(SELECTOR));
+  /** Typesets the formulas under `root` (the page; or what a script put in it, history.js's past version). */
+  function start(root) {
+    var spans = Array.prototype.slice.call((root && root.querySelectorAll ? root : document).querySelectorAll(SELECTOR));
     if (!spans.length) {
       return;
     }
@@ -69,5 +70,6 @@
     }, window.loam.warn("math"));
   }
 
+  window.loam.typesetMath = start;
   window.loam.ready(start);
 })();

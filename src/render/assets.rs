@@ -61,7 +61,7 @@ impl Libraries {
             self.math
         } else if name.starts_with("vendor/mermaid/") {
             self.mermaid
-        } else if name.starts_with("vendor/markdown-it/") {
+        } else if name.starts_with("vendor/markdown-it/") || name.starts_with("vendor/markdown-it-footnote/") {
             self.history
         } else {
             true

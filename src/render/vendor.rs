@@ -89,6 +89,11 @@ pub const VENDOR: &[(&str, &[u8])] = &[
     ),
     ("vendor/katex/katex.min.css", include_bytes!("../../static/vendor/katex/katex.min.css")),
     ("vendor/katex/katex.min.js", include_bytes!("../../static/vendor/katex/katex.min.js")),
+    ("vendor/markdown-it-footnote/LICENSE", include_bytes!("../../static/vendor/markdown-it-footnote/LICENSE")),
+    (
+        "vendor/markdown-it-footnote/markdown-it-footnote.min.js",
+        include_bytes!("../../static/vendor/markdown-it-footnote/markdown-it-footnote.min.js"),
+    ),
     ("vendor/markdown-it/LICENSE", include_bytes!("../../static/vendor/markdown-it/LICENSE")),
     ("vendor/markdown-it/markdown-it.min.js", include_bytes!("../../static/vendor/markdown-it/markdown-it.min.js")),
     ("vendor/mermaid/LICENSE", include_bytes!("../../static/vendor/mermaid/LICENSE")),

@@ -359,6 +359,10 @@ describe('a past version in a built site, as its page was', { timeout: 120_000 }
 See [[Bees#Stings]], [[Old swarm]], [[Secret plans|the plan]], [the bees](Bees.md), #apiary and #smoke.
 
 ![[comb.png]] ![[old.png]]
+
+Smoke works by $E = mc^2$, roughly.[^1]
+
+[^1]: Not really.
 `;
 
   before(async () => {
@@ -368,7 +372,7 @@ See [[Bees#Stings]], [[Old swarm]], [[Secret plans|the plan]], [the bees](Bees.m
     fs.writeFileSync(path.join(root, 'content', 'comb.png'), Buffer.from(
       'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
     fs.copyFileSync(path.join(root, 'content', 'comb.png'), path.join(root, 'content', 'old.png'));
-    record(root, 'Ada', 'Bees.md', '# Bees\n\n## Stings\n\nOnly females sting. #apiary\n\n![[comb.png]]\n', 0);
+    record(root, 'Ada', 'Bees.md', '# Bees\n\n## Stings\n\nOnly females sting. #apiary $x^2$\n\n![[comb.png]]\n', 0);
     record(root, 'Ada', 'Old swarm.md', '# Old swarm\n', 0);
     record(root, 'Ada', 'Secret plans.md', '---\npublish: false\n---\nMove the hives at night.\n', 0);
     record(root, 'Ada', 'Hive.md', FIRST, 0, 30);
@@ -436,6 +440,10 @@ See [[Bees#Stings]], [[Old swarm]], [[Secret plans|the plan]], [the bees](Bees.m
       assert.equal(await text.locator('img.embed').getAttribute('src'), '/garden/comb.png');
       assert.ok(await text.locator('img.embed').evaluate((img) => img.complete && img.naturalWidth > 0));
       assert.equal(await text.locator('.link-missing', { hasText: 'old.png' }).count(), 1);
+      // Math typeset by KaTeX (the site has it: a page has math today), footnotes numbered at the end.
+      await text.locator('.math.math-inline.math-typeset').waitFor();
+      assert.equal(await text.locator('sup.footnote-ref').innerText(), '1');
+      assert.match(await text.locator('section.footnotes li').innerText(), /Not really\./);
       // The text's `# Hive` is the page's title, shown once.
       assert.equal(await page.locator('h1').count(), 1);
       const shown = await page.locator('body').innerText();
