@@ -41,8 +41,12 @@ struct Cli {
 enum Command {
     /// Create a new garden: loam.toml and content/ with a few sample notes.
     Init {
-        /// Folder to create the garden in.
-        dir: PathBuf,
+        /// Folder to create the garden in (the current one if none; the vault itself with --vault).
+        dir: Option<PathBuf>,
+        /// An existing vault (an Obsidian vault, a folder of notes) to publish as it is: only loam.toml is written,
+        /// in DIR, with the vault as its notes (`content = "."` when DIR is the vault).
+        #[arg(long, value_name = "VAULT")]
+        vault: Option<PathBuf>,
     },
     /// Render the garden into a static website.
     Build {
@@ -223,7 +227,11 @@ fn main() -> ExitCode {
         keep_freed_memory_a_while();
     }
     let result = match cli.command {
-        Command::Init { dir } => loam::cmd::init::run(&dir).map(|()| true),
+        Command::Init { dir, vault } => {
+            // `loam init --vault V` alone writes loam.toml in the vault itself.
+            let dir = dir.or_else(|| vault.clone()).unwrap_or_else(|| PathBuf::from("."));
+            loam::cmd::init::run(&dir, vault.as_deref()).map(|()| true)
+        }
         Command::Build { path, out } => loam::cmd::build::run(&path, out.as_deref()).map(|()| true),
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),

@@ -1,20 +1,35 @@
-//! `loam init`: a new garden with settings and a few sample notes. It never overwrites anything.
+//! `loam init`: a new garden with settings and a few sample notes, or settings for a vault that exists. It asks
+//! nothing it can find itself (the author from `git config user.name`, else the login name; the title from the
+//! folder's name) and never overwrites anything.
 
 use std::path::Path;
 
 use anyhow::{bail, Context};
 
-const LOAM_TOML: &str = r#"# Settings of this garden. Every key is optional; an unknown key is an error, so typos are caught.
-title = "My Garden"
+/// `loam.toml` of a new garden titled `title`, by `author`, its notes in `content` (None: `content/`).
+fn loam_toml(title: &str, author: &str, content: Option<&str>) -> String {
+    let quoted = |text: &str| toml::Value::String(text.to_string()).to_string();
+    let content = match content {
+        Some(folder) => format!("# The notes: a vault of its own.\ncontent = {}\n", quoted(folder)),
+        None => String::new(),
+    };
+    format!(
+        r#"# Settings of this garden. Every key is optional; an unknown key is an error, so typos are caught.
+title = {title}
 description = "Notes, growing."
-# Where the site will be published; a sub-path such as https://example.org/garden/ works.
+{content}# Where the site will be published; a sub-path such as https://example.org/garden/ works.
 base_url = "/"
 # "all" publishes every note except `draft: true` or `publish: false`; "explicit" only `publish: true`.
 publish_mode = "all"
 
 [author]
-name = ""
-"#;
+# Who the changes made on this device are by, in the history.
+name = {author}
+"#,
+        title = quoted(title),
+        author = quoted(author),
+    )
+}
 
 const SAMPLES: &[(&str, &str)] = &[
     (
@@ -32,27 +47,89 @@ const SAMPLES: &[(&str, &str)] = &[
     ("ideas/draft.md", "---\ntitle: An unfinished thought\ndraft: true\n---\n\nNot published until `draft: true` goes.\n"),
 ];
 
-pub fn run(dir: &Path) -> anyhow::Result<()> {
+/// Makes a garden in `dir`: `loam.toml` and sample notes in `content/`; with `vault`, only a `loam.toml` whose notes
+/// are that folder's (in the vault itself when `dir` is the vault).
+pub fn run(dir: &Path, vault: Option<&Path>) -> anyhow::Result<()> {
     let config = dir.join("loam.toml");
     if config.exists() {
         bail!("`{}` already exists; `loam init` never overwrites a garden", config.display());
     }
-    let content = dir.join("content");
-    if content.is_dir() && std::fs::read_dir(&content)?.next().is_some() {
-        bail!("`{}` already has files; `loam init` never overwrites notes", content.display());
-    }
-    std::fs::create_dir_all(&content).with_context(|| format!("cannot create `{}`", content.display()))?;
-    write_new(&config, LOAM_TOML)?;
-    for (name, text) in SAMPLES {
-        let path = content.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+    let author = author_name();
+    if let Some(vault) = vault {
+        if !vault.is_dir() {
+            bail!("`{}` is not a folder: `--vault` names the folder of an existing vault", vault.display());
         }
-        write_new(&path, text)?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        let same = |a: &Path, b: &Path| a.canonicalize().ok().is_some_and(|a| b.canonicalize().is_ok_and(|b| a == b));
+        // The vault as the garden's folder reads it: itself, or its whole path (a relative one would be read from
+        // the garden's folder, not from where this ran).
+        let content = match same(dir, vault) {
+            true => ".".to_string(),
+            false => vault.canonicalize().map_or_else(|_| vault.display().to_string(), |v| v.display().to_string()),
+        };
+        write_new(&config, &loam_toml(&title_of(vault), &author, Some(&content)))?;
+        eprintln!("wrote {}: the notes are those of {}", config.display(), vault.display());
+    } else {
+        let content = dir.join("content");
+        if content.is_dir() && std::fs::read_dir(&content)?.next().is_some() {
+            bail!("`{}` already has files; `loam init` never overwrites notes", content.display());
+        }
+        std::fs::create_dir_all(&content).with_context(|| format!("cannot create `{}`", content.display()))?;
+        write_new(&config, &loam_toml(&title_of(dir), &author, None))?;
+        for (name, text) in SAMPLES {
+            let path = content.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            write_new(&path, text)?;
+        }
+        let place = if dir == Path::new(".") { "here".to_string() } else { format!("in {}", dir.display()) };
+        eprintln!("created a garden {place}: loam.toml and {} sample notes in content/", SAMPLES.len());
     }
-    eprintln!("created a garden in {}: loam.toml and {} sample notes in content/", dir.display(), SAMPLES.len());
-    eprintln!("next: loam build {}", dir.display());
+    if author.is_empty() {
+        eprintln!("no author name found (git config user.name, $USER): set `name` under [author] in loam.toml");
+    }
+    let here = dir.as_os_str().is_empty() || dir == Path::new(".");
+    eprintln!("next:");
+    if !here {
+        eprintln!("  cd {}", shell_word(&dir.display().to_string()));
+    }
+    eprintln!("  loam serve    preview it as you write (it prints the address; every save is recorded)");
+    eprintln!("  loam build    the static site, into public/");
     Ok(())
+}
+
+/// Who writes here: `git config user.name`, else the login name, else nothing.
+fn author_name() -> String {
+    let git = std::process::Command::new("git").args(["config", "--get", "user.name"]).output();
+    let from_git = git.ok().filter(|out| out.status.success()).map(|out| String::from_utf8_lossy(&out.stdout).into());
+    [from_git, std::env::var("USER").ok(), std::env::var("USERNAME").ok()]
+        .into_iter()
+        .flatten()
+        .map(|name: String| name.trim().to_string())
+        .find(|name| !name.is_empty())
+        .unwrap_or_default()
+}
+
+/// A title from a folder's name: `my-garden` reads "My garden".
+fn title_of(dir: &Path) -> String {
+    let name = dir.canonicalize().ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let name = name.unwrap_or_default().replace(['-', '_'], " ");
+    let name = name.trim();
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "My Garden".to_string(),
+    }
+}
+
+/// `word` as a shell reads it back: quoted when it holds anything but letters, digits and `/._-~`.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() || "/._-~".contains(c)) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Creates a file that must not exist yet.

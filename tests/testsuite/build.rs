@@ -6,7 +6,7 @@
 
 use crate::garden::{corpus, Garden, TempGarden};
 use crate::LOAM;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use regex::Regex;
@@ -681,6 +681,85 @@ fn init_makes_a_garden_that_builds_cleanly_and_never_overwrites() {
     let again = Run::of(&["init", garden.to_str().unwrap()], PathBuf::new());
     assert!(!again.output.status.success());
     assert_eq!(std::fs::read_to_string(garden.join("content/index.md")).unwrap(), "my words");
+}
+
+/// `loam init ARGS` run in `cwd` with a HOME of its own (`home`, where git reads its settings) and `USER`.
+fn init_in(cwd: &Path, home: &Path, user: &str, args: &[&str]) -> Output {
+    Command::new(LOAM)
+        .arg("init")
+        .args(args)
+        .current_dir(cwd)
+        .env("HOME", home)
+        .env("USER", user)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_CONFIG_GLOBAL")
+        .output()
+        .expect("loam runs")
+}
+
+#[test]
+fn init_finds_the_author_and_title_itself_works_where_it_is_run_and_takes_a_vault_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let (home, empty_home) = (dir.path().join("home"), dir.path().join("empty-home"));
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&empty_home).unwrap();
+    // Quotes in a name, which git reads escaped and loam.toml must quote.
+    std::fs::write(
+        home.join(".gitconfig"),
+        r#"[user]
+	name = Ada \"Countess\" Lovelace
+"#,
+    )
+    .unwrap();
+
+    // No DIR: the current folder, titled after it; the author from git.
+    let garden = dir.path().join("bee-notes");
+    std::fs::create_dir(&garden).unwrap();
+    let run = init_in(&garden, &home, "someone", &[]);
+    let said = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success(), "{said}");
+    assert!(said.contains("next:") && said.contains("  loam serve"), "the next steps, serve first: {said}");
+    let toml = std::fs::read_to_string(garden.join("loam.toml")).unwrap();
+    assert!(toml.contains("title = \"Bee notes\""), "{toml}");
+    assert!(
+        toml.contains(r#"name = 'Ada "Countess" Lovelace'"#) || toml.contains(r#"name = "Ada \"Countess\" Lovelace""#),
+        "{toml}"
+    );
+    let out = dir.path().join("out");
+    let built = Run::of(&["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone()).ok();
+    assert!(built.stderr().contains("0 warnings, 0 errors"), "{}", built.stderr());
+    assert!(built.page("index.html").contains("Bee notes"));
+
+    // Without git's name: the login name; a DIR given is where it goes, and the next steps say to go there.
+    let run = init_in(dir.path(), &empty_home, "bo", &["second"]);
+    let said = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success() && said.contains("  cd second\n  loam serve"), "{said}");
+    assert!(std::fs::read_to_string(dir.path().join("second/loam.toml")).unwrap().contains("name = \"bo\""));
+
+    // A vault as it is: only loam.toml, in the vault, whose notes are the vault's; nothing else written.
+    let vault = dir.path().join("Vault");
+    std::fs::create_dir_all(vault.join(".obsidian")).unwrap();
+    std::fs::write(vault.join("Bees.md"), "# Bees\n\nThey dance.\n").unwrap();
+    let run = init_in(dir.path(), &home, "ada", &["--vault", "Vault"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let toml = std::fs::read_to_string(vault.join("loam.toml")).unwrap();
+    assert!(toml.contains("content = \".\"") && toml.contains("title = \"Vault\""), "{toml}");
+    assert!(!vault.join("content").exists() && !vault.join("index.md").exists());
+    let out = dir.path().join("vault-out");
+    let built = Run::of(&["build", vault.to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone()).ok();
+    assert!(built.page("bees/index.html").contains("They dance."));
+    // Or a garden elsewhere whose notes are the vault's.
+    let run = init_in(dir.path(), &home, "ada", &["site", "--vault", "Vault"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let toml = std::fs::read_to_string(dir.path().join("site/loam.toml")).unwrap();
+    assert!(toml.contains(&format!("content = \"{}\"", vault.canonicalize().unwrap().display())), "{toml}");
+    let out = dir.path().join("site-out");
+    let built =
+        Run::of(&["build", dir.path().join("site").to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone());
+    assert!(built.ok().page("bees/index.html").contains("They dance."));
+    // Never over a garden, nor for a vault that is not there.
+    assert!(!init_in(dir.path(), &home, "ada", &["--vault", "Vault"]).status.success());
+    assert!(!init_in(dir.path(), &home, "ada", &["third", "--vault", "Nowhere"]).status.success());
 }
 
 #[test]
