@@ -23,9 +23,12 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
+/// `loam --version`: the version and the commit it was built from (build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("LOAM_COMMIT"), ")");
+
 /// Loam: a local-first publisher for knowledge gardens.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version = VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -140,6 +143,13 @@ enum Command {
         #[arg(long)]
         at: String,
     },
+    /// Print the completion script of SHELL, for the shell to complete loam's commands and options:
+    /// `loam completions bash > ~/.local/share/bash-completion/completions/loam`,
+    /// `loam completions zsh > ~/.zfunc/_loam`, `loam completions fish > ~/.config/fish/completions/loam.fish`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
     /// What a garden is: its notes, its history, and its address for peers (an `automerge:` URL).
     Info {
         /// The garden: a folder with loam.toml (notes in content/) or a plain folder of notes.
@@ -237,6 +247,11 @@ fn main() -> ExitCode {
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
         Command::Repair { path, from, token, ca } => loam::cmd::repair::run(&path, from.as_deref(), token, ca),
         Command::Info { path } => loam::cmd::info::run(&path).map(|()| true),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "loam", &mut std::io::stdout());
+            Ok(true)
+        }
         Command::Clone { other, dir, token, ca, garden } => {
             loam::cmd::clone::run(&other, &dir, token, ca, garden).map(|()| true)
         }

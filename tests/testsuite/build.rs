@@ -763,6 +763,37 @@ fn init_finds_the_author_and_title_itself_works_where_it_is_run_and_takes_a_vaul
 }
 
 #[test]
+fn the_version_names_its_commit_and_completions_are_written_for_each_shell() {
+    let out = Command::new(LOAM).arg("--version").output().unwrap();
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(out.status.success() && line.starts_with(&format!("loam {} (", env!("CARGO_PKG_VERSION"))), "{line}");
+    let commit = line.rsplit('(').next().unwrap().trim_end_matches(')');
+    let hash = commit.trim_end_matches("+changes");
+    let head =
+        Command::new("git").args(["rev-parse", "--short=10", "HEAD"]).current_dir(env!("CARGO_MANIFEST_DIR")).output();
+    match head {
+        Ok(head) if head.status.success() => assert_eq!(hash, String::from_utf8_lossy(&head.stdout).trim(), "{line}"),
+        _ => assert!(commit == "unknown commit" || hash.chars().all(|c| c.is_ascii_hexdigit()), "{line}"),
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = Command::new(LOAM).args(["completions", shell]).output().unwrap();
+        let script = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        for word in ["serve", "build", "init", "vault", "completions"] {
+            assert!(script.contains(word), "{shell}'s script completes {word}");
+        }
+        std::fs::write(dir.path().join(shell), &script).unwrap();
+    }
+    // Bash reads its script without a syntax error (where there is a bash).
+    if let Ok(checked) = Command::new("bash").arg("-n").arg(dir.path().join("bash")).output() {
+        assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    }
+    assert!(!Command::new(LOAM).args(["completions", "tcsh"]).output().unwrap().status.success());
+}
+
+#[test]
 fn unknown_config_key_is_an_error_naming_it() {
     let garden =
         Garden::new().file("loam.toml", "title = \"x\"\npublsh_mode = \"all\"\n").file("content/a.md", "a").build();
