@@ -307,6 +307,14 @@ impl Config {
     }
 
     /// Parses the text of a `loam.toml`. `path` is only used in messages.
+    /// Where the site will be published (`base_url`, or `loam build --base-url`), always ending with `/`.
+    pub fn set_base_url(&mut self, url: String) {
+        self.base_url = url;
+        if !self.base_url.ends_with('/') {
+            self.base_url.push('/');
+        }
+    }
+
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|span| line_col(text, span.start)).unwrap_or((1, 1));
@@ -317,9 +325,8 @@ impl Config {
                 message: e.message().trim_end_matches('.').to_string(),
             }
         })?;
-        if !config.base_url.ends_with('/') {
-            config.base_url.push('/');
-        }
+        let url = std::mem::take(&mut config.base_url);
+        config.set_base_url(url);
         if let Some(short) = config.sync.tokens.iter().find(|t| t.token.len() < MIN_TOKEN) {
             let (line, column) = text.find(&format!("\"{}\"", short.token)).map_or((1, 1), |at| line_col(text, at));
             return Err(ConfigError::Parse {

@@ -59,6 +59,9 @@ enum Command {
         /// Output folder (default: PATH/public).
         #[arg(short, long)]
         out: Option<PathBuf>,
+        /// Where the site will be published, in place of loam.toml's base_url (https://example.org/garden/).
+        #[arg(short = 'u', long, value_name = "URL")]
+        base_url: Option<String>,
     },
     /// Serve the garden with live reload: every save updates the open pages.
     Serve {
@@ -242,7 +245,9 @@ fn main() -> ExitCode {
             let dir = dir.or_else(|| vault.clone()).unwrap_or_else(|| PathBuf::from("."));
             loam::cmd::init::run(&dir, vault.as_deref()).map(|()| true)
         }
-        Command::Build { path, out } => loam::cmd::build::run(&path, out.as_deref()).map(|()| true),
+        Command::Build { path, out, base_url } => {
+            loam::cmd::build::run(&path, out.as_deref(), base_url.as_deref()).map(|()| true)
+        }
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
         Command::Repair { path, from, token, ca } => loam::cmd::repair::run(&path, from.as_deref(), token, ca),

@@ -11,9 +11,14 @@ use crate::output;
 use crate::pipeline;
 use crate::render::RenderOptions;
 
-pub fn run(path: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+/// Builds the garden at `path` into `out` (else its `public/`); `base_url`, if given, in place of loam.toml's (a
+/// preview deploy, a mirror at another address).
+pub fn run(path: &Path, out: Option<&Path>, base_url: Option<&str>) -> anyhow::Result<()> {
     let layout = Layout::discover(path, out)?;
-    let config = layout.config()?;
+    let mut config = layout.config()?;
+    if let Some(url) = base_url {
+        config.set_base_url(url.to_string());
+    }
     // Pages are written as they are rendered, from the rendering threads, so the site never sits in memory whole.
     let writer = output::Writer::open(&layout.out)?;
     let built =

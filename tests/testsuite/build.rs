@@ -794,6 +794,24 @@ fn the_version_names_its_commit_and_completions_are_written_for_each_shell() {
 }
 
 #[test]
+fn base_url_on_the_command_line_takes_the_place_of_loam_toml_s() {
+    let garden = Garden::new()
+        .file("loam.toml", "title = \"Bees\"\nbase_url = \"https://bees.example/\"\n")
+        .file("content/index.md", "# Bees\n\nSee [[Hive]].\n")
+        .file("content/Hive.md", "# Hive\n")
+        .build();
+    for flag in ["-u", "--base-url"] {
+        let out = garden.beside(&format!("out{flag}"));
+        let args =
+            ["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap(), flag, "https://preview.example/pr-7"];
+        let run = Run::of(&args, out.clone()).ok();
+        assert!(run.page("index.html").contains("href=\"/pr-7/hive/\""), "{}", run.page("index.html"));
+        assert!(run.page("sitemap.xml").contains("<loc>https://preview.example/pr-7/hive/</loc>"));
+        assert!(!run.page("sitemap.xml").contains("bees.example"));
+    }
+}
+
+#[test]
 fn unknown_config_key_is_an_error_naming_it() {
     let garden =
         Garden::new().file("loam.toml", "title = \"x\"\npublsh_mode = \"all\"\n").file("content/a.md", "a").build();
