@@ -409,6 +409,7 @@ pub fn build(
     }
     let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.history, &garden.attachment_paths);
     diagnostics.extend(site.diagnostics());
+    diagnostics.extend(relative_base_url(layout, &site));
     timings.lap("resolve links and make the site model");
     let pages = AtomicUsize::new(0);
     let count_page = |file: OutputFile| {
@@ -552,6 +553,26 @@ fn with_links(site: &Site, file: &[u8], written: &Written, goes: &[Result<Option
     out.push(b',');
     out.extend_from_slice(&extra.as_bytes()[1..]);
     out
+}
+
+/// A warning when the site's base URL has no scheme and host (`/`, as `loam init` writes it; `garden/`): the
+/// sitemap and the feed must list whole addresses, and can only list paths (`/first-note/`), which search engines
+/// and feed readers cannot follow. Pages themselves work at any address.
+fn relative_base_url(layout: &Layout, site: &Site) -> Option<Diagnostic> {
+    let url = site.config.base_url.as_str();
+    if url.contains("://") || site.published_notes().next().is_none() {
+        return None;
+    }
+    let written = std::fs::read_to_string(layout.root.join("loam.toml")).unwrap_or_default();
+    let line = written.lines().position(|l| l.trim_start().starts_with("base_url")).map_or(0, |n| n + 1);
+    let example = site.published_notes().next().map(|i| site.note_url(i).to_string()).unwrap_or_default();
+    let message = format!(
+        "base_url `{url}` has no scheme and host: the sitemap and the feed will list addresses like `{example}`, \
+         which search engines and feed readers cannot follow"
+    );
+    let hint = "set base_url = \"https://your.site/\" in loam.toml where the site will be published, or build with \
+                --base-url URL";
+    Some(Diagnostic::new("loam.toml", line, Severity::Warning, Kind::Other, message).hint(hint))
 }
 
 /// How many of the index document's changes that moved or deleted notes a built site's recent changes look at.

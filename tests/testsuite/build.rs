@@ -664,7 +664,8 @@ fn quiet_shows_errors_and_counts_warnings_without_listing_them() {
     let stderr = run.stderr();
     assert!(!stderr.contains("warning: `nowhere` points at no note"), "{stderr}");
     assert!(stderr.contains("b.md:2: error:"), "errors are still shown: {stderr}");
-    assert!(stderr.contains("1 warning"), "the warning is still counted: {stderr}");
+    // That link's, and the base URL's (a plain folder has none: the sitemap can list only paths).
+    assert!(stderr.contains("2 warnings"), "the warnings are still counted: {stderr}");
 }
 
 #[test]
@@ -675,8 +676,16 @@ fn init_makes_a_garden_that_builds_cleanly_and_never_overwrites() {
     assert!(garden.join("loam.toml").is_file() && garden.join("content/index.md").is_file());
     let out = dir.path().join("out");
     let run = Run::of(&["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone()).ok();
-    assert!(run.stderr().contains("0 warnings, 0 errors"), "{}", run.stderr());
+    // One thing to set before publishing: where the site will be.
+    assert!(run.stderr().contains("1 warning, 0 errors"), "{}", run.stderr());
+    assert!(run.stderr().contains("loam.toml:5: warning: base_url `/` has no scheme and host"), "{}", run.stderr());
+    assert!(run.page("sitemap.xml").contains("<loc>/first-note/</loc>"));
     assert!(!run.exists("ideas/draft/index.html"), "the sample draft stays unpublished");
+    let out = dir.path().join("out-at");
+    let args = ["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap(), "-u", "https://garden.example/"];
+    let run = Run::of(&args, out.clone()).ok();
+    assert!(run.stderr().contains("0 warnings, 0 errors"), "{}", run.stderr());
+    assert!(run.page("sitemap.xml").contains("<loc>https://garden.example/first-note/</loc>"));
     std::fs::write(garden.join("content/index.md"), "my words").unwrap();
     let again = Run::of(&["init", garden.to_str().unwrap()], PathBuf::new());
     assert!(!again.output.status.success());
@@ -726,7 +735,8 @@ fn init_finds_the_author_and_title_itself_works_where_it_is_run_and_takes_a_vaul
         "{toml}"
     );
     let out = dir.path().join("out");
-    let built = Run::of(&["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone()).ok();
+    let args = ["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap(), "-u", "https://bees.example/"];
+    let built = Run::of(&args, out.clone()).ok();
     assert!(built.stderr().contains("0 warnings, 0 errors"), "{}", built.stderr());
     assert!(built.page("index.html").contains("Bee notes"));
 
