@@ -24,6 +24,13 @@ const LIVE_EDIT: &str = "live edit";
 /// The garden a path is in, the way git finds its repository: the nearest folder above it that holds `.loam/`;
 /// and the path of the note relative to the garden's content folder, if `path` is a file.
 fn find(path: &Path) -> anyhow::Result<(Layout, Option<String>)> {
+    // A note named from the notes folder where no such file is here (`loam log bees.md` at the garden's root,
+    // its notes in content/), as the history names it.
+    if path.is_relative() && !path.exists() {
+        if let Some(found) = in_notes_folder(path) {
+            return Ok(found);
+        }
+    }
     // The real path, as the garden's folders are (a note deleted since has none: its folder's is used).
     let absolute = crate::garden::real_path(path).with_context(|| format!("cannot resolve `{}`", path.display()))?;
     let start =
@@ -45,6 +52,16 @@ fn find(path: &Path) -> anyhow::Result<(Layout, Option<String>)> {
         Some(layout.relative(&absolute))
     };
     Ok((layout, note))
+}
+
+/// The garden around the current folder and the note at `path` in its notes folder, if there is such a file.
+fn in_notes_folder(path: &Path) -> Option<(Layout, Option<String>)> {
+    let here = std::env::current_dir().ok()?;
+    let root = here.ancestors().find(|dir| dir.join(".loam").is_dir())?;
+    let layout = Layout::discover(root, None).ok()?;
+    let absolute = crate::garden::real_path(&layout.content.join(path)).ok()?;
+    let note = (absolute.is_file() && absolute.starts_with(&layout.content)).then(|| layout.relative(&absolute))?;
+    Some((layout, Some(note)))
 }
 
 fn open(layout: &Layout) -> anyhow::Result<Store> {

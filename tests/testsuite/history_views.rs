@@ -56,6 +56,27 @@ pub(crate) fn bees() -> TempGarden {
 }
 
 #[test]
+fn a_note_is_named_from_where_the_command_runs_or_from_the_notes_folder() {
+    let garden = bees();
+    let root = garden.to_path_buf();
+    let (_, log) = loam(&garden.join("content"), &["log", "bees.md"]);
+    let first = log.lines().last().unwrap().split_whitespace().next().unwrap().to_string();
+    // At the garden's root: `content/bees.md` as the shell completes it, or `bees.md` as the history names it.
+    for name in ["content/bees.md", "bees.md"] {
+        for command in [&["log", name][..], &["diff", name], &["blame", name], &["show", name, "--at", &first]] {
+            let (ok, out) = loam(&root, command);
+            assert!(ok, "{command:?}: {out}");
+        }
+    }
+    let (_, from_root) = loam(&root, &["log", "bees.md"]);
+    let (_, from_content) = loam(&garden.join("content"), &["log", "bees.md"]);
+    assert_eq!(from_root, from_content);
+    // A name that is neither says so.
+    let (ok, out) = loam(&root, &["log", "wasps.md"]);
+    assert!(!ok && out.contains("wasps.md"), "{out}");
+}
+
+#[test]
 fn diff_shows_the_last_change_word_by_word_and_any_two_versions_by_change_or_time() {
     let garden = bees();
     let content = garden.join("content");
