@@ -94,8 +94,7 @@
     if (!shown) put(el("p", { class: "changes-none", text: words.none }));
   }
 
-  var base = document.documentElement.dataset.base || "/";
-  fetch(base + "_changes/recent.json")
+  fetch(window.loam.base + "_changes/recent.json")
     .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
     .then(function (recent) {
       if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { show(recent); });

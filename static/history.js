@@ -694,15 +694,17 @@
       node.parentNode.insertBefore(document.createTextNode(" "), node);
     });
   }
+
+  /* The site's base path (static/loam.js), every URL here starts with. */
+  var base = window.loam.base;
+
   function versionsUrl() {
-    var base = document.documentElement.dataset.base || "/";
     var path = location.pathname;
     // render/history.rs `versions_file`: named after the page.
     var rel = (path.indexOf(base) === 0 ? path.slice(base.length) : path.replace(/^\//, "")).replace(/\/+$/, "");
     return base + "_history/" + (rel || "_index") + ".json";
   }
 
-  var base = document.documentElement.dataset.base || "/";
   var json = function (url) {
     return fetch(url).then(function (r) { if (!r.ok) throw new Error(url + ": " + r.status); return r.json(); });
   };
