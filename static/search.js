@@ -27,7 +27,14 @@
   var EXCERPT_WORDS = 24;
   // `loam serve` makes the index again after saves: a page kept open checks meta.json this often.
   var RECHECK_MS = 2000;
-  var NOT_READY = window.loam.word("search_not_ready", "The search index is not ready yet. Try again in a moment.");
+  var NOT_READY = window.loam.word(
+    "search_not_ready",
+    "The search index is being made; the search runs again by itself in a moment."
+  );
+  var FAILED = window.loam.word("search_failed", "The search index could not be loaded.");
+  // `loam serve` makes the index when a reader first searches, and answers 503 until it is ready: the search
+  // asks again this often, by itself, while its query stands.
+  var RETRY_MS = 1000;
 
   var index = null; // {meta, text, chunks: {}, bundles: {}} of the index loaded
   var loading = null;
@@ -40,9 +47,16 @@
 
   // ---- The index's files ----
 
+  // The error of a file that did not come: one being made (503) is asked for again; anything else is not.
+  function unready(response) {
+    var error = new Error(response.status === 503 ? NOT_READY : FAILED);
+    error.retry = response.status === 503;
+    return error;
+  }
+
   function fetchMeta() {
     return fetch(ROOT + "meta.json", { cache: "no-cache" }).then(function (response) {
-      if (!response.ok) throw new Error(NOT_READY);
+      if (!response.ok) throw unready(response);
       return response.text();
     });
   }
@@ -56,9 +70,9 @@
         checked = Date.now();
         return index;
       });
-      loading.catch(function (error) {
+      loading.catch(function () {
+        // A search that waits for the index says so itself (`run`).
         loading = null;
-        show([], error.message || NOT_READY);
       });
     }
     return loading;
@@ -83,7 +97,7 @@
   function file(cache, path) {
     if (!cache[path]) {
       cache[path] = fetch(ROOT + path + "?v=" + index.meta.stamp).then(function (response) {
-        if (!response.ok) throw new Error(NOT_READY);
+        if (!response.ok) throw unready(response);
         return response.json();
       });
       cache[path].catch(function () {
@@ -561,13 +575,22 @@
         if (!shown || ticket !== latest) return;
         show(shown, shown.length ? null : window.loam.word("no_matches", "No notes match") + " \u201c" + query.trim() + "\u201d.");
         list.dataset.query = query.trim();
+        list.dataset.state = "done";
       })
       .catch(function (error) {
         if (ticket !== latest) return;
         // A chunk missing: `loam serve` is making a new index, or the site was published halfway.
         index = null;
         loading = null;
-        show([], (error && error.message) || NOT_READY);
+        var retry = Boolean(error && error.retry);
+        show([], (error && error.message) || FAILED);
+        list.dataset.state = retry ? "waiting" : "failed";
+        if (retry) {
+          clearTimeout(timer);
+          timer = setTimeout(function () {
+            if (ticket === latest && input.value === query) run();
+          }, RETRY_MS);
+        }
       });
   }
 

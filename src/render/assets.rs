@@ -17,6 +17,8 @@ pub const STATIC: &[(&str, &[u8])] = &[
     ("graph.js", include_bytes!("../../static/graph.js")),
     ("math.js", include_bytes!("../../static/math.js")),
     ("mermaid.js", include_bytes!("../../static/mermaid.js")),
+    // Every page's icon, unless the garden has its own (`favicon.svg` beside its notes, or in its `static/`).
+    ("favicon.svg", include_bytes!("../../static/favicon.svg")),
 ];
 
 /// Every asset compiled in, by name under `static/`: the built-in ones and the vendored libraries

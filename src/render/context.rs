@@ -113,7 +113,7 @@ impl Prepared {
             loam_version: env!("CARGO_PKG_VERSION"),
             live_reload: options.live_reload,
             publish_css: site.publish_css().unwrap_or_default(),
-            favicon: site.favicon().unwrap_or_default(),
+            favicon: site.favicon().unwrap_or_else(|| site.url("static/favicon.svg")),
             strings: super::strings::all(config),
             strings_json: super::strings::for_scripts(config),
         };

@@ -264,15 +264,29 @@ const WORDS: &[(&str, [&str; 9])] = &[
     (
         "search_not_ready",
         [
-            "The search index is not ready yet. Try again in a moment.",
-            "搜索索引尚未就绪，请稍后再试。",
-            "検索インデックスはまだ準備中です。しばらくしてからもう一度お試しください。",
-            "검색 색인이 아직 준비되지 않았습니다. 잠시 후 다시 시도하세요.",
-            "El índice de búsqueda aún no está listo. Inténtalo de nuevo en un momento.",
-            "L'index de recherche n'est pas encore prêt. Réessayez dans un instant.",
-            "Der Suchindex ist noch nicht bereit. Versuche es gleich noch einmal.",
-            "O índice de pesquisa ainda não está pronto. Tente novamente em instantes.",
-            "Поисковый индекс ещё не готов. Попробуйте чуть позже.",
+            "The search index is being made; the search runs again by itself in a moment.",
+            "正在生成搜索索引，稍后将自动重新搜索。",
+            "検索インデックスを作成中です。まもなく自動的にもう一度検索します。",
+            "검색 색인을 만드는 중입니다. 잠시 후 자동으로 다시 검색합니다.",
+            "Se está creando el índice de búsqueda; la búsqueda se repetirá sola en un momento.",
+            "L'index de recherche est en cours de création ; la recherche sera relancée d'elle-même dans un instant.",
+            "Der Suchindex wird gerade erstellt; die Suche läuft gleich von selbst noch einmal.",
+            "O índice de pesquisa está sendo criado; a pesquisa será repetida automaticamente em instantes.",
+            "Поисковый индекс создаётся; поиск повторится сам через мгновение.",
+        ],
+    ),
+    (
+        "search_failed",
+        [
+            "The search index could not be loaded.",
+            "无法加载搜索索引。",
+            "検索インデックスを読み込めませんでした。",
+            "검색 색인을 불러올 수 없습니다.",
+            "No se pudo cargar el índice de búsqueda.",
+            "L'index de recherche n'a pas pu être chargé.",
+            "Der Suchindex konnte nicht geladen werden.",
+            "Não foi possível carregar o índice de pesquisa.",
+            "Не удалось загрузить поисковый индекс.",
         ],
     ),
     (
@@ -641,7 +655,7 @@ pub fn all(config: &Config) -> BTreeMap<&'static str, &str> {
 /// The words the scripts in `static/` show (the theme button, search's messages, the graph's link), as a JSON
 /// object for `<html data-strings>`: only those, since every page carries them.
 pub fn for_scripts(config: &Config) -> String {
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 13] = [
         "theme",
         "theme_auto",
         "theme_light",
@@ -649,6 +663,7 @@ pub fn for_scripts(config: &Config) -> String {
         "switch_to",
         "no_matches",
         "search_not_ready",
+        "search_failed",
         "open_graph",
         "show_tags",
         "graph_failed",

@@ -261,6 +261,11 @@ pub fn inject(snapshot: &Snapshot, errors: &[Diagnostic], page: &[u8], note: Opt
     out
 }
 
+/// How the file and line of an error look in the overlay, whatever the site's own style sheet (light or dark) says
+/// of `code`: white on dark red, 13:1 and more.
+const PLACE: &str = "color:#ffffff;background:#5a1616;padding:.1em .35em;border-radius:3px;font:inherit;\
+                     font-weight:600;border:0";
+
 /// The errors of the garden over the page: file, line and message of each, until they are fixed.
 fn overlay(errors: &[Diagnostic]) -> String {
     if errors.is_empty() {
@@ -288,12 +293,16 @@ fn overlay(errors: &[Diagnostic]) -> String {
             }
         }
         html.push_str(&format!(
-            "<li class=\"loam-error\"><code class=\"loam-error-place\">{}</code>: <span class=\"loam-error-message\">{}</span>",
+            "<li class=\"loam-error\" style=\"color:#ffe9e9\"><code class=\"loam-error-place\" style=\"{PLACE}\">{}</code>: \
+             <span class=\"loam-error-message\" style=\"color:#ffe9e9;background:none\">{}</span>",
             escape(&place),
             escape(&error.message)
         ));
         if !error.hint.is_empty() {
-            html.push_str(&format!("<br><em>help: {}</em>", escape(&error.hint)));
+            html.push_str(&format!(
+                "<br><em style=\"color:#ffd7d7;background:none\">help: {}</em>",
+                escape(&error.hint)
+            ));
         }
         html.push_str("</li>");
     }

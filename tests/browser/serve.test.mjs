@@ -94,9 +94,21 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
   test('search works in the preview: the index is made when first asked for, and follows saves', async () => {
     const page = await browser.newPage();
     try {
+      // The index is made when a reader first searches, and is answered 503 until it is ready: here the first
+      // three asks for it are, however fast this machine makes it, so that the wait is seen.
+      let held = 0;
+      await page.route('**/static/search/meta.json', async (route) => {
+        if (held < 3) {
+          held += 1;
+          await route.fulfill({ status: 503, headers: { 'retry-after': '1' }, body: 'the search index is being made' });
+        } else {
+          await route.continue();
+        }
+      });
       await page.goto(`${base}live/`);
       const input = page.locator('.search-input');
-      // The first search asks for the index; until it is made the box says so, and a later query finds it.
+      // After a save, the last index answers until the new one is made (a moment later): asked again, a query
+      // finds what the save wrote.
       const find = async (query, title) => {
         const result = page.locator('.search-result .search-title', { hasText: title });
         for (let attempt = 0; attempt < 40 && !(await result.count()); attempt++) {
@@ -106,7 +118,13 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
         }
         await result.first().waitFor({ timeout: TIMEOUT });
       };
-      await find('configuration', 'Configuration');
+      await input.fill('configuration');
+      const waiting = page.locator('.search-results[data-state="waiting"] .search-message');
+      await waiting.waitFor({ timeout: TIMEOUT });
+      assert.match(await waiting.innerText(), /being made.*again by itself/);
+      await page.locator('.search-result .search-title', { hasText: 'Configuration' }).first().waitFor({ timeout: TIMEOUT });
+      assert.equal(held, 3, 'it asked again until the index came');
+      assert.equal(await page.locator('.search-results').getAttribute('data-state'), 'done');
       fs.writeFileSync(path.join(garden, 'content', 'fresh.md'), '---\ntitle: Fresh note\n---\n\nThe word quillwort is only here.\n');
       // The save reloads the open page (live reload); the reloaded page searches the index made after the save
       // (search.js drops an index it loaded before a newer one was made).
@@ -179,6 +197,34 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
       await overlay.waitFor({ timeout: TIMEOUT });
       const text = await overlay.innerText();
       assert.match(text, /live\.md:\d+:\d+: cannot read the frontmatter/, 'the overlay names the file and line');
+      // The file and line, the message and the hint are readable over the site's light and dark style alike.
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        const ratios = await overlay.evaluate((box) => {
+          const rgb = (text) => text.match(/[\d.]+/g).slice(0, 4).map(Number);
+          const luminance = ([r, g, b]) => {
+            const channel = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+            return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+          };
+          // The colour behind an element: the first ancestor's that is not transparent.
+          const behind = (element) => {
+            for (let e = element; e; e = e.parentElement) {
+              const colour = rgb(getComputedStyle(e).backgroundColor);
+              if (colour.length < 4 || colour[3] > 0) return colour;
+            }
+            return [255, 255, 255];
+          };
+          const contrast = (element) => {
+            const [a, b] = [luminance(rgb(getComputedStyle(element).color)), luminance(behind(element))];
+            return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+          };
+          return ['.loam-error-place', '.loam-error-message', 'em', 'strong'].map((s) => [s, contrast(box.querySelector(s))]);
+        });
+        for (const [part, ratio] of ratios) {
+          assert.ok(ratio >= 7, `${scheme}: ${part} has a contrast of ${ratio.toFixed(2)}, under 7:1`);
+        }
+        await page.screenshot({ path: path.join(REPO, 'target', 'screenshots', `overlay-${scheme}.png`) });
+      }
       // The rest of the garden keeps serving.
       const other = await browser.newPage();
       await other.goto(`${base}guides/getting-started/`);

@@ -324,6 +324,22 @@ describe('Loam browser tests', SUITE_TIMEOUT, () => {
     const url = (p) => site.url(p);
     const allowedPrefix = () => site.origin + PREFIX;
 
+    test('every page has an icon, Loam\'s own where the garden has none, and it loads', async () => {
+      const page = await browser.newPage();
+      try {
+        for (const at of [PREFIX, `${PREFIX}syntax/`, `${PREFIX}tags/`, `${PREFIX}guides/`, `${PREFIX}graph/`, `${PREFIX}no-such-page/`]) {
+          await page.goto(url(at));
+          const href = await page.locator('link[rel="icon"]').getAttribute('href');
+          assert.equal(href, `${PREFIX}static/favicon.svg`, `${at}: the icon`);
+          const icon = await page.request.get(new URL(href, page.url()).href);
+          assert.equal(icon.status(), 200, `${at}: the icon loads`);
+          assert.match(await icon.text(), /^<svg [^>]*viewBox/, `${at}: an SVG`);
+        }
+      } finally {
+        await page.close();
+      }
+    });
+
     test('the home page renders its title and heading with the stylesheet applied', async () => {
       const context = await browser.newContext();
       try {
