@@ -56,6 +56,9 @@ pub struct Config {
     /// site's (`[history] publish = true`) are made in the reader's browser. Not read from `loam.toml`.
     #[serde(skip)]
     pub history_views: HistoryViews,
+    /// Whether notes marked `draft: true` are shown: `loam serve --drafts` only, never read from `loam.toml`.
+    #[serde(skip)]
+    pub drafts: bool,
     /// Whether `loam build` makes the full-text search index (`static/search/`) and pages show the search box.
     pub search: bool,
     /// Whether HTML written in notes reaches the site as written. Off by default: it goes through an allow-list
@@ -272,6 +275,7 @@ impl Default for Config {
             author: Author::default(),
             show_history: true,
             history_views: HistoryViews::None,
+            drafts: false,
             search: true,
             unsafe_html: false,
             strict_line_breaks: None,
@@ -306,7 +310,6 @@ impl Config {
         self
     }
 
-    /// Parses the text of a `loam.toml`. `path` is only used in messages.
     /// Where the site will be published (`base_url`, or `loam build --base-url`), always ending with `/`.
     pub fn set_base_url(&mut self, url: String) {
         self.base_url = url;
@@ -315,6 +318,7 @@ impl Config {
         }
     }
 
+    /// Parses the text of a `loam.toml`. `path` is only used in messages.
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|span| line_col(text, span.start)).unwrap_or((1, 1));

@@ -22,9 +22,36 @@ pub enum Kind {
     Other,
 }
 
+impl Kind {
+    /// `n` problems of this kind (`1 broken link`, `1234 broken links`).
+    pub fn count(self, n: usize) -> String {
+        let (one, many) = match self {
+            Kind::Frontmatter => ("frontmatter problem", "frontmatter problems"),
+            Kind::Encoding => ("encoding problem", "encoding problems"),
+            Kind::BrokenLink => ("broken link", "broken links"),
+            Kind::AmbiguousLink => ("ambiguous link", "ambiguous links"),
+            Kind::SlugCollision => ("page at the same address as another", "pages at the same address as others"),
+            Kind::Transclusion => ("embed that cannot be shown", "embeds that cannot be shown"),
+            Kind::Read => ("file that cannot be read", "files that cannot be read"),
+            Kind::Other => ("other problem", "other problems"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+}
+
+/// The folder a diagnostic's path is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Base {
+    /// The notes folder (`content/`, or the vault): every note and attachment.
+    #[default]
+    Notes,
+    /// The garden's root: `loam.toml`, `templates/`, `.loam/`.
+    Root,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
-    /// Path of the note relative to the content folder, with `/` separators.
+    /// Path of the file relative to the notes folder (or to the garden's root, see `base`), with `/` separators.
     pub path: String,
     pub line: usize,
     pub column: usize,
@@ -33,11 +60,27 @@ pub struct Diagnostic {
     pub message: String,
     /// What the author can do about it.
     pub hint: String,
+    pub base: Base,
 }
 
 impl Diagnostic {
     pub fn new(path: &str, line: usize, severity: Severity, kind: Kind, message: String) -> Self {
-        Diagnostic { path: path.to_string(), line, column: 0, severity, kind, message, hint: String::new() }
+        Diagnostic {
+            path: path.to_string(),
+            line,
+            column: 0,
+            severity,
+            kind,
+            message,
+            hint: String::new(),
+            base: Base::Notes,
+        }
+    }
+
+    /// The same problem, its path relative to the garden's root (`loam.toml`, `templates/`).
+    pub fn at_root(mut self) -> Self {
+        self.base = Base::Root;
+        self
     }
 
     pub fn column(mut self, column: usize) -> Self {
@@ -56,24 +99,35 @@ impl Diagnostic {
     }
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.severity {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
+impl Diagnostic {
+    /// The problem as a terminal shows it: `prefix` before its path (the folder it is relative to, as named from
+    /// where the command runs), its level in colour if `color`.
+    pub fn write(&self, f: &mut impl fmt::Write, prefix: &str, color: bool) -> fmt::Result {
+        let (level, paint) = match self.severity {
+            Severity::Warning => ("warning", "\x1b[1;33m"),
+            Severity::Error => ("error", "\x1b[1;31m"),
         };
-        write!(f, "{}", shown(&self.path))?;
+        write!(f, "{}{}", shown(prefix), shown(&self.path))?;
         if self.line > 0 {
             write!(f, ":{}", self.line)?;
             if self.column > 0 {
                 write!(f, ":{}", self.column)?;
             }
         }
-        write!(f, ": {level}: {}", shown(&self.message))?;
+        match color {
+            true => write!(f, ": {paint}{level}\x1b[0m: {}", shown(&self.message))?,
+            false => write!(f, ": {level}: {}", shown(&self.message))?,
+        }
         if !self.hint.is_empty() {
             write!(f, "\n  = help: {}", shown(&self.hint))?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, "", false)
     }
 }
 

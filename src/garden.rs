@@ -414,7 +414,8 @@ impl Layout {
             }
             let Some(why) = self.boundary.refuses(entry.path()) else { return true };
             let path = slash_path(entry.path(), &self.root);
-            problems.push(Diagnostic::new(&path, 0, Severity::Warning, Kind::Read, format!("`{path}` {why}")));
+            let problem = Diagnostic::new(&path, 0, Severity::Warning, Kind::Read, format!("`{path}` {why}"));
+            problems.push(problem.at_root());
             false
         })
     }

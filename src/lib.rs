@@ -123,7 +123,9 @@
 //! - `logging.rs`: messages that are not a command's own output, through `tracing` (`-q`, `-v`, `RUST_LOG`).
 //! - `platform.rs`: the few calls to the operating system beyond std (thread priority, flushing a folder, CPU
 //!   time), each behind a `cfg` with a portable fallback.
-//! - `cmd/`: one file per subcommand (`cmd/repair.rs` mends a damaged history: see `store::Damage`).
+//! - `cmd/`: one file per subcommand (`cmd/repair.rs` mends a damaged history: see `store::Damage`;
+//!   `cmd/deploy.rs` the hosts' build files `loam init --deploy` writes). `cmd.rs` prints diagnostics: named from
+//!   where the command runs (`cmd::Paths`), grouped by kind when there are many.
 //!
 //! # Invariants
 //!
@@ -134,7 +136,9 @@
 //!   its title.
 //! - A built site loads nothing from another origin: every script, style and font is in its `static/`. Nothing
 //!   of the preview's own (live reload, the live editing view and its automerge-repo bundle) is in a built site.
-//! - One bad note never stops a build: every problem is a [`diagnostic::Diagnostic`] and the note is still built.
+//! - One bad note never stops the rest from being read: every problem is a [`diagnostic::Diagnostic`] naming its
+//!   file and line. An error (a note that cannot be published) stops `loam build` before it writes anything,
+//!   unless `--keep-going` (`pipeline::Options`) writes the rest of the site; the preview shows it over the pages.
 //! - Nothing outside the output folder is ever written, and in it only files Loam wrote before are removed.
 //! - Everything but `garden.rs`, `output.rs`, `pipeline.rs`, `store.rs`, `live.rs`, `cmd/` (and the sync fuzzing
 //!   target's scratch garden) is pure: values in, values out.

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use crate::pipeline::{contributions, Changes};
 use crate::platform;
 use crate::serve::watch::{Change, Watcher};
-use crate::serve::{log_rebuild, Preview, Rebuilt, Snapshot};
+use crate::serve::{log_changed_warnings, log_rebuild, Preview, Rebuilt, Snapshot};
 use crate::store::recorder::{self, Ask, Push, ToPeers, WRITE_QUIET};
 use crate::store::{CaughtUp, Store};
 
@@ -331,6 +331,7 @@ impl Garden {
             paths: &batch.paths,
             read: read.as_ref().map_or(&[][..], |read| read.present.as_slice()),
         });
+        let before = self.preview.current();
         let mut rebuilt = self.preview.rebuild_with(changes);
         // A folder watched only now (`templates/` made while serving, the notes folder back in its place) may hold
         // files written before its watch: the history and the preview look at everything.
@@ -346,6 +347,11 @@ impl Garden {
         }
         let named = if batch.everything { &[][..] } else { batch.paths.as_slice() };
         log_rebuild(&rebuilt, named, self.preview.layout.as_ref());
+        if rebuilt.changed {
+            // Sorting every warning of a large garden takes a while: after the page is served, not before.
+            let (after, paths) = (rebuilt.snapshot.clone(), self.preview.layout.as_ref().map(crate::cmd::Paths::of));
+            rayon::spawn(move || log_changed_warnings(&before, &after, &paths.unwrap_or_default()));
+        }
         self.last_taken = Some(Instant::now());
         if !self.publish(rebuilt) {
             return false;

@@ -35,9 +35,56 @@ pub fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Whether `-v` was given: lists of problems are printed whole instead of grouped by kind.
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether more detail is asked for (`-v`).
+pub fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// When to colour what is printed (`--color`): `auto` colours a terminal unless `NO_COLOR` is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Color {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// `--color`, as a number (0 auto, 1 always, 2 never).
+static COLOR: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Whether to colour what goes to `stream` (stdout or stderr).
+pub fn colored(stream: &impl std::io::IsTerminal) -> bool {
+    match COLOR.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// A progress bar on stderr for `what` (`recording`), counting `unit`s (`notes`), whose total is set once the
+/// work is known (`set_length`, before the first step); hidden unless stderr is a terminal and `-q` was not given,
+/// so nothing of it reaches a pipe or a log.
+pub fn bar(what: &str, unit: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let template = format!("{{prefix:>9}} [{{bar:30}}] {{pos}}/{{len}} {unit}");
+    let style = indicatif::ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    // Nothing is drawn before the total is set.
+    indicatif::ProgressBar::new(0).with_style(style).with_prefix(what.to_string())
+}
+
 /// Shows Loam's messages on stderr from now on; called once, by `main`.
-pub fn init(quiet: bool, verbose: u8) {
+pub fn init(quiet: bool, verbose: u8, color: Color) {
     QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+    VERBOSE.store(verbose > 0, std::sync::atomic::Ordering::Relaxed);
+    COLOR.store(color as u8, std::sync::atomic::Ordering::Relaxed);
     let filter = match std::env::var("RUST_LOG") {
         Ok(text) if !text.trim().is_empty() => EnvFilter::new(text),
         _ => EnvFilter::new(directives(quiet, verbose)),

@@ -26,18 +26,65 @@ fn keep_freed_memory() {
 /// `loam --version`: the version and the commit it was built from (build.rs).
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("LOAM_COMMIT"), ")");
 
+/// `loam --help`: the commands in groups, by what they are for, then examples (a test checks that every command
+/// is in it).
+const HELP: &str = "\
+{about-with-newline}
+{usage-heading} {usage}
+
+Writing:
+  init         Create a new garden (or a loam.toml for a vault with --vault)
+  serve        Preview the garden with live reload, recording every save
+  build        Render the garden into a static website
+  check        Report every problem; exit non-zero on an error or a broken link
+
+History:
+  log          The history of a note or of the whole garden
+  show         A note as it was at a time or a change
+  diff         What changed in a note between two versions
+  blame        Who wrote each line of a note
+  redact       Hide a version of a note from every published history
+  import       Record what changed in the notes since Loam last looked
+
+Sharing:
+  clone        Make a new garden from a peer or another garden's folder
+  sync         Exchange history with another garden once, both ways
+  info         A garden's notes, history and address for peers
+  repair       Check the history (.loam/) and mend what can be mended
+
+Setup:
+  completions  Print the shell's completion script (bash, zsh, fish, ...)
+  help         Print this message or the help of a command
+
+Options:
+{options}
+
+Examples:
+  loam init my-garden && loam serve my-garden
+  loam init --vault ~/Obsidian/Notes        publish an existing vault as it is
+  loam build -u https://example.org/garden/  the site into public/, for that address
+  loam log content/bees.md --patch
+
+Each command's options: loam help COMMAND. The guide: content/guides/getting-started.md in Loam's source, or
+its page in the docs garden (`loam serve` in Loam's folder); README.md has everything else.
+";
+
 /// Loam: a local-first publisher for knowledge gardens.
 #[derive(Parser)]
-#[command(version = VERSION, about)]
+#[command(version = VERSION, about, help_template = HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Show only errors, not warnings and what the preview, history and sync are doing.
     #[arg(short, long, global = true)]
     quiet: bool,
-    /// Show more of what Loam is doing (twice: everything, the libraries' too). RUST_LOG overrides both.
+    /// Show more of what Loam is doing, every warning (twice: everything, the libraries' too). RUST_LOG
+    /// overrides both.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = loam::logging::Color::Auto, value_name = "WHEN")]
+    color: loam::logging::Color,
 }
 
 #[derive(Subcommand)]
@@ -50,6 +97,10 @@ enum Command {
         /// in DIR, with the vault as its notes (`content = "."` when DIR is the vault).
         #[arg(long, value_name = "VAULT")]
         vault: Option<PathBuf>,
+        /// Also write what HOST needs to publish the garden at every push: a GitHub Actions workflow
+        /// (github-pages, cloudflare), netlify.toml or .gitlab-ci.yml. In a garden that exists, only that.
+        #[arg(long, value_name = "HOST")]
+        deploy: Option<loam::cmd::deploy::Host>,
     },
     /// Render the garden into a static website.
     Build {
@@ -62,6 +113,9 @@ enum Command {
         /// Where the site will be published, in place of loam.toml's base_url (https://example.org/garden/).
         #[arg(short = 'u', long, value_name = "URL")]
         base_url: Option<String>,
+        /// Write the rest of the site when a note cannot be published (and exit 0), instead of writing nothing.
+        #[arg(long)]
+        keep_going: bool,
     },
     /// Serve the garden with live reload: every save updates the open pages.
     Serve {
@@ -77,6 +131,13 @@ enum Command {
         /// Open the preview in the default browser.
         #[arg(long)]
         open: bool,
+        /// Where the preview is reached, in place of its own address (behind a proxy, from another machine:
+        /// http://192.168.1.5:1111/); a path alone (/garden/) serves it under that path.
+        #[arg(short = 'u', long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Show the notes marked `draft: true` too (a build never publishes them).
+        #[arg(long)]
+        drafts: bool,
         /// Look at the files every 300 ms instead of relying on the system's change events (network drives,
         /// some containers and virtual machines).
         #[arg(long)]
@@ -232,7 +293,7 @@ fn keep_freed_memory_a_while() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    loam::logging::init(cli.quiet, cli.verbose);
+    loam::logging::init(cli.quiet, cli.verbose, cli.color);
     if matches!(cli.command, Command::Build { .. } | Command::Check { .. }) {
         keep_freed_memory();
     }
@@ -240,13 +301,13 @@ fn main() -> ExitCode {
         keep_freed_memory_a_while();
     }
     let result = match cli.command {
-        Command::Init { dir, vault } => {
+        Command::Init { dir, vault, deploy } => {
             // `loam init --vault V` alone writes loam.toml in the vault itself.
             let dir = dir.or_else(|| vault.clone()).unwrap_or_else(|| PathBuf::from("."));
-            loam::cmd::init::run(&dir, vault.as_deref()).map(|()| true)
+            loam::cmd::init::run(&dir, vault.as_deref(), deploy).map(|()| true)
         }
-        Command::Build { path, out, base_url } => {
-            loam::cmd::build::run(&path, out.as_deref(), base_url.as_deref()).map(|()| true)
+        Command::Build { path, out, base_url, keep_going } => {
+            loam::cmd::build::run(&path, out.as_deref(), base_url.as_deref(), keep_going)
         }
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),
@@ -270,8 +331,9 @@ fn main() -> ExitCode {
         }
         Command::Blame { note } => loam::cmd::log::blame(&note).map(|()| true),
         Command::Redact { note, at } => loam::cmd::log::redact(&note, &at).map(|()| true),
-        Command::Serve { path, port, bind, open, poll, peers, port_file, ca } => {
-            let options = loam::cmd::serve::Options { port, bind, open, poll, peers, port_file, ca };
+        Command::Serve { path, port, bind, open, base_url, drafts, poll, peers, port_file, ca } => {
+            let overrides = loam::serve::Overrides { base_url, drafts };
+            let options = loam::cmd::serve::Options { port, bind, open, poll, peers, port_file, ca, overrides };
             loam::cmd::serve::run(&path, options).map(|()| true)
         }
     };
@@ -289,6 +351,16 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_grouped_help_names_every_command() {
+        use clap::CommandFactory;
+        for command in Cli::command().get_subcommands() {
+            let line = format!("\n  {:<13}", command.get_name());
+            assert!(HELP.contains(&line), "`loam --help` does not list `{}`", command.get_name());
+        }
+        assert!(HELP.contains("\n  help         "));
+    }
 
     #[test]
     fn the_purge_delay_option_is_where_we_think() {

@@ -26,6 +26,8 @@ pub struct Settings {
     /// Whether a single newline in a paragraph only joins its lines (Obsidian's "Strict line breaks"), rather
     /// than breaking the line, as Obsidian does by default.
     pub strict_line_breaks: bool,
+    /// Whether notes marked `draft: true` are published (`loam serve --drafts`; never in a build).
+    pub drafts: bool,
 }
 
 impl Settings {
@@ -36,6 +38,7 @@ impl Settings {
             mode: config.publish_mode,
             raw_html,
             strict_line_breaks: config.strict_line_breaks.unwrap_or(false),
+            drafts: config.drafts,
         }
     }
 }
@@ -160,8 +163,7 @@ impl Outline {
         path: &str,
         stem: &str,
         folder: &str,
-        meta: &Frontmatter,
-        meta_ok: bool,
+        (meta, meta_ok, drafts): (&Frontmatter, bool, bool),
         body: &Rendered,
         tags: &[String],
     ) -> Outline {
@@ -208,7 +210,8 @@ impl Outline {
             path: path.to_string(),
             folder: folder.to_string(),
             title: title.to_string(),
-            published: [PublishMode::All, PublishMode::Explicit].map(|mode| is_published(meta, meta_ok, mode)),
+            published: [PublishMode::All, PublishMode::Explicit]
+                .map(|mode| is_published_with(meta, meta_ok, mode, drafts)),
             url_key: key(&url),
             url,
             title_key: key(title),
@@ -345,11 +348,22 @@ fn all_tags(meta: &Frontmatter, body: &Rendered) -> Vec<String> {
 /// frontmatter cannot be read never does (its `publish: false` might be in the part we cannot read), and neither
 /// does one whose `publish` or `draft` is unclear (`publish: off`), in either mode.
 pub fn is_published(meta: &Frontmatter, meta_ok: bool, mode: PublishMode) -> bool {
+    is_published_with(meta, meta_ok, mode, false)
+}
+
+/// [`is_published`], where with `drafts` a clear `draft: true` does not keep a note out (`loam serve --drafts`);
+/// an unclear one still does.
+fn is_published_with(meta: &Frontmatter, meta_ok: bool, mode: PublishMode, drafts: bool) -> bool {
     let publish_ok = match mode {
         PublishMode::All => matches!(meta.publish, None | Some(Flag::True)),
         PublishMode::Explicit => meta.publish == Some(Flag::True),
     };
-    meta_ok && publish_ok && matches!(meta.draft, None | Some(Flag::False))
+    let draft_ok = match meta.draft {
+        None | Some(Flag::False) => true,
+        Some(Flag::True) => drafts,
+        Some(Flag::Unclear) => false,
+    };
+    meta_ok && publish_ok && draft_ok
 }
 
 /// Whether a note with this text would be published in `mode`, as [`parse`] decides it (from the frontmatter
@@ -403,7 +417,7 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
         None => (Frontmatter::default(), true),
     };
 
-    let mut body = if is_published(&meta, meta_ok, settings.mode) {
+    let mut body = if is_published_with(&meta, meta_ok, settings.mode, settings.drafts) {
         markdown::render(body, &settings.base_path, settings.raw_html, settings.strict_line_breaks)
     } else {
         Rendered::default()
@@ -412,7 +426,7 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
         link.line += body_line - 1;
     }
     let tags = all_tags(&meta, &body);
-    let outline = Outline::of(path, &stem, &folder, &meta, meta_ok, &body, &tags);
+    let outline = Outline::of(path, &stem, &folder, (&meta, meta_ok, settings.drafts), &body, &tags);
     let keys = Keys::of(&outline);
     let date = |text: &Option<String>| text.as_deref().and_then(frontmatter::parse_date);
     let dates = [date(&meta.date), date(&meta.created), date(&meta.updated)];

@@ -32,6 +32,18 @@ pub struct Built {
     pub published: usize,
     pub pages: usize,
     pub started: Instant,
+    /// Whether the build stopped before writing anything, at errors ([`Options::keep_going`]).
+    pub stopped: bool,
+}
+
+/// How `build` runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub render: RenderOptions,
+    /// Show progress bars (on a terminal).
+    pub progress: bool,
+    /// Write the rest of the site when a note cannot be published; else stop before writing anything.
+    pub keep_going: bool,
 }
 
 /// A parsed note, the hash of its bytes, and the size and time of its file when it was read.
@@ -247,7 +259,6 @@ pub fn gather(
     });
     let known = |path: &str, metadata: &std::fs::Metadata| cache.and_then(|cache| cache.unchanged(path, metadata));
     let each = |source: SourceFile| {
-        bar.inc_length(2);
         let (note, hash) = match cache {
             Some(cache) => cache.parse(&source, &settings),
             None => (Arc::new(note::parse(&source.path, &source.bytes, &settings)), 0),
@@ -304,6 +315,7 @@ pub fn gather(
     for key in config.strings.keys().filter(|key| !crate::render::strings::is_key(key)) {
         diagnostics.push(
             Diagnostic::new("loam.toml", 0, Severity::Warning, Kind::Other, format!("`[strings]` has no word `{key}`"))
+                .at_root()
                 .hint("the keys are listed in templates/CONTEXT.md (`strings`)"),
         );
     }
@@ -383,22 +395,24 @@ pub fn contributions((authors, edited): crate::store::Authorship) -> Contributio
 pub fn build(
     layout: &Layout,
     config: &Config,
-    options: RenderOptions,
-    progress: bool,
+    options: Options,
     emit: &(dyn Fn(OutputFile) + Sync),
 ) -> anyhow::Result<Built> {
     let started = Instant::now();
     let mut timings = Timings::new(started);
-    // The count of notes is known only once the walk ends: the bar grows as notes are found.
-    let bar = if progress { ProgressBar::new(0) } else { ProgressBar::hidden() };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_prefix("building");
-
-    let mut garden = gather(layout, config.clone(), &bar, None, None)?;
+    // The count of notes is known only once the walk ends: while it goes on, a count of the notes read; then a
+    // bar of the pages to render, whose total is known before the first.
+    let counter = match options.progress {
+        true => ProgressBar::new_spinner()
+            .with_style(
+                ProgressStyle::with_template("{prefix:>9} {pos} notes")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            )
+            .with_prefix("reading"),
+        false => ProgressBar::hidden(),
+    };
+    let mut garden = gather(layout, config.clone(), &counter, None, None)?;
+    counter.finish_and_clear();
     let mut diagnostics = std::mem::take(&mut garden.diagnostics);
     diagnostics.extend(garden.note_diagnostics().cloned());
     timings.lap("scan and parse");
@@ -411,6 +425,25 @@ pub fn build(
     diagnostics.extend(site.diagnostics());
     diagnostics.extend(relative_base_url(layout, &site));
     timings.lap("resolve links and make the site model");
+    let published = site.published_notes().count();
+    let note_count = garden.notes.len();
+    if !options.keep_going && diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        diagnostics.par_sort();
+        diagnostics.dedup();
+        drop(site);
+        return Ok(Built { diagnostics, notes: note_count, published, pages: 0, started, stopped: true });
+    }
+    // Drawn first when the renderer sets its total.
+    let bar = match options.progress {
+        true => ProgressBar::new(0)
+            .with_style(
+                ProgressStyle::with_template("{prefix:>9} [{bar:30}] {pos}/{len} pages")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            )
+            .with_prefix("rendering"),
+        false => ProgressBar::hidden(),
+    };
     let pages = AtomicUsize::new(0);
     let count_page = |file: OutputFile| {
         pages.fetch_add(1, Ordering::Relaxed);
@@ -429,12 +462,12 @@ pub fn build(
     diagnostics.extend(render::render_site(
         &site,
         &garden.templates,
-        options,
+        options.render,
         search.as_ref(),
         history.as_ref(),
+        &bar,
         &count_page,
     ));
-    bar.inc(site.published_notes().count() as u64);
     timings.lap("render and write pages");
     if let Some(search) = search {
         search.finish_into(&emit);
@@ -451,13 +484,11 @@ pub fn build(
 
     diagnostics.par_sort();
     diagnostics.dedup();
-    let published = site.published_notes().count();
-    let note_count = garden.notes.len();
     timings.lap("static files, attachments, sorting the diagnostics");
     // Freeing tens of thousands of parsed notes takes a while; let a worker do it while the caller goes on.
     drop(site);
     rayon::spawn(move || drop(garden));
-    Ok(Built { diagnostics, notes: note_count, published, pages, started })
+    Ok(Built { diagnostics, notes: note_count, published, pages, started, stopped: false })
 }
 
 /// The version of what a build keeps of each note's published history (see `published_history`).
@@ -572,7 +603,7 @@ fn relative_base_url(layout: &Layout, site: &Site) -> Option<Diagnostic> {
     );
     let hint = "set base_url = \"https://your.site/\" in loam.toml where the site will be published, or build with \
                 --base-url URL";
-    Some(Diagnostic::new("loam.toml", line, Severity::Warning, Kind::Other, message).hint(hint))
+    Some(Diagnostic::new("loam.toml", line, Severity::Warning, Kind::Other, message).at_root().hint(hint))
 }
 
 /// How many of the index document's changes that moved or deleted notes a built site's recent changes look at.
@@ -596,6 +627,7 @@ fn published_history(
         Ok(store) => store,
         Err(error) => {
             let problem = Diagnostic::new(".loam", 0, Severity::Warning, Kind::Other, format!("{error:#}"))
+                .at_root()
                 .hint("the site is built without its history");
             return (render::history::Published::default(), vec![problem]);
         }

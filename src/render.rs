@@ -129,6 +129,7 @@ pub fn render_site(
     options: RenderOptions,
     search: Option<&Indexer>,
     history: Option<&history::Published>,
+    progress: &indicatif::ProgressBar,
     emit: &(dyn Fn(OutputFile) + Sync),
 ) -> Vec<Diagnostic> {
     let prepared = Prepared::new(site, templates, options, true);
@@ -154,16 +155,21 @@ pub fn render_site(
         .chain(notes.iter().map(|&i| Page::Note(i)))
         .chain(site.aliases.iter().map(|(url, note)| Page::Alias(url, *note)))
         .collect();
+    progress.set_length(jobs.len() as u64);
     // The single pages (sitemap, feed, tag index) are serial work: one thread makes them while the others
     // render the rest.
     let (mut diagnostics, singles) = rayon::join(
         || {
             jobs.par_iter()
-                .flat_map_iter(|job| match *job {
-                    Page::Tag(tag) => keep(renderer.tag_page(tag)),
-                    Page::Folder(folder) => keep(renderer.folder_page(folder)),
-                    Page::Note(i) => keep(renderer.note_page(i)),
-                    Page::Alias(url, note) => single(renderer.alias_page(url, note)),
+                .flat_map_iter(|job| {
+                    let problems = match *job {
+                        Page::Tag(tag) => keep(renderer.tag_page(tag)),
+                        Page::Folder(folder) => keep(renderer.folder_page(folder)),
+                        Page::Note(i) => keep(renderer.note_page(i)),
+                        Page::Alias(url, note) => single(renderer.alias_page(url, note)),
+                    };
+                    progress.inc(1);
+                    problems
                 })
                 .collect::<Vec<_>>()
         },

@@ -383,6 +383,18 @@ pub struct Preview {
     search: Arc<search::LiveSearch>,
     /// The folders of the garden as last discovered (they move when `loam.toml` names another content folder).
     pub layout: Option<Layout>,
+    /// What the command line says in place of `loam.toml`.
+    pub overrides: Overrides,
+}
+
+/// What `loam serve`'s options change of `loam.toml` for the preview.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--base-url`: the address the preview is reached at (behind a proxy, from another machine), in place of
+    /// its own; its path is where the preview serves the site.
+    pub base_url: Option<String>,
+    /// `--drafts`: show the notes marked `draft: true`.
+    pub drafts: bool,
 }
 
 /// What one rebuild did, for the log line.
@@ -407,6 +419,7 @@ impl Preview {
             current: Arc::new(Snapshot::default()),
             search: Arc::default(),
             layout: None,
+            overrides: Overrides::default(),
         }
     }
 
@@ -442,6 +455,7 @@ impl Preview {
                     }
                     _ => Diagnostic::new("loam.toml", 0, Severity::Error, Kind::Other, format!("{error:#}")),
                 }
+                .at_root()
                 .hint("fix it and save; until then the last good site is served");
                 let mut gathered = self.current.diagnostics().to_vec();
                 gathered.push(diagnostic.clone());
@@ -494,7 +508,13 @@ impl Preview {
         let layout = Layout::discover(&self.garden, None)?;
         let mut config = layout.config()?;
         self.layout = Some(layout.clone());
-        let base_path = preview_config(&mut config, self.address);
+        config.drafts |= self.overrides.drafts;
+        if let Some(url) = &self.overrides.base_url {
+            config.set_base_url(url.clone());
+        }
+        // `--base-url` with a host is where the preview is reached; a path alone only moves it.
+        let reached_at = self.overrides.base_url.as_ref().is_some_and(|url| url.contains("://"));
+        let base_path = preview_config(&mut config, self.address, reached_at);
         let options = RenderOptions { live_reload: true };
         let title = config.title.clone();
         let changed = changes.as_ref().map(|c| c.paths);
@@ -620,13 +640,75 @@ impl<'g> Inputs<'g> {
 }
 
 /// Points the site's absolute URLs at the preview, keeping the base URL's path so that a site meant for a
-/// sub-path (`https://example.org/garden/`) is previewed under that path too. Returns the base path.
-pub fn preview_config(config: &mut Config, address: SocketAddr) -> String {
+/// sub-path (`https://example.org/garden/`) is previewed under that path too; with `keep_base_url`
+/// (`--base-url` naming where the preview is reached) they stay as they are. Returns the base path.
+pub fn preview_config(config: &mut Config, address: SocketAddr, keep_base_url: bool) -> String {
     let base_path = config.base_path();
-    config.base_url = format!("http://{address}{base_path}");
+    if !keep_base_url {
+        config.base_url = format!("http://{address}{base_path}");
+    }
     config.history_views =
         if config.show_history { crate::config::HistoryViews::Served } else { crate::config::HistoryViews::None };
     base_path
+}
+
+/// How many of the warnings a save brings or removes are printed; the rest are counted.
+const CHANGED_WARNINGS_SHOWN: usize = 5;
+
+/// Prints the warnings that `after` has and `before` had not ("1 new warning: …"), and those it no longer has
+/// ("2 warnings gone: …"). A warning is told apart by its file, kind and message, not its line: a line written
+/// above a broken link moves it without making it new.
+pub fn log_changed_warnings(before: &Snapshot, after: &Snapshot, paths: &crate::cmd::Paths) {
+    let key = |d: &Diagnostic| {
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
+        hash.update(d.path.as_bytes());
+        hash.update(&[0, d.kind as u8, d.base as u8]);
+        hash.update(d.message.as_bytes());
+        hash.digest()
+    };
+    let warnings = |s: &Snapshot| -> Vec<Diagnostic> {
+        s.diagnostics().iter().filter(|d| d.severity == Severity::Warning).cloned().collect()
+    };
+    // Each side's warnings less as many of each as the other side has.
+    let beyond = |these: &[Diagnostic], those: &[Diagnostic]| -> Vec<Diagnostic> {
+        let mut left: HashMap<u64, usize> = HashMap::new();
+        for d in those {
+            *left.entry(key(d)).or_default() += 1;
+        }
+        these
+            .iter()
+            .filter(|d| match left.get_mut(&key(d)) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            })
+            .cloned()
+            .collect()
+    };
+    let (old, new) = (warnings(before), warnings(after));
+    for (changed, what) in [(beyond(&new, &old), "new"), (beyond(&old, &new), "gone")] {
+        if changed.is_empty() {
+            continue;
+        }
+        let noun = if changed.len() == 1 { "warning" } else { "warnings" };
+        let mut text = match what {
+            "new" => format!("{} new {noun}:", changed.len()),
+            _ => format!("{} {noun} gone:", changed.len()),
+        };
+        for d in changed.iter().take(CHANGED_WARNINGS_SHOWN) {
+            text.push('\n');
+            let _ = d.write(&mut text, paths.prefix(d), false);
+        }
+        if changed.len() > CHANGED_WARNINGS_SHOWN {
+            text.push_str(&format!(
+                "\n… and {} more (`loam check` lists every warning)",
+                changed.len() - CHANGED_WARNINGS_SHOWN
+            ));
+        }
+        tracing::info!("{text}");
+    }
 }
 
 pub fn log_rebuild(rebuilt: &Rebuilt, paths: &[PathBuf], layout: Option<&Layout>) {

@@ -341,6 +341,8 @@ pub struct CaughtUp {
 }
 
 pub struct Store {
+    /// Shows how far recording many notes is (`loam import`); hidden unless a command sets one.
+    progress: indicatif::ProgressBar,
     dir: PathBuf,
     actor: ActorId,
     author: String,
@@ -474,6 +476,7 @@ impl Store {
         let local = Local::open(&dir, true, durable.clone())?;
         let garden = read_garden(&dir);
         let mut store = Store {
+            progress: indicatif::ProgressBar::hidden(),
             dir,
             actor,
             author: author.to_string(),
@@ -508,6 +511,7 @@ impl Store {
         let local = Local::open(&dir, false, Durable::default())?;
         let garden = read_garden(&dir);
         Ok(Store {
+            progress: indicatif::ProgressBar::hidden(),
             dir,
             actor,
             author: String::new(),
@@ -732,6 +736,11 @@ impl Store {
     /// (path, bytes), and the paths that are there but could not be read. New files become documents, changed ones get a change, missing ones are marked deleted,
     /// and a missing file whose bytes turn up under a new path is a move (its history goes along). Work on
     /// documents runs on all cores; only the documents of changed files are opened.
+    /// Shows how far recording goes on `bar` from now on (`loam import` on a terminal).
+    pub fn show_progress(&mut self, bar: indicatif::ProgressBar) {
+        self.progress = bar;
+    }
+
     pub fn catch_up(&mut self, notes: impl Into<ToRecord>) -> anyhow::Result<CaughtUp> {
         let ToRecord { files, kept } = notes.into();
         let present: std::collections::HashSet<&str> = files.iter().map(|n| n.path.as_str()).collect();
@@ -872,14 +881,25 @@ impl Store {
         }
         // A few new documents are flushed one by one; many (an import) together, with one flush of the disk.
         let one_by_one = new.len() < FLUSH_TOGETHER;
+        self.progress.set_length((new.len() + changed.len()) as u64);
+        let step = || self.progress.inc(1);
         let made: Vec<anyhow::Result<(String, Entry)>> = new
             .par_iter()
-            .map(|(path, bytes, time)| self.create(bytes, *time, one_by_one).map(|entry| (path.clone(), entry)))
+            .map(|(path, bytes, time)| {
+                let made = self.create(bytes, *time, one_by_one).map(|entry| (path.clone(), entry));
+                step();
+                made
+            })
             .collect();
         let recorded: Vec<anyhow::Result<Option<(String, Entry)>>> = changed
             .par_iter()
-            .map(|(path, bytes, time)| self.edit(path, bytes, *time).map(|e| e.map(|entry| (path.clone(), entry))))
+            .map(|(path, bytes, time)| {
+                let recorded = self.edit(path, bytes, *time).map(|e| e.map(|entry| (path.clone(), entry)));
+                step();
+                recorded
+            })
             .collect();
+        self.progress.finish_and_clear();
         if !one_by_one {
             files::sync_folder(&self.docs_dir())?;
         }

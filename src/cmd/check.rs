@@ -2,19 +2,24 @@
 
 use std::path::Path;
 
-use crate::cmd::{plural, report};
+use crate::cmd::{plural, report, Paths};
+use crate::diagnostic::Kind;
 use crate::garden::Layout;
 use crate::pipeline;
-use crate::render::RenderOptions;
 
-/// Returns whether the garden passed.
+/// Returns whether the garden passed: no errors and no broken links. Its last line says which.
 pub fn run(path: &Path) -> anyhow::Result<bool> {
     let layout = Layout::discover(path, None)?;
     let config = layout.config()?;
-    let built = pipeline::build(&layout, &config, RenderOptions::default(), false, &drop)?;
-    let (errors, warnings) = report(&built.diagnostics);
-    let broken = built.diagnostics.iter().filter(|d| d.kind == crate::diagnostic::Kind::BrokenLink).count();
-    let failed = built.diagnostics.iter().any(|d| d.fails_check());
+    let options = pipeline::Options { keep_going: true, ..Default::default() };
+    let built = pipeline::build(&layout, &config, options, &drop)?;
+    let (errors, warnings) = report(&built.diagnostics, &Paths::of(&layout), true);
+    let broken = built.diagnostics.iter().filter(|d| d.kind == Kind::BrokenLink).count();
+    let failing: Vec<String> = [(errors, "error"), (broken, "broken link")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| plural(n, what))
+        .collect();
     eprintln!(
         "checked {} ({} published): {}, {} ({} broken links)",
         plural(built.notes, "note"),
@@ -23,5 +28,10 @@ pub fn run(path: &Path) -> anyhow::Result<bool> {
         plural(warnings, "warning"),
         broken
     );
-    Ok(!failed)
+    let passed = !built.diagnostics.iter().any(crate::diagnostic::Diagnostic::fails_check);
+    match passed {
+        true => eprintln!("check passed: no errors and no broken links"),
+        false => eprintln!("check failed: {} (listed above)", failing.join(" and ")),
+    }
+    Ok(passed)
 }

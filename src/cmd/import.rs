@@ -12,7 +12,7 @@ use crate::store::{CaughtUp, Store};
 pub fn run(path: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     let layout = Layout::discover(path, None)?;
-    let (store, done) = open_and_catch_up(&layout)?;
+    let (store, done) = open_and_catch_up_showing(&layout, crate::logging::bar("recording", "notes"))?;
     if done.adopted > 0 {
         eprintln!("found {} in the history again (its bookkeeping had been lost)", plural(done.adopted, "note"));
     }
@@ -31,8 +31,14 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
 
 /// Opens the garden's store and records what changed in its notes since the store last saw them.
 pub fn open_and_catch_up(layout: &Layout) -> anyhow::Result<(Store, CaughtUp)> {
+    open_and_catch_up_showing(layout, indicatif::ProgressBar::hidden())
+}
+
+/// [`open_and_catch_up`], showing on `bar` how far recording goes.
+fn open_and_catch_up_showing(layout: &Layout, bar: indicatif::ProgressBar) -> anyhow::Result<(Store, CaughtUp)> {
     let config = layout.config()?;
     let mut store = Store::open(&layout.root, &config.author.or_user())?;
+    store.show_progress(bar);
     for damage in store.damage() {
         tracing::warn!("{damage}");
     }

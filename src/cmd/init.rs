@@ -49,8 +49,15 @@ const SAMPLES: &[(&str, &str)] = &[
 
 /// Makes a garden in `dir`: `loam.toml` and sample notes in `content/`; with `vault`, only a `loam.toml` whose notes
 /// are that folder's (in the vault itself when `dir` is the vault).
-pub fn run(dir: &Path, vault: Option<&Path>) -> anyhow::Result<()> {
+///
+/// With `deploy`, also the files that host needs to publish the garden on every push; in a garden that exists
+/// already, only those.
+pub fn run(dir: &Path, vault: Option<&Path>, deploy: Option<super::deploy::Host>) -> anyhow::Result<()> {
     let config = dir.join("loam.toml");
+    if let (Some(host), true, None) = (deploy, config.exists(), vault) {
+        let title = crate::config::Config::load(&config).map(|c| c.title).unwrap_or_else(|_| title_of(dir));
+        return super::deploy::write(dir, host, &title);
+    }
     if config.exists() {
         bail!("`{}` already exists; `loam init` never overwrites a garden", config.display());
     }
@@ -88,6 +95,9 @@ pub fn run(dir: &Path, vault: Option<&Path>) -> anyhow::Result<()> {
     }
     if author.is_empty() {
         eprintln!("no author name found (git config user.name, $USER): set `name` under [author] in loam.toml");
+    }
+    if let Some(host) = deploy {
+        super::deploy::write(dir, host, &title_of(vault.unwrap_or(dir)))?;
     }
     let here = dir.as_os_str().is_empty() || dir == Path::new(".");
     eprintln!("next:");
@@ -133,7 +143,7 @@ fn shell_word(word: &str) -> String {
 }
 
 /// Creates a file that must not exist yet.
-fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new()
         .write(true)

@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 
-use std::io::IsTerminal;
-
 use similar::ChangeTag;
 
 use crate::diagnostic::shown;
@@ -72,10 +70,15 @@ fn open(layout: &Layout) -> anyhow::Result<Store> {
 pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
     let (layout, note) = find(path)?;
     let store = open(&layout)?;
+    // Paths are printed as they are given: the note as typed, or each of a folder's from where this runs.
+    let given = shown(&path.to_string_lossy()).into_owned();
+    let prefix = crate::cmd::Paths::of(&layout).notes().to_string();
+    let single = note.is_some();
+    let named = |path: &str| if single { given.clone() } else { format!("{}{}", shown(&prefix), shown(path)) };
     let paths: Vec<String> = match note {
         Some(note) => {
             if store.entry(&note).is_none() {
-                bail!("`{note}` has no history yet");
+                bail!("`{given}` has no history yet");
             }
             vec![note]
         }
@@ -92,11 +95,11 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
             Ok(history) => history,
             // One damaged document does not hide the rest of the garden's history; it is named at the end.
             Err(error) if paths.len() > 1 => {
-                eprintln!("warning: the history of `{path}` cannot be read: {error:#}");
+                eprintln!("warning: the history of `{}` cannot be read: {error:#}", named(path));
                 damaged += 1;
                 continue;
             }
-            Err(error) => return Err(error.context(format!("cannot read the history of `{path}`"))),
+            Err(error) => return Err(error.context(format!("cannot read the history of `{}`", named(path)))),
         };
         let mut before: Option<String> = None;
         for (n, (version, count)) in typing_runs(history).into_iter().enumerate() {
@@ -125,14 +128,18 @@ pub fn run(path: &Path, patch: bool) -> anyhow::Result<()> {
             // A merge every peer makes alike names no author (`store::frontmatter`), nor does a JavaScript peer.
             // What a peer calls its author is shown, not obeyed: no control character reaches the terminal.
             if version.about.author.is_empty() { "-".into() } else { shown(&version.about.author) },
-            path,
+            named(path),
             shown(&version.about.kind),
             if *count > 1 { format!(" ({count} changes)") } else { String::new() }
         ));
         if patch {
             let diff = similar::TextDiff::from_lines(old, &version.text);
             out.push_str(
-                &diff.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string(),
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{}", named(path)), &format!("b/{}", named(path)))
+                    .to_string(),
             );
             out.push('\n');
         }
@@ -178,7 +185,7 @@ pub fn show(path: &Path, at: &str) -> anyhow::Result<()> {
     let note = note.with_context(|| format!("`{}` is a folder; give a note's file", path.display()))?;
     let store = open(&layout)?;
     let history = store.history(&note)?;
-    let version = version_at(&note, &history, at)?;
+    let version = version_at(&path.to_string_lossy(), &history, at)?;
     print!("{}", history[version].text);
     Ok(())
 }
@@ -204,19 +211,21 @@ pub fn diff(path: &Path, from: Option<&str>, to: Option<&str>, source: bool) -> 
     let note = note.with_context(|| format!("`{}` is a folder; give a note's file", path.display()))?;
     let store = open(&layout)?;
     let history = store.history(&note)?;
+    // The note as it was given, in what is printed.
+    let named = shown(&path.to_string_lossy()).into_owned();
     if history.is_empty() {
-        bail!("`{note}` has no history yet");
+        bail!("`{named}` has no history yet");
     }
     let to = match to {
-        Some(at) => version_at(&note, &history, at)?,
+        Some(at) => version_at(&named, &history, at)?,
         None => history.len() - 1,
     };
     let from = match from {
-        Some(at) => Some(version_at(&note, &history, at)?),
+        Some(at) => Some(version_at(&named, &history, at)?),
         None => to.checked_sub(1),
     };
     let (old, new) = (from.map_or("", |from| history[from].text.as_str()), history[to].text.as_str());
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = crate::logging::colored(&std::io::stdout());
     let name = |at: Option<usize>| match at {
         Some(at) => {
             let v = &history[at];
@@ -224,7 +233,7 @@ pub fn diff(path: &Path, from: Option<&str>, to: Option<&str>, source: bool) -> 
         }
         None => "(nothing: the note's first version)".into(),
     };
-    let mut out = format!("--- {note}  {}\n+++ {note}  {}\n", name(from), name(Some(to)));
+    let mut out = format!("--- {named}  {}\n+++ {named}  {}\n", name(from), name(Some(to)));
     if source {
         for hunk in crate::history::line_diff(old, new, 3) {
             let (first_old, first_new) =

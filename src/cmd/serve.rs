@@ -26,6 +26,8 @@ pub struct Options {
     pub port_file: Option<std::path::PathBuf>,
     /// A private certificate authority to trust for peers (`--ca`).
     pub ca: Option<std::path::PathBuf>,
+    /// `--base-url` and `--drafts`.
+    pub overrides: crate::serve::Overrides,
 }
 
 /// Whether `bind` is 127.0.0.1 or ::1, the only addresses served without a token. Other loopback addresses
@@ -91,6 +93,7 @@ pub fn run(path: &Path, options: Options) -> anyhow::Result<()> {
     watcher.sync(&layout);
 
     let mut preview = Preview::new(path, address);
+    preview.overrides = options.overrides.clone();
     let first = preview.rebuild();
     if preview.layout.is_none() {
         let error = first.snapshot.errors.first().map(|d| d.to_string()).unwrap_or_default();

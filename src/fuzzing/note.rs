@@ -179,7 +179,15 @@ pub(super) fn build(config: &Config, files: Vec<(String, Vec<u8>)>) -> Vec<(Stri
         }
     };
     let search = Indexer::start(&config.language);
-    let _ = render::render_site(&site, templates(), RenderOptions::default(), Some(&search), None, &emit);
+    let _ = render::render_site(
+        &site,
+        templates(),
+        RenderOptions::default(),
+        Some(&search),
+        None,
+        &indicatif::ProgressBar::hidden(),
+        &emit,
+    );
     search.finish_into(&emit);
     let _ = render::Libraries::of(site.published_notes().map(|i| site.notes[i].body.html.as_str()));
 

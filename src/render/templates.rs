@@ -141,6 +141,7 @@ impl Templates {
                         Kind::Other,
                         format!("the garden's templates do not compile: {}", error_chain(&error)),
                     )
+                    .at_root()
                     .hint("fix the template; until then the built-in templates are used"),
                 ),
             }

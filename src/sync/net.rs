@@ -405,7 +405,13 @@ impl Peers {
     /// index lists (each with what its exchange did). With `theirs`, the heads of the peer's documents, a
     /// document whose heads are the same on both sides is left out: both have it whole. Afterwards both sides have
     /// everything, and samod holds every document exchanged, so that later changes flow as they happen.
-    pub async fn exchange_all(&self, over: &Dialed, theirs: Option<Heads>) -> anyhow::Result<Vec<(String, Exchanged)>> {
+    /// `progress` counts the documents exchanged, once their number is known.
+    pub async fn exchange_all(
+        &self,
+        over: &Dialed,
+        theirs: Option<Heads>,
+        progress: &indicatif::ProgressBar,
+    ) -> anyhow::Result<Vec<(String, Exchanged)>> {
         // A connection that dropped between its establishment and now (a peer killed at that moment) leaves
         // nothing to exchange over: said so, never taken for an exchange in which nothing needed to pass.
         let Some(connection) = over.connection() else {
@@ -466,6 +472,7 @@ impl Peers {
             documents.retain(|doc| !settled.contains(doc));
         }
         let total = documents.len();
+        progress.set_length(total as u64);
         let all = documents.clone();
         let mut exchanges = futures::stream::iter(documents)
             .map(|doc| async move {
@@ -476,20 +483,25 @@ impl Peers {
         // A connection that drops ends the exchange at once (the documents left would each wait out their
         // deadline otherwise): what was exchanged is said, and a rerun does the rest.
         let mut out = Vec::new();
-        let mut progress = tokio::time::Instant::now();
+        let mut answered = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 next = exchanges.next() => match next {
                     Some(done) => {
                         out.push(done);
-                        progress = tokio::time::Instant::now();
+                        progress.inc(1);
+                        answered = tokio::time::Instant::now();
                     }
-                    None => return Ok(out),
+                    None => {
+                        progress.finish_and_clear();
+                        return Ok(out);
+                    }
                 },
                 // A peer still connected that answers for no document at all is given up on as a whole, not after
                 // each document's own deadline in turn: the documents left are said to be stalled (the command
                 // names them), and a rerun exchanges them.
-                _ = tokio::time::sleep_until(progress + STALLED) => {
+                _ = tokio::time::sleep_until(answered + STALLED) => {
+                    progress.finish_and_clear();
                     let done: HashSet<&String> = out.iter().map(|(doc, _)| doc).collect();
                     let left: Vec<String> = all.iter().filter(|doc| !done.contains(doc)).cloned().collect();
                     tracing::warn!(
@@ -598,7 +610,7 @@ impl Peers {
             if theirs.is_none() {
                 self.warn_of_old_ids(url);
             }
-            match self.exchange_all(dialed, theirs).await {
+            match self.exchange_all(dialed, theirs, &indicatif::ProgressBar::hidden()).await {
                 Ok(done) => {
                     let behind = done.iter().filter(|(_, done)| done.stalled).count();
                     self.board.exchanged(url, done.len(), behind, started);

@@ -246,7 +246,7 @@ pub fn exchange(
                 if theirs.is_none() {
                     peers.warn_of_old_ids(url);
                 }
-                peers.exchange_all(&dialed, theirs).await
+                peers.exchange_all(&dialed, theirs, &crate::logging::bar("syncing", "documents")).await
             }
         };
         peers.close(&dialed);

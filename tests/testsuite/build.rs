@@ -11,10 +11,12 @@ use std::process::{Command, Output};
 
 use regex::Regex;
 
-/// `loam build GARDEN -o OUT`, into the folder `out` beside the garden.
+/// `loam build GARDEN -o OUT --keep-going`, into the folder `out` beside the garden: the site is written even
+/// where a note has an error, which these tests look for (`newcomer.rs` tests the build that stops at one), and
+/// every warning is printed (`-v`), not the first few of each kind.
 fn build(garden: &TempGarden) -> Run {
     let out = garden.beside("out");
-    Run::of(&["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone())
+    Run::of(&["build", garden.to_str().unwrap(), "-o", out.to_str().unwrap(), "--keep-going", "-v"], out.clone())
 }
 
 /// `loam check GARDEN`; its `out` is where a build would have written, to show that check writes nothing.
@@ -119,7 +121,9 @@ fn percent_decode(text: &str) -> String {
 fn build_corpus(name: &str) -> (tempfile::TempDir, Run) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let run = Run::of(&["build", corpus(name).to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone()).ok();
+    let vault = corpus(name);
+    let args = ["build", vault.to_str().unwrap(), "-o", out.to_str().unwrap(), "--keep-going", "-v"];
+    let run = Run::of(&args, out.clone()).ok();
     (dir, run)
 }
 
@@ -377,10 +381,10 @@ fn pages_and_the_feed_show_contributors_and_the_last_edit_from_the_history() {
 // ---------------------------------------------------------------------------------------------------------------
 // Bad input: a clear message, and the build goes on
 
-/// `loam build` run from inside `dir` with no PATH argument, as a user in the garden's folder types it; the site
-/// goes to `dir/public`.
-fn build_here(dir: &std::path::Path) -> Run {
-    let output = Command::new(LOAM).arg("build").current_dir(dir).output().expect("loam runs");
+/// `loam build --keep-going` run from inside `dir` with no PATH argument, as a user in the garden's folder types
+/// it; the site goes to `dir/public`, the rest of it written where notes have errors.
+fn build_here_keep_going(dir: &std::path::Path) -> Run {
+    let output = Command::new(LOAM).args(["build", "--keep-going"]).current_dir(dir).output().expect("loam runs");
     Run { output, out: dir.join("public") }
 }
 
@@ -415,7 +419,7 @@ fn unclear_publish_or_draft_leaves_the_note_unpublished_with_an_error_at_its_lin
         .build();
     for mode in ["all", "explicit"] {
         garden.write("loam.toml", format!("title = \"Quiet\"\npublish_mode = \"{mode}\"\n"));
-        let run = build_here(&garden).ok();
+        let run = build_here_keep_going(&garden).ok();
         let stderr = run.stderr();
         for (stem, line) in unclear {
             let key = line.split(':').next().unwrap();
@@ -878,7 +882,7 @@ fn control_characters_in_file_names_reach_the_terminal_escaped() {
         garden = garden.file(name, "---\npublish: off\n---\nhidden\n");
     }
     let garden = garden.build();
-    let run = build_here(&garden).ok();
+    let run = build_here_keep_going(&garden).ok();
     let stderr = &run.output.stderr;
     assert!(!stderr.contains(&0x1b) && !stderr.contains(&0x07), "a raw control byte reached the terminal");
     let text = run.stderr();
@@ -900,7 +904,7 @@ fn names_that_differ_only_in_unicode_form_are_told_apart() {
         .file("Cafe\u{301}.md", "with an accent")
         .file("Menu.md", "[[Café]]")
         .build();
-    let run = build_here(&garden).ok();
+    let run = build_here_keep_going(&garden).ok();
     let stderr = run.stderr();
     // Notes go in the order of their paths' bytes, where `e` comes before `é`.
     let expected = "`Cafe\u{301}.md` (NFD, 9 bytes) and `Caf\u{e9}.md` (NFC, 8 bytes) would both be published at \

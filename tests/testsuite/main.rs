@@ -18,6 +18,8 @@ mod history_built;
 mod history_views;
 mod large;
 mod links;
+mod newcomer;
+mod readme;
 mod scope;
 mod serve;
 mod sync;

@@ -39,6 +39,16 @@ impl Server {
         Server { served, base, log, agent }
     }
 
+    /// The preview's address, as it printed it (without the last `/`).
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// What it printed on stderr so far.
+    pub(crate) fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
     /// (status, body) of a GET.
     pub(crate) fn get(&self, path: &str) -> (u16, String) {
         let mut response = self.agent.get(&format!("{}{path}", self.base)).call().expect("the server answers");
