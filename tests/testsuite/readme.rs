@@ -28,6 +28,14 @@ fn first_screen_commands(readme: &str) -> Vec<String> {
 
 /// Runs `command` with `bash -c` in `dir`, with `env`; panics with its output if it fails.
 fn run(dir: &Path, command: &str, env: &[(String, String)]) -> String {
+    match attempt(dir, command, env) {
+        Ok(said) => said,
+        Err(said) => panic!("`{command}` failed, as the README says to run it:\n{said}"),
+    }
+}
+
+/// [`run`], with what it printed whether it failed or not.
+fn attempt(dir: &Path, command: &str, env: &[(String, String)]) -> Result<String, String> {
     let output = Command::new("bash")
         .arg("-c")
         .arg(command)
@@ -37,8 +45,11 @@ fn run(dir: &Path, command: &str, env: &[(String, String)]) -> String {
         .output()
         .unwrap();
     let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "`{command}` failed, as the README says to run it:\n{said}");
-    said
+    if output.status.success() {
+        Ok(said)
+    } else {
+        Err(said)
+    }
 }
 
 #[test]
@@ -137,7 +148,8 @@ fn the_readme_first_screen_works_for_a_newcomer() {
     let note_name = format!("{garden_name}/content/{}", note.file_name().unwrap().to_string_lossy());
     let versions = |log: &str| log.lines().filter(|l| l.contains(" newcomer ")).count();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while versions(&run(&work, &format!("loam log {note_name}"), &env)) == 0 {
+    // Until then, `loam log` says the note has no history yet.
+    while attempt(&work, &format!("loam log {note_name}"), &env).map_or(0, |log| versions(&log)) == 0 {
         assert!(Instant::now() < deadline, "`loam serve` recorded nothing of the new garden");
         std::thread::sleep(Duration::from_millis(200));
     }
