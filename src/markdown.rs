@@ -638,8 +638,8 @@ impl<'a> Renderer<'a> {
         });
         // Footnotes are gathered at the end, numbered in the order of their first reference.
         let mut footnotes = Footnotes::default();
-        pulldown_cmark::html::push_html(&mut html, made.filter_map(|event| footnotes.pass(event)));
-        pulldown_cmark::html::push_html(&mut html, footnotes.section().into_iter());
+        pulldown_cmark::html::push_html(&mut html, made.filter_map(|event| footnotes.pass(event)).map(task_box));
+        pulldown_cmark::html::push_html(&mut html, footnotes.section().into_iter().map(task_box));
         self.result.html = match self.raw.as_deref() {
             Some(raw) if !raw.is_empty() => sanitise::clean(&html, raw),
             _ => html,
@@ -1164,6 +1164,20 @@ pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let _ = escape_html(&mut out, text);
     out
+}
+
+/// A task's box with a name for screen readers (pulldown-cmark writes a bare `<input type="checkbox">`, which
+/// they announce as an unlabelled control): "done" or "to do", and disabled, as a page cannot tick it.
+fn task_box(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::TaskListMarker(true) => {
+            Event::InlineHtml(r#"<input type="checkbox" disabled checked aria-label="done"> "#.into())
+        }
+        Event::TaskListMarker(false) => {
+            Event::InlineHtml(r#"<input type="checkbox" disabled aria-label="to do"> "#.into())
+        }
+        event => event,
+    }
 }
 
 #[cfg(test)]

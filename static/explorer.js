@@ -101,28 +101,40 @@
       }
     }
 
+    // A folder is a row of two controls side by side, never one inside the other: a button that shows or hides
+    // its contents (`aria-expanded`, the disclosure pattern) and the link to its page. Its notes are put in the
+    // page when it is first opened.
+    var count = 0;
     function folderItem(folder) {
       var li = document.createElement("li");
       li.className = "explorer-folder";
-      var details = document.createElement("details");
-      var summary = document.createElement("summary");
-      summary.appendChild(link(folder));
-      details.appendChild(summary);
+      var row = document.createElement("div");
+      row.className = "explorer-row";
+      var toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "explorer-toggle";
       var list = document.createElement("ul");
-      details.appendChild(list);
+      list.id = "loam-explorer-" + count++;
+      toggle.setAttribute("aria-controls", list.id);
+      toggle.setAttribute("aria-label", folder.title);
+      var label = link(folder);
+      row.appendChild(toggle);
+      row.appendChild(label);
+      li.appendChild(row);
+      li.appendChild(list);
       var filled = false;
-      function ensure() {
-        if (!filled && details.open) {
+      function set(open) {
+        toggle.setAttribute("aria-expanded", String(open));
+        list.hidden = !open;
+        if (open && !filled) {
           filled = true;
           fill(list, folder);
         }
       }
-      details.addEventListener("toggle", ensure);
-      if (open.has(folder.index)) {
-        details.open = true;
-        ensure();
-      }
-      li.appendChild(details);
+      toggle.addEventListener("click", function () {
+        set(toggle.getAttribute("aria-expanded") !== "true");
+      });
+      set(open.has(folder.index));
       return li;
     }
 

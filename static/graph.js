@@ -307,6 +307,11 @@
     var colours = readColours();
     var host = document.createElement("div");
     host.className = "graph-canvas";
+    // The drawing is an image to a screen reader; the controls beside it stay controls (never inside an image).
+    if (container.dataset.label) {
+      host.setAttribute("role", "img");
+      host.setAttribute("aria-label", container.dataset.label);
+    }
     container.appendChild(host);
 
     var state = {
@@ -566,6 +571,17 @@
       // The seeded spiral was drawn as it is; the layout moves from the next frame on. Hit-testing,
       // which paints every node again on a hidden canvas, starts only now too.
       setTimeout(function () {
+        // A reader who asked for less motion (prefers-reduced-motion) keeps the spiral as it is drawn: the
+        // layout does not move, and it can still be dragged, zoomed and clicked.
+        if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
+          graph.enablePointerInteraction(true);
+          state.settled = true;
+          container.dataset.settled = "1";
+          if (firstGraph && firstGraph.screenCoords === screenCoords) {
+            firstGraph.settled = true;
+          }
+          return;
+        }
         state.moving = true;
         graph.enablePointerInteraction(true).cooldownTicks(Infinity).d3ReheatSimulation();
       }, 0);

@@ -688,7 +688,7 @@
       var m = /^\[([ xX])\]\s/.exec(node.textContent);
       if (!m) return;
       node.textContent = node.textContent.slice(m[0].length);
-      var box = el("input", { type: "checkbox", disabled: "" });
+      var box = el("input", { type: "checkbox", disabled: "", "aria-label": m[1] !== " " ? "done" : "to do" });
       if (m[1] !== " ") box.setAttribute("checked", "");
       node.parentNode.insertBefore(box, node);
       node.parentNode.insertBefore(document.createTextNode(" "), node);

@@ -249,3 +249,32 @@
     if (document.body.classList.contains("aside-open") && !aside.contains(event.target)) set(false);
   });
 })();
+
+/* A code block wider than its box scrolls; one that scrolls can be reached with the keyboard (Tab, then the arrow
+ * keys), as WCAG asks: it is made focusable, and only it, so that short blocks add no stops to Tab. Again when
+ * the window changes width. */
+(function () {
+  "use strict";
+
+  function reachable() {
+    document.querySelectorAll("pre").forEach(function (pre) {
+      var scrolls = pre.scrollWidth > pre.clientWidth + 1;
+      if (scrolls && !pre.hasAttribute("tabindex")) {
+        pre.setAttribute("tabindex", "0");
+        pre.dataset.scrolls = "";
+      } else if (!scrolls && "scrolls" in pre.dataset) {
+        pre.removeAttribute("tabindex");
+        delete pre.dataset.scrolls;
+      }
+    });
+  }
+
+  var timer = 0;
+  window.loam.ready(function () {
+    reachable();
+    window.addEventListener("resize", function () {
+      clearTimeout(timer);
+      timer = setTimeout(reachable, 150);
+    });
+  });
+})();

@@ -515,7 +515,13 @@
     active = -1;
   }
 
+  var status = box.querySelector(".search-status");
+
   function show(results, message) {
+    // Said by screen readers: how many notes match, or why none are shown.
+    if (status) {
+      status.textContent = message || window.loam.word("search_results", "Search results") + ": " + results.length;
+    }
     list.textContent = "";
     if (message) list.appendChild(element("p", "search-message", message));
     results.forEach(function (shown, n) {

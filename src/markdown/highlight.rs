@@ -124,7 +124,9 @@ pub fn stylesheet() -> Result<String, syntect::Error> {
     let rules = |name: &str| -> Result<Vec<Rule>, syntect::Error> {
         Ok(rules(&css_for_theme_with_class_style(&themes.themes[name], CLASS_STYLE)?))
     };
-    let (light, dark) = (rules(LIGHT_THEME)?, rules(DARK_THEME)?);
+    let (mut light, mut dark) = (rules(LIGHT_THEME)?, rules(DARK_THEME)?);
+    readable(&mut light, LIGHT_CODE_BG);
+    readable(&mut dark, DARK_CODE_BG);
     let mut css = String::new();
     css.push_str(BEGIN);
     css.push('\n');
@@ -167,6 +169,69 @@ pub fn with_highlighting(stylesheet: &str, block: &str) -> String {
             format!("{stylesheet}{gap}{block}")
         }
     }
+}
+
+/// The background of code blocks (`--bg-code` in `static/style.css`) in the light and dark palettes.
+pub const LIGHT_CODE_BG: Rgb = [0xef, 0xed, 0xe6];
+pub const DARK_CODE_BG: Rgb = [0x23, 0x26, 0x29];
+
+/// The contrast every highlighted colour keeps with what is behind it: WCAG AA's 4.5:1 for text, and a little
+/// more, so that rounding a mixed colour to whole bytes never brings it under.
+const CONTRAST: f64 = 4.6;
+
+pub type Rgb = [u8; 3];
+
+/// The themes' colours made readable on the code block's background `bg` (or the rule's own background): a
+/// colour under [`CONTRAST`] is mixed toward black or white, whichever of the two reads better there, only as
+/// far as it must, so that its hue stays the theme's. InspiredGitHub's greys and base16-ocean's reds fall under
+/// 4.5:1 on our backgrounds as they come.
+fn readable(rules: &mut [Rule], bg: Rgb) {
+    for rule in rules {
+        let own = rule.declarations.iter().find_map(|d| d.strip_prefix("background-color:").and_then(parse_hex));
+        let behind = own.unwrap_or(bg);
+        for declaration in &mut rule.declarations {
+            let Some(colour) = declaration.strip_prefix("color:").and_then(parse_hex) else { continue };
+            if contrast(colour, behind) >= CONTRAST {
+                continue;
+            }
+            let toward = if contrast([0, 0, 0], behind) > contrast([255, 255, 255], behind) { 0.0 } else { 255.0 };
+            let mixed = (1..=100)
+                .map(|step| {
+                    let t = f64::from(step) / 100.0;
+                    colour.map(|c| (f64::from(c) + (toward - f64::from(c)) * t).round() as u8)
+                })
+                .find(|mixed| contrast(*mixed, behind) >= CONTRAST)
+                .unwrap_or(if toward == 0.0 { [0, 0, 0] } else { [255, 255, 255] });
+            *declaration = format!("color: #{:02x}{:02x}{:02x}", mixed[0], mixed[1], mixed[2]);
+        }
+    }
+}
+
+/// `#rrggbb` (after optional spaces).
+fn parse_hex(text: &str) -> Option<Rgb> {
+    let hex = text.trim().strip_prefix('#')?;
+    if hex.len() != 6 {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
+}
+
+/// WCAG's contrast ratio of two colours.
+pub fn contrast(a: Rgb, b: Rgb) -> f64 {
+    let luminance = |c: Rgb| {
+        let channel = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2])
+    };
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
 /// One rule of syntect's CSS.
@@ -228,6 +293,29 @@ fn write_rules(css: &mut String, rules: &[Rule], scope: &str, indent: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every colour of the block reads at 4.5:1 or more on what is behind it, in both palettes, and the
+    /// backgrounds assumed are the stylesheet's.
+    #[test]
+    fn every_highlighted_colour_meets_wcag_aa() {
+        let css = include_str!("../../static/style.css");
+        let hex = |c: Rgb| format!("--bg-code: #{:02x}{:02x}{:02x};", c[0], c[1], c[2]);
+        assert!(css.contains(&hex(LIGHT_CODE_BG)) && css.contains(&hex(DARK_CODE_BG)), "--bg-code changed");
+        let themes = ThemeSet::load_defaults();
+        for (name, bg) in [(LIGHT_THEME, LIGHT_CODE_BG), (DARK_THEME, DARK_CODE_BG)] {
+            let mut rules = rules(&css_for_theme_with_class_style(&themes.themes[name], CLASS_STYLE).unwrap());
+            readable(&mut rules, bg);
+            for rule in &rules {
+                let own =
+                    rule.declarations.iter().find_map(|d| d.strip_prefix("background-color:").and_then(parse_hex));
+                for colour in rule.declarations.iter().filter_map(|d| d.strip_prefix("color:").and_then(parse_hex)) {
+                    let ratio = contrast(colour, own.unwrap_or(bg));
+                    assert!(ratio >= 4.5, "{name} {:?}: {ratio:.2}", rule.selectors);
+                }
+            }
+        }
+        assert!((contrast([0xed, 0x6a, 0x43], [0xef, 0xed, 0xe6]) - 2.65).abs() < 0.01, "the formula");
+    }
 
     /// The committed CSS is what the generator writes today: a new syntect or a changed theme fails here until
     /// `cargo run --example highlight_css` is run again.

@@ -655,12 +655,13 @@ pub fn all(config: &Config) -> BTreeMap<&'static str, &str> {
 /// The words the scripts in `static/` show (the theme button, search's messages, the graph's link), as a JSON
 /// object for `<html data-strings>`: only those, since every page carries them.
 pub fn for_scripts(config: &Config) -> String {
-    const KEYS: [&str; 13] = [
+    const KEYS: [&str; 14] = [
         "theme",
         "theme_auto",
         "theme_light",
         "theme_dark",
         "switch_to",
+        "search_results",
         "no_matches",
         "search_not_ready",
         "search_failed",

@@ -354,16 +354,25 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
     const here = page.locator('.explorer a[aria-current="page"]');
     await here.waitFor();
     assert.equal(await here.innerText(), await page.locator('h1').first().innerText());
-    assert.ok((await page.locator('.explorer details[open]').count()) >= 1, 'the guides folder is open');
-    // Opening a closed folder lists its notes.
-    const [closed] = await page.locator('.explorer details:not([open])').elementHandles();
-    assert.ok(closed, 'folders away from the page start closed');
-    assert.equal((await closed.$$('li')).length, 0, 'a closed folder is not filled in yet');
-    await (await closed.$('summary')).click({ position: { x: 2, y: 5 } });
-    // The toggle event comes as a task of its own, after the click.
-    await page.waitForFunction((folder) => folder.open && folder.querySelectorAll('li').length > 0, closed, {
-      timeout: 5000,
-    });
+    assert.ok((await page.locator('.explorer-toggle[aria-expanded="true"]').count()) >= 1, 'the guides folder is open');
+    // Opening a closed folder with its button (a disclosure: the button beside the folder's link, never around
+    // it) lists its notes; pressing it again hides them.
+    const closed = page.locator('.explorer-toggle[aria-expanded="false"]').first();
+    assert.ok(await closed.count(), 'folders away from the page start closed');
+    // The same button throughout (a locator by its state would move to another once it opens).
+    const controls = await closed.getAttribute('aria-controls');
+    const toggle = page.locator(`.explorer-toggle[aria-controls="${controls}"]`);
+    const list = page.locator(`#${controls}`);
+    assert.equal(await list.locator('li').count(), 0, 'a closed folder is not filled in yet');
+    assert.ok(await list.isHidden());
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await list.locator('li').first().waitFor({ timeout: 5000 });
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    await page.keyboard.press('Space');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    assert.ok(await list.isHidden(), 'closed again');
+    assert.equal(await page.locator('.explorer a button, .explorer button a, .explorer summary a').count(), 0, 'nothing nested');
     assert.ok((await page.locator('.breadcrumbs a').count()) >= 2);
     assert.equal(await page.locator('.recent').count(), 0, 'recent notes are on the home page only');
     await page.goto(`${origin}${PREFIX}`);

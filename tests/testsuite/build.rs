@@ -1311,7 +1311,7 @@ fn the_interface_speaks_the_garden_s_language_and_its_own_words() {
     }
     assert!(run.page("404.html").contains("Page introuvable"));
     let graph = run.page("graph/index.html");
-    for words in ["Toutes les notes publiées", "aria-label=\"Graphe des notes", "dessiné avec JavaScript"] {
+    for words in ["Toutes les notes publiées", "data-label=\"Graphe des notes", "dessiné avec JavaScript"] {
         assert!(graph.contains(words), "{words}: {graph}");
     }
     assert!(graph.contains("&quot;show_tags&quot;:&quot;Afficher les étiquettes&quot;"), "for graph.js: {graph}");

@@ -1,0 +1,189 @@
+// Accessibility of every kind of page `loam build` writes: axe-core (WCAG 2.0-2.2, A and AA) on a note, a folder
+// page, a tag page, the tag index, the graph, search results, the recent changes, a note's history and a
+// comparison, 404 and home, in the light and dark themes, at 390 and 1280 px. Any violation fails, with what,
+// where and why. Then keyboard walks: Tab from the top reaches the skip link, the search, the explorer and the
+// content in order.
+//
+// Run from the repository root with `node --test tests/browser/` (scripts/test does this). Screenshots with
+// focus rings go to target/screenshots/a11y-*.png.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { launch } from './chromium.mjs';
+import { serveStatic } from './static-server.mjs';
+
+const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const LOAM_BIN = path.resolve(REPO, process.env.LOAM_BIN || 'target/debug/loam');
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const SHOTS = path.join(REPO, 'target', 'screenshots');
+const PREFIX = '/garden/';
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+let browser;
+let site;
+let garden;
+
+/** What axe finds on the open page, as lines naming the rule, the element and why. */
+async function violations(page) {
+  await page.addScriptTag({ content: AXE });
+  const found = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
+      count: v.nodes.length,
+    }));
+  }, TAGS);
+  return found.map((v) => `${v.id} (${v.count}): ${v.help}\n    ${v.nodes.join('\n    ')}`);
+}
+
+describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 }, () => {
+  before(async () => {
+    garden = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-a11y-'));
+    fs.cpSync(path.join(REPO, 'content'), path.join(garden, 'content'), { recursive: true });
+    const toml = fs.readFileSync(path.join(REPO, 'loam.toml'), 'utf8').replace(/^base_url\s*=.*$/m, '');
+    fs.writeFileSync(
+      path.join(garden, 'loam.toml'),
+      `base_url = "https://example.org${PREFIX}"\n${toml}\n[history]\npublish = true\n`,
+    );
+    // A history to publish: the notes recorded, one edited.
+    execFileSync(LOAM_BIN, ['import', garden], { stdio: 'pipe' });
+    const linking = path.join(garden, 'content', 'linking.md');
+    fs.appendFileSync(linking, '\nA line added later, for the history.\n');
+    execFileSync(LOAM_BIN, ['import', garden], { stdio: 'pipe' });
+    execFileSync(LOAM_BIN, ['build', garden, '-o', path.join(garden, 'public')], { stdio: 'pipe' });
+    site = await serveStatic(path.join(garden, 'public'), { prefix: PREFIX });
+    browser = await launch();
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    fs.rmSync(garden, { recursive: true, force: true });
+  });
+
+  const pages = [
+    ['home', ''],
+    ['note', 'syntax/'],
+    ['folder', 'guides/'],
+    ['tag', 'tags/guide/'],
+    ['tag index', 'tags/'],
+    ['graph', 'graph/'],
+    ['recent changes', '_changes/'],
+    ['history', 'linking/?history'],
+    ['404', 'no-such-page/'],
+  ];
+  for (const [width, scheme] of [
+    [390, 'dark'],
+    [1280, 'light'],
+    [1280, 'dark'],
+    [390, 'light'],
+  ]) {
+    test(`no violation on any kind of page at ${width} px, ${scheme}`, async () => {
+      const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
+      const page = await context.newPage();
+      const errors = [];
+      // The 404 page's own status is logged by Chromium as a failed load: that one is the page, not an error of it.
+      const missing = site.url(`${PREFIX}no-such-page/`);
+      page.on('console', (message) => {
+        if (message.type() !== 'error') return;
+        if (message.location().url === missing && /status of 404/.test(message.text())) return;
+        errors.push(`${page.url()}: ${message.text()}`);
+      });
+      page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+      const found = [];
+      try {
+        for (const [kind, at] of pages) {
+          await page.goto(site.url(`${PREFIX}${at}`));
+          await page.waitForLoadState('networkidle');
+          for (const line of await violations(page)) found.push(`${kind} (${at || '/'}): ${line}`);
+        }
+        // Search results, open.
+        await page.goto(site.url(`${PREFIX}syntax/`));
+        const input = page.locator('.search-input');
+        if (await input.isVisible()) {
+          await input.fill('link');
+          await page.locator('.search-result').first().waitFor({ timeout: 15_000 });
+          for (const line of await violations(page)) found.push(`search results: ${line}`);
+        }
+        await page.screenshot({ path: path.join(SHOTS, `a11y-search-${width}-${scheme}.png`) });
+      } finally {
+        await context.close();
+      }
+      assert.deepEqual(found, [], `axe-core found:\n${found.join('\n')}`);
+      assert.deepEqual(errors, [], `the console logged errors:\n${errors.join('\n')}`);
+    });
+  }
+
+  test('the keyboard: the skip link first, then search, the page and the explorer, each with a visible focus ring', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    const page = await context.newPage();
+    try {
+      await page.goto(site.url(`${PREFIX}syntax/`));
+      await page.waitForLoadState('networkidle');
+      // What has the focus: its region, and whether a ring shows it.
+      const focused = () =>
+        page.evaluate(() => {
+          const e = document.activeElement;
+          const style = getComputedStyle(e);
+          const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+          const region = e.closest('.skip-link') ? 'skip' : e.closest('.search') ? 'search'
+            : e.closest('main') ? 'main' : e.closest('.explorer') ? 'explorer' : e.closest('header') ? 'header' : 'other';
+          const box = e.getBoundingClientRect();
+          return { region, ring, tag: e.tagName, text: (e.textContent || e.value || '').trim().slice(0, 40), visible: box.width > 0 && box.height > 0 };
+        });
+      await page.keyboard.press('Tab');
+      const first = await focused();
+      assert.equal(first.region, 'skip', `the first Tab reaches the skip link, not ${JSON.stringify(first)}`);
+      assert.ok(first.visible && first.ring, `the skip link shows, with a ring: ${JSON.stringify(first)}`);
+      await page.screenshot({ path: path.join(SHOTS, 'a11y-focus-skip.png') });
+      // Through the whole page: every stop shows a ring, and the regions come in order.
+      const order = [];
+      for (let i = 0; i < 200; i++) {
+        const now = await focused();
+        assert.ok(now.ring && now.visible, `a focus stop without a visible ring: ${JSON.stringify(now)}`);
+        if (order[order.length - 1] !== now.region) order.push(now.region);
+        if (now.region === 'explorer') break;
+        await page.keyboard.press('Tab');
+      }
+      const at = (region) => order.indexOf(region);
+      assert.ok(at('skip') === 0 && at('search') > 0 && at('main') > at('search') && at('explorer') > at('main'), `the order of the stops: ${order.join(' > ')}`);
+      await page.screenshot({ path: path.join(SHOTS, 'a11y-focus-explorer.png') });
+
+      // The skip link takes the reader to the page's content.
+      await page.goto(site.url(`${PREFIX}syntax/`));
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      assert.equal((await focused()).region, 'main', 'after the skip link, Tab is in the page');
+
+      // Search by keyboard: a query, the arrow keys through the results, Enter or Escape.
+      await page.keyboard.press('/');
+      const input = page.locator('.search-input');
+      assert.ok(await input.evaluate((e) => e === document.activeElement), '/ focuses the search');
+      await page.keyboard.type('link');
+      await page.locator('.search-result').first().waitFor({ timeout: 15_000 });
+      assert.equal(await input.getAttribute('aria-expanded'), 'true');
+      assert.match(await page.locator('.search-status').innerText(), /\d/, 'the number of results is announced');
+      await page.keyboard.press('ArrowDown');
+      const active = await input.getAttribute('aria-activedescendant');
+      assert.ok(active, 'the arrow moves to a result');
+      assert.equal(await page.locator(`#${active}`).getAttribute('aria-selected'), 'true');
+      await page.screenshot({ path: path.join(SHOTS, 'a11y-search-keyboard.png') });
+      await page.keyboard.press('Escape');
+      assert.ok(await page.locator('.search-results').isHidden(), 'Escape closes the results');
+      assert.equal(await input.getAttribute('aria-expanded'), 'false');
+      assert.ok(await input.evaluate((e) => e === document.activeElement), 'the focus stays in the search');
+    } finally {
+      await context.close();
+    }
+  });
+});
