@@ -172,12 +172,19 @@
 
   function mount() {
     var header = document.querySelector(".site-header-inner") || document.querySelector("header");
-    if (!header || header.querySelector(".theme-toggle")) {
+    if (!header) {
       return;
     }
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "theme-toggle";
+    // The page's own button (base.html has one, shown before the scripts run), else one made here (a garden's
+    // own template without it).
+    var button = header.querySelector(".theme-toggle");
+    var made = !button;
+    if (made) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "theme-toggle";
+    }
+    button.hidden = false;
     render(button);
     button.addEventListener("click", function () {
       current = next(current);
@@ -185,7 +192,7 @@
       save(current);
       render(button);
     });
-    header.appendChild(button);
+    if (made) header.appendChild(button);
 
     // Keep other open tabs of the site in step.
     window.addEventListener("storage", function (event) {

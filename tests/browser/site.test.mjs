@@ -598,7 +598,7 @@ describe('Loam browser tests', SUITE_TIMEOUT, () => {
       }
     });
 
-    test('without JavaScript the page renders and has no theme toggle', async () => {
+    test('without JavaScript the page renders and shows no theme toggle, search or menu', async () => {
       const context = await browser.newContext({ javaScriptEnabled: false });
       try {
         for (const p of [PREFIX, `${PREFIX}syntax/`]) {
@@ -607,7 +607,8 @@ describe('Loam browser tests', SUITE_TIMEOUT, () => {
           await h1Text(page, pageUrl);
           const text = (await page.locator('main').innerText()).trim();
           assert.ok(text.length > 200, `${pageUrl} without JS: <main> shows only ${text.length} characters`);
-          assert.equal(await page.locator('.theme-toggle').count(), 0, `${pageUrl} without JS: a .theme-toggle button is present`);
+          assert.equal(await page.locator('.theme-toggle:visible').count(), 0, `${pageUrl} without JS: a .theme-toggle button shows`);
+          assert.equal(await page.locator('.search:visible, .menu-button:visible').count(), 0, `${pageUrl} without JS: search or menu shows`);
           const margin = await page.evaluate(() => getComputedStyle(document.body).margin);
           assert.equal(margin, '0px', `${pageUrl} without JS: the stylesheet is not applied`);
           if (p.endsWith('syntax/')) {
