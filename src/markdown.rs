@@ -394,6 +394,8 @@ struct Renderer<'a> {
     /// The fenced block being read, when it is highlighted or a diagram rather than left to pulldown-cmark, and
     /// its text so far.
     fence: Option<(highlight::Fence, String)>,
+    /// Whether the stylesheet of highlighted code is linked yet (before the note's first highlighted block).
+    highlight_linked: bool,
     /// Closing markers for blocks with ids, by the index of their starting event's matching end.
     block_end_at: HashMap<usize, (usize, BlockClose)>,
     /// The last (byte offset, line) asked for: links come in document order, so lines are counted onwards.
@@ -434,6 +436,7 @@ impl<'a> Renderer<'a> {
             strict_line_breaks: true,
             in_code_block: false,
             fence: None,
+            highlight_linked: false,
             block_end_at: HashMap::default(),
             line_cursor: (0, 1),
             line_marks: Vec::new(),
@@ -848,7 +851,17 @@ impl<'a> Renderer<'a> {
         match end {
             TagEnd::CodeBlock if self.fence.is_some() => {
                 if let Some((fence, code)) = self.fence.take() {
-                    self.html(highlight::write(&fence, &code));
+                    // The colours come with the first highlighted block, so that only pages with code load them
+                    // (a stylesheet linked in the body holds back what follows it until it is there: no flash).
+                    let block = highlight::write(&fence, &code);
+                    if !self.highlight_linked && block.contains("<span class=\"hl-") {
+                        self.highlight_linked = true;
+                        let mut link = String::from("<link rel=\"stylesheet\" href=\"");
+                        let _ = escape_href(&mut link, &format!("{}static/highlight.css", self.base_path));
+                        link.push_str("\">");
+                        self.html(link);
+                    }
+                    self.html(block);
                 }
             }
             TagEnd::Link if self.open_link.is_some() => {

@@ -149,7 +149,26 @@
     }
   }
 
-  window.loam.graphData().then(build).catch(function () {
-    /* no graph.json (a garden built without it): the explorer stays hidden */
-  });
+  // Where the explorer is beside the page it is filled at once; under the page (a phone) only when the reader
+  // comes near it or opens it with the menu button, so that reading a note does not fetch every note's title.
+  function fillIn() {
+    window.loam.graphData().then(build).catch(function () {
+      /* no graph.json (a garden built without it): the explorer stays hidden */
+    });
+  }
+  var aside = nav.closest("aside") || nav.parentNode;
+  if (!("IntersectionObserver" in window) || !aside) {
+    fillIn();
+  } else {
+    var observer = new IntersectionObserver(
+      function (entries) {
+        if (entries.some(function (entry) { return entry.isIntersecting; })) {
+          observer.disconnect();
+          fillIn();
+        }
+      },
+      { rootMargin: "400px 0px" }
+    );
+    observer.observe(aside);
+  }
 })();

@@ -891,12 +891,8 @@
     window.loam.warn("graph")(error);
   }
 
-  function start() {
-    var containers = Array.prototype.slice.call(document.querySelectorAll("[data-graph]"));
-    if (!containers.length) {
-      return;
-    }
-    var base = window.loam.base;
+  /** Draws the graphs of `containers` once the library and graph.json are there. */
+  function drawAll(containers, base) {
     loadLibraryAndData(base).then(
       function (json) {
         mark("loaded");
@@ -931,6 +927,14 @@
         });
       }
     );
+  }
+
+  // loam.js loads this file for the graph page at once and for a note's graph when the reader comes near it.
+  function start() {
+    var containers = Array.prototype.slice.call(document.querySelectorAll("[data-graph]"));
+    if (containers.length) {
+      drawAll(containers, window.loam.base);
+    }
   }
 
   window.loam.ready(start);

@@ -558,7 +558,12 @@
     holder.innerHTML = md.render(body);
     callouts(holder);
     taskLists(holder);
-    if (window.loam.typesetMath) window.loam.typesetMath(holder);
+    // math.js comes where a page has math; this version may have some that today's page has not.
+    if (holder.querySelector(".math")) {
+      window.loam.need("math.js").then(function () {
+        if (window.loam.typesetMath) window.loam.typesetMath(holder);
+      });
+    }
     return holder;
   }
 

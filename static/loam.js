@@ -6,7 +6,8 @@
  *   ready(start)    runs start once the page is parsed
  *   warn(name)      an error handler that logs under "loam name:"; the page goes on without that feature
  *   word(key, text) the interface's word for `key` in the garden's language (<html data-strings>), else `text`
- *   search          set by search.js: how the index cuts and keys words, for tests
+ *   need(name)      a promise that static/NAME (math.js, graph.js, ...) is loaded, once for the page
+ *   search          set by search.js (loaded when the box is first used): how the index cuts words, for tests
  */
 (function () {
   "use strict";
@@ -282,6 +283,68 @@
     window.addEventListener("resize", function () {
       clearTimeout(timer);
       timer = setTimeout(reachable, 150);
+    });
+  });
+})();
+
+/* Scripts a page needs only for some of its parts, loaded when those parts are there (math, diagrams), come near
+ * the screen (a note's graph) or are used (search): a note read on a phone fetches none of them. The graph page
+ * draws at once. "/" or Ctrl-K (Cmd-K) goes to the search box from anywhere but a field. */
+(function () {
+  "use strict";
+
+  var base = window.loam.base;
+  var loading = {};
+  function need(name) {
+    if (!loading[name]) {
+      loading[name] = window.loam.loadScript(base + "static/" + name).catch(window.loam.warn(name));
+    }
+    return loading[name];
+  }
+  // For scripts that show what the page did not have when it loaded (a past version's math, in history.js).
+  window.loam.need = need;
+
+  function whenNear(element, then) {
+    if (!("IntersectionObserver" in window)) {
+      then();
+      return;
+    }
+    var observer = new IntersectionObserver(
+      function (entries) {
+        if (entries.some(function (entry) { return entry.isIntersecting; })) {
+          observer.disconnect();
+          then();
+        }
+      },
+      { rootMargin: "400px 0px" }
+    );
+    observer.observe(element);
+  }
+
+  window.loam.ready(function () {
+    if (document.querySelector(".math.math-inline, .math.math-display")) need("math.js");
+    if (document.querySelector("pre.mermaid")) need("mermaid.js");
+    var graphs = Array.prototype.slice.call(document.querySelectorAll("[data-graph]"));
+    if (graphs.some(function (g) { return g.dataset.graph !== "local"; })) {
+      need("graph.js");
+    } else {
+      graphs.forEach(function (graph) {
+        whenNear(graph, function () { need("graph.js"); });
+      });
+    }
+    var box = document.querySelector("[data-search]");
+    var input = box && box.querySelector(".search-input");
+    if (!input) return;
+    var search = function () { need("search.js"); };
+    input.addEventListener("focus", search, { once: true });
+    input.addEventListener("pointerenter", search, { once: true });
+    document.addEventListener("keydown", function (event) {
+      var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName) || event.target.isContentEditable;
+      if ((event.key === "/" && !typing) || (event.key === "k" && (event.ctrlKey || event.metaKey))) {
+        event.preventDefault();
+        input.focus();
+        input.select();
+      }
     });
   });
 })();

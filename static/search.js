@@ -630,15 +630,12 @@
       else input.blur();
     }
   });
-  document.addEventListener("keydown", function (event) {
-    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName) || event.target.isContentEditable;
-    if ((event.key === "/" && !typing) || (event.key === "k" && (event.ctrlKey || event.metaKey))) {
-      event.preventDefault();
-      input.focus();
-      input.select();
-    }
-  });
   document.addEventListener("click", function (event) {
     if (!box.contains(event.target)) close();
   });
+  // Loaded when the reader first used the box (loam.js): what they have typed meanwhile is searched.
+  if (document.activeElement === input) {
+    load();
+    if (input.value.trim()) later();
+  }
 })();

@@ -124,9 +124,11 @@ fn embeds_read_their_size() {
 #[test]
 fn fenced_code_in_a_known_language_is_highlighted_with_classes() {
     let r = html("```rust\nfn main() { let s = \"<b>&\"; }\n```\n");
+    // The colours' stylesheet comes with the first highlighted block, once.
     assert!(
         r.html.starts_with(
-            "<pre class=\"code\" data-lang=\"rust\"><code class=\"language-rust\"><span class=\"hl-source hl-rust\">"
+            "<link rel=\"stylesheet\" href=\"/static/highlight.css\">\
+             <pre class=\"code\" data-lang=\"rust\"><code class=\"language-rust\"><span class=\"hl-source hl-rust\">"
         ),
         "{}",
         r.html
@@ -140,8 +142,9 @@ fn fenced_code_in_a_known_language_is_highlighted_with_classes() {
         let r = html(&format!("```{info}\nx = 1\n```\n"));
         assert!(r.html.contains("<span class=\"hl-"), "{info}: {}", r.html);
     }
-    let r = html("```rust,ignore\nx\n```\n");
-    assert!(r.html.starts_with("<pre class=\"code\" data-lang=\"rust,ignore\"><code class=\"language-rust,ignore\">"));
+    let r = html("```rust,ignore\nx\n```\n\n```rust\ny\n```\n");
+    assert!(r.html.contains("<pre class=\"code\" data-lang=\"rust,ignore\"><code class=\"language-rust,ignore\">"));
+    assert_eq!(r.html.matches("highlight.css").count(), 1, "{}", r.html);
 }
 
 #[test]
@@ -168,7 +171,11 @@ fn highlighted_code_is_never_interpreted_and_keeps_block_ids() {
     assert!(r.links.is_empty() && r.tags.is_empty(), "{r:?}");
     assert!(r.html.contains("%%kept%%") && r.html.contains("[[not a link]]"), "{}", r.html);
     assert_eq!(r.blocks, vec!["code-id".to_string()]);
-    assert!(r.html.starts_with("\0B0\0<div id=\"^code-id\"><pre class=\"code\" data-lang=\"python\">"), "{}", r.html);
+    assert!(
+        r.html.starts_with("\0B0\0<div id=\"^code-id\"><link rel=\"stylesheet\" href=\"/static/highlight.css\"><pre class=\"code\" data-lang=\"python\">"),
+        "{}",
+        r.html
+    );
     assert!(r.html.contains("</code></pre>\n</div>\0b0\0"), "{}", r.html);
     // In a callout and a list the block is still whole.
     let r = html("> [!note]\n> ```js\n> let a = 1;\n> let b = 2;\n> ```\n\n- item\n\n  ```js\n  let c = 3;\n  ```\n");

@@ -6,6 +6,8 @@ use super::vendor;
 /// The built-in assets, served under `static/`.
 pub const STATIC: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../../static/style.css")),
+    // The colours of highlighted code, linked by a note's first highlighted block (markdown/highlight.rs).
+    ("highlight.css", include_bytes!("../../static/highlight.css")),
     ("loam.js", include_bytes!("../../static/loam.js")),
     ("search.js", include_bytes!("../../static/search.js")),
     ("preview.js", include_bytes!("../../static/preview.js")),

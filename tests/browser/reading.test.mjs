@@ -389,10 +389,13 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
       const menu = page.locator('.menu-button');
       await menu.waitFor();
       const explorer = page.locator('.explorer');
-      await explorer.locator('a[aria-current="page"]').waitFor({ state: 'attached' });
-      const box = () => explorer.boundingBox();
+      // Under the page, the explorer is filled only when the reader comes near it or opens it.
+      await page.waitForLoadState('networkidle');
+      assert.equal(await explorer.locator('a').count(), 0, 'not filled while it is out of sight');
+      const box = () => page.locator('.site-aside').boundingBox();
       assert.ok((await box()).y > 844, 'closed, the explorer is below the page');
       await menu.click();
+      await explorer.locator('a[aria-current="page"]').waitFor({ state: 'attached' });
       assert.equal(await menu.getAttribute('aria-expanded'), 'true');
       const opened = await box();
       assert.ok(opened.y >= 0 && opened.y < 200 && opened.x >= 0 && opened.x + opened.width <= 390, JSON.stringify(opened));
@@ -672,6 +675,9 @@ describe('search and the graph in a real vault with other scripts in its paths',
     // search.js finds where matched words are in a note's text by cutting the text into words again, and looks
     // words up by their keys (folded, without a plural ending): both must agree with src/search.rs on every note,
     // or excerpts mark the wrong words.
+    // search.js comes when the box is first used.
+    await page.locator('.search-input').focus();
+    await page.waitForFunction(() => window.loam.search);
     const report = await page.evaluate(async () => {
       const { stem } = await window.loam.search.load().then((index) => index.meta);
       const root = `${window.loam.base}static/search/`;
