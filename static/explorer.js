@@ -156,19 +156,5 @@
       /* no graph.json (a garden built without it): the explorer stays hidden */
     });
   }
-  var aside = nav.closest("aside") || nav.parentNode;
-  if (!("IntersectionObserver" in window) || !aside) {
-    fillIn();
-  } else {
-    var observer = new IntersectionObserver(
-      function (entries) {
-        if (entries.some(function (entry) { return entry.isIntersecting; })) {
-          observer.disconnect();
-          fillIn();
-        }
-      },
-      { rootMargin: "400px 0px" }
-    );
-    observer.observe(aside);
-  }
+  window.loam.whenNear(nav.closest("aside") || nav.parentNode, fillIn);
 })();

@@ -7,6 +7,7 @@
  *   warn(name)      an error handler that logs under "loam name:"; the page goes on without that feature
  *   word(key, text) the interface's word for `key` in the garden's language (<html data-strings>), else `text`
  *   need(name)      a promise that static/NAME (math.js, graph.js, ...) is loaded, once for the page
+ *   whenNear(element, then)   calls then once element comes near the screen
  *   search          set by search.js (loaded when the box is first used): how the index cuts words, for tests
  */
 (function () {
@@ -303,9 +304,11 @@
   }
   // For scripts that show what the page did not have when it loaded (a past version's math, in history.js).
   window.loam.need = need;
+  window.loam.whenNear = whenNear;
 
+  /** Calls `then` once `element` comes within 400 px of the screen (at once without IntersectionObserver). */
   function whenNear(element, then) {
-    if (!("IntersectionObserver" in window)) {
+    if (!element || !("IntersectionObserver" in window)) {
       then();
       return;
     }
