@@ -325,6 +325,10 @@
   }
 
   window.loam.ready(function () {
+    var params = new URLSearchParams(location.search);
+    if (document.documentElement.hasAttribute("data-history") && (params.has("history") || params.has("at"))) {
+      need("history.js");
+    }
     if (document.querySelector(".math.math-inline, .math.math-display")) need("math.js");
     if (document.querySelector("pre.mermaid")) need("mermaid.js");
     var graphs = Array.prototype.slice.call(document.querySelectorAll("[data-graph]"));

@@ -53,6 +53,11 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       path.join(garden, 'loam.toml'),
       `base_url = "https://example.org${PREFIX}"\n${toml}\n[history]\npublish = true\n`,
     );
+    // A note with neither code nor math, as most notes are, for the page's weight.
+    fs.writeFileSync(
+      path.join(garden, 'content', 'plain.md'),
+      `---\ntitle: A plain note\ntags: [guide]\n---\n\n${'Words of a plain note, linking to [[syntax]] and [[linking]]. '.repeat(40)}\n`,
+    );
     // A history to publish: the notes recorded, one edited.
     execFileSync(LOAM_BIN, ['import', garden], { stdio: 'pipe' });
     const linking = path.join(garden, 'content', 'linking.md');
@@ -182,6 +187,60 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       assert.ok(await page.locator('.search-results').isHidden(), 'Escape closes the results');
       assert.equal(await input.getAttribute('aria-expanded'), 'false');
       assert.ok(await input.evaluate((e) => e === document.activeElement), 'the focus stays in the search');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a note on a phone weighs under 100 KB before interaction; the graph and search come when wanted', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const fetched = [];
+    page.on('response', async (response) => {
+      const body = await response.body().catch(() => Buffer.alloc(0));
+      fetched.push([new URL(response.url()).pathname, body.length]);
+    });
+    try {
+      await page.goto(site.url(`${PREFIX}plain/`));
+      await page.waitForLoadState('networkidle');
+      await page.waitForTimeout(300);
+      const total = fetched.reduce((sum, [, n]) => sum + n, 0);
+      const list = fetched.map(([p, n]) => `${p} ${n}`).join('\n');
+      assert.ok(total < 100 * 1024, `the note weighs ${(total / 1024).toFixed(1)} KB:\n${list}`);
+      for (const later of ['force-graph', 'graph.json', 'search.js', 'highlight.css', 'katex', 'graph.js']) {
+        assert.ok(!fetched.some(([p]) => p.includes(later)), `${later} is fetched before it is wanted:\n${list}`);
+      }
+      // Down to the note's own graph: the library and the data come, and it is drawn.
+      await page.locator('.local-graph').scrollIntoViewIfNeeded();
+      await page.locator('[data-graph="local"][data-ready="1"]').waitFor({ timeout: 15_000 });
+      assert.ok(fetched.some(([p]) => p.includes('force-graph')) && fetched.some(([p]) => p.endsWith('graph.json')));
+      // Search comes with the first touch of its box.
+      await page.locator('.search-input').focus();
+      await page.waitForFunction(() => window.loam.search);
+      assert.ok(fetched.some(([p]) => p.endsWith('search.js')));
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('pages reflow at 320 px (as text at 400 %), and print without the chrome', async () => {
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    try {
+      for (const at of ['', 'syntax/', 'guides/', 'tags/', 'graph/', 'linking/?history']) {
+        await page.goto(site.url(`${PREFIX}${at}`));
+        await page.waitForLoadState('networkidle');
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(wide <= 320, `/${at} scrolls sideways at 320 px: ${wide} px wide`);
+      }
+      await page.screenshot({ path: path.join(SHOTS, 'a11y-320.png'), fullPage: false });
+      await page.goto(site.url(`${PREFIX}syntax/`));
+      await page.emulateMedia({ media: 'print' });
+      for (const chrome of ['.site-nav', '.search', '.site-aside', '.theme-toggle', '.menu-button', '.local-graph', '.skip-link']) {
+        const shown = await page.locator(chrome).evaluateAll((all) => all.filter((e) => e.getClientRects().length > 0).length);
+        assert.equal(shown, 0, `${chrome} is printed`);
+      }
+      assert.ok(await page.locator('main h1').isVisible(), 'the note is printed');
     } finally {
       await context.close();
     }

@@ -67,7 +67,7 @@ fn a_built_site_has_each_note_s_history_its_versions_the_recent_changes_and_auth
 
     let public = build_with_history(&garden);
     let page = read(&public, "bees/index.html");
-    assert!(page.contains("href=\"/bees/?history\"") && page.contains("static/history.js"), "{page}");
+    assert!(page.contains("href=\"/bees/?history\"") && page.contains(" data-history>"), "{page}");
     assert!(public.join("static/history.js").exists() && public.join("_history/_strings.json").exists());
     let json: serde_json::Value = serde_json::from_str(&read(&public, "_history/bees.json")).unwrap();
     // Three edits: Ada's, Bo's, and Ada's two saves a minute apart as one.
