@@ -116,6 +116,9 @@ enum Command {
         /// Write the rest of the site when a note cannot be published (and exit 0), instead of writing nothing.
         #[arg(long)]
         keep_going: bool,
+        /// Also write a gzipped copy beside each text file (page.html.gz), for hosts that serve those as they are.
+        #[arg(long)]
+        gzip: bool,
     },
     /// Serve the garden with live reload: every save updates the open pages.
     Serve {
@@ -306,8 +309,9 @@ fn main() -> ExitCode {
             let dir = dir.or_else(|| vault.clone()).unwrap_or_else(|| PathBuf::from("."));
             loam::cmd::init::run(&dir, vault.as_deref(), deploy).map(|()| true)
         }
-        Command::Build { path, out, base_url, keep_going } => {
-            loam::cmd::build::run(&path, out.as_deref(), base_url.as_deref(), keep_going)
+        Command::Build { path, out, base_url, keep_going, gzip } => {
+            let options = loam::cmd::build::Options { keep_going, gzip };
+            loam::cmd::build::run(&path, out.as_deref(), base_url.as_deref(), options)
         }
         Command::Check { path } => loam::cmd::check::run(&path),
         Command::Import { path } => loam::cmd::import::run(&path).map(|()| true),

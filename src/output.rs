@@ -60,6 +60,15 @@ pub struct Writer {
     /// Folders known to exist, so that each is created once rather than once per file.
     dirs: Mutex<HashSet<String>>,
     state: Mutex<WriterState>,
+    /// Whether a gzipped copy (`page.html.gz`) is written beside each text file, for hosts that serve those
+    /// (`loam build --gzip`).
+    gzip: bool,
+}
+
+/// The files worth a gzipped copy: text, at least this long (a smaller one gains nothing over its headers).
+fn compressible(path: &str, len: usize) -> bool {
+    const TEXT: [&str; 9] = ["html", "css", "js", "json", "xml", "svg", "txt", "md", "mjs"];
+    len >= 256 && path.rsplit_once('.').is_some_and(|(_, extension)| TEXT.contains(&extension))
 }
 
 #[derive(Default)]
@@ -79,12 +88,24 @@ impl Writer {
             previous: read_manifest(out),
             dirs: Mutex::new(HashSet::new()),
             state: Mutex::new(WriterState::default()),
+            gzip: false,
         })
+    }
+
+    /// Also writes `FILE.gz` beside each text file (see [`Writer::gzip`]), kept in step with it like any other.
+    pub fn with_gzip(mut self, gzip: bool) -> Writer {
+        self.gzip = gzip;
+        self
     }
 
     /// Writes one file unless it already holds these bytes. Errors are kept for `finish`.
     pub fn put(&self, file: OutputFile) {
         let result = self.put_inner(&file);
+        if let (true, Ok((_, len, unchanged))) = (self.gzip, &result) {
+            if compressible(&file.path, *len as usize) {
+                self.put_gzipped(&file, *unchanged);
+            }
+        }
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         match result {
             Ok((hash, len, unchanged)) => {
@@ -95,6 +116,29 @@ impl Writer {
                 }
                 state.manifest.push((file.path, hash, len));
             }
+            Err(error) => {
+                state.first_error.get_or_insert(error);
+            }
+        }
+    }
+
+    /// The gzipped copy of `file`, just written (or found `unchanged`): compressed again only when it changed or
+    /// its copy is not there as the last build wrote it.
+    fn put_gzipped(&self, file: &OutputFile, unchanged: bool) {
+        let path = format!("{}.gz", file.path);
+        let kept = self
+            .previous
+            .get(&path)
+            .copied()
+            .filter(|&(_, len)| unchanged && std::fs::metadata(self.out.join(&path)).is_ok_and(|m| m.len() == len));
+        let result = match kept {
+            Some((hash, len)) => Ok((hash, len, true)),
+            None => gzipped(&self.out, file)
+                .and_then(|bytes| self.put_inner(&OutputFile { path: path.clone(), contents: Contents::Bytes(bytes) })),
+        };
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok((hash, len, _)) => state.manifest.push((path, hash, len)),
             Err(error) => {
                 state.first_error.get_or_insert(error);
             }
@@ -198,6 +242,24 @@ fn read_manifest(out: &Path) -> HashMap<String, (u64, u64)> {
             Some((path, (hash, len)))
         })
         .collect()
+}
+
+/// `file`'s bytes gzipped (no name or time in the header, so the same bytes always give the same file).
+fn gzipped(out: &Path, file: &OutputFile) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
+    let copied;
+    let bytes: &[u8] = match &file.contents {
+        Contents::Bytes(bytes) => bytes,
+        Contents::Static(bytes) => bytes,
+        Contents::Copy(_) => {
+            let written = out.join(&file.path);
+            copied = std::fs::read(&written).with_context(|| format!("cannot read `{}`", written.display()))?;
+            &copied
+        }
+    };
+    let mut encoder = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?)
 }
 
 /// A relative path that stays inside the output folder (a tampered manifest must not delete elsewhere).

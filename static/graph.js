@@ -307,10 +307,18 @@
     var colours = readColours();
     var host = document.createElement("div");
     host.className = "graph-canvas";
-    // The drawing is an image to a screen reader; the controls beside it stay controls (never inside an image).
+    // The drawing is an image to a screen reader, named by what it shows: a note's graph lists the notes it
+    // links with (the text alternative; the links themselves are in the page), the whole garden's how many notes
+    // it holds (each is in the explorer and on its folder's page). The controls beside it stay controls.
     if (container.dataset.label) {
+      var shown = view.nodes.filter(function (node) {
+        return node !== view.current && node.title;
+      });
+      var label = kind === "local"
+        ? container.dataset.label + ": " + shown.slice(0, 40).map(function (node) { return node.title; }).join(", ")
+        : container.dataset.label + " (" + view.nodes.length + ")";
       host.setAttribute("role", "img");
-      host.setAttribute("aria-label", container.dataset.label);
+      host.setAttribute("aria-label", label);
     }
     container.appendChild(host);
 

@@ -14,7 +14,17 @@ use crate::pipeline;
 /// preview deploy, a mirror at another address). Returns whether the build succeeded: with an error (a note that
 /// cannot be published, a template that fails) it did not, unless `keep_going` wrote the rest of the site
 /// regardless; without `keep_going`, an error found before rendering stops the build before it writes anything.
-pub fn run(path: &Path, out: Option<&Path>, base_url: Option<&str>, keep_going: bool) -> anyhow::Result<bool> {
+/// What `loam build`'s flags ask for beyond where and for which address.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--keep-going`: write the rest of the site when a note has an error.
+    pub keep_going: bool,
+    /// `--gzip`: a gzipped copy beside each text file.
+    pub gzip: bool,
+}
+
+pub fn run(path: &Path, out: Option<&Path>, base_url: Option<&str>, options: Options) -> anyhow::Result<bool> {
+    let Options { keep_going, gzip } = options;
     let layout = Layout::discover(path, out)?;
     let mut config = layout.config()?;
     if let Some(url) = base_url {
@@ -22,10 +32,10 @@ pub fn run(path: &Path, out: Option<&Path>, base_url: Option<&str>, keep_going: 
     }
     let paths = Paths::of(&layout);
     // Pages are written as they are rendered, from the rendering threads, so the site never sits in memory whole.
-    let writer = output::Writer::open(&layout.out)?;
+    let writer = output::Writer::open(&layout.out)?.with_gzip(gzip);
     let progress = std::io::stderr().is_terminal() && !crate::logging::quiet();
-    let options = pipeline::Options { progress, keep_going, ..Default::default() };
-    let built = pipeline::build(&layout, &config, options, &|file| writer.put(file))?;
+    let run = pipeline::Options { progress, keep_going, ..Default::default() };
+    let built = pipeline::build(&layout, &config, run, &|file| writer.put(file))?;
     if built.stopped {
         let (errors, warnings) = report(&built.diagnostics, &paths, false);
         eprintln!(

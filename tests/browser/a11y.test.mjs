@@ -214,6 +214,9 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       await page.locator('.local-graph').scrollIntoViewIfNeeded();
       await page.locator('[data-graph="local"][data-ready="1"]').waitFor({ timeout: 15_000 });
       assert.ok(fetched.some(([p]) => p.includes('force-graph')) && fetched.some(([p]) => p.endsWith('graph.json')));
+      // Its text alternative names the notes it links with.
+      const label = await page.locator('.graph-local [role="img"]').getAttribute('aria-label');
+      assert.match(label, /Markdown and Obsidian syntax/, label);
       // Search comes with the first touch of its box.
       await page.locator('.search-input').focus();
       await page.waitForFunction(() => window.loam.search);

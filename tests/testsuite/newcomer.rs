@@ -357,3 +357,36 @@ fn progress_shows_on_a_terminal_with_a_total_that_does_not_grow_and_never_in_a_p
         .unwrap();
     assert!(!String::from_utf8_lossy(&quiet.stdout).contains("rendering"), "-q shows no bar");
 }
+
+#[test]
+fn gzip_writes_a_compressed_copy_of_each_text_file_kept_in_step_with_it() {
+    use std::io::Read;
+    let garden = garden_with(&[("index.md", "Home\n"), ("a.md", &"A note with words. ".repeat(40))]);
+    let gz = |path: &str| garden.join("public").join(format!("{path}.gz"));
+    let ungzip = |path: &str| {
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(gz(path)).unwrap()).read_to_end(&mut text).unwrap();
+        text
+    };
+    assert!(loam_in(&garden, &["build"]).status.success());
+    assert!(!gz("a/index.html").exists(), "off by default");
+    let run = loam_in(&garden, &["build", "--gzip"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    for path in ["a/index.html", "index.html", "static/style.css", "static/loam.js", "static/search.js"] {
+        assert_eq!(ungzip(path), std::fs::read(garden.join("public").join(path)).unwrap(), "{path}.gz");
+    }
+    assert!(!gz("static/favicon.svg").exists() || ungzip("static/favicon.svg").starts_with(b"<svg"));
+    // The same bytes again: the copy is not written again; a changed page's copy follows it.
+    let written = std::fs::metadata(gz("index.html")).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    garden.write("content/a.md", "Changed words.\n");
+    assert!(loam_in(&garden, &["build", "--gzip"]).status.success());
+    assert_eq!(std::fs::metadata(gz("index.html")).unwrap().modified().unwrap(), written);
+    assert!(String::from_utf8(ungzip("a/index.html")).unwrap().contains("Changed words."));
+    // A page that goes takes its copy with it; building without --gzip removes the copies.
+    std::fs::remove_file(garden.join("content/a.md")).unwrap();
+    assert!(loam_in(&garden, &["build", "--gzip"]).status.success());
+    assert!(!gz("a/index.html").exists());
+    assert!(loam_in(&garden, &["build"]).status.success());
+    assert!(!gz("index.html").exists(), "copies left from a --gzip build are removed");
+}
