@@ -69,7 +69,8 @@
 //!   history views, made in the browser from each note's `_history/NOTE.json`; a past version rendered with the
 //!   vendored markdown-it, its links as the build resolved them), `math.js`
 //!   and `mermaid.js` beside it (every page works without them).
-//! - `output.rs`: writing the site to a folder as pages come, touching only what changed.
+//! - `output.rs`: writing the site to a folder as pages come, touching only what changed (and, with `--gzip`, a
+//!   gzipped copy beside each text file, kept in step the same way).
 //! - `pipeline.rs`: the stages in order. `gather` reads and parses a garden (with `NoteCache`, notes whose bytes
 //!   did not change are not parsed again); `build` runs every stage for `build` and `check`, each file going to
 //!   a callback as soon as it is made.
