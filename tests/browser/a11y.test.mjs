@@ -9,7 +9,7 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -218,9 +218,12 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       const label = await page.locator('.graph-local [role="img"]').getAttribute('aria-label');
       assert.match(label, /Markdown and Obsidian syntax/, label);
       // Search comes with the first touch of its box.
-      await page.locator('.search-input').focus();
+      const [script] = await Promise.all([
+        page.waitForResponse((response) => response.url().endsWith('/static/search.js'), { timeout: 15_000 }),
+        page.locator('.search-input').focus(),
+      ]);
+      assert.equal(script.status(), 200);
       await page.waitForFunction(() => window.loam.search);
-      assert.ok(fetched.some(([p]) => p.endsWith('search.js')));
     } finally {
       await context.close();
     }
@@ -246,6 +249,29 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       assert.ok(await page.locator('main h1').isVisible(), 'the note is printed');
     } finally {
       await context.close();
+    }
+  });
+
+  test('the preview (loam serve) has no violation either: a note, its history, the recent changes, a folder', async () => {
+    const portFile = path.join(garden, 'port');
+    const server = spawn(LOAM_BIN, ['serve', garden, '--port', '0', '--port-file', portFile], { stdio: 'ignore' });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!fs.existsSync(portFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const base = `http://127.0.0.1:${Number(fs.readFileSync(portFile, 'utf8'))}${PREFIX}`;
+      const page = await context.newPage();
+      const found = [];
+      for (const at of ['syntax/', '_history/linking/', '_changes/', 'guides/']) {
+        const response = await page.goto(base + at);
+        assert.equal(response.status(), 200, `${base}${at}`);
+        await page.waitForLoadState('networkidle');
+        for (const line of await violations(page)) found.push(`${at}: ${line}`);
+      }
+      assert.deepEqual(found, [], `axe-core found in the preview:\n${found.join('\n')}`);
+    } finally {
+      await context.close();
+      server.kill();
     }
   });
 });
