@@ -274,4 +274,31 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       server.kill();
     }
   });
+
+  test('a link reached with the keyboard opens its preview, and Escape closes it', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(site.url(`${PREFIX}plain/`));
+      await page.waitForLoadState('networkidle');
+      // Tab into the note's text until a link to another page of the garden has the focus.
+      await page.locator('main h1').first().click();
+      let reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = await page.evaluate(() => {
+          const a = document.activeElement;
+          return a.tagName === 'A' && !!a.closest('main .content') && /\/syntax\/$/.test(a.pathname);
+        });
+      }
+      assert.ok(reached, 'Tab reaches the link to syntax/');
+      const popover = page.locator('.popover');
+      await popover.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.match(await popover.innerText(), /Markdown|syntax/i);
+      await page.keyboard.press('Escape');
+      await popover.waitFor({ state: 'hidden', timeout: 5_000 });
+    } finally {
+      await context.close();
+    }
+  });
 });
