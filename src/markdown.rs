@@ -1179,6 +1179,26 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// `html` with its task boxes named in the garden's language (`words`: done, to do) rather than [`task_box`]'s
+/// English.
+pub fn name_tasks(html: String, words: &[String; 2]) -> String {
+    if !html.contains(TASK_BOX) || (words[0] == "done" && words[1] == "to do") {
+        return html;
+    }
+    let attribute = |word: &str| word.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+    html.replace(
+        &format!("{TASK_BOX} checked aria-label=\"done\">"),
+        &format!("{TASK_BOX} checked aria-label=\"{}\">", attribute(&words[0])),
+    )
+    .replace(
+        &format!("{TASK_BOX} aria-label=\"to do\">"),
+        &format!("{TASK_BOX} aria-label=\"{}\">", attribute(&words[1])),
+    )
+}
+
+/// How [`task_box`] begins a task's box.
+const TASK_BOX: &str = "<input type=\"checkbox\" disabled";
+
 /// A task's box with a name for screen readers (pulldown-cmark writes a bare `<input type="checkbox">`, which
 /// they announce as an unlabelled control): "done" or "to do", and disabled, as a page cannot tick it.
 fn task_box(event: Event<'_>) -> Event<'_> {

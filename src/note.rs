@@ -28,6 +28,8 @@ pub struct Settings {
     pub strict_line_breaks: bool,
     /// Whether notes marked `draft: true` are published (`loam serve --drafts`; never in a build).
     pub drafts: bool,
+    /// What a screen reader calls a task's box, done and to do, in the garden's language.
+    pub tasks: [String; 2],
 }
 
 impl Settings {
@@ -39,6 +41,7 @@ impl Settings {
             raw_html,
             strict_line_breaks: config.strict_line_breaks.unwrap_or(false),
             drafts: config.drafts,
+            tasks: ["task_done", "task_todo"].map(|key| crate::render::strings::text(config, key).to_string()),
         }
     }
 }
@@ -418,7 +421,9 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
     };
 
     let mut body = if is_published_with(&meta, meta_ok, settings.mode, settings.drafts) {
-        markdown::render(body, &settings.base_path, settings.raw_html, settings.strict_line_breaks)
+        let mut rendered = markdown::render(body, &settings.base_path, settings.raw_html, settings.strict_line_breaks);
+        rendered.html = markdown::name_tasks(rendered.html, &settings.tasks);
+        rendered
     } else {
         Rendered::default()
     };

@@ -693,7 +693,8 @@
       var m = /^\[([ xX])\]\s/.exec(node.textContent);
       if (!m) return;
       node.textContent = node.textContent.slice(m[0].length);
-      var box = el("input", { type: "checkbox", disabled: "", "aria-label": m[1] !== " " ? "done" : "to do" });
+      var done = m[1] !== " ";
+      var box = el("input", { type: "checkbox", disabled: "", "aria-label": done ? word("task_done", "done") : word("task_todo", "to do") });
       if (m[1] !== " ") box.setAttribute("checked", "");
       node.parentNode.insertBefore(box, node);
       node.parentNode.insertBefore(document.createTextNode(" "), node);

@@ -276,6 +276,14 @@ const WORDS: &[(&str, [&str; 9])] = &[
         ],
     ),
     (
+        "task_done",
+        ["done", "已完成", "完了", "완료", "hecho", "fait", "erledigt", "feito", "выполнено"],
+    ),
+    (
+        "task_todo",
+        ["to do", "待办", "未完了", "할 일", "pendiente", "à faire", "offen", "pendente", "не выполнено"],
+    ),
+    (
         "search_failed",
         [
             "The search index could not be loaded.",
@@ -677,7 +685,9 @@ pub fn for_scripts(config: &Config) -> String {
 /// The words `static/history.js` shows in a built site's history views, as JSON (`_history/_strings.json`,
 /// fetched with a note's versions, so that pages do not carry them).
 pub fn for_history(config: &Config) -> String {
-    const KEYS: [&str; 15] = [
+    const KEYS: [&str; 17] = [
+        "task_done",
+        "task_todo",
         "history",
         "who_wrote_what",
         "current_version",

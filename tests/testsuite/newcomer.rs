@@ -390,3 +390,19 @@ fn gzip_writes_a_compressed_copy_of_each_text_file_kept_in_step_with_it() {
     assert!(loam_in(&garden, &["build"]).status.success());
     assert!(!gz("index.html").exists(), "copies left from a --gzip build are removed");
 }
+
+#[test]
+fn task_boxes_are_named_in_the_garden_s_language() {
+    let garden = Garden::new()
+        .file("loam.toml", "title = \"Jardin\"\nlanguage = \"fr\"\n")
+        .file("content/todo.md", "- [x] semer\n- [ ] récolter\n")
+        .build();
+    assert!(loam_in(&garden, &["build"]).status.success());
+    let page = std::fs::read_to_string(garden.join("public/todo/index.html")).unwrap();
+    assert!(page.contains(r#"<input type="checkbox" disabled checked aria-label="fait">"#), "{page}");
+    assert!(page.contains(r#"<input type="checkbox" disabled aria-label="à faire">"#), "{page}");
+    let english = garden_with(&[("todo.md", "- [ ] sow\n")]);
+    assert!(loam_in(&english, &["build"]).status.success());
+    let page = std::fs::read_to_string(english.join("public/todo/index.html")).unwrap();
+    assert!(page.contains(r#"aria-label="to do">"#), "{page}");
+}
