@@ -217,6 +217,17 @@ pub fn without_comments(text: &str) -> std::borrow::Cow<'_, str> {
 /// Renders a note's body (without frontmatter). `base_path` prefixes the URLs of inline tags. Unless
 /// `strict_line_breaks`, a single newline in a paragraph is a line break, as Obsidian shows it by default.
 pub fn render(body: &str, base_path: &str, raw_html: RawHtml, strict_line_breaks: bool) -> Rendered {
+    render_with_tasks(body, base_path, raw_html, strict_line_breaks, ["done", "to do"])
+}
+
+/// [`render`], with `tasks` as what screen readers call a task's box, done and to do (the garden's language).
+pub fn render_with_tasks(
+    body: &str,
+    base_path: &str,
+    raw_html: RawHtml,
+    strict_line_breaks: bool,
+    tasks: [&str; 2],
+) -> Rendered {
     let code = code_ranges;
     let stripped = without_comments(body);
     let source: &str = &stripped;
@@ -233,7 +244,7 @@ pub fn render(body: &str, base_path: &str, raw_html: RawHtml, strict_line_breaks
     let mut renderer = Renderer::new(source, base_path, raw_html);
     renderer.line_marks = line_marks;
     renderer.strict_line_breaks = strict_line_breaks;
-    renderer.run()
+    renderer.run(tasks)
 }
 
 /// Footnotes as Obsidian and GitHub show them: each reference numbered in the order it first appears, and the
@@ -616,7 +627,7 @@ impl<'a> Renderer<'a> {
         self.block_end_at.insert(end, (n, close));
     }
 
-    fn run(mut self) -> Rendered {
+    fn run(mut self, tasks: [&str; 2]) -> Rendered {
         let mut html = String::with_capacity(self.source.len() * 3 / 2);
         // Block by block, each event written as HTML as soon as it is made.
         let mut index = 0;
@@ -641,8 +652,11 @@ impl<'a> Renderer<'a> {
         });
         // Footnotes are gathered at the end, numbered in the order of their first reference.
         let mut footnotes = Footnotes::default();
-        pulldown_cmark::html::push_html(&mut html, made.filter_map(|event| footnotes.pass(event)).map(task_box));
-        pulldown_cmark::html::push_html(&mut html, footnotes.section().into_iter().map(task_box));
+        pulldown_cmark::html::push_html(
+            &mut html,
+            made.filter_map(|event| footnotes.pass(event)).map(|e| task_box(e, tasks)),
+        );
+        pulldown_cmark::html::push_html(&mut html, footnotes.section().into_iter().map(|e| task_box(e, tasks)));
         self.result.html = match self.raw.as_deref() {
             Some(raw) if !raw.is_empty() => sanitise::clean(&html, raw),
             _ => html,
@@ -1179,36 +1193,16 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// `html` with its task boxes named in the garden's language (`words`: done, to do) rather than [`task_box`]'s
-/// English.
-pub fn name_tasks(html: String, words: &[String; 2]) -> String {
-    if !html.contains(TASK_BOX) || (words[0] == "done" && words[1] == "to do") {
-        return html;
-    }
-    let attribute = |word: &str| word.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
-    html.replace(
-        &format!("{TASK_BOX} checked aria-label=\"done\">"),
-        &format!("{TASK_BOX} checked aria-label=\"{}\">", attribute(&words[0])),
-    )
-    .replace(
-        &format!("{TASK_BOX} aria-label=\"to do\">"),
-        &format!("{TASK_BOX} aria-label=\"{}\">", attribute(&words[1])),
-    )
-}
-
-/// How [`task_box`] begins a task's box.
-const TASK_BOX: &str = "<input type=\"checkbox\" disabled";
-
 /// A task's box with a name for screen readers (pulldown-cmark writes a bare `<input type="checkbox">`, which
-/// they announce as an unlabelled control): "done" or "to do", and disabled, as a page cannot tick it.
-fn task_box(event: Event<'_>) -> Event<'_> {
+/// they announce as an unlabelled control): `tasks` (done, to do), and disabled, as a page cannot tick it.
+fn task_box<'e>(event: Event<'e>, tasks: [&str; 2]) -> Event<'e> {
+    let named = |checked: &str, word: &str| {
+        let word = word.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+        Event::InlineHtml(format!(r#"<input type="checkbox" disabled{checked} aria-label="{word}"> "#).into())
+    };
     match event {
-        Event::TaskListMarker(true) => {
-            Event::InlineHtml(r#"<input type="checkbox" disabled checked aria-label="done"> "#.into())
-        }
-        Event::TaskListMarker(false) => {
-            Event::InlineHtml(r#"<input type="checkbox" disabled aria-label="to do"> "#.into())
-        }
+        Event::TaskListMarker(true) => named(" checked", tasks[0]),
+        Event::TaskListMarker(false) => named("", tasks[1]),
         event => event,
     }
 }

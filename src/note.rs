@@ -421,9 +421,8 @@ pub fn parse(path: &str, bytes: &[u8], settings: &Settings) -> Note {
     };
 
     let mut body = if is_published_with(&meta, meta_ok, settings.mode, settings.drafts) {
-        let mut rendered = markdown::render(body, &settings.base_path, settings.raw_html, settings.strict_line_breaks);
-        rendered.html = markdown::name_tasks(rendered.html, &settings.tasks);
-        rendered
+        let tasks = [settings.tasks[0].as_str(), settings.tasks[1].as_str()];
+        markdown::render_with_tasks(body, &settings.base_path, settings.raw_html, settings.strict_line_breaks, tasks)
     } else {
         Rendered::default()
     };
