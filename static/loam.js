@@ -290,7 +290,7 @@
 
 /* Scripts a page needs only for some of its parts, loaded when those parts are there (math, diagrams), come near
  * the screen (a note's graph) or are used (search): a note read on a phone fetches none of them. The graph page
- * draws at once. "/" or Ctrl-K (Cmd-K) goes to the search box from anywhere but a field. */
+ * draws at once. */
 (function () {
   "use strict";
 
@@ -324,6 +324,84 @@
     observer.observe(element);
   }
 
+  /* Search is a modal dialog: the header's button, "/" or Ctrl-K (Cmd-K) from anywhere but a field opens it with the
+   * focus in its box; the rest of the page is inert while it is open, Tab and Shift-Tab go round inside it, and
+   * Escape, its close button or a click outside closes it and gives the focus back to where it was. search.js,
+   * loaded at the first touch of the button, answers the queries. */
+  function searchDialog(box) {
+    var button = box.querySelector(".search-button");
+    var dialog = box.querySelector(".search-dialog");
+    var input = box.querySelector(".search-input");
+    if (!button || !dialog || !input) return;
+    box.hidden = false;
+    var opener = null;
+    var search = function () { need("search.js"); };
+    button.addEventListener("focus", search, { once: true });
+    button.addEventListener("pointerenter", search, { once: true });
+
+    function open() {
+      search();
+      if (!dialog.open) {
+        opener = document.activeElement;
+        dialog.returnValue = "";
+        if (dialog.showModal) dialog.showModal();
+        else dialog.setAttribute("open", "");
+        document.documentElement.classList.add("search-open");
+      }
+      input.focus();
+      input.select();
+    }
+    function close() {
+      if (dialog.open) dialog.close();
+    }
+    dialog.addEventListener("close", function () {
+      document.documentElement.classList.remove("search-open");
+      var back = opener && opener !== document.body && document.contains(opener) ? opener : button;
+      opener = null;
+      // Closed by following a result (search.js): the focus goes where the page goes, not back.
+      if (dialog.returnValue !== "result") back.focus({ preventScroll: true });
+    });
+    button.addEventListener("click", open);
+    var closer = dialog.querySelector(".search-close");
+    if (closer) closer.addEventListener("click", close);
+    // A click on the backdrop lands on the dialog itself, outside its box.
+    dialog.addEventListener("click", function (event) {
+      if (event.target !== dialog) return;
+      var r = dialog.getBoundingClientRect();
+      var inside = event.clientX >= r.left && event.clientX <= r.right && event.clientY >= r.top && event.clientY <= r.bottom;
+      if (!inside) close();
+    });
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        // Not the search box's own Escape (which only empties it): one press closes the search.
+        event.preventDefault();
+        close();
+      } else if (event.key === "Tab") {
+        var stops = Array.prototype.filter.call(
+          dialog.querySelectorAll("input, button, a[href], [tabindex]:not([tabindex='-1'])"),
+          function (e) { return !e.disabled && e.getClientRects().length > 0 && e.tabIndex >= 0; }
+        );
+        if (!stops.length) return;
+        var first = stops[0];
+        var last = stops[stops.length - 1];
+        if (event.shiftKey && document.activeElement === first) {
+          event.preventDefault();
+          last.focus();
+        } else if (!event.shiftKey && document.activeElement === last) {
+          event.preventDefault();
+          first.focus();
+        }
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName) || event.target.isContentEditable;
+      if ((event.key === "/" && !typing) || ((event.key === "k" || event.key === "K") && (event.ctrlKey || event.metaKey))) {
+        event.preventDefault();
+        open();
+      }
+    });
+  }
+
   window.loam.ready(function () {
     var params = new URLSearchParams(location.search);
     if (document.documentElement.hasAttribute("data-history") && (params.has("history") || params.has("at"))) {
@@ -340,18 +418,6 @@
       });
     }
     var box = document.querySelector("[data-search]");
-    var input = box && box.querySelector(".search-input");
-    if (!input) return;
-    var search = function () { need("search.js"); };
-    input.addEventListener("focus", search, { once: true });
-    input.addEventListener("pointerenter", search, { once: true });
-    document.addEventListener("keydown", function (event) {
-      var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName) || event.target.isContentEditable;
-      if ((event.key === "/" && !typing) || (event.key === "k" && (event.ctrlKey || event.metaKey))) {
-        event.preventDefault();
-        input.focus();
-        input.select();
-      }
-    });
+    if (box) searchDialog(box);
   });
 })();

@@ -1,7 +1,7 @@
 /*
  * Loam: full-text search.
  *
- * Shows the search box in the header ([data-search], hidden without JavaScript) and answers queries from the
+ * Answers the queries typed in the search dialog (loam.js opens it; [data-search] in base.html) from the
  * index `loam build` writes to <base>static/search/ (src/search.rs): meta.json lists the chunks of the word index
  * by their first and last word; a query downloads only the chunks holding its words, then one bundle of note texts
  * for each result shown, to make its excerpt.
@@ -10,8 +10,7 @@
  * query must be found in a note (the last as a prefix too, as one types); a run of Chinese or Japanese characters
  * must stand side by side. Results are ranked by how rare the words are and where they are: the title first, then
  * aliases and tags, then the text. An excerpt shows the words marked; a match under a heading leads to that section.
- * Up and down arrows move through the results, Enter opens one, Escape closes the list; "/" or Ctrl+K (Cmd+K)
- * focuses the box from anywhere on the page.
+ * Up and down arrows move through the results (the box keeps the focus: aria-activedescendant), Enter opens one.
  */
 (function () {
   "use strict";
@@ -42,8 +41,6 @@
   var active = -1;
   var latest = 0;
   var timer = 0;
-
-  box.hidden = false;
 
   // ---- The index's files ----
 
@@ -536,6 +533,8 @@
       link.id = "loam-search-result-" + n;
       link.setAttribute("role", "option");
       link.setAttribute("aria-selected", "false");
+      // Not a stop of its own for Tab: the arrows choose among the results, from the box.
+      link.tabIndex = -1;
       link.appendChild(element("span", "search-title", note.title || note.url));
       var heading = section(note.anchors, at);
       if (heading) {
@@ -623,16 +622,20 @@
       var chosen = items()[active];
       if (chosen) {
         event.preventDefault();
+        leave();
         window.location.href = chosen.href;
       }
-    } else if (event.key === "Escape") {
-      if (!list.hidden) close();
-      else input.blur();
     }
   });
-  document.addEventListener("click", function (event) {
-    if (!box.contains(event.target)) close();
+  // A result may be a section of the page being read: the dialog closes before the page moves to it.
+  list.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("a")) leave();
   });
+
+  function leave() {
+    var dialog = box.querySelector(".search-dialog");
+    if (dialog && dialog.open) dialog.close("result");
+  }
   // Loaded when the reader first used the box (loam.js): what they have typed meanwhile is searched.
   if (document.activeElement === input) {
     load();

@@ -40,6 +40,7 @@ const WORDS: &[(&str, [&str; 9])] = &[
             "Результаты поиска",
         ],
     ),
+    ("close", ["Close", "关闭", "閉じる", "닫기", "Cerrar", "Fermer", "Schließen", "Fechar", "Закрыть"]),
     ("graph", ["Graph", "关系图", "グラフ", "그래프", "Grafo", "Graphe", "Graph", "Grafo", "Граф"]),
     ("tags_title", ["Tags", "标签", "タグ", "태그", "Etiquetas", "Étiquettes", "Tags", "Etiquetas", "Теги"]),
     ("menu", ["Menu", "菜单", "メニュー", "메뉴", "Menú", "Menu", "Menü", "Menu", "Меню"]),

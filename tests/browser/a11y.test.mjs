@@ -111,14 +111,12 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
           await page.waitForLoadState('networkidle');
           for (const line of await violations(page)) found.push(`${kind} (${at || '/'}): ${line}`);
         }
-        // Search results, open.
+        // The search dialog, with results.
         await page.goto(site.url(`${PREFIX}syntax/`));
-        const input = page.locator('.search-input');
-        if (await input.isVisible()) {
-          await input.fill('link');
-          await page.locator('.search-result').first().waitFor({ timeout: 15_000 });
-          for (const line of await violations(page)) found.push(`search results: ${line}`);
-        }
+        await page.locator('.search-button').click();
+        await page.locator('.search-input').fill('link');
+        await page.locator('.search-result').first().waitFor({ timeout: 15_000 });
+        for (const line of await violations(page)) found.push(`search results: ${line}`);
         await page.screenshot({ path: path.join(SHOTS, `a11y-search-${width}-${scheme}.png`) });
       } finally {
         await context.close();
@@ -170,10 +168,16 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       await page.keyboard.press('Tab');
       assert.equal((await focused()).region, 'main', 'after the skip link, Tab is in the page');
 
-      // Search by keyboard: a query, the arrow keys through the results, Enter or Escape.
+      // Search by keyboard: "/" opens the dialog with the focus in its box; a query, the arrows through the
+      // results; Tab stays inside the dialog; Escape closes it and the focus goes back where it was.
+      const button = page.locator('.search-button');
+      assert.equal(await button.getAttribute('aria-haspopup'), 'dialog');
+      await page.evaluate(() => document.activeElement.setAttribute('data-was-focused', ''));
       await page.keyboard.press('/');
+      const dialog = page.locator('.search-dialog');
       const input = page.locator('.search-input');
-      assert.ok(await input.evaluate((e) => e === document.activeElement), '/ focuses the search');
+      assert.ok(await dialog.evaluate((d) => d.open && d.matches(':modal')), '/ opens the search as a modal dialog');
+      assert.ok(await input.evaluate((e) => e === document.activeElement), 'the focus is in its box');
       await page.keyboard.type('link');
       await page.locator('.search-result').first().waitFor({ timeout: 15_000 });
       assert.equal(await input.getAttribute('aria-expanded'), 'true');
@@ -183,10 +187,33 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       assert.ok(active, 'the arrow moves to a result');
       assert.equal(await page.locator(`#${active}`).getAttribute('aria-selected'), 'true');
       await page.screenshot({ path: path.join(SHOTS, 'a11y-search-keyboard.png') });
+      for (let i = 0; i < 6; i++) {
+        await page.keyboard.press(i % 2 ? 'Shift+Tab' : 'Tab');
+        await page.keyboard.press('Tab');
+        const inside = await page.evaluate(() => document.activeElement.closest('.search-dialog') !== null);
+        assert.ok(inside, `Tab leaves the open search dialog for ${JSON.stringify(await focused())}`);
+        const stop = await focused();
+        assert.ok(stop.ring && stop.visible, `a stop in the dialog without a visible ring: ${JSON.stringify(stop)}`);
+      }
       await page.keyboard.press('Escape');
-      assert.ok(await page.locator('.search-results').isHidden(), 'Escape closes the results');
-      assert.equal(await input.getAttribute('aria-expanded'), 'false');
-      assert.ok(await input.evaluate((e) => e === document.activeElement), 'the focus stays in the search');
+      assert.ok(!(await dialog.evaluate((d) => d.open)), 'Escape closes the search');
+      await page.waitForFunction(() => document.activeElement?.hasAttribute('data-was-focused'));
+      // Opened with its button, closed with its close button: the focus goes back to the button.
+      await button.focus();
+      await page.keyboard.press('Enter');
+      assert.ok(await input.evaluate((e) => e === document.activeElement), 'Enter on the button opens the search');
+      assert.equal(await input.inputValue(), 'link', 'the query is kept, selected');
+      await page.locator('.search-close').click();
+      assert.ok(!(await dialog.evaluate((d) => d.open)), 'the close button closes it');
+      await page.waitForFunction(() => document.activeElement?.classList.contains('search-button'));
+      // A result in the page being read: Enter closes the search and the page moves to the section.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.keyboard.press('Control+K');
+      await input.fill('callouts foldable');
+      await page.locator('.search-result[href$="#callouts"]').first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/#callouts$/);
+      await page.waitForFunction(() => !document.querySelector('.search-dialog').open && window.scrollY > 500);
     } finally {
       await context.close();
     }
@@ -217,10 +244,10 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       // Its text alternative names the notes it links with.
       const label = await page.locator('.graph-local [role="img"]').getAttribute('aria-label');
       assert.match(label, /Markdown and Obsidian syntax/, label);
-      // Search comes with the first touch of its box.
+      // Search comes with the first touch of its button.
       const [script] = await Promise.all([
         page.waitForResponse((response) => response.url().endsWith('/static/search.js'), { timeout: 15_000 }),
-        page.locator('.search-input').focus(),
+        page.locator('.search-button').focus(),
       ]);
       assert.equal(script.status(), 200);
       await page.waitForFunction(() => window.loam.search);

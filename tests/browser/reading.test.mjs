@@ -122,10 +122,15 @@ async function screenshot(page, name) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
 }
 
-/** Types `query` into the header's search box and waits for a result whose title is `title`. */
+/** Opens the search dialog with the header's button, unless it is open. */
+async function openSearch(page) {
+  if (!(await page.locator('.search-dialog').evaluate((dialog) => dialog.open))) await page.locator('.search-button').click();
+}
+
+/** Types `query` into the search dialog's box and waits for a result whose title is `title`. */
 async function search(page, query, title) {
+  await openSearch(page);
   const input = page.locator('.search-input');
-  await input.click();
   await input.fill(query);
   // The results of this query, not those of the one before (search.js marks the list with its query).
   await page.waitForFunction((q) => document.querySelector('.search-results')?.dataset.query === q, query.trim());
@@ -405,13 +410,18 @@ describe('reading a built garden', { timeout: 300_000 }, () => {
       await page.keyboard.press('Escape');
       assert.equal(await menu.getAttribute('aria-expanded'), 'false');
       assert.ok((await box()).y > 844, 'closed again');
-      // Search results fit the screen.
+      // Search takes the whole screen, and its results fit it.
+      await openSearch(page);
       const input = page.locator('.search-input');
       await input.fill('configuration');
       const results = page.locator('.search-results');
       await results.locator('a').first().waitFor();
       const shown = await results.boundingBox();
       assert.ok(shown.x >= 0 && shown.x + shown.width <= 390, `search results fit: ${JSON.stringify(shown)}`);
+      const dialog = await page.locator('.search-dialog').boundingBox();
+      assert.ok(dialog.x === 0 && dialog.y === 0 && dialog.width === 390 && dialog.height === 844, `the search fills the screen: ${JSON.stringify(dialog)}`);
+      await screenshot(page, `phone-search-${colorScheme}`);
+      await page.keyboard.press('Escape');
       assert.deepEqual(page.problems, []);
       await context.close();
     }
@@ -643,8 +653,8 @@ describe('search in a garden written in Chinese', { timeout: 120_000 }, () => {
     assert.equal(await page.locator('.search-input').getAttribute('placeholder'), '搜索');
     await page.locator('.theme-toggle').waitFor();
     assert.equal(await page.locator('.theme-toggle').innerText(), '主题: 自动');
+    await openSearch(page);
     const input = page.locator('.search-input');
-    await input.click();
     await input.fill('没有这个词');
     await page.locator('.search-results', { hasText: '没有匹配的笔记' }).waitFor();
     await context.close();
@@ -675,8 +685,8 @@ describe('search and the graph in a real vault with other scripts in its paths',
     // search.js finds where matched words are in a note's text by cutting the text into words again, and looks
     // words up by their keys (folded, without a plural ending): both must agree with src/search.rs on every note,
     // or excerpts mark the wrong words.
-    // search.js comes when the box is first used.
-    await page.locator('.search-input').focus();
+    // search.js comes when the search button is first touched.
+    await page.locator('.search-button').focus();
     await page.waitForFunction(() => window.loam.search);
     const report = await page.evaluate(async () => {
       const { stem } = await window.loam.search.load().then((index) => index.meta);

@@ -109,7 +109,11 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
       const input = page.locator('.search-input');
       // After a save, the last index answers until the new one is made (a moment later): asked again, a query
       // finds what the save wrote.
+      const openSearch = async () => {
+        if (!(await page.locator('.search-dialog').evaluate((dialog) => dialog.open))) await page.locator('.search-button').click();
+      };
       const find = async (query, title) => {
+        await openSearch();
         const result = page.locator('.search-result .search-title', { hasText: title });
         for (let attempt = 0; attempt < 40 && !(await result.count()); attempt++) {
           await input.fill('');
@@ -118,6 +122,7 @@ describe('loam serve in a browser', { timeout: 120_000 }, () => {
         }
         await result.first().waitFor({ timeout: TIMEOUT });
       };
+      await openSearch();
       await input.fill('configuration');
       const waiting = page.locator('.search-results[data-state="waiting"] .search-message');
       await waiting.waitFor({ timeout: TIMEOUT });
