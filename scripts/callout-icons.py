@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the callout icons into static/style.css: one CSS mask per callout type, from Lucide's icons (the set
+"""Writes the callout icons into static/callouts.css: one CSS mask per callout type, from Lucide's icons (the set
 Obsidian draws callouts with), as data: URLs so that a page loads nothing from another origin.
 
     scripts/callout-icons.py
 
 Fetches lucide-static at the pinned version with `npm pack` (which runs no install scripts), checks the tarball's
-integrity, and rewrites the block between the two marker comments in static/style.css. Lucide is under the ISC
+integrity, and rewrites the block between the two marker comments in static/callouts.css. Lucide is under the ISC
 licence; its notice is written with the block.
 """
 
@@ -71,14 +71,14 @@ def main():
         rules.append(f"{selectors} {{\n  --callout-icon: url(\"{url}\");\n}}")
     notice = "\n".join(f"   {line}".rstrip() for line in licence.splitlines())
     block = f"{BEGIN} {VERSION}:\n{notice}\n*/\n\n" + "\n\n".join(rules) + f"\n\n{END}"
-    path = os.path.join(root, "static", "style.css")
+    path = os.path.join(root, "static", "callouts.css")
     css = open(path).read()
     if BEGIN in css:
         css = css[: css.index(BEGIN)] + block + css[css.index(END) + len(END):]
     else:
         css = css.rstrip("\n") + "\n\n" + block + "\n"
     open(path, "w").write(css)
-    print(f"wrote {len(ICONS)} icons of lucide-static {VERSION} into static/style.css")
+    print(f"wrote {len(ICONS)} icons of lucide-static {VERSION} into static/callouts.css")
 
 
 if __name__ == "__main__":

@@ -407,6 +407,8 @@ struct Renderer<'a> {
     fence: Option<(highlight::Fence, String)>,
     /// Whether the stylesheet of highlighted code is linked yet (before the note's first highlighted block).
     highlight_linked: bool,
+    /// Whether the callouts' stylesheet is linked yet (before the note's first callout).
+    callouts_linked: bool,
     /// Closing markers for blocks with ids, by the index of their starting event's matching end.
     block_end_at: HashMap<usize, (usize, BlockClose)>,
     /// The last (byte offset, line) asked for: links come in document order, so lines are counted onwards.
@@ -448,6 +450,7 @@ impl<'a> Renderer<'a> {
             in_code_block: false,
             fence: None,
             highlight_linked: false,
+            callouts_linked: false,
             block_end_at: HashMap::default(),
             line_cursor: (0, 1),
             line_marks: Vec::new(),
@@ -860,6 +863,15 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Links Loam's stylesheet `static/NAME` here, in the note's body: a page whose notes (its own or embedded)
+    /// have none of what it styles does not load it.
+    fn stylesheet(&mut self, name: &str) {
+        let mut link = String::from("<link rel=\"stylesheet\" href=\"");
+        let _ = escape_href(&mut link, &format!("{}static/{name}", self.base_path));
+        link.push_str("\">");
+        self.html(link);
+    }
+
     /// Writes the end event, or our replacement of it.
     fn flush_end(&mut self, end: TagEnd) {
         match end {
@@ -870,10 +882,7 @@ impl<'a> Renderer<'a> {
                     let block = highlight::write(&fence, &code);
                     if !self.highlight_linked && block.contains("<span class=\"hl-") {
                         self.highlight_linked = true;
-                        let mut link = String::from("<link rel=\"stylesheet\" href=\"");
-                        let _ = escape_href(&mut link, &format!("{}static/highlight.css", self.base_path));
-                        link.push_str("\">");
-                        self.html(link);
+                        self.stylesheet("highlight.css");
                     }
                     self.html(block);
                 }
@@ -925,6 +934,11 @@ impl<'a> Renderer<'a> {
         let mut kind_attr = escape(&kind);
         if let Some(metadata) = metadata.filter(|m| !m.is_empty()) {
             kind_attr.push_str(&format!("\" data-callout-metadata=\"{}", escape(metadata)));
+        }
+        // Their colours and icons come with the first callout, as highlighted code's do (see `flush_end`).
+        if !self.callouts_linked {
+            self.callouts_linked = true;
+            self.stylesheet("callouts.css");
         }
         match fold {
             Some(open) => {

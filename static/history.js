@@ -558,6 +558,7 @@
     holder.innerHTML = md.render(body);
     callouts(holder);
     taskLists(holder);
+    window.loam.styleFor(holder);
     // math.js comes where a page has math; this version may have some that today's page has not.
     if (holder.querySelector(".math")) {
       window.loam.need("math.js").then(function () {
@@ -703,6 +704,8 @@
 
   /* The site's base path (static/loam.js), every URL here starts with. */
   var base = window.loam.base;
+  // The views' own stylesheet (the preview's history pages link it in their head).
+  window.loam.loadStylesheet(base + "static/history.css").catch(window.loam.warn("history.css"));
 
   function versionsUrl() {
     var path = location.pathname;

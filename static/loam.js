@@ -2,6 +2,7 @@
  * What the other scripts of the site share, as window.loam (this file comes first in every page):
  *   base            the site's root path ("/" or "/garden/"), from <html data-base>, else from this script's address
  *   loadScript(url), loadStylesheet(url)   a promise that the file is in the page
+ *   styleFor(root)  links callouts.css and highlight.css if root shows what they style and the page has not
  *   graphData()     a promise of graph.json, fetched once for the page (the graph view and the explorer read it)
  *   ready(start)    runs start once the page is parsed
  *   warn(name)      an error handler that logs under "loam name:"; the page goes on without that feature
@@ -93,6 +94,16 @@
           console.error("loam " + name + ":", error);
         }
       };
+    },
+    /** Links Loam's stylesheets for what `root` shows (callouts, highlighted code) where the page has not: a link
+     *  preview or a past version may show what the page itself has none of. */
+    styleFor: function (root) {
+      [["callouts.css", ".callout"], ["highlight.css", "[class^='hl-'], [class*=' hl-']"]].forEach(function (pair) {
+        var href = base + "static/" + pair[0];
+        if (root.querySelector(pair[1]) && !document.querySelector("link[href='" + href + "']")) {
+          window.loam.loadStylesheet(href).catch(window.loam.warn(pair[0]));
+        }
+      });
     },
     graphData: function () {
       if (!graph) {

@@ -116,6 +116,8 @@
           window.clearTimeout(hideTimer);
         });
         popover.addEventListener("mouseleave", later);
+        // A section's copy has not the stylesheet links its note has before its first callout or code block.
+        window.loam.styleFor(body);
         document.body.appendChild(popover);
         place(link);
         // Math and diagrams in the copy are drawn like the page's own.

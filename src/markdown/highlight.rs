@@ -135,7 +135,8 @@ pub fn stylesheet() -> Result<String, syntect::Error> {
         "/* {LIGHT_THEME} when the reader picked light, or picked nothing and the system is not dark; {DARK_THEME}\n\
          \x20* otherwise, as the palette at the top decides. Each theme is written for exactly the pages it applies\n\
          \x20* to, so none of its declarations (a bold keyword, the background of a diff line) shows through the\n\
-         \x20* other. Regenerate with `cargo run --example highlight_css`. */\n"
+         \x20* other. In the cascade layer of every Loam stylesheet (see style.css). Regenerate with\n\
+         \x20* `cargo run --example highlight_css`. */\n@layer loam {{\n"
     ));
     write_rules(&mut css, &light, "html[data-theme=\"light\"]", "");
     css.push_str("@media not all and (prefers-color-scheme: dark) {\n");
@@ -144,7 +145,7 @@ pub fn stylesheet() -> Result<String, syntect::Error> {
     write_rules(&mut css, &dark, "html[data-theme=\"dark\"]", "");
     css.push_str("@media (prefers-color-scheme: dark) {\n");
     write_rules(&mut css, &dark, ":root:not([data-theme=\"light\"])", "  ");
-    css.push_str("}\n");
+    css.push_str("}\n}\n");
     css.push_str(END);
     css.push('\n');
     Ok(css)

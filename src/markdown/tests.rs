@@ -94,15 +94,17 @@ fn backlink_context_is_the_sentence() {
 #[test]
 fn callouts_with_titles_and_folding() {
     let r = html("> [!tip]+ Open **bold**\n> body\n");
-    assert!(r.html.starts_with("<details class=\"callout\" data-callout=\"tip\" open><summary class=\"callout-title\"><span class=\"callout-title-inner\">Open <strong>bold</strong></span></summary><div class=\"callout-content\"><p>body</p>"), "{}", r.html);
-    let r = html("> [!INFO]\n> text\n");
+    // The callouts' stylesheet comes with the first one.
+    assert!(r.html.starts_with("<link rel=\"stylesheet\" href=\"/static/callouts.css\"><details class=\"callout\" data-callout=\"tip\" open><summary class=\"callout-title\"><span class=\"callout-title-inner\">Open <strong>bold</strong></span></summary><div class=\"callout-content\"><p>body</p>"), "{}", r.html);
+    let r = html("> [!INFO]\n> text\n\n> [!note] Two\n> more\n");
     assert!(
         r.html.contains("<div class=\"callout-title\"><span class=\"callout-title-inner\">Info</span></div>"),
         "{}",
         r.html
     );
+    assert_eq!(r.html.matches("callouts.css").count(), 1, "linked once: {}", r.html);
     let r = html("> just a quote\n");
-    assert!(r.html.starts_with("<blockquote>"));
+    assert!(r.html.starts_with("<blockquote>") && !r.html.contains("callouts.css"));
 }
 
 #[test]
@@ -234,7 +236,13 @@ fn inline_footnotes_span_lines_and_their_links_keep_their_lines() {
 fn an_id_right_under_a_callout_names_the_callout() {
     let r = html("> [!hint] Limits\n> Names have limits.\n^the-callout\n\nAfter.\n");
     assert_eq!(r.blocks, ["the-callout"]);
-    assert!(r.html.contains("<div id=\"^the-callout\"><div class=\"callout\""), "{}", r.html);
+    assert!(
+        r.html.contains(
+            "<div id=\"^the-callout\"><link rel=\"stylesheet\" href=\"/static/callouts.css\"><div class=\"callout\""
+        ),
+        "{}",
+        r.html
+    );
     assert!(!r.html.contains("^the-callout</p>"), "the id is not left in the text: {}", r.html);
     let (start, end) = (r.html.find("\0B0\0").unwrap(), r.html.find("\0b0\0").unwrap());
     assert!(r.html[start..end].contains("Names have limits.") && !r.html[start..end].contains("After."));

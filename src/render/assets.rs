@@ -8,6 +8,10 @@ pub const STATIC: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../../static/style.css")),
     // The colours of highlighted code, linked by a note's first highlighted block (markdown/highlight.rs).
     ("highlight.css", include_bytes!("../../static/highlight.css")),
+    // Callouts' colours, folding and icons, linked by a note's first callout (markdown.rs).
+    ("callouts.css", include_bytes!("../../static/callouts.css")),
+    // The history views and the recent changes (history.html, changes.html, history.js).
+    ("history.css", include_bytes!("../../static/history.css")),
     ("loam.js", include_bytes!("../../static/loam.js")),
     ("search.js", include_bytes!("../../static/search.js")),
     ("preview.js", include_bytes!("../../static/preview.js")),

@@ -58,6 +58,8 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       path.join(garden, 'content', 'plain.md'),
       `---\ntitle: A plain note\ntags: [guide]\n---\n\n${'Words of a plain note, linking to [[syntax]] and [[linking]]. '.repeat(40)}\n`,
     );
+    // The vault's own stylesheet, which must win over Loam's, even over those a note links after it.
+    fs.writeFileSync(path.join(garden, 'content', 'publish.css'), '.callout { border-left-width: 6px; }\n');
     // A history to publish: the notes recorded, one edited.
     execFileSync(LOAM_BIN, ['import', garden], { stdio: 'pipe' });
     const linking = path.join(garden, 'content', 'linking.md');
@@ -234,7 +236,7 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       const total = fetched.reduce((sum, [, n]) => sum + n, 0);
       const list = fetched.map(([p, n]) => `${p} ${n}`).join('\n');
       assert.ok(total < 100 * 1024, `the note weighs ${(total / 1024).toFixed(1)} KB:\n${list}`);
-      for (const later of ['force-graph', 'graph.json', 'search.js', 'highlight.css', 'katex', 'graph.js']) {
+      for (const later of ['force-graph', 'graph.json', 'search.js', 'highlight.css', 'callouts.css', 'history.css', 'katex', 'graph.js']) {
         assert.ok(!fetched.some(([p]) => p.includes(later)), `${later} is fetched before it is wanted:\n${list}`);
       }
       // Down to the note's own graph: the library and the data come, and it is drawn.
@@ -251,6 +253,22 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       ]);
       assert.equal(script.status(), 200);
       await page.waitForFunction(() => window.loam.search);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a garden's publish.css wins over Loam's stylesheets, wherever they are linked", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(site.url(`${PREFIX}syntax/`));
+      await page.waitForLoadState('networkidle');
+      // callouts.css comes with the note's first callout, in its body, after publish.css in the head.
+      const order = await page.evaluate(() => [...document.querySelectorAll('link[rel=stylesheet]')].map((l) => new URL(l.href).pathname.split('/').pop()));
+      assert.ok(order.indexOf('callouts.css') > order.indexOf('publish.css') && order.indexOf('publish.css') >= 0, order.join(' '));
+      const width = await page.locator('.callout').first().evaluate((e) => getComputedStyle(e).borderLeftWidth);
+      assert.equal(width, '6px', "publish.css's .callout rule wins over callouts.css's own");
     } finally {
       await context.close();
     }
