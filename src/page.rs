@@ -28,7 +28,13 @@ struct Expansion {
     notes: Vec<(usize, std::ops::Range<usize>)>,
     embeds: usize,
     bytes: usize,
+    /// How many images the page shows so far.
+    images: usize,
 }
+
+/// An image this near the top of its note (its line), if the page's first, is fetched at once: it is likely in
+/// the first screen, where a lazy image would be the last thing to appear. Every other image is lazy.
+const EAGER_IMAGE_LINES: usize = 30;
 
 /// What replaces the label of a link to an unpublished note when the label would give the note away, in the
 /// garden's language.
@@ -41,7 +47,7 @@ pub fn body_html(site: &Site, note: usize) -> (String, Vec<Diagnostic>) {
     let mut out = String::with_capacity(site.notes[note].body.html.len() + 256);
     let mut diagnostics = Vec::new();
     let whole = 0..site.notes[note].body.html.len();
-    let mut stack = Expansion { notes: vec![(note, whole)], embeds: 0, bytes: 0 };
+    let mut stack = Expansion { notes: vec![(note, whole)], embeds: 0, bytes: 0, images: 0 };
     expand(site, note, &site.notes[note].body.html, &mut stack, &mut out, &mut diagnostics);
     // The footnotes' back-links were labelled in English when the note was parsed, without the garden's settings.
     let back = crate::render::strings::text(site.config, "back_to_reference");
@@ -216,16 +222,33 @@ fn embed(
             let url = escape(&attachment_url(site, *a));
             let name = &site.attachments[*a];
             let alt = if raw.label.is_empty() { name.rsplit('/').next().unwrap_or(name) } else { &raw.label };
+            // The size written (`|300x200`), else the image's own, the other side kept in proportion: the page
+            // keeps the image's place before it comes (with `height: auto` in the stylesheet).
+            let own = site.image_sizes.get(*a).copied().flatten().filter(|_| is_image(name));
+            let scale = |given: u32, of: u32, other: u32| {
+                ((u64::from(given) * u64::from(other) + u64::from(of) / 2) / u64::from(of)) as u32
+            };
+            let (width, height) = match (raw.width, raw.height, own) {
+                (None, None, Some((w, h))) => (Some(w), Some(h)),
+                (Some(w), None, Some((ow, oh))) => (Some(w), Some(scale(w, ow, oh))),
+                (None, Some(h), Some((ow, oh))) => (Some(scale(h, oh, ow)), Some(h)),
+                (w, h, _) => (w, h),
+            };
             let mut size = String::new();
-            if let Some(w) = raw.width {
+            if let Some(w) = width {
                 size.push_str(&format!(" width=\"{w}\""));
             }
-            if let Some(h) = raw.height {
+            if let Some(h) = height {
                 size.push_str(&format!(" height=\"{h}\""));
             }
             let alt = escape(alt);
             match extension(name).as_deref() {
-                _ if is_image(name) => out.push_str(&format!("<img class=\"embed\" src=\"{url}\" alt=\"{alt}\"{size} loading=\"lazy\">")),
+                _ if is_image(name) => {
+                    let eager = stack.images == 0 && stack.notes.len() == 1 && raw.line <= EAGER_IMAGE_LINES;
+                    stack.images += 1;
+                    let loading = if eager { "" } else { " loading=\"lazy\"" };
+                    out.push_str(&format!("<img class=\"embed\" src=\"{url}\" alt=\"{alt}\"{size}{loading}>"));
+                }
                 Some("mp4" | "webm" | "ogv" | "mov") => out.push_str(&format!("<video class=\"embed\" src=\"{url}\" controls{size}></video>")),
                 Some("mp3" | "ogg" | "wav" | "m4a" | "flac") => out.push_str(&format!("<audio class=\"embed\" src=\"{url}\" controls></audio>")),
                 Some("pdf") => out.push_str(&format!(

@@ -170,6 +170,23 @@ impl NoteCache {
     }
 }
 
+/// The width and height of each attachment that is an image, read from the first bytes of its file (PNG, JPEG,
+/// GIF, WebP, AVIF and others; not SVG), so that pages give each `<img>` its size and do not move as images come.
+/// `None` where the file is not an image, cannot be read or says no size.
+pub fn image_sizes(attachments: &[Attachment]) -> Vec<Option<(u32, u32)>> {
+    attachments
+        .par_iter()
+        .map(|a| {
+            if !crate::markdown::is_image(&a.path) {
+                return None;
+            }
+            let size = imagesize::size(&a.file).ok()?;
+            let (w, h) = (u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?);
+            (w > 0 && h > 0).then_some((w, h))
+        })
+        .collect()
+}
+
 /// A garden read and parsed: everything its site is made from.
 pub struct Gathered {
     pub config: Config,
@@ -183,6 +200,8 @@ pub struct Gathered {
     pub history: Vec<Contributions>,
     pub attachments: Vec<Attachment>,
     pub attachment_paths: Vec<String>,
+    /// Each attachment's width and height in pixels, when it is an image whose header says (see [`image_sizes`]).
+    pub image_sizes: Vec<Option<(u32, u32)>>,
     pub templates: Arc<Templates>,
     /// The garden's own `static/` files, by name.
     pub static_files: Vec<(String, PathBuf)>,
@@ -204,9 +223,16 @@ impl Gathered {
     /// The site's static files (without the libraries it does not need) and the attachments its notes use.
     pub fn assets(&self, attachment_used: &[bool], needed: render::Libraries) -> Vec<OutputFile> {
         let mut files = Vec::new();
+        // `[highlight]` themes of the garden's choosing: their colours instead of the built-in ones (checked when
+        // loam.toml was read; a failure here keeps the built-in colours).
+        let highlight = self.config.highlight.stylesheet().and_then(Result::ok);
         for (name, bytes) in render::static_files() {
             if !self.static_files.iter().any(|(own, _)| own == name) && needed.has(name) {
-                files.push(OutputFile { path: format!("static/{name}"), contents: Contents::Static(bytes) });
+                let contents = match &highlight {
+                    Some(css) if name == "highlight.css" => Contents::Bytes(css.clone().into_bytes()),
+                    _ => Contents::Static(bytes),
+                };
+                files.push(OutputFile { path: format!("static/{name}"), contents });
             }
         }
         for (name, file) in &self.static_files {
@@ -332,6 +358,7 @@ pub fn gather(
         cache.keep_only(&notes);
     }
     let attachment_paths = scan.attachments.iter().map(|a| a.path.clone()).collect();
+    let image_sizes = image_sizes(&scan.attachments);
     let history = if config.show_history { history_of(layout, cache, &notes) } else { Vec::new() };
     Ok(Gathered {
         config,
@@ -341,6 +368,7 @@ pub fn gather(
         history,
         attachments: scan.attachments,
         attachment_paths,
+        image_sizes,
         templates,
         static_files,
         diagnostics,
@@ -421,7 +449,8 @@ pub fn build(
     if garden.config.history.publish && layout.root.join(".loam").join("docs").is_dir() {
         garden.config.history_views = crate::config::HistoryViews::Built;
     }
-    let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.history, &garden.attachment_paths);
+    let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.history, &garden.attachment_paths)
+        .with_image_sizes(&garden.image_sizes);
     diagnostics.extend(site.diagnostics());
     diagnostics.extend(relative_base_url(layout, &site));
     timings.lap("resolve links and make the site model");

@@ -535,7 +535,8 @@ impl Preview {
                 &garden.history,
                 &garden.attachment_paths,
                 Some(memo),
-            );
+            )
+            .with_image_sizes(&garden.image_sizes);
             timings.lap("resolve links and make the site model");
             let kept = Some((rendering, garden.templates_hash));
             let prepared = Prepared::with_patterns(&site, &garden.templates, options, false, kept);

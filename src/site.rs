@@ -150,6 +150,9 @@ pub struct Site<'a> {
     pub base_path: String,
     pub notes: &'a [Arc<Note>],
     pub attachments: &'a [String],
+    /// Each attachment's width and height, where it is an image that says (`pipeline::image_sizes`); empty when
+    /// not known.
+    pub image_sizes: &'a [Option<(u32, u32)>],
     /// Each note's dates. Not part of the model: a note's file time changes with every save, and only pages
     /// (feeds, lists) read it.
     pub dates: Vec<Dates>,
@@ -252,7 +255,13 @@ impl<'a> Site<'a> {
             }
             model
         });
-        Site { config, base_path, notes, attachments, dates, history, model }
+        Site { config, base_path, notes, attachments, image_sizes: &[], dates, history, model }
+    }
+
+    /// This site, its images' sizes being `sizes` (one per attachment).
+    pub fn with_image_sizes(mut self, sizes: &'a [Option<(u32, u32)>]) -> Site<'a> {
+        self.image_sizes = sizes;
+        self
     }
 
     /// The URL of the vault's own stylesheet (`publish.css` at the notes folder's root), if it has one.
@@ -378,6 +387,7 @@ impl Past {
             base_path: now.base_path.clone(),
             notes: &self.notes,
             attachments: now.attachments,
+            image_sizes: now.image_sizes,
             dates: self.dates.clone(),
             history: &self.history,
             model: self.model.clone(),

@@ -120,19 +120,34 @@ const END: &str = "/* End of code highlighting */";
 
 /// The colours of the `hl-` classes, as `static/highlight.css` holds them: [`LIGHT_THEME`] by default,
 /// [`DARK_THEME`] under dark mode, scoped exactly as the palette at the top of the stylesheet is.
-pub fn stylesheet() -> Result<String, syntect::Error> {
+pub fn stylesheet() -> anyhow::Result<String> {
+    stylesheet_with(LIGHT_THEME, DARK_THEME)
+}
+
+/// The names of the themes a garden can choose in `[highlight]` (syntect's own), sorted.
+pub fn theme_names() -> Vec<String> {
+    let mut names: Vec<String> = ThemeSet::load_defaults().themes.into_keys().collect();
+    names.sort();
+    names
+}
+
+/// [`stylesheet`] with the themes named `light` and `dark` (of [`theme_names`]; `[highlight]` in `loam.toml`),
+/// each colour made readable on the code blocks' background as the built-in ones are.
+pub fn stylesheet_with(light_theme: &str, dark_theme: &str) -> anyhow::Result<String> {
     let themes = ThemeSet::load_defaults();
-    let rules = |name: &str| -> Result<Vec<Rule>, syntect::Error> {
-        Ok(rules(&css_for_theme_with_class_style(&themes.themes[name], CLASS_STYLE)?))
+    let rules = |name: &str| -> anyhow::Result<Vec<Rule>> {
+        let theme =
+            themes.themes.get(name).ok_or_else(|| anyhow::anyhow!("no highlighting theme is named {name:?}"))?;
+        Ok(rules(&css_for_theme_with_class_style(theme, CLASS_STYLE)?))
     };
-    let (mut light, mut dark) = (rules(LIGHT_THEME)?, rules(DARK_THEME)?);
+    let (mut light, mut dark) = (rules(light_theme)?, rules(dark_theme)?);
     readable(&mut light, LIGHT_CODE_BG);
     readable(&mut dark, DARK_CODE_BG);
     let mut css = String::new();
     css.push_str(BEGIN);
     css.push('\n');
     css.push_str(&format!(
-        "/* {LIGHT_THEME} when the reader picked light, or picked nothing and the system is not dark; {DARK_THEME}\n\
+        "/* {light_theme} when the reader picked light, or picked nothing and the system is not dark; {dark_theme}\n\
          \x20* otherwise, as the palette at the top decides. Each theme is written for exactly the pages it applies\n\
          \x20* to, so none of its declarations (a bold keyword, the background of a diff line) shows through the\n\
          \x20* other. In the cascade layer of every Loam stylesheet (see style.css). Regenerate with\n\
@@ -274,15 +289,18 @@ fn write_rules(css: &mut String, rules: &[Rule], scope: &str, indent: &str) {
 mod tests {
     use super::*;
 
-    /// Every colour of the block reads at 4.5:1 or more on what is behind it, in both palettes, and the
-    /// backgrounds assumed are the stylesheet's.
+    /// Every colour of the block reads at 4.5:1 or more on what is behind it, in both palettes, whichever
+    /// theme a garden chooses for either (`[highlight]`), and the backgrounds assumed are the stylesheet's.
     #[test]
     fn every_highlighted_colour_meets_wcag_aa() {
         let css = include_str!("../../static/style.css");
         let hex = |c: Rgb| format!("--bg-code: #{:02x}{:02x}{:02x};", c[0], c[1], c[2]);
         assert!(css.contains(&hex(LIGHT_CODE_BG)) && css.contains(&hex(DARK_CODE_BG)), "--bg-code changed");
         let themes = ThemeSet::load_defaults();
-        for (name, bg) in [(LIGHT_THEME, LIGHT_CODE_BG), (DARK_THEME, DARK_CODE_BG)] {
+        let names = theme_names();
+        assert!(names.len() >= 7 && names.iter().any(|n| n == LIGHT_THEME) && names.iter().any(|n| n == DARK_THEME));
+        let every = names.iter().flat_map(|name| [(name.as_str(), LIGHT_CODE_BG), (name.as_str(), DARK_CODE_BG)]);
+        for (name, bg) in every {
             let mut rules = rules(&css_for_theme_with_class_style(&themes.themes[name], CLASS_STYLE).unwrap());
             readable(&mut rules, bg);
             for rule in &rules {

@@ -258,6 +258,45 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
     }
   });
 
+  test('nothing moves as a wide page comes in: the note\'s graph keeps its place above the outline before it is parsed', async () => {
+    const context = await browser.newContext({ viewport: { width: 1350, height: 940 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(site.url(`${PREFIX}syntax/`));
+      await page.waitForLoadState('networkidle');
+      // The graph's section is last in the HTML: a browser paints what it has parsed, the outline before it.
+      const moved = await page.evaluate(() => {
+        const toc = document.querySelector('article.note > .toc');
+        const graph = document.querySelector('article.note > .local-graph');
+        const before = toc.getBoundingClientRect().top;
+        const holder = graph.parentNode;
+        graph.remove();
+        const without = toc.getBoundingClientRect().top;
+        holder.appendChild(graph);
+        return { before, without, graph: graph.getBoundingClientRect().height };
+      });
+      assert.ok(moved.graph > 200, `the graph is shown beside the note: ${JSON.stringify(moved)}`);
+      assert.equal(moved.without, moved.before, `the outline would jump when the graph's section is parsed: ${JSON.stringify(moved)}`);
+      // The explorer is filled after the first paint: its column is as high filled as empty, so that the footer
+      // of a page shorter than it does not move.
+      await page.goto(site.url(`${PREFIX}tags/guide/`));
+      await page.locator('.explorer-tree').waitFor();
+      const footer = await page.evaluate(() => {
+        const top = () => document.querySelector('.site-aside').getBoundingClientRect().height;
+        const filled = top();
+        const tree = document.querySelector('.explorer-tree');
+        const holder = tree.parentNode;
+        tree.remove();
+        const empty = top();
+        holder.appendChild(tree);
+        return { filled, empty };
+      });
+      assert.equal(footer.filled, footer.empty, `the explorer's column grows as it fills: ${JSON.stringify(footer)}`);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("a garden's publish.css wins over Loam's stylesheets, wherever they are linked", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();

@@ -567,6 +567,53 @@ fn transclusion_fan_out_cannot_blow_up_a_page() {
 // ---------------------------------------------------------------------------------------------------------------
 // Markdown and Obsidian syntax, end to end
 
+/// The first bytes of a PNG of `w` by `h` pixels: as far as any reader of sizes goes.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend(w.to_be_bytes());
+    bytes.extend(h.to_be_bytes());
+    bytes.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    bytes
+}
+
+#[test]
+fn images_keep_their_place_with_their_own_size_and_only_the_first_near_the_top_comes_at_once() {
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend(20u16.to_le_bytes());
+    gif.extend(10u16.to_le_bytes());
+    gif.extend([0; 8]);
+    let garden = Garden::new()
+        .file(
+            "n.md",
+            "# Pictures\n\n![[wide.png]]\n\n![[wide.png|300]] ![[wide.png|x100]] ![[wide.png|50x50]]\n\n\
+             ![small](pics/small.gif) ![[broken.png]]\n",
+        )
+        .file("far.md", format!("# Far\n\n{}![[wide.png]]\n", "Words.\n\n".repeat(30)))
+        .file("wide.png", png(800, 400))
+        .file("pics/small.gif", gif)
+        .file("broken.png", b"not an image".as_slice())
+        .build();
+    let run = build(&garden).ok();
+    let page = run.page("n/index.html");
+    let imgs: Vec<&str> =
+        page.match_indices("<img ").map(|(at, _)| &page[at..at + page[at..].find('>').unwrap()]).collect();
+    assert_eq!(imgs.len(), 6, "{imgs:#?}");
+    // The first, near the top of the note: at once, in its own size.
+    assert_eq!(imgs[0], "<img class=\"embed\" src=\"/wide.png\" alt=\"wide.png\" width=\"800\" height=\"400\"");
+    // A width or a height written: the other side in proportion; both written: as written. Lazy from here on.
+    assert!(imgs[1].ends_with("width=\"300\" height=\"150\" loading=\"lazy\""), "{}", imgs[1]);
+    assert!(imgs[3].ends_with("width=\"50\" height=\"50\" loading=\"lazy\""), "{}", imgs[3]);
+    assert!(
+        imgs[4].contains("src=\"/pics/small.gif\" alt=\"small\" width=\"20\" height=\"10\" loading=\"lazy\""),
+        "{}",
+        imgs[4]
+    );
+    // A file that is no image it can read: no size, rather than a wrong one.
+    assert!(imgs[5].contains("broken.png") && !imgs[5].contains("width="), "{}", imgs[5]);
+    // The first image of a note, far down: lazy too.
+    assert!(run.page("far/index.html").contains("width=\"800\" height=\"400\" loading=\"lazy\""));
+}
+
 #[test]
 fn obsidian_syntax_renders_and_code_stays_literal() {
     let garden = Garden::new()
@@ -823,6 +870,38 @@ fn base_url_on_the_command_line_takes_the_place_of_loam_toml_s() {
         assert!(run.page("sitemap.xml").contains("<loc>https://preview.example/pr-7/hive/</loc>"));
         assert!(!run.page("sitemap.xml").contains("bees.example"));
     }
+}
+
+#[test]
+fn a_garden_chooses_its_code_themes_and_an_unknown_one_is_named_with_the_choice() {
+    let note = "```rust\nfn main() {}\n```\n";
+    let garden = Garden::new()
+        .file(
+            "loam.toml",
+            "title = \"x\"\n\n[highlight]\nlight = \"Solarized (light)\"\ndark = \"base16-mocha.dark\"\n",
+        )
+        .file("content/a.md", note)
+        .build();
+    let run = build(&garden).ok();
+    let css = run.page("static/highlight.css");
+    assert!(
+        css.contains("Solarized (light) when the reader picked light") && css.contains("base16-mocha.dark"),
+        "{css}"
+    );
+    assert!(css.contains("@layer loam {"));
+    assert_ne!(css, include_str!("../../static/highlight.css"));
+
+    let garden = Garden::new()
+        .file("loam.toml", "title = \"x\"\n\n[highlight]\ndark = \"Monokai\"\n")
+        .file("content/a.md", note)
+        .build();
+    let run = build(&garden);
+    assert!(!run.output.status.success());
+    let err = run.stderr();
+    assert!(
+        err.contains("loam.toml:4") && err.contains("\"Monokai\"") && err.contains("\"Solarized (dark)\""),
+        "{err}"
+    );
 }
 
 #[test]

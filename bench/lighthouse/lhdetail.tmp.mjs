@@ -1,0 +1,14 @@
+import lighthouse from 'lighthouse';
+import * as chromeLauncher from 'chrome-launcher';
+import { serveStatic } from '/work/main/tests/browser/static-server.mjs';
+const [dir, page, form] = process.argv.slice(2);
+const server = await serveStatic(dir);
+const chrome = await chromeLauncher.launch({ chromePath: '/usr/bin/chromium', chromeFlags: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+const config = form === 'desktop' ? (await import('lighthouse/core/config/desktop-config.js')).default : undefined;
+const r = await lighthouse(server.url('/' + page), { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: ['performance'] }, config);
+const a = r.lhr.audits;
+for (const id of ['first-contentful-paint', 'largest-contentful-paint', 'total-blocking-time', 'cumulative-layout-shift', 'speed-index', 'interactive']) console.log(id, a[id].displayValue, a[id].score);
+for (const item of a['long-tasks']?.details?.items ?? []) console.log('long task', item.url, Math.round(item.duration), Math.round(item.startTime));
+for (const item of (a['bootup-time']?.details?.items ?? []).slice(0, 6)) console.log('bootup', item.url, Math.round(item.total), Math.round(item.scripting));
+for (const [id, au] of Object.entries(a)) if (/shift/.test(id)) console.log(id, JSON.stringify(au.details?.items ?? []).slice(0, 1500));
+await chrome.kill(); await server.close();
