@@ -9,7 +9,8 @@
 //!   per page or entry;
 //! - `render/pages.rs`: every page of a site by its path, for rendering one at a time;
 //! - `render/feeds.rs`: the Atom feed and the sitemap;
-//! - `render/graph.rs`: `graph.json`, for the graph view and the explorer;
+//! - `render/graph.rs`: `graph.json`, for the graph view and the explorer, with `render/layout.rs` placing each
+//!   note of a large garden's graph;
 //! - `render/memo.rs`: what the live preview keeps between builds;
 //! - `render/assets.rs` (with `render/vendor.rs`): the scripts, styles and libraries compiled in.
 
@@ -28,6 +29,7 @@ mod context;
 mod feeds;
 mod graph;
 pub mod history;
+mod layout;
 mod memo;
 mod pages;
 mod parts;
@@ -86,7 +88,7 @@ pub fn render_page(
         PageRef::NotFound => single(renderer.simple("404.html", "404.html", json!({}))),
         PageRef::Feed => single(renderer.feed()),
         PageRef::Sitemap => single(renderer.sitemap(&published_pages(site))),
-        PageRef::GraphData => (Some(OutputFile::bytes(GRAPH_FILE.into(), graph::json(site))), Vec::new()),
+        PageRef::GraphData => (Some(OutputFile::bytes(GRAPH_FILE.into(), graph::json(site, false))), Vec::new()),
         PageRef::Graph => single(renderer.graph_page()),
     }
 }
@@ -178,7 +180,7 @@ pub fn render_site(
             diagnostics.extend(single(renderer.simple("404.html", "404.html", json!({}))));
             diagnostics.extend(single(renderer.feed()));
             diagnostics.extend(single(renderer.sitemap(&notes)));
-            emit(OutputFile::bytes(GRAPH_FILE.into(), graph::json(site)));
+            emit(OutputFile::bytes(GRAPH_FILE.into(), graph::json(site, true)));
             diagnostics.extend(single(renderer.graph_page()));
             if let Some(history) = history {
                 diagnostics.extend(renderer.changes_pages(history).into_iter().flat_map(keep));

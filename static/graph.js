@@ -105,6 +105,7 @@
     var count = raw.length;
     var nodes = new Array(count);
     var neighbours = new Array(count);
+    var placed = 0;
     for (var i = 0; i < count; i++) {
       var n = raw[i] || {};
       nodes[i] = {
@@ -114,6 +115,12 @@
         tags: Array.isArray(n.tags) ? n.tags : [],
         degree: 0,
       };
+      // Where the build placed it (a large garden: src/render/layout.rs).
+      if (isFinite(n.x) && isFinite(n.y) && typeof n.x === "number" && typeof n.y === "number") {
+        nodes[i].x = n.x;
+        nodes[i].y = n.y;
+        placed++;
+      }
       neighbours[i] = [];
     }
     var pairs = [];
@@ -132,7 +139,14 @@
     }
     var tags = Array.isArray(data.tags) ? data.tags.map(String) : [];
     var tagUrls = Array.isArray(data.tag_urls) ? data.tag_urls : [];
-    return { nodes: nodes, pairs: pairs, neighbours: neighbours, tags: tags, tagUrls: tagUrls };
+    return {
+      nodes: nodes,
+      pairs: pairs,
+      neighbours: neighbours,
+      tags: tags,
+      tagUrls: tagUrls,
+      placed: count > 0 && placed === count,
+    };
   }
 
   /**
@@ -580,9 +594,13 @@
       // which paints every node again on a hidden canvas, starts only now too.
       setTimeout(function () {
         // A reader who asked for less motion (prefers-reduced-motion) keeps the spiral as it is drawn: the
-        // layout does not move, and it can still be dragged, zoomed and clicked.
-        if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
+        // layout does not move, and it can still be dragged, zoomed and clicked. A layout made by the build
+        // is drawn as it is too; the "Show tags" switch lays it out again, with the tags.
+        var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        if (still || view.placed) {
           graph.enablePointerInteraction(true);
+          // Framed as a settled layout is (see onEngineStop). It stays as it is: a dragged note moves alone.
+          if (!still) fit(0);
           state.settled = true;
           container.dataset.settled = "1";
           if (firstGraph && firstGraph.screenCoords === screenCoords) {
@@ -743,6 +761,11 @@
 
     return {
       setData: function (nodes, list) {
+        if (view.placed && !state.moving) {
+          // The build's layout, with the tags placed among their notes: laid out from here, here.
+          state.moving = true;
+          graph.cooldownTicks(Infinity);
+        }
         state.nodes = nodes;
         state.links = list;
         state.hovered = null;
@@ -765,15 +788,20 @@
 
   function globalView(container, data) {
     var nodes = data.nodes;
-    var radius = seed(
-      breadthFirst(nodes, data.neighbours).map(function (i) {
-        return nodes[i];
-      })
-    );
+    // A large garden comes laid out by the build: drawn as it is, at once, with nothing to settle.
+    var radius = data.placed
+      ? nodes.reduce(function (far, node) {
+          return Math.max(far, Math.sqrt(node.x * node.x + node.y * node.y));
+        }, 0)
+      : seed(
+          breadthFirst(nodes, data.neighbours).map(function (i) {
+            return nodes[i];
+          })
+        );
     var links = linkObjects(data.pairs, function (i) {
       return nodes[i];
     });
-    var graph = draw(container, "global", { nodes: nodes, links: links, current: null, radius: radius });
+    var graph = draw(container, "global", { nodes: nodes, links: links, current: null, radius: radius, placed: data.placed });
 
     var controls = document.createElement("div");
     controls.className = "graph-controls";

@@ -2,15 +2,17 @@
 //! for the whole garden on `graph/` and around one note on its page. Pure.
 //!
 //! The shape is small on purpose, since every page with a local graph fetches it (once, then from the cache):
-//! `{"nodes":[{"title","url","tags":[tag index…],"folder":folder index,"order"?}…],"links":[[from,to]…],
+//! `{"nodes":[{"title","url","tags":[tag index…],"folder":folder index,"order"?,"x"?,"y"?}…],"links":[[from,to]…],
 //! "tags":["name"…],"tag_urls":[…],"folders":[{"title","url","parent","order"?}…]}`, where `order` is a place in
-//! `navigation` (`loam.toml`). The explorer (`static/explorer.js`) builds its tree of
+//! `navigation` (`loam.toml`), and `x`, `y` where the graph page draws the note, worked out here for a garden of
+//! [`layout::MIN_NOTES`] notes or more (`layout.rs`). The explorer (`static/explorer.js`) builds its tree of
 //! folders and notes from the same file. Node indexes are
 //! positions in `nodes`, not note numbers, so that unpublished notes leave no gap or trace: they are never
 //! nodes, and a link to one is no edge.
 
 use serde::Serialize;
 
+use super::layout;
 use crate::site::{Link, Site};
 
 #[derive(Serialize)]
@@ -45,10 +47,16 @@ struct Node<'s> {
     /// Its place in `navigation` (`loam.toml`), if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     order: Option<u32>,
+    /// Where the graph page draws it, in a garden of [`layout::MIN_NOTES`] notes or more (`layout.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    y: Option<f32>,
 }
 
-/// The graph of `site` as JSON.
-pub fn json(site: &Site) -> Vec<u8> {
+/// The graph of `site` as JSON; with `placed`, with each note's place on the graph page in a large garden (`loam
+/// build`: the live preview leaves the layout to the browser rather than make it again at every save).
+pub fn json(site: &Site, placed: bool) -> Vec<u8> {
     let mut node_of = vec![u32::MAX; site.notes.len()];
     let published: Vec<usize> = site.published_notes().collect();
     for (n, &i) in published.iter().enumerate() {
@@ -87,9 +95,17 @@ pub fn json(site: &Site) -> Vec<u8> {
             tags.sort_unstable();
             tags.dedup();
             let folder = folder_of.get(note.outline.folder_key.as_str()).copied().unwrap_or(0);
-            Node { title: note.title(), url: site.note_url(i), tags, folder, order: order(&note.path) }
+            Node {
+                title: note.title(),
+                url: site.note_url(i),
+                tags,
+                folder,
+                order: order(&note.path),
+                x: None,
+                y: None,
+            }
         })
-        .collect();
+        .collect::<Vec<_>>();
     let mut links = Vec::new();
     for (n, &i) in published.iter().enumerate() {
         let from = n as u32;
@@ -107,6 +123,14 @@ pub fn json(site: &Site) -> Vec<u8> {
         own.sort_unstable();
         let unique = dedup_sorted(own);
         links.truncate(start + unique);
+    }
+    let mut nodes = nodes;
+    if placed && nodes.len() >= layout::MIN_NOTES {
+        for (node, [x, y]) in nodes.iter_mut().zip(layout::positions(published.len(), &links)) {
+            // A tenth of a unit is finer than a pixel at any zoom the page starts at.
+            node.x = Some(((x * 10.0).round() / 10.0) as f32);
+            node.y = Some(((y * 10.0).round() / 10.0) as f32);
+        }
     }
     let graph = Graph {
         nodes,

@@ -677,6 +677,34 @@ describe('search and the graph in a real vault with other scripts in its paths',
     await server?.close();
   });
 
+  test('the whole graph of a large vault comes laid out by the build: drawn at once, still, and the tags switch lays it out again', async (t) => {
+    if (!server) return t.skip(`no vault at ${VAULT}`);
+    const { origin } = server;
+    const graph = JSON.parse(fs.readFileSync(path.join(out, 'graph.json'), 'utf8'));
+    assert.ok(graph.nodes.length >= 300 && graph.nodes.every((n) => Number.isFinite(n.x) && Number.isFinite(n.y)), 'graph.json places every note');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await open(context, `${origin}/graph/`, origin);
+    await page.locator('[data-graph="global"][data-settled="1"]').waitFor({ timeout: 30_000 });
+    const coords = () => page.evaluate(() => window.loamGraph.nodeCoords().map((c) => (c ? `${Math.round(c.x)},${Math.round(c.y)}` : '')));
+    const first = await coords();
+    assert.equal(first.filter(Boolean).length, graph.nodes.length, 'every note is drawn');
+    const box = await page.locator('.graph-canvas').boundingBox();
+    const inside = first.filter((c) => {
+      const [x, y] = c.split(',').map(Number);
+      return x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height;
+    });
+    assert.equal(inside.length, first.length, 'the whole layout is framed');
+    await page.waitForTimeout(700);
+    assert.deepEqual(await coords(), first, 'nothing moves: there is nothing to settle');
+    // The tags join the notes: the layout moves again, and settles.
+    await page.locator('.graph-controls input[type="checkbox"]').check();
+    await page.locator('[data-graph="global"][data-settled="1"]').waitFor({ timeout: 60_000 });
+    assert.notDeepEqual((await coords()).slice(0, first.length), first, 'laid out again with the tags');
+    await screenshot(page, 'vault-graph');
+    assert.deepEqual(page.problems, []);
+    await context.close();
+  });
+
   test('the browser cuts and folds every note of the vault as the build did', async (t) => {
     if (!server) return t.skip(`no vault at ${VAULT}`);
     const { origin } = server;
