@@ -149,12 +149,49 @@
     }
   }
 
-  // Where the explorer is beside the page it is filled at once; under the page (a phone) only when the reader
-  // comes near it or opens it with the menu button, so that reading a note does not fetch every note's title.
-  function fillIn() {
-    window.loam.graphData().then(build).catch(function () {
+  // Where the explorer is beside the page it is filled at once. Under the page (a phone, a narrow window) it waits
+  // for the reader, so that reading a note does not fetch every note's title (graph.json): it is filled when the
+  // reader scrolls near it, opens it with the menu button, or taps its own button (the way on a page too short
+  // to scroll).
+  var filled = false;
+  function fillIn(focus) {
+    if (filled) return;
+    filled = true;
+    if (show) show.remove();
+    window.loam.graphData().then(function (data) {
+      build(data);
+      // Asked for with the keyboard: the focus goes on to the explorer's first entry.
+      var first = focus === true && nav.querySelector(".explorer-tree a, .explorer-tree button");
+      if (first) first.focus();
+    }).catch(function () {
       /* no graph.json (a garden built without it): the explorer stays hidden */
     });
   }
-  window.loam.whenNear(nav.closest("aside") || nav.parentNode, fillIn);
+  var aside = nav.closest("aside") || nav.parentNode;
+  var show = null;
+  if (!window.matchMedia || window.matchMedia("(min-width: 1180px)").matches) {
+    window.loam.whenNear(aside, function () {
+      fillIn(false);
+    });
+    return;
+  }
+  nav.hidden = false;
+  show = window.loam.el("button", { type: "button", class: "explorer-show", text: window.loam.word("show_explorer", "Show the folders and notes") });
+  nav.appendChild(show);
+  show.addEventListener("click", function () {
+    fillIn(document.activeElement === show);
+  });
+  var menu = document.querySelector(".menu-button");
+  if (menu) {
+    menu.addEventListener("click", function () {
+      fillIn(false);
+    });
+  }
+  var scrolled = function () {
+    window.removeEventListener("scroll", scrolled);
+    window.loam.whenNear(aside, function () {
+      fillIn(false);
+    });
+  };
+  window.addEventListener("scroll", scrolled, { passive: true });
 })();

@@ -413,6 +413,38 @@
     });
   }
 
+  /* A note's own graph. Beside the note (the right column of a wide screen) it draws as it comes near the screen.
+   * Under the note (a phone, a narrow window) it waits for the reader, so that reading a short note does not
+   * fetch the graph's library (170 KB) and data: it draws when the reader scrolls it into view, or taps its
+   * button (the way on a page too short to scroll). */
+  function localGraph(graph) {
+    var load = function () { need("graph.js"); };
+    if (window.matchMedia && window.matchMedia("(min-width: 1280px)").matches) {
+      whenNear(graph, load);
+      return;
+    }
+    var button = window.loam.el("button", { type: "button", class: "graph-show", text: window.loam.word("show_graph", "Show the graph") });
+    graph.appendChild(button);
+    var started = false;
+    var start = function () {
+      if (started) return;
+      started = true;
+      var focused = document.activeElement === button;
+      button.remove();
+      window.removeEventListener("scroll", scrolled);
+      load();
+      // The focus stays in the graph's section, on its link to the whole graph.
+      var open = focused && graph.parentNode && graph.parentNode.querySelector("a.graph-open");
+      if (open) open.focus();
+    };
+    var scrolled = function () {
+      window.removeEventListener("scroll", scrolled);
+      whenNear(graph, start);
+    };
+    button.addEventListener("click", start);
+    window.addEventListener("scroll", scrolled, { passive: true });
+  }
+
   window.loam.ready(function () {
     var params = new URLSearchParams(location.search);
     if (document.documentElement.hasAttribute("data-history") && (params.has("history") || params.has("at"))) {
@@ -424,9 +456,7 @@
     if (graphs.some(function (g) { return g.dataset.graph !== "local"; })) {
       need("graph.js");
     } else {
-      graphs.forEach(function (graph) {
-        whenNear(graph, function () { need("graph.js"); });
-      });
+      graphs.forEach(localGraph);
     }
     var box = document.querySelector("[data-search]");
     if (box) searchDialog(box);

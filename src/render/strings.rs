@@ -120,6 +120,34 @@ const WORDS: &[(&str, [&str; 9])] = &[
         ],
     ),
     (
+        "show_explorer",
+        [
+            "Show the folders and notes",
+            "显示文件夹和笔记",
+            "フォルダとノートを表示",
+            "폴더와 노트 보기",
+            "Mostrar las carpetas y notas",
+            "Afficher les dossiers et les notes",
+            "Ordner und Notizen anzeigen",
+            "Mostrar as pastas e notas",
+            "Показать папки и заметки",
+        ],
+    ),
+    (
+        "show_graph",
+        [
+            "Show the graph",
+            "显示关系图",
+            "グラフを表示",
+            "그래프 보기",
+            "Mostrar el grafo",
+            "Afficher le graphe",
+            "Graph anzeigen",
+            "Mostrar o grafo",
+            "Показать граф",
+        ],
+    ),
+    (
         "open_graph",
         [
             "Open the full graph",
@@ -664,7 +692,7 @@ pub fn all(config: &Config) -> BTreeMap<&'static str, &str> {
 /// The words the scripts in `static/` show (the theme button, search's messages, the graph's link), as a JSON
 /// object for `<html data-strings>`: only those, since every page carries them.
 pub fn for_scripts(config: &Config) -> String {
-    const KEYS: [&str; 14] = [
+    const KEYS: [&str; 16] = [
         "theme",
         "theme_auto",
         "theme_light",
@@ -675,6 +703,8 @@ pub fn for_scripts(config: &Config) -> String {
         "search_not_ready",
         "search_failed",
         "open_graph",
+        "show_graph",
+        "show_explorer",
         "show_tags",
         "graph_failed",
         "changed_since_visit",

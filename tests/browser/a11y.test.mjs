@@ -58,6 +58,8 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       path.join(garden, 'content', 'plain.md'),
       `---\ntitle: A plain note\ntags: [guide]\n---\n\n${'Words of a plain note, linking to [[syntax]] and [[linking]]. '.repeat(40)}\n`,
     );
+    // A note too short to scroll on a phone: its graph is in view from the start.
+    fs.writeFileSync(path.join(garden, 'content', 'short.md'), '---\ntitle: A short note\n---\n\nOnly [[syntax]].\n');
     // The vault's own stylesheet, which must win over Loam's, even over those a note links after it.
     fs.writeFileSync(path.join(garden, 'content', 'publish.css'), '.callout { border-left-width: 6px; }\n');
     // A history to publish: the notes recorded, one edited.
@@ -246,6 +248,19 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       // Its text alternative names the notes it links with.
       const label = await page.locator('.graph-local [role="img"]').getAttribute('aria-label');
       assert.match(label, /Markdown and Obsidian syntax/, label);
+      // A note so short that its graph is in view at once: the graph waits for its button.
+      fetched.length = 0;
+      await page.goto(site.url(`${PREFIX}short/`));
+      await page.waitForLoadState('networkidle');
+      await page.waitForTimeout(300);
+      assert.ok(!fetched.some(([p]) => p.includes('force-graph') || p.endsWith('graph.json')), `a short note on a phone fetches no graph before it is asked for: ${fetched.map(([p]) => p).join(' ')}`);
+      const show = page.locator('.graph-local .graph-show');
+      assert.ok(await show.isVisible(), 'the graph has a button to show it');
+      for (const line of await violations(page)) assert.fail(`short note with the graph's button: ${line}`);
+      await show.focus();
+      await page.keyboard.press('Enter');
+      await page.locator('[data-graph="local"][data-ready="1"]').waitFor({ timeout: 15_000 });
+      assert.ok(await page.locator('.local-graph a.graph-open').evaluate((a) => a === document.activeElement), 'the focus goes to the link to the whole graph');
       // Search comes with the first touch of its button.
       const [script] = await Promise.all([
         page.waitForResponse((response) => response.url().endsWith('/static/search.js'), { timeout: 15_000 }),
