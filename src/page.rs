@@ -184,10 +184,13 @@ fn link_close(site: &Site, note: usize, n: usize) -> &'static str {
 
 /// URL of an attachment: its path in the garden, percent-encoded piece by piece.
 pub fn attachment_url(site: &Site, a: usize) -> String {
-    let encoded: Vec<String> = site.attachments[a]
-        .split('/')
-        .map(|part| percent_encoding::utf8_percent_encode(part, PATH_SEGMENT).to_string())
-        .collect();
+    file_url(site, &site.attachments[a])
+}
+
+/// URL of the file at `path` in the notes folder, percent-encoded piece by piece.
+pub fn file_url(site: &Site, path: &str) -> String {
+    let encoded: Vec<String> =
+        path.split('/').map(|part| percent_encoding::utf8_percent_encode(part, PATH_SEGMENT).to_string()).collect();
     site.url(&encoded.join("/"))
 }
 

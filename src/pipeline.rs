@@ -187,6 +187,45 @@ pub fn image_sizes(attachments: &[Attachment]) -> Vec<Option<(u32, u32)>> {
         .collect()
 }
 
+/// At most this many of `publish.css`'s fonts are preloaded: a page needs its text's regular and bold, not every
+/// weight the stylesheet offers.
+const MAX_PRELOADED_FONTS: usize = 3;
+
+/// The attachments that the vault's `publish.css` (at the notes folder's root) refers to with `url(...)`: fonts and
+/// images beside the notes, which a page needs as much as the stylesheet. Addresses elsewhere (`https:`, `data:`,
+/// an absolute path) and those leading out of the notes folder are not files of the vault.
+pub fn style_files(attachments: &[Attachment]) -> Vec<usize> {
+    let Some(sheet) = attachments.iter().find(|a| a.path == crate::site::SITE_FILES[0]) else { return Vec::new() };
+    let Ok(css) = std::fs::read_to_string(&sheet.file) else { return Vec::new() };
+    let index: HashMap<&str, usize> = attachments.iter().enumerate().map(|(n, a)| (a.path.as_str(), n)).collect();
+    let mut found = Vec::new();
+    for (at, _) in css.match_indices("url(") {
+        let rest = &css[at + 4..];
+        let Some(end) = rest.find(')') else { break };
+        let raw = rest[..end].trim().trim_matches(|c| c == '"' || c == '\'');
+        let path = raw.split(['?', '#']).next().unwrap_or("");
+        if path.is_empty() || path.starts_with('/') || path.contains(':') {
+            continue;
+        }
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+        let mut parts: Vec<&str> = Vec::new();
+        let mut inside = true;
+        for part in decoded.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => inside &= parts.pop().is_some(),
+                part => parts.push(part),
+            }
+        }
+        if let Some(&n) = index.get(parts.join("/").as_str()).filter(|_| inside) {
+            if !found.contains(&n) {
+                found.push(n);
+            }
+        }
+    }
+    found
+}
+
 /// A garden read and parsed: everything its site is made from.
 pub struct Gathered {
     pub config: Config,
@@ -202,6 +241,10 @@ pub struct Gathered {
     pub attachment_paths: Vec<String>,
     /// Each attachment's width and height in pixels, when it is an image whose header says (see [`image_sizes`]).
     pub image_sizes: Vec<Option<(u32, u32)>>,
+    /// The attachments the vault's `publish.css` refers to (its fonts, its images): published with it.
+    pub style_files: Vec<usize>,
+    /// Of those, the fonts (WOFF2), which pages preload: paths relative to the content folder.
+    pub fonts: Vec<String>,
     pub templates: Arc<Templates>,
     /// The garden's own `static/` files, by name.
     pub static_files: Vec<(String, PathBuf)>,
@@ -238,8 +281,8 @@ impl Gathered {
         for (name, file) in &self.static_files {
             files.push(OutputFile { path: format!("static/{name}"), contents: Contents::Copy(file.clone()) });
         }
-        for (attachment, used) in self.attachments.iter().zip(attachment_used) {
-            if *used {
+        for (n, (attachment, used)) in self.attachments.iter().zip(attachment_used).enumerate() {
+            if *used || self.style_files.contains(&n) {
                 files.push(OutputFile {
                     path: attachment.path.clone(),
                     contents: Contents::Copy(attachment.file.clone()),
@@ -359,6 +402,13 @@ pub fn gather(
     }
     let attachment_paths = scan.attachments.iter().map(|a| a.path.clone()).collect();
     let image_sizes = image_sizes(&scan.attachments);
+    let style_files = style_files(&scan.attachments);
+    let fonts = style_files
+        .iter()
+        .map(|&a| scan.attachments[a].path.clone())
+        .filter(|path| path.to_ascii_lowercase().ends_with(".woff2"))
+        .take(MAX_PRELOADED_FONTS)
+        .collect();
     let history = if config.show_history { history_of(layout, cache, &notes) } else { Vec::new() };
     Ok(Gathered {
         config,
@@ -369,6 +419,8 @@ pub fn gather(
         attachments: scan.attachments,
         attachment_paths,
         image_sizes,
+        style_files,
+        fonts,
         templates,
         static_files,
         diagnostics,
@@ -450,7 +502,8 @@ pub fn build(
         garden.config.history_views = crate::config::HistoryViews::Built;
     }
     let site = Site::new(&garden.config, &garden.notes, &garden.modified, &garden.history, &garden.attachment_paths)
-        .with_image_sizes(&garden.image_sizes);
+        .with_image_sizes(&garden.image_sizes)
+        .with_fonts(&garden.fonts);
     diagnostics.extend(site.diagnostics());
     diagnostics.extend(relative_base_url(layout, &site));
     timings.lap("resolve links and make the site model");

@@ -151,11 +151,12 @@ impl Snapshot {
                 let Some(site) = &self.site else { return Arc::default() };
                 let (gathered, model) = (site.borrow_owner(), site.borrow_dependent().site.model());
                 let notes = gathered.notes.iter().zip(&model.published).filter(|(_, yes)| **yes);
-                let attachments = gathered.attachments.iter().zip(&model.attachment_used).filter(|(_, yes)| **yes);
+                let attachments = (gathered.attachments.iter().zip(&model.attachment_used).enumerate())
+                    .filter(|(n, (_, yes))| **yes || gathered.style_files.contains(n));
                 Arc::new(
                     notes
                         .map(|(note, _)| note.path.clone())
-                        .chain(attachments.map(|(attachment, _)| attachment.path.clone()))
+                        .chain(attachments.map(|(_, (attachment, _))| attachment.path.clone()))
                         .collect(),
                 )
             })
@@ -536,7 +537,8 @@ impl Preview {
                 &garden.attachment_paths,
                 Some(memo),
             )
-            .with_image_sizes(&garden.image_sizes);
+            .with_image_sizes(&garden.image_sizes)
+            .with_fonts(&garden.fonts);
             timings.lap("resolve links and make the site model");
             let kept = Some((rendering, garden.templates_hash));
             let prepared = Prepared::with_patterns(&site, &garden.templates, options, false, kept);

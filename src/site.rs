@@ -153,6 +153,9 @@ pub struct Site<'a> {
     /// Each attachment's width and height, where it is an image that says (`pipeline::image_sizes`); empty when
     /// not known.
     pub image_sizes: &'a [Option<(u32, u32)>],
+    /// The fonts of the vault's `publish.css` that pages preload (`pipeline::style_files`), relative to the notes
+    /// folder.
+    pub fonts: &'a [String],
     /// Each note's dates. Not part of the model: a note's file time changes with every save, and only pages
     /// (feeds, lists) read it.
     pub dates: Vec<Dates>,
@@ -255,7 +258,13 @@ impl<'a> Site<'a> {
             }
             model
         });
-        Site { config, base_path, notes, attachments, image_sizes: &[], dates, history, model }
+        Site { config, base_path, notes, attachments, image_sizes: &[], fonts: &[], dates, history, model }
+    }
+
+    /// This site, its pages preloading `fonts` (see [`Site::fonts`]).
+    pub fn with_fonts(mut self, fonts: &'a [String]) -> Site<'a> {
+        self.fonts = fonts;
+        self
     }
 
     /// This site, its images' sizes being `sizes` (one per attachment).
@@ -388,6 +397,7 @@ impl Past {
             notes: &self.notes,
             attachments: now.attachments,
             image_sizes: now.image_sizes,
+            fonts: now.fonts,
             dates: self.dates.clone(),
             history: &self.history,
             model: self.model.clone(),

@@ -114,6 +114,7 @@ impl Prepared {
             live_reload: options.live_reload,
             publish_css: site.publish_css().unwrap_or_default(),
             favicon: site.favicon().unwrap_or_else(|| site.url("static/favicon.svg")),
+            fonts: site.fonts.iter().map(|path| crate::page::file_url(site, path)).collect(),
             strings: super::strings::all(config),
             strings_json: super::strings::for_scripts(config),
         };
@@ -190,6 +191,8 @@ struct Globals<'s> {
     /// The vault's own stylesheet and icon (URLs, or empty).
     publish_css: String,
     favicon: String,
+    /// The fonts `publish.css` uses (WOFF2 files of the vault), which pages preload.
+    fonts: Vec<String>,
     /// The interface's words in the garden's language (`strings.backlinks`).
     strings: std::collections::BTreeMap<&'static str, &'s str>,
     /// The words the scripts show, as JSON (`<html data-strings>`).

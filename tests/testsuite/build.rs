@@ -905,6 +905,35 @@ fn a_garden_chooses_its_code_themes_and_an_unknown_one_is_named_with_the_choice(
 }
 
 #[test]
+fn the_files_publish_css_uses_are_published_and_its_fonts_preloaded() {
+    let css = "@font-face { font-family: Inter; src: url(\"fonts/Inter%20Var.woff2\") format(\"woff2\"), url(fonts/inter.woff); }\n\
+               @font-face { font-family: Far; src: url('../../etc/far.woff2'); }\n\
+               body { background: url( 'img/paper.png?v=2' ); } h1 { background: url(https://cdn.example/x.png); }\n";
+    let garden = Garden::new()
+        .file("loam.toml", "title = \"Fonts\"\n")
+        .file("content/publish.css", css)
+        .file("content/fonts/Inter Var.woff2", "wOF2")
+        .file("content/fonts/inter.woff", "wOFF")
+        .file("content/img/paper.png", png(4, 4))
+        .file("content/img/unused.png", png(4, 4))
+        .file("content/a.md", "# A\n")
+        .build();
+    let run = build(&garden).ok();
+    for used in ["fonts/Inter Var.woff2", "fonts/inter.woff", "img/paper.png", "publish.css"] {
+        assert!(run.exists(used), "{used} is published with the stylesheet");
+    }
+    assert!(!run.exists("img/unused.png"), "what nothing uses stays unpublished");
+    let page = run.page("a/index.html");
+    assert!(
+        page.contains(
+            "<link rel=\"preload\" href=\"/fonts/Inter%20Var.woff2\" as=\"font\" type=\"font/woff2\" crossorigin>"
+        ),
+        "{page}"
+    );
+    assert_eq!(page.matches("rel=\"preload\"").count(), 1, "only WOFF2 fonts are preloaded");
+}
+
+#[test]
 fn unknown_config_key_is_an_error_naming_it() {
     let garden =
         Garden::new().file("loam.toml", "title = \"x\"\npublsh_mode = \"all\"\n").file("content/a.md", "a").build();
