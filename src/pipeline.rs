@@ -174,15 +174,29 @@ impl NoteCache {
 /// GIF, WebP, AVIF and others; not SVG), so that pages give each `<img>` its size and do not move as images come.
 /// `None` where the file is not an image, cannot be read or says no size.
 pub fn image_sizes(attachments: &[Attachment]) -> Vec<Option<(u32, u32)>> {
+    /// What was read of each image, with its file's time and length then: the live preview gathers the garden at
+    /// every save, and reads again only the images that changed (a stat each instead of an open and a read).
+    type Known = (Option<SystemTime>, u64, Option<(u32, u32)>);
+    static KNOWN: std::sync::LazyLock<Mutex<std::collections::HashMap<PathBuf, Known>>> =
+        std::sync::LazyLock::new(Default::default);
     attachments
         .par_iter()
         .map(|a| {
             if !crate::markdown::is_image(&a.path) {
                 return None;
             }
-            let size = imagesize::size(&a.file).ok()?;
-            let (w, h) = (u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?);
-            (w > 0 && h > 0).then_some((w, h))
+            let meta = std::fs::metadata(&a.file).ok()?;
+            let stamp = (meta.modified().ok(), meta.len());
+            let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner()).get(&a.file).copied();
+            if let Some((_, _, size)) = known.filter(|k| (k.0, k.1) == stamp) {
+                return size;
+            }
+            let size = imagesize::size(&a.file).ok().and_then(|size| {
+                let (w, h) = (u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?);
+                (w > 0 && h > 0).then_some((w, h))
+            });
+            KNOWN.lock().unwrap_or_else(|e| e.into_inner()).insert(a.file.clone(), (stamp.0, stamp.1, size));
+            size
         })
         .collect()
 }
@@ -866,5 +880,36 @@ impl Timings {
             self.last = now;
             self.last_cpu = cpu;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32, extra: usize) -> Vec<u8> {
+        let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        bytes.extend(w.to_be_bytes());
+        bytes.extend(h.to_be_bytes());
+        bytes.extend(vec![0; 9 + extra]);
+        bytes
+    }
+
+    /// The preview gathers the garden at every save: an image is read again when it changed, not before.
+    #[test]
+    fn an_image_is_read_again_when_its_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pic.png");
+        std::fs::write(&file, png(800, 400, 0)).unwrap();
+        let attachments = [
+            Attachment { path: "pic.png".into(), file: file.clone() },
+            Attachment { path: "notes.txt".into(), file: dir.path().join("notes.txt") },
+        ];
+        assert_eq!(image_sizes(&attachments), [Some((800, 400)), None]);
+        assert_eq!(image_sizes(&attachments), [Some((800, 400)), None]);
+        std::fs::write(&file, png(30, 60, 5)).unwrap();
+        assert_eq!(image_sizes(&attachments), [Some((30, 60)), None]);
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(image_sizes(&attachments), [None, None]);
     }
 }
