@@ -343,8 +343,20 @@
     var button = box.querySelector(".search-button");
     var dialog = box.querySelector(".search-dialog");
     var input = box.querySelector(".search-input");
-    if (!button || !dialog || !input) return;
+    if (!input) return;
     box.hidden = false;
+    if (!button || !dialog) {
+      // A garden's own base.html written before search was a dialog: a box in the header, as it was then.
+      input.addEventListener("focus", function () { need("search.js"); }, { once: true });
+      document.addEventListener("keydown", function (event) {
+        if (shortcut(event)) {
+          event.preventDefault();
+          input.focus();
+          input.select();
+        }
+      });
+      return;
+    }
     var opener = null;
     var search = function () { need("search.js"); };
     button.addEventListener("focus", search, { once: true });
@@ -405,12 +417,17 @@
       }
     });
     document.addEventListener("keydown", function (event) {
-      var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName) || event.target.isContentEditable;
-      if ((event.key === "/" && !typing) || ((event.key === "k" || event.key === "K") && (event.ctrlKey || event.metaKey))) {
+      if (shortcut(event)) {
         event.preventDefault();
         open();
       }
     });
+  }
+
+  /** "/" from anywhere but a field, or Ctrl-K (Cmd-K): go to the search. */
+  function shortcut(event) {
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName) || event.target.isContentEditable;
+    return (event.key === "/" && !typing) || ((event.key === "k" || event.key === "K") && (event.ctrlKey || event.metaKey));
   }
 
   /* A note's own graph. Beside the note (the right column of a wide screen) it draws as it comes near the screen.

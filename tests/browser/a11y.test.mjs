@@ -312,6 +312,42 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
     }
   });
 
+  test("a garden's own base.html from before search was a dialog still searches, from a box in its header", async () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-old-template-'));
+    try {
+      const base = fs.readFileSync(path.join(REPO, 'templates', 'base.html'), 'utf8');
+      const start = base.indexOf('<div class="search" data-search hidden>');
+      const end = base.indexOf('</dialog>', start) + '</dialog>\n    </div>'.length;
+      assert.ok(start > 0 && end > start, 'the built-in search markup is where this test looks for it');
+      const old = '<div class="search" role="search" data-search hidden>\n' +
+        '      <input class="search-input" type="search" role="combobox" placeholder="Search" aria-label="Search" aria-controls="loam-search-results" aria-expanded="false">\n' +
+        '      <div class="search-results" id="loam-search-results" role="listbox" aria-label="Results" hidden></div>\n    </div>';
+      fs.mkdirSync(path.join(own, 'templates'), { recursive: true });
+      fs.mkdirSync(path.join(own, 'content'), { recursive: true });
+      fs.writeFileSync(path.join(own, 'templates', 'base.html'), base.slice(0, start) + old + base.slice(end));
+      fs.writeFileSync(path.join(own, 'loam.toml'), 'title = "Own"\n');
+      fs.writeFileSync(path.join(own, 'content', 'bees.md'), '# Bees\n\nThe hive hums with quillwort pollen.\n');
+      fs.writeFileSync(path.join(own, 'content', 'wasps.md'), '# Wasps\n\nNo pollen here.\n');
+      execFileSync(LOAM_BIN, ['build', own, '-o', path.join(own, 'public')], { stdio: 'pipe' });
+      const server = await serveStatic(path.join(own, 'public'));
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      try {
+        await page.goto(server.url('/wasps/'));
+        await page.waitForLoadState('networkidle');
+        await page.keyboard.press('/');
+        assert.ok(await page.locator('.search-input').evaluate((e) => e === document.activeElement), '/ focuses the box');
+        await page.keyboard.type('quillwort');
+        await page.locator('.search-result', { hasText: 'Bees' }).waitFor({ timeout: 15_000 });
+      } finally {
+        await context.close();
+        await server.close();
+      }
+    } finally {
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   test("a garden's publish.css wins over Loam's stylesheets, wherever they are linked", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
