@@ -153,11 +153,7 @@
   // for the reader, so that reading a note does not fetch every note's title (graph.json): it is filled when the
   // reader scrolls near it, opens it with the menu button, or taps its own button (the way on a page too short
   // to scroll).
-  var filled = false;
   function fillIn(focus) {
-    if (filled) return;
-    filled = true;
-    if (show) show.remove();
     window.loam.graphData().then(function (data) {
       build(data);
       // Asked for with the keyboard: the focus goes on to the explorer's first entry.
@@ -168,7 +164,6 @@
     });
   }
   var aside = nav.closest("aside") || nav.parentNode;
-  var show = null;
   if (!window.matchMedia || window.matchMedia("(min-width: 1180px)").matches) {
     window.loam.whenNear(aside, function () {
       fillIn(false);
@@ -176,22 +171,7 @@
     return;
   }
   nav.hidden = false;
-  show = window.loam.el("button", { type: "button", class: "explorer-show", text: window.loam.word("show_explorer", "Show the folders and notes") });
-  nav.appendChild(show);
-  show.addEventListener("click", function () {
-    fillIn(document.activeElement === show);
-  });
+  var start = window.loam.whenAsked(aside, nav, window.loam.word("show_explorer", "Show the folders and notes"), fillIn);
   var menu = document.querySelector(".menu-button");
-  if (menu) {
-    menu.addEventListener("click", function () {
-      fillIn(false);
-    });
-  }
-  var scrolled = function () {
-    window.removeEventListener("scroll", scrolled);
-    window.loam.whenNear(aside, function () {
-      fillIn(false);
-    });
-  };
-  window.addEventListener("scroll", scrolled, { passive: true });
+  if (menu) menu.addEventListener("click", start);
 })();

@@ -116,7 +116,7 @@
         degree: 0,
       };
       // Where the build placed it (a large garden: src/render/layout.rs).
-      if (isFinite(n.x) && isFinite(n.y) && typeof n.x === "number" && typeof n.y === "number") {
+      if (Number.isFinite(n.x) && Number.isFinite(n.y)) {
         nodes[i].x = n.x;
         nodes[i].y = n.y;
         placed++;

@@ -9,6 +9,7 @@
  *   word(key, text) the interface's word for `key` in the garden's language (<html data-strings>), else `text`
  *   need(name)      a promise that static/NAME (math.js, graph.js, ...) is loaded, once for the page
  *   whenNear(element, then)   calls then once element comes near the screen
+ *   whenAsked(area, holder, text, then)   a part under the page that waits for the reader (its button, a scroll)
  *   search          set by search.js (loaded when the box is first used): how the index cuts words, for tests
  */
 (function () {
@@ -316,6 +317,33 @@
   // For scripts that show what the page did not have when it loaded (a past version's math, in history.js).
   window.loam.need = need;
   window.loam.whenNear = whenNear;
+  window.loam.whenAsked = whenAsked;
+
+  /**
+   * A part under the page on a narrow screen (the explorer, a note's graph) that waits for the reader: a button
+   * `text` in `holder` and, once the reader scrolls, `area` coming near the screen call `then(byKeyboard)` once
+   * (byKeyboard: the button had the focus). Returns that start, for other ways in (the menu).
+   */
+  function whenAsked(area, holder, text, then) {
+    var button = window.loam.el("button", { type: "button", class: "show-part", text: text });
+    holder.appendChild(button);
+    var started = false;
+    function start() {
+      if (started) return;
+      started = true;
+      var byKeyboard = document.activeElement === button;
+      button.remove();
+      window.removeEventListener("scroll", scrolled);
+      then(byKeyboard);
+    }
+    function scrolled() {
+      window.removeEventListener("scroll", scrolled);
+      whenNear(area, start);
+    }
+    button.addEventListener("click", start);
+    window.addEventListener("scroll", scrolled, { passive: true });
+    return start;
+  }
 
   /** Calls `then` once `element` comes within 400 px of the screen (at once without IntersectionObserver). */
   function whenNear(element, then) {
@@ -440,26 +468,12 @@
       whenNear(graph, load);
       return;
     }
-    var button = window.loam.el("button", { type: "button", class: "graph-show", text: window.loam.word("show_graph", "Show the graph") });
-    graph.appendChild(button);
-    var started = false;
-    var start = function () {
-      if (started) return;
-      started = true;
-      var focused = document.activeElement === button;
-      button.remove();
-      window.removeEventListener("scroll", scrolled);
+    whenAsked(graph, graph, window.loam.word("show_graph", "Show the graph"), function (byKeyboard) {
       load();
       // The focus stays in the graph's section, on its link to the whole graph.
-      var open = focused && graph.parentNode && graph.parentNode.querySelector("a.graph-open");
+      var open = byKeyboard && graph.parentNode && graph.parentNode.querySelector("a.graph-open");
       if (open) open.focus();
-    };
-    var scrolled = function () {
-      window.removeEventListener("scroll", scrolled);
-      whenNear(graph, start);
-    };
-    button.addEventListener("click", start);
-    window.addEventListener("scroll", scrolled, { passive: true });
+    });
   }
 
   window.loam.ready(function () {

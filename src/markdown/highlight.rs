@@ -134,6 +134,20 @@ pub fn theme_names() -> Vec<String> {
 /// [`stylesheet`] with the themes named `light` and `dark` (of [`theme_names`]; `[highlight]` in `loam.toml`),
 /// each colour made readable on the code blocks' background as the built-in ones are.
 pub fn stylesheet_with(light_theme: &str, dark_theme: &str) -> anyhow::Result<String> {
+    // The live preview asks at every save: the last one made is kept.
+    static LAST: std::sync::Mutex<Option<(String, String, String)>> = std::sync::Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((light, dark, css)) = last.as_ref() {
+        if light == light_theme && dark == dark_theme {
+            return Ok(css.clone());
+        }
+    }
+    let css = make_stylesheet(light_theme, dark_theme)?;
+    *last = Some((light_theme.to_string(), dark_theme.to_string(), css.clone()));
+    Ok(css)
+}
+
+fn make_stylesheet(light_theme: &str, dark_theme: &str) -> anyhow::Result<String> {
     let themes = ThemeSet::load_defaults();
     let rules = |name: &str| -> anyhow::Result<Vec<Rule>> {
         let theme =

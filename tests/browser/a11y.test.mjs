@@ -254,7 +254,7 @@ describe('every page is accessible (axe-core, WCAG 2.2 AA)', { timeout: 600_000 
       await page.waitForLoadState('networkidle');
       await page.waitForTimeout(300);
       assert.ok(!fetched.some(([p]) => p.includes('force-graph') || p.endsWith('graph.json')), `a short note on a phone fetches no graph before it is asked for: ${fetched.map(([p]) => p).join(' ')}`);
-      const show = page.locator('.graph-local .graph-show');
+      const show = page.locator('.graph-local .show-part');
       assert.ok(await show.isVisible(), 'the graph has a button to show it');
       for (const line of await violations(page)) assert.fail(`short note with the graph's button: ${line}`);
       await show.focus();
