@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// A build allocates and frees millions of small strings across threads (events, JSON values, paths); glibc's
-/// allocator spent a third of all instructions there, mimalloc a fraction of that.
+/// allocator spent a third of all instructions there, mimalloc a fraction of that. The feature `system-allocator`
+/// leaves it out, for memory profilers that see only the system's allocator.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -302,6 +304,7 @@ fn main() -> ExitCode {
     }
     if matches!(cli.command, Command::Serve { .. }) {
         keep_freed_memory_a_while();
+        loam::platform::no_huge_pages();
     }
     let result = match cli.command {
         Command::Init { dir, vault, deploy } => {

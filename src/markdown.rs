@@ -664,6 +664,12 @@ impl<'a> Renderer<'a> {
             Some(raw) if !raw.is_empty() => sanitise::clean(&html, raw),
             _ => html,
         };
+        // The live preview keeps every note's result: what the buffers grew by in doubling would be a third of it.
+        self.result.html.shrink_to_fit();
+        self.result.links.shrink_to_fit();
+        self.result.headings.shrink_to_fit();
+        self.result.blocks.shrink_to_fit();
+        self.result.tags.shrink_to_fit();
         self.result
     }
 

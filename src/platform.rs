@@ -73,6 +73,19 @@ pub fn give_back_freed_memory() {
     collect();
 }
 
+/// For a process that stays running (`loam serve`): no transparent huge pages. mimalloc asks for them for its
+/// arenas, and a huge page is resident whole, 2 MiB at a time, however little of it is in use: a preview of a
+/// 10,000-note garden held 338 MiB, 264 of them in huge pages, for under 200 MiB of live data; without them,
+/// 254 MiB. One-shot commands keep them (a build spends about 8% less CPU time with them) and soon end anyway.
+pub fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag on this process's memory map; it takes no pointer. It can fail
+    // only on a kernel without it, where there is nothing to do.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// The process's resident memory now, in MiB; 0 where `/proc` does not tell.
 pub fn resident_mib() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -90,5 +103,19 @@ mod tests {
         std::fs::write(dir.path().join("a"), b"x").unwrap();
         flush_folder(dir.path()).unwrap();
         assert!(flush_folder(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_staying_process_asks_for_no_huge_pages() {
+        let thp = || {
+            let status = std::fs::read_to_string("/proc/self/status").unwrap();
+            status.lines().find_map(|line| line.strip_prefix("THP_enabled:").map(|v| v.trim().to_string()))
+        };
+        // Kernels before 5.0 do not say; there is nothing to check there.
+        if thp().is_some() {
+            no_huge_pages();
+            assert_eq!(thp().as_deref(), Some("0"));
+        }
     }
 }
