@@ -265,6 +265,9 @@ def relayed(loam, work):
     relay_resident, relay_peak = memory(relay.process.pid)
     print(f"  after the saves: loam serve {resident:.0f} MiB resident ({peak:.0f} at most); the relay "
           f"{relay_resident:.0f} MiB ({relay_peak:.0f} at most)")
+    time.sleep(15)
+    resident, _ = memory(peer.process.pid)
+    print(f"  15 s after the saves: loam serve {resident:.0f} MiB resident -- target under 300 MiB")
     server.stop()
     peer.stop()
     relay.stop()
