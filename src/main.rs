@@ -91,7 +91,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create a new garden: loam.toml and content/ with a few sample notes.
+    /// Create a new garden: loam.toml and content/ with a few sample notes; in a folder that already holds notes
+    /// (an Obsidian vault, Markdown files), only loam.toml, to publish them as they are (as with --vault).
     Init {
         /// Folder to create the garden in (the current one if none; the vault itself with --vault).
         dir: Option<PathBuf>,

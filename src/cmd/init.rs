@@ -62,6 +62,10 @@ pub fn run(dir: &Path, vault: Option<&Path>, deploy: Option<super::deploy::Host>
         bail!("`{}` already exists; `loam init` never overwrites a garden", config.display());
     }
     let author = author_name();
+    // A folder that already holds notes (an Obsidian vault, a folder of Markdown) is published as it is: sample
+    // notes in a content/ folder beside its own would be read instead of them.
+    let found = if vault.is_none() { notes_in(dir) } else { 0 };
+    let vault = vault.or((found > 0).then_some(dir));
     if let Some(vault) = vault {
         if !vault.is_dir() {
             bail!("`{}` is not a folder: `--vault` names the folder of an existing vault", vault.display());
@@ -75,7 +79,16 @@ pub fn run(dir: &Path, vault: Option<&Path>, deploy: Option<super::deploy::Host>
             false => vault.canonicalize().map_or_else(|_| vault.display().to_string(), |v| v.display().to_string()),
         };
         write_new(&config, &loam_toml(&title_of(vault), &author, Some(&content)))?;
-        eprintln!("wrote {}: the notes are those of {}", config.display(), vault.display());
+        if found > 0 {
+            let notes = if found == 1 { "a note".to_string() } else { format!("{found} notes") };
+            eprintln!(
+                "this folder already holds {notes}: wrote {} to publish them as they are (what `loam init --vault` \
+                 does), and no sample notes",
+                config.display()
+            );
+        } else {
+            eprintln!("wrote {}: the notes are those of {}", config.display(), vault.display());
+        }
     } else {
         let content = dir.join("content");
         if content.is_dir() && std::fs::read_dir(&content)?.next().is_some() {
@@ -107,6 +120,24 @@ pub fn run(dir: &Path, vault: Option<&Path>, deploy: Option<super::deploy::Host>
     eprintln!("  loam serve    preview it as you write (it prints the address; every save is recorded)");
     eprintln!("  loam build    the static site, into public/");
     Ok(())
+}
+
+/// How many notes `dir` holds at its top, not counting a repository's own README and the like; at least one for
+/// an Obsidian vault (its `.obsidian` folder), whose notes may all be in folders.
+fn notes_in(dir: &Path) -> usize {
+    const NOT_NOTES: [&str; 5] = ["readme.md", "changelog.md", "license.md", "contributing.md", "code_of_conduct.md"];
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let notes = entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|entry| entry.file_name().to_str().map(str::to_lowercase))
+        .filter(|name| name.ends_with(".md") && !NOT_NOTES.contains(&name.as_str()))
+        .count();
+    if dir.join(".obsidian").is_dir() {
+        notes.max(1)
+    } else {
+        notes
+    }
 }
 
 /// Who writes here: `git config user.name`, else the login name, else nothing.

@@ -818,6 +818,28 @@ fn init_finds_the_author_and_title_itself_works_where_it_is_run_and_takes_a_vaul
     let built =
         Run::of(&["build", dir.path().join("site").to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone());
     assert!(built.ok().page("bees/index.html").contains("They dance."));
+    // A folder of notes, `loam init` run in it as for a new garden: its notes are published as they are, with no
+    // sample notes beside them (which would be all the site showed); a repository's README alone is no garden.
+    let notes = dir.path().join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(notes.join("Wasps.md"), "# Wasps\n\nThey build.\n").unwrap();
+    std::fs::write(notes.join("README.md"), "About these notes.\n").unwrap();
+    let run = init_in(&notes, &home, "ada", &[]);
+    let said = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(
+        run.status.success() && said.contains("already holds a note") && said.contains("no sample notes"),
+        "{said}"
+    );
+    assert!(std::fs::read_to_string(notes.join("loam.toml")).unwrap().contains("content = \".\""));
+    assert!(!notes.join("content").exists());
+    let out = dir.path().join("notes-out");
+    let built = Run::of(&["build", notes.to_str().unwrap(), "-o", out.to_str().unwrap()], out.clone()).ok();
+    assert!(built.page("wasps/index.html").contains("They build."));
+    let repository = dir.path().join("repository");
+    std::fs::create_dir_all(&repository).unwrap();
+    std::fs::write(repository.join("README.md"), "A program.\n").unwrap();
+    assert!(init_in(&repository, &home, "ada", &[]).status.success());
+    assert!(repository.join("content/index.md").is_file(), "a README alone gets a new garden");
     // Never over a garden, nor for a vault that is not there.
     assert!(!init_in(dir.path(), &home, "ada", &["--vault", "Vault"]).status.success());
     assert!(!init_in(dir.path(), &home, "ada", &["third", "--vault", "Nowhere"]).status.success());
