@@ -42,6 +42,11 @@ const STALLED: Duration = Duration::from_secs(20);
 /// How often, at most, a kept connection writes this garden's copy of the relay's ledger.
 const SAVE_EVERY: Duration = Duration::from_secs(5);
 
+/// How many documents' exchanges end between two writes of the ledger in a whole exchange, besides the write at
+/// its end: a connection that drops part way through a long first sync leaves the relay's ledger saying what it
+/// already holds, and the rerun exchanges only the rest.
+const LEDGER_AFTER: usize = 500;
+
 /// How long a first message may go unanswered before it is sent again.
 const UNANSWERED: Duration = Duration::from_secs(3);
 
@@ -613,6 +618,7 @@ impl Engine {
     async fn settle(&mut self) -> anyhow::Result<()> {
         let total = self.todo.len() + self.flights.len() + self.loading.len();
         let mut progress = tokio::time::Instant::now();
+        let mut noted = self.done.len();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             self.pump();
@@ -650,7 +656,26 @@ impl Engine {
             if self.done.len() != ended {
                 progress = tokio::time::Instant::now();
             }
+            if self.done.len() >= noted + LEDGER_AFTER {
+                noted = self.done.len();
+                self.write_ledger();
+            }
         }
+    }
+
+    /// Writes what the ledger noted as one change and queues the ledger to go to the relay; whether it was.
+    fn write_ledger(&mut self) -> bool {
+        let Some(id) = self.ledger_id() else { return false };
+        let written = self.ledger.as_mut().is_some_and(Ledger::commit);
+        if written {
+            self.queue(id.clone());
+            // Before the notes still waiting, or a first sync would send it only after them all.
+            if let Some(at) = self.todo.iter().position(|queued| *queued == id) {
+                self.todo.remove(at);
+                self.todo.push_front(id);
+            }
+        }
+        written
     }
 
     /// The documents of the merged index whose heads here differ from the ledger's (all of them, without one).
@@ -666,12 +691,9 @@ impl Engine {
 
     /// Writes what the ledger noted, and sends it.
     async fn send_ledger(&mut self) -> anyhow::Result<()> {
-        let Some(ledger) = &mut self.ledger else { return Ok(()) };
-        if !ledger.commit() {
+        if !self.write_ledger() {
             return Ok(());
         }
-        let id = ledger.id.clone();
-        self.queue(id);
         self.settle().await
     }
 

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { copyLoamDocs, loam, serve, until } from './support.mjs';
+import { LOAM_BIN, copyLoamDocs, loam, serve, until } from './support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -188,3 +188,60 @@ for (const [kind, startRelay] of Object.entries(RELAYS)) {
     });
   });
 }
+
+describe('a first sync cut off part way goes on where the relay left it', { timeout: 240_000 }, () => {
+  const made = [];
+  after(() => {
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the rerun sends only what the relay did not take, and a clone gets every note', async () => {
+    const scratch = () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-relay-cut-'));
+      made.push(dir);
+      return dir;
+    };
+    const garden = scratch();
+    const count = 1500;
+    fs.writeFileSync(path.join(garden, 'loam.toml'), 'title = "Cut"\n');
+    for (let i = 0; i < count; i++) {
+      const folder = path.join(garden, 'content', `f${i % 20}`);
+      fs.mkdirSync(folder, { recursive: true });
+      fs.writeFileSync(path.join(folder, `note ${i}.md`), `# Note ${i}\n\nWords of note ${i}, see [[note ${i + 1}]].\n`);
+    }
+    loam('import', garden);
+    const storage = scratch();
+    // The documents the relay has stored: one folder each, under folders named by their ids' first letters.
+    const stored = () =>
+      fs.readdirSync(storage).reduce((n, first) => n + fs.readdirSync(path.join(storage, first)).length, 0);
+    let relay = await RELAYS['a relay on automerge-repo 2.x'](storage);
+    const sync = spawn(LOAM_BIN, ['sync', relay.url, garden], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let said = '';
+    sync.stdout.on('data', (d) => (said += d));
+    sync.stderr.on('data', (d) => (said += d));
+    const ended = new Promise((resolve) => sync.once('exit', resolve));
+    // Well past the first write of the ledger (after 500 notes), well before the end: the relay goes away.
+    await until(() => stored() >= 900, () => said, 120_000);
+    await relay.stop();
+    const code = await ended;
+    assert.notEqual(code, 0, `the sync ran to its end before the relay stopped:\n${said}`);
+    const done = Number(said.match(/dropped after (\d+) of/)?.[1]);
+    assert.ok(done >= 900 && done < count + 1, said);
+
+    relay = await RELAYS['a relay on automerge-repo 2.x'](storage);
+    try {
+      const rerun = loam('sync', relay.url, garden);
+      const sent = Number(rerun.match(/(\d+) sent/)[1]);
+      // What the ledger said the relay held before it went is not sent again (it said so after 500 notes).
+      assert.ok(sent <= count - 500, `the rerun sent ${sent} of ${count}:\n${rerun}`);
+      const again = loam('sync', relay.url, garden);
+      assert.match(again, /0 sent; 0 documents exchanged/, again);
+      const clone = path.join(scratch(), 'clone');
+      loam('clone', relay.url, clone, '--garden', addressOf(garden));
+      const notes = (root) => fs.readdirSync(root, { recursive: true }).filter((f) => f.endsWith('.md')).sort();
+      assert.deepEqual(notes(path.join(clone, 'content')), notes(path.join(garden, 'content')));
+    } finally {
+      await relay.stop();
+    }
+  });
+});
