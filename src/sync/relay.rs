@@ -44,7 +44,9 @@ const SAVE_EVERY: Duration = Duration::from_secs(5);
 
 /// How many documents' exchanges end between two writes of the ledger in a whole exchange, besides the write at
 /// its end: a connection that drops part way through a long first sync leaves the relay's ledger saying what it
-/// already holds, and the rerun exchanges only the rest.
+/// already holds, and the rerun exchanges only the rest. Each such write names only the documents exchanged
+/// before the write before it: a relay that stops at once loses what it took in its last moments (it saves a
+/// little after answering), and its ledger must never claim those.
 const LEDGER_AFTER: usize = 500;
 
 /// How long a first message may go unanswered before it is sent again.
@@ -179,10 +181,18 @@ impl Ledger {
 
     /// Writes the noted entries as one change; whether there were any.
     fn commit(&mut self) -> bool {
-        if self.pending.is_empty() {
+        self.commit_where(|_| true)
+    }
+
+    /// Writes the noted entries of the documents `ripe` takes as one change, leaving the others noted; whether
+    /// there were any.
+    fn commit_where(&mut self, ripe: impl Fn(&str) -> bool) -> bool {
+        let (pending, left): (BTreeMap<String, String>, BTreeMap<String, String>) =
+            std::mem::take(&mut self.pending).into_iter().partition(|(doc, _)| ripe(doc));
+        self.pending = left;
+        if pending.is_empty() {
             return false;
         }
-        let pending = std::mem::take(&mut self.pending);
         let written = self.doc.transact::<_, _, automerge::AutomergeError>(|tx| {
             for (doc, heads) in &pending {
                 tx.put(ROOT, doc.as_str(), heads.as_str())?;
@@ -269,6 +279,8 @@ struct Engine {
     /// The documents in `todo`, to tell at once whether one is queued: a first exchange queues every note of the
     /// garden, and looking through the queue for each made it quadratic (50 million comparisons at 10,000).
     queued: std::collections::HashSet<String>,
+    /// The documents the ledger noted by its last write part way through an exchange, to be written at the next.
+    ripening: std::collections::BTreeSet<String>,
     loading: Loading,
     /// Messages that came for a document while it was being read.
     held: HashMap<String, Vec<Vec<u8>>>,
@@ -304,6 +316,7 @@ impl Engine {
             flights: HashMap::new(),
             todo: VecDeque::new(),
             queued: Default::default(),
+            ripening: Default::default(),
             loading: FuturesUnordered::new(),
             held: HashMap::new(),
             done: Vec::new(),
@@ -658,24 +671,41 @@ impl Engine {
             }
             if self.done.len() >= noted + LEDGER_AFTER {
                 noted = self.done.len();
-                self.write_ledger();
+                self.write_ripe_ledger();
             }
         }
     }
 
     /// Writes what the ledger noted as one change and queues the ledger to go to the relay; whether it was.
     fn write_ledger(&mut self) -> bool {
-        let Some(id) = self.ledger_id() else { return false };
         let written = self.ledger.as_mut().is_some_and(Ledger::commit);
+        self.ripening.clear();
         if written {
-            self.queue(id.clone());
-            // Before the notes still waiting, or a first sync would send it only after them all.
-            if let Some(at) = self.todo.iter().position(|queued| *queued == id) {
-                self.todo.remove(at);
-                self.todo.push_front(id);
-            }
+            self.queue_ledger();
         }
         written
+    }
+
+    /// Part way through an exchange: writes what the ledger noted before the last such write, and queues it
+    /// (see [`LEDGER_AFTER`]).
+    fn write_ripe_ledger(&mut self) {
+        let Some(ledger) = &mut self.ledger else { return };
+        let ripe = std::mem::take(&mut self.ripening);
+        let written = ledger.commit_where(|doc| ripe.contains(doc));
+        self.ripening = ledger.pending.keys().cloned().collect();
+        if written {
+            self.queue_ledger();
+        }
+    }
+
+    /// Queues the ledger before the notes still waiting, or a first sync would send it only after them all.
+    fn queue_ledger(&mut self) {
+        let Some(id) = self.ledger_id() else { return };
+        self.queue(id.clone());
+        if let Some(at) = self.todo.iter().position(|queued| *queued == id) {
+            self.todo.remove(at);
+            self.todo.push_front(id);
+        }
     }
 
     /// The documents of the merged index whose heads here differ from the ledger's (all of them, without one).
