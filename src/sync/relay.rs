@@ -552,6 +552,15 @@ impl Engine {
         if ours.is_empty() && theirs.as_ref().is_some_and(Vec::is_empty) {
             let flight = self.flights.remove(doc).expect("in flight");
             let found = flight.kind == Kind::Ledger;
+            // A note the ledger says the relay holds, and it does not (it lost it: restored from a backup, or
+            // stopped before it saved what it took): the ledger is set right, so that a garden that has the note
+            // sends it again at its next sync instead of believing the relay.
+            if let (Kind::Note, Some(ledger)) = (flight.kind, &mut self.ledger) {
+                if ledger.heads_of(std::iter::once(doc)).get(doc).is_some_and(|heads| !heads.is_empty()) {
+                    tracing::warn!("sync: the relay has lost document {doc}: its ledger is set right");
+                    ledger.note(doc, &[]);
+                }
+            }
             self.done.push((doc.to_string(), Exchanged { found, ..Exchanged::default() }));
             return;
         }

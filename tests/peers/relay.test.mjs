@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { interpretAsDocumentId } from '@automerge/automerge-repo';
 import { LOAM_BIN, copyLoamDocs, loam, serve, until } from './support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -239,6 +240,44 @@ describe('a first sync cut off part way goes on where the relay left it', { time
       const again = loam('sync', relay.url, garden);
       assert.match(again, /0 sent; 0 documents exchanged/, again);
       const clone = path.join(scratch(), 'clone');
+      loam('clone', relay.url, clone, '--garden', addressOf(garden));
+      const notes = (root) => fs.readdirSync(root, { recursive: true }).filter((f) => f.endsWith('.md')).sort();
+      assert.deepEqual(notes(path.join(clone, 'content')), notes(path.join(garden, 'content')));
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  test('notes a relay lost are sent again once a clone finds them missing', async () => {
+    const garden = copyLoamDocs();
+    made.push(garden);
+    loam('import', garden);
+    const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'loam-relay-lost-'));
+    made.push(storage);
+    let relay = await RELAYS['a relay on automerge-repo 2.x'](storage);
+    loam('sync', relay.url, garden);
+    await relay.stop();
+    // The relay loses two notes (a disk restored from a backup, a crash before it saved): their folders go.
+    const lost = fs.readdirSync(path.join(garden, '.loam', 'docs')).slice(0, 2).map((file) => {
+      const hex = file.replace(/\.am$/, '');
+      const uuid = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
+      const id = interpretAsDocumentId(uuid);
+      const folder = path.join(storage, id.slice(0, 2), id.slice(2));
+      assert.ok(fs.existsSync(folder), `the relay stored ${id} at ${folder}`);
+      fs.rmSync(folder, { recursive: true });
+      return id;
+    });
+    relay = await RELAYS['a relay on automerge-repo 2.x'](storage);
+    try {
+      // The ledger still says the relay holds them, so the garden that has them sends nothing...
+      assert.match(loam('sync', relay.url, garden), /0 sent/);
+      // ...until a clone finds them missing, says so, and sets the ledger right.
+      const clone = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loam-relay-lost-clone-')), 'clone');
+      made.push(path.dirname(clone));
+      assert.throws(() => loam('clone', relay.url, clone, '--garden', addressOf(garden)), /does not have 2 documents/);
+      const again = loam('sync', relay.url, garden);
+      assert.match(again, /2 sent/, `${again} (lost ${lost})`);
+      fs.rmSync(clone, { recursive: true, force: true });
       loam('clone', relay.url, clone, '--garden', addressOf(garden));
       const notes = (root) => fs.readdirSync(root, { recursive: true }).filter((f) => f.endsWith('.md')).sort();
       assert.deepEqual(notes(path.join(clone, 'content')), notes(path.join(garden, 'content')));
