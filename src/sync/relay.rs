@@ -340,11 +340,16 @@ impl Engine {
     }
 
     /// Queues `doc` for exchange, unless it is queued or in flight already (then it goes again after).
+    /// The ledger goes before the notes waiting, or a first sync would send it only after them all.
     fn queue(&mut self, doc: String) {
         if self.flights.contains_key(&doc) || self.held.contains_key(&doc) {
             self.again.insert(doc);
         } else if self.queued.insert(doc.clone()) {
-            self.todo.push_back(doc);
+            if self.ledger.as_ref().is_some_and(|ledger| ledger.id == doc) {
+                self.todo.push_front(doc);
+            } else {
+                self.todo.push_back(doc);
+            }
         }
     }
 
@@ -707,13 +712,9 @@ impl Engine {
         }
     }
 
-    /// Queues the ledger before the notes still waiting, or a first sync would send it only after them all.
     fn queue_ledger(&mut self) {
-        let Some(id) = self.ledger_id() else { return };
-        self.queue(id.clone());
-        if let Some(at) = self.todo.iter().position(|queued| *queued == id) {
-            self.todo.remove(at);
-            self.todo.push_front(id);
+        if let Some(id) = self.ledger_id() {
+            self.queue(id);
         }
     }
 
